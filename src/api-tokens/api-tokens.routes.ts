@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LIMITS } from '../../shared/contracts.ts';
+import { ADMIN_ROLES } from '../../shared/roles.ts';
+import type { AppContext } from '../context.ts';
+import { IdParams, problems } from '../http/schemas.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.ts';
+
+const ApiTokenSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    prefix: z.string().meta({ description: 'The first characters of the secret, to recognise it.' }),
+    role: z.enum(ADMIN_ROLES),
+    scope: z.array(z.uuid()).meta({ description: 'Product, profile or group ids of a scoped role.' }),
+    createdAt: z.iso.datetime(),
+    createdBy: z.string().nullable().meta({ description: 'E-mail of the admin who created it.' }),
+    lastUsedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ApiToken' });
+
+const CreateApiTokenBody = z.strictObject({
+  name: z.string().trim().min(1).max(LIMITS.tokenNameMax).meta({ description: 'What the token is for.' }),
+  role: z.enum(ADMIN_ROLES).meta({ description: 'The one admin role the token carries.' }),
+  scope: z.array(z.uuid()).max(1000).optional().meta({
+    description: 'For product-admin, profile-admin and group-admin: the product, profile or group ids it covers.',
+  }),
+});
+
+/** API tokens: list, create (secret shown once), revoke. */
+export function apiTokensRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/api-tokens',
+      {
+        schema: {
+          tags: ['API tokens'],
+          summary: 'List API tokens',
+          description: 'Every API token of the organization, revoked ones included. Secrets are never shown again.',
+          response: { 200: z.object({ items: z.array(ApiTokenSchema) }), ...problems(401, 403) },
+        },
+      },
+      async (request) => ({ items: await listApiTokens(ctx, request.actor!) }),
+    );
+
+    app.post(
+      '/api-tokens',
+      {
+        schema: {
+          tags: ['API tokens'],
+          summary: 'Create an API token',
+          description:
+            'Creates a token carrying one admin role (system admins only). The `token` secret is in this response ' +
+            'only; store it now. Use it as `Authorization: Bearer <token>`.',
+          body: CreateApiTokenBody,
+          response: {
+            201: ApiTokenSchema.extend({ token: z.string().meta({ description: 'The secret, shown only here.' }) }),
+            ...problems(401, 403, 422),
+          },
+        },
+      },
+      async (request, reply) => {
+        const created = await createApiToken(ctx, request.actor!, request.body);
+        return reply.status(201).send({ ...created.view, token: created.token });
+      },
+    );
+
+    app.delete(
+      '/api-tokens/:id',
+      {
+        schema: {
+          tags: ['API tokens'],
+          summary: 'Revoke an API token',
+          description: 'Revokes the token at once; calls made with it afterwards get 401.',
+          params: IdParams,
+          response: { 204: z.null().meta({ description: 'Revoked.' }), ...problems(401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        await revokeApiToken(ctx, request.actor!, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

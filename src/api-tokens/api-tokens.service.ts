@@ -1,0 +1,170 @@
+import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { hashSecret, randomToken } from '../auth/secrets.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { type Actor, authorize, type Grant } from '../roles/policy.ts';
+import { insertGrants } from '../roles/roles.queries.ts';
+import { ApiTokenErrorCodes } from './api-tokens.errors.ts';
+import { findApiTokensByOrganizationId, findExistingScopeIds } from './api-tokens.queries.ts';
+
+/** Prefix of every Usher API token, so secret scanners and people can recognise one. */
+export const TOKEN_PREFIX = 'usher_';
+
+/** An API token as the API shows it (never its secret or hash). */
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  prefix: string;
+  role: AdminRole;
+  scope: string[];
+  createdAt: string;
+  createdBy: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const SCOPE_TABLES = { product: 'products', profile: 'product_profiles', group: 'user_groups' } as const;
+
+function scopeIdOf(grant: Grant): string | null {
+  return grant.productId ?? grant.profileId ?? grant.groupId;
+}
+
+/**
+ * Lists the organization's API tokens, revoked ones included.
+ * @throws AppError 403 without `apiToken.read`
+ */
+export async function listApiTokens(ctx: AppContext, actor: Actor): Promise<ApiTokenView[]> {
+  authorize(actor, 'apiToken.read');
+  const rows = await findApiTokensByOrganizationId(ctx.db, actor.organizationId);
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    prefix: row.tokenPrefix,
+    role: row.grants[0]?.role ?? 'support-admin',
+    scope: row.grants.map(scopeIdOf).filter((id) => id !== null),
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdByEmail,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  }));
+}
+
+/**
+ * Creates an API token carrying one admin role (over `scope` for scoped roles). The secret is
+ * returned once; only its SHA-256 is stored.
+ * @throws AppError 403 without `apiToken.create`; 400 for a scope on an unscoped role or none on
+ *   a scoped one; 422 for scope ids that are not in the organization
+ */
+export async function createApiToken(
+  ctx: AppContext,
+  actor: Actor,
+  input: { name: string; role: AdminRole; scope?: string[] | undefined },
+): Promise<{ id: string; token: string; view: ApiTokenView }> {
+  authorize(actor, 'apiToken.create');
+  const kind = ROLE_SCOPE[input.role];
+  const scope = [...new Set(input.scope ?? [])];
+  if (kind && scope.length === 0) {
+    throw new AppError(
+      ApiTokenErrorCodes.scopeRequired,
+      400,
+      `The role ${input.role} needs \`scope\`: the ids of the ${kind}s it covers.`,
+      {
+        errors: [{ field: 'body.scope', message: `list the ${kind} ids this role covers` }],
+      },
+    );
+  }
+  if (!kind && scope.length > 0) {
+    throw new AppError(
+      ApiTokenErrorCodes.scopeNotAllowed,
+      400,
+      `The role ${input.role} covers the whole organization: remove \`scope\`.`,
+      {
+        errors: [{ field: 'body.scope', message: 'not allowed for this role' }],
+      },
+    );
+  }
+  const token = `${TOKEN_PREFIX}${randomToken(32)}`;
+  const id = await transaction(ctx.db, async (trx) => {
+    if (kind) {
+      const existing = await findExistingScopeIds(trx, actor.organizationId, SCOPE_TABLES[kind], scope);
+      const missing = scope.filter((scopeId) => !existing.has(scopeId));
+      if (missing.length > 0) {
+        throw new AppError(
+          ApiTokenErrorCodes.scopeNotFound,
+          422,
+          `No ${kind} with id ${missing.join(', ')} in this organization.`,
+          {
+            errors: missing.map((scopeId) => ({ field: 'body.scope', message: `unknown ${kind} ${scopeId}` })),
+          },
+        );
+      }
+    }
+    const row = await trx
+      .insertInto('api_tokens')
+      .values({
+        organization_id: actor.organizationId,
+        name: input.name.trim(),
+        token_hash: hashSecret(token),
+        token_prefix: token.slice(0, TOKEN_PREFIX.length + 4),
+        created_by_user_id: actor.type === 'user' ? actor.id : null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const grants: Grant[] = (kind ? scope : [null]).map((scopeId) => ({
+      role: input.role,
+      productId: kind === 'product' ? scopeId : null,
+      profileId: kind === 'profile' ? scopeId : null,
+      groupId: kind === 'group' ? scopeId : null,
+    }));
+    await insertGrants(trx, actor.organizationId, { apiTokenId: row.id }, grants);
+    await recordAudit(trx, actor, {
+      action: 'api_token.create',
+      target: { type: 'api_token', id: row.id, label: input.name.trim() },
+      after: { name: input.name.trim(), role: input.role, scope },
+    });
+    return row.id;
+  });
+  const view = (await listApiTokens(ctx, actor)).find((entry) => entry.id === id);
+  if (!view) {
+    throw notFound('API token');
+  }
+  return { id, token, view };
+}
+
+/**
+ * Revokes an API token at once: later calls with it get 401. The row stays, for the audit log.
+ * @throws AppError 403 without `apiToken.revoke`; 404 when not in the organization; 409 when already revoked
+ */
+export async function revokeApiToken(ctx: AppContext, actor: Actor, tokenId: string): Promise<void> {
+  authorize(actor, 'apiToken.revoke');
+  await transaction(ctx.db, async (trx) => {
+    const row = await trx
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'revoked_at'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', tokenId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) {
+      throw notFound('API token');
+    }
+    if (row.revoked_at) {
+      throw new AppError(ApiTokenErrorCodes.alreadyRevoked, 409, 'This API token was already revoked.');
+    }
+    const revokedAt = new Date();
+    await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: revokedAt })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', tokenId)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'api_token.revoke',
+      target: { type: 'api_token', id: row.id, label: row.name },
+      before: { revokedAt: null },
+      after: { revokedAt: revokedAt.toISOString() },
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import type { Transaction } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import type { Actor } from '../roles/policy.ts';
+
+/** What a change was made to. */
+export interface AuditTarget {
+  type: string;
+  id: string | null;
+  label: string | null;
+}
+
+/** One change to record. `before`/`after` hold the changed fields only, never secrets. */
+export interface AuditEntry {
+  action: string;
+  target?: AuditTarget | null;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/**
+ * Records a change in the audit log. Takes a transaction, never the root database, so the
+ * record commits or rolls back with the change it describes.
+ * @param trx the transaction the change is made in
+ * @param actor who made it
+ * @param entry what was done to what
+ */
+export async function recordAudit(trx: Transaction<DB>, actor: Actor, entry: AuditEntry): Promise<void> {
+  await insertAuditEvents(trx, actor, [entry]);
+}
+
+/**
+ * Records an event that is not part of a change (a failed sign-in, a refused request): it has no
+ * transaction of its own to join.
+ * @param db the root database or a transaction
+ * @param actor who tried
+ * @param entry what they tried
+ */
+export async function recordSecurityEvent(db: Executor, actor: Actor, entry: AuditEntry): Promise<void> {
+  await insertAuditEvents(db, actor, [entry]);
+}
+
+async function insertAuditEvents(db: Executor, actor: Actor, entries: AuditEntry[]): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values(
+      entries.map((entry) => ({
+        organization_id: actor.organizationId,
+        actor_type: actor.type,
+        actor_id: actor.id,
+        actor_label: actor.label,
+        action: entry.action,
+        target_type: entry.target?.type ?? null,
+        target_id: entry.target?.id ?? null,
+        target_label: entry.target?.label ?? null,
+        before: entry.before ? JSON.stringify(entry.before) : null,
+        after: entry.after ? JSON.stringify(entry.after) : null,
+        source_ip: actor.sourceIp,
+        user_agent: actor.userAgent?.slice(0, 512) ?? null,
+      })),
+    )
+    .execute();
+}

@@ -1,0 +1,134 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LIMITS, LOCALES } from '../../shared/contracts.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import { AppError } from '../http/errors.ts';
+import { problems } from '../http/schemas.ts';
+import { authorize } from '../roles/policy.ts';
+import { signIn, signOut } from './auth.service.ts';
+import { SESSION_COOKIE, setSessionCookie } from './cookie.ts';
+import { presentSession, SessionViewSchema } from './session-view.ts';
+
+const LoginBody = z.strictObject({
+  email: z.string().trim().min(1).max(LIMITS.emailMax).meta({ description: "The administrator's e-mail." }),
+  password: z.string().min(1).max(LIMITS.passwordMax).meta({ description: 'The password.' }),
+  organizationId: z
+    .uuid()
+    .optional()
+    .meta({ description: 'Only when the same e-mail is an administrator in several organizations.' }),
+});
+
+const MeBody = z.strictObject({
+  locale: z.enum(LOCALES).nullable().meta({ description: 'Console language; null follows the organization default.' }),
+});
+
+/** Sign-in, sign-out, the current session, and the admin's own preferences. */
+export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/auth/login',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['Authentication'],
+          summary: 'Sign in',
+          description:
+            'Starts a console session (HttpOnly cookie) for an administrator. Rate-limited per address and per ' +
+            'account; every failure answers the same 401. The response carries the CSRF token for later writes.',
+          security: [],
+          body: LoginBody,
+          response: { 200: SessionViewSchema, ...problems(401, 429) },
+        },
+      },
+      async (request, reply) => {
+        const { session, actor } = await signIn(ctx, request.body, {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        });
+        setSessionCookie(ctx, reply, session.token ?? '');
+        return presentSession(ctx, actor, session.csrfToken);
+      },
+    );
+
+    app.post(
+      '/auth/logout',
+      {
+        schema: {
+          tags: ['Authentication'],
+          summary: 'Sign out',
+          description: 'Ends the console session and clears its cookie.',
+          response: { 204: z.null().meta({ description: 'Signed out.' }), ...problems(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        const actor = request.actor!;
+        if (!request.session) {
+          throw new AppError(
+            'auth.no_session',
+            400,
+            'Sign-out ends a console session; API tokens are revoked instead.',
+          );
+        }
+        await signOut(ctx, actor, request.session.id);
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/auth/session',
+      {
+        schema: {
+          tags: ['Authentication'],
+          summary: 'Current session',
+          description: 'Who is signed in (or which token is calling), the organization, roles and abilities.',
+          response: { 200: SessionViewSchema, ...problems(401) },
+        },
+      },
+      async (request) => presentSession(ctx, request.actor!, request.session?.csrfToken ?? null),
+    );
+
+    app.patch(
+      '/me',
+      {
+        schema: {
+          tags: ['Authentication'],
+          summary: 'Update my preferences',
+          description: "Sets the signed-in administrator's console language, remembered across sessions.",
+          body: MeBody,
+          response: { 200: SessionViewSchema, ...problems(401, 403) },
+        },
+      },
+      async (request) => {
+        const actor = request.actor!;
+        authorize(actor, 'self.update');
+        if (actor.type !== 'user') {
+          throw new AppError('auth.not_a_user', 400, 'Preferences belong to administrators, not API tokens.');
+        }
+        await transaction(ctx.db, async (trx) => {
+          const before = await trx
+            .selectFrom('users')
+            .select('locale')
+            .where('organization_id', '=', actor.organizationId)
+            .where('id', '=', actor.id)
+            .executeTakeFirstOrThrow();
+          await trx
+            .updateTable('users')
+            .set({ locale: request.body.locale, updated_at: new Date() })
+            .where('organization_id', '=', actor.organizationId)
+            .where('id', '=', actor.id)
+            .execute();
+          await recordAudit(trx, actor, {
+            action: 'user.preferences_update',
+            target: { type: 'user', id: actor.id, label: actor.label },
+            before: { locale: before.locale },
+            after: { locale: request.body.locale },
+          });
+        });
+        return presentSession(ctx, actor, request.session?.csrfToken ?? null);
+      },
+    );
+  };
+}

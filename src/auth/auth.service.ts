@@ -1,0 +1,261 @@
+import { sql } from 'kysely';
+import { recordAudit, recordSecurityEvent } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import { AppError } from '../http/errors.ts';
+import { type Actor, can, type Grant } from '../roles/policy.ts';
+import { findGrantsByApiTokenId, findGrantsByUserId } from '../roles/roles.queries.ts';
+import { AuthErrorCodes } from './auth.errors.ts';
+import { hitRateLimit, peekRateLimit, resetRateLimit } from './rate-limit.ts';
+import { hashSecret, randomToken, safeEqual, verifyPassword } from './secrets.ts';
+import { deleteSessionById, findSessionByTokenHash, updateSessionLastSeenById } from './sessions.queries.ts';
+
+/** Where a request comes from, for rate limits and the audit log. */
+export interface RequestOrigin {
+  ip: string;
+  userAgent: string | null;
+}
+
+/** A signed-in console session as the HTTP layer needs it. */
+export interface SessionHandle {
+  id: string;
+  /** The secret that goes into the cookie; only its hash is stored. */
+  token?: string;
+  csrfToken: string;
+}
+
+const INVALID_CREDENTIALS = 'The e-mail or password is not correct.';
+
+function actorFor(
+  user: { id: string; email: string; organizationId: string },
+  grants: Grant[],
+  origin: RequestOrigin,
+): Actor {
+  return {
+    type: 'user',
+    id: user.id,
+    label: user.email,
+    organizationId: user.organizationId,
+    grants,
+    sourceIp: origin.ip,
+    userAgent: origin.userAgent,
+  };
+}
+
+/**
+ * Signs an administrator in with e-mail and password. Rate-limited per source address (all
+ * attempts) and per account (failures); every failure gets the same generic answer and is
+ * audited in each organization the e-mail belongs to.
+ * @param ctx the app
+ * @param input e-mail, password and, when the e-mail is an admin in several organizations, which one
+ * @param origin the caller's address and user agent
+ * @returns the new session and the signed-in actor
+ * @throws AppError `auth.rate_limited` (429) or `auth.invalid_credentials` (401)
+ */
+export async function signIn(
+  ctx: AppContext,
+  input: { email: string; password: string; organizationId?: string | undefined },
+  origin: RequestOrigin,
+): Promise<{ session: SessionHandle; actor: Actor }> {
+  const { db, config } = ctx;
+  const email = input.email.trim().toLowerCase();
+  const window = config.login.windowMinutes;
+  const retryAfter = { extra: { retryAfterSeconds: window * 60 } };
+
+  const addressHits = await hitRateLimit(db, `login:address:${origin.ip}`, window);
+  if (addressHits > config.login.maxPerAddress) {
+    throw new AppError(AuthErrorCodes.rateLimited, 429, 'Too many sign-in attempts. Try again later.', retryAfter);
+  }
+
+  let candidatesQuery = db
+    .selectFrom('users')
+    .innerJoin('admin_credentials', 'admin_credentials.user_id', 'users.id')
+    .select(['users.id', 'users.email', 'users.organization_id', 'admin_credentials.password_hash'])
+    .where(sql<string>`lower(users.email)`, '=', email)
+    .where('users.status', '=', 'active')
+    .orderBy('users.created_at');
+  if (input.organizationId) {
+    candidatesQuery = candidatesQuery.where('users.organization_id', '=', input.organizationId);
+  }
+  const candidates = await candidatesQuery.execute();
+
+  const accountKey = `login:account:${email}`;
+  const failures = await peekRateLimit(db, accountKey, window);
+  if (failures >= config.login.maxFailures) {
+    for (const candidate of candidates) {
+      const user = { id: candidate.id, email: candidate.email, organizationId: candidate.organization_id };
+      await recordSecurityEvent(db, actorFor(user, [], origin), {
+        action: 'auth.login_blocked',
+        target: { type: 'user', id: user.id, label: user.email },
+        after: { reason: 'too_many_failures' },
+      });
+    }
+    throw new AppError(
+      AuthErrorCodes.rateLimited,
+      429,
+      'Too many failed sign-ins for this account. Try again later.',
+      retryAfter,
+    );
+  }
+
+  let matched: (typeof candidates)[number] | undefined;
+  if (candidates.length === 0) {
+    await verifyPassword(undefined, input.password);
+  }
+  for (const candidate of candidates) {
+    if (await verifyPassword(candidate.password_hash, input.password)) {
+      matched = candidate;
+      break;
+    }
+  }
+  const matchedUser = matched && { id: matched.id, email: matched.email, organizationId: matched.organization_id };
+  const grants = matchedUser ? await findGrantsByUserId(db, matchedUser.organizationId, matchedUser.id) : [];
+  const actor = matchedUser && actorFor(matchedUser, grants, origin);
+
+  if (!actor || !can(actor, 'console.signIn')) {
+    await hitRateLimit(db, accountKey, window);
+    for (const candidate of candidates) {
+      const user = { id: candidate.id, email: candidate.email, organizationId: candidate.organization_id };
+      await recordSecurityEvent(db, actorFor(user, [], origin), {
+        action: 'auth.login_failed',
+        target: { type: 'user', id: user.id, label: user.email },
+        after: { reason: matched?.id === user.id ? 'no_admin_role' : 'bad_password' },
+      });
+    }
+    throw new AppError(AuthErrorCodes.invalidCredentials, 401, INVALID_CREDENTIALS);
+  }
+
+  const token = randomToken();
+  const csrfToken = randomToken();
+  const session = await transaction(db, async (trx) => {
+    const row = await trx
+      .insertInto('sessions')
+      .values({
+        token_hash: hashSecret(token),
+        organization_id: actor.organizationId,
+        user_id: actor.id,
+        csrf_token: csrfToken,
+        last_seen_at: new Date(),
+        expires_at: new Date(Date.now() + config.session.maxHours * 3_600_000),
+        source_ip: origin.ip,
+        user_agent: origin.userAgent?.slice(0, 512) ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await resetRateLimit(trx, accountKey);
+    await recordAudit(trx, actor, {
+      action: 'auth.login',
+      target: { type: 'user', id: actor.id, label: actor.label },
+      after: { sessionId: row.id },
+    });
+    return { id: row.id, token, csrfToken };
+  });
+  return { session, actor };
+}
+
+/**
+ * Ends a session and records the sign-out.
+ * @param ctx the app
+ * @param actor the signed-in admin
+ * @param sessionId the session to end
+ */
+export async function signOut(ctx: AppContext, actor: Actor, sessionId: string): Promise<void> {
+  await transaction(ctx.db, async (trx) => {
+    await deleteSessionById(trx, sessionId);
+    await recordAudit(trx, actor, {
+      action: 'auth.logout',
+      target: { type: 'user', id: actor.id, label: actor.label },
+      after: { sessionId },
+    });
+  });
+}
+
+/**
+ * Resolves the session cookie to an actor. An idle or expired session, or an admin who lost every
+ * admin role or was removed, ends the session.
+ * @param ctx the app
+ * @param token the cookie's secret
+ * @param origin the caller
+ * @returns the actor and the session
+ * @throws AppError `auth.session_expired` (401)
+ */
+export async function authenticateSession(
+  ctx: AppContext,
+  token: string,
+  origin: RequestOrigin,
+): Promise<{ actor: Actor; session: SessionHandle }> {
+  const session = await findSessionByTokenHash(ctx.db, hashSecret(token), ctx.config.session.idleMinutes);
+  const expired = () => new AppError(AuthErrorCodes.sessionExpired, 401, 'Your session has ended. Sign in again.');
+  if (!session) {
+    throw expired();
+  }
+  const grants =
+    session.idleExpired || session.status !== 'active'
+      ? []
+      : await findGrantsByUserId(ctx.db, session.organizationId, session.userId);
+  const actor = actorFor(
+    { id: session.userId, email: session.email, organizationId: session.organizationId },
+    grants,
+    origin,
+  );
+  if (!can(actor, 'console.signIn')) {
+    await deleteSessionById(ctx.db, session.id);
+    throw expired();
+  }
+  if (Date.now() - session.lastSeenAt.getTime() > 60_000) {
+    await updateSessionLastSeenById(ctx.db, session.id);
+  }
+  return { actor, session: { id: session.id, csrfToken: session.csrfToken } };
+}
+
+/**
+ * Checks the CSRF token of a cookie-authenticated write.
+ * @throws AppError `auth.csrf_failed` (403); the caller audits it
+ */
+export function checkCsrf(session: SessionHandle, header: string | undefined): void {
+  if (!header || !safeEqual(header, session.csrfToken)) {
+    throw new AppError(
+      AuthErrorCodes.csrfFailed,
+      403,
+      'Missing or wrong X-CSRF-Token header: send the csrfToken returned at sign-in.',
+    );
+  }
+}
+
+/**
+ * Resolves a bearer token to an actor carrying the token's role. Using a revoked token is
+ * audited in the token's organization.
+ * @throws AppError `auth.invalid_token` or `auth.token_revoked` (401)
+ */
+export async function authenticateApiToken(ctx: AppContext, token: string, origin: RequestOrigin): Promise<Actor> {
+  const row = await ctx.db
+    .selectFrom('api_tokens')
+    .select(['id', 'organization_id', 'name', 'revoked_at', 'last_used_at'])
+    .where('token_hash', '=', hashSecret(token))
+    .executeTakeFirst();
+  if (!row) {
+    throw new AppError(AuthErrorCodes.invalidToken, 401, 'The API token is not valid.');
+  }
+  const grants = row.revoked_at ? [] : await findGrantsByApiTokenId(ctx.db, row.organization_id, row.id);
+  const actor: Actor = {
+    type: 'api_token',
+    id: row.id,
+    label: row.name,
+    organizationId: row.organization_id,
+    grants,
+    sourceIp: origin.ip,
+    userAgent: origin.userAgent,
+  };
+  if (row.revoked_at) {
+    await recordSecurityEvent(ctx.db, actor, {
+      action: 'auth.token_rejected',
+      target: { type: 'api_token', id: row.id, label: row.name },
+      after: { reason: 'revoked' },
+    });
+    throw new AppError(AuthErrorCodes.tokenRevoked, 401, 'The API token has been revoked.');
+  }
+  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
+    await ctx.db.updateTable('api_tokens').set({ last_used_at: sql<Date>`now()` }).where('id', '=', row.id).execute();
+  }
+  return actor;
+}

@@ -1,0 +1,169 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const integer = (fallback: number, min = 0) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min))
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value)));
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\/.+/.test(value) && URL.canParse(value), {
+    message: 'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/usher',
+  });
+
+const hostPortList = z
+  .string()
+  .trim()
+  .refine((value) => value.split(',').every((part) => /^[^\s:,]+(:\d{1,5})?$/.test(part.trim())), {
+    message: 'must be a comma-separated list of host:port, e.g. 127.0.0.1:5353',
+  });
+
+/**
+ * Every environment variable Usher reads, with its default. The README lists the same set;
+ * `test/config.test.ts` checks that the two agree.
+ */
+const environmentSchema = z.object({
+  PORT: integer(8080, 1),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  USHER_DATA_DIR: z.string().trim().min(1).default('./data'),
+  DATABASE_URL: postgresUrl.optional(),
+  USHER_PUBLIC_URL: z
+    .string()
+    .trim()
+    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
+      message: 'must be an http(s):// URL, e.g. https://usher.example.com',
+    })
+    .optional(),
+  USHER_ADMIN_EMAIL: z.email({ message: 'must be an e-mail address' }).optional(),
+  USHER_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  USHER_ORG_NAME: z.string().trim().min(1).max(255).optional(),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((value) => /^smtps?:\/\/[^/]+/.test(value) && URL.canParse(value), {
+      message: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587',
+    })
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).default('Usher <usher@localhost>'),
+  USHER_DNS_SERVERS: hostPortList.optional(),
+  USHER_BULK_MAX_ROWS: integer(25_000, 1),
+  USHER_BULK_MAX_BYTES: integer(10 * 1024 * 1024, 1),
+  USHER_GROUP_WARN_MEMBERS: integer(75_000),
+  USHER_GROUP_MAX_MEMBERS: integer(200_000),
+  USHER_BULK_RESULTS_DAYS: integer(90, 1),
+  USHER_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
+  USHER_SESSION_IDLE_MINUTES: integer(12 * 60, 1),
+  USHER_SESSION_MAX_HOURS: integer(7 * 24, 1),
+  USHER_LOGIN_MAX_FAILURES: integer(10, 1),
+  USHER_LOGIN_MAX_PER_ADDRESS: integer(60, 1),
+  USHER_LOGIN_WINDOW_MINUTES: integer(15, 1),
+  USHER_TRUST_PROXY: flag(false),
+  USHER_WORKER: flag(true),
+  USHER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The validated configuration of one Usher process. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  publicUrl: string;
+  bootstrapAdmin: { email: string; password: string; organizationName: string } | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  dnsServers: string[];
+  bulk: { maxRows: number; maxBytes: number; resultsDays: number };
+  groups: { warnMembers: number; maxMembers: number };
+  bodyLimitBytes: number;
+  session: { idleMinutes: number; maxHours: number };
+  login: { maxFailures: number; maxPerAddress: number; windowMinutes: number };
+  trustProxy: boolean;
+  runWorker: boolean;
+  logLevel: string;
+}
+
+/** A configuration error: names each bad variable and says what it must be. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Names of every variable Usher reads. */
+export const ENVIRONMENT_VARIABLES = Object.keys(environmentSchema.shape);
+
+/**
+ * Reads and validates the configuration.
+ * @param env the environment (normally `process.env`); empty strings count as unset
+ * @returns the configuration
+ * @throws ConfigError naming every bad variable
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    ENVIRONMENT_VARIABLES.flatMap((name) => {
+      const value = env[name];
+      return value === undefined || value === '' ? [] : [[name, value]];
+    }),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        return `${name}=${JSON.stringify(present[name] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const adminParts = [e.USHER_ADMIN_EMAIL, e.USHER_ADMIN_PASSWORD, e.USHER_ORG_NAME];
+  const adminSet = adminParts.filter((part) => part !== undefined).length;
+  if (adminSet !== 0 && adminSet !== 3) {
+    throw new ConfigError([
+      'USHER_ADMIN_EMAIL, USHER_ADMIN_PASSWORD and USHER_ORG_NAME: set all three to create the first organization, or none to get a setup link',
+    ]);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.USHER_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    publicUrl: (e.USHER_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    bootstrapAdmin:
+      e.USHER_ADMIN_EMAIL && e.USHER_ADMIN_PASSWORD && e.USHER_ORG_NAME
+        ? { email: e.USHER_ADMIN_EMAIL, password: e.USHER_ADMIN_PASSWORD, organizationName: e.USHER_ORG_NAME }
+        : undefined,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    dnsServers: e.USHER_DNS_SERVERS ? e.USHER_DNS_SERVERS.split(',').map((part) => part.trim()) : [],
+    bulk: { maxRows: e.USHER_BULK_MAX_ROWS, maxBytes: e.USHER_BULK_MAX_BYTES, resultsDays: e.USHER_BULK_RESULTS_DAYS },
+    groups: { warnMembers: e.USHER_GROUP_WARN_MEMBERS, maxMembers: e.USHER_GROUP_MAX_MEMBERS },
+    bodyLimitBytes: e.USHER_BODY_LIMIT_BYTES,
+    session: { idleMinutes: e.USHER_SESSION_IDLE_MINUTES, maxHours: e.USHER_SESSION_MAX_HOURS },
+    login: {
+      maxFailures: e.USHER_LOGIN_MAX_FAILURES,
+      maxPerAddress: e.USHER_LOGIN_MAX_PER_ADDRESS,
+      windowMinutes: e.USHER_LOGIN_WINDOW_MINUTES,
+    },
+    trustProxy: e.USHER_TRUST_PROXY,
+    runWorker: e.USHER_WORKER,
+    logLevel: e.USHER_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,16 @@
+import type { Migration } from 'kysely/migration';
+import * as m20261124090000 from './20261124090000-create-organizations-and-users.ts';
+import * as m20261124090100 from './20261124090100-create-catalog.ts';
+import * as m20261124090200 from './20261124090200-create-api-tokens-and-admin-roles.ts';
+import * as m20261124090300 from './20261124090300-create-sessions-and-audit.ts';
+
+/**
+ * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
+ * set is fixed at build time and a typo is a type error, not a skipped migration.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261124090000-create-organizations-and-users': m20261124090000,
+  '20261124090100-create-catalog': m20261124090100,
+  '20261124090200-create-api-tokens-and-admin-roles': m20261124090200,
+  '20261124090300-create-sessions-and-audit': m20261124090300,
+};

@@ -1,0 +1,153 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
+import type { AdminRole } from '../../shared/roles.ts';
+
+/** A timestamp column: read as a Date, written as a Date or an ISO string, defaulted by the DB. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json = ColumnType<unknown, string | null | undefined, string | null>;
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  default_locale: Generated<Locale>;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  organization_id: string;
+  email: string;
+  username: string;
+  first_name: string | null;
+  last_name: string | null;
+  country: string | null;
+  alias: string;
+  identity_type: IdentityType;
+  status: Generated<UserStatus>;
+  locale: Locale | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface AdminCredentialsTable {
+  user_id: string;
+  organization_id: string;
+  password_hash: string;
+  password_changed_at: Generated<Date>;
+}
+
+export interface ProductsTable {
+  id: Generated<string>;
+  organization_id: string;
+  name: string;
+  license_quantity: number;
+  created_at: CreatedAt;
+}
+
+export interface ProductProfilesTable {
+  id: Generated<string>;
+  organization_id: string;
+  product_id: string;
+  name: string;
+  description: string | null;
+  created_at: CreatedAt;
+}
+
+export interface UserGroupsTable {
+  id: Generated<string>;
+  organization_id: string;
+  name: string;
+  description: string | null;
+  created_at: CreatedAt;
+}
+
+export interface AdminRoleAssignmentsTable {
+  id: Generated<string>;
+  organization_id: string;
+  user_id: string | null;
+  api_token_id: string | null;
+  role: AdminRole;
+  product_id: string | null;
+  profile_id: string | null;
+  group_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  organization_id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  source_ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  organization_id: string;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  created_by_user_id: string | null;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  organization_id: string;
+  at: CreatedAt;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  target_label: string | null;
+  before: Json;
+  after: Json;
+  source_ip: string | null;
+  user_agent: string | null;
+}
+
+export interface SetupTokensTable {
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  hits: number;
+}
+
+/** Every table Usher owns, as Kysely sees it. */
+export interface DB {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  admin_credentials: AdminCredentialsTable;
+  products: ProductsTable;
+  product_profiles: ProductProfilesTable;
+  user_groups: UserGroupsTable;
+  admin_role_assignments: AdminRoleAssignmentsTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+  setup_tokens: SetupTokensTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;

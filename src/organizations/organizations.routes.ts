@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LIMITS, LOCALES } from '../../shared/contracts.ts';
+import { signIn } from '../auth/auth.service.ts';
+import { setSessionCookie } from '../auth/cookie.ts';
+import { presentSession, SessionViewSchema } from '../auth/session-view.ts';
+import type { AppContext } from '../context.ts';
+import { problems } from '../http/schemas.ts';
+import { getOrganization, updateOrganization } from './organizations.service.ts';
+import { completeSetup, isSetupTokenValid } from './setup.service.ts';
+
+const OrganizationSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    defaultLocale: z
+      .enum(LOCALES)
+      .meta({ description: "Language of e-mails to users whose language is unknown, and of new admins' console." }),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Organization' });
+
+const OrganizationPatch = z.strictObject({
+  name: z.string().trim().min(1).max(LIMITS.organizationNameMax).optional().meta({ description: 'New name.' }),
+  defaultLocale: z.enum(LOCALES).optional().meta({ description: 'New default language.' }),
+});
+
+const SetupBody = z.strictObject({
+  token: z.string().min(1).max(200).meta({ description: 'The token of the setup link printed at start-up.' }),
+  organizationName: z.string().trim().min(1).max(LIMITS.organizationNameMax),
+  email: z.email({ message: 'must be an e-mail address' }).max(LIMITS.emailMax),
+  password: z
+    .string()
+    .min(LIMITS.passwordMin, `must be at least ${LIMITS.passwordMin} characters`)
+    .max(LIMITS.passwordMax),
+  firstName: z.string().trim().max(LIMITS.nameMax).optional(),
+  lastName: z.string().trim().max(LIMITS.nameMax).optional(),
+  locale: z.enum(LOCALES).optional(),
+});
+
+/** The organization's settings and the first-run setup. */
+export function organizationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/organization',
+      {
+        schema: {
+          tags: ['Organization'],
+          summary: 'Get the organization',
+          description: "The caller's organization and its settings.",
+          response: { 200: OrganizationSchema, ...problems(401, 403) },
+        },
+      },
+      async (request) => getOrganization(ctx, request.actor!),
+    );
+
+    app.patch(
+      '/organization',
+      {
+        schema: {
+          tags: ['Organization'],
+          summary: 'Update the organization',
+          description: 'Renames the organization or changes its default language (system admins).',
+          body: OrganizationPatch,
+          response: { 200: OrganizationSchema, ...problems(401, 403) },
+        },
+      },
+      async (request) => updateOrganization(ctx, request.actor!, request.body),
+    );
+
+    app.get(
+      '/setup',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['Setup'],
+          summary: 'Check a setup link',
+          description: 'Tells whether a first-run setup link can still be used.',
+          security: [],
+          querystring: z.object({ token: z.string().min(1).max(200) }),
+          response: { 200: z.object({ valid: z.boolean() }) },
+        },
+      },
+      async (request) => ({ valid: await isSetupTokenValid(ctx, request.query.token) }),
+    );
+
+    app.post(
+      '/setup',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['Setup'],
+          summary: 'Create the first organization',
+          description:
+            'With the one-time link printed at first start, creates the organization and its first system admin, ' +
+            'and signs that admin in.',
+          security: [],
+          body: SetupBody,
+          response: { 201: SessionViewSchema, ...problems(410, 429) },
+        },
+      },
+      async (request, reply) => {
+        const { token, ...input } = request.body;
+        const origin = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+        const created = await completeSetup(ctx, token, input, origin);
+        const { session, actor } = await signIn(
+          ctx,
+          { email: input.email, password: input.password, organizationId: created.organizationId },
+          origin,
+        );
+        setSessionCookie(ctx, reply, session.token ?? '');
+        return reply.status(201).send(await presentSession(ctx, actor, session.csrfToken));
+      },
+    );
+  };
+}

@@ -1,0 +1,152 @@
+import type { Transaction } from 'kysely';
+import type { Locale } from '../../shared/contracts.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { hashPassword } from '../auth/secrets.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import { notFound } from '../http/errors.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { insertGrants } from '../roles/roles.queries.ts';
+
+/** The first organization and its first system admin. */
+export interface NewOrganization {
+  organizationName: string;
+  email: string;
+  password: string;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+  locale?: Locale | undefined;
+}
+
+/**
+ * Creates an organization and its first system admin (a user with a password and the
+ * system-admin role), all audited in the new organization, inside the caller's transaction.
+ * @param trx the transaction
+ * @param input organization name and the admin's details
+ * @param origin the address it came from (`null` when from the command line or start-up)
+ * @returns the ids created and the new admin as an actor
+ */
+export async function createOrganizationWithAdmin(
+  trx: Transaction<DB>,
+  input: NewOrganization,
+  origin: { ip: string | null; userAgent: string | null; via: string },
+): Promise<{ organizationId: string; userId: string; actor: Actor }> {
+  const organization = await trx
+    .insertInto('organizations')
+    .values({ name: input.organizationName.trim(), default_locale: input.locale ?? 'en' })
+    .returning(['id', 'name'])
+    .executeTakeFirstOrThrow();
+  const email = input.email.trim();
+  const user = await trx
+    .insertInto('users')
+    .values({
+      organization_id: organization.id,
+      email,
+      username: email,
+      first_name: input.firstName?.trim() || null,
+      last_name: input.lastName?.trim() || null,
+      country: null,
+      alias: email.split('@')[0] ?? email,
+      identity_type: 'personal',
+      locale: input.locale ?? null,
+    })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('admin_credentials')
+    .values({ user_id: user.id, organization_id: organization.id, password_hash: await hashPassword(input.password) })
+    .execute();
+  const grant = { role: 'system-admin' as const, productId: null, profileId: null, groupId: null };
+  await insertGrants(trx, organization.id, { userId: user.id }, [grant]);
+  const actor: Actor = {
+    type: origin.ip === null ? 'system' : 'user',
+    id: origin.ip === null ? 'system' : user.id,
+    label: origin.ip === null ? `usher ${origin.via}` : email,
+    organizationId: organization.id,
+    grants: [grant],
+    sourceIp: origin.ip,
+    userAgent: origin.userAgent,
+  };
+  await recordAudit(trx, actor, {
+    action: 'organization.create',
+    target: { type: 'organization', id: organization.id, label: organization.name },
+    after: { name: organization.name, via: origin.via },
+  });
+  await recordAudit(trx, actor, {
+    action: 'user.create',
+    target: { type: 'user', id: user.id, label: email },
+    after: { email, identityType: 'personal' },
+  });
+  await recordAudit(trx, actor, {
+    action: 'admin_role.assign',
+    target: { type: 'user', id: user.id, label: email },
+    after: { role: 'system-admin' },
+  });
+  return {
+    organizationId: organization.id,
+    userId: user.id,
+    actor: { ...actor, type: 'user', id: user.id, label: email },
+  };
+}
+
+/** The organization as the API shows it. */
+export interface OrganizationView {
+  id: string;
+  name: string;
+  defaultLocale: Locale;
+  createdAt: string;
+}
+
+/**
+ * Reads the actor's organization.
+ * @throws AppError 403 without `organization.read`
+ */
+export async function getOrganization(ctx: AppContext, actor: Actor): Promise<OrganizationView> {
+  authorize(actor, 'organization.read');
+  const row = await ctx.db
+    .selectFrom('organizations')
+    .select(['id', 'name', 'default_locale', 'created_at'])
+    .where('id', '=', actor.organizationId)
+    .executeTakeFirst();
+  if (!row) {
+    throw notFound('Organization');
+  }
+  return { id: row.id, name: row.name, defaultLocale: row.default_locale, createdAt: row.created_at.toISOString() };
+}
+
+/**
+ * Changes the organization's name or default language (system admins), audited.
+ * @throws AppError 403 without `organization.update`
+ */
+export async function updateOrganization(
+  ctx: AppContext,
+  actor: Actor,
+  patch: { name?: string | undefined; defaultLocale?: Locale | undefined },
+): Promise<OrganizationView> {
+  authorize(actor, 'organization.update');
+  await transaction(ctx.db, async (trx) => {
+    const before = await trx
+      .selectFrom('organizations')
+      .select(['name', 'default_locale'])
+      .where('id', '=', actor.organizationId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const after = {
+      name: patch.name?.trim() ?? before.name,
+      default_locale: patch.defaultLocale ?? before.default_locale,
+    };
+    await trx
+      .updateTable('organizations')
+      .set({ ...after, updated_at: new Date() })
+      .where('id', '=', actor.organizationId)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'organization.update',
+      target: { type: 'organization', id: actor.organizationId, label: after.name },
+      before: { name: before.name, defaultLocale: before.default_locale },
+      after: { name: after.name, defaultLocale: after.default_locale },
+    });
+  });
+  return getOrganization(ctx, actor);
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { AdminRole } from '../../shared/roles.ts';
+import { type App, createApp } from '../../src/app.ts';
+import { hashPassword } from '../../src/auth/secrets.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type Database, openDatabase, transaction } from '../../src/db/database.ts';
+import { createOrganizationWithAdmin } from '../../src/organizations/organizations.service.ts';
+import type { Grant } from '../../src/roles/policy.ts';
+import { insertGrants } from '../../src/roles/roles.queries.ts';
+import { Client } from './client.ts';
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+/**
+ * Opens a fresh database for one test file: in-memory PGlite by default, or a new database on
+ * the PostgreSQL server of TEST_DATABASE_URL (dropped again by `drop`).
+ * @returns the database, its URL (PostgreSQL only) and a function that drops it
+ */
+export async function openTestDatabase(): Promise<{
+  database: Database;
+  url: string | undefined;
+  drop: () => Promise<void>;
+}> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const database = await openDatabase({});
+    return { database, url: undefined, drop: () => database.close() };
+  }
+  const name = `usher_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 5 });
+  return {
+    database,
+    url: url.toString(),
+    drop: async () => {
+      await database.close();
+      const dropper = new pg.Client({ connectionString: serverUrl });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
+/** A running Usher on a random loopback port, with a first organization and system admin. */
+export interface TestInstance {
+  app: App;
+  baseUrl: string;
+  organizationId: string;
+  admin: { email: string; password: string };
+  /** A client signed in as the first system admin. */
+  signIn(email?: string, password?: string): Promise<Client>;
+  anonymous(): Client;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real Usher (HTTP server on 127.0.0.1, job workers, fresh database) for a test file.
+ * @param env extra environment variables (configuration under test)
+ * @returns the instance
+ */
+export async function startTestInstance(env: Record<string, string> = {}): Promise<TestInstance> {
+  const { database, drop } = await openTestDatabase();
+  const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
+  const config = loadConfig({
+    USHER_ADMIN_EMAIL: email,
+    USHER_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    USHER_ORG_NAME: 'Example Org',
+    USHER_LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '1',
+    ...env,
+  });
+  const app = await createApp({ config, database, worker: true, server: { strictStatuses: true, logger: false } });
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  if (app.firstRun.kind !== 'created') {
+    throw new Error('test instance: first organization was not created');
+  }
+  const organizationId = app.firstRun.organizationId;
+  return {
+    app,
+    baseUrl,
+    organizationId,
+    admin: { email, password: ADMIN_PASSWORD },
+    async signIn(who = email, password = ADMIN_PASSWORD) {
+      const client = new Client(baseUrl);
+      await client.signIn(who, password);
+      return client;
+    },
+    anonymous: () => new Client(baseUrl),
+    async close() {
+      await app.close();
+      await drop();
+    },
+  };
+}
+
+/**
+ * Creates another organization with its own system admin (tenant isolation tests).
+ * @returns its id and admin e-mail
+ */
+export async function createOrganization(
+  instance: TestInstance,
+  name: string,
+): Promise<{ organizationId: string; email: string }> {
+  const email = `admin-${randomUUID().slice(0, 8)}@${name.toLowerCase().replace(/\W+/g, '')}.example`;
+  const created = await transaction(instance.app.ctx.db, (trx) =>
+    createOrganizationWithAdmin(
+      trx,
+      { organizationName: name, email, password: ADMIN_PASSWORD },
+      { ip: null, userAgent: null, via: 'test' },
+    ),
+  );
+  return { organizationId: created.organizationId, email };
+}
+
+/**
+ * Creates an administrator with one role (and scope) in an organization.
+ * @returns the user id and e-mail; the password is ADMIN_PASSWORD
+ */
+export async function createAdmin(
+  instance: TestInstance,
+  organizationId: string,
+  role: AdminRole,
+  scope: { productId?: string; profileId?: string; groupId?: string } = {},
+): Promise<{ userId: string; email: string }> {
+  const email = `${role}-${randomUUID().slice(0, 8)}@example.com`;
+  const db = instance.app.ctx.db;
+  const passwordHash = await hashPassword(ADMIN_PASSWORD);
+  const userId = await transaction(db, async (trx) => {
+    const user = await trx
+      .insertInto('users')
+      .values({
+        organization_id: organizationId,
+        email,
+        username: email,
+        first_name: null,
+        last_name: null,
+        country: null,
+        alias: email.split('@')[0] ?? email,
+        identity_type: 'personal',
+        locale: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('admin_credentials')
+      .values({ user_id: user.id, organization_id: organizationId, password_hash: passwordHash })
+      .execute();
+    const grant: Grant = {
+      role,
+      productId: scope.productId ?? null,
+      profileId: scope.profileId ?? null,
+      groupId: scope.groupId ?? null,
+    };
+    await insertGrants(trx, organizationId, { userId: user.id }, [grant]);
+    return user.id;
+  });
+  return { userId, email };
+}
+
+/**
+ * Creates a product with one profile, and a user group, in an organization (scope targets).
+ * @returns their ids
+ */
+export async function createCatalog(
+  instance: TestInstance,
+  organizationId: string,
+  prefix: string,
+): Promise<{ productId: string; profileId: string; groupId: string }> {
+  const db = instance.app.ctx.db;
+  const product = await db
+    .insertInto('products')
+    .values({ organization_id: organizationId, name: `${prefix} Product`, license_quantity: 10 })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const profile = await db
+    .insertInto('product_profiles')
+    .values({ organization_id: organizationId, product_id: product.id, name: `${prefix} Profile`, description: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const group = await db
+    .insertInto('user_groups')
+    .values({ organization_id: organizationId, name: `${prefix} Group`, description: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { productId: product.id, profileId: profile.id, groupId: group.id };
+}
