@@ -63,15 +63,20 @@ export interface TestInstance {
 /**
  * Starts a real Usher (HTTP server on 127.0.0.1, job workers, fresh database) for a test file.
  * @param env extra environment variables (configuration under test)
+ * @param options `bootstrap: false` starts on an empty database that prints a setup link
  * @returns the instance
  */
-export async function startTestInstance(env: Record<string, string> = {}): Promise<TestInstance> {
+export async function startTestInstance(
+  env: Record<string, string> = {},
+  options: { bootstrap?: boolean } = {},
+): Promise<TestInstance> {
   const { database, drop } = await openTestDatabase();
   const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
+  const bootstrap = options.bootstrap ?? true;
   const config = loadConfig({
-    USHER_ADMIN_EMAIL: email,
-    USHER_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    USHER_ORG_NAME: 'Example Org',
+    ...(bootstrap
+      ? { USHER_ADMIN_EMAIL: email, USHER_ADMIN_PASSWORD: ADMIN_PASSWORD, USHER_ORG_NAME: 'Example Org' }
+      : {}),
     USHER_LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     PORT: '1',
@@ -82,10 +87,10 @@ export async function startTestInstance(env: Record<string, string> = {}): Promi
   const address = app.server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;
-  if (app.firstRun.kind !== 'created') {
+  if (bootstrap && app.firstRun.kind !== 'created') {
     throw new Error('test instance: first organization was not created');
   }
-  const organizationId = app.firstRun.organizationId;
+  const organizationId = app.firstRun.kind === 'created' ? app.firstRun.organizationId : '';
   return {
     app,
     baseUrl,
