@@ -96,7 +96,9 @@ export class JobQueue {
    */
   async register<Deps>(jobs: AnyJob<Deps>[]): Promise<void> {
     for (const job of jobs) {
-      await this.#boss.createQueue(job.name, { ...DEFAULT_QUEUE_OPTIONS, ...job.options });
+      const { retryDelayMax, ...options } = { ...DEFAULT_QUEUE_OPTIONS, ...job.options };
+      // pg-boss accepts a maximum delay only with exponential backoff.
+      await this.#boss.createQueue(job.name, options.retryBackoff ? { ...options, retryDelayMax } : options);
       if (job.schedule) {
         await this.#boss.schedule(job.name, job.schedule, {}, { tz: 'UTC' });
       }
