@@ -4,7 +4,7 @@ import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { AppError } from '../http/errors.ts';
 import { type Actor, can, type Grant } from '../roles/policy.ts';
-import { findGrantsByApiTokenId, findGrantsByUserId } from '../roles/roles.queries.ts';
+import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import { AuthErrorCodes } from './auth.errors.ts';
 import { hitRateLimit, peekRateLimit, resetRateLimit } from './rate-limit.ts';
 import { hashSecret, randomToken, safeEqual, verifyPassword } from './secrets.ts';
@@ -109,7 +109,9 @@ export async function signIn(
     }
   }
   const matchedUser = matched && { id: matched.id, email: matched.email, organizationId: matched.organization_id };
-  const grants = matchedUser ? await findGrantsByUserId(db, matchedUser.organizationId, matchedUser.id) : [];
+  const grants = matchedUser
+    ? await findGrantsByPrincipal(db, matchedUser.organizationId, { userId: matchedUser.id })
+    : [];
   const actor = matchedUser && actorFor(matchedUser, grants, origin);
 
   if (!actor || !can(actor, 'console.signIn')) {
@@ -192,7 +194,7 @@ export async function authenticateSession(
   const grants =
     session.idleExpired || session.status !== 'active'
       ? []
-      : await findGrantsByUserId(ctx.db, session.organizationId, session.userId);
+      : await findGrantsByPrincipal(ctx.db, session.organizationId, { userId: session.userId });
   const actor = actorFor(
     { id: session.userId, email: session.email, organizationId: session.organizationId },
     grants,
@@ -236,7 +238,7 @@ export async function authenticateApiToken(ctx: AppContext, token: string, origi
   if (!row) {
     throw new AppError(AuthErrorCodes.invalidToken, 401, 'The API token is not valid.');
   }
-  const grants = row.revoked_at ? [] : await findGrantsByApiTokenId(ctx.db, row.organization_id, row.id);
+  const grants = row.revoked_at ? [] : await findGrantsByPrincipal(ctx.db, row.organization_id, { apiTokenId: row.id });
   const actor: Actor = {
     type: 'api_token',
     id: row.id,

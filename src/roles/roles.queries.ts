@@ -12,35 +12,27 @@ function toGrant(row: {
   return { role: row.role, productId: row.product_id, profileId: row.profile_id, groupId: row.group_id };
 }
 
-/**
- * The admin roles a user holds in their organization.
- * @returns the grants (empty for a user who is not an admin)
- */
-export async function findGrantsByUserId(db: Executor, organizationId: string, userId: string): Promise<Grant[]> {
-  const rows = await db
-    .selectFrom('admin_role_assignments')
-    .select(GRANT_COLUMNS)
-    .where('organization_id', '=', organizationId)
-    .where('user_id', '=', userId)
-    .execute();
-  return rows.map(toGrant);
-}
+/** Whose grants: an administrator or an API token. */
+export type Principal = { userId: string } | { apiTokenId: string };
 
 /**
- * The admin role an API token carries (one role, possibly over several scopes).
- * @returns the grants
+ * The admin roles a user or an API token holds in its organization (a token holds one role,
+ * possibly over several scopes).
+ * @returns the grants (empty for a user who is not an admin)
  */
-export async function findGrantsByApiTokenId(
+export async function findGrantsByPrincipal(
   db: Executor,
   organizationId: string,
-  apiTokenId: string,
+  principal: Principal,
 ): Promise<Grant[]> {
-  const rows = await db
+  const query = db
     .selectFrom('admin_role_assignments')
     .select(GRANT_COLUMNS)
-    .where('organization_id', '=', organizationId)
-    .where('api_token_id', '=', apiTokenId)
-    .execute();
+    .where('organization_id', '=', organizationId);
+  const rows = await ('userId' in principal
+    ? query.where('user_id', '=', principal.userId)
+    : query.where('api_token_id', '=', principal.apiTokenId)
+  ).execute();
   return rows.map(toGrant);
 }
 
@@ -48,7 +40,7 @@ export async function findGrantsByApiTokenId(
 export async function insertGrants(
   db: Executor,
   organizationId: string,
-  principal: { userId: string } | { apiTokenId: string },
+  principal: Principal,
   grants: Grant[],
 ): Promise<void> {
   if (grants.length === 0) {
