@@ -10,8 +10,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/db/database.ts';
-import { JobQueue } from '../src/jobs/queue.ts';
 import { maintenanceJob } from '../src/jobs/maintenance.job.ts';
+import { JobQueue } from '../src/jobs/queue.ts';
 import { Client, expectProblem } from './support/client.ts';
 import { ADMIN_PASSWORD, openTestDatabase } from './support/instance.ts';
 
@@ -23,7 +23,9 @@ async function freePort(): Promise<number> {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -107,7 +109,11 @@ describe('several processes on one PostgreSQL database', { skip }, () => {
       organizations.map((row) => row.name),
       ['Multi'],
     );
-    const created = await db.selectFrom('audit_events').select('id').where('action', '=', 'organization.create').execute();
+    const created = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('action', '=', 'organization.create')
+      .execute();
     assert.equal(created.length, 1);
   });
 
@@ -133,7 +139,11 @@ describe('several processes on one PostgreSQL database', { skip }, () => {
     expectProblem(await onA.post('/api/v1/auth/login', wrong), 401, 'auth.invalid_credentials');
     expectProblem(await onB.post('/api/v1/auth/login', wrong), 401, 'auth.invalid_credentials');
     expectProblem(await onA.post('/api/v1/auth/login', wrong), 401, 'auth.invalid_credentials');
-    expectProblem(await onB.post('/api/v1/auth/login', { ...wrong, password: ADMIN_PASSWORD }), 429, 'auth.rate_limited');
+    expectProblem(
+      await onB.post('/api/v1/auth/login', { ...wrong, password: ADMIN_PASSWORD }),
+      429,
+      'auth.rate_limited',
+    );
     await target.database.db.deleteFrom('rate_limits').execute();
   });
 

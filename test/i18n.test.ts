@@ -1,0 +1,155 @@
+/**
+ * The console's message files (web/src/i18n/locales): the same keys in every language, no empty
+ * messages, the same {{placeholders}} as English, a message for every API error code, real
+ * translations rather than English copies, and every key the console's code names exists.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { LOCALES } from '../shared/contracts.ts';
+import { ApiTokenErrorCodes } from '../src/api-tokens/api-tokens.errors.ts';
+import { AuthErrorCodes } from '../src/auth/auth.errors.ts';
+import { HttpErrorCodes } from '../src/http/errors.ts';
+import { PolicyErrorCodes } from '../src/roles/policy.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const localesDir = path.join(root, 'web/src/i18n/locales');
+
+/** The error codes the console must explain in every language. */
+const ERROR_CODES = [
+  'auth.required',
+  'auth.invalid_credentials',
+  'auth.rate_limited',
+  'auth.session_expired',
+  'auth.csrf_failed',
+  'auth.invalid_token',
+  'auth.token_revoked',
+  'auth.forbidden',
+  'setup.unavailable',
+  'request.validation_failed',
+  'request.malformed_json',
+  'request.unsupported_media_type',
+  'request.body_too_large',
+  'request.not_found',
+  'server.internal_error',
+  'api_tokens.scope_required',
+  'api_tokens.scope_not_allowed',
+  'api_tokens.scope_not_found',
+  'api_tokens.already_revoked',
+];
+
+/** Codes the server declares in its error modules; new ones must get a message too. */
+const DECLARED_CODES = [
+  ...Object.values(AuthErrorCodes),
+  ...Object.values(ApiTokenErrorCodes),
+  ...Object.values(HttpErrorCodes),
+  ...Object.values(PolicyErrorCodes),
+];
+
+/** Messages that may be the same as English (names, codes, cognates). */
+const MAY_EQUAL_ENGLISH = new Set([
+  'settings.tokens.column.prefix',
+  'settings.tokens.column.role',
+  'settings.tokens.role',
+  'signIn.email',
+  'audit.system',
+]);
+
+type Messages = Map<string, unknown>;
+
+function flatten(value: unknown, prefix: string, into: Messages): Messages {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      flatten(child, prefix ? `${prefix}.${key}` : key, into);
+    }
+  } else {
+    into.set(prefix, value);
+  }
+  return into;
+}
+
+function load(locale: string): Messages {
+  const file = path.join(localesDir, `${locale}.json`);
+  return flatten(JSON.parse(fs.readFileSync(file, 'utf8')), '', new Map());
+}
+
+function placeholders(message: unknown): string[] {
+  return [...String(message).matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)].map((match) => match[1] ?? '').sort();
+}
+
+const messages = new Map(LOCALES.map((locale) => [locale, load(locale)]));
+const english = messages.get('en')!;
+
+describe('console message files', () => {
+  it('has a file for every console language and nothing else', () => {
+    const files = fs
+      .readdirSync(localesDir)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.replace(/\.json$/, ''))
+      .sort();
+    assert.deepEqual(files, [...LOCALES].sort());
+  });
+
+  for (const locale of LOCALES) {
+    describe(locale, () => {
+      const own = messages.get(locale)!;
+
+      it('has exactly the keys of en.json', () => {
+        const missing = [...english.keys()].filter((key) => !own.has(key));
+        const extra = [...own.keys()].filter((key) => !english.has(key));
+        assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+      });
+
+      it('has no empty or non-text messages', () => {
+        const bad = [...own].filter(([, value]) => typeof value !== 'string' || value.trim() === '');
+        assert.deepEqual(
+          bad.map(([key]) => key),
+          [],
+        );
+      });
+
+      it("uses the same {{placeholders}} as English's messages", () => {
+        const mismatched = [...english]
+          .filter(([key, value]) => own.has(key) && placeholders(own.get(key)).join() !== placeholders(value).join())
+          .map(([key]) => key);
+        assert.deepEqual(mismatched, []);
+      });
+
+      it('has a message for every API error code', () => {
+        const missing = [...new Set([...ERROR_CODES, ...DECLARED_CODES])].filter((code) => !own.has(`errors.${code}`));
+        assert.deepEqual(missing, []);
+      });
+
+      if (locale !== 'en') {
+        it('is translated, not copied from English', () => {
+          const copied = [...english]
+            .filter(([key, value]) => !MAY_EQUAL_ENGLISH.has(key) && own.get(key) === value)
+            .map(([key]) => key);
+          assert.deepEqual(copied, []);
+        });
+      }
+    });
+  }
+
+  it('has every key the console names literally in t(…)', () => {
+    const sources: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          walk(full);
+        } else if (/\.tsx?$/.test(entry.name)) {
+          sources.push(fs.readFileSync(full, 'utf8'));
+        }
+      }
+    };
+    walk(path.join(root, 'web/src'));
+    const used = new Set(
+      sources.flatMap((text) => [...text.matchAll(/\bt\(\s*'([\w.-]+)'/g)].map((match) => match[1]!)),
+    );
+    assert.ok(used.size > 50, `expected many message keys in web/src, found ${used.size}`);
+    const unknown = [...used].filter((key) => !english.has(key));
+    assert.deepEqual(unknown, []);
+  });
+});

@@ -1,0 +1,66 @@
+import { defaultTheme, Flex, ProgressCircle, Provider } from '@adobe/react-spectrum';
+import { useTranslation } from 'react-i18next';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { currentLocale, SPECTRUM_LOCALES } from './i18n/index.ts';
+import { AuditPage } from './pages/AuditPage.tsx';
+import { PlaceholderPage } from './pages/PlaceholderPage.tsx';
+import { SettingsPage } from './pages/SettingsPage.tsx';
+import { SetupPage } from './pages/SetupPage.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { SessionProvider, useSession } from './session.tsx';
+import { Shell } from './shell/Shell.tsx';
+
+function Loading() {
+  const { t } = useTranslation();
+  return (
+    <Flex height="100vh" alignItems="center" justifyContent="center">
+      <ProgressCircle aria-label={t('common.loading')} isIndeterminate />
+    </Flex>
+  );
+}
+
+function ConsoleRoutes() {
+  const { state } = useSession();
+  if (state.status === 'loading') {
+    return <Loading />;
+  }
+  if (state.status === 'anonymous') {
+    return (
+      <Routes>
+        <Route path="/setup" element={<SetupPage />} />
+        <Route path="/" element={<SignInPage expired={state.expired} />} />
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Routes>
+    );
+  }
+  const canAudit = state.session.abilities.includes('audit.read');
+  return (
+    <Routes>
+      <Route path="/setup" element={<SetupPage />} />
+      <Route element={<Shell />}>
+        <Route path="/users" element={<PlaceholderPage page="users" />} />
+        <Route path="/groups" element={<PlaceholderPage page="groups" />} />
+        <Route path="/products" element={<PlaceholderPage page="products" />} />
+        <Route path="/bulk" element={<PlaceholderPage page="bulk" />} />
+        <Route path="/audit" element={canAudit ? <AuditPage /> : <Navigate to="/users" replace />} />
+        <Route path="/settings" element={<SettingsPage />} />
+      </Route>
+      <Route path="*" element={<Navigate to="/users" replace />} />
+    </Routes>
+  );
+}
+
+/** The console: theme and locale of React Spectrum, the session, and the routes. */
+export function App() {
+  useTranslation();
+  const locale = SPECTRUM_LOCALES[currentLocale()];
+  return (
+    <Provider theme={defaultTheme} locale={locale} minHeight="100vh">
+      <SessionProvider>
+        <BrowserRouter>
+          <ConsoleRoutes />
+        </BrowserRouter>
+      </SessionProvider>
+    </Provider>
+  );
+}

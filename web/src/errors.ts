@@ -1,0 +1,29 @@
+import type { TFunction } from 'i18next';
+import i18n from 'i18next';
+import { ApiError } from './api.ts';
+
+/**
+ * The message to show for a failed call, in the console's language: `errors.<code>` when the
+ * message files know the code, else the server's own explanation.
+ */
+export function errorMessage(t: TFunction, error: unknown): string {
+  if (error instanceof ApiError) {
+    const key = `errors.${error.code}`;
+    if (i18n.exists(key)) {
+      return t(key);
+    }
+    if (error.status === 0) {
+      return t('errors.network.unreachable');
+    }
+    return error.message || t('errors.server.internal_error');
+  }
+  return t('errors.unexpected');
+}
+
+/** The field-level problems of a validation error, as `field: message` lines (server text). */
+export function fieldProblems(error: unknown): string[] {
+  if (error instanceof ApiError && error.errors.length > 0) {
+    return error.errors.map((problem) => `${problem.field.replace(/^body\./, '')}: ${problem.message}`);
+  }
+  return [];
+}

@@ -1,0 +1,24 @@
+import { Divider, Flex } from '@adobe/react-spectrum';
+import { useTranslation } from 'react-i18next';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { useCan } from '../session.tsx';
+import { ApiTokensSection } from '../settings/ApiTokensSection.tsx';
+import { OrganizationSection } from '../settings/OrganizationSection.tsx';
+
+/** Organization settings and API tokens. */
+export function SettingsPage() {
+  const { t } = useTranslation();
+  const can = useCan();
+  return (
+    <Flex direction="column" gap="size-300">
+      <PageTitle>{t('nav.settings')}</PageTitle>
+      <OrganizationSection />
+      {can('apiToken.read') && (
+        <>
+          <Divider size="S" />
+          <ApiTokensSection />
+        </>
+      )}
+    </Flex>
+  );
+}

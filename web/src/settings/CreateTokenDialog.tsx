@@ -1,0 +1,153 @@
+import {
+  Button,
+  ButtonGroup,
+  Content,
+  Dialog,
+  Divider,
+  Flex,
+  Form,
+  Heading,
+  InlineAlert,
+  Item,
+  Picker,
+  TextArea,
+  TextField,
+  useDialogContainer,
+} from '@adobe/react-spectrum';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
+import { api } from '../api.ts';
+import { errorMessage, fieldProblems } from '../errors.ts';
+import type { ApiToken } from '../types.ts';
+import { parseScope, roleKey, scopeOf } from './roles.ts';
+
+export type CreatedToken = ApiToken & { token: string };
+
+const FORM_ID = 'create-api-token';
+
+function isRole(value: unknown): value is AdminRole {
+  return typeof value === 'string' && (ADMIN_ROLES as readonly string[]).includes(value);
+}
+
+/** Name, role and (for scoped roles) scope ids of a new API token. */
+export function CreateTokenDialog({ onCreated }: { onCreated: (token: CreatedToken) => void }) {
+  const { t } = useTranslation();
+  const { dismiss } = useDialogContainer();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<AdminRole>('system-admin');
+  const [scopeText, setScopeText] = useState('');
+  const [scopeError, setScopeError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+  const scopeKind = scopeOf(role);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setError(null);
+    let scope: string[] | undefined;
+    if (scopeKind) {
+      const parsed = parseScope(scopeText);
+      if (parsed.invalid.length > 0) {
+        setScopeError(t('settings.tokens.scopeInvalid', { ids: parsed.invalid.join(', ') }));
+        return;
+      }
+      if (parsed.ids.length === 0) {
+        setScopeError(t('settings.tokens.scopeMissing'));
+        return;
+      }
+      scope = parsed.ids;
+    }
+    setScopeError(null);
+    setPending(true);
+    api
+      .post<CreatedToken>('/api/v1/api-tokens', { name: name.trim(), role, ...(scope ? { scope } : {}) })
+      .then(onCreated)
+      .catch((caught: unknown) => {
+        setError(caught);
+        setPending(false);
+      });
+  };
+
+  const problems = fieldProblems(error);
+  return (
+    <Dialog size="M" data-testid="token-create-dialog">
+      <Heading>{t('settings.tokens.createTitle')}</Heading>
+      <Divider />
+      <Content>
+        {error !== null && (
+          <InlineAlert variant="negative" marginBottom="size-200">
+            <Heading>{t('settings.tokens.createFailed')}</Heading>
+            <Content>
+              {errorMessage(t, error)}
+              {problems.length > 0 && (
+                <ul>
+                  {problems.map((problem) => (
+                    <li key={problem}>{problem}</li>
+                  ))}
+                </ul>
+              )}
+            </Content>
+          </InlineAlert>
+        )}
+        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native">
+          <Flex direction="column" gap="size-150">
+            <TextField
+              label={t('settings.tokens.name')}
+              description={t('settings.tokens.nameHint')}
+              value={name}
+              onChange={setName}
+              isRequired
+              maxLength={LIMITS.tokenNameMax}
+              autoFocus
+              width="100%"
+              data-testid="token-name"
+            />
+            <Picker
+              label={t('settings.tokens.role')}
+              selectedKey={role}
+              onSelectionChange={(key) => {
+                if (isRole(key)) {
+                  setRole(key);
+                  setScopeError(null);
+                }
+              }}
+              isRequired
+              width="100%"
+              data-testid="token-role"
+            >
+              {ADMIN_ROLES.map((value) => (
+                <Item key={value}>{t(roleKey(value))}</Item>
+              ))}
+            </Picker>
+            {scopeKind && (
+              <TextArea
+                label={t(`settings.tokens.scope.${scopeKind}`)}
+                description={t('settings.tokens.scopeHint')}
+                value={scopeText}
+                onChange={(value) => {
+                  setScopeText(value);
+                  setScopeError(null);
+                }}
+                isRequired
+                validationState={scopeError ? 'invalid' : undefined}
+                errorMessage={scopeError ?? undefined}
+                width="100%"
+                data-testid="token-scope"
+              />
+            )}
+          </Flex>
+        </Form>
+      </Content>
+      <ButtonGroup>
+        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
+          {t('common.cancel')}
+        </Button>
+        <Button variant="accent" type="submit" form={FORM_ID} isPending={pending} data-testid="token-submit">
+          {t('settings.tokens.create')}
+        </Button>
+      </ButtonGroup>
+    </Dialog>
+  );
+}

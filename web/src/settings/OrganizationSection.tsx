@@ -1,0 +1,141 @@
+import { Button, Content, Flex, Form, Heading, InlineAlert, ProgressCircle, TextField } from '@adobe/react-spectrum';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LIMITS, type Locale } from '../../../shared/contracts.ts';
+import { api } from '../api.ts';
+import { LanguagePicker } from '../components/LanguagePicker.tsx';
+import { errorMessage } from '../errors.ts';
+import { useCan, useSession, useSignedIn } from '../session.tsx';
+import type { Organization } from '../types.ts';
+
+/** The organization's name and default language; editable with `organization.update`. */
+export function OrganizationSection() {
+  const { t } = useTranslation();
+  const session = useSignedIn();
+  const { refresh } = useSession();
+  const can = useCan();
+  const editable = can('organization.update') && can('organization.read');
+  const [name, setName] = useState(session.organization.name);
+  const [defaultLocale, setDefaultLocale] = useState<Locale>(session.organization.defaultLocale);
+  const canRead = can('organization.read');
+  // Without organization.read the session's copy is all there is to show.
+  const [loaded, setLoaded] = useState<Pick<Organization, 'name' | 'defaultLocale'> | null>(
+    canRead ? null : session.organization,
+  );
+  const [status, setStatus] = useState<{ kind: 'saved' } | { kind: 'error'; error: unknown } | null>(null);
+  const [pending, setPending] = useState(false);
+
+  useEffect(() => {
+    if (!canRead) {
+      return;
+    }
+    let active = true;
+    api
+      .get<Organization>('/api/v1/organization')
+      .then((organization) => {
+        if (active) {
+          setLoaded(organization);
+          setName(organization.name);
+          setDefaultLocale(organization.defaultLocale);
+        }
+      })
+      .catch((caught: unknown) => {
+        if (active) {
+          setStatus({ kind: 'error', error: caught });
+        }
+      });
+    return () => {
+      active = false;
+    };
+  }, [canRead]);
+
+  const changed = loaded !== null && (name.trim() !== loaded.name || defaultLocale !== loaded.defaultLocale);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!loaded) {
+      return;
+    }
+    setPending(true);
+    setStatus(null);
+    const patch: { name?: string; defaultLocale?: Locale } = {};
+    if (name.trim() !== loaded.name) {
+      patch.name = name.trim();
+    }
+    if (defaultLocale !== loaded.defaultLocale) {
+      patch.defaultLocale = defaultLocale;
+    }
+    api
+      .patch<Organization>('/api/v1/organization', patch)
+      .then(async (organization) => {
+        setLoaded(organization);
+        setName(organization.name);
+        setDefaultLocale(organization.defaultLocale);
+        setStatus({ kind: 'saved' });
+        await refresh();
+      })
+      .catch((caught: unknown) => setStatus({ kind: 'error', error: caught }))
+      .finally(() => setPending(false));
+  };
+
+  return (
+    <section aria-labelledby="settings-organization">
+      <Heading level={2} id="settings-organization">
+        {t('settings.organization.title')}
+      </Heading>
+      {!loaded && !status && <ProgressCircle aria-label={t('common.loading')} isIndeterminate size="S" />}
+      {status?.kind === 'error' && (
+        <InlineAlert variant="negative" marginBottom="size-200">
+          <Heading>{t('settings.organization.failed')}</Heading>
+          <Content>{errorMessage(t, status.error)}</Content>
+        </InlineAlert>
+      )}
+      {loaded && (
+        <Form onSubmit={submit} maxWidth="size-6000" isReadOnly={!editable} data-testid="organization-form">
+          <Flex direction="column" gap="size-150">
+            <TextField
+              label={t('settings.organization.name')}
+              value={name}
+              onChange={(value) => {
+                setName(value);
+                setStatus(null);
+              }}
+              isRequired
+              maxLength={LIMITS.organizationNameMax}
+              width="100%"
+              data-testid="organization-name-field"
+            />
+            <LanguagePicker
+              value={defaultLocale}
+              label={t('settings.organization.defaultLocale')}
+              isDisabled={!editable}
+              testId="organization-locale"
+              onChange={(locale) => {
+                setDefaultLocale(locale);
+                setStatus(null);
+              }}
+            />
+            {editable && (
+              <Flex alignItems="center" gap="size-200" marginTop="size-100">
+                <Button
+                  type="submit"
+                  variant="accent"
+                  isDisabled={!changed}
+                  isPending={pending}
+                  data-testid="organization-save"
+                >
+                  {t('common.save')}
+                </Button>
+                {status?.kind === 'saved' && (
+                  <span role="status" data-testid="organization-saved">
+                    {t('settings.organization.saved')}
+                  </span>
+                )}
+              </Flex>
+            )}
+          </Flex>
+        </Form>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,34 @@
+import { useTranslation } from 'react-i18next';
+import { NavLink } from 'react-router';
+import { useCan } from '../session.tsx';
+
+interface NavItem {
+  id: 'users' | 'groups' | 'products' | 'bulk' | 'audit' | 'settings';
+  path: string;
+  /** The ability needed to see the item; none = every admin. */
+  ability?: string;
+}
+
+const ITEMS: NavItem[] = [
+  { id: 'users', path: '/users' },
+  { id: 'groups', path: '/groups' },
+  { id: 'products', path: '/products' },
+  { id: 'bulk', path: '/bulk' },
+  { id: 'audit', path: '/audit', ability: 'audit.read' },
+  { id: 'settings', path: '/settings' },
+];
+
+/** The console's sections; each shows only when the admin may use it. */
+export function SideNav() {
+  const { t } = useTranslation();
+  const can = useCan();
+  return (
+    <nav className="usher-nav" aria-label={t('nav.label')}>
+      {ITEMS.filter((item) => !item.ability || can(item.ability)).map((item) => (
+        <NavLink key={item.id} to={item.path} className="usher-nav-link" data-testid={`nav-${item.id}`}>
+          {t(`nav.${item.id}`)}
+        </NavLink>
+      ))}
+    </nav>
+  );
+}
