@@ -45,6 +45,7 @@ export interface ProductsTable {
   name: string;
   license_quantity: number;
   created_at: CreatedAt;
+  updated_at: Generated<Date>;
 }
 
 export interface ProductProfilesTable {
@@ -53,7 +54,9 @@ export interface ProductProfilesTable {
   product_id: string;
   name: string;
   description: string | null;
+  services: Generated<string[]>;
   created_at: CreatedAt;
+  updated_at: Generated<Date>;
 }
 
 export interface UserGroupsTable {

@@ -21,8 +21,10 @@ import { authRoutes } from '../auth/auth.routes.ts';
 import { authenticateApiToken, authenticateSession, checkCsrf, type SessionHandle } from '../auth/auth.service.ts';
 import { SESSION_COOKIE } from '../auth/cookie.ts';
 import type { AppContext } from '../context.ts';
+import { constraintError } from '../db/constraint-errors.ts';
 import { isMigrated } from '../db/migrate.ts';
 import { organizationsRoutes } from '../organizations/organizations.routes.ts';
+import { productsRoutes } from '../products/products.routes.ts';
 import type { Actor } from '../roles/policy.ts';
 import { AppError, type FieldProblem, HttpErrorCodes } from './errors.ts';
 
@@ -137,7 +139,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { deepLinking: true } });
 
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+  app.setErrorHandler(async (thrown: FastifyError, request, reply) => {
+    const error = (constraintError(thrown) ?? thrown) as FastifyError;
     if (error instanceof AppError) {
       if (error.code === 'auth.forbidden' && request.actor) {
         await recordSecurityEvent(ctx.db, request.actor, {
@@ -285,6 +288,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(organizationsRoutes(ctx));
       await api.register(apiTokensRoutes(ctx));
       await api.register(auditRoutes(ctx));
+      await api.register(productsRoutes(ctx));
       api.all('/*', { schema: { hide: true }, config: { public: true } }, async (request, reply) =>
         sendProblem(
           reply,

@@ -94,3 +94,26 @@ export function authorize(actor: Actor, action: Action, target?: PolicyTarget): 
 export function abilities(actor: Actor): Action[] {
   return ACTIONS.filter((action) => can(actor, action));
 }
+
+/** The part of an organization a scoped permission reaches: `all`, or these ids. */
+export type Reachable = 'all' | { productIds: string[]; profileIds: string[]; groupIds: string[] };
+
+/**
+ * What of the organization the actor may do `action` to, for filtering lists: `all`, or the
+ * product, profile and group ids of their scoped grants that carry the action.
+ * @param actor who acts
+ * @param action the action (normally a `*.read`)
+ * @returns `all`, or the reachable ids (all empty: nothing)
+ */
+export function reachable(actor: Actor, action: Action): Reachable {
+  if (actor.type === 'system' || actor.grants.some((grant) => ROLE_PERMISSIONS[grant.role][action] === 'all')) {
+    return 'all';
+  }
+  const scoped = actor.grants.filter((grant) => ROLE_PERMISSIONS[grant.role][action] === 'scoped');
+  const ids = (pick: (grant: Grant) => string | null) => scoped.map(pick).filter((id) => id !== null);
+  return {
+    productIds: ids((grant) => grant.productId),
+    profileIds: ids((grant) => grant.profileId),
+    groupIds: ids((grant) => grant.groupId),
+  };
+}

@@ -120,6 +120,22 @@ describe('role matrix (HTTP, the endpoints that exist so far)', () => {
     },
     { method: 'GET', path: '/api/v1/audit-events', allowed: ['system-admin'] },
     { method: 'GET', path: '/api/v1/audit-events.csv', allowed: ['system-admin'] },
+    {
+      method: 'GET',
+      path: '/api/v1/products',
+      allowed: ['system-admin', 'product-admin', 'profile-admin', 'support-admin', 'deployment-admin'],
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/products',
+      body: { name: 'matrix', licenseQuantity: 1 },
+      allowed: ['system-admin'],
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/product-profiles',
+      allowed: ['system-admin', 'product-admin', 'profile-admin', 'support-admin'],
+    },
   ];
 
   for (const role of ADMIN_ROLES) {

@@ -3,6 +3,7 @@ import * as m20261124090000 from './20261124090000-create-organizations-and-user
 import * as m20261124090100 from './20261124090100-create-catalog.ts';
 import * as m20261124090200 from './20261124090200-create-api-tokens-and-admin-roles.ts';
 import * as m20261124090300 from './20261124090300-create-sessions-and-audit.ts';
+import * as m20261124100000 from './20261124100000-add-product-profile-services.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '20261124090100-create-catalog': m20261124090100,
   '20261124090200-create-api-tokens-and-admin-roles': m20261124090200,
   '20261124090300-create-sessions-and-audit': m20261124090300,
+  '20261124100000-add-product-profile-services': m20261124100000,
 };

@@ -1,0 +1,47 @@
+import { AppError } from '../http/errors.ts';
+import { ProductErrorCodes } from '../products/products.errors.ts';
+
+/** What a violated constraint means to the caller: code, status, message and the field to fix. */
+interface ConstraintMeaning {
+  code: string;
+  status: number;
+  message: string;
+  field: string;
+}
+
+/**
+ * Named constraints (`table__columns`) that a request can violate, mapped to domain errors. The
+ * database is the last word on uniqueness (two requests at once), and this turns its refusal into
+ * the same answer a service check would give.
+ */
+const CONSTRAINTS: Record<string, ConstraintMeaning> = {
+  products__organization_id_name: {
+    code: ProductErrorCodes.productNameTaken,
+    status: 409,
+    message: 'A product with this name already exists in the organization: choose another name.',
+    field: 'body.name',
+  },
+  product_profiles__organization_id_name: {
+    code: ProductErrorCodes.profileNameTaken,
+    status: 409,
+    message:
+      'A product profile with this name already exists in the organization (profile names are unique): choose another name.',
+    field: 'body.name',
+  },
+};
+
+/**
+ * Translates a database error about a known constraint into an AppError.
+ * @param error anything thrown by a query
+ * @returns the AppError, or undefined when the error is not a known constraint violation
+ */
+export function constraintError(error: unknown): AppError | undefined {
+  const constraint = (error as { constraint?: unknown }).constraint;
+  const meaning = typeof constraint === 'string' ? CONSTRAINTS[constraint] : undefined;
+  return meaning
+    ? new AppError(meaning.code, meaning.status, meaning.message, {
+        errors: [{ field: meaning.field, message: meaning.message }],
+        cause: error,
+      })
+    : undefined;
+}
