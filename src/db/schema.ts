@@ -30,6 +30,8 @@ export interface UsersTable {
   locale: Locale | null;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
+  removed_at: NullableTimestamp;
+  content_status: 'pending' | null;
 }
 
 export interface AdminCredentialsTable {
@@ -44,6 +46,7 @@ export interface ProductsTable {
   organization_id: string;
   name: string;
   license_quantity: number;
+  licenses_used: Generated<number>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -133,6 +136,85 @@ export interface RateLimitsTable {
   hits: number;
 }
 
+export interface DirectoriesTable {
+  id: Generated<string>;
+  organization_id: string;
+  name: string;
+  identity_type: 'enterprise' | 'federated';
+  created_at: CreatedAt;
+}
+
+export interface DomainsTable {
+  id: Generated<string>;
+  organization_id: string;
+  directory_id: string | null;
+  name: string;
+  verification_token: string;
+  status: Generated<'pending' | 'claimed'>;
+  claimed_at: NullableTimestamp;
+  last_checked_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface DirectoryTrustsTable {
+  organization_id: string;
+  directory_id: string;
+  trustee_organization_id: string;
+  created_at: CreatedAt;
+}
+
+export interface UserProfilesTable {
+  organization_id: string;
+  user_id: string;
+  profile_id: string;
+  created_at: CreatedAt;
+}
+
+export interface GroupMembersTable {
+  organization_id: string;
+  group_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+}
+
+export interface GroupProfilesTable {
+  organization_id: string;
+  group_id: string;
+  profile_id: string;
+  created_at: CreatedAt;
+}
+
+export interface ProductLicensesTable {
+  organization_id: string;
+  product_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+}
+
+export interface UserContentTable {
+  organization_id: string;
+  user_id: string;
+  items: Generated<number>;
+  bytes: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+export interface OutboxMessagesTable {
+  id: Generated<string>;
+  organization_id: string;
+  kind: string;
+  user_id: string | null;
+  to_address: string;
+  locale: Generated<string>;
+  data: Json;
+  status: Generated<'queued' | 'sending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
 /** Every table Usher owns, as Kysely sees it. */
 export interface DB {
   organizations: OrganizationsTable;
@@ -147,6 +229,15 @@ export interface DB {
   audit_events: AuditEventsTable;
   setup_tokens: SetupTokensTable;
   rate_limits: RateLimitsTable;
+  directories: DirectoriesTable;
+  domains: DomainsTable;
+  directory_trusts: DirectoryTrustsTable;
+  user_profiles: UserProfilesTable;
+  group_members: GroupMembersTable;
+  group_profiles: GroupProfilesTable;
+  product_licenses: ProductLicensesTable;
+  user_content: UserContentTable;
+  outbox_messages: OutboxMessagesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -44,6 +44,7 @@ const EXPECTED: Record<AdminRole, Partial<Record<Action, 'all' | 'scoped'>>> = {
   },
   'support-admin': {
     ...Object.fromEntries(EVERY_ADMIN.map((action) => [action, 'all'])),
+    'domain.read': 'all',
     'group.read': 'all',
     'product.read': 'all',
     'profile.read': 'all',

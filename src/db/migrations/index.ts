@@ -4,6 +4,9 @@ import * as m20261124090100 from './20261124090100-create-catalog.ts';
 import * as m20261124090200 from './20261124090200-create-api-tokens-and-admin-roles.ts';
 import * as m20261124090300 from './20261124090300-create-sessions-and-audit.ts';
 import * as m20261124100000 from './20261124100000-add-product-profile-services.ts';
+import * as m20261124110000 from './20261124110000-create-directories-and-domains.ts';
+import * as m20261124110100 from './20261124110100-create-assignments-and-licenses.ts';
+import * as m20261124110200 from './20261124110200-create-user-content-and-outbox.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -15,4 +18,7 @@ export const migrations: Record<string, Migration> = {
   '20261124090200-create-api-tokens-and-admin-roles': m20261124090200,
   '20261124090300-create-sessions-and-audit': m20261124090300,
   '20261124100000-add-product-profile-services': m20261124100000,
+  '20261124110000-create-directories-and-domains': m20261124110000,
+  '20261124110100-create-assignments-and-licenses': m20261124110100,
+  '20261124110200-create-user-content-and-outbox': m20261124110200,
 };
