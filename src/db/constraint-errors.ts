@@ -1,3 +1,4 @@
+import { DomainErrorCodes } from '../domains/domains.errors.ts';
 import { AppError } from '../http/errors.ts';
 import { ProductErrorCodes } from '../products/products.errors.ts';
 
@@ -15,6 +16,12 @@ interface ConstraintMeaning {
  * the same answer a service check would give.
  */
 const CONSTRAINTS: Record<string, ConstraintMeaning> = {
+  users__organization_id_email_identity_type: {
+    code: 'users.already_exists',
+    status: 409,
+    message: 'A user with this e-mail and identity type already exists in the organization.',
+    field: 'body.email',
+  },
   products__organization_id_name: {
     code: ProductErrorCodes.productNameTaken,
     status: 409,
@@ -27,6 +34,30 @@ const CONSTRAINTS: Record<string, ConstraintMeaning> = {
     message:
       'A product profile with this name already exists in the organization (profile names are unique): choose another name.',
     field: 'body.name',
+  },
+  directories__organization_id_name: {
+    code: DomainErrorCodes.directoryNameTaken,
+    status: 409,
+    message: 'A directory with this name already exists in the organization: choose another name.',
+    field: 'body.name',
+  },
+  domains__organization_id_name: {
+    code: DomainErrorCodes.domainTaken,
+    status: 409,
+    message: 'The organization has already added this domain: verify the one in the list instead.',
+    field: 'body.name',
+  },
+  domains__name_claimed: {
+    code: DomainErrorCodes.claimedElsewhere,
+    status: 409,
+    message: 'The domain was claimed by another organization on this Usher at the same moment.',
+    field: 'name',
+  },
+  domains__claimed_has_directory: {
+    code: DomainErrorCodes.directoryHasClaimedDomains,
+    status: 409,
+    message: 'A claimed domain must stay in a directory: move it to another directory or remove it first.',
+    field: 'directoryId',
   },
 };
 

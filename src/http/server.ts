@@ -23,9 +23,11 @@ import { SESSION_COOKIE } from '../auth/cookie.ts';
 import type { AppContext } from '../context.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import { isMigrated } from '../db/migrate.ts';
+import { domainsRoutes } from '../domains/domains.routes.ts';
 import { organizationsRoutes } from '../organizations/organizations.routes.ts';
 import { productsRoutes } from '../products/products.routes.ts';
 import type { Actor } from '../roles/policy.ts';
+import { usersRoutes } from '../users/users.routes.ts';
 import { AppError, type FieldProblem, HttpErrorCodes } from './errors.ts';
 
 declare module 'fastify' {
@@ -289,6 +291,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(apiTokensRoutes(ctx));
       await api.register(auditRoutes(ctx));
       await api.register(productsRoutes(ctx));
+      await api.register(domainsRoutes(ctx));
+      await api.register(usersRoutes(ctx));
       api.all('/*', { schema: { hide: true }, config: { public: true } }, async (request, reply) =>
         sendProblem(
           reply,

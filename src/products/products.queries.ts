@@ -15,7 +15,7 @@ export const isNamePosition = (value: unknown): value is NamePosition =>
   typeof (value as NamePosition).name === 'string' &&
   typeof (value as NamePosition).id === 'string';
 
-const PRODUCT_COLUMNS = ['id', 'name', 'license_quantity', 'created_at', 'updated_at'] as const;
+const PRODUCT_COLUMNS = ['id', 'name', 'license_quantity', 'licenses_used', 'created_at', 'updated_at'] as const;
 
 /**
  * A page of an organization's products ordered by name, limited to what `reach` allows (a
@@ -124,4 +124,32 @@ export async function findProfilesByOrganizationId(
 /** One product profile of the organization with its product's name, or undefined. */
 export async function findProfileById(db: Executor, organizationId: string, profileId: string) {
   return profilesWithProduct(db, organizationId).where('product_profiles.id', '=', profileId).executeTakeFirst();
+}
+
+/**
+ * How many users hold each profile, directly or through a group (removed users hold none).
+ * @returns profile id → users
+ */
+export async function countUsersByProfileIds(
+  db: Executor,
+  organizationId: string,
+  profileIds: string[],
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>(profileIds.map((id) => [id, 0]));
+  if (profileIds.length === 0) {
+    return counts;
+  }
+  const rows = await sql<{ profile_id: string; n: number }>`
+    select profile_id, count(distinct user_id)::int as n from (
+      select profile_id, user_id from user_profiles
+      where organization_id = ${organizationId} and profile_id = any(${profileIds}::uuid[])
+      union all
+      select gp.profile_id, gm.user_id from group_profiles gp
+      join group_members gm on gm.organization_id = gp.organization_id and gm.group_id = gp.group_id
+      where gp.organization_id = ${organizationId} and gp.profile_id = any(${profileIds}::uuid[])
+    ) held group by profile_id`.execute(db);
+  for (const row of rows.rows) {
+    counts.set(row.profile_id, row.n);
+  }
+  return counts;
 }

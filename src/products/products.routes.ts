@@ -21,6 +21,9 @@ const ProductSchema = z
     id: z.uuid(),
     name: z.string(),
     licenseQuantity: z.number().int().meta({ description: 'Licenses (seats) the organization has for the product.' }),
+    licensesUsed: z.number().int().meta({
+      description: 'Users holding any profile of the product, directly or through groups (one license each).',
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -34,6 +37,7 @@ const ProfileSchema = z
     name: z.string().meta({ description: 'Unique in the organization; CSV files name profiles by it.' }),
     description: z.string().nullable(),
     services: z.array(z.string()).meta({ description: 'The services (entitlements) the profile enables.' }),
+    usersCount: z.number().int().meta({ description: 'Users holding the profile, directly or through groups.' }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

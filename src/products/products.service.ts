@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
 import { ProductErrorCodes } from './products.errors.ts';
 import {
+  countUsersByProfileIds,
   findProductById,
   findProductsByOrganizationId,
   findProfileById,
@@ -19,6 +20,7 @@ export interface ProductView {
   id: string;
   name: string;
   licenseQuantity: number;
+  licensesUsed: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -31,6 +33,7 @@ export interface ProfileView {
   name: string;
   description: string | null;
   services: string[];
+  usersCount: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -39,6 +42,7 @@ function presentProduct(row: {
   id: string;
   name: string;
   license_quantity: number;
+  licenses_used: number;
   created_at: Date;
   updated_at: Date;
 }): ProductView {
@@ -46,21 +50,25 @@ function presentProduct(row: {
     id: row.id,
     name: row.name,
     licenseQuantity: row.license_quantity,
+    licensesUsed: row.licenses_used,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
 }
 
-function presentProfile(row: {
-  id: string;
-  product_id: string;
-  product_name: string;
-  name: string;
-  description: string | null;
-  services: string[];
-  created_at: Date;
-  updated_at: Date;
-}): ProfileView {
+function presentProfile(
+  row: {
+    id: string;
+    product_id: string;
+    product_name: string;
+    name: string;
+    description: string | null;
+    services: string[];
+    created_at: Date;
+    updated_at: Date;
+  },
+  usersCount: number,
+): ProfileView {
   return {
     id: row.id,
     productId: row.product_id,
@@ -68,6 +76,7 @@ function presentProfile(row: {
     name: row.name,
     description: row.description,
     services: row.services,
+    usersCount,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -145,7 +154,7 @@ export async function createProduct(ctx: AppContext, actor: Actor, input: { name
         name: input.name.trim(),
         license_quantity: input.licenseQuantity,
       })
-      .returning(['id', 'name', 'license_quantity', 'created_at', 'updated_at'])
+      .returning(['id', 'name', 'license_quantity', 'licenses_used', 'created_at', 'updated_at'])
       .executeTakeFirstOrThrow();
     await recordAudit(trx, actor, {
       action: 'product.create',
@@ -171,13 +180,21 @@ export async function updateProduct(
   const row = await transaction(ctx.db, async (trx) => {
     const before = await trx
       .selectFrom('products')
-      .select(['name', 'license_quantity'])
+      .select(['name', 'license_quantity', 'licenses_used'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', productId)
       .forUpdate()
       .executeTakeFirst();
     if (!before) {
       throw notFound('Product');
+    }
+    if (patch.licenseQuantity !== undefined && patch.licenseQuantity < before.licenses_used) {
+      throw new AppError(
+        ProductErrorCodes.quantityBelowUsage,
+        422,
+        `${before.licenses_used} users hold a license of ${before.name}: the quantity cannot go below that. Unassign users first.`,
+        { errors: [{ field: 'body.licenseQuantity', message: `at least ${before.licenses_used}` }] },
+      );
     }
     const updated = await trx
       .updateTable('products')
@@ -188,7 +205,7 @@ export async function updateProduct(
       })
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', productId)
-      .returning(['id', 'name', 'license_quantity', 'created_at', 'updated_at'])
+      .returning(['id', 'name', 'license_quantity', 'licenses_used', 'created_at', 'updated_at'])
       .executeTakeFirstOrThrow();
     await recordAudit(trx, actor, {
       action: 'product.update',
@@ -240,7 +257,12 @@ export async function listProfiles(
     after: readCursor(query.cursor),
     productId: query.productId,
   });
-  return pageOfRows(rows, query.limit, presentProfile);
+  const counts = await countUsersByProfileIds(
+    ctx.db,
+    actor.organizationId,
+    rows.map((row) => row.id),
+  );
+  return pageOfRows(rows, query.limit, (row) => presentProfile(row, counts.get(row.id) ?? 0));
 }
 
 /**
@@ -253,7 +275,8 @@ export async function getProfile(ctx: AppContext, actor: Actor, profileId: strin
     throw notFound('Product profile');
   }
   authorize(actor, 'profile.read', { productId: row.product_id, profileId });
-  return presentProfile(row);
+  const counts = await countUsersByProfileIds(ctx.db, actor.organizationId, [profileId]);
+  return presentProfile(row, counts.get(profileId) ?? 0);
 }
 
 /**

@@ -1,0 +1,129 @@
+import { AppError, HttpErrorCodes } from '../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../http/schemas.ts';
+import { challengeRecord, type DnsRecord } from './dns.ts';
+import { type DomainRow, isNamePosition, type NamePosition } from './domains.queries.ts';
+
+type DirectoryIdentityType = 'enterprise' | 'federated';
+
+/** A directory as the API shows it. */
+export interface DirectoryView {
+  id: string;
+  name: string;
+  identityType: DirectoryIdentityType;
+  createdAt: string;
+}
+
+/** A domain as the API shows it, with the TXT record that claims it. */
+export interface DomainView {
+  id: string;
+  name: string;
+  status: 'pending' | 'claimed';
+  directory: { id: string; name: string; identityType: DirectoryIdentityType } | null;
+  record: DnsRecord;
+  claimedAt: string | null;
+  lastCheckedAt: string | null;
+  createdAt: string;
+}
+
+/** An organization a directory trusts. */
+export interface TrustView {
+  organizationId: string;
+  organizationName: string;
+  createdAt: string;
+}
+
+/** A directory another organization trusts the caller's organization with. */
+export interface TrustedDirectoryView {
+  id: string;
+  name: string;
+  identityType: DirectoryIdentityType;
+  owner: { id: string; name: string };
+  domains: string[];
+  trustedAt: string;
+}
+
+export function presentDirectory(row: {
+  id: string;
+  name: string;
+  identity_type: DirectoryIdentityType;
+  created_at: Date;
+}): DirectoryView {
+  return { id: row.id, name: row.name, identityType: row.identity_type, createdAt: row.created_at.toISOString() };
+}
+
+export function presentDomain(row: DomainRow): DomainView {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    directory:
+      row.directory_id && row.directory_name && row.directory_identity_type
+        ? { id: row.directory_id, name: row.directory_name, identityType: row.directory_identity_type }
+        : null,
+    record: challengeRecord(row.name, row.verification_token),
+    claimedAt: row.claimed_at?.toISOString() ?? null,
+    lastCheckedAt: row.last_checked_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export function presentTrust(row: { trustee_organization_id: string; trustee_name: string; created_at: Date }) {
+  return {
+    organizationId: row.trustee_organization_id,
+    organizationName: row.trustee_name,
+    createdAt: row.created_at.toISOString(),
+  } satisfies TrustView;
+}
+
+export function presentTrustedDirectory(row: {
+  id: string;
+  name: string;
+  identity_type: DirectoryIdentityType;
+  owner_id: string;
+  owner_name: string;
+  trusted_at: Date;
+  domains: string[];
+}): TrustedDirectoryView {
+  return {
+    id: row.id,
+    name: row.name,
+    identityType: row.identity_type,
+    owner: { id: row.owner_id, name: row.owner_name },
+    domains: row.domains,
+    trustedAt: row.trusted_at.toISOString(),
+  };
+}
+
+/**
+ * Reads the cursor of a name-ordered list.
+ * @throws AppError 400 for a cursor that is not one of this list's
+ */
+export function readCursor(cursor: string | undefined): NamePosition | undefined {
+  const position = decodeCursor(cursor, isNamePosition);
+  if (cursor && !position) {
+    throw new AppError(
+      HttpErrorCodes.validationFailed,
+      400,
+      'The cursor is not valid: use the nextCursor of a previous page.',
+      { errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }] },
+    );
+  }
+  return position;
+}
+
+/**
+ * One page of a name-ordered list, fetched with `limit + 1` rows to know whether more follow.
+ * @returns the page's items and the cursor of the next page
+ */
+export function pageOfRows<Row extends { id: string; name: string }, View>(
+  rows: Row[],
+  limit: number,
+  present: (row: Row) => View,
+) {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(present),
+    nextCursor: rows.length > limit && last ? encodeCursor({ name: last.name.toLowerCase(), id: last.id }) : null,
+  };
+}

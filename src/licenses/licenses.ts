@@ -1,0 +1,101 @@
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { AppError } from '../http/errors.ts';
+
+/** Error codes of license accounting. */
+export const LicenseErrorCodes = {
+  insufficient: 'licenses.insufficient',
+} as const;
+
+/** A product that would need more licenses than it has. */
+export interface LicenseDeficit {
+  productId: string;
+  productName: string;
+  licenseQuantity: number;
+  /** Licenses the change would bring the product to. */
+  required: number;
+  /** How many more licenses the product needs. */
+  missing: number;
+}
+
+/**
+ * Brings `product_licenses` (and `products.licenses_used`) in line with the profiles the given
+ * users hold, directly or through groups: one license per (user, product), however many profiles
+ * and groups give it; removed users hold none. Set-based: one statement for any number of users.
+ *
+ * Call it in the transaction of every change to a user's profiles, groups, group profiles or
+ * status, with the users it touched. Counters are updated with row locks on the products, so two
+ * concurrent assignments cannot both take the last seat.
+ * @param trx the transaction of the change
+ * @param organizationId the tenant
+ * @param userIds the users whose entitlements may have changed
+ * @returns the products whose counters changed, with their new usage
+ * @throws AppError `licenses.insufficient` (422) with a deficit per product when a product would
+ *   exceed its licenses because of this change (the caller's transaction then rolls back)
+ */
+export async function syncLicenses(trx: Transaction<DB>, organizationId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) {
+    return;
+  }
+  const ids = [...new Set(userIds)];
+  const changed = await sql<{ product_id: string; delta: number }>`
+    with affected as (
+      select unnest(${ids}::uuid[]) as user_id
+    ),
+    held as (
+      select up.user_id, up.profile_id from user_profiles up
+      where up.organization_id = ${organizationId} and up.user_id in (select user_id from affected)
+      union
+      select gm.user_id, gp.profile_id from group_members gm
+      join group_profiles gp on gp.organization_id = gm.organization_id and gp.group_id = gm.group_id
+      where gm.organization_id = ${organizationId} and gm.user_id in (select user_id from affected)
+    ),
+    desired as (
+      select distinct pp.product_id, held.user_id from held
+      join product_profiles pp on pp.organization_id = ${organizationId} and pp.id = held.profile_id
+      join users u on u.organization_id = ${organizationId} and u.id = held.user_id and u.status <> 'removed'
+    ),
+    removed as (
+      delete from product_licenses pl
+      where pl.organization_id = ${organizationId} and pl.user_id in (select user_id from affected)
+        and not exists (select 1 from desired d where d.product_id = pl.product_id and d.user_id = pl.user_id)
+      returning pl.product_id, -1 as delta
+    ),
+    added as (
+      insert into product_licenses (organization_id, product_id, user_id)
+      select ${organizationId}, product_id, user_id from desired
+      on conflict do nothing
+      returning product_id, 1 as delta
+    )
+    select product_id, sum(delta)::int as delta from (select * from removed union all select * from added) changes
+    group by product_id`.execute(trx);
+  const deltas = changed.rows.filter((row) => row.delta !== 0).sort((a, b) => a.product_id.localeCompare(b.product_id));
+  const deficits: LicenseDeficit[] = [];
+  // In a fixed order, so concurrent changes lock products in the same order (no deadlock).
+  for (const { product_id, delta } of deltas) {
+    const row = await trx
+      .updateTable('products')
+      .set({ licenses_used: sql<number>`licenses_used + ${delta}` })
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', product_id)
+      .returning(['id', 'name', 'license_quantity', 'licenses_used'])
+      .executeTakeFirstOrThrow();
+    if (delta > 0 && row.licenses_used > row.license_quantity) {
+      deficits.push({
+        productId: row.id,
+        productName: row.name,
+        licenseQuantity: row.license_quantity,
+        required: row.licenses_used,
+        missing: row.licenses_used - row.license_quantity,
+      });
+    }
+  }
+  if (deficits.length > 0) {
+    throw new AppError(
+      LicenseErrorCodes.insufficient,
+      422,
+      `Not enough licenses: ${deficits.map((deficit) => `needs ${deficit.missing} more license${deficit.missing === 1 ? '' : 's'} of ${deficit.productName}`).join('; ')}. Nothing was changed.`,
+      { extra: { deficits } },
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import type { Transaction } from 'kysely';
+import type { DB } from '../db/schema.ts';
+
+/** Kinds of e-mail Usher sends. */
+export type MessageKind = 'welcome' | 'instructions' | 'email_changed' | 'bulk_finished';
+
+/** One e-mail to queue. */
+export interface OutboxEntry {
+  kind: MessageKind;
+  userId: string | null;
+  to: string;
+  locale: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Queues e-mails in the durable outbox, in the transaction of the change that causes them, so a
+ * message exists exactly when its cause committed. Delivery is the worker's (see the e-mail issue).
+ * @param trx the change's transaction
+ * @param organizationId the tenant
+ * @param entries the messages
+ */
+export async function queueMessages(
+  trx: Transaction<DB>,
+  organizationId: string,
+  entries: OutboxEntry[],
+): Promise<void> {
+  for (let start = 0; start < entries.length; start += 1000) {
+    const chunk = entries.slice(start, start + 1000);
+    await trx
+      .insertInto('outbox_messages')
+      .values(
+        chunk.map((entry) => ({
+          organization_id: organizationId,
+          kind: entry.kind,
+          user_id: entry.userId,
+          to_address: entry.to,
+          locale: entry.locale,
+          data: JSON.stringify(entry.data),
+        })),
+      )
+      .execute();
+  }
+}

@@ -1,0 +1,115 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../context.ts';
+import type { Executor } from '../db/database.ts';
+import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { findProductNamesByUserIds } from './users.queries.ts';
+import { presentUser, requireUser, type UserView } from './users.service.ts';
+
+/** A user with everything the details page shows. */
+export interface UserDetailView extends UserView {
+  groups: { id: string; name: string }[];
+  profiles: { id: string; name: string; productId: string; productName: string; via: string }[];
+  adminRoles: { role: string; scope: { type: 'product' | 'profile' | 'group'; id: string; name: string } | null }[];
+  content: { items: number; bytes: number };
+  /** Why the user's details cannot be edited here, or null when they can. */
+  readOnlyReason: string | null;
+  removedAt: string | null;
+}
+
+/**
+ * Loads the details of a user: profiles (direct, and each group that gives one), groups, admin
+ * roles with their scopes, stored content, and whether the details are read-only here.
+ * @param db database or transaction
+ * @returns the details
+ */
+export async function loadUserDetail(db: Executor, organizationId: string, userId: string): Promise<UserDetailView> {
+  const user = await requireUser(db, organizationId, userId);
+  const groups = await db
+    .selectFrom('group_members')
+    .innerJoin('user_groups', (join) =>
+      join
+        .onRef('user_groups.id', '=', 'group_members.group_id')
+        .onRef('user_groups.organization_id', '=', 'group_members.organization_id'),
+    )
+    .select(['user_groups.id', 'user_groups.name'])
+    .where('group_members.organization_id', '=', organizationId)
+    .where('group_members.user_id', '=', userId)
+    .orderBy(sql`lower(user_groups.name)`)
+    .execute();
+  const profiles = await sql<{ id: string; name: string; product_id: string; product_name: string; via: string }>`
+    select pp.id, pp.name, pp.product_id, p.name as product_name, 'direct' as via
+    from user_profiles up
+    join product_profiles pp on pp.organization_id = up.organization_id and pp.id = up.profile_id
+    join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+    where up.organization_id = ${organizationId} and up.user_id = ${userId}
+    union all
+    select pp.id, pp.name, pp.product_id, p.name as product_name, g.name as via
+    from group_members gm
+    join user_groups g on g.organization_id = gm.organization_id and g.id = gm.group_id
+    join group_profiles gp on gp.organization_id = gm.organization_id and gp.group_id = gm.group_id
+    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+    join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+    where gm.organization_id = ${organizationId} and gm.user_id = ${userId}
+    order by name, via`.execute(db);
+  const roles = await sql<{
+    role: string;
+    scope_type: string | null;
+    scope_id: string | null;
+    scope_name: string | null;
+  }>`
+    select a.role,
+      case when a.product_id is not null then 'product' when a.profile_id is not null then 'profile'
+           when a.group_id is not null then 'group' end as scope_type,
+      coalesce(a.product_id, a.profile_id, a.group_id) as scope_id,
+      coalesce(p.name, pp.name, g.name) as scope_name
+    from admin_role_assignments a
+    left join products p on p.organization_id = a.organization_id and p.id = a.product_id
+    left join product_profiles pp on pp.organization_id = a.organization_id and pp.id = a.profile_id
+    left join user_groups g on g.organization_id = a.organization_id and g.id = a.group_id
+    where a.organization_id = ${organizationId} and a.user_id = ${userId}
+    order by a.role, scope_name`.execute(db);
+  const content = await db
+    .selectFrom('user_content')
+    .select(['items', 'bytes'])
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  const standing = (await resolveDomainStandings(db, organizationId, [emailDomain(user.email)])).get(
+    emailDomain(user.email),
+  );
+  const products = await findProductNamesByUserIds(db, organizationId, [userId]);
+  return {
+    ...presentUser(user, products.get(userId) ?? []),
+    groups,
+    profiles: profiles.rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      productId: row.product_id,
+      productName: row.product_name,
+      via: row.via,
+    })),
+    adminRoles: roles.rows.map((row) => ({
+      role: row.role,
+      scope:
+        row.scope_type && row.scope_id
+          ? { type: row.scope_type as 'product' | 'profile' | 'group', id: row.scope_id, name: row.scope_name ?? '' }
+          : null,
+    })),
+    content: { items: Number(content?.items ?? 0), bytes: Number(content?.bytes ?? 0) },
+    readOnlyReason:
+      standing?.ownership === 'trusted'
+        ? `${emailDomain(user.email)} is owned by another organization that trusts this one: its users' details are managed there.`
+        : null,
+    removedAt: user.removed_at?.toISOString() ?? null,
+  };
+}
+
+/**
+ * A user's details for the console and API.
+ * @throws AppError 403 without `user.read`; 404
+ */
+export async function getUserDetail(ctx: AppContext, actor: Actor, userId: string): Promise<UserDetailView> {
+  authorize(actor, 'user.read');
+  return loadUserDetail(ctx.db, actor.organizationId, userId);
+}

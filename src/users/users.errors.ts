@@ -1,0 +1,15 @@
+/** Error codes of user management. */
+export const UserErrorCodes = {
+  alreadyExists: 'users.already_exists',
+  duplicateInRequest: 'users.duplicate_in_request',
+  unknownProfile: 'users.unknown_profile',
+  unknownGroup: 'users.unknown_group',
+  invalidCountry: 'users.invalid_country',
+  readOnly: 'users.read_only',
+  emailNotChangeable: 'users.email_not_changeable',
+  notRemoved: 'users.not_removed',
+  alreadyRemoved: 'users.already_removed',
+  lastSystemAdmin: 'users.last_system_admin',
+  transferTargetInvalid: 'users.transfer_target_invalid',
+  noPendingContent: 'users.no_pending_content',
+} as const;

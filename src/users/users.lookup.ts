@@ -1,0 +1,104 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import { AppError } from '../http/errors.ts';
+import { UserErrorCodes } from './users.errors.ts';
+
+/** A profile found by name, with its product (for scope checks). */
+export interface NamedProfile {
+  id: string;
+  name: string;
+  productId: string;
+}
+
+/** A group found by name. */
+export interface NamedGroup {
+  id: string;
+  name: string;
+}
+
+/**
+ * Finds profiles by name (case-insensitive). Names not found are reported with the field that
+ * named them, so the caller can answer "row 3, profiles: no profile 'X'".
+ * @param wanted field path → names asked there
+ * @returns lower-case name → profile
+ * @throws AppError `users.unknown_profile` (422) naming every field with an unknown name
+ */
+export async function findProfilesByNames(
+  db: Executor,
+  organizationId: string,
+  wanted: [field: string, names: string[]][],
+): Promise<Map<string, NamedProfile>> {
+  const names = [...new Set(wanted.flatMap(([, list]) => list.map((name) => name.trim().toLowerCase())))];
+  const found = new Map<string, NamedProfile>();
+  if (names.length > 0) {
+    const rows = await db
+      .selectFrom('product_profiles')
+      .select(['id', 'name', 'product_id'])
+      .where('organization_id', '=', organizationId)
+      .where(sql<string>`lower(name)`, 'in', names)
+      .execute();
+    for (const row of rows) {
+      found.set(row.name.toLowerCase(), { id: row.id, name: row.name, productId: row.product_id });
+    }
+  }
+  const errors = wanted.flatMap(([field, list]) =>
+    list
+      .filter((name) => !found.has(name.trim().toLowerCase()))
+      .map((name) => ({
+        field,
+        message: `no product profile named "${name}": use a profile name (not a product name) that exists`,
+      })),
+  );
+  if (errors.length > 0) {
+    throw new AppError(
+      UserErrorCodes.unknownProfile,
+      422,
+      `Unknown product profile: ${errors.map((error) => error.message).join('; ')}.`,
+      {
+        errors,
+      },
+    );
+  }
+  return found;
+}
+
+/**
+ * Finds user groups by name (case-insensitive).
+ * @returns lower-case name → group
+ * @throws AppError `users.unknown_group` (422) naming every field with an unknown name
+ */
+export async function findGroupsByNames(
+  db: Executor,
+  organizationId: string,
+  wanted: [field: string, names: string[]][],
+): Promise<Map<string, NamedGroup>> {
+  const names = [...new Set(wanted.flatMap(([, list]) => list.map((name) => name.trim().toLowerCase())))];
+  const found = new Map<string, NamedGroup>();
+  if (names.length > 0) {
+    const rows = await db
+      .selectFrom('user_groups')
+      .select(['id', 'name'])
+      .where('organization_id', '=', organizationId)
+      .where(sql<string>`lower(name)`, 'in', names)
+      .execute();
+    for (const row of rows) {
+      found.set(row.name.toLowerCase(), { id: row.id, name: row.name });
+    }
+  }
+  const errors = wanted.flatMap(([field, list]) =>
+    list
+      .filter((name) => !found.has(name.trim().toLowerCase()))
+      .map((name) => ({ field, message: `no user group named "${name}": create it first or fix the name` })),
+  );
+  if (errors.length > 0) {
+    throw new AppError(
+      UserErrorCodes.unknownGroup,
+      422,
+      `Unknown user group: ${errors.map((error) => error.message).join('; ')}.`,
+      {
+        errors,
+      },
+    );
+  }
+  return found;
+}

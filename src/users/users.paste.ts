@@ -1,0 +1,86 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { IdentityType } from '../../shared/contracts.ts';
+import type { AppContext } from '../context.ts';
+import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { mailboxOf } from './users.service.ts';
+
+/** Most e-mails one pasted list may hold (seed 000). */
+export const PASTE_MAX_LINES = 1000;
+
+/** One line of a pasted list, checked. */
+export interface PastedRow {
+  line: number;
+  input: string;
+  email: string | null;
+  alias: string | null;
+  identityType: IdentityType | null;
+  problem: null | 'not_an_email' | 'duplicate' | 'too_many' | 'already_exists';
+  message: string | null;
+}
+
+const isEmail = (value: string) => z.email().safeParse(value).success;
+
+/**
+ * Checks a pasted list of e-mails (one per line) without adding anyone: each line gets its
+ * e-mail, default alias (the mailbox name) and identity type, or the problem that stops it.
+ * @param text the pasted text
+ * @returns the rows and how many can be added
+ * @throws AppError 403 without `user.create`
+ */
+export async function previewPastedList(
+  ctx: AppContext,
+  actor: Actor,
+  text: string,
+): Promise<{ rows: PastedRow[]; accepted: number }> {
+  authorize(actor, 'user.create');
+  const lines = text
+    .split(/\r\n|\r|\n/)
+    .map((input, index) => ({ input: input.trim(), line: index + 1 }))
+    .filter((entry) => entry.input !== '');
+  const emails = lines.filter((entry) => isEmail(entry.input)).map((entry) => entry.input);
+  const standings = await resolveDomainStandings(ctx.db, actor.organizationId, emails.map(emailDomain));
+  const existing = emails.length
+    ? await ctx.db
+        .selectFrom('users')
+        .select(['email', 'identity_type'])
+        .where('organization_id', '=', actor.organizationId)
+        .where(
+          sql<string>`lower(email)`,
+          'in',
+          emails.map((email) => email.toLowerCase()),
+        )
+        .execute()
+    : [];
+  const existingKeys = new Set(existing.map((user) => `${user.email.toLowerCase()}|${user.identity_type}`));
+  const seen = new Map<string, number>();
+  let counted = 0;
+  const rows = lines.map(({ input, line }): PastedRow => {
+    const base = { line, input, email: null, alias: null, identityType: null };
+    if (!isEmail(input)) {
+      return { ...base, problem: 'not_an_email', message: 'Not an e-mail address: correct it or remove the line.' };
+    }
+    const identityType = standings.get(emailDomain(input))?.identityType ?? 'personal';
+    const key = `${input.toLowerCase()}|${identityType}`;
+    const full = { ...base, email: input, alias: mailboxOf(input), identityType };
+    const first = seen.get(key);
+    if (first !== undefined) {
+      return { ...full, problem: 'duplicate', message: `Same e-mail as line ${first}: it is added once.` };
+    }
+    seen.set(key, line);
+    if (existingKeys.has(key)) {
+      return { ...full, problem: 'already_exists', message: 'Already a user of the organization.' };
+    }
+    counted += 1;
+    if (counted > PASTE_MAX_LINES) {
+      return {
+        ...full,
+        problem: 'too_many',
+        message: `A list holds at most ${PASTE_MAX_LINES} e-mails: add this one in another list.`,
+      };
+    }
+    return { ...full, problem: null, message: null };
+  });
+  return { rows, accepted: Math.min(counted, PASTE_MAX_LINES) };
+}

@@ -1,0 +1,210 @@
+import { type SelectQueryBuilder, sql } from 'kysely';
+import type { AdminRole } from '../../shared/roles.ts';
+import { likeContains } from '../audit/audit.queries.ts';
+import type { Executor } from '../db/database.ts';
+import type { DB, UserRow } from '../db/schema.ts';
+
+/** Sort orders of the users list; each has its own keyset. */
+export const USER_SORTS = ['email', '-email', 'name', '-name'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
+/** Filters of the users list. Group, profile and product are ids (resolved from names by the service). */
+export interface UserFilter {
+  search?: string | undefined;
+  identityType?: string | undefined;
+  status?: string | undefined;
+  groupId?: string | undefined;
+  profileId?: string | undefined;
+  productId?: string | undefined;
+  adminRole?: AdminRole | undefined;
+  contentPending?: boolean | undefined;
+}
+
+/** A keyset position: the sort key values of the last row and its id. */
+export interface UserPosition {
+  k: string[];
+  id: string;
+}
+
+export const isUserPosition = (value: unknown): value is UserPosition =>
+  typeof value === 'object' &&
+  value !== null &&
+  Array.isArray((value as UserPosition).k) &&
+  (value as UserPosition).k.every((part) => typeof part === 'string') &&
+  typeof (value as UserPosition).id === 'string';
+
+type UsersQuery = SelectQueryBuilder<DB, 'users', UserRow>;
+
+const SORT_KEYS: Record<'email' | 'name', ReturnType<typeof sql<string>>[]> = {
+  email: [sql<string>`lower(users.email)`],
+  name: [sql<string>`lower(coalesce(users.last_name, ''))`, sql<string>`lower(users.email)`],
+};
+
+/** The sort key values of a row, for the next cursor. */
+export function sortKeyOf(row: UserRow, sort: UserSort): string[] {
+  return sort.endsWith('email')
+    ? [row.email.toLowerCase()]
+    : [(row.last_name ?? '').toLowerCase(), row.email.toLowerCase()];
+}
+
+function applyFilter(query: UsersQuery, organizationId: string, filter: UserFilter): UsersQuery {
+  let q = query;
+  if (filter.search) {
+    const pattern = likeContains(filter.search.trim().toLowerCase());
+    q = q.where(
+      sql<string>`lower(users.email || ' ' || coalesce(users.first_name, '') || ' ' || coalesce(users.last_name, ''))`,
+      'like',
+      pattern,
+    );
+  }
+  if (filter.identityType) {
+    q = q.where('users.identity_type', '=', filter.identityType as UserRow['identity_type']);
+  }
+  if (filter.status) {
+    q = q.where('users.status', '=', filter.status as UserRow['status']);
+  }
+  if (filter.contentPending) {
+    q = q.where('users.content_status', '=', 'pending');
+  }
+  if (filter.groupId) {
+    const groupId = filter.groupId;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('group_members')
+          .select('group_members.user_id')
+          .where('group_members.organization_id', '=', organizationId)
+          .where('group_members.group_id', '=', groupId)
+          .whereRef('group_members.user_id', '=', 'users.id'),
+      ),
+    );
+  }
+  if (filter.profileId) {
+    const profileId = filter.profileId;
+    q = q.where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('user_profiles')
+            .select('user_profiles.user_id')
+            .where('user_profiles.organization_id', '=', organizationId)
+            .where('user_profiles.profile_id', '=', profileId)
+            .whereRef('user_profiles.user_id', '=', 'users.id'),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('group_members')
+            .innerJoin('group_profiles', (join) =>
+              join
+                .onRef('group_profiles.organization_id', '=', 'group_members.organization_id')
+                .onRef('group_profiles.group_id', '=', 'group_members.group_id'),
+            )
+            .select('group_members.user_id')
+            .where('group_members.organization_id', '=', organizationId)
+            .where('group_profiles.profile_id', '=', profileId)
+            .whereRef('group_members.user_id', '=', 'users.id'),
+        ),
+      ]),
+    );
+  }
+  if (filter.productId) {
+    const productId = filter.productId;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('product_licenses')
+          .select('product_licenses.user_id')
+          .where('product_licenses.organization_id', '=', organizationId)
+          .where('product_licenses.product_id', '=', productId)
+          .whereRef('product_licenses.user_id', '=', 'users.id'),
+      ),
+    );
+  }
+  if (filter.adminRole) {
+    const role = filter.adminRole;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('admin_role_assignments')
+          .select('admin_role_assignments.user_id')
+          .where('admin_role_assignments.organization_id', '=', organizationId)
+          .where('admin_role_assignments.role', '=', role)
+          .whereRef('admin_role_assignments.user_id', '=', 'users.id'),
+      ),
+    );
+  }
+  return q;
+}
+
+/**
+ * One page of an organization's users, filtered and sorted, after a keyset position. Each sort
+ * is served by an index that leads with organization_id, so a deep page costs what the first does.
+ * @returns up to `limit` users
+ */
+export async function findUsersByOrganizationId(
+  db: Executor,
+  organizationId: string,
+  filter: UserFilter,
+  page: { sort: UserSort; limit: number; after?: UserPosition | undefined },
+): Promise<UserRow[]> {
+  const descending = page.sort.startsWith('-');
+  const keys = SORT_KEYS[page.sort.replace('-', '') as 'email' | 'name'];
+  let query = applyFilter(
+    db.selectFrom('users').selectAll('users').where('users.organization_id', '=', organizationId),
+    organizationId,
+    filter,
+  );
+  if (page.after && page.after.k.length === keys.length) {
+    const left = sql.join([...keys, sql`users.id`]);
+    const right = sql.join([...page.after.k.map((value) => sql`${value}`), sql`${page.after.id}::uuid`]);
+    query = query.where(descending ? sql<boolean>`(${left}) < (${right})` : sql<boolean>`(${left}) > (${right})`);
+  }
+  for (const key of keys) {
+    query = query.orderBy(key, descending ? 'desc' : 'asc');
+  }
+  return query
+    .orderBy('users.id', descending ? 'desc' : 'asc')
+    .limit(page.limit)
+    .execute();
+}
+
+/**
+ * The product names each of these users holds a license of.
+ * @returns user id → product names, sorted
+ */
+export async function findProductNamesByUserIds(
+  db: Executor,
+  organizationId: string,
+  userIds: string[],
+): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) {
+    return result;
+  }
+  const rows = await db
+    .selectFrom('product_licenses')
+    .innerJoin('products', (join) =>
+      join
+        .onRef('products.id', '=', 'product_licenses.product_id')
+        .onRef('products.organization_id', '=', 'product_licenses.organization_id'),
+    )
+    .select(['product_licenses.user_id', 'products.name'])
+    .where('product_licenses.organization_id', '=', organizationId)
+    .where('product_licenses.user_id', 'in', userIds)
+    .orderBy('products.name')
+    .execute();
+  for (const row of rows) {
+    result.get(row.user_id)?.push(row.name);
+  }
+  return result;
+}
+
+/** One user of the organization, or undefined. */
+export async function findUserById(db: Executor, organizationId: string, userId: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+}

@@ -1,0 +1,324 @@
+import { sql, type Transaction } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { syncLicenses } from '../licenses/licenses.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { UserErrorCodes } from './users.errors.ts';
+import { requireUser } from './users.service.ts';
+
+/** What happens to a removed user's stored content. */
+export type ContentAction = 'transfer-later' | 'transfer-now' | 'delete';
+
+/**
+ * Refuses a change that would leave the organization without an active system admin.
+ * @param losing users about to lose their admin rights
+ * @throws AppError `users.last_system_admin` (422)
+ */
+export async function assertSystemAdminRemains(
+  trx: Transaction<DB>,
+  organizationId: string,
+  losing: string[],
+): Promise<void> {
+  const remaining = await trx
+    .selectFrom('admin_role_assignments')
+    .innerJoin('users', (join) =>
+      join
+        .onRef('users.id', '=', 'admin_role_assignments.user_id')
+        .onRef('users.organization_id', '=', 'admin_role_assignments.organization_id'),
+    )
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('admin_role_assignments.organization_id', '=', organizationId)
+    .where('admin_role_assignments.role', '=', 'system-admin')
+    .where('users.status', '=', 'active')
+    .where('users.id', 'not in', losing.length ? losing : ['00000000-0000-0000-0000-000000000000'])
+    .executeTakeFirstOrThrow();
+  if (remaining.n === 0) {
+    throw new AppError(
+      UserErrorCodes.lastSystemAdmin,
+      422,
+      'This would leave the organization without a system admin: make someone else a system admin first.',
+    );
+  }
+}
+
+async function moveContent(
+  trx: Transaction<DB>,
+  organizationId: string,
+  fromUserId: string,
+  toUserId: string,
+): Promise<{ items: number; bytes: number }> {
+  const source = await trx
+    .deleteFrom('user_content')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', fromUserId)
+    .returning(['items', 'bytes'])
+    .executeTakeFirst();
+  const moved = { items: Number(source?.items ?? 0), bytes: Number(source?.bytes ?? 0) };
+  await sql`
+    insert into user_content (organization_id, user_id, items, bytes) values (${organizationId}, ${toUserId}, ${moved.items}, ${moved.bytes})
+    on conflict (organization_id, user_id) do update set
+      items = user_content.items + excluded.items, bytes = user_content.bytes + excluded.bytes, updated_at = now()`.execute(
+    trx,
+  );
+  return moved;
+}
+
+async function findTransferTarget(
+  trx: Transaction<DB>,
+  organizationId: string,
+  email: string | undefined,
+  excluded: string[],
+) {
+  const target = email
+    ? await trx
+        .selectFrom('users')
+        .select(['id', 'email'])
+        .where('organization_id', '=', organizationId)
+        .where(sql<string>`lower(email)`, '=', email.trim().toLowerCase())
+        .where('status', '=', 'active')
+        .executeTakeFirst()
+    : undefined;
+  if (!target || excluded.includes(target.id)) {
+    throw new AppError(
+      UserErrorCodes.transferTargetInvalid,
+      422,
+      'Content can be transferred only to an active user of the organization who is not being removed.',
+      { errors: [{ field: 'body.transferTo', message: 'the e-mail of an active user who stays' }] },
+    );
+  }
+  return target;
+}
+
+/**
+ * Removes users from the organization: every profile, group membership and admin right is
+ * revoked, sessions end, licenses are freed; the users stay as "Directory users" (status
+ * removed) and can be restored. Their stored content is kept for transfer later, transferred now
+ * to another user, or deleted.
+ * @throws AppError 403; 404; 409 `users.already_removed`; 422 last system admin or bad transfer target
+ */
+export async function removeUsers(
+  ctx: AppContext,
+  actor: Actor,
+  input: { userIds: string[]; contentAction: ContentAction; transferTo?: string | undefined },
+): Promise<number> {
+  authorize(actor, 'user.remove');
+  const ids = [...new Set(input.userIds)];
+  return transaction(ctx.db, async (trx) => {
+    const users = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', 'in', ids)
+      .forUpdate()
+      .execute();
+    if (users.length !== ids.length) {
+      throw notFound('User');
+    }
+    const already = users.filter((user) => user.status === 'removed');
+    if (already.length > 0) {
+      throw new AppError(
+        UserErrorCodes.alreadyRemoved,
+        409,
+        `Already removed: ${already.map((user) => user.email).join(', ')}.`,
+      );
+    }
+    await assertSystemAdminRemains(trx, actor.organizationId, ids);
+    const target =
+      input.contentAction === 'transfer-now'
+        ? await findTransferTarget(trx, actor.organizationId, input.transferTo, ids)
+        : undefined;
+    const revoked = await trx
+      .deleteFrom('admin_role_assignments')
+      .where('organization_id', '=', actor.organizationId)
+      .where('user_id', 'in', ids)
+      .returning(['user_id', 'role'])
+      .execute();
+    const profiles = await trx
+      .deleteFrom('user_profiles')
+      .where('organization_id', '=', actor.organizationId)
+      .where('user_id', 'in', ids)
+      .returning(['user_id', 'profile_id'])
+      .execute();
+    const groups = await trx
+      .deleteFrom('group_members')
+      .where('organization_id', '=', actor.organizationId)
+      .where('user_id', 'in', ids)
+      .returning(['user_id', 'group_id'])
+      .execute();
+    await trx
+      .deleteFrom('sessions')
+      .where('organization_id', '=', actor.organizationId)
+      .where('user_id', 'in', ids)
+      .execute();
+    await trx
+      .deleteFrom('admin_credentials')
+      .where('organization_id', '=', actor.organizationId)
+      .where('user_id', 'in', ids)
+      .execute();
+    await trx
+      .updateTable('users')
+      .set({
+        status: 'removed',
+        removed_at: new Date(),
+        content_status: input.contentAction === 'transfer-later' ? 'pending' : null,
+        updated_at: new Date(),
+      })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', 'in', ids)
+      .execute();
+    await syncLicenses(trx, actor.organizationId, ids);
+    for (const user of users) {
+      let content: Record<string, unknown> = { action: input.contentAction };
+      if (target) {
+        content = {
+          ...content,
+          to: target.email,
+          ...(await moveContent(trx, actor.organizationId, user.id, target.id)),
+        };
+      } else if (input.contentAction === 'delete') {
+        await trx
+          .deleteFrom('user_content')
+          .where('organization_id', '=', actor.organizationId)
+          .where('user_id', '=', user.id)
+          .execute();
+      }
+      await recordAudit(trx, actor, {
+        action: 'user.remove',
+        target: { type: 'user', id: user.id, label: user.email },
+        before: {
+          status: user.status,
+          adminRoles: revoked.filter((row) => row.user_id === user.id).map((row) => row.role),
+          profiles: profiles.filter((row) => row.user_id === user.id).length,
+          groups: groups.filter((row) => row.user_id === user.id).length,
+        },
+        after: { status: 'removed', content },
+      });
+    }
+    return users.length;
+  });
+}
+
+/**
+ * Brings a removed user back as active (without the rights they had; those are granted again).
+ * @throws AppError 403; 404; 409 `users.not_removed`
+ */
+export async function restoreUser(ctx: AppContext, actor: Actor, userId: string): Promise<void> {
+  authorize(actor, 'user.remove');
+  await transaction(ctx.db, async (trx) => {
+    const user = await requireUser(trx, actor.organizationId, userId);
+    if (user.status !== 'removed') {
+      throw new AppError(UserErrorCodes.notRemoved, 409, `${user.email} is not removed.`);
+    }
+    await trx
+      .updateTable('users')
+      .set({ status: 'active', removed_at: null, content_status: null, updated_at: new Date() })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', userId)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'user.restore',
+      target: { type: 'user', id: userId, label: user.email },
+      before: { status: 'removed' },
+      after: { status: 'active' },
+    });
+  });
+}
+
+/**
+ * Erases a removed user and their content for good. The audit event keeps only the id.
+ * @throws AppError 403; 404; 409 `users.not_removed` (remove first)
+ */
+export async function deleteUserPermanently(ctx: AppContext, actor: Actor, userId: string): Promise<void> {
+  authorize(actor, 'user.delete');
+  await transaction(ctx.db, async (trx) => {
+    const user = await requireUser(trx, actor.organizationId, userId);
+    if (user.status !== 'removed') {
+      throw new AppError(
+        UserErrorCodes.notRemoved,
+        409,
+        'Only a removed user can be deleted permanently: remove the user first.',
+      );
+    }
+    await trx
+      .deleteFrom('users')
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', userId)
+      .execute();
+    await recordAudit(trx, actor, { action: 'user.delete', target: { type: 'user', id: userId, label: null } });
+  });
+}
+
+/**
+ * Sets a user's stored content (items and bytes), as the content service reports it.
+ * @throws AppError 403; 404
+ */
+export async function setUserContent(
+  ctx: AppContext,
+  actor: Actor,
+  userId: string,
+  content: { items: number; bytes: number },
+): Promise<void> {
+  authorize(actor, 'user.update');
+  await transaction(ctx.db, async (trx) => {
+    const user = await requireUser(trx, actor.organizationId, userId);
+    await sql`
+      insert into user_content (organization_id, user_id, items, bytes) values (${actor.organizationId}, ${userId}, ${content.items}, ${content.bytes})
+      on conflict (organization_id, user_id) do update set items = excluded.items, bytes = excluded.bytes, updated_at = now()`.execute(
+      trx,
+    );
+    await recordAudit(trx, actor, {
+      action: 'user.content_set',
+      target: { type: 'user', id: userId, label: user.email },
+      after: content,
+    });
+  });
+}
+
+/**
+ * Ends a pending content decision of a removed user: transfer to another user, or delete.
+ * @throws AppError 403; 404; 409 `users.no_pending_content`; 422 bad target
+ */
+export async function settlePendingContent(
+  ctx: AppContext,
+  actor: Actor,
+  userId: string,
+  to: string | null,
+): Promise<void> {
+  authorize(actor, 'user.remove');
+  await transaction(ctx.db, async (trx) => {
+    const user = await requireUser(trx, actor.organizationId, userId);
+    if (user.content_status !== 'pending') {
+      throw new AppError(UserErrorCodes.noPendingContent, 409, `${user.email} has no content waiting for a decision.`);
+    }
+    let after: Record<string, unknown> = { action: 'delete' };
+    if (to) {
+      const target = await findTransferTarget(trx, actor.organizationId, to, [userId]);
+      after = {
+        action: 'transfer',
+        to: target.email,
+        ...(await moveContent(trx, actor.organizationId, userId, target.id)),
+      };
+    } else {
+      await trx
+        .deleteFrom('user_content')
+        .where('organization_id', '=', actor.organizationId)
+        .where('user_id', '=', userId)
+        .execute();
+    }
+    await trx
+      .updateTable('users')
+      .set({ content_status: null })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', userId)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'user.content_settle',
+      target: { type: 'user', id: userId, label: user.email },
+      before: { content: 'pending' },
+      after,
+    });
+  });
+}

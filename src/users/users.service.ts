@@ -1,0 +1,428 @@
+import countries from 'i18n-iso-countries';
+import { sql, type Transaction } from 'kysely';
+import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
+import type { AdminRole } from '../../shared/roles.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import type { DB, UserRow } from '../db/schema.ts';
+import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import { AppError, type FieldProblem, notFound } from '../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../http/schemas.ts';
+import { syncLicenses } from '../licenses/licenses.ts';
+import { queueMessages } from '../outbox/outbox.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { UserErrorCodes } from './users.errors.ts';
+import { findGroupsByNames, findProfilesByNames } from './users.lookup.ts';
+import {
+  findProductNamesByUserIds,
+  findUserById,
+  findUsersByOrganizationId,
+  isUserPosition,
+  sortKeyOf,
+  type UserFilter,
+  type UserSort,
+} from './users.queries.ts';
+
+/** A user as lists show it. */
+export interface UserView {
+  id: string;
+  email: string;
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  country: string | null;
+  alias: string;
+  identityType: IdentityType;
+  status: UserStatus;
+  products: string[];
+  contentPending: boolean;
+  createdAt: string;
+}
+
+/** One user to add. */
+export interface NewUserInput {
+  email: string;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  country?: string | undefined;
+  alias?: string | undefined;
+  profiles?: string[] | undefined;
+  groups?: string[] | undefined;
+}
+
+/**
+ * Presents a user row.
+ * @returns the API shape
+ */
+export function presentUser(row: UserRow, products: string[]): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    username: row.username,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    country: row.country,
+    alias: row.alias,
+    identityType: row.identity_type,
+    status: row.status,
+    products,
+    contentPending: row.content_status === 'pending',
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** The mailbox part of an e-mail: the default alias. */
+export function mailboxOf(email: string): string {
+  return email.slice(0, Math.max(email.lastIndexOf('@'), 0)) || email;
+}
+
+/**
+ * Checks a country code against ISO 3166-1 alpha-2.
+ * @returns the upper-case code, or null for none
+ * @throws AppError `users.invalid_country` (400) naming the field
+ */
+export function normalizeCountry(value: string | null | undefined, field: string): string | null {
+  if (value === undefined || value === null || value.trim() === '') {
+    return null;
+  }
+  const code = value.trim().toUpperCase();
+  if (!countries.isValid(code) || code.length !== 2) {
+    throw new AppError(
+      UserErrorCodes.invalidCountry,
+      400,
+      `"${value}" is not an ISO 3166-1 alpha-2 country code (e.g. PL, CZ, FI).`,
+      {
+        errors: [{ field, message: 'use a two-letter ISO 3166-1 country code, e.g. PL' }],
+      },
+    );
+  }
+  return code;
+}
+
+async function organizationLocale(trx: Transaction<DB>, organizationId: string): Promise<Locale> {
+  const row = await trx
+    .selectFrom('organizations')
+    .select('default_locale')
+    .where('id', '=', organizationId)
+    .executeTakeFirstOrThrow();
+  return row.default_locale;
+}
+
+/**
+ * Queues a welcome e-mail for each of these users who now holds a license, naming the products.
+ * @param userIds users who may have gained profiles
+ * @param before user id → products held before the change (absent = none)
+ */
+export async function queueWelcomeMessages(
+  trx: Transaction<DB>,
+  organizationId: string,
+  userIds: string[],
+  before: Map<string, string[]> = new Map(),
+): Promise<void> {
+  if (userIds.length === 0) {
+    return;
+  }
+  const now = await findProductNamesByUserIds(trx, organizationId, userIds);
+  const users = await trx
+    .selectFrom('users')
+    .select(['id', 'email', 'locale'])
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', userIds)
+    .execute();
+  const fallback = await organizationLocale(trx, organizationId);
+  const entries = users.flatMap((user) => {
+    const gained = (now.get(user.id) ?? []).filter((name) => !(before.get(user.id) ?? []).includes(name));
+    return gained.length === 0
+      ? []
+      : [
+          {
+            kind: 'welcome' as const,
+            userId: user.id,
+            to: user.email,
+            locale: user.locale ?? fallback,
+            data: { products: gained },
+          },
+        ];
+  });
+  await queueMessages(trx, organizationId, entries);
+}
+
+/**
+ * Adds users with their profiles and groups, all or nothing. The identity type follows each
+ * e-mail's domain; one user per (e-mail, identity type). Licenses are counted and refused past
+ * the seats; welcome (and, when asked, instructions) e-mails are queued in the same transaction.
+ * @throws AppError 403 (no `user.create`, or a profile or group outside the actor's scope); 400
+ *   for bad rows; 409 `users.already_exists`; 422 unknown profile/group or not enough licenses
+ */
+export async function addUsers(
+  ctx: AppContext,
+  actor: Actor,
+  input: { users: NewUserInput[]; sendInstructions?: boolean | undefined },
+): Promise<UserView[]> {
+  authorize(actor, 'user.create');
+  const rows = input.users.map((user, index) => ({
+    index,
+    email: user.email.trim(),
+    firstName: user.firstName?.trim() || null,
+    lastName: user.lastName?.trim() || null,
+    country: normalizeCountry(user.country, `body.users.${index}.country`),
+    alias: user.alias?.trim() || mailboxOf(user.email.trim()),
+    profiles: user.profiles ?? [],
+    groups: user.groups ?? [],
+  }));
+  const created = await transaction(ctx.db, async (trx) => {
+    const standings = await resolveDomainStandings(
+      trx,
+      actor.organizationId,
+      rows.map((row) => emailDomain(row.email)),
+    );
+    const typed = rows.map((row) => ({
+      ...row,
+      identityType: standings.get(emailDomain(row.email))?.identityType ?? 'personal',
+    }));
+
+    const seen = new Map<string, number>();
+    const duplicates: FieldProblem[] = [];
+    for (const row of typed) {
+      const key = `${row.email.toLowerCase()}|${row.identityType}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        duplicates.push({
+          field: `body.users.${row.index}.email`,
+          message: `same e-mail as users.${first}: list each user once`,
+        });
+      } else {
+        seen.set(key, row.index);
+      }
+    }
+    if (duplicates.length > 0) {
+      throw new AppError(UserErrorCodes.duplicateInRequest, 400, 'The same user is listed more than once.', {
+        errors: duplicates,
+      });
+    }
+
+    const existing = await trx
+      .selectFrom('users')
+      .select(['email', 'identity_type'])
+      .where('organization_id', '=', actor.organizationId)
+      .where(
+        sql<string>`lower(email)`,
+        'in',
+        typed.map((row) => row.email.toLowerCase()),
+      )
+      .execute();
+    const existingKeys = new Set(existing.map((user) => `${user.email.toLowerCase()}|${user.identity_type}`));
+    const conflicts = typed
+      .filter((row) => existingKeys.has(`${row.email.toLowerCase()}|${row.identityType}`))
+      .map((row) => ({
+        field: `body.users.${row.index}.email`,
+        message: `${row.email} is already a user of the organization`,
+      }));
+    if (conflicts.length > 0) {
+      throw new AppError(
+        UserErrorCodes.alreadyExists,
+        409,
+        `Already users of the organization: ${conflicts.map((c) => c.message.split(' ')[0]).join(', ')}.`,
+        {
+          errors: conflicts,
+        },
+      );
+    }
+
+    const profiles = await findProfilesByNames(
+      trx,
+      actor.organizationId,
+      typed.map((row) => [`body.users.${row.index}.profiles`, row.profiles]),
+    );
+    for (const profile of profiles.values()) {
+      authorize(actor, 'profile.assign', { productId: profile.productId, profileId: profile.id });
+    }
+    const groups = await findGroupsByNames(
+      trx,
+      actor.organizationId,
+      typed.map((row) => [`body.users.${row.index}.groups`, row.groups]),
+    );
+    for (const group of groups.values()) {
+      authorize(actor, 'group.members.addNew', { groupId: group.id });
+    }
+
+    const inserted = await trx
+      .insertInto('users')
+      .values(
+        typed.map((row) => ({
+          organization_id: actor.organizationId,
+          email: row.email,
+          username: row.email,
+          first_name: row.firstName,
+          last_name: row.lastName,
+          country: row.country,
+          alias: row.alias,
+          identity_type: row.identityType,
+          locale: null,
+        })),
+      )
+      .returningAll()
+      .execute();
+    const idByKey = new Map(inserted.map((user) => [`${user.email.toLowerCase()}|${user.identity_type}`, user.id]));
+    const userIdOf = (row: (typeof typed)[number]) =>
+      idByKey.get(`${row.email.toLowerCase()}|${row.identityType}`) ?? '';
+
+    const profileRows = typed.flatMap((row) =>
+      [...new Set(row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.id ?? ''))].map((profileId) => ({
+        organization_id: actor.organizationId,
+        user_id: userIdOf(row),
+        profile_id: profileId,
+      })),
+    );
+    if (profileRows.length > 0) {
+      await trx.insertInto('user_profiles').values(profileRows).execute();
+    }
+    const memberRows = typed.flatMap((row) =>
+      [...new Set(row.groups.map((name) => groups.get(name.trim().toLowerCase())?.id ?? ''))].map((groupId) => ({
+        organization_id: actor.organizationId,
+        group_id: groupId,
+        user_id: userIdOf(row),
+      })),
+    );
+    if (memberRows.length > 0) {
+      await trx.insertInto('group_members').values(memberRows).execute();
+    }
+    const ids = inserted.map((user) => user.id);
+    await syncLicenses(trx, actor.organizationId, ids);
+
+    for (const row of typed) {
+      await recordAudit(trx, actor, {
+        action: 'user.create',
+        target: { type: 'user', id: userIdOf(row), label: row.email },
+        after: {
+          email: row.email,
+          identityType: row.identityType,
+          firstName: row.firstName,
+          lastName: row.lastName,
+          country: row.country,
+          alias: row.alias,
+          profiles: row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.name),
+          groups: row.groups.map((name) => groups.get(name.trim().toLowerCase())?.name),
+        },
+      });
+    }
+    await queueWelcomeMessages(trx, actor.organizationId, ids);
+    if (input.sendInstructions) {
+      const locale = await organizationLocale(trx, actor.organizationId);
+      await queueMessages(
+        trx,
+        actor.organizationId,
+        inserted.map((user) => ({ kind: 'instructions' as const, userId: user.id, to: user.email, locale, data: {} })),
+      );
+    }
+    return inserted;
+  });
+  const products = await findProductNamesByUserIds(
+    ctx.db,
+    actor.organizationId,
+    created.map((user) => user.id),
+  );
+  return created.map((user) => presentUser(user, products.get(user.id) ?? []));
+}
+
+/** Query of the users list as the HTTP layer validated it. */
+export interface ListUsersQuery {
+  search?: string | undefined;
+  identityType?: IdentityType | undefined;
+  status?: UserStatus | undefined;
+  group?: string | undefined;
+  profile?: string | undefined;
+  product?: string | undefined;
+  adminRole?: AdminRole | undefined;
+  contentPending?: boolean | undefined;
+  sort: UserSort;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function idOrName(
+  ctx: AppContext,
+  organizationId: string,
+  table: 'user_groups' | 'product_profiles' | 'products',
+  value: string | undefined,
+): Promise<string | undefined> {
+  if (!value) {
+    return undefined;
+  }
+  if (UUID.test(value)) {
+    return value.toLowerCase();
+  }
+  const row = await ctx.db
+    .selectFrom(table)
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where(sql<string>`lower(name)`, '=', value.trim().toLowerCase())
+    .executeTakeFirst();
+  // An unknown name matches no user (rather than an error), like any other filter value.
+  return row?.id ?? '00000000-0000-0000-0000-000000000000';
+}
+
+/**
+ * One page of the users list: search, filters, sort, keyset cursor. Works the same at any size.
+ * @throws AppError 403 without `user.read`; 400 for a cursor of another sort or list
+ */
+export async function listUsers(ctx: AppContext, actor: Actor, query: ListUsersQuery) {
+  authorize(actor, 'user.read');
+  const position = decodeCursor(query.cursor, isUserPosition);
+  if (query.cursor && !position) {
+    throw new AppError(
+      'request.validation_failed',
+      400,
+      'The cursor is not valid: use the nextCursor of a previous page.',
+      {
+        errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }],
+      },
+    );
+  }
+  const filter: UserFilter = {
+    search: query.search,
+    identityType: query.identityType,
+    status: query.status,
+    adminRole: query.adminRole,
+    contentPending: query.contentPending,
+    groupId: await idOrName(ctx, actor.organizationId, 'user_groups', query.group),
+    profileId: await idOrName(ctx, actor.organizationId, 'product_profiles', query.profile),
+    productId: await idOrName(ctx, actor.organizationId, 'products', query.product),
+  };
+  const rows = await findUsersByOrganizationId(ctx.db, actor.organizationId, filter, {
+    sort: query.sort,
+    limit: query.limit + 1,
+    after: position,
+  });
+  const page = rows.slice(0, query.limit);
+  const products = await findProductNamesByUserIds(
+    ctx.db,
+    actor.organizationId,
+    page.map((user) => user.id),
+  );
+  const last = page.at(-1);
+  return {
+    items: page.map((user) => presentUser(user, products.get(user.id) ?? [])),
+    nextCursor:
+      rows.length > query.limit && last ? encodeCursor({ k: sortKeyOf(last, query.sort), id: last.id }) : null,
+  };
+}
+
+/**
+ * Reads a user, with 404 for ids outside the organization.
+ * @throws AppError 404
+ */
+export async function requireUser(
+  trx: Transaction<DB> | AppContext['db'],
+  organizationId: string,
+  userId: string,
+): Promise<UserRow> {
+  const row = await findUserById(trx, organizationId, userId);
+  if (!row) {
+    throw notFound('User');
+  }
+  return row;
+}
