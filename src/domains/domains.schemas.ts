@@ -18,9 +18,14 @@ export const DomainName = z
   .min(1, 'must not be empty')
   .max(300, DOMAIN_MESSAGE)
   .transform((value, context) => {
-    const ascii = domainToASCII(value.replace(/\.$/, '').toLowerCase());
+    const typed = value.replace(/\.$/, '').toLowerCase();
+    // Only letters, digits, marks, hyphens and dots: no URL, path, port or address parts.
+    const plain = !/[^\p{L}\p{N}\p{M}.-]/u.test(typed);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, on purpose.
+    const ascii = /^[\x00-\x7f]*$/.test(typed) ? typed : domainToASCII(typed);
     const labels = ascii.split('.');
     const valid =
+      plain &&
       ascii.length <= 253 &&
       DOMAIN_PATTERN.test(ascii) &&
       labels.every((label) => label.length <= 63) &&

@@ -132,6 +132,8 @@ describe('role matrix (HTTP, the endpoints that exist so far)', () => {
       body: { name: 'matrix', licenseQuantity: 1 },
       allowed: ['system-admin'],
     },
+    { method: 'GET', path: '/api/v1/users', allowed: 'all' },
+    { method: 'POST', path: '/api/v1/users/paste-preview', body: { text: 'a@example.com' }, allowed: ['system-admin', 'product-admin'] },
     {
       method: 'GET',
       path: '/api/v1/product-profiles',
