@@ -77,6 +77,34 @@ describe('claims between organizations, and directory trust', () => {
     });
   });
 
+  test('two organizations verifying the same name at once: exactly one claims it', async () => {
+    const attempts = [];
+    for (const client of [owner, rival]) {
+      const dir = await client.post<{ id: string }>('/api/v1/directories', {
+        name: 'Racers',
+        identityType: 'enterprise',
+      });
+      const domain = await client.post<Domain>('/api/v1/domains', { name: 'race.example', directoryId: dir.body.id });
+      attempts.push({ client, domain: domain.body });
+    }
+    dns.setTxt(
+      '_usher-challenge.race.example',
+      attempts.map((attempt) => attempt.domain.record.value),
+    );
+    const answers = await Promise.all(
+      attempts.map(({ client, domain }) => client.post<{ code?: string }>(`/api/v1/domains/${domain.id}/verify`)),
+    );
+    assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 409]);
+    assert.equal(answers.find((answer) => answer.status === 409)?.body.code, 'domains.claimed_elsewhere');
+    const claimed = await instance.app.ctx.db
+      .selectFrom('domains')
+      .select('organization_id')
+      .where('name', '=', 'race.example')
+      .where('status', '=', 'claimed')
+      .execute();
+    assert.equal(claimed.length, 1);
+  });
+
   test('identity types follow claims and trust: owned, trusted, then none after revoking', async () => {
     const { directoryId } = await claim(owner, 'trusted.example', 'federated');
     const db = instance.app.ctx.db;

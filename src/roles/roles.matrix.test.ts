@@ -133,7 +133,12 @@ describe('role matrix (HTTP, the endpoints that exist so far)', () => {
       allowed: ['system-admin'],
     },
     { method: 'GET', path: '/api/v1/users', allowed: 'all' },
-    { method: 'POST', path: '/api/v1/users/paste-preview', body: { text: 'a@example.com' }, allowed: ['system-admin', 'product-admin'] },
+    {
+      method: 'POST',
+      path: '/api/v1/users/paste-preview',
+      body: { text: 'a@example.com' },
+      allowed: ['system-admin', 'product-admin'],
+    },
     {
       method: 'GET',
       path: '/api/v1/product-profiles',
