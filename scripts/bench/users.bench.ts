@@ -1,0 +1,132 @@
+import { sql } from 'kysely';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { encodeCursor } from '../../src/http/schemas.ts';
+import { measure, openBenchDatabase, since } from './support.ts';
+
+const PASSWORD = 'benchmark password';
+
+/**
+ * Seeds an organization of `users` users (10 % Enterprise ID, 1 % removed), 20 products × 10
+ * profiles, 1,000 groups of 2 profiles each, every user in one group and half of them with one
+ * direct profile; then times the users list, search, filters, details and license usage over HTTP.
+ */
+export async function runUsersBench(options: { users: number; samples: number }): Promise<void> {
+  const { database, label, drop } = await openBenchDatabase();
+  const config = loadConfig({
+    USHER_ADMIN_EMAIL: 'bench-admin@bench.example',
+    USHER_ADMIN_PASSWORD: PASSWORD,
+    USHER_ORG_NAME: 'Bench',
+    USHER_LOG_LEVEL: 'silent',
+    USHER_LOGIN_MAX_PER_ADDRESS: '100000',
+  });
+  const app = await createApp({ config, database, worker: false, server: { logger: false } });
+  try {
+    if (app.firstRun.kind !== 'created') {
+      throw new Error('bench: no organization');
+    }
+    const org = app.firstRun.organizationId;
+    const db = database.db;
+    console.log(`Usher users benchmark on ${label}: ${options.users.toLocaleString('en')} users`);
+
+    let started = performance.now();
+    await sql`insert into products (organization_id, name, license_quantity)
+      select ${org}, 'Product ' || p, ${options.users} from generate_series(1, 20) p`.execute(db);
+    await sql`insert into product_profiles (organization_id, product_id, name)
+      select ${org}, pr.id, pr.name || ' profile ' || f from products pr, generate_series(1, 10) f where pr.organization_id = ${org}`.execute(db);
+    await sql`insert into user_groups (organization_id, name) select ${org}, 'Group ' || g from generate_series(1, 1000) g`.execute(db);
+    await sql`insert into group_profiles (organization_id, group_id, profile_id)
+      select ${org}, g.id, p.id from (select id, row_number() over (order by name) as n from user_groups where organization_id = ${org}) g
+      join (select id, row_number() over (order by name) as n from product_profiles where organization_id = ${org}) p
+        on p.n in (1 + (g.n % 200), 1 + ((g.n * 7) % 200))`.execute(db);
+    const batch = 100_000;
+    for (let offset = 0; offset < options.users; offset += batch) {
+      const upto = Math.min(offset + batch, options.users);
+      await sql`insert into users (organization_id, email, username, first_name, last_name, country, alias, identity_type, status)
+        select ${org}, 'user' || i || case when i % 10 = 0 then '@corp.example' else '@mail' || (i % 97) || '.example' end,
+          'user' || i || case when i % 10 = 0 then '@corp.example' else '@mail' || (i % 97) || '.example' end,
+          'First' || (i % 5000), 'Last' || lpad((i * 7919 % 100000)::text, 5, '0'), 'PL', 'user' || i,
+          case when i % 10 = 0 then 'enterprise' else 'personal' end,
+          case when i % 100 = 0 then 'removed' else 'active' end
+        from generate_series(${offset + 1}::int, ${upto}::int) i`.execute(db);
+    }
+    console.log(`  seeded users in ${since(started)}`);
+    started = performance.now();
+    await sql`insert into group_members (organization_id, group_id, user_id)
+      select ${org}, g.id, u.id from (select id, row_number() over (order by id) as n from users where organization_id = ${org} and status = 'active') u
+      join (select id, row_number() over (order by name) - 1 as n from user_groups where organization_id = ${org}) g on g.n = u.n % 1000`.execute(db);
+    await sql`insert into user_profiles (organization_id, user_id, profile_id)
+      select ${org}, u.id, p.id from (select id, row_number() over (order by id) as n from users where organization_id = ${org} and status = 'active') u
+      join (select id, row_number() over (order by name) - 1 as n from product_profiles where organization_id = ${org}) p on p.n = u.n % 200
+      where u.n % 2 = 0`.execute(db);
+    await sql`insert into product_licenses (organization_id, product_id, user_id)
+      select distinct ${org}::uuid, pp.product_id, held.user_id from (
+        select user_id, profile_id from user_profiles where organization_id = ${org}
+        union
+        select gm.user_id, gp.profile_id from group_members gm join group_profiles gp on gp.organization_id = gm.organization_id and gp.group_id = gm.group_id
+        where gm.organization_id = ${org}
+      ) held join product_profiles pp on pp.organization_id = ${org} and pp.id = held.profile_id`.execute(db);
+    await sql`update products p set licenses_used = (select count(*) from product_licenses l where l.organization_id = p.organization_id and l.product_id = p.id)
+      where p.organization_id = ${org}`.execute(db);
+    await sql`analyze`.execute(db);
+    console.log(`  seeded memberships, profiles and licenses in ${since(started)}`);
+
+    await app.server.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.server.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench-admin@bench.example', password: PASSWORD }),
+    });
+    const cookie = (login.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+    const get = async (path: string) => {
+      const response = await fetch(base + path, { headers: { cookie } });
+      if (response.status !== 200) {
+        throw new Error(`${path}: ${response.status} ${await response.text()}`);
+      }
+      return (await response.json()) as { items?: unknown[] };
+    };
+    const ids = await sql<{ id: string; email: string }>`
+      select id, email from users where organization_id = ${org} order by random() limit 200`.execute(db);
+    const deep = await sql<{ k: string; id: string }>`
+      select lower(email) as k, id from users where organization_id = ${org} order by lower(email), id offset ${Math.floor(options.users * 0.9)} limit 1`.execute(db);
+    const deepCursor = encodeCursor({ k: [deep.rows[0]?.k ?? ''], id: deep.rows[0]?.id ?? '' });
+    const group = await db.selectFrom('user_groups').select('id').where('organization_id', '=', org).limit(1).executeTakeFirstOrThrow();
+    const profile = await db.selectFrom('product_profiles').select('id').where('organization_id', '=', org).limit(1).executeTakeFirstOrThrow();
+    const product = await db.selectFrom('products').select('id').where('organization_id', '=', org).limit(1).executeTakeFirstOrThrow();
+    const pick = (index: number) => ids.rows[index % ids.rows.length] ?? { id: '', email: '' };
+
+    const scenarios: [string, (index: number) => string][] = [
+      ['first page (50, by e-mail)', () => '/api/v1/users?limit=50'],
+      ['first page (50, by last name)', () => '/api/v1/users?limit=50&sort=name'],
+      ['deep page (after 90 %)', () => `/api/v1/users?limit=50&cursor=${deepCursor}`],
+      ['search: e-mail substring', (i) => `/api/v1/users?limit=50&search=${encodeURIComponent(pick(i).email.slice(0, pick(i).email.indexOf('@')))}`],
+      ['search: last name', (i) => `/api/v1/users?limit=50&search=last${String((i * 7919) % 100000).padStart(5, '0')}`],
+      ['filter: identity type', () => '/api/v1/users?limit=50&identityType=enterprise'],
+      ['filter: status removed', () => '/api/v1/users?limit=50&status=removed'],
+      ['filter: group', () => `/api/v1/users?limit=50&group=${group.id}`],
+      ['filter: profile', () => `/api/v1/users?limit=50&profile=${profile.id}`],
+      ['filter: product', () => `/api/v1/users?limit=50&product=${product.id}`],
+      ['filter: admin role', () => '/api/v1/users?limit=50&adminRole=system-admin'],
+      ['user details', (i) => `/api/v1/users/${pick(i).id}`],
+      ['license usage (all products)', () => '/api/v1/products?limit=50'],
+      ['license usage (one product)', () => `/api/v1/products/${product.id}`],
+    ];
+    console.log(`\n  ${'scenario'.padEnd(32)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  rows`);
+    for (const [scenario, path] of scenarios) {
+      let rows = 0;
+      const figures = await measure(options.samples, async (index) => {
+        const body = await get(path(index));
+        rows = body.items?.length ?? 1;
+      });
+      console.log(
+        `  ${scenario.padEnd(32)} ${figures.p50.toFixed(1).padStart(8)} ${figures.p95.toFixed(1).padStart(8)} ${figures.max.toFixed(1).padStart(8)}  ${rows}`,
+      );
+    }
+    console.log(`\n  server RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB (the process also holds ${label.startsWith('PGlite') ? 'the embedded database' : 'no database'})`);
+  } finally {
+    await app.close();
+    await drop();
+  }
+}
