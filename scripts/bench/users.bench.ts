@@ -45,7 +45,7 @@ export async function runUsersBench(options: { users: number; samples: number })
       await sql`insert into users (organization_id, email, username, first_name, last_name, country, alias, identity_type, status)
         select ${org}, 'user' || i || case when i % 10 = 0 then '@corp.example' else '@mail' || (i % 97) || '.example' end,
           'user' || i || case when i % 10 = 0 then '@corp.example' else '@mail' || (i % 97) || '.example' end,
-          'First' || (i % 5000), 'Last' || lpad((i * 7919 % 100000)::text, 5, '0'), 'PL', 'user' || i,
+          'First' || (i % 5000), 'Last' || lpad((i::bigint * 7919 % 100000)::text, 5, '0'), 'PL', 'user' || i,
           case when i % 10 = 0 then 'enterprise' else 'personal' end,
           case when i % 100 = 0 then 'removed' else 'active' end
         from generate_series(${offset + 1}::int, ${upto}::int) i`.execute(db);
