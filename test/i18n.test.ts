@@ -10,8 +10,12 @@ import { describe, it } from 'node:test';
 import { LOCALES } from '../shared/contracts.ts';
 import { ApiTokenErrorCodes } from '../src/api-tokens/api-tokens.errors.ts';
 import { AuthErrorCodes } from '../src/auth/auth.errors.ts';
+import { DomainErrorCodes } from '../src/domains/domains.errors.ts';
 import { HttpErrorCodes } from '../src/http/errors.ts';
+import { LicenseErrorCodes } from '../src/licenses/licenses.ts';
+import { ProductErrorCodes } from '../src/products/products.errors.ts';
 import { PolicyErrorCodes } from '../src/roles/policy.ts';
+import { UserErrorCodes } from '../src/users/users.errors.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const localesDir = path.join(root, 'web/src/i18n/locales');
@@ -43,8 +47,12 @@ const ERROR_CODES = [
 const DECLARED_CODES = [
   ...Object.values(AuthErrorCodes),
   ...Object.values(ApiTokenErrorCodes),
+  ...Object.values(DomainErrorCodes),
   ...Object.values(HttpErrorCodes),
   ...Object.values(PolicyErrorCodes),
+  ...Object.values(UserErrorCodes),
+  ...Object.values(ProductErrorCodes),
+  ...Object.values(LicenseErrorCodes),
 ];
 
 /** Messages that may be the same as English (names, codes, cognates). */
@@ -54,7 +62,46 @@ const MAY_EQUAL_ENGLISH = new Set([
   'settings.tokens.role',
   'signIn.email',
   'audit.system',
+  // Identity type names are the same in every language (SPEC section 1: files and the console).
+  'domains.identityType.enterprise',
+  'domains.identityType.federated',
+  'users.identityType.personal',
+  'users.identityType.enterprise',
+  'users.identityType.federated',
+  'users.field.alias',
+  'users.paste.column.alias',
+  'users.adminRoles.role',
 ]);
+
+/**
+ * Plural forms: i18next picks `key_one`, `key_few`… by the language's plural rules, so each
+ * language has the forms of its own rules (English one/other, Polish one/few/many/other).
+ */
+const PLURAL_SUFFIX = /_(zero|one|two|few|many|other)$/;
+
+/** Keys with plural forms: those with an `_other` form (so `problem.too_many` is no plural). */
+function pluralBases(keys: Iterable<string>): Set<string> {
+  return new Set([...keys].filter((key) => key.endsWith('_other')).map((key) => key.slice(0, -'_other'.length)));
+}
+
+/** A key without its plural suffix (`products.deficit_one` → `products.deficit`). */
+function baseKey(key: string, bases: Set<string>): string {
+  const base = key.replace(PLURAL_SUFFIX, '');
+  return bases.has(base) ? base : key;
+}
+
+/** The plural keys of a message file, each with the forms it has. */
+function pluralForms(keys: string[]): Map<string, string[]> {
+  const bases = pluralBases(keys);
+  const forms = new Map<string, string[]>();
+  for (const key of keys) {
+    const base = baseKey(key, bases);
+    if (base !== key) {
+      forms.set(base, [...(forms.get(base) ?? []), key.slice(base.length + 1)].sort());
+    }
+  }
+  return forms;
+}
 
 type Messages = Map<string, unknown>;
 
@@ -95,10 +142,22 @@ describe('console message files', () => {
     describe(locale, () => {
       const own = messages.get(locale)!;
 
-      it('has exactly the keys of en.json', () => {
-        const missing = [...english.keys()].filter((key) => !own.has(key));
-        const extra = [...own.keys()].filter((key) => !english.has(key));
+      it('has exactly the keys of en.json (plural forms aside)', () => {
+        const ownPlurals = pluralBases(own.keys());
+        const englishPlurals = pluralBases(english.keys());
+        const ownBases = new Set([...own.keys()].map((key) => baseKey(key, ownPlurals)));
+        const englishBases = new Set([...english.keys()].map((key) => baseKey(key, englishPlurals)));
+        const missing = [...englishBases].filter((key) => !ownBases.has(key));
+        const extra = [...ownBases].filter((key) => !englishBases.has(key));
         assert.deepEqual({ missing, extra }, { missing: [], extra: [] });
+      });
+
+      it('has exactly the plural forms of its language', () => {
+        const wanted = [...new Intl.PluralRules(locale).resolvedOptions().pluralCategories].sort();
+        const wrong = [...pluralForms([...own.keys()])]
+          .filter(([, forms]) => forms.join() !== wanted.join())
+          .map(([key, forms]) => `${key}: ${forms.join('/')} (want ${wanted.join('/')})`);
+        assert.deepEqual(wrong, []);
       });
 
       it('has no empty or non-text messages', () => {
@@ -110,8 +169,11 @@ describe('console message files', () => {
       });
 
       it("uses the same {{placeholders}} as English's messages", () => {
-        const mismatched = [...english]
-          .filter(([key, value]) => own.has(key) && placeholders(own.get(key)).join() !== placeholders(value).join())
+        const mismatched = [...own]
+          .filter(([key, value]) => {
+            const reference = english.get(key) ?? english.get(`${key.replace(PLURAL_SUFFIX, '')}_other`);
+            return reference !== undefined && placeholders(value).join() !== placeholders(reference).join();
+          })
           .map(([key]) => key);
         assert.deepEqual(mismatched, []);
       });
@@ -149,7 +211,7 @@ describe('console message files', () => {
       sources.flatMap((text) => [...text.matchAll(/\bt\(\s*'([\w.-]+)'/g)].map((match) => match[1]!)),
     );
     assert.ok(used.size > 50, `expected many message keys in web/src, found ${used.size}`);
-    const unknown = [...used].filter((key) => !english.has(key));
+    const unknown = [...used].filter((key) => !english.has(key) && !english.has(`${key}_other`));
     assert.deepEqual(unknown, []);
   });
 });

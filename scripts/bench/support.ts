@@ -31,7 +31,10 @@ export async function openBenchDatabase(): Promise<{ database: Database; label: 
 }
 
 /** Times `fn` `samples` times (after 3 warm-up runs) and returns p50/p95/max in milliseconds. */
-export async function measure(samples: number, fn: (index: number) => Promise<void>): Promise<{ p50: number; p95: number; max: number }> {
+export async function measure(
+  samples: number,
+  fn: (index: number) => Promise<void>,
+): Promise<{ p50: number; p95: number; max: number }> {
   for (let index = 0; index < 3; index++) {
     await fn(index);
   }

@@ -33,8 +33,12 @@ export async function runUsersBench(options: { users: number; samples: number })
     await sql`insert into products (organization_id, name, license_quantity)
       select ${org}, 'Product ' || p, ${options.users} from generate_series(1, 20) p`.execute(db);
     await sql`insert into product_profiles (organization_id, product_id, name)
-      select ${org}, pr.id, pr.name || ' profile ' || f from products pr, generate_series(1, 10) f where pr.organization_id = ${org}`.execute(db);
-    await sql`insert into user_groups (organization_id, name) select ${org}, 'Group ' || g from generate_series(1, 1000) g`.execute(db);
+      select ${org}, pr.id, pr.name || ' profile ' || f from products pr, generate_series(1, 10) f where pr.organization_id = ${org}`.execute(
+      db,
+    );
+    await sql`insert into user_groups (organization_id, name) select ${org}, 'Group ' || g from generate_series(1, 1000) g`.execute(
+      db,
+    );
     await sql`insert into group_profiles (organization_id, group_id, profile_id)
       select ${org}, g.id, p.id from (select id, row_number() over (order by name) as n from user_groups where organization_id = ${org}) g
       join (select id, row_number() over (order by name) as n from product_profiles where organization_id = ${org}) p
@@ -54,7 +58,9 @@ export async function runUsersBench(options: { users: number; samples: number })
     started = performance.now();
     await sql`insert into group_members (organization_id, group_id, user_id)
       select ${org}, g.id, u.id from (select id, row_number() over (order by id) as n from users where organization_id = ${org} and status = 'active') u
-      join (select id, row_number() over (order by name) - 1 as n from user_groups where organization_id = ${org}) g on g.n = u.n % 1000`.execute(db);
+      join (select id, row_number() over (order by name) - 1 as n from user_groups where organization_id = ${org}) g on g.n = u.n % 1000`.execute(
+      db,
+    );
     await sql`insert into user_profiles (organization_id, user_id, profile_id)
       select ${org}, u.id, p.id from (select id, row_number() over (order by id) as n from users where organization_id = ${org} and status = 'active') u
       join (select id, row_number() over (order by name) - 1 as n from product_profiles where organization_id = ${org}) p on p.n = u.n % 200
@@ -90,18 +96,39 @@ export async function runUsersBench(options: { users: number; samples: number })
     const ids = await sql<{ id: string; email: string }>`
       select id, email from users where organization_id = ${org} order by random() limit 200`.execute(db);
     const deep = await sql<{ k: string; id: string }>`
-      select lower(email) as k, id from users where organization_id = ${org} order by lower(email), id offset ${Math.floor(options.users * 0.9)} limit 1`.execute(db);
+      select lower(email) as k, id from users where organization_id = ${org} order by lower(email), id offset ${Math.floor(options.users * 0.9)} limit 1`.execute(
+      db,
+    );
     const deepCursor = encodeCursor({ k: [deep.rows[0]?.k ?? ''], id: deep.rows[0]?.id ?? '' });
-    const group = await db.selectFrom('user_groups').select('id').where('organization_id', '=', org).limit(1).executeTakeFirstOrThrow();
-    const profile = await db.selectFrom('product_profiles').select('id').where('organization_id', '=', org).limit(1).executeTakeFirstOrThrow();
-    const product = await db.selectFrom('products').select('id').where('organization_id', '=', org).limit(1).executeTakeFirstOrThrow();
+    const group = await db
+      .selectFrom('user_groups')
+      .select('id')
+      .where('organization_id', '=', org)
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const profile = await db
+      .selectFrom('product_profiles')
+      .select('id')
+      .where('organization_id', '=', org)
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const product = await db
+      .selectFrom('products')
+      .select('id')
+      .where('organization_id', '=', org)
+      .limit(1)
+      .executeTakeFirstOrThrow();
     const pick = (index: number) => ids.rows[index % ids.rows.length] ?? { id: '', email: '' };
 
     const scenarios: [string, (index: number) => string][] = [
       ['first page (50, by e-mail)', () => '/api/v1/users?limit=50'],
       ['first page (50, by last name)', () => '/api/v1/users?limit=50&sort=name'],
       ['deep page (after 90 %)', () => `/api/v1/users?limit=50&cursor=${deepCursor}`],
-      ['search: e-mail substring', (i) => `/api/v1/users?limit=50&search=${encodeURIComponent(pick(i).email.slice(0, pick(i).email.indexOf('@')))}`],
+      [
+        'search: e-mail substring',
+        (i) =>
+          `/api/v1/users?limit=50&search=${encodeURIComponent(pick(i).email.slice(0, pick(i).email.indexOf('@')))}`,
+      ],
       ['search: last name', (i) => `/api/v1/users?limit=50&search=last${String((i * 7919) % 100000).padStart(5, '0')}`],
       ['filter: identity type', () => '/api/v1/users?limit=50&identityType=enterprise'],
       ['filter: status removed', () => '/api/v1/users?limit=50&status=removed'],
@@ -113,7 +140,9 @@ export async function runUsersBench(options: { users: number; samples: number })
       ['license usage (all products)', () => '/api/v1/products?limit=50'],
       ['license usage (one product)', () => `/api/v1/products/${product.id}`],
     ];
-    console.log(`\n  ${'scenario'.padEnd(32)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  rows`);
+    console.log(
+      `\n  ${'scenario'.padEnd(32)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)}  rows`,
+    );
     for (const [scenario, path] of scenarios) {
       let rows = 0;
       const figures = await measure(options.samples, async (index) => {
@@ -124,7 +153,9 @@ export async function runUsersBench(options: { users: number; samples: number })
         `  ${scenario.padEnd(32)} ${figures.p50.toFixed(1).padStart(8)} ${figures.p95.toFixed(1).padStart(8)} ${figures.max.toFixed(1).padStart(8)}  ${rows}`,
       );
     }
-    console.log(`\n  server RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB (the process also holds ${label.startsWith('PGlite') ? 'the embedded database' : 'no database'})`);
+    console.log(
+      `\n  server RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB (the process also holds ${label.startsWith('PGlite') ? 'the embedded database' : 'no database'})`,
+    );
   } finally {
     await app.close();
     await drop();

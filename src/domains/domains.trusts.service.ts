@@ -89,8 +89,8 @@ export async function grantTrust(
 }
 
 /**
- * Revokes an organization's trust on a directory; users it already added stay, as personal
- * accounts from then on in its eyes (system admins).
+ * Revokes an organization's trust on a directory: from then on the directory's domains give it
+ * nothing (Personal ID for new users) (system admins).
  * @throws AppError 403; 404 when the directory is not the organization's or the trust does not exist
  */
 export async function revokeTrust(

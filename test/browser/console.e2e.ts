@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { startDnsServer, type TestDnsServer } from '../support/dns-server.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
 const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
@@ -86,6 +87,7 @@ async function sessionWithToken(baseUrl: string, token: string): Promise<{ statu
 
 describe('console (browser)', () => {
   let instance: TestInstance;
+  let dns: TestDnsServer;
   let browser: Browser;
   let page: Page;
   let secret = '';
@@ -94,7 +96,8 @@ describe('console (browser)', () => {
 
   before(async () => {
     fs.mkdirSync(RESULTS, { recursive: true });
-    instance = await startTestInstance();
+    dns = await startDnsServer();
+    instance = await startTestInstance({ USHER_DNS_SERVERS: dns.address });
     browser = await launch();
     ({ page } = await newPage(browser, instance.baseUrl));
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -109,6 +112,7 @@ describe('console (browser)', () => {
   after(async () => {
     await browser?.close();
     await instance?.close();
+    await dns?.close();
   });
 
   it('(a) shows a wrong password as an error, then signs in to the shell', async () => {
@@ -326,6 +330,47 @@ describe('console (browser)', () => {
     await name.fill('Example Org');
     await page.getByTestId('organization-save').click();
     await waitForText(page.getByTestId('organization-name'), 'Example Org');
+  });
+
+  it('adds a directory and a domain, shows its TXT record, and verifies it', async () => {
+    await openConsole(page, instance);
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('directory-table').waitFor();
+    await page.getByTestId('directory-create').click();
+    await page.getByTestId('directory-name').fill('E2E staff');
+    await pick(page, 'directory-identity-type', 'Federated ID');
+    await page.getByTestId('directory-submit').click();
+    await page.getByTestId('directory-create-dialog').waitFor({ state: 'detached' });
+    const directoryRow = page.getByTestId('directory-table').getByRole('row').filter({ hasText: 'E2E staff' });
+    await directoryRow.filter({ hasText: 'Federated ID' }).waitFor();
+
+    await page.getByTestId('domain-add').click();
+    await page.getByTestId('domain-name').fill('E2E.example');
+    await pick(page, 'domain-directory', 'E2E staff (Federated ID)');
+    await page.getByTestId('domain-submit').click();
+    await page.getByTestId('domain-add-dialog').waitFor({ state: 'detached' });
+    const row = page.getByTestId('domain-table').getByRole('row').filter({ hasText: 'e2e.example' });
+    await row.filter({ hasText: 'Pending' }).waitFor();
+    assert.equal(await row.getByTestId('domain-record-name').textContent(), '_usher-challenge.e2e.example');
+    const value = ((await row.getByTestId('domain-record-value').textContent()) ?? '').trim();
+    assert.match(value, /^usher-verification=[0-9a-f]{32}$/);
+    const api = await instance.signIn();
+    const listed = await api.get<{ items: { name: string; record: { value: string } }[] }>('/api/v1/domains');
+    assert.equal(listed.body.items.find((item) => item.name === 'e2e.example')?.record.value, value);
+    await screenshot(page, 'f1-domain-added');
+
+    await row.getByTestId('domain-verify').click();
+    const result = page.getByTestId('domain-verify-result');
+    await result.filter({ hasText: 'could not be verified' }).waitFor();
+    assert.ok(((await result.textContent()) ?? '').includes(value), 'the failure names the record to publish');
+    await screenshot(page, 'f2-verify-failed');
+
+    dns.setTxt('_usher-challenge.e2e.example', [value]);
+    await row.getByTestId('domain-verify').click();
+    await result.filter({ hasText: 'e2e.example is now claimed by your organization.' }).waitFor();
+    await row.filter({ hasText: 'Claimed' }).waitFor();
+    await directoryRow.filter({ hasText: 'e2e.example' }).waitFor();
+    await screenshot(page, 'f3-domain-claimed');
   });
 
   it('(e) signs out back to the sign-in page', async () => {

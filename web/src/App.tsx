@@ -4,9 +4,12 @@ import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { currentLocale, SPECTRUM_LOCALES } from './i18n/index.ts';
 import { AuditPage } from './pages/AuditPage.tsx';
 import { PlaceholderPage } from './pages/PlaceholderPage.tsx';
+import { ProductsPage } from './pages/ProductsPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { UserDetailsPage } from './pages/UserDetailsPage.tsx';
+import { UsersPage } from './pages/UsersPage.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 import { Shell } from './shell/Shell.tsx';
 
@@ -33,14 +36,17 @@ function ConsoleRoutes() {
       </Routes>
     );
   }
-  const canAudit = state.session.abilities.includes('audit.read');
+  const abilities = state.session.abilities;
+  const canAudit = abilities.includes('audit.read');
+  const canUsers = abilities.includes('user.read');
   return (
     <Routes>
       <Route path="/setup" element={<SetupPage />} />
       <Route element={<Shell />}>
-        <Route path="/users" element={<PlaceholderPage page="users" />} />
+        <Route path="/users" element={<UsersPage />} />
+        <Route path="/users/:id" element={canUsers ? <UserDetailsPage /> : <Navigate to="/users" replace />} />
         <Route path="/groups" element={<PlaceholderPage page="groups" />} />
-        <Route path="/products" element={<PlaceholderPage page="products" />} />
+        <Route path="/products" element={<ProductsPage />} />
         <Route path="/bulk" element={<PlaceholderPage page="bulk" />} />
         <Route path="/audit" element={canAudit ? <AuditPage /> : <Navigate to="/users" replace />} />
         <Route path="/settings" element={<SettingsPage />} />

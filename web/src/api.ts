@@ -14,13 +14,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly errors: FieldProblem[];
+  /** The whole problem document, for members beyond the standard ones (e.g. `deficits`). */
+  readonly problem: Record<string, unknown>;
 
-  constructor(status: number, code: string, detail: string, errors: FieldProblem[] = []) {
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    errors: FieldProblem[] = [],
+    problem: Record<string, unknown> = {},
+  ) {
     super(detail);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.errors = errors;
+    this.problem = problem;
   }
 }
 
@@ -45,7 +54,7 @@ interface RequestOptions {
 }
 
 async function toApiError(response: Response): Promise<ApiError> {
-  let problem: { code?: unknown; detail?: unknown; errors?: unknown } = {};
+  let problem: Record<string, unknown> & { code?: unknown; detail?: unknown; errors?: unknown } = {};
   try {
     problem = (await response.json()) as typeof problem;
   } catch {
@@ -54,7 +63,7 @@ async function toApiError(response: Response): Promise<ApiError> {
   const code = typeof problem.code === 'string' ? problem.code : `http.${response.status}`;
   const detail = typeof problem.detail === 'string' ? problem.detail : response.statusText;
   const errors = Array.isArray(problem.errors) ? (problem.errors as FieldProblem[]) : [];
-  return new ApiError(response.status, code, detail, errors);
+  return new ApiError(response.status, code, detail, errors, problem);
 }
 
 /**

@@ -8,6 +8,13 @@ import { ApiError } from './api.ts';
  */
 export function errorMessage(t: TFunction, error: unknown): string {
   if (error instanceof ApiError) {
+    const deficits = licenseDeficits(error);
+    if (deficits.length > 0) {
+      const needs = deficits.map((deficit) =>
+        t('products.deficit', { count: deficit.missing, product: deficit.productName }),
+      );
+      return `${t('products.deficitTitle')} ${needs.join('; ')}`;
+    }
     const key = `errors.${error.code}`;
     if (i18n.exists(key)) {
       return t(key);
@@ -26,4 +33,28 @@ export function fieldProblems(error: unknown): string[] {
     return error.errors.map((problem) => `${problem.field.replace(/^body\./, '')}: ${problem.message}`);
   }
   return [];
+}
+
+/** A product that would need more licenses (`licenses.insufficient`). */
+export interface LicenseDeficit {
+  productName: string;
+  missing: number;
+}
+
+/** The deficits of a `licenses.insufficient` error ("needs N more licenses of P"), else none. */
+export function licenseDeficits(error: unknown): LicenseDeficit[] {
+  if (
+    !(error instanceof ApiError) ||
+    error.code !== 'licenses.insufficient' ||
+    !Array.isArray(error.problem.deficits)
+  ) {
+    return [];
+  }
+  return (error.problem.deficits as unknown[]).filter(
+    (deficit): deficit is LicenseDeficit =>
+      typeof deficit === 'object' &&
+      deficit !== null &&
+      typeof (deficit as LicenseDeficit).productName === 'string' &&
+      typeof (deficit as LicenseDeficit).missing === 'number',
+  );
 }

@@ -1,4 +1,4 @@
-import type { Locale } from '../../shared/contracts.ts';
+import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 
 /** Who is signed in, in which organization, and what they may do (GET /api/v1/auth/session). */
@@ -45,4 +45,66 @@ export interface AuditEvent {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+}
+
+/** A user as lists show it (GET /api/v1/users). */
+export interface User {
+  id: string;
+  email: string;
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  country: string | null;
+  alias: string;
+  identityType: IdentityType;
+  status: UserStatus;
+  /** Names of the products whose license the user holds. */
+  products: string[];
+  /** Removed, with stored content kept for transfer later ("Inactive users"). */
+  contentPending: boolean;
+  createdAt: string;
+}
+
+/** One user with profiles, groups, admin rights and content (GET /api/v1/users/{id}). */
+export interface UserDetail extends User {
+  groups: { id: string; name: string }[];
+  /** `via` is `direct` or the name of the group that gives the profile. */
+  profiles: { id: string; name: string; productId: string; productName: string; via: string }[];
+  adminRoles: { role: AdminRole; scope: { type: 'product' | 'profile' | 'group'; id: string; name: string } | null }[];
+  content: { items: number; bytes: number };
+  /** Why the details cannot be edited (trusted domain), or null. */
+  readOnlyReason: string | null;
+  removedAt: string | null;
+}
+
+/** One line of a pasted list, as POST /api/v1/users/paste-preview checked it. */
+export interface PastedRow {
+  line: number;
+  input: string;
+  email: string | null;
+  alias: string | null;
+  identityType: IdentityType | null;
+  problem: null | 'not_an_email' | 'duplicate' | 'too_many' | 'already_exists';
+  message: string | null;
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  licenseQuantity: number;
+  licensesUsed: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProductProfile {
+  id: string;
+  productId: string;
+  productName: string;
+  name: string;
+  description: string | null;
+  services: string[];
+  usersCount: number;
+  createdAt: string;
+  updatedAt: string;
 }

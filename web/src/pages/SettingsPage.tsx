@@ -3,9 +3,11 @@ import { useTranslation } from 'react-i18next';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { useCan } from '../session.tsx';
 import { ApiTokensSection } from '../settings/ApiTokensSection.tsx';
+import { DomainsSection } from '../settings/domains/DomainsSection.tsx';
+import { TrustedDirectoriesSection } from '../settings/domains/TrustedDirectoriesSection.tsx';
 import { OrganizationSection } from '../settings/OrganizationSection.tsx';
 
-/** Organization settings and API tokens. */
+/** Organization settings, directories and domains, and API tokens. */
 export function SettingsPage() {
   const { t } = useTranslation();
   const can = useCan();
@@ -13,6 +15,14 @@ export function SettingsPage() {
     <Flex direction="column" gap="size-300">
       <PageTitle>{t('nav.settings')}</PageTitle>
       <OrganizationSection />
+      {can('domain.read') && (
+        <>
+          <Divider size="S" />
+          <DomainsSection />
+          <Divider size="S" />
+          <TrustedDirectoriesSection />
+        </>
+      )}
       {can('apiToken.read') && (
         <>
           <Divider size="S" />

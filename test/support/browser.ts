@@ -1,0 +1,88 @@
+/**
+ * Helpers of the browser tests (test/browser/*.e2e.ts): headless Chromium, a page on a test
+ * instance, screenshots into test-results/, and React Spectrum pickers.
+ */
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { TestInstance } from './instance.ts';
+
+export const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export async function newPage(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL,
+    locale: 'en-US',
+    timezoneId: 'Europe/Warsaw',
+    viewport: { width: 1400, height: 1000 },
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return { context, page };
+}
+
+/** Saves a full-page screenshot as test-results/<prefix>-<name>.png. */
+export async function screenshot(page: Page, prefix: string, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS, `${prefix}-${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Waits until the locator's text is exactly `text`. */
+export async function waitForText(locator: Locator, text: string): Promise<void> {
+  await locator.filter({ hasText: new RegExp(`^${escapeRegExp(text)}$`) }).waitFor();
+}
+
+/** Chooses an option of a React Spectrum Picker. */
+export async function pick(page: Page, testId: string, option: string): Promise<void> {
+  await page.getByTestId(testId).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+  await page.getByRole('listbox').waitFor({ state: 'detached' });
+}
+
+/** Types into a React Spectrum ComboBox and chooses one of the options it offers. */
+export async function choose(page: Page, testId: string, typed: string, option: string): Promise<void> {
+  const input = page.getByTestId(testId);
+  await input.fill(typed);
+  await page.getByRole('option', { name: option, exact: true }).click();
+  await page.getByRole('listbox').waitFor({ state: 'detached' });
+}
+
+export async function signIn(page: Page, instance: TestInstance): Promise<void> {
+  await page.getByTestId('login-email').fill(instance.admin.email);
+  await page.getByTestId('login-password').fill(instance.admin.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL('**/users');
+}
+
+/** Opens a console page afresh (no dialog left over from a failed test), signing in when needed. */
+export async function openConsole(page: Page, instance: TestInstance, pathname = '/users'): Promise<void> {
+  await page.goto(pathname);
+  const shell = page.getByTestId('sign-out');
+  const signInForm = page.getByTestId('login-email');
+  await shell.or(signInForm).first().waitFor();
+  if (await signInForm.isVisible()) {
+    await signIn(page, instance);
+    if (pathname !== '/users') {
+      await page.goto(pathname);
+    }
+  }
+  await shell.waitFor();
+}

@@ -1,0 +1,321 @@
+import {
+  ActionButton,
+  AlertDialog,
+  Button,
+  Cell,
+  Column,
+  Content,
+  DialogContainer,
+  DialogTrigger,
+  Divider,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  InlineAlert,
+  Meter,
+  Row,
+  type Selection,
+  TableBody,
+  TableHeader,
+  TableView,
+  Text,
+  useNumberFormatter,
+} from '@adobe/react-spectrum';
+import { type ReactNode, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api.ts';
+import { NoAccess } from '../components/NoAccess.tsx';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { errorMessage } from '../errors.ts';
+import { useProducts, useProfiles } from '../products/data.ts';
+import { ProductDialog } from '../products/ProductDialog.tsx';
+import { ProfileDialog } from '../products/ProfileDialog.tsx';
+import { useCan } from '../session.tsx';
+import type { Product, ProductProfile } from '../types.ts';
+
+const ROW_HEIGHT = 49;
+const HEADER_HEIGHT = 34;
+
+type DialogState =
+  | { kind: 'product'; product?: Product }
+  | { kind: 'profile'; product: Product; profile?: ProductProfile }
+  | null;
+
+type ProductColumn = 'name' | 'licenses' | 'actions';
+type ProfileColumn = 'name' | 'description' | 'services' | 'users' | 'actions';
+
+/** The meter's colour: calm below 90 % of the seats, a warning up to full, critical above. */
+function meterVariant(used: number, total: number): 'positive' | 'warning' | 'critical' {
+  if (used > total) {
+    return 'critical';
+  }
+  return total > 0 && used / total >= 0.9 ? 'warning' : 'positive';
+}
+
+/** Products with their licenses (used / total), and the profiles of the selected product. */
+export function ProductsPage() {
+  const { t } = useTranslation();
+  const can = useCan();
+  const formatNumber = useNumberFormatter();
+  const products = useProducts(can('product.read'));
+  const [selected, setSelected] = useState<Selection>(new Set());
+  const [dialog, setDialog] = useState<DialogState>(null);
+  const [error, setError] = useState<unknown>(null);
+  const selectedId = selected === 'all' ? null : ([...selected][0] ?? null);
+  const product = products.items?.find((item) => item.id === selectedId) ?? null;
+  const profiles = useProfiles(can('profile.read') && product !== null, product?.id);
+  const canManageProducts = can('product.manage');
+  const canManageProfiles = can('profile.manage');
+
+  const productColumns: { key: ProductColumn; name: string; width: number | `${number}fr`; hideHeader?: boolean }[] = [
+    { key: 'name', name: t('products.column.name'), width: '2fr' },
+    { key: 'licenses', name: t('products.column.licenses'), width: '2fr' },
+    ...(canManageProducts
+      ? [{ key: 'actions' as const, name: t('products.column.actions'), width: 120, hideHeader: true }]
+      : []),
+  ];
+
+  const licenses = (item: { licensesUsed: number; licenseQuantity: number }) =>
+    `${formatNumber.format(item.licensesUsed ?? 0)} / ${formatNumber.format(item.licenseQuantity)}`;
+
+  const productCell = (item: Product, key: ProductColumn): ReactNode => {
+    switch (key) {
+      case 'name':
+        return <span data-column="name">{item.name}</span>;
+      case 'licenses': {
+        const used = item.licensesUsed ?? 0;
+        const total = item.licenseQuantity;
+        return (
+          <Flex alignItems="center" gap="size-150" width="100%">
+            <Meter
+              aria-label={t('products.licenseMeter', { name: item.name })}
+              value={total > 0 ? Math.min(100, (used / total) * 100) : used > 0 ? 100 : 0}
+              variant={meterVariant(used, total)}
+              showValueLabel={false}
+              width="size-1700"
+            />
+            <Text data-column="licenses">{licenses(item)}</Text>
+          </Flex>
+        );
+      }
+      case 'actions':
+        return (
+          <ActionButton
+            isQuiet
+            onPress={() => setDialog({ kind: 'product', product: item })}
+            aria-label={t('products.editNamed', { name: item.name })}
+            data-testid="product-edit"
+          >
+            {t('products.edit')}
+          </ActionButton>
+        );
+    }
+  };
+
+  const profileColumns: { key: ProfileColumn; name: string; width: number | `${number}fr`; hideHeader?: boolean }[] = [
+    { key: 'name', name: t('products.profiles.column.name'), width: '1.5fr' },
+    { key: 'description', name: t('products.profiles.column.description'), width: '2fr' },
+    { key: 'services', name: t('products.profiles.column.services'), width: '2fr' },
+    { key: 'users', name: t('products.profiles.column.users'), width: 170 },
+    ...(canManageProfiles
+      ? [{ key: 'actions' as const, name: t('products.column.actions'), width: 200, hideHeader: true }]
+      : []),
+  ];
+
+  const deleteProfile = (profile: ProductProfile) => {
+    setError(null);
+    api
+      .delete(`/api/v1/product-profiles/${encodeURIComponent(profile.id)}`)
+      .then(() => {
+        profiles.reload();
+        products.reload();
+      })
+      .catch((caught: unknown) => setError(caught));
+  };
+
+  const profileCell = (profile: ProductProfile, key: ProfileColumn): ReactNode => {
+    switch (key) {
+      case 'name':
+        return <span data-column="name">{profile.name}</span>;
+      case 'description':
+        return profile.description ?? '—';
+      case 'services':
+        return profile.services.length > 0 ? profile.services.join(', ') : '—';
+      case 'users':
+        return <span data-column="users">{formatNumber.format(profile.usersCount ?? 0)}</span>;
+      case 'actions':
+        return (
+          <Flex gap="size-50">
+            <ActionButton
+              isQuiet
+              onPress={() => product && setDialog({ kind: 'profile', product, profile })}
+              aria-label={t('products.profiles.editNamed', { name: profile.name })}
+              data-testid="profile-edit"
+            >
+              {t('products.edit')}
+            </ActionButton>
+            <DialogTrigger>
+              <ActionButton
+                isQuiet
+                aria-label={t('products.profiles.deleteNamed', { name: profile.name })}
+                data-testid="profile-delete"
+              >
+                {t('products.profiles.delete')}
+              </ActionButton>
+              <AlertDialog
+                variant="destructive"
+                title={t('products.profiles.deleteTitle')}
+                primaryActionLabel={t('products.profiles.delete')}
+                cancelLabel={t('common.cancel')}
+                onPrimaryAction={() => deleteProfile(profile)}
+              >
+                {t('products.profiles.deleteText', { name: profile.name })}
+              </AlertDialog>
+            </DialogTrigger>
+          </Flex>
+        );
+    }
+  };
+
+  if (!can('product.read')) {
+    return (
+      <>
+        <PageTitle>{t('nav.products')}</PageTitle>
+        <NoAccess text={t('products.noAccess')} />
+      </>
+    );
+  }
+
+  const productRows = products.items ?? [];
+  const profileRows = profiles.items ?? [];
+  const loadError = products.error ?? profiles.error;
+  return (
+    <Flex direction="column" gap="size-200">
+      <Flex justifyContent="space-between" alignItems="center" wrap gap="size-200">
+        <PageTitle>{t('nav.products')}</PageTitle>
+        {canManageProducts && (
+          <Button variant="accent" onPress={() => setDialog({ kind: 'product' })} data-testid="product-add">
+            {t('products.add')}
+          </Button>
+        )}
+      </Flex>
+      <Text>{t('products.intro')}</Text>
+      {(loadError ?? error) !== null && (
+        <InlineAlert variant="negative" data-testid="products-error">
+          <Heading>{t('products.failed')}</Heading>
+          <Content>{errorMessage(t, loadError ?? error)}</Content>
+        </InlineAlert>
+      )}
+      <TableView
+        aria-label={t('nav.products')}
+        data-testid="products-table"
+        selectionMode="single"
+        selectionStyle="highlight"
+        selectedKeys={selected}
+        onSelectionChange={setSelected}
+        height={`min(50vh, ${HEADER_HEIGHT + Math.max(productRows.length, 3) * ROW_HEIGHT + 4}px)`}
+        minHeight="size-2000"
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{t('products.empty')}</Heading>
+          </IllustratedMessage>
+        )}
+      >
+        <TableHeader columns={productColumns}>
+          {(column) => (
+            <Column key={column.key} width={column.width} hideHeader={column.hideHeader}>
+              {column.name}
+            </Column>
+          )}
+        </TableHeader>
+        <TableBody loadingState={products.items === null && products.error === null ? 'loading' : 'idle'}>
+          {productRows.map((item) => (
+            <Row key={item.id}>
+              {productColumns.map((column) => (
+                <Cell
+                  key={`${item.id}:${column.key}`}
+                  textValue={column.key === 'licenses' ? licenses(item) : column.key === 'name' ? item.name : ''}
+                >
+                  {productCell(item, column.key)}
+                </Cell>
+              ))}
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+
+      <Divider size="S" />
+      <section aria-labelledby="product-profiles" data-testid="product-profiles">
+        <Flex justifyContent="space-between" alignItems="center" wrap gap="size-200">
+          <Heading level={2} id="product-profiles">
+            {product ? t('products.profiles.titleOf', { product: product.name }) : t('products.profiles.title')}
+          </Heading>
+          {product && canManageProfiles && (
+            <Button
+              variant="secondary"
+              onPress={() => setDialog({ kind: 'profile', product })}
+              data-testid="profile-add"
+            >
+              {t('products.profiles.add')}
+            </Button>
+          )}
+        </Flex>
+        {!product ? (
+          <Text>{t('products.profiles.choose')}</Text>
+        ) : (
+          <TableView
+            aria-label={t('products.profiles.titleOf', { product: product.name })}
+            data-testid="profiles-table"
+            height={`${HEADER_HEIGHT + Math.max(profileRows.length, 3) * ROW_HEIGHT + 4}px`}
+            maxHeight="size-6000"
+            renderEmptyState={() => (
+              <IllustratedMessage>
+                <Heading>{t('products.profiles.empty')}</Heading>
+              </IllustratedMessage>
+            )}
+          >
+            <TableHeader columns={profileColumns}>
+              {(column) => (
+                <Column key={column.key} width={column.width} hideHeader={column.hideHeader}>
+                  {column.name}
+                </Column>
+              )}
+            </TableHeader>
+            <TableBody loadingState={profiles.items === null && profiles.error === null ? 'loading' : 'idle'}>
+              {profileRows.map((profile) => (
+                <Row key={profile.id}>
+                  {profileColumns.map((column) => {
+                    const content = profileCell(profile, column.key);
+                    return (
+                      <Cell
+                        key={`${profile.id}:${column.key}`}
+                        textValue={typeof content === 'string' ? content : column.key === 'name' ? profile.name : ''}
+                      >
+                        {content}
+                      </Cell>
+                    );
+                  })}
+                </Row>
+              ))}
+            </TableBody>
+          </TableView>
+        )}
+      </section>
+
+      <DialogContainer onDismiss={() => setDialog(null)}>
+        {dialog?.kind === 'product' && (
+          <ProductDialog
+            product={dialog.product}
+            onSaved={(saved) => {
+              products.reload();
+              setSelected(new Set([saved.id]));
+            }}
+          />
+        )}
+        {dialog?.kind === 'profile' && (
+          <ProfileDialog product={dialog.product} profile={dialog.profile} onSaved={() => profiles.reload()} />
+        )}
+      </DialogContainer>
+    </Flex>
+  );
+}

@@ -1,0 +1,285 @@
+import {
+  Button,
+  Cell,
+  Column,
+  Content,
+  DialogContainer,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  InlineAlert,
+  Row,
+  SearchField,
+  type Selection,
+  type SpectrumTableProps,
+  StatusLight,
+  TableBody,
+  TableHeader,
+  TableView,
+  Text,
+} from '@adobe/react-spectrum';
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { api, queryString } from '../api.ts';
+import { NoAccess } from '../components/NoAccess.tsx';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { errorMessage } from '../errors.ts';
+import { useProducts, useProfiles } from '../products/data.ts';
+import { useCan } from '../session.tsx';
+import type { Page, User } from '../types.ts';
+import { AddUsersDialog } from '../users/AddUsersDialog.tsx';
+import { EMPTY_USER_FILTERS, type UserFilterForm, type UserSort, userQuery } from '../users/filters.ts';
+import { fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
+import { PasteListDialog } from '../users/PasteListDialog.tsx';
+import { RemoveUsersDialog } from '../users/RemoveUsersDialog.tsx';
+import { UserFilters } from '../users/UserFilters.tsx';
+import { useDebounced } from '../users/useDebounced.ts';
+
+const ROW_HEIGHT = 41;
+const HEADER_HEIGHT = 34;
+
+type SortDescriptor = NonNullable<SpectrumTableProps<unknown>['sortDescriptor']>;
+type ColumnKey = 'name' | 'email' | 'identityType' | 'products' | 'status';
+type DialogState = 'add' | 'paste' | 'remove' | null;
+
+function toSort(descriptor: SortDescriptor): UserSort {
+  const column = descriptor.column === 'name' ? 'name' : 'email';
+  return descriptor.direction === 'descending' ? `-${column}` : column;
+}
+
+/** The organization's users: search, filters, sortable and paged table, add, paste a list, remove. */
+export function UsersPage() {
+  const { t } = useTranslation();
+  const can = useCan();
+  const navigate = useNavigate();
+  const products = useProducts(can('product.read'));
+  const profiles = useProfiles(can('profile.read'));
+  const [form, setForm] = useState<UserFilterForm>(EMPTY_USER_FILTERS);
+  const search = useDebounced(form.search, 300);
+  const group = useDebounced(form.group, 300);
+  const [sortDescriptor, setSortDescriptor] = useState<SortDescriptor>({ column: 'email', direction: 'ascending' });
+  const [items, setItems] = useState<User[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<Selection>(new Set());
+  const [dialog, setDialog] = useState<DialogState>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const generation = useRef(0);
+  const canRead = can('user.read');
+
+  const query = useMemo(
+    () => userQuery({ ...form, search, group }, toSort(sortDescriptor)),
+    [form, search, group, sortDescriptor],
+  );
+  const queryKey = queryString(query);
+
+  const load = useCallback(async (key: string, cursor: string | null) => {
+    const mine = cursor ? generation.current : ++generation.current;
+    setLoading(cursor ? 'more' : 'first');
+    setError(null);
+    try {
+      const params = new URLSearchParams(key.slice(1));
+      params.set('limit', String(LIMITS.pageSizeDefault));
+      if (cursor) {
+        params.set('cursor', cursor);
+      }
+      const page = await api.get<Page<User>>(`/api/v1/users?${params}`);
+      if (mine !== generation.current) {
+        return;
+      }
+      setItems((current) => (cursor ? [...current, ...page.items] : page.items));
+      setNextCursor(page.nextCursor);
+      if (!cursor) {
+        setSelected(new Set());
+      }
+    } catch (caught) {
+      if (mine === generation.current) {
+        setError(caught);
+      }
+    } finally {
+      if (mine === generation.current) {
+        setLoading(null);
+      }
+    }
+  }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload after a change.
+  useEffect(() => {
+    if (canRead) {
+      void load(queryKey, null);
+    }
+  }, [queryKey, load, version, canRead]);
+
+  const selectedIds = selected === 'all' ? items.map((user) => user.id) : [...selected].map(String);
+  const canRemove = can('user.remove');
+
+  const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; sortable?: boolean }[] = [
+    { key: 'name', name: t('users.column.name'), width: '1.5fr', sortable: true },
+    { key: 'email', name: t('users.column.email'), width: '2fr', sortable: true },
+    { key: 'identityType', name: t('users.column.identityType'), width: 150 },
+    { key: 'products', name: t('users.column.products'), width: '2fr' },
+    { key: 'status', name: t('users.column.status'), width: 230 },
+  ];
+
+  const cellText = (user: User, key: ColumnKey): string => {
+    switch (key) {
+      case 'name':
+        return fullName(user) ?? user.alias;
+      case 'email':
+        return user.email;
+      case 'identityType':
+        return t(identityTypeKey(user.identityType));
+      case 'products':
+        return user.products.join(', ');
+      case 'status':
+        return user.contentPending ? t('users.status.inactive') : t(statusKey(user.status));
+    }
+  };
+
+  const cell = (user: User, key: ColumnKey): ReactNode => {
+    const text = cellText(user, key);
+    if (key === 'status') {
+      return <StatusLight variant={statusVariant(user.status)}>{text}</StatusLight>;
+    }
+    return (
+      <span title={text} data-column={key}>
+        {text || '—'}
+      </span>
+    );
+  };
+
+  if (!canRead) {
+    return (
+      <>
+        <PageTitle>{t('nav.users')}</PageTitle>
+        <NoAccess text={t('users.noAccess')} />
+      </>
+    );
+  }
+
+  const changed = (message: string) => {
+    setNotice(message);
+    setVersion((value) => value + 1);
+  };
+
+  return (
+    <Flex direction="column" gap="size-200">
+      <PageTitle>{t('nav.users')}</PageTitle>
+      <Flex gap="size-150" wrap alignItems="end" justifyContent="space-between">
+        <SearchField
+          label={t('users.search')}
+          description={t('users.searchHint')}
+          value={form.search}
+          onChange={(value) => setForm((current) => ({ ...current, search: value }))}
+          maxLength={LIMITS.emailMax}
+          width="size-4600"
+          data-testid="users-search"
+        />
+        <Flex gap="size-100" wrap>
+          {can('user.create') && (
+            <>
+              <Button variant="accent" onPress={() => setDialog('add')} data-testid="users-add">
+                {t('users.add.button')}
+              </Button>
+              <Button variant="secondary" onPress={() => setDialog('paste')} data-testid="users-paste">
+                {t('users.paste.button')}
+              </Button>
+            </>
+          )}
+          {canRemove && (
+            <Button
+              variant="negative"
+              isDisabled={selectedIds.length === 0}
+              onPress={() => setDialog('remove')}
+              data-testid="users-remove"
+            >
+              {selectedIds.length > 0
+                ? t('users.remove.buttonCount', { n: selectedIds.length })
+                : t('users.remove.button')}
+            </Button>
+          )}
+        </Flex>
+      </Flex>
+      <UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />
+      {notice && (
+        <InlineAlert variant="positive" data-testid="users-notice">
+          <Heading>{t('users.done')}</Heading>
+          <Content>{notice}</Content>
+        </InlineAlert>
+      )}
+      {error !== null && (
+        <InlineAlert variant="negative" data-testid="users-error">
+          <Heading>{t('users.loadFailed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      <TableView
+        aria-label={t('nav.users')}
+        data-testid="users-table"
+        overflowMode="truncate"
+        selectionMode={canRemove ? 'multiple' : 'none'}
+        selectedKeys={selected}
+        onSelectionChange={setSelected}
+        onAction={(key) => navigate(`/users/${encodeURIComponent(String(key))}`)}
+        sortDescriptor={sortDescriptor}
+        onSortChange={setSortDescriptor}
+        height={`min(70vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
+        minHeight="size-2400"
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{t('users.empty')}</Heading>
+          </IllustratedMessage>
+        )}
+      >
+        <TableHeader columns={columns}>
+          {(column) => (
+            <Column key={column.key} width={column.width} allowsSorting={column.sortable}>
+              {column.name}
+            </Column>
+          )}
+        </TableHeader>
+        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
+          {items.map((user) => (
+            <Row key={user.id}>
+              {columns.map((column) => (
+                <Cell key={`${user.id}:${column.key}`} textValue={cellText(user, column.key)}>
+                  {cell(user, column.key)}
+                </Cell>
+              ))}
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+      <Flex alignItems="center" gap="size-200">
+        <Text data-testid="users-shown">{t('users.shown', { n: items.length })}</Text>
+        {nextCursor && (
+          <Button
+            variant="secondary"
+            isPending={loading === 'more'}
+            onPress={() => void load(queryKey, nextCursor)}
+            data-testid="users-load-more"
+          >
+            {t('users.loadMore')}
+          </Button>
+        )}
+      </Flex>
+      <DialogContainer onDismiss={() => setDialog(null)}>
+        {dialog === 'add' && <AddUsersDialog onAdded={(added) => changed(t('users.add.added', { n: added.length }))} />}
+        {dialog === 'paste' && (
+          <PasteListDialog onAdded={(added) => changed(t('users.add.added', { n: added.length }))} />
+        )}
+        {dialog === 'remove' && (
+          <RemoveUsersDialog
+            userIds={selectedIds}
+            email={selectedIds.length === 1 ? items.find((user) => user.id === selectedIds[0])?.email : undefined}
+            onRemoved={(count) => changed(t('users.remove.removed', { n: count }))}
+          />
+        )}
+      </DialogContainer>
+    </Flex>
+  );
+}

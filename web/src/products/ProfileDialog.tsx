@@ -1,0 +1,138 @@
+import {
+  Button,
+  ButtonGroup,
+  Content,
+  Dialog,
+  Divider,
+  Flex,
+  Form,
+  Heading,
+  TextArea,
+  TextField,
+  useDialogContainer,
+} from '@adobe/react-spectrum';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { ApiError, api } from '../api.ts';
+import type { Product, ProductProfile } from '../types.ts';
+import { FormError } from '../users/FormError.tsx';
+import { problemsByField } from '../users/labels.ts';
+
+const FORM_ID = 'product-profile';
+
+/** The services of the form's text: one a line (or comma-separated), trimmed, without repeats. */
+function parseServices(text: string): string[] {
+  return [...new Set(text.split(/[\n,]+/).map((service) => service.trim()))].filter(Boolean);
+}
+
+interface ProfileDialogProps {
+  product: Product;
+  /** The profile to edit; absent to add one to the product. */
+  profile?: ProductProfile;
+  onSaved: (profile: ProductProfile) => void;
+}
+
+/** Adds a product profile (name, description, services) to a product, or edits one. */
+export function ProfileDialog({ product, profile, onSaved }: ProfileDialogProps) {
+  const { t } = useTranslation();
+  const { dismiss } = useDialogContainer();
+  const [name, setName] = useState(profile?.name ?? '');
+  const [description, setDescription] = useState(profile?.description ?? '');
+  const [services, setServices] = useState((profile?.services ?? []).join('\n'));
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setError(null);
+    setPending(true);
+    const call = profile
+      ? api.patch<ProductProfile>(`/api/v1/product-profiles/${encodeURIComponent(profile.id)}`, {
+          name: name.trim(),
+          description: description.trim() || null,
+          services: parseServices(services),
+        })
+      : api.post<ProductProfile>('/api/v1/product-profiles', {
+          productId: product.id,
+          name: name.trim(),
+          ...(description.trim() ? { description: description.trim() } : {}),
+          services: parseServices(services),
+        });
+    call
+      .then((saved) => {
+        onSaved(saved);
+        dismiss();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+        setPending(false);
+      });
+  };
+
+  const fields = error instanceof ApiError ? problemsByField(error.errors) : new Map<string, string>();
+  const nameError =
+    fields.get('name') ??
+    (error instanceof ApiError && error.code === 'product_profiles.name_taken'
+      ? t('errors.product_profiles.name_taken')
+      : undefined);
+  const servicesError = [...fields].find(([key]) => key.startsWith('services'))?.[1];
+  return (
+    <Dialog size="M" data-testid="profile-dialog">
+      <Heading>
+        {profile
+          ? t('products.profiles.editTitle', { name: profile.name })
+          : t('products.profiles.addTitle', { product: product.name })}
+      </Heading>
+      <Divider />
+      <Content>
+        {error !== null && <FormError title={t('products.profiles.saveFailed')} error={error} testId="profile-error" />}
+        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('products.profiles.add')}>
+          <Flex direction="column" gap="size-150">
+            <TextField
+              label={t('products.profiles.field.name')}
+              description={t('products.profiles.field.nameHint')}
+              value={name}
+              onChange={setName}
+              isRequired
+              autoFocus
+              maxLength={LIMITS.nameMax}
+              validationState={nameError ? 'invalid' : undefined}
+              errorMessage={nameError}
+              width="100%"
+              data-testid="profile-name"
+            />
+            <TextField
+              label={t('products.profiles.field.description')}
+              value={description}
+              onChange={setDescription}
+              maxLength={LIMITS.nameMax}
+              validationState={fields.has('description') ? 'invalid' : undefined}
+              errorMessage={fields.get('description')}
+              width="100%"
+              data-testid="profile-description"
+            />
+            <TextArea
+              label={t('products.profiles.field.services')}
+              description={t('products.profiles.field.servicesHint')}
+              value={services}
+              onChange={setServices}
+              validationState={servicesError ? 'invalid' : undefined}
+              errorMessage={servicesError}
+              width="100%"
+              data-testid="profile-services"
+            />
+          </Flex>
+        </Form>
+      </Content>
+      <ButtonGroup>
+        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
+          {t('common.cancel')}
+        </Button>
+        <Button variant="accent" type="submit" form={FORM_ID} isPending={pending} data-testid="profile-submit">
+          {profile ? t('common.save') : t('products.profiles.add')}
+        </Button>
+      </ButtonGroup>
+    </Dialog>
+  );
+}

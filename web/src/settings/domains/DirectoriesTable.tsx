@@ -1,0 +1,118 @@
+import {
+  ActionButton,
+  Cell,
+  Column,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  Row,
+  TableBody,
+  TableHeader,
+  TableView,
+} from '@adobe/react-spectrum';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useCan } from '../../session.tsx';
+import { ConfirmButton } from './ConfirmButton.tsx';
+import type { Directory, Domain } from './types.ts';
+
+type ColumnKey = 'name' | 'identityType' | 'domains' | 'actions';
+
+const ROW_HEIGHT = 48;
+const HEADER_HEIGHT = 34;
+
+/** The organization's directories: name, identity type, domains, and Trust / Delete. */
+export function DirectoriesTable(props: {
+  directories: Directory[] | null;
+  domains: Domain[];
+  loading: boolean;
+  onTrusts: (directory: Directory) => void;
+  onDelete: (directory: Directory) => void;
+}) {
+  const { t } = useTranslation();
+  const can = useCan();
+  const rows = props.directories ?? [];
+  const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; hideHeader?: boolean }[] = [
+    { key: 'name', name: t('domains.directories.column.name'), width: '2fr' },
+    { key: 'identityType', name: t('domains.directories.column.identityType'), width: '1.5fr' },
+    { key: 'domains', name: t('domains.directories.column.domains'), width: '3fr' },
+    { key: 'actions', name: t('domains.directories.column.actions'), width: 220, hideHeader: true },
+  ];
+  const domainsOf = (directory: Directory) =>
+    props.domains
+      .filter((domain) => domain.directory?.id === directory.id)
+      .map((domain) => domain.name)
+      .join(', ');
+
+  const cell = (directory: Directory, key: ColumnKey): ReactNode => {
+    switch (key) {
+      case 'name':
+        return directory.name;
+      case 'identityType':
+        return t(`domains.identityType.${directory.identityType}`);
+      case 'domains':
+        return domainsOf(directory) || '—';
+      case 'actions':
+        return (
+          <Flex gap="size-50">
+            <ActionButton
+              isQuiet
+              onPress={() => props.onTrusts(directory)}
+              aria-label={t('domains.directories.trustNamed', { name: directory.name })}
+              data-testid="directory-trusts"
+            >
+              {t('domains.directories.trust')}
+            </ActionButton>
+            {can('domain.manage') && (
+              <ConfirmButton
+                label={t('domains.directories.delete')}
+                ariaLabel={t('domains.directories.deleteNamed', { name: directory.name })}
+                title={t('domains.directories.deleteTitle')}
+                text={t('domains.directories.deleteText', { name: directory.name })}
+                testId="directory-delete"
+                onConfirm={() => props.onDelete(directory)}
+              />
+            )}
+          </Flex>
+        );
+    }
+  };
+  const cellText = (directory: Directory, key: ColumnKey): string => {
+    const value = cell(directory, key);
+    return typeof value === 'string' ? value : '';
+  };
+
+  return (
+    <TableView
+      aria-label={t('domains.directories.title')}
+      marginTop="size-100"
+      height={`${HEADER_HEIGHT + Math.max(rows.length, 2) * ROW_HEIGHT + 4}px`}
+      maxHeight="size-4600"
+      data-testid="directory-table"
+      renderEmptyState={() => (
+        <IllustratedMessage>
+          <Heading>{t('domains.directories.empty')}</Heading>
+        </IllustratedMessage>
+      )}
+    >
+      <TableHeader columns={columns}>
+        {(column) => (
+          <Column key={column.key} width={column.width} hideHeader={column.hideHeader}>
+            {column.name}
+          </Column>
+        )}
+      </TableHeader>
+      <TableBody loadingState={props.loading ? 'loading' : 'idle'}>
+        {rows.map((directory) => (
+          <Row key={directory.id}>
+            {columns.map((column) => (
+              <Cell key={`${directory.id}:${column.key}`} textValue={cellText(directory, column.key)}>
+                {cell(directory, column.key)}
+              </Cell>
+            ))}
+          </Row>
+        ))}
+      </TableBody>
+    </TableView>
+  );
+}

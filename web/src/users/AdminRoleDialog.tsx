@@ -1,0 +1,144 @@
+import {
+  Button,
+  ButtonGroup,
+  Content,
+  Dialog,
+  Divider,
+  Flex,
+  Form,
+  Heading,
+  Item,
+  Picker,
+  TextField,
+  useDialogContainer,
+} from '@adobe/react-spectrum';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
+import { api } from '../api.ts';
+import { useProducts, useProfiles } from '../products/data.ts';
+import { parseScope, roleKey, scopeOf } from '../settings/roles.ts';
+import type { UserDetail } from '../types.ts';
+import { FormError } from './FormError.tsx';
+
+const FORM_ID = 'add-admin-role';
+
+function isRole(value: unknown): value is AdminRole {
+  return typeof value === 'string' && (ADMIN_ROLES as readonly string[]).includes(value);
+}
+
+/** Grants the user an admin role; a scoped role asks for its product, profile or group. */
+export function AdminRoleDialog({ user, onSaved }: { user: UserDetail; onSaved: (user: UserDetail) => void }) {
+  const { t } = useTranslation();
+  const { dismiss } = useDialogContainer();
+  const [role, setRole] = useState<AdminRole>('system-admin');
+  const [scopeId, setScopeId] = useState<string | null>(null);
+  const [groupText, setGroupText] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+  const scopeKind = scopeOf(role);
+  const products = useProducts(scopeKind === 'product');
+  const profiles = useProfiles(scopeKind === 'profile');
+  const groupId = scopeKind === 'group' ? (parseScope(groupText).ids[0] ?? null) : null;
+  const scope = scopeKind === 'group' ? groupId : scopeId;
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (scopeKind && !scope) {
+      return;
+    }
+    setError(null);
+    setPending(true);
+    api
+      .post<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}/admin-roles`, {
+        role,
+        ...(scopeKind && scope ? { scopeId: scope } : {}),
+      })
+      .then((saved) => {
+        onSaved(saved);
+        dismiss();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+        setPending(false);
+      });
+  };
+
+  const scopeItems =
+    scopeKind === 'product'
+      ? (products.items ?? []).map((product) => ({ id: product.id, name: product.name }))
+      : (profiles.items ?? []).map((profile) => ({ id: profile.id, name: `${profile.name} (${profile.productName})` }));
+
+  return (
+    <Dialog size="M" data-testid="admin-role-dialog">
+      <Heading>{t('users.adminRoles.addTitle', { email: user.email })}</Heading>
+      <Divider />
+      <Content>
+        {error !== null && <FormError title={t('users.adminRoles.failed')} error={error} testId="admin-role-error" />}
+        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.adminRoles.add')}>
+          <Flex direction="column" gap="size-150">
+            <Picker
+              label={t('users.adminRoles.role')}
+              selectedKey={role}
+              onSelectionChange={(key) => {
+                if (isRole(key)) {
+                  setRole(key);
+                  setScopeId(null);
+                }
+              }}
+              isRequired
+              width="100%"
+              data-testid="admin-role-role"
+            >
+              {ADMIN_ROLES.map((value) => (
+                <Item key={value}>{t(roleKey(value))}</Item>
+              ))}
+            </Picker>
+            {(scopeKind === 'product' || scopeKind === 'profile') && (
+              <Picker
+                label={t(`users.adminRoles.scope.${scopeKind}`)}
+                items={scopeItems}
+                selectedKey={scopeId}
+                onSelectionChange={(key) => setScopeId(key === null ? null : String(key))}
+                isRequired
+                isLoading={(scopeKind === 'product' ? products.items : profiles.items) === null}
+                width="100%"
+                data-testid="admin-role-scope"
+              >
+                {(item) => <Item key={item.id}>{item.name}</Item>}
+              </Picker>
+            )}
+            {scopeKind === 'group' && (
+              <TextField
+                label={t('users.adminRoles.scope.group')}
+                description={t('users.adminRoles.groupHint')}
+                value={groupText}
+                onChange={setGroupText}
+                isRequired
+                validationState={groupText.trim() && !groupId ? 'invalid' : undefined}
+                errorMessage={t('users.adminRoles.groupInvalid')}
+                width="100%"
+                data-testid="admin-role-group"
+              />
+            )}
+          </Flex>
+        </Form>
+      </Content>
+      <ButtonGroup>
+        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
+          {t('common.cancel')}
+        </Button>
+        <Button
+          variant="accent"
+          type="submit"
+          form={FORM_ID}
+          isPending={pending}
+          isDisabled={Boolean(scopeKind) && !scope}
+          data-testid="admin-role-submit"
+        >
+          {t('users.adminRoles.grant')}
+        </Button>
+      </ButtonGroup>
+    </Dialog>
+  );
+}

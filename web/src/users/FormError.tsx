@@ -1,0 +1,31 @@
+import { Content, Heading, InlineAlert } from '@adobe/react-spectrum';
+import { useTranslation } from 'react-i18next';
+import { errorMessage } from '../errors.ts';
+
+interface FormErrorProps {
+  title: string;
+  error: unknown;
+  /** Field problems that could not be shown next to a field, as `field: message` lines. */
+  rest?: string[];
+  testId?: string;
+}
+
+/** A failed call in a dialog or page: its message in the console language, and leftover field problems. */
+export function FormError({ title, error, rest = [], testId }: FormErrorProps) {
+  const { t } = useTranslation();
+  return (
+    <InlineAlert variant="negative" marginBottom="size-200" data-testid={testId}>
+      <Heading>{title}</Heading>
+      <Content>
+        {errorMessage(t, error)}
+        {rest.length > 0 && (
+          <ul>
+            {rest.map((problem) => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        )}
+      </Content>
+    </InlineAlert>
+  );
+}

@@ -1,0 +1,127 @@
+import {
+  Button,
+  ButtonGroup,
+  Content,
+  Dialog,
+  Divider,
+  Flex,
+  Form,
+  Heading,
+  Radio,
+  RadioGroup,
+  Text,
+  TextField,
+  useDialogContainer,
+} from '@adobe/react-spectrum';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { ApiError, api } from '../api.ts';
+import { FormError } from './FormError.tsx';
+
+export type ContentAction = 'transfer-later' | 'transfer-now' | 'delete';
+
+const FORM_ID = 'remove-users';
+
+function isContentAction(value: string): value is ContentAction {
+  return value === 'transfer-later' || value === 'transfer-now' || value === 'delete';
+}
+
+interface RemoveUsersDialogProps {
+  userIds: string[];
+  /** The e-mail of the one user removed, to name them; absent for several. */
+  email?: string;
+  onRemoved: (count: number) => void;
+}
+
+/** Removes users, choosing what happens to their stored content (transfer later by default). */
+export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDialogProps) {
+  const { t } = useTranslation();
+  const { dismiss } = useDialogContainer();
+  const [contentAction, setContentAction] = useState<ContentAction>('transfer-later');
+  const [transferTo, setTransferTo] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setError(null);
+    setPending(true);
+    api
+      .post<{ removed: number }>('/api/v1/users/remove', {
+        userIds,
+        contentAction,
+        ...(contentAction === 'transfer-now' ? { transferTo: transferTo.trim() } : {}),
+      })
+      .then((answer) => {
+        onRemoved(answer.removed);
+        dismiss();
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+        setPending(false);
+      });
+  };
+
+  const transferProblem =
+    error instanceof ApiError ? error.errors.find((problem) => /transferTo$/.test(problem.field))?.message : undefined;
+  return (
+    <Dialog size="M" data-testid="remove-users-dialog">
+      <Heading>
+        {email ? t('users.remove.titleOne', { email }) : t('users.remove.title', { count: userIds.length })}
+      </Heading>
+      <Divider />
+      <Content>
+        {error !== null && <FormError title={t('users.remove.failed')} error={error} testId="remove-users-error" />}
+        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.remove.action')}>
+          <Flex direction="column" gap="size-150">
+            <Text>{t('users.remove.intro')}</Text>
+            <RadioGroup
+              label={t('users.remove.content')}
+              value={contentAction}
+              onChange={(value) => {
+                if (isContentAction(value)) {
+                  setContentAction(value);
+                }
+              }}
+              data-testid="remove-content-action"
+            >
+              <Radio value="transfer-later" data-testid="remove-transfer-later">
+                {t('users.remove.transferLater')}
+              </Radio>
+              <Radio value="transfer-now" data-testid="remove-transfer-now">
+                {t('users.remove.transferNow')}
+              </Radio>
+              <Radio value="delete" data-testid="remove-delete-content">
+                {t('users.remove.deleteContent')}
+              </Radio>
+            </RadioGroup>
+            {contentAction === 'transfer-now' && (
+              <TextField
+                label={t('users.remove.transferTo')}
+                description={t('users.remove.transferToHint')}
+                type="email"
+                value={transferTo}
+                onChange={setTransferTo}
+                isRequired
+                maxLength={LIMITS.emailMax}
+                validationState={transferProblem ? 'invalid' : undefined}
+                errorMessage={transferProblem}
+                width="100%"
+                data-testid="remove-transfer-to"
+              />
+            )}
+          </Flex>
+        </Form>
+      </Content>
+      <ButtonGroup>
+        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
+          {t('common.cancel')}
+        </Button>
+        <Button variant="negative" type="submit" form={FORM_ID} isPending={pending} data-testid="remove-users-submit">
+          {t('users.remove.action')}
+        </Button>
+      </ButtonGroup>
+    </Dialog>
+  );
+}
