@@ -67,7 +67,9 @@ export interface UserGroupsTable {
   organization_id: string;
   name: string;
   description: string | null;
+  version: Generated<number>;
   created_at: CreatedAt;
+  updated_at: Generated<Date>;
 }
 
 export interface AdminRoleAssignmentsTable {

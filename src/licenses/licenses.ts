@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 
@@ -28,20 +28,32 @@ export interface LicenseDeficit {
  * concurrent assignments cannot both take the last seat.
  * @param trx the transaction of the change
  * @param organizationId the tenant
- * @param userIds the users whose entitlements may have changed
- * @returns the products whose counters changed, with their new usage
+ * @param users the users whose entitlements may have changed: ids, or a query selecting `user_id`
+ *   (a group's members), so a large set never passes through this process
+ * @param productIds when given, only these products' licenses are recounted
  * @throws AppError `licenses.insufficient` (422) with a deficit per product when a product would
  *   exceed its licenses because of this change (the caller's transaction then rolls back)
  */
-export async function syncLicenses(trx: Transaction<DB>, organizationId: string, userIds: string[]): Promise<void> {
-  if (userIds.length === 0) {
+export async function syncLicenses(
+  trx: Transaction<DB>,
+  organizationId: string,
+  users: string[] | RawBuilder<unknown>,
+  productIds?: string[],
+): Promise<void> {
+  if (Array.isArray(users) && users.length === 0) {
     return;
   }
-  const ids = [...new Set(userIds)];
+  const affected = Array.isArray(users) ? sql`select unnest(${[...new Set(users)]}::uuid[]) as user_id` : users;
+  // Limiting to some products (a group's profiles) keeps a million-member change to the rows it can touch.
+  const onlyProducts = productIds
+    ? sql`and pp.product_id = any(${productIds}::uuid[])`
+    : sql``;
+  const onlyLicenses = productIds ? sql`and pl.product_id = any(${productIds}::uuid[])` : sql``;
+  if (productIds && productIds.length === 0) {
+    return;
+  }
   const changed = await sql<{ product_id: string; delta: number }>`
-    with affected as (
-      select unnest(${ids}::uuid[]) as user_id
-    ),
+    with affected as (${affected}),
     held as (
       select up.user_id, up.profile_id from user_profiles up
       where up.organization_id = ${organizationId} and up.user_id in (select user_id from affected)
@@ -52,12 +64,12 @@ export async function syncLicenses(trx: Transaction<DB>, organizationId: string,
     ),
     desired as (
       select distinct pp.product_id, held.user_id from held
-      join product_profiles pp on pp.organization_id = ${organizationId} and pp.id = held.profile_id
+      join product_profiles pp on pp.organization_id = ${organizationId} and pp.id = held.profile_id ${onlyProducts}
       join users u on u.organization_id = ${organizationId} and u.id = held.user_id and u.status <> 'removed'
     ),
     removed as (
       delete from product_licenses pl
-      where pl.organization_id = ${organizationId} and pl.user_id in (select user_id from affected)
+      where pl.organization_id = ${organizationId} and pl.user_id in (select user_id from affected) ${onlyLicenses}
         and not exists (select 1 from desired d where d.product_id = pl.product_id and d.user_id = pl.user_id)
       returning pl.product_id, -1 as delta
     ),

@@ -161,169 +161,181 @@ export async function addUsers(
   input: { users: NewUserInput[]; sendInstructions?: boolean | undefined },
 ): Promise<UserView[]> {
   authorize(actor, 'user.create');
-  const rows = input.users.map((user, index) => ({
-    index,
-    email: user.email.trim(),
-    firstName: user.firstName?.trim() || null,
-    lastName: user.lastName?.trim() || null,
-    country: normalizeCountry(user.country, `body.users.${index}.country`),
-    alias: user.alias?.trim() || mailboxOf(user.email.trim()),
-    profiles: user.profiles ?? [],
-    groups: user.groups ?? [],
-  }));
-  const created = await transaction(ctx.db, async (trx) => {
-    const standings = await resolveDomainStandings(
-      trx,
-      actor.organizationId,
-      rows.map((row) => emailDomain(row.email)),
-    );
-    const typed = rows.map((row) => ({
-      ...row,
-      identityType: standings.get(emailDomain(row.email))?.identityType ?? 'personal',
-    }));
-
-    const seen = new Map<string, number>();
-    const duplicates: FieldProblem[] = [];
-    for (const row of typed) {
-      const key = `${row.email.toLowerCase()}|${row.identityType}`;
-      const first = seen.get(key);
-      if (first !== undefined) {
-        duplicates.push({
-          field: `body.users.${row.index}.email`,
-          message: `same e-mail as users.${first}: list each user once`,
-        });
-      } else {
-        seen.set(key, row.index);
-      }
-    }
-    if (duplicates.length > 0) {
-      throw new AppError(UserErrorCodes.duplicateInRequest, 400, 'The same user is listed more than once.', {
-        errors: duplicates,
-      });
-    }
-
-    const existing = await trx
-      .selectFrom('users')
-      .select(['email', 'identity_type'])
-      .where('organization_id', '=', actor.organizationId)
-      .where(
-        sql<string>`lower(email)`,
-        'in',
-        typed.map((row) => row.email.toLowerCase()),
-      )
-      .execute();
-    const existingKeys = new Set(existing.map((user) => `${user.email.toLowerCase()}|${user.identity_type}`));
-    const conflicts = typed
-      .filter((row) => existingKeys.has(`${row.email.toLowerCase()}|${row.identityType}`))
-      .map((row) => ({
-        field: `body.users.${row.index}.email`,
-        message: `${row.email} is already a user of the organization`,
-      }));
-    if (conflicts.length > 0) {
-      throw new AppError(
-        UserErrorCodes.alreadyExists,
-        409,
-        `Already users of the organization: ${conflicts.map((c) => c.message.split(' ')[0]).join(', ')}.`,
-        {
-          errors: conflicts,
-        },
-      );
-    }
-
-    const profiles = await findProfilesByNames(
-      trx,
-      actor.organizationId,
-      typed.map((row) => [`body.users.${row.index}.profiles`, row.profiles]),
-    );
-    for (const profile of profiles.values()) {
-      authorize(actor, 'profile.assign', { productId: profile.productId, profileId: profile.id });
-    }
-    const groups = await findGroupsByNames(
-      trx,
-      actor.organizationId,
-      typed.map((row) => [`body.users.${row.index}.groups`, row.groups]),
-    );
-    for (const group of groups.values()) {
-      authorize(actor, 'group.members.addNew', { groupId: group.id });
-    }
-
-    const inserted = await trx
-      .insertInto('users')
-      .values(
-        typed.map((row) => ({
-          organization_id: actor.organizationId,
-          email: row.email,
-          username: row.email,
-          first_name: row.firstName,
-          last_name: row.lastName,
-          country: row.country,
-          alias: row.alias,
-          identity_type: row.identityType,
-          locale: null,
-        })),
-      )
-      .returningAll()
-      .execute();
-    const idByKey = new Map(inserted.map((user) => [`${user.email.toLowerCase()}|${user.identity_type}`, user.id]));
-    const userIdOf = (row: (typeof typed)[number]) =>
-      idByKey.get(`${row.email.toLowerCase()}|${row.identityType}`) ?? '';
-
-    const profileRows = typed.flatMap((row) =>
-      [...new Set(row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.id ?? ''))].map((profileId) => ({
-        organization_id: actor.organizationId,
-        user_id: userIdOf(row),
-        profile_id: profileId,
-      })),
-    );
-    if (profileRows.length > 0) {
-      await trx.insertInto('user_profiles').values(profileRows).execute();
-    }
-    const memberRows = typed.flatMap((row) =>
-      [...new Set(row.groups.map((name) => groups.get(name.trim().toLowerCase())?.id ?? ''))].map((groupId) => ({
-        organization_id: actor.organizationId,
-        group_id: groupId,
-        user_id: userIdOf(row),
-      })),
-    );
-    if (memberRows.length > 0) {
-      await trx.insertInto('group_members').values(memberRows).execute();
-    }
-    const ids = inserted.map((user) => user.id);
-    await syncLicenses(trx, actor.organizationId, ids);
-
-    for (const row of typed) {
-      await recordAudit(trx, actor, {
-        action: 'user.create',
-        target: { type: 'user', id: userIdOf(row), label: row.email },
-        after: {
-          email: row.email,
-          identityType: row.identityType,
-          firstName: row.firstName,
-          lastName: row.lastName,
-          country: row.country,
-          alias: row.alias,
-          profiles: row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.name),
-          groups: row.groups.map((name) => groups.get(name.trim().toLowerCase())?.name),
-        },
-      });
-    }
-    await queueWelcomeMessages(trx, actor.organizationId, ids);
-    if (input.sendInstructions) {
-      const locale = await organizationLocale(trx, actor.organizationId);
-      await queueMessages(
-        trx,
-        actor.organizationId,
-        inserted.map((user) => ({ kind: 'instructions' as const, userId: user.id, to: user.email, locale, data: {} })),
-      );
-    }
-    return inserted;
-  });
+  const created = await transaction(ctx.db, (trx) => insertUsers(trx, actor, input));
   const products = await findProductNamesByUserIds(
     ctx.db,
     actor.organizationId,
     created.map((user) => user.id),
   );
   return created.map((user) => presentUser(user, products.get(user.id) ?? []));
+}
+
+/**
+ * The body of `addUsers` inside the caller's transaction, for services that create users as part
+ * of a larger change (a group's "add new users"). The caller authorizes the creation itself;
+ * profiles and groups are still checked against the actor's scope here.
+ * @returns the inserted rows
+ */
+export async function insertUsers(
+  trx: Transaction<DB>,
+  actor: Actor,
+  input: { users: NewUserInput[]; sendInstructions?: boolean | undefined },
+  fieldPrefix = 'body.users',
+): Promise<UserRow[]> {
+  const rows = input.users.map((user, index) => ({
+    index,
+    email: user.email.trim(),
+    firstName: user.firstName?.trim() || null,
+    lastName: user.lastName?.trim() || null,
+    country: normalizeCountry(user.country, `${fieldPrefix}.${index}.country`),
+    alias: user.alias?.trim() || mailboxOf(user.email.trim()),
+    profiles: user.profiles ?? [],
+    groups: user.groups ?? [],
+  }));
+  const standings = await resolveDomainStandings(
+    trx,
+    actor.organizationId,
+    rows.map((row) => emailDomain(row.email)),
+  );
+  const typed = rows.map((row) => ({
+    ...row,
+    identityType: standings.get(emailDomain(row.email))?.identityType ?? 'personal',
+  }));
+
+  const seen = new Map<string, number>();
+  const duplicates: FieldProblem[] = [];
+  for (const row of typed) {
+    const key = `${row.email.toLowerCase()}|${row.identityType}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      duplicates.push({
+        field: `${fieldPrefix}.${row.index}.email`,
+        message: `same e-mail as users.${first}: list each user once`,
+      });
+    } else {
+      seen.set(key, row.index);
+    }
+  }
+  if (duplicates.length > 0) {
+    throw new AppError(UserErrorCodes.duplicateInRequest, 400, 'The same user is listed more than once.', {
+      errors: duplicates,
+    });
+  }
+
+  const existing = await trx
+    .selectFrom('users')
+    .select(['email', 'identity_type'])
+    .where('organization_id', '=', actor.organizationId)
+    .where(
+      sql<string>`lower(email)`,
+      'in',
+      typed.map((row) => row.email.toLowerCase()),
+    )
+    .execute();
+  const existingKeys = new Set(existing.map((user) => `${user.email.toLowerCase()}|${user.identity_type}`));
+  const conflicts = typed
+    .filter((row) => existingKeys.has(`${row.email.toLowerCase()}|${row.identityType}`))
+    .map((row) => ({
+      field: `${fieldPrefix}.${row.index}.email`,
+      message: `${row.email} is already a user of the organization`,
+    }));
+  if (conflicts.length > 0) {
+    throw new AppError(
+      UserErrorCodes.alreadyExists,
+      409,
+      `Already users of the organization: ${conflicts.map((c) => c.message.split(' ')[0]).join(', ')}.`,
+      {
+        errors: conflicts,
+      },
+    );
+  }
+
+  const profiles = await findProfilesByNames(
+    trx,
+    actor.organizationId,
+    typed.map((row) => [`${fieldPrefix}.${row.index}.profiles`, row.profiles]),
+  );
+  for (const profile of profiles.values()) {
+    authorize(actor, 'profile.assign', { productId: profile.productId, profileId: profile.id });
+  }
+  const groups = await findGroupsByNames(
+    trx,
+    actor.organizationId,
+    typed.map((row) => [`${fieldPrefix}.${row.index}.groups`, row.groups]),
+  );
+  for (const group of groups.values()) {
+    authorize(actor, 'group.members.addNew', { groupId: group.id });
+  }
+
+  const inserted = await trx
+    .insertInto('users')
+    .values(
+      typed.map((row) => ({
+        organization_id: actor.organizationId,
+        email: row.email,
+        username: row.email,
+        first_name: row.firstName,
+        last_name: row.lastName,
+        country: row.country,
+        alias: row.alias,
+        identity_type: row.identityType,
+        locale: null,
+      })),
+    )
+    .returningAll()
+    .execute();
+  const idByKey = new Map(inserted.map((user) => [`${user.email.toLowerCase()}|${user.identity_type}`, user.id]));
+  const userIdOf = (row: (typeof typed)[number]) => idByKey.get(`${row.email.toLowerCase()}|${row.identityType}`) ?? '';
+
+  const profileRows = typed.flatMap((row) =>
+    [...new Set(row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.id ?? ''))].map((profileId) => ({
+      organization_id: actor.organizationId,
+      user_id: userIdOf(row),
+      profile_id: profileId,
+    })),
+  );
+  if (profileRows.length > 0) {
+    await trx.insertInto('user_profiles').values(profileRows).execute();
+  }
+  const memberRows = typed.flatMap((row) =>
+    [...new Set(row.groups.map((name) => groups.get(name.trim().toLowerCase())?.id ?? ''))].map((groupId) => ({
+      organization_id: actor.organizationId,
+      group_id: groupId,
+      user_id: userIdOf(row),
+    })),
+  );
+  if (memberRows.length > 0) {
+    await trx.insertInto('group_members').values(memberRows).execute();
+  }
+  const ids = inserted.map((user) => user.id);
+  await syncLicenses(trx, actor.organizationId, ids);
+
+  for (const row of typed) {
+    await recordAudit(trx, actor, {
+      action: 'user.create',
+      target: { type: 'user', id: userIdOf(row), label: row.email },
+      after: {
+        email: row.email,
+        identityType: row.identityType,
+        firstName: row.firstName,
+        lastName: row.lastName,
+        country: row.country,
+        alias: row.alias,
+        profiles: row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.name),
+        groups: row.groups.map((name) => groups.get(name.trim().toLowerCase())?.name),
+      },
+    });
+  }
+  await queueWelcomeMessages(trx, actor.organizationId, ids);
+  if (input.sendInstructions) {
+    const locale = await organizationLocale(trx, actor.organizationId);
+    await queueMessages(
+      trx,
+      actor.organizationId,
+      inserted.map((user) => ({ kind: 'instructions' as const, userId: user.id, to: user.email, locale, data: {} })),
+    );
+  }
+  return inserted;
 }
 
 /** Query of the users list as the HTTP layer validated it. */

@@ -7,6 +7,7 @@ import * as m20261124100000 from './20261124100000-add-product-profile-services.
 import * as m20261124110000 from './20261124110000-create-directories-and-domains.ts';
 import * as m20261124110100 from './20261124110100-create-assignments-and-licenses.ts';
 import * as m20261124110200 from './20261124110200-create-user-content-and-outbox.ts';
+import * as m20261124130000 from './20261124130000-add-user-group-version.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261124110000-create-directories-and-domains': m20261124110000,
   '20261124110100-create-assignments-and-licenses': m20261124110100,
   '20261124110200-create-user-content-and-outbox': m20261124110200,
+  '20261124130000-add-user-group-version': m20261124130000,
 };
