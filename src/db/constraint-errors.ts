@@ -16,6 +16,12 @@ interface ConstraintMeaning {
  * the same answer a service check would give.
  */
 const CONSTRAINTS: Record<string, ConstraintMeaning> = {
+  user_groups__organization_id_name: {
+    code: 'groups.name_taken',
+    status: 409,
+    message: 'A user group with this name already exists in the organization: choose another name.',
+    field: 'body.name',
+  },
   users__organization_id_email_identity_type: {
     code: 'users.already_exists',
     status: 409,

@@ -24,11 +24,13 @@ class PGliteConnection implements DatabaseConnection {
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.#pglite.query<R>(compiled.sql, [...compiled.parameters]);
     const kind = compiled.query.kind;
+    // Like Kysely's PostgreSQL driver, report affected rows for writes, raw `sql` ones included.
     const writes =
       kind === 'InsertQueryNode' ||
       kind === 'UpdateQueryNode' ||
       kind === 'DeleteQueryNode' ||
-      kind === 'MergeQueryNode';
+      kind === 'MergeQueryNode' ||
+      (kind === 'RawNode' && /^\s*(insert|update|delete|merge)\b/i.test(compiled.sql));
     return {
       rows: result.rows,
       ...(writes && result.affectedRows !== undefined ? { numAffectedRows: BigInt(result.affectedRows) } : {}),

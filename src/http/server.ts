@@ -24,6 +24,7 @@ import type { AppContext } from '../context.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import { isMigrated } from '../db/migrate.ts';
 import { domainsRoutes } from '../domains/domains.routes.ts';
+import { groupsRoutes } from '../groups/groups.routes.ts';
 import { organizationsRoutes } from '../organizations/organizations.routes.ts';
 import { productsRoutes } from '../products/products.routes.ts';
 import type { Actor } from '../roles/policy.ts';
@@ -293,6 +294,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(productsRoutes(ctx));
       await api.register(domainsRoutes(ctx));
       await api.register(usersRoutes(ctx));
+      await api.register(groupsRoutes(ctx));
       api.all('/*', { schema: { hide: true }, config: { public: true } }, async (request, reply) =>
         sendProblem(
           reply,

@@ -45,9 +45,7 @@ export async function syncLicenses(
   }
   const affected = Array.isArray(users) ? sql`select unnest(${[...new Set(users)]}::uuid[]) as user_id` : users;
   // Limiting to some products (a group's profiles) keeps a million-member change to the rows it can touch.
-  const onlyProducts = productIds
-    ? sql`and pp.product_id = any(${productIds}::uuid[])`
-    : sql``;
+  const onlyProducts = productIds ? sql`and pp.product_id = any(${productIds}::uuid[])` : sql``;
   const onlyLicenses = productIds ? sql`and pl.product_id = any(${productIds}::uuid[])` : sql``;
   if (productIds && productIds.length === 0) {
     return;
@@ -110,4 +108,34 @@ export async function syncLicenses(
       { extra: { deficits } },
     );
   }
+}
+
+/**
+ * Queues one welcome e-mail per user who gained a license of these products in the current
+ * transaction (rows whose `created_at` is the transaction's `now()`), set-based in the database,
+ * so a profile given to a million-member group queues its e-mails without loading anyone.
+ * @param trx the change's transaction
+ * @param organizationId the tenant
+ * @param productIds the products whose licenses were just granted
+ * @returns how many e-mails were queued
+ */
+export async function queueWelcomeForLicensesGrantedNow(
+  trx: Transaction<DB>,
+  organizationId: string,
+  productIds: string[],
+): Promise<number> {
+  if (productIds.length === 0) {
+    return 0;
+  }
+  const result = await sql`
+    insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data)
+    select ${organizationId}, 'welcome', u.id, u.email, coalesce(u.locale, o.default_locale),
+      jsonb_build_object('products', jsonb_agg(p.name order by p.name))
+    from product_licenses pl
+    join users u on u.organization_id = pl.organization_id and u.id = pl.user_id
+    join products p on p.organization_id = pl.organization_id and p.id = pl.product_id
+    join organizations o on o.id = pl.organization_id
+    where pl.organization_id = ${organizationId} and pl.product_id = any(${productIds}::uuid[]) and pl.created_at = now()
+    group by u.id, u.email, u.locale, o.default_locale`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
 }

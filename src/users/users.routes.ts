@@ -18,7 +18,7 @@ import {
 import { addUsers, listUsers } from './users.service.ts';
 import { updateUser } from './users.update.ts';
 
-const UserSchema = z
+export const UserSchema = z
   .object({
     id: z.uuid(),
     email: z.string(),

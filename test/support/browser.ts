@@ -52,9 +52,21 @@ export async function waitForText(locator: Locator, text: string): Promise<void>
 
 /** Chooses an option of a React Spectrum Picker. */
 export async function pick(page: Page, testId: string, option: string): Promise<void> {
-  await page.getByTestId(testId).click();
-  await page.getByRole('option', { name: option, exact: true }).click();
-  await page.getByRole('listbox').waitFor({ state: 'detached' });
+  // A click that lands while the popover is still opening can be lost (seen under CI load): retry,
+  // then check that the picker really shows the option.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!(await page.getByRole('listbox').isVisible())) {
+      await page.getByTestId(testId).click();
+    }
+    await page.getByRole('option', { name: option, exact: true }).click();
+    try {
+      await page.getByRole('listbox').waitFor({ state: 'detached', timeout: 3000 });
+      break;
+    } catch {
+      // still open: try again
+    }
+  }
+  await page.getByTestId(testId).filter({ hasText: option }).waitFor();
 }
 
 /** Types into a React Spectrum ComboBox and chooses one of the options it offers. */

@@ -1,0 +1,10 @@
+/** Error codes of user groups. */
+export const GroupErrorCodes = {
+  nameTaken: 'groups.name_taken',
+  versionConflict: 'groups.version_conflict',
+  unknownUsers: 'groups.unknown_users',
+  removedUsers: 'groups.removed_users',
+  unknownProfiles: 'groups.unknown_profiles',
+  tooLarge: 'groups.too_large',
+  tooManyPerSave: 'groups.too_many_per_save',
+} as const;

@@ -1,0 +1,582 @@
+import { sql, type Transaction } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../http/schemas.ts';
+import { queueWelcomeForLicensesGrantedNow, syncLicenses } from '../licenses/licenses.ts';
+import { isNamePosition } from '../products/products.queries.ts';
+import { type Actor, authorize, reachable } from '../roles/policy.ts';
+import { insertUsers, type NewUserInput } from '../users/users.service.ts';
+import { GroupErrorCodes } from './groups.errors.ts';
+import {
+  findAdminsByGroupId,
+  findGroupById,
+  findGroupsByOrganizationId,
+  findProfilesByGroupId,
+  type GroupRow,
+  membersOf,
+} from './groups.queries.ts';
+
+/** Most users (existing or new) one "add" of the console takes, as in the seed consoles. */
+export const MAX_NEW_USERS_PER_SAVE = 10;
+
+/** A group as lists show it. */
+export interface GroupView {
+  id: string;
+  name: string;
+  description: string | null;
+  membersCount: number;
+  profilesCount: number;
+  adminsCount: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function presentGroup(row: GroupRow): GroupView {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    membersCount: row.members,
+    profilesCount: row.profiles,
+    adminsCount: row.admins,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+async function requireGroup(
+  db: AppContext['db'] | Transaction<DB>,
+  organizationId: string,
+  groupId: string,
+): Promise<GroupRow> {
+  const row = await findGroupById(db, organizationId, groupId);
+  if (!row) {
+    throw notFound('User group');
+  }
+  return row;
+}
+
+/**
+ * Lists groups (group admins: theirs), by name, cursor-paged.
+ * @throws AppError 403 without `group.read`
+ */
+export async function listGroups(
+  ctx: AppContext,
+  actor: Actor,
+  query: { limit: number; cursor?: string | undefined; search?: string | undefined },
+) {
+  authorize(actor, 'group.read');
+  const after = decodeCursor(query.cursor, isNamePosition);
+  if (query.cursor && !after) {
+    throw new AppError(
+      'request.validation_failed',
+      400,
+      'The cursor is not valid: use the nextCursor of a previous page.',
+      {
+        errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }],
+      },
+    );
+  }
+  const rows = await findGroupsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'group.read'), {
+    limit: query.limit + 1,
+    search: query.search,
+    after,
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(presentGroup),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ name: last.name.toLowerCase(), id: last.id }) : null,
+  };
+}
+
+/**
+ * A group with its profiles and admins.
+ * @throws AppError 404; 403 outside the actor's scope
+ */
+export async function getGroup(ctx: AppContext, actor: Actor, groupId: string) {
+  const row = await requireGroup(ctx.db, actor.organizationId, groupId);
+  authorize(actor, 'group.read', { groupId });
+  const profiles = await findProfilesByGroupId(ctx.db, actor.organizationId, groupId);
+  const admins = await findAdminsByGroupId(ctx.db, actor.organizationId, groupId);
+  return {
+    ...presentGroup(row),
+    profiles: profiles.map((profile) => ({
+      id: profile.id,
+      name: profile.name,
+      productId: profile.product_id,
+      productName: profile.product_name,
+    })),
+    admins: admins.map((admin) => ({
+      id: admin.id,
+      email: admin.email,
+      firstName: admin.first_name,
+      lastName: admin.last_name,
+    })),
+  };
+}
+
+/**
+ * Creates a group (system admins).
+ * @throws AppError 403; 409 `groups.name_taken`
+ */
+export async function createGroup(
+  ctx: AppContext,
+  actor: Actor,
+  input: { name: string; description?: string | undefined },
+) {
+  authorize(actor, 'group.manage');
+  const id = await transaction(ctx.db, async (trx) => {
+    const row = await trx
+      .insertInto('user_groups')
+      .values({
+        organization_id: actor.organizationId,
+        name: input.name.trim(),
+        description: input.description?.trim() || null,
+      })
+      .returning(['id', 'name', 'description'])
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, actor, {
+      action: 'group.create',
+      target: { type: 'group', id: row.id, label: row.name },
+      after: { name: row.name, description: row.description },
+    });
+    return row.id;
+  });
+  return getGroup(ctx, actor, id);
+}
+
+/**
+ * Renames a group or changes its description, refusing if it changed since `version`.
+ * @throws AppError 403; 404; 409 `groups.name_taken` or `groups.version_conflict`
+ */
+export async function updateGroup(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  patch: { name?: string | undefined; description?: string | null | undefined; version?: number | undefined },
+) {
+  authorize(actor, 'group.manage');
+  await transaction(ctx.db, async (trx) => {
+    const before = await trx
+      .selectFrom('user_groups')
+      .select(['name', 'description', 'version'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', groupId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before) {
+      throw notFound('User group');
+    }
+    if (patch.version !== undefined && patch.version !== before.version) {
+      throw new AppError(
+        GroupErrorCodes.versionConflict,
+        409,
+        'Someone else changed this group since you opened it: reload it and make your change again.',
+        { extra: { currentVersion: before.version } },
+      );
+    }
+    const after = {
+      name: patch.name?.trim() ?? before.name,
+      description: patch.description === undefined ? before.description : patch.description?.trim() || null,
+    };
+    await trx
+      .updateTable('user_groups')
+      .set({ ...after, version: before.version + 1, updated_at: new Date() })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', groupId)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'group.update',
+      target: { type: 'group', id: groupId, label: after.name },
+      before: { name: before.name, description: before.description },
+      after,
+    });
+  });
+  return getGroup(ctx, actor, groupId);
+}
+
+/**
+ * What deleting these groups would take away: per profile, how many members lose it (those who
+ * do not also hold it directly or through a group that stays).
+ * @throws AppError 403; 404
+ */
+export async function previewGroupDeletion(ctx: AppContext, actor: Actor, groupIds: string[]) {
+  authorize(actor, 'group.manage');
+  const ids = [...new Set(groupIds)];
+  const groups = await Promise.all(ids.map((id) => requireGroup(ctx.db, actor.organizationId, id)));
+  const losses = await sql<{ profile_id: string; profile_name: string; product_name: string; users: number }>`
+    select gp.profile_id, pp.name as profile_name, p.name as product_name, count(distinct gm.user_id)::int as users
+    from group_profiles gp
+    join group_members gm on gm.organization_id = gp.organization_id and gm.group_id = gp.group_id
+    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+    join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+    where gp.organization_id = ${actor.organizationId} and gp.group_id = any(${ids}::uuid[])
+      and not exists (select 1 from user_profiles up where up.organization_id = gp.organization_id and up.user_id = gm.user_id and up.profile_id = gp.profile_id)
+      and not exists (
+        select 1 from group_members om join group_profiles op on op.organization_id = om.organization_id and op.group_id = om.group_id
+        where om.organization_id = gp.organization_id and om.user_id = gm.user_id and op.profile_id = gp.profile_id
+          and om.group_id <> all(${ids}::uuid[]))
+    group by gp.profile_id, pp.name, p.name order by pp.name`.execute(ctx.db);
+  return {
+    groups: groups.map((group) => ({ id: group.id, name: group.name, membersCount: group.members })),
+    losses: losses.rows.map((row) => ({
+      profileId: row.profile_id,
+      profileName: row.profile_name,
+      productName: row.product_name,
+      users: row.users,
+    })),
+  };
+}
+
+/**
+ * Deletes groups (system admins). Members stay in the organization and lose the profiles that
+ * came only from these groups; licenses are recounted set-based.
+ * @returns how many groups were deleted
+ * @throws AppError 403; 404
+ */
+export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: string[]): Promise<number> {
+  authorize(actor, 'group.manage');
+  const ids = [...new Set(groupIds)];
+  return transaction(ctx.db, async (trx) => {
+    const groups = await trx
+      .selectFrom('user_groups')
+      .select(['id', 'name', 'description'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', 'in', ids)
+      .forUpdate()
+      .execute();
+    if (groups.length !== ids.length) {
+      throw notFound('User group');
+    }
+    const products = await trx
+      .selectFrom('group_profiles')
+      .innerJoin('product_profiles', (join) =>
+        join
+          .onRef('product_profiles.id', '=', 'group_profiles.profile_id')
+          .onRef('product_profiles.organization_id', '=', 'group_profiles.organization_id'),
+      )
+      .select('product_profiles.product_id')
+      .distinct()
+      .where('group_profiles.organization_id', '=', actor.organizationId)
+      .where('group_profiles.group_id', 'in', ids)
+      .execute();
+    // The members are needed after their memberships are gone: keep them in a transaction-local table.
+    await sql`create temporary table deleted_group_members on commit drop as ${membersOf(actor.organizationId, ids)}`.execute(
+      trx,
+    );
+    await trx
+      .deleteFrom('user_groups')
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', 'in', ids)
+      .execute();
+    await syncLicenses(
+      trx,
+      actor.organizationId,
+      sql`select distinct user_id from deleted_group_members`,
+      products.map((row) => row.product_id),
+    );
+    for (const group of groups) {
+      await recordAudit(trx, actor, {
+        action: 'group.delete',
+        target: { type: 'group', id: group.id, label: group.name },
+        before: { name: group.name, description: group.description },
+      });
+    }
+    return groups.length;
+  });
+}
+
+/**
+ * Adds members: existing users by id, and new users by e-mail (created in the same transaction).
+ * Product admins may add existing users only; group admins their own groups. Licenses of the
+ * group's profiles are counted and refused past the seats.
+ * @returns how many existing users were added and how many users were created
+ * @throws AppError 403; 404; 422 unknown or removed users, not enough licenses
+ */
+export async function addMembers(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  input: { userIds?: string[] | undefined; newUsers?: NewUserInput[] | undefined },
+): Promise<{ added: number; created: number }> {
+  const userIds = [...new Set(input.userIds ?? [])];
+  const newUsers = input.newUsers ?? [];
+  if (userIds.length > 0) {
+    authorize(actor, 'group.members.addExisting', { groupId });
+  }
+  if (newUsers.length > 0) {
+    authorize(actor, 'group.members.addNew', { groupId });
+  }
+  return transaction(ctx.db, async (trx) => {
+    const group = await requireGroup(trx, actor.organizationId, groupId);
+    let added = 0;
+    if (userIds.length > 0) {
+      const found = await sql<{ id: string; status: string }>`
+        select id, status from users where organization_id = ${actor.organizationId} and id = any(${userIds}::uuid[])`.execute(
+        trx,
+      );
+      const known = new Map(found.rows.map((row) => [row.id, row.status]));
+      const problems = userIds.flatMap((id, index) =>
+        !known.has(id)
+          ? [{ field: `body.userIds.${index}`, message: `no user ${id} in this organization` }]
+          : known.get(id) === 'removed'
+            ? [{ field: `body.userIds.${index}`, message: 'the user is removed: restore the user first' }]
+            : [],
+      );
+      if (problems.length > 0) {
+        const removedOnly = problems.every((problem) => problem.message.startsWith('the user is removed'));
+        throw new AppError(
+          removedOnly ? GroupErrorCodes.removedUsers : GroupErrorCodes.unknownUsers,
+          422,
+          removedOnly
+            ? 'Removed users cannot join a group: restore them first.'
+            : 'Some users are not users of this organization.',
+          { errors: problems },
+        );
+      }
+      const inserted = await sql`
+        insert into group_members (organization_id, group_id, user_id)
+        select ${actor.organizationId}, ${groupId}, unnest(${userIds}::uuid[])
+        on conflict do nothing`.execute(trx);
+      added = Number(inserted.numAffectedRows ?? 0);
+      await syncLicenses(trx, actor.organizationId, userIds);
+      // Before any new user is created: new users get their own welcome from insertUsers.
+      const products = (await findProfilesByGroupId(trx, actor.organizationId, groupId)).map(
+        (profile) => profile.product_id,
+      );
+      await queueWelcomeForLicensesGrantedNow(trx, actor.organizationId, [...new Set(products)]);
+    }
+    let created = 0;
+    if (newUsers.length > 0) {
+      const rows = await insertUsers(
+        trx,
+        actor,
+        { users: newUsers.map((user) => ({ ...user, groups: [group.name] })) },
+        'body.newUsers',
+      );
+      created = rows.length;
+    }
+    await recordAudit(trx, actor, {
+      action: 'group.members_add',
+      target: { type: 'group', id: groupId, label: group.name },
+      after: {
+        added,
+        created,
+        userIds: userIds.slice(0, 100),
+        newUsers: newUsers.map((user) => user.email).slice(0, 100),
+      },
+    });
+    return { added, created };
+  });
+}
+
+/**
+ * Removes members; they lose the profiles that came only through this group.
+ * @returns how many were removed
+ * @throws AppError 403 (group admin of this group or system admin); 404
+ */
+export async function removeMembers(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  userIds: string[],
+): Promise<number> {
+  authorize(actor, 'group.members.remove', { groupId });
+  const ids = [...new Set(userIds)];
+  return transaction(ctx.db, async (trx) => {
+    const group = await requireGroup(trx, actor.organizationId, groupId);
+    const deleted = await trx
+      .deleteFrom('group_members')
+      .where('organization_id', '=', actor.organizationId)
+      .where('group_id', '=', groupId)
+      .where('user_id', 'in', ids)
+      .executeTakeFirst();
+    const products = (await findProfilesByGroupId(trx, actor.organizationId, groupId)).map(
+      (profile) => profile.product_id,
+    );
+    await syncLicenses(trx, actor.organizationId, ids, [...new Set(products)]);
+    const removed = Number(deleted.numDeletedRows);
+    await recordAudit(trx, actor, {
+      action: 'group.members_remove',
+      target: { type: 'group', id: groupId, label: group.name },
+      after: { removed, userIds: ids.slice(0, 100) },
+    });
+    return removed;
+  });
+}
+
+/**
+ * Assigns profiles to a group: every member gets them (one license per product and user).
+ * Above USHER_GROUP_WARN_MEMBERS it answers with a warning and proceeds; above
+ * USHER_GROUP_MAX_MEMBERS (unless 0) it refuses. Set-based: nothing per member in this process.
+ * @returns how many profiles were newly assigned, the member count and the warning, if any
+ * @throws AppError 403 (profile admins for their profiles, system admins); 404; 422 unknown
+ *   profiles, `groups.too_large`, `licenses.insufficient`
+ */
+export async function assignProfiles(ctx: AppContext, actor: Actor, groupId: string, profileIds: string[]) {
+  const ids = [...new Set(profileIds)];
+  return transaction(ctx.db, async (trx) => {
+    const group = await requireGroup(trx, actor.organizationId, groupId);
+    const profiles = await trx
+      .selectFrom('product_profiles')
+      .select(['id', 'name', 'product_id'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', 'in', ids)
+      .execute();
+    const missing = ids.filter((id) => !profiles.some((profile) => profile.id === id));
+    if (missing.length > 0) {
+      throw new AppError(
+        GroupErrorCodes.unknownProfiles,
+        422,
+        `No product profile ${missing.join(', ')} in this organization.`,
+        {
+          errors: missing.map((id) => ({ field: 'body.profileIds', message: `unknown profile ${id}` })),
+        },
+      );
+    }
+    for (const profile of profiles) {
+      authorize(actor, 'profile.assign', { productId: profile.product_id, profileId: profile.id });
+    }
+    const { warnMembers, maxMembers } = ctx.config.groups;
+    if (maxMembers > 0 && group.members > maxMembers) {
+      throw new AppError(
+        GroupErrorCodes.tooLarge,
+        422,
+        `The group has ${group.members} members, more than this instance allows for assigning profiles (${maxMembers}, USHER_GROUP_MAX_MEMBERS). Split the group, or raise or switch off the guard.`,
+      );
+    }
+    const warning =
+      warnMembers > 0 && group.members > warnMembers
+        ? `The group has ${group.members} members (more than ${warnMembers}): every member gets the profiles and uses a license.`
+        : null;
+    const inserted = await sql`
+      insert into group_profiles (organization_id, group_id, profile_id)
+      select ${actor.organizationId}, ${groupId}, unnest(${ids}::uuid[])
+      on conflict do nothing`.execute(trx);
+    const productIds = [...new Set(profiles.map((profile) => profile.product_id))];
+    await syncLicenses(trx, actor.organizationId, membersOf(actor.organizationId, [groupId]), productIds);
+    const welcomed = await queueWelcomeForLicensesGrantedNow(trx, actor.organizationId, productIds);
+    await recordAudit(trx, actor, {
+      action: 'group.profiles_assign',
+      target: { type: 'group', id: groupId, label: group.name },
+      after: { profiles: profiles.map((profile) => profile.name), members: group.members, welcomeEmails: welcomed },
+    });
+    return { assigned: Number(inserted.numAffectedRows ?? 0), membersCount: group.members, warning };
+  });
+}
+
+/**
+ * Takes a profile from a group; members keep it only if they hold it directly or through another group.
+ * @throws AppError 403; 404 (group, or profile not assigned)
+ */
+export async function unassignProfile(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  profileId: string,
+): Promise<void> {
+  await transaction(ctx.db, async (trx) => {
+    const group = await requireGroup(trx, actor.organizationId, groupId);
+    const profile = await trx
+      .selectFrom('product_profiles')
+      .select(['id', 'name', 'product_id'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', profileId)
+      .executeTakeFirst();
+    if (!profile) {
+      throw notFound('Product profile');
+    }
+    authorize(actor, 'profile.assign', { productId: profile.product_id, profileId });
+    const deleted = await trx
+      .deleteFrom('group_profiles')
+      .where('organization_id', '=', actor.organizationId)
+      .where('group_id', '=', groupId)
+      .where('profile_id', '=', profileId)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) {
+      throw notFound('Assignment of this profile to the group');
+    }
+    await syncLicenses(trx, actor.organizationId, membersOf(actor.organizationId, [groupId]), [profile.product_id]);
+    await recordAudit(trx, actor, {
+      action: 'group.profiles_unassign',
+      target: { type: 'group', id: groupId, label: group.name },
+      before: { profile: profile.name },
+    });
+  });
+}
+
+/**
+ * Makes users (existing by id, or new by e-mail) admins of a group, or takes that right away.
+ * @throws AppError 403 without `adminRole.assign`; 404; 422 unknown or removed users
+ */
+export async function changeGroupAdmins(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  change: { add?: { userIds?: string[] | undefined; newUsers?: NewUserInput[] | undefined }; removeUserId?: string },
+) {
+  authorize(actor, 'adminRole.assign');
+  await transaction(ctx.db, async (trx) => {
+    const group = await requireGroup(trx, actor.organizationId, groupId);
+    if (change.removeUserId) {
+      const deleted = await trx
+        .deleteFrom('admin_role_assignments')
+        .where('organization_id', '=', actor.organizationId)
+        .where('user_id', '=', change.removeUserId)
+        .where('group_id', '=', groupId)
+        .where('role', '=', 'group-admin')
+        .executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) {
+        throw notFound('Group admin');
+      }
+      await recordAudit(trx, actor, {
+        action: 'admin_role.revoke',
+        target: { type: 'user', id: change.removeUserId, label: null },
+        before: { role: 'group-admin', scope: { type: 'group', id: groupId, name: group.name } },
+      });
+      return;
+    }
+    const userIds = [...new Set(change.add?.userIds ?? [])];
+    const created = change.add?.newUsers?.length
+      ? await insertUsers(trx, actor, { users: change.add.newUsers }, 'body.newUsers')
+      : [];
+    const candidates = await trx
+      .selectFrom('users')
+      .select(['id', 'email', 'status'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', 'in', [...userIds, ...created.map((user) => user.id), '00000000-0000-0000-0000-000000000000'])
+      .execute();
+    const problems = userIds.flatMap((id, index) => {
+      const user = candidates.find((candidate) => candidate.id === id);
+      return !user
+        ? [{ field: `body.userIds.${index}`, message: `no user ${id} in this organization` }]
+        : user.status === 'removed'
+          ? [{ field: `body.userIds.${index}`, message: 'the user is removed: restore the user first' }]
+          : [];
+    });
+    if (problems.length > 0) {
+      throw new AppError(GroupErrorCodes.unknownUsers, 422, 'Group admins must be active users of this organization.', {
+        errors: problems,
+      });
+    }
+    for (const user of candidates) {
+      const inserted = await sql`
+        insert into admin_role_assignments (organization_id, user_id, role, group_id)
+        values (${actor.organizationId}, ${user.id}, 'group-admin', ${groupId}) on conflict do nothing`.execute(trx);
+      if (Number(inserted.numAffectedRows ?? 0) > 0) {
+        await recordAudit(trx, actor, {
+          action: 'admin_role.assign',
+          target: { type: 'user', id: user.id, label: user.email },
+          after: { role: 'group-admin', scope: { type: 'group', id: groupId, name: group.name } },
+        });
+      }
+    }
+  });
+  return getGroup(ctx, actor, groupId);
+}
