@@ -134,6 +134,12 @@ describe('role matrix (HTTP, the endpoints that exist so far)', () => {
     },
     { method: 'GET', path: '/api/v1/users', allowed: 'all' },
     {
+      method: 'GET',
+      path: '/api/v1/groups',
+      allowed: ['system-admin', 'product-admin', 'profile-admin', 'group-admin', 'support-admin'],
+    },
+    { method: 'POST', path: '/api/v1/groups', body: { name: 'matrix group' }, allowed: ['system-admin'] },
+    {
       method: 'POST',
       path: '/api/v1/users/paste-preview',
       body: { text: 'a@example.com' },
