@@ -215,6 +215,7 @@ export interface OutboxMessagesTable {
   last_error: string | null;
   sent_at: NullableTimestamp;
   created_at: CreatedAt;
+  dedupe_key: string | null;
 }
 
 /** Every table Usher owns, as Kysely sees it. */

@@ -5,7 +5,8 @@ import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
-import { queueWelcomeForLicensesGrantedNow, syncLicenses } from '../licenses/licenses.ts';
+import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
+import { scheduleWelcomeForGrant } from '../outbox/welcome-fanout.job.ts';
 import { isNamePosition } from '../products/products.queries.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
 import { insertUsers, type NewUserInput } from '../users/users.service.ts';
@@ -345,12 +346,15 @@ export async function addMembers(
         select ${actor.organizationId}, ${groupId}, unnest(${userIds}::uuid[])
         on conflict do nothing`.execute(trx);
       added = Number(inserted.numAffectedRows ?? 0);
-      await syncLicenses(trx, actor.organizationId, userIds);
-      // Before any new user is created: new users get their own welcome from insertUsers.
-      const products = (await findProfilesByGroupId(trx, actor.organizationId, groupId)).map(
-        (profile) => profile.product_id,
-      );
-      await queueWelcomeForLicensesGrantedNow(trx, actor.organizationId, [...new Set(products)]);
+      // Joining a group can only add licenses: the additive path, for the group's products only.
+      const products = [
+        ...new Set(
+          (await findProfilesByGroupId(trx, actor.organizationId, groupId)).map((profile) => profile.product_id),
+        ),
+      ];
+      await grantLicenses(trx, actor.organizationId, userIds, products);
+      // Scheduled before any new user is created: new users get their own welcome from insertUsers.
+      await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, products);
     }
     let created = 0;
     if (newUsers.length > 0) {
@@ -460,12 +464,12 @@ export async function assignProfiles(ctx: AppContext, actor: Actor, groupId: str
       select ${actor.organizationId}, ${groupId}, unnest(${ids}::uuid[])
       on conflict do nothing`.execute(trx);
     const productIds = [...new Set(profiles.map((profile) => profile.product_id))];
-    await syncLicenses(trx, actor.organizationId, membersOf(actor.organizationId, [groupId]), productIds);
-    const welcomed = await queueWelcomeForLicensesGrantedNow(trx, actor.organizationId, productIds);
+    await grantLicenses(trx, actor.organizationId, membersOf(actor.organizationId, [groupId]), productIds);
+    await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, productIds);
     await recordAudit(trx, actor, {
       action: 'group.profiles_assign',
       target: { type: 'group', id: groupId, label: group.name },
-      after: { profiles: profiles.map((profile) => profile.name), members: group.members, welcomeEmails: welcomed },
+      after: { profiles: profiles.map((profile) => profile.name), members: group.members },
     });
     return { assigned: Number(inserted.numAffectedRows ?? 0), membersCount: group.members, warning };
   });

@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.ts';
+import { welcomeFanoutJob } from '../outbox/welcome-fanout.job.ts';
 import { maintenanceJob } from './maintenance.job.ts';
 import type { JobDefinition } from './queue.ts';
 
 /** Every background job Usher runs. A capability adds its jobs here. */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds jobs of every props type.
-export const JOBS: JobDefinition<any, AppContext>[] = [maintenanceJob];
+export const JOBS: JobDefinition<any, AppContext>[] = [maintenanceJob, welcomeFanoutJob];

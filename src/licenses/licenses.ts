@@ -1,4 +1,5 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely';
+import type { Executor } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 
@@ -79,7 +80,53 @@ export async function syncLicenses(
     )
     select product_id, sum(delta)::int as delta from (select * from removed union all select * from added) changes
     group by product_id`.execute(trx);
-  const deltas = changed.rows.filter((row) => row.delta !== 0).sort((a, b) => a.product_id.localeCompare(b.product_id));
+  await applyLicenseDeltas(trx, organizationId, changed.rows);
+}
+
+/**
+ * Writes one welcome e-mail per user who gained a license of these products at `grantedAt` (the
+ * `now()` of the transaction that granted them), set-based in the database. Each message carries a
+ * dedupe key, so running this again (a retried job) queues nothing twice.
+ * @param db database or transaction
+ * @param grantedAt the granting transaction's `now()`, as PostgreSQL text (microseconds kept)
+ * @returns how many e-mails were queued
+ */
+export async function queueWelcomeForLicensesGrantedAt(
+  db: Executor,
+  organizationId: string,
+  productIds: string[],
+  grantedAt: string,
+): Promise<number> {
+  if (productIds.length === 0) {
+    return 0;
+  }
+  const result = await sql`
+    insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data, dedupe_key)
+    select ${organizationId}, 'welcome', u.id, u.email, coalesce(u.locale, o.default_locale),
+      jsonb_build_object('products', jsonb_agg(p.name order by p.name)), 'welcome:' || ${grantedAt} || ':' || u.id
+    from product_licenses pl
+    join users u on u.organization_id = pl.organization_id and u.id = pl.user_id
+    join products p on p.organization_id = pl.organization_id and p.id = pl.product_id
+    join organizations o on o.id = pl.organization_id
+    where pl.organization_id = ${organizationId} and pl.product_id = any(${productIds}::uuid[])
+      and pl.created_at = ${grantedAt}::timestamptz
+    group by u.id, u.email, u.locale, o.default_locale
+    on conflict (organization_id, dedupe_key) where dedupe_key is not null do nothing`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Moves the per-product license counters by the deltas of a change and refuses the change when
+ * a product would pass its quantity. Products are locked in a fixed order, so concurrent changes
+ * cannot deadlock nor both take the last seat.
+ * @throws AppError `licenses.insufficient` (422) with a deficit per product
+ */
+async function applyLicenseDeltas(
+  trx: Transaction<DB>,
+  organizationId: string,
+  rows: { product_id: string; delta: number }[],
+): Promise<void> {
+  const deltas = rows.filter((row) => row.delta !== 0).sort((a, b) => a.product_id.localeCompare(b.product_id));
   const deficits: LicenseDeficit[] = [];
   // In a fixed order, so concurrent changes lock products in the same order (no deadlock).
   for (const { product_id, delta } of deltas) {
@@ -111,31 +158,33 @@ export async function syncLicenses(
 }
 
 /**
- * Queues one welcome e-mail per user who gained a license of these products in the current
- * transaction (rows whose `created_at` is the transaction's `now()`), set-based in the database,
- * so a profile given to a million-member group queues its e-mails without loading anyone.
- * @param trx the change's transaction
- * @param organizationId the tenant
- * @param productIds the products whose licenses were just granted
- * @returns how many e-mails were queued
+ * The additive fast path of `syncLicenses`, for changes that can only add licenses (a profile
+ * given to a group, members added to a group): one license per (user, product) is inserted where
+ * missing, without recomputing what users already hold. Removed users get none.
+ * @param users ids, or a query selecting `user_id`
+ * @param productIds the products whose profiles the users gained
+ * @throws AppError `licenses.insufficient` (422)
  */
-export async function queueWelcomeForLicensesGrantedNow(
+export async function grantLicenses(
   trx: Transaction<DB>,
   organizationId: string,
+  users: string[] | RawBuilder<unknown>,
   productIds: string[],
-): Promise<number> {
-  if (productIds.length === 0) {
-    return 0;
+): Promise<void> {
+  if (productIds.length === 0 || (Array.isArray(users) && users.length === 0)) {
+    return;
   }
-  const result = await sql`
-    insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data)
-    select ${organizationId}, 'welcome', u.id, u.email, coalesce(u.locale, o.default_locale),
-      jsonb_build_object('products', jsonb_agg(p.name order by p.name))
-    from product_licenses pl
-    join users u on u.organization_id = pl.organization_id and u.id = pl.user_id
-    join products p on p.organization_id = pl.organization_id and p.id = pl.product_id
-    join organizations o on o.id = pl.organization_id
-    where pl.organization_id = ${organizationId} and pl.product_id = any(${productIds}::uuid[]) and pl.created_at = now()
-    group by u.id, u.email, u.locale, o.default_locale`.execute(trx);
-  return Number(result.numAffectedRows ?? 0);
+  const source = Array.isArray(users) ? sql`select unnest(${[...new Set(users)]}::uuid[]) as user_id` : users;
+  const added = await sql<{ product_id: string; delta: number }>`
+    with granted as (
+      insert into product_licenses (organization_id, product_id, user_id)
+      select ${organizationId}, p.product_id, u.id
+      from (${source}) a
+      join users u on u.organization_id = ${organizationId} and u.id = a.user_id and u.status <> 'removed'
+      cross join unnest(${[...new Set(productIds)]}::uuid[]) as p(product_id)
+      on conflict do nothing
+      returning product_id
+    )
+    select product_id, count(*)::int as delta from granted group by product_id`.execute(trx);
+  await applyLicenseDeltas(trx, organizationId, added.rows);
 }

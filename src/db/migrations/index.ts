@@ -8,6 +8,7 @@ import * as m20261124110000 from './20261124110000-create-directories-and-domain
 import * as m20261124110100 from './20261124110100-create-assignments-and-licenses.ts';
 import * as m20261124110200 from './20261124110200-create-user-content-and-outbox.ts';
 import * as m20261124130000 from './20261124130000-add-user-group-version.ts';
+import * as m20261124140000 from './20261124140000-add-outbox-dedupe-key.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261124110100-create-assignments-and-licenses': m20261124110100,
   '20261124110200-create-user-content-and-outbox': m20261124110200,
   '20261124130000-add-user-group-version': m20261124130000,
+  '20261124140000-add-outbox-dedupe-key': m20261124140000,
 };
