@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
+import { syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
 import { ProductErrorCodes } from './products.errors.ts';
 import {
@@ -225,6 +227,11 @@ export async function updateProduct(
 export async function deleteProduct(ctx: AppContext, actor: Actor, productId: string): Promise<void> {
   authorize(actor, 'product.manage');
   await transaction(ctx.db, async (trx) => {
+    await trx
+      .deleteFrom('product_licenses')
+      .where('organization_id', '=', actor.organizationId)
+      .where('product_id', '=', productId)
+      .execute();
     const deleted = await trx
       .deleteFrom('products')
       .where('organization_id', '=', actor.organizationId)
@@ -385,11 +392,19 @@ export async function deleteProfile(ctx: AppContext, actor: Actor, profileId: st
       throw notFound('Product profile');
     }
     authorize(actor, 'profile.manage', { productId: row.product_id, profileId });
+    // Its holders may lose the product's license: keep them for the recount after the delete.
+    await sql`create temporary table deleted_profile_holders on commit drop as
+      select user_id from user_profiles where organization_id = ${actor.organizationId} and profile_id = ${profileId}
+      union
+      select gm.user_id from group_profiles gp
+      join group_members gm on gm.organization_id = gp.organization_id and gm.group_id = gp.group_id
+      where gp.organization_id = ${actor.organizationId} and gp.profile_id = ${profileId}`.execute(trx);
     await trx
       .deleteFrom('product_profiles')
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', profileId)
       .execute();
+    await syncLicenses(trx, actor.organizationId, sql`select user_id from deleted_profile_holders`, [row.product_id]);
     await recordAudit(trx, actor, {
       action: 'product_profile.delete',
       target: { type: 'product_profile', id: profileId, label: row.name },

@@ -202,6 +202,34 @@ describe('products and product profiles', () => {
     assert.equal(grants.length, 0);
   });
 
+  test('deleting a profile or a product recounts the licenses its holders used', async () => {
+    const admin = await instance.signIn();
+    const product = await admin.post<Product>('/api/v1/products', { name: 'Recount', licenseQuantity: 5 });
+    for (const name of ['Recount A', 'Recount B']) {
+      await admin.post('/api/v1/product-profiles', { productId: product.body.id, name });
+    }
+    await admin.post('/api/v1/users', {
+      users: [
+        { email: 'only-a@recount.example', profiles: ['Recount A'] },
+        { email: 'both@recount.example', profiles: ['Recount A', 'Recount B'] },
+      ],
+    });
+    const usage = async () =>
+      (await admin.get<{ licensesUsed: number }>(`/api/v1/products/${product.body.id}`)).body.licensesUsed;
+    assert.equal(await usage(), 2);
+    const profiles = await admin.get<Page<Profile>>(`/api/v1/product-profiles?productId=${product.body.id}`);
+    const a = profiles.body.items.find((profile) => profile.name === 'Recount A');
+    assert.equal((await admin.delete(`/api/v1/product-profiles/${a?.id}`)).status, 204);
+    assert.equal(await usage(), 1, 'the user with only profile A lost the license; the other keeps it through B');
+    assert.equal((await admin.delete(`/api/v1/products/${product.body.id}`)).status, 204);
+    const left = await instance.app.ctx.db
+      .selectFrom('product_licenses')
+      .select('user_id')
+      .where('product_id', '=', product.body.id)
+      .execute();
+    assert.deepEqual(left, []);
+  });
+
   test("another organization's products are invisible and untouchable", async () => {
     const other = await createOrganization(instance, 'Elsewhere Ltd');
     const b = await instance.signIn(other.email);

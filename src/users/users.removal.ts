@@ -243,6 +243,11 @@ export async function deleteUserPermanently(ctx: AppContext, actor: Actor, userI
       );
     }
     await trx
+      .deleteFrom('product_licenses')
+      .where('organization_id', '=', actor.organizationId)
+      .where('user_id', '=', userId)
+      .execute();
+    await trx
       .deleteFrom('users')
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', userId)

@@ -9,6 +9,7 @@ import * as m20261124110100 from './20261124110100-create-assignments-and-licens
 import * as m20261124110200 from './20261124110200-create-user-content-and-outbox.ts';
 import * as m20261124130000 from './20261124130000-add-user-group-version.ts';
 import * as m20261124140000 from './20261124140000-add-outbox-dedupe-key.ts';
+import * as m20261124150000 from './20261124150000-drop-product-licenses-foreign-keys.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '20261124110200-create-user-content-and-outbox': m20261124110200,
   '20261124130000-add-user-group-version': m20261124130000,
   '20261124140000-add-outbox-dedupe-key': m20261124140000,
+  '20261124150000-drop-product-licenses-foreign-keys': m20261124150000,
 };
