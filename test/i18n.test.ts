@@ -11,6 +11,7 @@ import { LOCALES } from '../shared/contracts.ts';
 import { ApiTokenErrorCodes } from '../src/api-tokens/api-tokens.errors.ts';
 import { AuthErrorCodes } from '../src/auth/auth.errors.ts';
 import { DomainErrorCodes } from '../src/domains/domains.errors.ts';
+import { GroupErrorCodes } from '../src/groups/groups.errors.ts';
 import { HttpErrorCodes } from '../src/http/errors.ts';
 import { LicenseErrorCodes } from '../src/licenses/licenses.ts';
 import { ProductErrorCodes } from '../src/products/products.errors.ts';
@@ -53,6 +54,7 @@ const DECLARED_CODES = [
   ...Object.values(UserErrorCodes),
   ...Object.values(ProductErrorCodes),
   ...Object.values(LicenseErrorCodes),
+  ...Object.values(GroupErrorCodes),
 ];
 
 /** Messages that may be the same as English (names, codes, cognates). */

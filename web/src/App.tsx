@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { currentLocale, SPECTRUM_LOCALES } from './i18n/index.ts';
 import { AuditPage } from './pages/AuditPage.tsx';
+import { GroupPage } from './pages/GroupPage.tsx';
+import { GroupsPage } from './pages/GroupsPage.tsx';
 import { PlaceholderPage } from './pages/PlaceholderPage.tsx';
 import { ProductsPage } from './pages/ProductsPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
@@ -39,13 +41,15 @@ function ConsoleRoutes() {
   const abilities = state.session.abilities;
   const canAudit = abilities.includes('audit.read');
   const canUsers = abilities.includes('user.read');
+  const canGroups = abilities.includes('group.read');
   return (
     <Routes>
       <Route path="/setup" element={<SetupPage />} />
       <Route element={<Shell />}>
         <Route path="/users" element={<UsersPage />} />
         <Route path="/users/:id" element={canUsers ? <UserDetailsPage /> : <Navigate to="/users" replace />} />
-        <Route path="/groups" element={<PlaceholderPage page="groups" />} />
+        <Route path="/groups" element={<GroupsPage />} />
+        <Route path="/groups/:id" element={canGroups ? <GroupPage /> : <Navigate to="/groups" replace />} />
         <Route path="/products" element={<ProductsPage />} />
         <Route path="/bulk" element={<PlaceholderPage page="bulk" />} />
         <Route path="/audit" element={canAudit ? <AuditPage /> : <Navigate to="/users" replace />} />

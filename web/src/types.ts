@@ -108,3 +108,30 @@ export interface ProductProfile {
   createdAt: string;
   updatedAt: string;
 }
+
+/** A user group as lists show it (GET /api/v1/groups). */
+export interface Group {
+  id: string;
+  name: string;
+  description: string | null;
+  membersCount: number;
+  profilesCount: number;
+  adminsCount: number;
+  /** Changes with every edit; PATCH sends it back so a concurrent change is noticed. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One group with its assigned profiles and its admins (GET /api/v1/groups/{id}). */
+export interface GroupDetail extends Group {
+  profiles: { id: string; name: string; productId: string; productName: string }[];
+  admins: { id: string; email: string; firstName: string | null; lastName: string | null }[];
+}
+
+/** What deleting groups would take away (POST /api/v1/groups/deletion-preview). */
+export interface GroupDeletionPreview {
+  groups: { id: string; name: string; membersCount: number }[];
+  /** Members who lose a profile that came only through the deleted groups. */
+  losses: { profileId: string; profileName: string; productName: string; users: number }[];
+}

@@ -14,6 +14,7 @@ import {
   IllustratedMessage,
   InlineAlert,
   LabeledValue,
+  Link,
   ProgressCircle,
   Row,
   StatusLight,
@@ -26,7 +27,7 @@ import {
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate, useParams } from 'react-router';
+import { Link as RouterLink, useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -304,7 +305,13 @@ export function UserDetailsPage() {
         ) : (
           <ul className="usher-names-list">
             {user.groups.map((group) => (
-              <li key={group.id}>{group.name}</li>
+              <li key={group.id}>
+                <Link>
+                  <RouterLink to={`/groups/${encodeURIComponent(group.id)}`} data-testid="user-group-link">
+                    {group.name}
+                  </RouterLink>
+                </Link>
+              </li>
             ))}
           </ul>
         )}

@@ -1,0 +1,309 @@
+import {
+  ActionButton,
+  Button,
+  ButtonGroup,
+  Content,
+  Dialog,
+  Divider,
+  Flex,
+  Form,
+  Heading,
+  Item,
+  TagGroup,
+  Text,
+  TextField,
+  useDialogContainer,
+  View,
+} from '@adobe/react-spectrum';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { ApiError, api } from '../api.ts';
+import type { GroupDetail, User } from '../types.ts';
+import { FormError } from '../users/FormError.tsx';
+import { problemsByField } from '../users/labels.ts';
+import { groupPath } from './labels.ts';
+import { UserSearchPicker, userLabel } from './UserSearchPicker.tsx';
+
+/** Users (existing and new together) added to a group, or made its admins, per save. */
+export const ADD_PEOPLE_MAX = 10;
+
+interface NewRow {
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
+const EMPTY_ROW: NewRow = { email: '', firstName: '', lastName: '' };
+
+interface AddPeopleDialogProps {
+  groupId: string;
+  groupName: string;
+  /** `members` adds users to the group; `admins` makes them the group's admins. */
+  kind: 'members' | 'admins';
+  /** Whether new users may be created by e-mail (product admins may only add existing users). */
+  allowNew: boolean;
+  /** Users not to offer (current admins). */
+  excludeIds?: ReadonlySet<string>;
+  /**
+   * Called after the save with the number of users added and created, and (for admins) the
+   * group as the server answered it.
+   */
+  onSaved: (result: { added: number; created: number }, group: GroupDetail | null) => void;
+}
+
+/**
+ * Adds up to 10 users to a group (or as its admins) per save: existing users found by name or
+ * e-mail, and new users entered by e-mail with optional names.
+ */
+export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds, onSaved }: AddPeopleDialogProps) {
+  const { t } = useTranslation();
+  const { dismiss } = useDialogContainer();
+  const [chosen, setChosen] = useState<User[]>([]);
+  const [rows, setRows] = useState<NewRow[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  /** Request index of each new-user row sent (form row index), to put field problems next to it. */
+  const [sentRows, setSentRows] = useState<number[]>([]);
+  /** The existing users sent, to name them in problems about `userIds.<n>`. */
+  const [sentUsers, setSentUsers] = useState<User[]>([]);
+  const [pending, setPending] = useState(false);
+  const formId = `add-group-${kind}`;
+  const text =
+    kind === 'members'
+      ? {
+          title: t('groups.members.add.title', { name: groupName }),
+          intro: t('groups.members.add.intro', { max: ADD_PEOPLE_MAX }),
+          failed: t('groups.members.add.failed'),
+          submit: t('groups.members.add.submit'),
+        }
+      : {
+          title: t('groups.admins.add.title', { name: groupName }),
+          intro: t('groups.admins.add.intro', { max: ADD_PEOPLE_MAX }),
+          failed: t('groups.admins.add.failed'),
+          submit: t('groups.admins.add.submit'),
+        };
+
+  const filledRows = rows.filter((row) => row.email.trim());
+  const total = chosen.length + filledRows.length;
+  const full = chosen.length + rows.length >= ADD_PEOPLE_MAX;
+  const exclude = new Set([...(excludeIds ?? []), ...chosen.map((user) => user.id)]);
+
+  const setRow = (index: number, patch: Partial<NewRow>) =>
+    setRows((current) => current.map((row, at) => (at === index ? { ...row, ...patch } : row)));
+
+  const fieldProblems = error instanceof ApiError ? problemsByField(error.errors) : new Map<string, string>();
+  const shown = new Set<string>();
+  const problemAt = (index: number, field: keyof NewRow): string | undefined => {
+    const sent = sentRows.indexOf(index);
+    const key =
+      sent < 0
+        ? null
+        : [`newUsers.${sent}.${field}`, ...(field === 'email' ? [`newUsers.${sent}`] : [])].find((k) =>
+            fieldProblems.has(k),
+          );
+    if (!key) {
+      return undefined;
+    }
+    shown.add(key);
+    return fieldProblems.get(key);
+  };
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const indexes = rows.map((row, index) => (row.email.trim() ? index : -1)).filter((index) => index >= 0);
+    if (chosen.length + indexes.length === 0) {
+      return;
+    }
+    setError(null);
+    setSentRows(indexes);
+    setSentUsers(chosen);
+    setPending(true);
+    const newUsers = indexes.map((index) => {
+      const row = rows[index]!;
+      return {
+        email: row.email.trim(),
+        ...(row.firstName.trim() ? { firstName: row.firstName.trim() } : {}),
+        ...(row.lastName.trim() ? { lastName: row.lastName.trim() } : {}),
+      };
+    });
+    const body = {
+      ...(chosen.length > 0 ? { userIds: chosen.map((user) => user.id) } : {}),
+      ...(newUsers.length > 0 ? { newUsers } : {}),
+    };
+    const call =
+      kind === 'members'
+        ? api
+            .post<{ added: number; created: number }>(`${groupPath(groupId)}/members`, body)
+            .then((answer) => onSaved(answer, null))
+        : api
+            .post<GroupDetail>(`${groupPath(groupId)}/admins`, body)
+            .then((group) => onSaved({ added: chosen.length + newUsers.length, created: 0 }, group));
+    call.then(dismiss).catch((caught: unknown) => {
+      setError(caught);
+      setPending(false);
+    });
+  };
+
+  // Rendered first so `shown` knows which problems sit next to fields before the alert lists the rest.
+  const rowFields = rows.map((row, index) => {
+    const emailError = problemAt(index, 'email');
+    const firstError = problemAt(index, 'firstName');
+    const lastError = problemAt(index, 'lastName');
+    return (
+      // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position.
+      <Flex key={index} gap="size-100" alignItems="start" data-testid={`${formId}-row-${index}`}>
+        <TextField
+          aria-label={t('users.add.emailOf', { n: index + 1 })}
+          type="email"
+          value={row.email}
+          onChange={(email) => setRow(index, { email })}
+          isRequired
+          maxLength={LIMITS.emailMax}
+          validationState={emailError ? 'invalid' : undefined}
+          errorMessage={emailError}
+          autoFocus={index === rows.length - 1}
+          flex={3}
+          data-testid={`${formId}-email-${index}`}
+        />
+        <TextField
+          aria-label={t('users.add.firstNameOf', { n: index + 1 })}
+          value={row.firstName}
+          onChange={(firstName) => setRow(index, { firstName })}
+          maxLength={LIMITS.nameMax}
+          validationState={firstError ? 'invalid' : undefined}
+          errorMessage={firstError}
+          flex={2}
+          data-testid={`${formId}-first-${index}`}
+        />
+        <TextField
+          aria-label={t('users.add.lastNameOf', { n: index + 1 })}
+          value={row.lastName}
+          onChange={(lastName) => setRow(index, { lastName })}
+          maxLength={LIMITS.nameMax}
+          validationState={lastError ? 'invalid' : undefined}
+          errorMessage={lastError}
+          flex={2}
+          data-testid={`${formId}-last-${index}`}
+        />
+        <ActionButton
+          isQuiet
+          aria-label={t('users.add.removeRow', { n: index + 1 })}
+          onPress={() => {
+            setRows((current) => current.filter((_, at) => at !== index));
+            setError(null);
+          }}
+          data-testid={`${formId}-remove-row-${index}`}
+        >
+          ✕
+        </ActionButton>
+      </Flex>
+    );
+  });
+  const rest = [...fieldProblems]
+    .filter(([key]) => !shown.has(key))
+    .map(([key, message]) => {
+      const user = /^userIds\.(\d+)$/.exec(key);
+      const named = user ? sentUsers[Number(user[1])] : undefined;
+      return `${named ? userLabel(named) : key}: ${message}`;
+    });
+  // A product admin's refusal to create users says why, in the console's language.
+  const forbiddenNew =
+    error instanceof ApiError && error.code === 'auth.forbidden' && sentRows.length > 0
+      ? t('groups.people.newForbidden')
+      : null;
+
+  return (
+    <Dialog size="L" width="min(960px, 92vw)" data-testid={`${formId}-dialog`}>
+      <Heading>{text.title}</Heading>
+      <Divider />
+      <Content>
+        {error !== null && (
+          <FormError
+            title={text.failed}
+            error={error}
+            rest={forbiddenNew ? [forbiddenNew, ...rest] : rest}
+            testId={`${formId}-error`}
+          />
+        )}
+        <Form id={formId} onSubmit={submit} validationBehavior="native" aria-label={text.title}>
+          <Flex direction="column" gap="size-150">
+            <Text>{text.intro}</Text>
+            <UserSearchPicker
+              label={t('groups.people.existing')}
+              description={t('groups.people.existingHint')}
+              excludeIds={exclude}
+              onChoose={(user) => {
+                setChosen((current) => [...current, user]);
+                setError(null);
+              }}
+              isDisabled={full}
+              testId={`${formId}-search`}
+            />
+            {chosen.length > 0 && (
+              <TagGroup
+                aria-label={t('groups.people.chosen')}
+                items={chosen.map((user) => ({ id: user.id, label: userLabel(user) }))}
+                onRemove={(keys) => {
+                  const removed = new Set([...keys].map(String));
+                  setChosen((current) => current.filter((user) => !removed.has(user.id)));
+                }}
+                data-testid={`${formId}-chosen`}
+              >
+                {(item) => <Item key={item.id}>{item.label}</Item>}
+              </TagGroup>
+            )}
+            {allowNew && (
+              <>
+                <Divider size="S" marginY="size-100" />
+                <Heading level={3} margin={0}>
+                  {t('groups.people.new')}
+                </Heading>
+                {rows.length > 0 && (
+                  <Flex gap="size-100" aria-hidden>
+                    <Text flex={3} UNSAFE_className="usher-column-label">
+                      {t('users.field.email')}
+                    </Text>
+                    <Text flex={2} UNSAFE_className="usher-column-label">
+                      {t('users.field.firstName')}
+                    </Text>
+                    <Text flex={2} UNSAFE_className="usher-column-label">
+                      {t('users.field.lastName')}
+                    </Text>
+                    <View width="size-400" />
+                  </Flex>
+                )}
+                {rowFields}
+                <View>
+                  <Button
+                    variant="secondary"
+                    isDisabled={full}
+                    onPress={() => setRows((current) => [...current, EMPTY_ROW])}
+                    data-testid={`${formId}-new`}
+                  >
+                    {t('groups.people.addNew')}
+                  </Button>
+                </View>
+              </>
+            )}
+            <Text data-testid={`${formId}-count`}>{t('groups.people.count', { n: total, max: ADD_PEOPLE_MAX })}</Text>
+          </Flex>
+        </Form>
+      </Content>
+      <ButtonGroup>
+        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
+          {t('common.cancel')}
+        </Button>
+        <Button
+          variant="accent"
+          type="submit"
+          form={formId}
+          isDisabled={total === 0}
+          isPending={pending}
+          data-testid={`${formId}-submit`}
+        >
+          {text.submit}
+        </Button>
+      </ButtonGroup>
+    </Dialog>
+  );
+}

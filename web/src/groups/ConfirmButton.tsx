@@ -1,0 +1,45 @@
+import { ActionButton, AlertDialog, DialogTrigger } from '@adobe/react-spectrum';
+import { useTranslation } from 'react-i18next';
+
+interface ConfirmButtonProps {
+  label: string;
+  /** The accessible name of the button when the label alone is ambiguous (a row's action). */
+  ariaLabel?: string;
+  title: string;
+  text: string;
+  onConfirm: () => void;
+  testId: string;
+  isQuiet?: boolean;
+  isDisabled?: boolean;
+}
+
+/** A destructive action confirmed in an alert dialog. */
+export function ConfirmButton({
+  label,
+  ariaLabel,
+  title,
+  text,
+  onConfirm,
+  testId,
+  isQuiet,
+  isDisabled,
+}: ConfirmButtonProps) {
+  const { t } = useTranslation();
+  return (
+    <DialogTrigger>
+      <ActionButton isQuiet={isQuiet} isDisabled={isDisabled} aria-label={ariaLabel} data-testid={testId}>
+        {label}
+      </ActionButton>
+      <AlertDialog
+        variant="destructive"
+        title={title}
+        primaryActionLabel={label}
+        cancelLabel={t('common.cancel')}
+        onPrimaryAction={onConfirm}
+        data-testid={`${testId}-dialog`}
+      >
+        {text}
+      </AlertDialog>
+    </DialogTrigger>
+  );
+}

@@ -1,0 +1,273 @@
+import {
+  AlertDialog,
+  Button,
+  Cell,
+  Column,
+  Content,
+  DialogContainer,
+  DialogTrigger,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  InlineAlert,
+  Link,
+  Row,
+  SearchField,
+  type Selection,
+  StatusLight,
+  TableBody,
+  TableHeader,
+  TableView,
+  Text,
+} from '@adobe/react-spectrum';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { api } from '../api.ts';
+import { errorMessage } from '../errors.ts';
+import { useCan } from '../session.tsx';
+import type { GroupDetail, Page, User } from '../types.ts';
+import { fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
+import { useDebounced } from '../users/useDebounced.ts';
+import { AddPeopleDialog } from './AddPeopleDialog.tsx';
+import { groupPath } from './labels.ts';
+
+const ROW_HEIGHT = 41;
+const HEADER_HEIGHT = 34;
+
+type ColumnKey = 'name' | 'email' | 'identityType' | 'status';
+
+interface MembersTabProps {
+  group: GroupDetail;
+  /** After a change: the page shows the message and fetches the group again (its counts). */
+  onChanged: (message: string) => void;
+  onError: (error: unknown) => void;
+}
+
+/** A group's members: search, paged table, add (existing or new users), remove, export as CSV. */
+export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
+  const { t } = useTranslation();
+  const can = useCan();
+  const navigate = useNavigate();
+  const [searchText, setSearchText] = useState('');
+  const search = useDebounced(searchText.trim(), 300);
+  const [items, setItems] = useState<User[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<Selection>(new Set());
+  const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState(false);
+  const [version, setVersion] = useState(0);
+  const generation = useRef(0);
+  const path = `${groupPath(group.id)}/members`;
+
+  const load = useCallback(
+    async (cursor: string | null) => {
+      const mine = cursor ? generation.current : ++generation.current;
+      setLoading(cursor ? 'more' : 'first');
+      setError(null);
+      try {
+        const params = new URLSearchParams({ limit: String(LIMITS.pageSizeDefault) });
+        if (search) {
+          params.set('search', search);
+        }
+        if (cursor) {
+          params.set('cursor', cursor);
+        }
+        const page = await api.get<Page<User>>(`${path}?${params}`);
+        if (mine !== generation.current) {
+          return;
+        }
+        setItems((current) => (cursor ? [...current, ...page.items] : page.items));
+        setNextCursor(page.nextCursor);
+        if (!cursor) {
+          setSelected(new Set());
+        }
+      } catch (caught) {
+        if (mine === generation.current) {
+          setError(caught);
+        }
+      } finally {
+        if (mine === generation.current) {
+          setLoading(null);
+        }
+      }
+    },
+    [path, search],
+  );
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload after a change.
+  useEffect(() => {
+    void load(null);
+  }, [load, version]);
+
+  const changed = (message: string) => {
+    setVersion((value) => value + 1);
+    onChanged(message);
+  };
+
+  const selectedIds = selected === 'all' ? items.map((user) => user.id) : [...selected].map(String);
+  const canRemove = can('group.members.remove');
+  const canAddExisting = can('group.members.addExisting');
+  const canAddNew = can('group.members.addNew');
+
+  const remove = () => {
+    setRemoving(true);
+    api
+      .post<{ removed: number }>(`${path}/remove`, { userIds: selectedIds })
+      .then((answer) => changed(t('groups.members.removed', { n: answer.removed })))
+      .catch((caught: unknown) => onError(caught))
+      .finally(() => setRemoving(false));
+  };
+
+  const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
+    { key: 'name', name: t('users.column.name'), width: '1.5fr' },
+    { key: 'email', name: t('users.column.email'), width: '2fr' },
+    { key: 'identityType', name: t('users.column.identityType'), width: 150 },
+    { key: 'status', name: t('users.column.status'), width: 200 },
+  ];
+
+  const cellText = (user: User, key: ColumnKey): string => {
+    switch (key) {
+      case 'name':
+        return fullName(user) ?? user.alias;
+      case 'email':
+        return user.email;
+      case 'identityType':
+        return t(identityTypeKey(user.identityType));
+      case 'status':
+        return user.contentPending ? t('users.status.inactive') : t(statusKey(user.status));
+    }
+  };
+
+  const cell = (user: User, key: ColumnKey): ReactNode => {
+    const text = cellText(user, key);
+    if (key === 'status') {
+      return <StatusLight variant={statusVariant(user.status)}>{text}</StatusLight>;
+    }
+    return (
+      <span title={text} data-column={key}>
+        {text || '—'}
+      </span>
+    );
+  };
+
+  return (
+    <Flex direction="column" gap="size-200">
+      <Flex gap="size-150" wrap alignItems="end" justifyContent="space-between">
+        <SearchField
+          label={t('groups.members.search')}
+          description={t('users.searchHint')}
+          value={searchText}
+          onChange={setSearchText}
+          maxLength={LIMITS.emailMax}
+          width="size-4600"
+          data-testid="group-members-search"
+        />
+        <Flex gap="size-100" wrap alignItems="center">
+          {(canAddExisting || canAddNew) && (
+            <Button variant="accent" onPress={() => setAdding(true)} data-testid="group-members-add">
+              {t('groups.members.add.button')}
+            </Button>
+          )}
+          {canRemove && (
+            <DialogTrigger>
+              <Button
+                variant="negative"
+                isDisabled={selectedIds.length === 0}
+                isPending={removing}
+                data-testid="group-members-remove"
+              >
+                {selectedIds.length > 0
+                  ? t('groups.members.removeCount', { n: selectedIds.length })
+                  : t('groups.members.remove')}
+              </Button>
+              <AlertDialog
+                variant="destructive"
+                title={t('groups.members.removeTitle', { count: selectedIds.length })}
+                primaryActionLabel={t('groups.members.remove')}
+                cancelLabel={t('common.cancel')}
+                onPrimaryAction={remove}
+                data-testid="group-members-remove-dialog"
+              >
+                {t('groups.members.removeText', { name: group.name })}
+              </AlertDialog>
+            </DialogTrigger>
+          )}
+          <Link href={`${path}.csv`} download data-testid="group-members-export">
+            {t('groups.members.export')}
+          </Link>
+        </Flex>
+      </Flex>
+      {error !== null && (
+        <InlineAlert variant="negative" data-testid="group-members-error">
+          <Heading>{t('groups.members.loadFailed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      <TableView
+        aria-label={t('groups.tabs.users')}
+        data-testid="group-members-table"
+        overflowMode="truncate"
+        selectionMode={canRemove ? 'multiple' : 'none'}
+        selectedKeys={selected}
+        onSelectionChange={setSelected}
+        onAction={can('user.read') ? (key) => navigate(`/users/${encodeURIComponent(String(key))}`) : undefined}
+        height={`min(60vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
+        minHeight="size-2400"
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{search ? t('groups.members.noMatch') : t('groups.members.empty')}</Heading>
+          </IllustratedMessage>
+        )}
+      >
+        <TableHeader columns={columns}>
+          {(column) => (
+            <Column key={column.key} width={column.width}>
+              {column.name}
+            </Column>
+          )}
+        </TableHeader>
+        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
+          {items.map((user) => (
+            <Row key={user.id}>
+              {columns.map((column) => (
+                <Cell key={`${user.id}:${column.key}`} textValue={cellText(user, column.key)}>
+                  {cell(user, column.key)}
+                </Cell>
+              ))}
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+      <Flex alignItems="center" gap="size-200">
+        <Text data-testid="group-members-shown">{t('users.shown', { n: items.length })}</Text>
+        {nextCursor && (
+          <Button
+            variant="secondary"
+            isPending={loading === 'more'}
+            onPress={() => void load(nextCursor)}
+            data-testid="group-members-load-more"
+          >
+            {t('users.loadMore')}
+          </Button>
+        )}
+      </Flex>
+      <DialogContainer onDismiss={() => setAdding(false)}>
+        {adding && (
+          <AddPeopleDialog
+            groupId={group.id}
+            groupName={group.name}
+            kind="members"
+            allowNew={canAddNew}
+            onSaved={(result) =>
+              changed(t('groups.members.added', { added: result.added + result.created, created: result.created }))
+            }
+          />
+        )}
+      </DialogContainer>
+    </Flex>
+  );
+}

@@ -1,0 +1,255 @@
+import {
+  Button,
+  Cell,
+  Column,
+  Content,
+  DialogContainer,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  InlineAlert,
+  Row,
+  SearchField,
+  type Selection,
+  TableBody,
+  TableHeader,
+  TableView,
+  Text,
+  useNumberFormatter,
+} from '@adobe/react-spectrum';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useLocation, useNavigate } from 'react-router';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { api } from '../api.ts';
+import { NoAccess } from '../components/NoAccess.tsx';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { errorMessage } from '../errors.ts';
+import { CreateGroupDialog } from '../groups/CreateGroupDialog.tsx';
+import { DeleteGroupsDialog } from '../groups/DeleteGroupsDialog.tsx';
+import { useCan } from '../session.tsx';
+import type { Group, Page } from '../types.ts';
+import { useDebounced } from '../users/useDebounced.ts';
+
+const ROW_HEIGHT = 41;
+const HEADER_HEIGHT = 34;
+
+type ColumnKey = 'name' | 'description' | 'members' | 'profiles' | 'admins';
+type DialogState = 'create' | 'delete' | null;
+
+/** The organization's user groups: search, paged table, create, delete one or many. */
+export function GroupsPage() {
+  const { t } = useTranslation();
+  const can = useCan();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const formatNumber = useNumberFormatter();
+  const [searchText, setSearchText] = useState('');
+  const search = useDebounced(searchText.trim(), 300);
+  const [items, setItems] = useState<Group[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<Selection>(new Set());
+  const [dialog, setDialog] = useState<DialogState>(null);
+  const deletedName = (location.state as { deleted?: unknown } | null)?.deleted;
+  const [notice, setNotice] = useState<string | null>(
+    typeof deletedName === 'string' ? t('groups.delete.deletedOne', { name: deletedName }) : null,
+  );
+  const [version, setVersion] = useState(0);
+  const generation = useRef(0);
+  const canRead = can('group.read');
+  const canManage = can('group.manage');
+
+  const load = useCallback(async (term: string, cursor: string | null) => {
+    const mine = cursor ? generation.current : ++generation.current;
+    setLoading(cursor ? 'more' : 'first');
+    setError(null);
+    try {
+      const params = new URLSearchParams({ limit: String(LIMITS.pageSizeDefault) });
+      if (term) {
+        params.set('search', term);
+      }
+      if (cursor) {
+        params.set('cursor', cursor);
+      }
+      const page = await api.get<Page<Group>>(`/api/v1/groups?${params}`);
+      if (mine !== generation.current) {
+        return;
+      }
+      setItems((current) => (cursor ? [...current, ...page.items] : page.items));
+      setNextCursor(page.nextCursor);
+      if (!cursor) {
+        setSelected(new Set());
+      }
+    } catch (caught) {
+      if (mine === generation.current) {
+        setError(caught);
+      }
+    } finally {
+      if (mine === generation.current) {
+        setLoading(null);
+      }
+    }
+  }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload after a change.
+  useEffect(() => {
+    if (canRead) {
+      void load(search, null);
+    }
+  }, [search, load, version, canRead]);
+
+  if (!canRead) {
+    return (
+      <>
+        <PageTitle>{t('nav.groups')}</PageTitle>
+        <NoAccess text={t('groups.noAccess')} />
+      </>
+    );
+  }
+
+  const selectedIds = selected === 'all' ? items.map((group) => group.id) : [...selected].map(String);
+
+  const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
+    { key: 'name', name: t('groups.column.name'), width: '2fr' },
+    { key: 'description', name: t('groups.column.description'), width: '3fr' },
+    { key: 'members', name: t('groups.column.members'), width: 130 },
+    { key: 'profiles', name: t('groups.column.profiles'), width: 130 },
+    { key: 'admins', name: t('groups.column.admins'), width: 130 },
+  ];
+
+  const cellText = (group: Group, key: ColumnKey): string => {
+    switch (key) {
+      case 'name':
+        return group.name;
+      case 'description':
+        return group.description ?? '';
+      case 'members':
+        return formatNumber.format(group.membersCount);
+      case 'profiles':
+        return formatNumber.format(group.profilesCount);
+      case 'admins':
+        return formatNumber.format(group.adminsCount);
+    }
+  };
+
+  const cell = (group: Group, key: ColumnKey): ReactNode => {
+    const text = cellText(group, key);
+    return (
+      <span title={text} data-column={key}>
+        {text || '—'}
+      </span>
+    );
+  };
+
+  const changed = (message: string) => {
+    setNotice(message);
+    setVersion((value) => value + 1);
+  };
+
+  return (
+    <Flex direction="column" gap="size-200">
+      <PageTitle>{t('nav.groups')}</PageTitle>
+      <Flex gap="size-150" wrap alignItems="end" justifyContent="space-between">
+        <SearchField
+          label={t('groups.search')}
+          description={t('groups.searchHint')}
+          value={searchText}
+          onChange={setSearchText}
+          maxLength={LIMITS.nameMax}
+          width="size-4600"
+          data-testid="groups-search"
+        />
+        {canManage && (
+          <Flex gap="size-100" wrap>
+            <Button variant="accent" onPress={() => setDialog('create')} data-testid="groups-create">
+              {t('groups.create.button')}
+            </Button>
+            <Button
+              variant="negative"
+              isDisabled={selectedIds.length === 0}
+              onPress={() => setDialog('delete')}
+              data-testid="groups-delete"
+            >
+              {selectedIds.length > 0
+                ? t('groups.delete.buttonCount', { n: selectedIds.length })
+                : t('groups.delete.action')}
+            </Button>
+          </Flex>
+        )}
+      </Flex>
+      {notice && (
+        <InlineAlert variant="positive" data-testid="groups-notice">
+          <Heading>{t('users.done')}</Heading>
+          <Content>{notice}</Content>
+        </InlineAlert>
+      )}
+      {error !== null && (
+        <InlineAlert variant="negative" data-testid="groups-error">
+          <Heading>{t('groups.loadFailed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      <TableView
+        aria-label={t('nav.groups')}
+        data-testid="groups-table"
+        overflowMode="truncate"
+        selectionMode={canManage ? 'multiple' : 'none'}
+        selectedKeys={selected}
+        onSelectionChange={setSelected}
+        onAction={(key) => navigate(`/groups/${encodeURIComponent(String(key))}`)}
+        height={`min(70vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
+        minHeight="size-2400"
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{search ? t('groups.noMatch') : t('groups.empty')}</Heading>
+          </IllustratedMessage>
+        )}
+      >
+        <TableHeader columns={columns}>
+          {(column) => (
+            <Column key={column.key} width={column.width}>
+              {column.name}
+            </Column>
+          )}
+        </TableHeader>
+        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
+          {items.map((group) => (
+            <Row key={group.id}>
+              {columns.map((column) => (
+                <Cell key={`${group.id}:${column.key}`} textValue={cellText(group, column.key)}>
+                  {cell(group, column.key)}
+                </Cell>
+              ))}
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+      <Flex alignItems="center" gap="size-200">
+        <Text data-testid="groups-shown">{t('groups.shown', { n: items.length })}</Text>
+        {nextCursor && (
+          <Button
+            variant="secondary"
+            isPending={loading === 'more'}
+            onPress={() => void load(search, nextCursor)}
+            data-testid="groups-load-more"
+          >
+            {t('users.loadMore')}
+          </Button>
+        )}
+      </Flex>
+      <DialogContainer onDismiss={() => setDialog(null)}>
+        {dialog === 'create' && (
+          <CreateGroupDialog onCreated={(group) => navigate(`/groups/${encodeURIComponent(group.id)}`)} />
+        )}
+        {dialog === 'delete' && (
+          <DeleteGroupsDialog
+            groupIds={selectedIds}
+            onDeleted={(count) => changed(t('groups.delete.deleted', { n: count }))}
+          />
+        )}
+      </DialogContainer>
+    </Flex>
+  );
+}
