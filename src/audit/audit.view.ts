@@ -1,6 +1,5 @@
 import type { AppContext } from '../context.ts';
 import type { AuditEventRow } from '../db/schema.ts';
-import { AppError } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { type AuditFilter, findAuditEventsByOrganizationId } from './audit.queries.ts';
@@ -53,16 +52,6 @@ export async function listAuditEvents(
 ) {
   authorize(actor, 'audit.read');
   const position = decodeCursor(query.cursor, isPosition);
-  if (query.cursor && !position) {
-    throw new AppError(
-      'request.validation_failed',
-      400,
-      'The cursor is not valid: use the nextCursor of a previous page.',
-      {
-        errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }],
-      },
-    );
-  }
   const rows = await findAuditEventsByOrganizationId(ctx.db, actor.organizationId, toFilter(query), {
     limit: query.limit + 1,
     beforeId: position?.id,

@@ -1,4 +1,3 @@
-import { AppError, HttpErrorCodes } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { challengeRecord, type DnsRecord } from './dns.ts';
 import { type DomainRow, isNamePosition, type NamePosition } from './domains.queries.ts';
@@ -100,14 +99,6 @@ export function presentTrustedDirectory(row: {
  */
 export function readCursor(cursor: string | undefined): NamePosition | undefined {
   const position = decodeCursor(cursor, isNamePosition);
-  if (cursor && !position) {
-    throw new AppError(
-      HttpErrorCodes.validationFailed,
-      400,
-      'The cursor is not valid: use the nextCursor of a previous page.',
-      { errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }] },
-    );
-  }
   return position;
 }
 

@@ -73,16 +73,6 @@ export async function listGroups(
 ) {
   authorize(actor, 'group.read');
   const after = decodeCursor(query.cursor, isNamePosition);
-  if (query.cursor && !after) {
-    throw new AppError(
-      'request.validation_failed',
-      400,
-      'The cursor is not valid: use the nextCursor of a previous page.',
-      {
-        errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }],
-      },
-    );
-  }
   const rows = await findGroupsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'group.read'), {
     limit: query.limit + 1,
     search: query.search,

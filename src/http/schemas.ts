@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
+import { AppError, HttpErrorCodes } from './errors.ts';
 
 /** RFC 9457 problem details, with Usher's stable `code` and field-level `errors`. */
 export const ProblemSchema = z
@@ -86,16 +87,31 @@ export function encodeCursor(position: unknown): string {
 
 /**
  * Decodes a cursor made by `encodeCursor`.
- * @returns the position, or undefined for a cursor that is not one of ours
+ * @param cursor the `cursor` query parameter, if any
+ * @param check tells whether the decoded value is a position of this list
+ * @returns the position, or undefined for the first page
+ * @throws AppError `request.validation_failed` (400) naming `querystring.cursor` for a cursor
+ *   that is not one of this list's
  */
 export function decodeCursor<T>(cursor: string | undefined, check: (value: unknown) => value is T): T | undefined {
   if (!cursor) {
     return undefined;
   }
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return check(value) ? value : undefined;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    return undefined;
+    value = undefined;
   }
+  if (!check(value)) {
+    throw new AppError(
+      HttpErrorCodes.validationFailed,
+      400,
+      'The cursor is not valid: use the nextCursor of a previous page.',
+      {
+        errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }],
+      },
+    );
+  }
+  return value;
 }

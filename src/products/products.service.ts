@@ -86,16 +86,6 @@ function presentProfile(
 
 function readCursor(cursor: string | undefined): NamePosition | undefined {
   const position = decodeCursor(cursor, isNamePosition);
-  if (cursor && !position) {
-    throw new AppError(
-      'request.validation_failed',
-      400,
-      'The cursor is not valid: use the nextCursor of a previous page.',
-      {
-        errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }],
-      },
-    );
-  }
   return position;
 }
 

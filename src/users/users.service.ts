@@ -384,16 +384,6 @@ async function idOrName(
 export async function listUsers(ctx: AppContext, actor: Actor, query: ListUsersQuery) {
   authorize(actor, 'user.read');
   const position = decodeCursor(query.cursor, isUserPosition);
-  if (query.cursor && !position) {
-    throw new AppError(
-      'request.validation_failed',
-      400,
-      'The cursor is not valid: use the nextCursor of a previous page.',
-      {
-        errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }],
-      },
-    );
-  }
   const filter: UserFilter = {
     search: query.search,
     identityType: query.identityType,
