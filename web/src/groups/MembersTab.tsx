@@ -18,13 +18,13 @@ import {
   TableBody,
   TableHeader,
   TableView,
-  Text,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
 import type { GroupDetail, Page, User } from '../types.ts';
@@ -242,19 +242,14 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
           ))}
         </TableBody>
       </TableView>
-      <Flex alignItems="center" gap="size-200">
-        <Text data-testid="group-members-shown">{t('users.shown', { n: items.length })}</Text>
-        {nextCursor && (
-          <Button
-            variant="secondary"
-            isPending={loading === 'more'}
-            onPress={() => void load(nextCursor)}
-            data-testid="group-members-load-more"
-          >
-            {t('users.loadMore')}
-          </Button>
-        )}
-      </Flex>
+      <LoadMoreFooter
+        testId="group-members"
+        shownText={t('users.shown', { n: items.length })}
+        loadMoreText={t('users.loadMore')}
+        hasMore={Boolean(nextCursor)}
+        loading={loading === 'more'}
+        onLoadMore={() => void load(nextCursor)}
+      />
       <DialogContainer onDismiss={() => setAdding(false)}>
         {adding && (
           <AddPeopleDialog

@@ -1,5 +1,4 @@
 import {
-  Button,
   Cell,
   Column,
   Content,
@@ -12,7 +11,6 @@ import {
   TableBody,
   TableHeader,
   TableView,
-  Text,
   useDateFormatter,
 } from '@adobe/react-spectrum';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -22,6 +20,7 @@ import { api, queryString } from '../api.ts';
 import { AuditFilters } from '../audit/AuditFilters.tsx';
 import { type AuditFilterForm, EMPTY_FILTERS, exportUrl, filterQuery } from '../audit/filters.ts';
 import { summarizeChange } from '../audit/summary.ts';
+import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
 import type { AuditEvent, Page } from '../types.ts';
@@ -152,19 +151,14 @@ export function AuditPage() {
           ))}
         </TableBody>
       </TableView>
-      <Flex alignItems="center" gap="size-200">
-        <Text data-testid="audit-shown">{t('audit.shown', { n: items.length })}</Text>
-        {nextCursor && (
-          <Button
-            variant="secondary"
-            isPending={loading === 'more'}
-            onPress={() => void load(filters, nextCursor)}
-            data-testid="audit-load-more"
-          >
-            {t('audit.loadMore')}
-          </Button>
-        )}
-      </Flex>
+      <LoadMoreFooter
+        testId="audit"
+        shownText={t('audit.shown', { n: items.length })}
+        loadMoreText={t('audit.loadMore')}
+        hasMore={Boolean(nextCursor)}
+        loading={loading === 'more'}
+        onLoadMore={() => void load(filters, nextCursor)}
+      />
     </Flex>
   );
 }

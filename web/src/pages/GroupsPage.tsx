@@ -14,7 +14,6 @@ import {
   TableBody,
   TableHeader,
   TableView,
-  Text,
   useNumberFormatter,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
@@ -22,6 +21,7 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -226,19 +226,14 @@ export function GroupsPage() {
           ))}
         </TableBody>
       </TableView>
-      <Flex alignItems="center" gap="size-200">
-        <Text data-testid="groups-shown">{t('groups.shown', { n: items.length })}</Text>
-        {nextCursor && (
-          <Button
-            variant="secondary"
-            isPending={loading === 'more'}
-            onPress={() => void load(search, nextCursor)}
-            data-testid="groups-load-more"
-          >
-            {t('users.loadMore')}
-          </Button>
-        )}
-      </Flex>
+      <LoadMoreFooter
+        testId="groups"
+        shownText={t('groups.shown', { n: items.length })}
+        loadMoreText={t('users.loadMore')}
+        hasMore={Boolean(nextCursor)}
+        loading={loading === 'more'}
+        onLoadMore={() => void load(search, nextCursor)}
+      />
       <DialogContainer onDismiss={() => setDialog(null)}>
         {dialog === 'create' && (
           <CreateGroupDialog onCreated={(group) => navigate(`/groups/${encodeURIComponent(group.id)}`)} />

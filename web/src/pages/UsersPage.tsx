@@ -16,13 +16,13 @@ import {
   TableBody,
   TableHeader,
   TableView,
-  Text,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
+import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -254,19 +254,14 @@ export function UsersPage() {
           ))}
         </TableBody>
       </TableView>
-      <Flex alignItems="center" gap="size-200">
-        <Text data-testid="users-shown">{t('users.shown', { n: items.length })}</Text>
-        {nextCursor && (
-          <Button
-            variant="secondary"
-            isPending={loading === 'more'}
-            onPress={() => void load(queryKey, nextCursor)}
-            data-testid="users-load-more"
-          >
-            {t('users.loadMore')}
-          </Button>
-        )}
-      </Flex>
+      <LoadMoreFooter
+        testId="users"
+        shownText={t('users.shown', { n: items.length })}
+        loadMoreText={t('users.loadMore')}
+        hasMore={Boolean(nextCursor)}
+        loading={loading === 'more'}
+        onLoadMore={() => void load(queryKey, nextCursor)}
+      />
       <DialogContainer onDismiss={() => setDialog(null)}>
         {dialog === 'add' && <AddUsersDialog onAdded={(added) => changed(t('users.add.added', { n: added.length }))} />}
         {dialog === 'paste' && (
