@@ -6,16 +6,37 @@
  *   groups    add 200,000 users to a group, assign a profile to a 1,000,000-member group, unassign
  *             it, delete the group, with times and peak RSS (issue 5). Options: --users N
  *
+ *   bulk      a bare COPY of 25,000 user rows, then a 25,000-row add-users file (2 profiles, 2
+ *             groups per row) uploaded over HTTP and applied: times, ratio to COPY, peak RSS
+ *             (issue 6). Options: --rows N (default 25000), --big N (also stream an N-row file)
+ *
+ *   csv-parse the bulk CSV parser alone on an add-users file (2 profiles, 2 groups per row): rows/s
+ *             and peak RSS (issue 6). Options: --rows N (default 1000000)
+ *
+ *   scim      provision 10,000 users and 100 groups × 100 members through /scim/v2 with 8 concurrent
+ *             HTTP clients (users/s, p95), then list/filter latency at 1,000,000 users (issue 8).
+ *             Options: --users N (default 1000000), --provision N, --concurrency N
+ *
  * On PGlite by default; BENCH_DATABASE_URL=postgres://…/postgres runs on a fresh database of that
  * server (created and dropped).
  */
 import { parseArgs } from 'node:util';
+import { runBulkBench } from './bench/bulk.bench.ts';
+import { runCsvParseBench } from './bench/csv-parse.bench.ts';
 import { runGroupsBench } from './bench/groups.bench.ts';
+import { runScimBench } from './bench/scim.bench.ts';
 import { runUsersBench } from './bench/users.bench.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { users: { type: 'string' }, samples: { type: 'string' } },
+  options: {
+    users: { type: 'string' },
+    samples: { type: 'string' },
+    rows: { type: 'string' },
+    big: { type: 'string' },
+    provision: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
 });
 const name = positionals[0];
 switch (name) {
@@ -25,8 +46,24 @@ switch (name) {
   case 'groups':
     await runGroupsBench({ users: Number(values.users ?? 1_000_000) });
     break;
+  case 'bulk':
+    await runBulkBench({ rows: Number(values.rows ?? 25_000), big: Number(values.big ?? 0) });
+    break;
+  case 'csv-parse':
+    await runCsvParseBench({ rows: Number(values.rows ?? 1_000_000) });
+    break;
+  case 'scim':
+    await runScimBench({
+      users: Number(values.users ?? 1_000_000),
+      provision: Number(values.provision ?? 10_000),
+      groups: 100,
+      members: 100,
+      concurrency: Number(values.concurrency ?? 8),
+      samples: Number(values.samples ?? 40),
+    });
+    break;
   default:
-    console.error('Usage: npm run bench -- users|groups [--users N] [--samples N]');
+    console.error('Usage: npm run bench -- users|groups|bulk|csv-parse|scim [--users N] [--samples N] [--rows N]');
     process.exit(2);
 }
 process.exit(0);

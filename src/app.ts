@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { resumeBulkOperations } from './bulk/bulk.job.ts';
 import { type Config, loadConfig } from './config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -7,6 +8,7 @@ import { buildServer, type ServerOptions } from './http/server.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { JOBS } from './jobs/registry.ts';
 import { ensureFirstOrganization, type FirstRunOutcome } from './organizations/setup.service.ts';
+import { startOutboxPoller } from './outbox/delivery.ts';
 
 /** One running Usher process: database, job queue, HTTP server (and workers, when asked). */
 export interface App {
@@ -46,8 +48,13 @@ export async function createApp(options: StartOptions = {}): Promise<App> {
     jobs = await JobQueue.start(database, { worker, onError });
     const ctx: AppContext = { config, database, db: database.db, jobs };
     await jobs.register(JOBS);
+    let stopOutbox = async () => {};
     if (worker) {
       await jobs.work(JOBS, ctx);
+      await resumeBulkOperations(ctx);
+      stopOutbox = startOutboxPoller(ctx, (error) =>
+        console.error(JSON.stringify({ level: 50, msg: 'outbox delivery error', err: String(error) })),
+      );
     }
     const firstRun = await ensureFirstOrganization(ctx);
     const server = await buildServer(ctx, options.server);
@@ -59,6 +66,7 @@ export async function createApp(options: StartOptions = {}): Promise<App> {
       appliedMigrations,
       close: async () => {
         await server.close();
+        await stopOutbox();
         await queue.stop();
         if (!options.database) {
           await database.close();

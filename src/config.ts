@@ -24,6 +24,22 @@ const postgresUrl = z
     message: 'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/usher',
   });
 
+/** What is wrong with an SMTP URL beyond its scheme, or null (nodemailer would read it). */
+function smtpUrlProblem(url: URL): string | null {
+  if (!['smtp:', 'smtps:'].includes(url.protocol) || url.hostname === '') {
+    return 'no host';
+  }
+  if (url.port !== '' && !(Number(url.port) >= 1 && Number(url.port) <= 65_535)) {
+    return 'bad port';
+  }
+  return url.pathname === '' || url.pathname === '/' ? null : 'path';
+}
+
+/** A URL's text with its password masked, so an error message never prints a secret. */
+function maskPassword(value: string): string {
+  return value.replace(/^([a-z]+:\/\/[^:/@\s]*:)[^@/\s]*@/i, '$1***@');
+}
+
 const hostPortList = z
   .string()
   .trim()
@@ -56,6 +72,9 @@ const environmentSchema = z.object({
     .refine((value) => /^smtps?:\/\/[^/]+/.test(value) && URL.canParse(value), {
       message: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587',
     })
+    .refine((value) => !URL.canParse(value) || smtpUrlProblem(new URL(value)) === null, {
+      message: 'must name a host, an optional port 1-65535 and no path, e.g. smtp://user:pass@mail.example.com:587',
+    })
     .optional(),
   MAIL_FROM: z.string().trim().min(3).default('Usher <usher@localhost>'),
   USHER_DNS_SERVERS: hostPortList.optional(),
@@ -64,6 +83,7 @@ const environmentSchema = z.object({
   USHER_GROUP_WARN_MEMBERS: integer(75_000),
   USHER_GROUP_MAX_MEMBERS: integer(200_000),
   USHER_BULK_RESULTS_DAYS: integer(90, 1),
+  USHER_BULK_BATCH_ROWS: integer(1000, 1),
   USHER_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
   USHER_SESSION_IDLE_MINUTES: integer(12 * 60, 1),
   USHER_SESSION_MAX_HOURS: integer(7 * 24, 1),
@@ -72,6 +92,9 @@ const environmentSchema = z.object({
   USHER_LOGIN_WINDOW_MINUTES: integer(15, 1),
   USHER_TRUST_PROXY: flag(false),
   USHER_WORKER: flag(true),
+  USHER_INSTRUCTIONS_TTL_DAYS: integer(30, 1),
+  USHER_OUTBOX_POLL_SECONDS: integer(5),
+  USHER_CONNECT_MAX_PER_IP: integer(30, 1),
   USHER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,13 +109,19 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   dnsServers: string[];
-  bulk: { maxRows: number; maxBytes: number; resultsDays: number };
+  bulk: { maxRows: number; maxBytes: number; resultsDays: number; batchRows: number };
   groups: { warnMembers: number; maxMembers: number };
   bodyLimitBytes: number;
   session: { idleMinutes: number; maxHours: number };
   login: { maxFailures: number; maxPerAddress: number; windowMinutes: number };
   trustProxy: boolean;
   runWorker: boolean;
+  /** Days an instructions e-mail's connection link works. */
+  instructionsTtlDays: number;
+  /** How often a worker looks for e-mails to send; 0 turns automatic delivery off. */
+  outboxPollSeconds: number;
+  /** Device-connection requests per source address per 15 minutes. */
+  connectMaxPerAddress: number;
   logLevel: string;
 }
 
@@ -128,7 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        return `${name}=${JSON.stringify(present[name] ?? '')}: ${issue.message}`;
+        return `${name}=${JSON.stringify(maskPassword(present[name] ?? ''))}: ${issue.message}`;
       }),
     );
   }
@@ -153,7 +182,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     dnsServers: e.USHER_DNS_SERVERS ? e.USHER_DNS_SERVERS.split(',').map((part) => part.trim()) : [],
-    bulk: { maxRows: e.USHER_BULK_MAX_ROWS, maxBytes: e.USHER_BULK_MAX_BYTES, resultsDays: e.USHER_BULK_RESULTS_DAYS },
+    bulk: {
+      maxRows: e.USHER_BULK_MAX_ROWS,
+      maxBytes: e.USHER_BULK_MAX_BYTES,
+      resultsDays: e.USHER_BULK_RESULTS_DAYS,
+      batchRows: e.USHER_BULK_BATCH_ROWS,
+    },
     groups: { warnMembers: e.USHER_GROUP_WARN_MEMBERS, maxMembers: e.USHER_GROUP_MAX_MEMBERS },
     bodyLimitBytes: e.USHER_BODY_LIMIT_BYTES,
     session: { idleMinutes: e.USHER_SESSION_IDLE_MINUTES, maxHours: e.USHER_SESSION_MAX_HOURS },
@@ -164,6 +198,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     trustProxy: e.USHER_TRUST_PROXY,
     runWorker: e.USHER_WORKER,
+    instructionsTtlDays: e.USHER_INSTRUCTIONS_TTL_DAYS,
+    outboxPollSeconds: e.USHER_OUTBOX_POLL_SECONDS,
+    connectMaxPerAddress: e.USHER_CONNECT_MAX_PER_IP,
     logLevel: e.USHER_LOG_LEVEL,
   };
 }

@@ -10,10 +10,14 @@ import { describe, it } from 'node:test';
 import { LOCALES } from '../shared/contracts.ts';
 import { ApiTokenErrorCodes } from '../src/api-tokens/api-tokens.errors.ts';
 import { AuthErrorCodes } from '../src/auth/auth.errors.ts';
+import { BulkErrorCodes } from '../src/bulk/bulk.errors.ts';
+import { BulkFileErrorCodes } from '../src/bulk/csv/csv.errors.ts';
+import { DeviceErrorCodes } from '../src/devices/devices.errors.ts';
 import { DomainErrorCodes } from '../src/domains/domains.errors.ts';
 import { GroupErrorCodes } from '../src/groups/groups.errors.ts';
 import { HttpErrorCodes } from '../src/http/errors.ts';
 import { LicenseErrorCodes } from '../src/licenses/licenses.ts';
+import { OutboxErrorCodes } from '../src/outbox/outbox.errors.ts';
 import { ProductErrorCodes } from '../src/products/products.errors.ts';
 import { PolicyErrorCodes } from '../src/roles/policy.ts';
 import { UserErrorCodes } from '../src/users/users.errors.ts';
@@ -55,6 +59,10 @@ const DECLARED_CODES = [
   ...Object.values(ProductErrorCodes),
   ...Object.values(LicenseErrorCodes),
   ...Object.values(GroupErrorCodes),
+  ...Object.values(OutboxErrorCodes),
+  ...Object.values(DeviceErrorCodes),
+  ...Object.values(BulkErrorCodes),
+  ...Object.values(BulkFileErrorCodes),
 ];
 
 /** Messages that may be the same as English (names, codes, cognates). */
@@ -73,6 +81,11 @@ const MAY_EQUAL_ENGLISH = new Set([
   'users.field.alias',
   'users.paste.column.alias',
   'users.adminRoles.role',
+  // Platform names are the same in every language.
+  'devices.platform.windows',
+  'devices.platform.macos',
+  'devices.platform.android',
+  'devices.platform.ios',
 ]);
 
 /**

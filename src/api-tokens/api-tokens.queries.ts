@@ -14,10 +14,14 @@ export interface ApiTokenListRow {
 }
 
 /**
- * Lists an organization's API tokens, newest first, with their grants.
- * @returns every token (an organization has few)
+ * Lists an organization's API tokens (or SCIM tokens), newest first, with their grants.
+ * @returns every token of that kind (an organization has few)
  */
-export async function findApiTokensByOrganizationId(db: Executor, organizationId: string): Promise<ApiTokenListRow[]> {
+export async function findApiTokensByOrganizationId(
+  db: Executor,
+  organizationId: string,
+  kind: 'api' | 'scim' = 'api',
+): Promise<ApiTokenListRow[]> {
   const tokens = await db
     .selectFrom('api_tokens')
     .leftJoin('users', (join) =>
@@ -35,6 +39,7 @@ export async function findApiTokensByOrganizationId(db: Executor, organizationId
       'users.email',
     ])
     .where('api_tokens.organization_id', '=', organizationId)
+    .where('api_tokens.kind', '=', kind)
     .orderBy('api_tokens.created_at', 'desc')
     .orderBy('api_tokens.id')
     .execute();

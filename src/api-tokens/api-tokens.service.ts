@@ -35,9 +35,13 @@ function scopeIdOf(grant: Grant): string | null {
  * Lists the organization's API tokens, revoked ones included.
  * @throws AppError 403 without `apiToken.read`
  */
-export async function listApiTokens(ctx: AppContext, actor: Actor): Promise<ApiTokenView[]> {
+export async function listApiTokens(
+  ctx: AppContext,
+  actor: Actor,
+  kind: 'api' | 'scim' = 'api',
+): Promise<ApiTokenView[]> {
   authorize(actor, 'apiToken.read');
-  const rows = await findApiTokensByOrganizationId(ctx.db, actor.organizationId);
+  const rows = await findApiTokensByOrganizationId(ctx.db, actor.organizationId, kind);
   return rows.map((row) => ({
     id: row.id,
     name: row.name,
@@ -61,6 +65,7 @@ export async function createApiToken(
   ctx: AppContext,
   actor: Actor,
   input: { name: string; role: AdminRole; scope?: string[] | undefined },
+  tokenKind: 'api' | 'scim' = 'api',
 ): Promise<{ id: string; token: string; view: ApiTokenView }> {
   authorize(actor, 'apiToken.create');
   const kind = ROLE_SCOPE[input.role];
@@ -109,6 +114,7 @@ export async function createApiToken(
         token_hash: hashSecret(token),
         token_prefix: token.slice(0, TOKEN_PREFIX.length + 4),
         created_by_user_id: actor.type === 'user' ? actor.id : null,
+        kind: tokenKind,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -122,11 +128,11 @@ export async function createApiToken(
     await recordAudit(trx, actor, {
       action: 'api_token.create',
       target: { type: 'api_token', id: row.id, label: input.name.trim() },
-      after: { name: input.name.trim(), role: input.role, scope },
+      after: { name: input.name.trim(), role: input.role, scope, ...(tokenKind === 'scim' ? { kind: tokenKind } : {}) },
     });
     return row.id;
   });
-  const view = (await listApiTokens(ctx, actor)).find((entry) => entry.id === id);
+  const view = (await listApiTokens(ctx, actor, tokenKind)).find((entry) => entry.id === id);
   if (!view) {
     throw notFound('API token');
   }

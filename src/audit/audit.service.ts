@@ -36,6 +36,18 @@ export async function recordAudit(trx: Transaction<DB>, actor: Actor, entry: Aud
  * @param actor who tried
  * @param entry what they tried
  */
+/**
+ * Records many changes at once (one statement): for set-based services that change many targets.
+ * @param trx the transaction the changes are made in
+ * @param actor who made them
+ * @param entries what was done to what
+ */
+export async function recordAudits(trx: Transaction<DB>, actor: Actor, entries: AuditEntry[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += 1000) {
+    await insertAuditEvents(trx, actor, entries.slice(start, start + 1000));
+  }
+}
+
 export async function recordSecurityEvent(db: Executor, actor: Actor, entry: AuditEntry): Promise<void> {
   await insertAuditEvents(db, actor, [entry]);
 }
@@ -57,6 +69,7 @@ async function insertAuditEvents(db: Executor, actor: Actor, entries: AuditEntry
         after: entry.after ? JSON.stringify(entry.after) : null,
         source_ip: actor.sourceIp,
         user_agent: actor.userAgent?.slice(0, 512) ?? null,
+        operation_id: actor.operationId ?? null,
       })),
     )
     .execute();

@@ -226,13 +226,19 @@ export function checkCsrf(session: SessionHandle, header: string | undefined): v
 
 /**
  * Resolves a bearer token to an actor carrying the token's role. Using a revoked token is
- * audited in the token's organization.
+ * audited in the token's organization. SCIM tokens (Settings → SCIM) work only under /scim/v2.
+ * @param purpose `api` for /api/v1 (refuses SCIM tokens), `scim` for /scim/v2 (takes both kinds)
  * @throws AppError `auth.invalid_token` or `auth.token_revoked` (401)
  */
-export async function authenticateApiToken(ctx: AppContext, token: string, origin: RequestOrigin): Promise<Actor> {
+export async function authenticateApiToken(
+  ctx: AppContext,
+  token: string,
+  origin: RequestOrigin,
+  purpose: 'api' | 'scim' = 'api',
+): Promise<Actor> {
   const row = await ctx.db
     .selectFrom('api_tokens')
-    .select(['id', 'organization_id', 'name', 'revoked_at', 'last_used_at'])
+    .select(['id', 'organization_id', 'name', 'revoked_at', 'last_used_at', 'kind'])
     .where('token_hash', '=', hashSecret(token))
     .executeTakeFirst();
   if (!row) {
@@ -255,6 +261,9 @@ export async function authenticateApiToken(ctx: AppContext, token: string, origi
       after: { reason: 'revoked' },
     });
     throw new AppError(AuthErrorCodes.tokenRevoked, 401, 'The API token has been revoked.');
+  }
+  if (purpose === 'api' && row.kind === 'scim') {
+    throw new AppError(AuthErrorCodes.invalidToken, 401, 'This is a SCIM token: it works only under /scim/v2.');
   }
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
     await ctx.db.updateTable('api_tokens').set({ last_used_at: sql<Date>`now()` }).where('id', '=', row.id).execute();

@@ -59,6 +59,20 @@ const CONSTRAINTS: Record<string, ConstraintMeaning> = {
     message: 'The domain was claimed by another organization on this Usher at the same moment.',
     field: 'name',
   },
+  devices__organization_id_link_id_mobile: {
+    code: 'devices.mobile_limit',
+    status: 409,
+    message:
+      'This e-mail has already connected an Android or iOS device; one e-mail connects only one mobile device. Ask your administrator for another e-mail to connect this one.',
+    field: 'body.platform',
+  },
+  devices__organization_id_device_identifier: {
+    code: 'devices.identifier_taken',
+    status: 409,
+    message:
+      'A device with this identifier is already connected for another user or as another platform. Ask your administrator to disconnect it first.',
+    field: 'body.deviceId',
+  },
   domains__claimed_has_directory: {
     code: DomainErrorCodes.directoryHasClaimedDomains,
     status: 409,

@@ -28,9 +28,14 @@ export type Executor = Kysely<DB> | Transaction<DB>;
  * and job they enqueue, so that the change and its record commit or roll back together.
  * @param db the root database
  * @param fn the transaction body
- * @returns what `fn` returns
+ * @returns what `fn` returns (given a transaction, `fn` runs in it)
  */
 export function transaction<T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) {
+    // A service called with a context whose database is already a transaction (a bulk operation
+    // applying a row): join it, so the row's changes commit or roll back with its outcome.
+    return fn(db as Transaction<DB>);
+  }
   return db.transaction().execute((trx) => inTransactionScope(() => fn(trx)));
 }
 

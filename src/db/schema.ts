@@ -32,6 +32,12 @@ export interface UsersTable {
   updated_at: Generated<Date>;
   removed_at: NullableTimestamp;
   content_status: 'pending' | null;
+  /** The identity provider's id of the user (SCIM `externalId`). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** SCIM enterprise extension attributes (employeeNumber, department, manager …). */
+  enterprise: Json;
+  /** Row version, bumped by a trigger on every update: SCIM `meta.version`. */
+  version: Generated<number>;
 }
 
 export interface AdminCredentialsTable {
@@ -70,6 +76,10 @@ export interface UserGroupsTable {
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
+  /** The identity provider's id of the group (SCIM `externalId`). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Bumped by a trigger whenever members join or leave: part of the SCIM ETag. */
+  members_version: Generated<number>;
 }
 
 export interface AdminRoleAssignmentsTable {
@@ -107,6 +117,8 @@ export interface ApiTokensTable {
   created_at: CreatedAt;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** `api` tokens call /api/v1 (and /scim/v2 with a suitable role); `scim` tokens only /scim/v2. */
+  kind: Generated<'api' | 'scim'>;
 }
 
 export interface AuditEventsTable {
@@ -124,6 +136,8 @@ export interface AuditEventsTable {
   after: Json;
   source_ip: string | null;
   user_agent: string | null;
+  /** The bulk operation that made the change, if any. */
+  operation_id: Generated<string | null>;
 }
 
 export interface SetupTokensTable {
@@ -218,6 +232,71 @@ export interface OutboxMessagesTable {
   dedupe_key: string | null;
 }
 
+/** A personal connection link of one instructions e-mail (the token is stored as its SHA-256). */
+export interface InstructionLinksTable {
+  id: Generated<string>;
+  organization_id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+/** A device a user connected through a link. */
+export interface DevicesTable {
+  id: Generated<string>;
+  organization_id: string;
+  user_id: string;
+  link_id: string;
+  platform: 'windows' | 'macos' | 'android' | 'ios';
+  name: string;
+  device_identifier: string;
+  connected_at: CreatedAt;
+}
+
+/** A bulk CSV operation. */
+export interface BulkOperationsTable {
+  id: Generated<string>;
+  organization_id: string;
+  type: string;
+  file_name: string;
+  dry_run: Generated<boolean>;
+  group_id: string | null;
+  group_name: string | null;
+  status: Generated<'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled'>;
+  initiator_type: 'user' | 'api_token' | 'system';
+  initiator_id: string;
+  initiator_label: string;
+  delimiter: Generated<string>;
+  header: string[];
+  total_rows: Generated<number>;
+  processed_rows: Generated<number>;
+  succeeded_rows: Generated<number>;
+  failed_rows: Generated<number>;
+  error_code: string | null;
+  error_message: string | null;
+  deficits: ColumnType<unknown, string | undefined, string>;
+  consumed: ColumnType<unknown, string | undefined, string>;
+  cancel_requested: Generated<boolean>;
+  source_operation_id: string | null;
+  created_at: CreatedAt;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+/** One data row of a bulk operation's file, with its outcome. */
+export interface BulkOperationRowsTable {
+  organization_id: string;
+  operation_id: string;
+  row_number: number;
+  cells: string[];
+  record: Json | null;
+  key: string | null;
+  status: Generated<'pending' | 'succeeded' | 'failed' | 'skipped'>;
+  message: string | null;
+  outcomes: Json | null;
+}
+
 /** Every table Usher owns, as Kysely sees it. */
 export interface DB {
   organizations: OrganizationsTable;
@@ -241,6 +320,10 @@ export interface DB {
   product_licenses: ProductLicensesTable;
   user_content: UserContentTable;
   outbox_messages: OutboxMessagesTable;
+  instruction_links: InstructionLinksTable;
+  devices: DevicesTable;
+  bulk_operations: BulkOperationsTable;
+  bulk_operation_rows: BulkOperationRowsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -20,14 +20,20 @@ import { AuthErrorCodes } from '../auth/auth.errors.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { authenticateApiToken, authenticateSession, checkCsrf, type SessionHandle } from '../auth/auth.service.ts';
 import { SESSION_COOKIE } from '../auth/cookie.ts';
+import { bulkRoutes } from '../bulk/bulk.routes.ts';
+import { csvTemplatesRoutes } from '../bulk/templates.routes.ts';
 import type { AppContext } from '../context.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import { isMigrated } from '../db/migrate.ts';
+import { devicesRoutes } from '../devices/devices.routes.ts';
 import { domainsRoutes } from '../domains/domains.routes.ts';
 import { groupsRoutes } from '../groups/groups.routes.ts';
 import { organizationsRoutes } from '../organizations/organizations.routes.ts';
+import { outboxRoutes } from '../outbox/outbox.routes.ts';
 import { productsRoutes } from '../products/products.routes.ts';
 import type { Actor } from '../roles/policy.ts';
+import { SCIM_PREFIX, scimRoutes } from '../scim/scim.routes.ts';
+import { scimTokensRoutes } from '../scim/scim.tokens.routes.ts';
 import { usersRoutes } from '../users/users.routes.ts';
 import { AppError, type FieldProblem, HttpErrorCodes } from './errors.ts';
 
@@ -295,6 +301,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(domainsRoutes(ctx));
       await api.register(usersRoutes(ctx));
       await api.register(groupsRoutes(ctx));
+      await api.register(scimTokensRoutes(ctx));
+      await api.register(csvTemplatesRoutes(ctx));
+      await api.register(bulkRoutes(ctx));
+      await api.register(outboxRoutes(ctx));
+      await api.register(devicesRoutes(ctx));
       api.all('/*', { schema: { hide: true }, config: { public: true } }, async (request, reply) =>
         sendProblem(
           reply,
@@ -310,6 +321,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     },
     { prefix: '/api/v1' },
   );
+  await app.register(scimRoutes(ctx), { prefix: SCIM_PREFIX });
 
   await registerConsole(app);
   return app;

@@ -37,6 +37,7 @@ export const ACTIONS = [
   'instructions.send',
   'bulk.run',
   'outbox.read',
+  'outbox.retry',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

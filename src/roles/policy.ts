@@ -20,6 +20,8 @@ export interface Actor {
   grants: Grant[];
   sourceIp: string | null;
   userAgent: string | null;
+  /** Set while a bulk operation applies its rows: the audit log names the operation. */
+  operationId?: string;
 }
 
 /**

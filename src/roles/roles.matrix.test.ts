@@ -119,6 +119,8 @@ describe('role matrix (HTTP, the endpoints that exist so far)', () => {
       body: { name: 'matrix', role: 'support-admin' },
       allowed: ['system-admin'],
     },
+    { method: 'GET', path: '/api/v1/scim', allowed: ['system-admin'] },
+    { method: 'POST', path: '/api/v1/scim/tokens', body: { name: 'matrix' }, allowed: ['system-admin'] },
     { method: 'GET', path: '/api/v1/audit-events', allowed: ['system-admin'] },
     { method: 'GET', path: '/api/v1/audit-events.csv', allowed: ['system-admin'] },
     {
@@ -145,10 +147,26 @@ describe('role matrix (HTTP, the endpoints that exist so far)', () => {
       body: { text: 'a@example.com' },
       allowed: ['system-admin', 'product-admin'],
     },
+    { method: 'GET', path: '/api/v1/outbox', allowed: ['system-admin'] },
+    {
+      method: 'POST',
+      path: '/api/v1/users/send-instructions',
+      body: { all: true },
+      allowed: ['system-admin', 'deployment-admin'],
+    },
     {
       method: 'GET',
       path: '/api/v1/product-profiles',
       allowed: ['system-admin', 'product-admin', 'profile-admin', 'support-admin'],
+    },
+    { method: 'GET', path: '/api/v1/bulk-operations', allowed: ['system-admin', 'product-admin'] },
+    { method: 'DELETE', path: '/api/v1/bulk-operations', allowed: ['system-admin', 'product-admin'] },
+    { method: 'GET', path: '/api/v1/csv-templates/add-users', allowed: 'all' },
+    { method: 'GET', path: '/api/v1/csv-templates/edit-users?variant=current', allowed: 'all' },
+    {
+      method: 'GET',
+      path: '/api/v1/csv-templates/edit-groups?variant=current',
+      allowed: ['system-admin', 'product-admin', 'profile-admin', 'group-admin', 'support-admin'],
     },
   ];
 

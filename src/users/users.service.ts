@@ -2,10 +2,11 @@ import countries from 'i18n-iso-countries';
 import { sql, type Transaction } from 'kysely';
 import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB, UserRow } from '../db/schema.ts';
+import { sendInstructionsInTransaction } from '../devices/instructions.service.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import { AppError, type FieldProblem, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
@@ -161,7 +162,16 @@ export async function addUsers(
   input: { users: NewUserInput[]; sendInstructions?: boolean | undefined },
 ): Promise<UserView[]> {
   authorize(actor, 'user.create');
-  const created = await transaction(ctx.db, (trx) => insertUsers(trx, actor, input));
+  if (input.sendInstructions) {
+    authorize(actor, 'instructions.send');
+  }
+  const created = await transaction(ctx.db, async (trx) => {
+    const rows = await insertUsers(trx, actor, input);
+    if (input.sendInstructions) {
+      await sendInstructionsInTransaction(ctx, trx, actor, { userIds: rows.map((row) => row.id) });
+    }
+    return rows;
+  });
   const products = await findProductNamesByUserIds(
     ctx.db,
     actor.organizationId,
@@ -310,8 +320,10 @@ export async function insertUsers(
   const ids = inserted.map((user) => user.id);
   await syncLicenses(trx, actor.organizationId, ids);
 
-  for (const row of typed) {
-    await recordAudit(trx, actor, {
+  await recordAudits(
+    trx,
+    actor,
+    typed.map((row) => ({
       action: 'user.create',
       target: { type: 'user', id: userIdOf(row), label: row.email },
       after: {
@@ -324,17 +336,9 @@ export async function insertUsers(
         profiles: row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.name),
         groups: row.groups.map((name) => groups.get(name.trim().toLowerCase())?.name),
       },
-    });
-  }
+    })),
+  );
   await queueWelcomeMessages(trx, actor.organizationId, ids);
-  if (input.sendInstructions) {
-    const locale = await organizationLocale(trx, actor.organizationId);
-    await queueMessages(
-      trx,
-      actor.organizationId,
-      inserted.map((user) => ({ kind: 'instructions' as const, userId: user.id, to: user.email, locale, data: {} })),
-    );
-  }
   return inserted;
 }
 

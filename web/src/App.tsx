@@ -1,11 +1,15 @@
 import { defaultTheme, Flex, ProgressCircle, Provider } from '@adobe/react-spectrum';
 import { useTranslation } from 'react-i18next';
-import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { currentLocale, SPECTRUM_LOCALES } from './i18n/index.ts';
 import { AuditPage } from './pages/AuditPage.tsx';
+import { BulkOperationPage } from './pages/BulkOperationPage.tsx';
+import { BulkOperationsPage } from './pages/BulkOperationsPage.tsx';
+import { ConnectPage } from './pages/ConnectPage.tsx';
 import { GroupPage } from './pages/GroupPage.tsx';
 import { GroupsPage } from './pages/GroupsPage.tsx';
-import { PlaceholderPage } from './pages/PlaceholderPage.tsx';
+import { OutboxMessagePage } from './pages/OutboxMessagePage.tsx';
+import { OutboxPage } from './pages/OutboxPage.tsx';
 import { ProductsPage } from './pages/ProductsPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
@@ -26,6 +30,15 @@ function Loading() {
 
 function ConsoleRoutes() {
   const { state } = useSession();
+  const location = useLocation();
+  // A device-connection link works whether or not someone is signed in to the console here.
+  if (location.pathname.startsWith('/connect/')) {
+    return (
+      <Routes>
+        <Route path="/connect/:token" element={<ConnectPage />} />
+      </Routes>
+    );
+  }
   if (state.status === 'loading') {
     return <Loading />;
   }
@@ -40,8 +53,10 @@ function ConsoleRoutes() {
   }
   const abilities = state.session.abilities;
   const canAudit = abilities.includes('audit.read');
+  const canOutbox = abilities.includes('outbox.read');
   const canUsers = abilities.includes('user.read');
   const canGroups = abilities.includes('group.read');
+  const canBulk = abilities.includes('bulk.run');
   return (
     <Routes>
       <Route path="/setup" element={<SetupPage />} />
@@ -51,8 +66,11 @@ function ConsoleRoutes() {
         <Route path="/groups" element={<GroupsPage />} />
         <Route path="/groups/:id" element={canGroups ? <GroupPage /> : <Navigate to="/groups" replace />} />
         <Route path="/products" element={<ProductsPage />} />
-        <Route path="/bulk" element={<PlaceholderPage page="bulk" />} />
+        <Route path="/bulk" element={<BulkOperationsPage />} />
+        <Route path="/bulk/:id" element={canBulk ? <BulkOperationPage /> : <Navigate to="/bulk" replace />} />
         <Route path="/audit" element={canAudit ? <AuditPage /> : <Navigate to="/users" replace />} />
+        <Route path="/outbox" element={canOutbox ? <OutboxPage /> : <Navigate to="/users" replace />} />
+        <Route path="/outbox/:id" element={canOutbox ? <OutboxMessagePage /> : <Navigate to="/users" replace />} />
         <Route path="/settings" element={<SettingsPage />} />
       </Route>
       <Route path="*" element={<Navigate to="/users" replace />} />

@@ -48,6 +48,8 @@ export function setUnauthorizedHandler(handler: ((error: ApiError) => void) | nu
 
 interface RequestOptions {
   body?: unknown;
+  /** A multipart/form-data body (file uploads); the browser sets its content type and boundary. */
+  form?: FormData;
   /** Do not treat a 401 as an ended session (sign-in itself, the first session check). */
   ignoreUnauthorized?: boolean;
   signal?: AbortSignal;
@@ -86,7 +88,7 @@ export async function request<T>(method: string, path: string, options: RequestO
     response = await fetch(path, {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       credentials: 'same-origin',
       signal: options.signal,
     });
@@ -114,6 +116,8 @@ export const api = {
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, { ...options, body }),
   patch: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('PATCH', path, { ...options, body }),
   delete: <T = undefined>(path: string, options?: RequestOptions) => request<T>('DELETE', path, options),
+  /** POSTs a multipart/form-data body (a CSV upload) with the CSRF token and no JSON content type. */
+  upload: <T>(path: string, form: FormData, options?: RequestOptions) => request<T>('POST', path, { ...options, form }),
 };
 
 /** A query string of the non-empty values, with its leading `?` (or empty). */

@@ -30,6 +30,23 @@ export interface ApiToken {
   revokedAt: string | null;
 }
 
+/** A SCIM token (Settings → SCIM): works only under /scim/v2. */
+export interface ScimToken {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  createdBy: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Settings → SCIM: the base URL for identity providers and the SCIM tokens. */
+export interface ScimSettings {
+  baseUrl: string;
+  tokens: ScimToken[];
+}
+
 export interface AuditEvent {
   id: string;
   at: string;

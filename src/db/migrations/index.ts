@@ -10,6 +10,9 @@ import * as m20261124110200 from './20261124110200-create-user-content-and-outbo
 import * as m20261124130000 from './20261124130000-add-user-group-version.ts';
 import * as m20261124140000 from './20261124140000-add-outbox-dedupe-key.ts';
 import * as m20261124150000 from './20261124150000-drop-product-licenses-foreign-keys.ts';
+import * as m20261124160000 from './20261124160000-create-instruction-links-and-devices.ts';
+import * as m20261124170000 from './20261124170000-add-scim-columns.ts';
+import * as m20261124180000 from './20261124180000-create-bulk-operations.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -27,4 +30,7 @@ export const migrations: Record<string, Migration> = {
   '20261124130000-add-user-group-version': m20261124130000,
   '20261124140000-add-outbox-dedupe-key': m20261124140000,
   '20261124150000-drop-product-licenses-foreign-keys': m20261124150000,
+  '20261124160000-create-instruction-links-and-devices': m20261124160000,
+  '20261124170000-add-scim-columns': m20261124170000,
+  '20261124180000-create-bulk-operations': m20261124180000,
 };

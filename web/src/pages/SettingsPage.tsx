@@ -6,8 +6,9 @@ import { ApiTokensSection } from '../settings/ApiTokensSection.tsx';
 import { DomainsSection } from '../settings/domains/DomainsSection.tsx';
 import { TrustedDirectoriesSection } from '../settings/domains/TrustedDirectoriesSection.tsx';
 import { OrganizationSection } from '../settings/OrganizationSection.tsx';
+import { ScimSection } from '../settings/ScimSection.tsx';
 
-/** Organization settings, directories and domains, and API tokens. */
+/** Organization settings, directories and domains, API tokens and SCIM provisioning. */
 export function SettingsPage() {
   const { t } = useTranslation();
   const can = useCan();
@@ -27,6 +28,8 @@ export function SettingsPage() {
         <>
           <Divider size="S" />
           <ApiTokensSection />
+          <Divider size="S" />
+          <ScimSection />
         </>
       )}
     </Flex>

@@ -37,6 +37,7 @@ import { roleKey } from '../settings/roles.ts';
 import type { UserDetail } from '../types.ts';
 import { AdminRoleDialog } from '../users/AdminRoleDialog.tsx';
 import { countryName } from '../users/countries.ts';
+import { DevicesSection } from '../users/DevicesSection.tsx';
 import { EditUserDialog } from '../users/EditUserDialog.tsx';
 import { formatBytes, fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
 import { RemoveUsersDialog } from '../users/RemoveUsersDialog.tsx';
@@ -396,7 +397,7 @@ export function UserDetailsPage() {
       </Section>
 
       <Section id="user-devices" title={t('users.details.devices')}>
-        <Text>{t('users.details.devicesSoon')}</Text>
+        {can('device.read') && <DevicesSection userId={user.id} />}
       </Section>
 
       <DialogContainer onDismiss={() => setDialog(null)}>

@@ -8,6 +8,7 @@ import {
   Heading,
   IllustratedMessage,
   InlineAlert,
+  Link,
   Row,
   SearchField,
   type Selection,
@@ -22,6 +23,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
+import { templatePath } from '../bulk/UploadDialog.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -34,6 +36,7 @@ import { EMPTY_USER_FILTERS, type UserFilterForm, type UserSort, userQuery } fro
 import { fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
 import { PasteListDialog } from '../users/PasteListDialog.tsx';
 import { RemoveUsersDialog } from '../users/RemoveUsersDialog.tsx';
+import { SendInstructionsDialog } from '../users/SendInstructionsDialog.tsx';
 import { UserFilters } from '../users/UserFilters.tsx';
 import { useDebounced } from '../users/useDebounced.ts';
 
@@ -42,7 +45,7 @@ const HEADER_HEIGHT = 34;
 
 type SortDescriptor = NonNullable<SpectrumTableProps<unknown>['sortDescriptor']>;
 type ColumnKey = 'name' | 'email' | 'identityType' | 'products' | 'status';
-type DialogState = 'add' | 'paste' | 'remove' | null;
+type DialogState = 'add' | 'paste' | 'remove' | 'instructions' | 'instructionsAll' | null;
 
 function toSort(descriptor: SortDescriptor): UserSort {
   const column = descriptor.column === 'name' ? 'name' : 'email';
@@ -116,6 +119,8 @@ export function UsersPage() {
 
   const selectedIds = selected === 'all' ? items.map((user) => user.id) : [...selected].map(String);
   const canRemove = can('user.remove');
+  const canSend = can('instructions.send');
+  const [sendError, setSendError] = useState<string | null>(null);
 
   const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; sortable?: boolean }[] = [
     { key: 'name', name: t('users.column.name'), width: '1.5fr', sortable: true },
@@ -202,6 +207,31 @@ export function UsersPage() {
                 : t('users.remove.button')}
             </Button>
           )}
+          {canSend && (
+            <Button
+              variant="secondary"
+              isDisabled={selectedIds.length === 0}
+              onPress={() => setDialog('instructions')}
+              data-testid="users-send-instructions"
+            >
+              {t('instructions.sendSelected')}
+            </Button>
+          )}
+          {canSend && (
+            <Button
+              variant="secondary"
+              onPress={() => setDialog('instructionsAll')}
+              data-testid="users-send-instructions-all"
+            >
+              {t('instructions.sendAll')}
+            </Button>
+          )}
+          {can('bulk.run') && (
+            // Every user in the user CSV format, ready to edit and upload as "Edit users".
+            <Link href={templatePath('edit-users', 'current')} download data-testid="users-export">
+              {t('users.export')}
+            </Link>
+          )}
         </Flex>
       </Flex>
       <UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />
@@ -209,6 +239,12 @@ export function UsersPage() {
         <InlineAlert variant="positive" data-testid="users-notice">
           <Heading>{t('users.done')}</Heading>
           <Content>{notice}</Content>
+        </InlineAlert>
+      )}
+      {sendError && (
+        <InlineAlert variant="negative" data-testid="users-send-error">
+          <Heading>{t('instructions.failed')}</Heading>
+          <Content>{sendError}</Content>
         </InlineAlert>
       )}
       {error !== null && (
@@ -221,7 +257,7 @@ export function UsersPage() {
         aria-label={t('nav.users')}
         data-testid="users-table"
         overflowMode="truncate"
-        selectionMode={canRemove ? 'multiple' : 'none'}
+        selectionMode={canRemove || canSend ? 'multiple' : 'none'}
         selectedKeys={selected}
         onSelectionChange={setSelected}
         onAction={(key) => navigate(`/users/${encodeURIComponent(String(key))}`)}
@@ -272,6 +308,16 @@ export function UsersPage() {
             userIds={selectedIds}
             email={selectedIds.length === 1 ? items.find((user) => user.id === selectedIds[0])?.email : undefined}
             onRemoved={(count) => changed(t('users.remove.removed', { n: count }))}
+          />
+        )}
+        {(dialog === 'instructions' || dialog === 'instructionsAll') && (
+          <SendInstructionsDialog
+            userIds={dialog === 'instructionsAll' ? 'all' : selectedIds}
+            onSent={(queued) => {
+              setSendError(null);
+              setNotice(t('instructions.sent', { n: queued }));
+            }}
+            onFailed={setSendError}
           />
         )}
       </DialogContainer>

@@ -33,7 +33,14 @@ async function copyText(text: string, fallback: HTMLElement | null): Promise<boo
 }
 
 /** Shows a new token's secret, the only time it is shown, with a copy button. */
-export function TokenSecretDialog({ created }: { created: CreatedToken }) {
+export function TokenSecretDialog({
+  created,
+  title,
+}: {
+  created: Pick<CreatedToken, 'name' | 'token'>;
+  /** The heading, when not an API token's (a SCIM token's). */
+  title?: string;
+}) {
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
   const secretRef = useRef<HTMLElement>(null);
@@ -41,7 +48,7 @@ export function TokenSecretDialog({ created }: { created: CreatedToken }) {
 
   return (
     <Dialog size="M" data-testid="token-secret-dialog">
-      <Heading>{t('settings.tokens.secretTitle')}</Heading>
+      <Heading>{title ?? t('settings.tokens.secretTitle')}</Heading>
       <Divider />
       <Content>
         <Flex direction="column" gap="size-200">

@@ -3,7 +3,7 @@ import { NavLink } from 'react-router';
 import { useCan } from '../session.tsx';
 
 interface NavItem {
-  id: 'users' | 'groups' | 'products' | 'bulk' | 'audit' | 'settings';
+  id: 'users' | 'groups' | 'products' | 'bulk' | 'audit' | 'outbox' | 'settings';
   path: string;
   /** The ability needed to see the item; none = every admin. */
   ability?: string;
@@ -13,8 +13,9 @@ const ITEMS: NavItem[] = [
   { id: 'users', path: '/users' },
   { id: 'groups', path: '/groups' },
   { id: 'products', path: '/products' },
-  { id: 'bulk', path: '/bulk' },
+  { id: 'bulk', path: '/bulk', ability: 'bulk.run' },
   { id: 'audit', path: '/audit', ability: 'audit.read' },
+  { id: 'outbox', path: '/outbox', ability: 'outbox.read' },
   { id: 'settings', path: '/settings' },
 ];
 

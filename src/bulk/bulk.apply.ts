@@ -1,0 +1,865 @@
+import { sql, type Transaction } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { constraintError } from '../db/constraint-errors.ts';
+import type { DB, UserRow } from '../db/schema.ts';
+import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import {
+  addMembers,
+  assignProfiles,
+  changeGroupAdmins,
+  createGroup,
+  removeMembers,
+  unassignProfile,
+  updateGroup,
+} from '../groups/groups.service.ts';
+import { AppError } from '../http/errors.ts';
+import type { LicenseDeficit } from '../licenses/licenses.ts';
+import type { Actor } from '../roles/policy.ts';
+import { removeUsers } from '../users/users.removal.ts';
+import { insertUsers, normalizeCountry } from '../users/users.service.ts';
+import { type UserPatch, updateUser } from '../users/users.update.ts';
+import type { BulkType, GroupRecord, IdentityType, UserRecord } from './csv/formats.ts';
+
+/** One outcome of a row, as a code with parameters (the console translates it). */
+export interface Outcome {
+  code: string;
+  params?: Record<string, string | number>;
+}
+
+/** Why a row was not applied. */
+export interface Failure {
+  outcome: Outcome;
+  message: string;
+  /** Licenses the row would have needed, per product, for the deficit report. */
+  deficits?: LicenseDeficit[];
+}
+
+/** A row to apply. */
+export interface WorkRow {
+  rowNumber: number;
+  record: UserRecord | GroupRecord;
+}
+
+/** What a batch of rows is applied with. */
+export interface BatchScope {
+  /** The app, with `db` set to the batch's transaction, so services join it. */
+  ctx: AppContext;
+  trx: Transaction<DB>;
+  actor: Actor;
+  operation: { id: string; type: BulkType; dryRun: boolean; groupId: string | null; organizationId: string };
+  /** Products found to have no seat left during this run: rows needing them fail at once. */
+  exhausted: Set<string>;
+}
+
+/** What applying a batch gives: outcomes of applied rows, and rows refused before any change. */
+export interface BatchResult {
+  applied: Map<number, Outcome[]>;
+  failed: Map<number, Failure>;
+}
+
+/**
+ * Thrown by a set-based handler when it knows exactly which rows made the batch fail: the runner
+ * fails those and applies the rest again, instead of splitting the batch.
+ */
+export class RowFailures extends Error {
+  readonly failures: Map<number, Failure>;
+  constructor(failures: Map<number, Failure>) {
+    super(`${failures.size} rows failed`);
+    this.failures = failures;
+  }
+}
+
+/** How a type of operation applies rows: all at once (set-based) or one at a time. */
+export interface Handler {
+  mode: 'set' | 'row';
+  apply(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult>;
+}
+
+/** Past tense of each change, for outcomes of applied rows (`bulk.added_user`). */
+const DONE: Record<string, string> = {
+  add_user: 'added_user',
+  update_user: 'updated_user',
+  remove_user: 'removed_user',
+  add_group: 'added_group',
+  update_group: 'updated_group',
+  add_member: 'added_member',
+  remove_member: 'removed_member',
+  assign_profile: 'assigned_profile',
+  unassign_profile: 'unassigned_profile',
+};
+
+const verb = (scope: BatchScope, change: string) =>
+  scope.operation.dryRun ? `bulk.would_${change}` : `bulk.${DONE[change] ?? change}`;
+
+/**
+ * Turns any error of a row into its failure: licenses into a license outcome with deficits,
+ * refusals into "not allowed", the rest into the error's own message, with field details.
+ * @returns the failure
+ */
+export function failureOf(thrown: unknown): Failure {
+  const error = constraintError(thrown) ?? thrown;
+  if (error instanceof AppError) {
+    const details = error.errors?.map((problem) => problem.message).join('; ');
+    const message = details && !error.message.includes(details) ? `${error.message} (${details})` : error.message;
+    if (error.code === 'licenses.insufficient') {
+      const deficits = (error.extra?.deficits as LicenseDeficit[] | undefined) ?? [];
+      return {
+        outcome: {
+          code: 'bulk.licenses_insufficient',
+          params: {
+            product: deficits.map((deficit) => deficit.productName).join(', '),
+            needed: deficits[0]?.missing ?? 1,
+          },
+        },
+        message: `Not assigned: ${deficits.map((deficit) => `no license of ${deficit.productName} left`).join('; ') || error.message}. Add licenses to the product or free some, then upload the failed rows again.`,
+        deficits,
+      };
+    }
+    if (error.code === 'auth.forbidden') {
+      return { outcome: { code: 'bulk.not_allowed', params: { detail: message } }, message };
+    }
+    return { outcome: { code: 'bulk.row_failed', params: { detail: message } }, message };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { outcome: { code: 'bulk.row_failed', params: { detail: message } }, message };
+}
+
+/**
+ * Runs a set-based service call for `rows`, translating field errors that name an index
+ * (`rows.3.email`, `body.userIds.3`) into failures of those rows.
+ * @throws RowFailures when the error names rows; the original error otherwise
+ */
+async function naming<T>(rows: WorkRow[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof AppError && error.errors?.length) {
+      const failures = new Map<number, Failure>();
+      for (const problem of error.errors) {
+        const index = /\.(\d+)(\.|$)/.exec(problem.field)?.[1];
+        const row = index === undefined ? undefined : rows[Number(index)];
+        if (row) {
+          failures.set(row.rowNumber, {
+            outcome: { code: 'bulk.row_failed', params: { detail: problem.message } },
+            message: `${error.message.replace(/\.$/, '')}: ${problem.message}.`,
+          });
+        }
+      }
+      if (failures.size > 0) {
+        throw new RowFailures(failures);
+      }
+    }
+    throw error;
+  }
+}
+
+const rowFailure = (code: string, params: Record<string, string | number>, message: string): Failure => ({
+  outcome: { code, params },
+  message,
+});
+
+const IDENTITY_LABELS: Record<IdentityType, string> = {
+  personal: 'Personal ID',
+  enterprise: 'Enterprise ID',
+  federated: 'Federated ID',
+};
+
+/** A user as a row names it, for messages. */
+const nameOf = (record: UserRecord) => record.email ?? `${record.username ?? ''}@${record.domain ?? ''}`;
+
+/**
+ * Finds the users that rows name: by e-mail (and identity type, when given), or by username and
+ * domain; checks the `ID` column when present.
+ * @returns per row, the user or the failure
+ */
+async function resolveUsers(
+  trx: Transaction<DB>,
+  organizationId: string,
+  rows: WorkRow[],
+): Promise<Map<number, UserRow | Failure>> {
+  const records = rows.map((row) => row.record as UserRecord);
+  const emails = [...new Set(records.flatMap((record) => (record.email ? [record.email.toLowerCase()] : [])))];
+  const usernames = [
+    ...new Set(records.flatMap((record) => (!record.email && record.username ? [record.username.toLowerCase()] : []))),
+  ];
+  const found =
+    emails.length + usernames.length === 0
+      ? []
+      : await trx
+          .selectFrom('users')
+          .selectAll()
+          .where('organization_id', '=', organizationId)
+          .where((eb) =>
+            eb.or([
+              eb(sql<string>`lower(email)`, '=', sql<string>`any(${emails}::text[])`),
+              eb(sql<string>`lower(username)`, '=', sql<string>`any(${usernames}::text[])`),
+            ]),
+          )
+          .execute();
+  const result = new Map<number, UserRow | Failure>();
+  for (const row of rows) {
+    const record = row.record as UserRecord;
+    const candidates = found.filter((user) =>
+      record.email
+        ? user.email.toLowerCase() === record.email.toLowerCase()
+        : user.username.toLowerCase() === (record.username ?? '').toLowerCase() &&
+          emailDomain(user.email) === (record.domain ?? '').toLowerCase(),
+    );
+    const matching = record.identityType
+      ? candidates.filter((user) => user.identity_type === record.identityType)
+      : candidates;
+    const user = matching.length === 1 ? matching[0] : undefined;
+    if (!user) {
+      result.set(
+        row.rowNumber,
+        matching.length > 1
+          ? rowFailure(
+              'bulk.row_failed',
+              { detail: 'ambiguous' },
+              `${nameOf(record)} is a user with more than one identity type: fill in the Identity Type column.`,
+            )
+          : rowFailure(
+              'bulk.unknown_user',
+              { email: nameOf(record) },
+              `${nameOf(record)}${record.identityType ? ` (${IDENTITY_LABELS[record.identityType]})` : ''} is not a user of the organization: check the e-mail and identity type, or add the user first.`,
+            ),
+      );
+    } else if (record.id && record.id.toLowerCase() !== user.id) {
+      result.set(
+        row.rowNumber,
+        rowFailure(
+          'bulk.id_mismatch',
+          {},
+          `The ID column (${record.id}) is not the ID of ${user.email} (${user.id}): the ID is internal and must not be changed. Use a current-users file, or clear the ID cell.`,
+        ),
+      );
+    } else {
+      result.set(row.rowNumber, user);
+    }
+  }
+  return result;
+}
+
+/** Products each named profile and group gives, for the "no seat left" check. */
+async function productsOfNames(
+  trx: Transaction<DB>,
+  organizationId: string,
+  profileNames: string[],
+  groupNames: string[],
+): Promise<{ profiles: Map<string, string>; groups: Map<string, string[]> }> {
+  const profiles = new Map<string, string>();
+  const groups = new Map<string, string[]>();
+  if (profileNames.length > 0) {
+    const rows = await trx
+      .selectFrom('product_profiles')
+      .select(['name', 'product_id'])
+      .where('organization_id', '=', organizationId)
+      .where(sql<string>`lower(name)`, '=', sql<string>`any(${profileNames}::text[])`)
+      .execute();
+    for (const row of rows) {
+      profiles.set(row.name.toLowerCase(), row.product_id);
+    }
+  }
+  if (groupNames.length > 0) {
+    const rows = await sql<{ name: string; product_id: string }>`
+      select lower(g.name) as name, p.product_id
+      from user_groups g
+      join group_profiles gp on gp.organization_id = g.organization_id and gp.group_id = g.id
+      join product_profiles p on p.organization_id = gp.organization_id and p.id = gp.profile_id
+      where g.organization_id = ${organizationId} and lower(g.name) = any(${groupNames}::text[])`.execute(trx);
+    for (const row of rows.rows) {
+      groups.set(row.name, [...(groups.get(row.name) ?? []), row.product_id]);
+    }
+  }
+  return { profiles, groups };
+}
+
+async function productNames(trx: Transaction<DB>, organizationId: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await trx
+    .selectFrom('products')
+    .select(['id', 'name', 'license_quantity', 'licenses_used'])
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+/** A failure for a row that needs products with no seat left. */
+async function exhaustedFailure(scope: BatchScope, productIds: string[]): Promise<Failure> {
+  const names = await productNames(scope.trx, scope.operation.organizationId, productIds);
+  const deficits = productIds.map((id) => ({
+    productId: id,
+    productName: names.get(id) ?? id,
+    licenseQuantity: 0,
+    required: 0,
+    missing: 1,
+  }));
+  return {
+    outcome: {
+      code: 'bulk.licenses_insufficient',
+      params: { product: deficits.map((deficit) => deficit.productName).join(', '), needed: 1 },
+    },
+    message: `Not assigned: no license of ${deficits.map((deficit) => deficit.productName).join(', ')} left. Add licenses to the product or free some, then upload the failed rows again.`,
+    deficits,
+  };
+}
+
+/** Add users: set-based, one `insertUsers` for the whole batch. */
+const addUsers: Handler = {
+  mode: 'set',
+  async apply(scope, rows) {
+    const { trx, actor, operation } = scope;
+    const failed = new Map<number, Failure>();
+    const records = rows.map((row) => row.record as UserRecord);
+    const standings = await resolveDomainStandings(
+      trx,
+      operation.organizationId,
+      records.map((record) => emailDomain(record.email ?? '')),
+    );
+    const names = await productsOfNames(
+      trx,
+      operation.organizationId,
+      [...new Set(records.flatMap((record) => (record.profiles ?? []).map((name) => name.toLowerCase())))],
+      [...new Set(records.flatMap((record) => (record.groups ?? []).map((name) => name.toLowerCase())))],
+    );
+    const ready: WorkRow[] = [];
+    for (const row of rows) {
+      const record = row.record as UserRecord;
+      if (!record.email) {
+        failed.set(
+          row.rowNumber,
+          rowFailure(
+            'bulk.row_invalid',
+            { detail: 'Email' },
+            'Email is empty: every new user needs an e-mail address.',
+          ),
+        );
+        continue;
+      }
+      const derived = standings.get(emailDomain(record.email))?.identityType ?? 'personal';
+      if (record.identityType && record.identityType !== derived) {
+        failed.set(
+          row.rowNumber,
+          rowFailure(
+            'bulk.row_invalid',
+            { detail: 'Identity Type' },
+            `Identity Type says ${IDENTITY_LABELS[record.identityType]}, but users of ${emailDomain(record.email)} are ${IDENTITY_LABELS[derived]} users in this organization: leave the cell blank, or set up the domain's directory first.`,
+          ),
+        );
+        continue;
+      }
+      const products = new Set([
+        ...(record.profiles ?? []).flatMap((name) => names.profiles.get(name.toLowerCase()) ?? []),
+        ...(record.groups ?? []).flatMap((name) => names.groups.get(name.toLowerCase()) ?? []),
+      ]);
+      const gone = [...products].filter((id) => scope.exhausted.has(id));
+      if (gone.length > 0) {
+        failed.set(row.rowNumber, await exhaustedFailure(scope, gone));
+        continue;
+      }
+      ready.push(row);
+    }
+    if (ready.length > 0) {
+      await naming(ready, () =>
+        insertUsers(
+          trx,
+          actor,
+          {
+            users: ready.map((row) => {
+              const record = row.record as UserRecord;
+              return {
+                email: record.email ?? '',
+                firstName: record.firstName ?? undefined,
+                lastName: record.lastName ?? undefined,
+                country: record.country ?? undefined,
+                profiles: record.profiles ?? [],
+                groups: record.groups ?? [],
+              };
+            }),
+          },
+          'rows',
+        ),
+      );
+    }
+    const applied = new Map<number, Outcome[]>();
+    for (const row of ready) {
+      const record = row.record as UserRecord;
+      applied.set(row.rowNumber, [
+        { code: verb(scope, 'add_user'), params: { email: record.email ?? '' } },
+        ...(record.profiles ?? []).map((profile) => ({ code: verb(scope, 'assign_profile'), params: { profile } })),
+        ...(record.groups ?? []).map((group) => ({ code: verb(scope, 'add_member'), params: { group } })),
+      ]);
+    }
+    return { applied, failed };
+  },
+};
+
+/** The group of a group-member operation, with the products its profiles give. */
+async function operationGroup(scope: BatchScope): Promise<{ id: string; name: string; products: string[] }> {
+  const group = await scope.trx
+    .selectFrom('user_groups')
+    .select(['id', 'name'])
+    .where('organization_id', '=', scope.operation.organizationId)
+    .where('id', '=', scope.operation.groupId ?? '00000000-0000-0000-0000-000000000000')
+    .executeTakeFirst();
+  if (!group) {
+    throw new AppError('bulk.group_gone', 422, 'The user group of this operation no longer exists.');
+  }
+  const products = await sql<{ product_id: string }>`
+    select distinct p.product_id from group_profiles gp
+    join product_profiles p on p.organization_id = gp.organization_id and p.id = gp.profile_id
+    where gp.organization_id = ${scope.operation.organizationId} and gp.group_id = ${group.id}`.execute(scope.trx);
+  return { ...group, products: products.rows.map((row) => row.product_id) };
+}
+
+async function memberIds(scope: BatchScope, groupId: string, userIds: string[]): Promise<Set<string>> {
+  if (userIds.length === 0) {
+    return new Set();
+  }
+  const rows = await scope.trx
+    .selectFrom('group_members')
+    .select('user_id')
+    .where('organization_id', '=', scope.operation.organizationId)
+    .where('group_id', '=', groupId)
+    .where('user_id', 'in', userIds)
+    .execute();
+  return new Set(rows.map((row) => row.user_id));
+}
+
+/** Add users to a group: existing users only, set-based. */
+const addGroupMembers: Handler = {
+  mode: 'set',
+  async apply(scope, rows) {
+    const group = await operationGroup(scope);
+    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
+    const candidates = rows.flatMap((row) => {
+      const user = users.get(row.rowNumber);
+      return user && 'id' in user ? [user.id] : [];
+    });
+    const members = await memberIds(scope, group.id, candidates);
+    const failed = new Map<number, Failure>();
+    const applied = new Map<number, Outcome[]>();
+    const ready: { row: WorkRow; user: UserRow }[] = [];
+    const gone = group.products.filter((id) => scope.exhausted.has(id));
+    for (const row of rows) {
+      const user = users.get(row.rowNumber);
+      if (!user || !('id' in user)) {
+        failed.set(row.rowNumber, user as Failure);
+      } else if (user.status === 'removed') {
+        failed.set(
+          row.rowNumber,
+          rowFailure(
+            'bulk.row_failed',
+            { detail: 'removed' },
+            `${user.email} is removed from the organization: restore the user first.`,
+          ),
+        );
+      } else if (members.has(user.id) || ready.some((entry) => entry.user.id === user.id)) {
+        applied.set(row.rowNumber, [{ code: 'bulk.unchanged', params: { email: user.email } }]);
+      } else if (gone.length > 0) {
+        failed.set(row.rowNumber, await exhaustedFailure(scope, gone));
+      } else {
+        ready.push({ row, user });
+      }
+    }
+    if (ready.length > 0) {
+      await naming(
+        ready.map((entry) => entry.row),
+        () => addMembers(scope.ctx, scope.actor, group.id, { userIds: ready.map((entry) => entry.user.id) }),
+      );
+    }
+    for (const { row } of ready) {
+      applied.set(row.rowNumber, [{ code: verb(scope, 'add_member'), params: { group: group.name } }]);
+    }
+    return { applied, failed };
+  },
+};
+
+/** Unassign users from a group, set-based. */
+const removeGroupMembers: Handler = {
+  mode: 'set',
+  async apply(scope, rows) {
+    const group = await operationGroup(scope);
+    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
+    const candidates = rows.flatMap((row) => {
+      const user = users.get(row.rowNumber);
+      return user && 'id' in user ? [user.id] : [];
+    });
+    const members = await memberIds(scope, group.id, candidates);
+    const failed = new Map<number, Failure>();
+    const applied = new Map<number, Outcome[]>();
+    const ready = new Set<string>();
+    for (const row of rows) {
+      const user = users.get(row.rowNumber);
+      if (!user || !('id' in user)) {
+        failed.set(row.rowNumber, user as Failure);
+      } else if (!members.has(user.id) || ready.has(user.id)) {
+        applied.set(row.rowNumber, [{ code: 'bulk.unchanged', params: { email: user.email } }]);
+      } else {
+        ready.add(user.id);
+        applied.set(row.rowNumber, [{ code: verb(scope, 'remove_member'), params: { group: group.name } }]);
+      }
+    }
+    if (ready.size > 0) {
+      await removeMembers(scope.ctx, scope.actor, group.id, [...ready]);
+    }
+    return { applied, failed };
+  },
+};
+
+async function directNames(scope: BatchScope, userId: string) {
+  const organizationId = scope.operation.organizationId;
+  const profiles = await scope.trx
+    .selectFrom('user_profiles as up')
+    .innerJoin('product_profiles as p', (join) =>
+      join.onRef('p.organization_id', '=', 'up.organization_id').onRef('p.id', '=', 'up.profile_id'),
+    )
+    .select('p.name')
+    .where('up.organization_id', '=', organizationId)
+    .where('up.user_id', '=', userId)
+    .execute();
+  const groups = await scope.trx
+    .selectFrom('group_members as m')
+    .innerJoin('user_groups as g', (join) =>
+      join.onRef('g.organization_id', '=', 'm.organization_id').onRef('g.id', '=', 'm.group_id'),
+    )
+    .select('g.name')
+    .where('m.organization_id', '=', organizationId)
+    .where('m.user_id', '=', userId)
+    .execute();
+  return { profiles: profiles.map((row) => row.name), groups: groups.map((row) => row.name) };
+}
+
+/** Differences between the current names and the wanted ones (case-insensitive). */
+function diffNames(current: string[], wanted: string[]): { added: string[]; removed: string[] } {
+  const lower = (names: string[]) => new Set(names.map((name) => name.trim().toLowerCase()));
+  const have = lower(current);
+  const want = lower(wanted);
+  return {
+    added: wanted.filter((name) => !have.has(name.trim().toLowerCase())),
+    removed: current.filter((name) => !want.has(name.toLowerCase())),
+  };
+}
+
+/** Edit users: a present column is the full new state; row by row through `updateUser`. */
+const editUsers: Handler = {
+  mode: 'row',
+  async apply(scope, rows) {
+    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
+    const failed = new Map<number, Failure>();
+    const applied = new Map<number, Outcome[]>();
+    for (const row of rows) {
+      const record = row.record as UserRecord;
+      const user = users.get(row.rowNumber);
+      if (!user || !('id' in user)) {
+        failed.set(row.rowNumber, user as Failure);
+        continue;
+      }
+      const patch: UserPatch = {};
+      const outcomes: Outcome[] = [];
+      const same = (a: string | null | undefined, b: string | null) => (a?.trim() || null) === (b ?? null);
+      if (record.firstName !== undefined && !same(record.firstName, user.first_name)) {
+        patch.firstName = record.firstName;
+      }
+      if (record.lastName !== undefined && !same(record.lastName, user.last_name)) {
+        patch.lastName = record.lastName;
+      }
+      if (record.country !== undefined) {
+        const country = normalizeCountry(record.country, 'Country Code');
+        if (country !== user.country) {
+          patch.country = country;
+        }
+      }
+      if (Object.keys(patch).length > 0) {
+        outcomes.push({ code: verb(scope, 'update_user'), params: { email: user.email } });
+      }
+      if (record.profiles !== undefined || record.groups !== undefined) {
+        const current = await directNames(scope, user.id);
+        if (record.profiles !== undefined) {
+          const diff = diffNames(current.profiles, record.profiles);
+          if (diff.added.length + diff.removed.length > 0) {
+            patch.profiles = record.profiles;
+            outcomes.push(
+              ...diff.added.map((profile) => ({ code: verb(scope, 'assign_profile'), params: { profile } })),
+              ...diff.removed.map((profile) => ({ code: verb(scope, 'unassign_profile'), params: { profile } })),
+            );
+          }
+        }
+        if (record.groups !== undefined) {
+          const diff = diffNames(current.groups, record.groups);
+          if (diff.added.length + diff.removed.length > 0) {
+            patch.groups = record.groups;
+            outcomes.push(
+              ...diff.added.map((group) => ({ code: verb(scope, 'add_member'), params: { group } })),
+              ...diff.removed.map((group) => ({ code: verb(scope, 'remove_member'), params: { group } })),
+            );
+          }
+        }
+      }
+      if (Object.keys(patch).length === 0) {
+        applied.set(row.rowNumber, [{ code: 'bulk.unchanged', params: { email: user.email } }]);
+        continue;
+      }
+      await updateUser(scope.ctx, scope.actor, user.id, patch);
+      applied.set(row.rowNumber, outcomes);
+    }
+    return { applied, failed };
+  },
+};
+
+/** Remove users, with each row's content action. */
+const removeUsersHandler: Handler = {
+  mode: 'row',
+  async apply(scope, rows) {
+    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
+    const failed = new Map<number, Failure>();
+    const applied = new Map<number, Outcome[]>();
+    for (const row of rows) {
+      const record = row.record as UserRecord;
+      const user = users.get(row.rowNumber);
+      if (!user || !('id' in user)) {
+        failed.set(row.rowNumber, user as Failure);
+        continue;
+      }
+      if (user.status === 'removed') {
+        failed.set(
+          row.rowNumber,
+          rowFailure(
+            'bulk.row_failed',
+            { detail: 'removed' },
+            `${user.email} is already removed from the organization.`,
+          ),
+        );
+        continue;
+      }
+      const contentAction = record.contentAction ?? 'transfer-later';
+      await removeUsers(scope.ctx, scope.actor, {
+        userIds: [user.id],
+        contentAction,
+        transferTo: contentAction === 'transfer-now' ? (record.transferTo ?? undefined) : undefined,
+      });
+      applied.set(row.rowNumber, [{ code: verb(scope, 'remove_user'), params: { email: user.email } }]);
+    }
+    return { applied, failed };
+  },
+};
+
+/** Users named in a `User Group Admins` cell, checked to be active users of the organization. */
+async function resolveAdmins(scope: BatchScope, admins: GroupRecord['admins']): Promise<string[]> {
+  if (!admins || admins.length === 0) {
+    return [];
+  }
+  const rows = admins.map((admin, index) => ({
+    rowNumber: index,
+    record: {
+      kind: 'user',
+      identityType: admin.identityType,
+      email: admin.email,
+    } satisfies UserRecord as UserRecord,
+  }));
+  const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
+  const ids: string[] = [];
+  for (const row of rows) {
+    const user = users.get(row.rowNumber);
+    const admin = row.record;
+    if (!user || !('id' in user) || user.status === 'removed') {
+      throw new AppError(
+        'bulk.unknown_admin',
+        422,
+        `User Group Admins: ${admin.identityType ? IDENTITY_LABELS[admin.identityType] : ''}-${admin.email} is not an active user of the organization. Admins must already be users: add them first, or fix the identity type or e-mail.`,
+      );
+    }
+    ids.push(user.id);
+  }
+  return [...new Set(ids)];
+}
+
+/** Profile ids by name; unknown names are an error naming them. */
+async function resolveProfiles(scope: BatchScope, names: string[]): Promise<{ id: string; name: string }[]> {
+  if (names.length === 0) {
+    return [];
+  }
+  const lower = [...new Set(names.map((name) => name.trim().toLowerCase()))];
+  const rows = await scope.trx
+    .selectFrom('product_profiles')
+    .select(['id', 'name'])
+    .where('organization_id', '=', scope.operation.organizationId)
+    .where(sql<string>`lower(name)`, '=', sql<string>`any(${lower}::text[])`)
+    .execute();
+  const missing = lower.filter((name) => !rows.some((row) => row.name.toLowerCase() === name));
+  if (missing.length > 0) {
+    throw new AppError(
+      'users.unknown_profile',
+      422,
+      `Assigned Product Profiles: no product profile named ${missing.map((name) => `"${name}"`).join(', ')}. Use profile names (not product names) that exist.`,
+    );
+  }
+  return rows;
+}
+
+async function groupAdminIds(scope: BatchScope, groupId: string): Promise<string[]> {
+  const rows = await scope.trx
+    .selectFrom('admin_role_assignments')
+    .select('user_id')
+    .where('organization_id', '=', scope.operation.organizationId)
+    .where('group_id', '=', groupId)
+    .where('role', '=', 'group-admin')
+    .execute();
+  return rows.flatMap((row) => (row.user_id ? [row.user_id] : []));
+}
+
+/** Add user groups, with their admins and profiles. */
+const addGroups: Handler = {
+  mode: 'row',
+  async apply(scope, rows) {
+    const applied = new Map<number, Outcome[]>();
+    for (const row of rows) {
+      const record = row.record as GroupRecord;
+      const admins = await resolveAdmins(scope, record.admins);
+      const profiles = await resolveProfiles(scope, record.profiles ?? []);
+      const group = await createGroup(scope.ctx, scope.actor, {
+        name: record.name,
+        description: record.description ?? undefined,
+      });
+      if (admins.length > 0) {
+        await changeGroupAdmins(scope.ctx, scope.actor, group.id, { add: { userIds: admins } });
+      }
+      if (profiles.length > 0) {
+        await assignProfiles(
+          scope.ctx,
+          scope.actor,
+          group.id,
+          profiles.map((profile) => profile.id),
+        );
+      }
+      applied.set(row.rowNumber, [
+        { code: verb(scope, 'add_group'), params: { group: record.name } },
+        ...profiles.map((profile) => ({ code: verb(scope, 'assign_profile'), params: { profile: profile.name } })),
+      ]);
+    }
+    return { applied, failed: new Map() };
+  },
+};
+
+/** Edit user groups: the name is the key; description, admins and profiles become the row's. */
+const editGroups: Handler = {
+  mode: 'row',
+  async apply(scope, rows) {
+    const applied = new Map<number, Outcome[]>();
+    const failed = new Map<number, Failure>();
+    for (const row of rows) {
+      const record = row.record as GroupRecord;
+      const group = await scope.trx
+        .selectFrom('user_groups')
+        .select(['id', 'name', 'description'])
+        .where('organization_id', '=', scope.operation.organizationId)
+        .where(sql<string>`lower(name)`, '=', record.name.trim().toLowerCase())
+        .executeTakeFirst();
+      if (!group) {
+        failed.set(
+          row.rowNumber,
+          rowFailure(
+            'bulk.unknown_group',
+            { group: record.name },
+            `No user group named "${record.name}": the group name is the key and cannot be changed by CSV. Create the group with "Add user groups" first.`,
+          ),
+        );
+        continue;
+      }
+      const outcomes: Outcome[] = [];
+      if (record.description !== undefined && (record.description?.trim() || null) !== group.description) {
+        await updateGroup(scope.ctx, scope.actor, group.id, { description: record.description ?? null });
+        outcomes.push({ code: verb(scope, 'update_group'), params: { group: group.name } });
+      }
+      if (record.admins !== undefined) {
+        const wanted = await resolveAdmins(scope, record.admins);
+        const current = await groupAdminIds(scope, group.id);
+        const added = wanted.filter((id) => !current.includes(id));
+        if (added.length > 0) {
+          await changeGroupAdmins(scope.ctx, scope.actor, group.id, { add: { userIds: added } });
+        }
+        for (const id of current.filter((id) => !wanted.includes(id))) {
+          await changeGroupAdmins(scope.ctx, scope.actor, group.id, { removeUserId: id });
+        }
+        if (added.length > 0 || current.some((id) => !wanted.includes(id))) {
+          outcomes.push({ code: verb(scope, 'update_group'), params: { group: group.name } });
+        }
+      }
+      if (record.profiles !== undefined) {
+        const wanted = await resolveProfiles(scope, record.profiles);
+        const current = await scope.trx
+          .selectFrom('group_profiles as gp')
+          .innerJoin('product_profiles as p', (join) =>
+            join.onRef('p.organization_id', '=', 'gp.organization_id').onRef('p.id', '=', 'gp.profile_id'),
+          )
+          .select(['p.id', 'p.name'])
+          .where('gp.organization_id', '=', scope.operation.organizationId)
+          .where('gp.group_id', '=', group.id)
+          .execute();
+        const added = wanted.filter((profile) => !current.some((have) => have.id === profile.id));
+        const removed = current.filter((have) => !wanted.some((profile) => profile.id === have.id));
+        if (added.length > 0) {
+          await assignProfiles(
+            scope.ctx,
+            scope.actor,
+            group.id,
+            added.map((profile) => profile.id),
+          );
+        }
+        for (const profile of removed) {
+          await unassignProfile(scope.ctx, scope.actor, group.id, profile.id);
+        }
+        outcomes.push(
+          ...added.map((profile) => ({ code: verb(scope, 'assign_profile'), params: { profile: profile.name } })),
+          ...removed.map((profile) => ({ code: verb(scope, 'unassign_profile'), params: { profile: profile.name } })),
+        );
+      }
+      applied.set(
+        row.rowNumber,
+        outcomes.length > 0 ? outcomes : [{ code: 'bulk.unchanged', params: { group: group.name } }],
+      );
+    }
+    return { applied, failed };
+  },
+};
+
+/** The handler of each operation type. */
+export const HANDLERS: Record<BulkType, Handler> = {
+  'add-users': addUsers,
+  'edit-users': editUsers,
+  'remove-users': removeUsersHandler,
+  'add-groups': addGroups,
+  'edit-groups': editGroups,
+  'add-group-members': addGroupMembers,
+  'remove-group-members': removeGroupMembers,
+};
+
+/** English text of an outcome, for the results CSV and the API's `message`. */
+export function describeOutcome(outcome: Outcome): string {
+  const p = outcome.params ?? {};
+  const texts: Record<string, string> = {
+    'bulk.would_add_user': `would add ${p.email}`,
+    'bulk.added_user': `added ${p.email}`,
+    'bulk.would_update_user': `would update ${p.email}`,
+    'bulk.updated_user': `updated ${p.email}`,
+    'bulk.would_remove_user': `would remove ${p.email}`,
+    'bulk.removed_user': `removed ${p.email}`,
+    'bulk.would_add_group': `would add group ${p.group}`,
+    'bulk.added_group': `added group ${p.group}`,
+    'bulk.would_update_group': `would update group ${p.group}`,
+    'bulk.updated_group': `updated group ${p.group}`,
+    'bulk.would_add_member': `would add to ${p.group}`,
+    'bulk.added_member': `added to ${p.group}`,
+    'bulk.would_remove_member': `would remove from ${p.group}`,
+    'bulk.removed_member': `removed from ${p.group}`,
+    'bulk.would_assign_profile': `would assign ${p.profile}`,
+    'bulk.assigned_profile': `assigned ${p.profile}`,
+    'bulk.would_unassign_profile': `would unassign ${p.profile}`,
+    'bulk.unassigned_profile': `unassigned ${p.profile}`,
+    'bulk.unchanged': 'no change needed',
+  };
+  return texts[outcome.code] ?? String(p.detail ?? outcome.code);
+}

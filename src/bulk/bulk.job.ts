@@ -1,0 +1,597 @@
+import type { Kysely } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import { defineJob, type JobRun } from '../jobs/queue.ts';
+import type { LicenseDeficit } from '../licenses/licenses.ts';
+import { queueMessages } from '../outbox/outbox.ts';
+import { type Action, ROLE_PERMISSIONS } from '../roles/permissions.ts';
+import type { Actor } from '../roles/policy.ts';
+import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
+import {
+  type BatchResult,
+  type BatchScope,
+  describeOutcome,
+  type Failure,
+  failureOf,
+  HANDLERS,
+  type Outcome,
+  RowFailures,
+  type WorkRow,
+} from './bulk.apply.ts';
+import type { BulkType, GroupRecord, UserRecord } from './csv/formats.ts';
+
+/** What an operation needs of its initiator, before any row is tried. */
+export const REQUIRED_ACTION: Record<BulkType, Action> = {
+  'add-users': 'user.create',
+  'edit-users': 'user.read',
+  'remove-users': 'user.remove',
+  'add-groups': 'group.manage',
+  'edit-groups': 'group.manage',
+  'add-group-members': 'group.members.addExisting',
+  'remove-group-members': 'group.members.remove',
+};
+
+interface ProcessProps {
+  operationId: string;
+}
+
+/** One deficit line of the report. */
+export interface DeficitLine {
+  productId: string;
+  productName: string;
+  seats: number;
+  used: number;
+  needed: number;
+}
+
+type Row = { rowNumber: number; status: 'succeeded' | 'failed'; message: string; outcomes: Outcome[] };
+
+/**
+ * Processes a bulk operation's rows in batches. Each batch is one transaction that claims its rows
+ * (`FOR UPDATE SKIP LOCKED`), applies them and writes their outcomes and the counters, so after a
+ * crash the job (delivered again by the queue) resumes with the rows still pending, and two
+ * workers never take the same rows.
+ */
+export const processBulkJob = defineJob<ProcessProps, AppContext>({
+  name: 'bulk.process',
+  // The heartbeat lets the queue hand the job to another worker soon after its worker died.
+  options: { retryLimit: 5, retryDelay: 2, expireInSeconds: 4 * 3600, heartbeatSeconds: 30 },
+  async perform(ctx, props, run) {
+    await processOperation(ctx, props.operationId, run);
+  },
+});
+
+/**
+ * Queues every unfinished operation again, when a worker starts: after a crash or a restart the
+ * operations resume at once with their pending rows. Running one operation twice at the same time
+ * is safe (rows are claimed with SKIP LOCKED; the finish is guarded by the status).
+ * @returns how many operations were queued
+ */
+export async function resumeBulkOperations(ctx: AppContext): Promise<number> {
+  const unfinished = await ctx.db
+    .selectFrom('bulk_operations')
+    .select('id')
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+  for (const operation of unfinished) {
+    await ctx.jobs.send(processBulkJob, { operationId: operation.id });
+  }
+  return unfinished.length;
+}
+
+/** Deletes results older than USHER_BULK_RESULTS_DAYS, every night. */
+export const cleanupBulkJob = defineJob<Record<string, never>, AppContext>({
+  name: 'bulk.cleanup',
+  schedule: '17 3 * * *',
+  async perform(ctx) {
+    await deleteOldOperations(ctx.db, ctx.config.bulk.resultsDays);
+  },
+});
+
+/**
+ * Deletes finished operations (and their rows) older than `days`.
+ * @returns how many operations were deleted
+ */
+export async function deleteOldOperations(db: Kysely<DB>, days: number): Promise<number> {
+  const result = await db
+    .deleteFrom('bulk_operations')
+    .where('finished_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+async function initiatorActor(ctx: AppContext, operation: OperationRow): Promise<Actor | null> {
+  const organizationId = operation.organization_id;
+  let grants: Actor['grants'];
+  if (operation.initiator_type === 'api_token') {
+    const token = await ctx.db
+      .selectFrom('api_tokens')
+      .select(['revoked_at'])
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', operation.initiator_id)
+      .executeTakeFirst();
+    grants =
+      token && !token.revoked_at
+        ? await findGrantsByPrincipal(ctx.db, organizationId, { apiTokenId: operation.initiator_id })
+        : [];
+  } else {
+    const user = await ctx.db
+      .selectFrom('users')
+      .select(['status'])
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', operation.initiator_id)
+      .executeTakeFirst();
+    grants =
+      user?.status === 'active'
+        ? await findGrantsByPrincipal(ctx.db, organizationId, { userId: operation.initiator_id })
+        : [];
+  }
+  const action = REQUIRED_ACTION[operation.type as BulkType];
+  if (!grants.some((grant) => ROLE_PERMISSIONS[grant.role][action] && ROLE_PERMISSIONS[grant.role]['bulk.run'])) {
+    return null;
+  }
+  return {
+    type: operation.initiator_type,
+    id: operation.initiator_id,
+    label: operation.initiator_label,
+    organizationId,
+    grants,
+    sourceIp: null,
+    userAgent: 'usher bulk operation',
+    operationId: operation.id,
+  };
+}
+
+type OperationRow = {
+  id: string;
+  organization_id: string;
+  type: string;
+  dry_run: boolean;
+  group_id: string | null;
+  status: string;
+  initiator_type: 'user' | 'api_token' | 'system';
+  initiator_id: string;
+  initiator_label: string;
+};
+
+/**
+ * Processes an operation outside the queue (tests, tools): the same code the job runs.
+ * @param operationId the operation
+ */
+export async function runBulkOperation(ctx: AppContext, operationId: string): Promise<void> {
+  await processOperation(ctx, operationId, { id: 'direct', retryCount: 0, signal: new AbortController().signal });
+}
+
+async function processOperation(ctx: AppContext, operationId: string, run: JobRun): Promise<void> {
+  const operation = await ctx.db
+    .selectFrom('bulk_operations')
+    .select([
+      'id',
+      'organization_id',
+      'type',
+      'dry_run',
+      'group_id',
+      'status',
+      'initiator_type',
+      'initiator_id',
+      'initiator_label',
+    ])
+    .where('id', '=', operationId)
+    .executeTakeFirst();
+  if (!operation || !['queued', 'running'].includes(operation.status)) {
+    return;
+  }
+  await ctx.db
+    .updateTable('bulk_operations')
+    .set({ status: 'running', started_at: sql<Date>`coalesce(started_at, now())` })
+    .where('id', '=', operationId)
+    .where('status', '=', 'queued')
+    .execute();
+  const actor = await initiatorActor(ctx, operation);
+  if (!actor) {
+    await failOperation(
+      ctx,
+      operationId,
+      'bulk.initiator_lost_rights',
+      `${operation.initiator_label} no longer has the admin rights this operation needs, so no row was applied.`,
+    );
+    return;
+  }
+  const exhausted = new Set<string>();
+  // Rows are claimed in order, so each batch starts after the last one this run claimed (rows
+  // skipped because another worker holds them are that worker's).
+  const cursor = { after: 0 };
+  try {
+    for (;;) {
+      const more = await transaction(ctx.db, (trx) => processBatch(ctx, trx, actor, operation, exhausted, cursor));
+      if (!more) {
+        break;
+      }
+      // Let the event loop serve requests between batches: with the embedded database every
+      // query runs on this thread, and a chain of batches would otherwise starve the console.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (run.signal.aborted) {
+        throw new Error('The worker is stopping: the operation resumes with its pending rows.');
+      }
+    }
+  } catch (error) {
+    // The queue retries the job; after the last retry the operation is failed, never left running.
+    if (run.retryCount >= (processBulkJob.options?.retryLimit ?? 0)) {
+      await failOperation(ctx, operationId, 'bulk.internal', error instanceof Error ? error.message : String(error));
+      return;
+    }
+    throw error;
+  }
+  await finishOperation(ctx, operationId);
+}
+
+async function failOperation(ctx: AppContext, operationId: string, code: string, message: string): Promise<void> {
+  await transaction(ctx.db, async (trx) => {
+    const skipped = await trx
+      .updateTable('bulk_operation_rows')
+      .set({ status: 'skipped', message: 'Not processed: the operation failed.' })
+      .where('operation_id', '=', operationId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    const finished = await trx
+      .updateTable('bulk_operations')
+      .set({
+        status: 'failed',
+        error_code: code,
+        error_message: message,
+        finished_at: sql<Date>`now()`,
+        processed_rows: sql<number>`processed_rows + ${Number(skipped.numUpdatedRows)}`,
+      })
+      .where('id', '=', operationId)
+      .where('status', 'in', ['queued', 'running'])
+      .returning(['id'])
+      .executeTakeFirst();
+    if (finished) {
+      await notifyInitiator(trx, operationId);
+    }
+  });
+}
+
+/**
+ * Marks the operation completed (or cancelled) once no row is pending, refreshes the deficit
+ * report's seat counts, and queues the initiator's e-mail, in one transaction.
+ */
+async function finishOperation(ctx: AppContext, operationId: string): Promise<void> {
+  await transaction(ctx.db, async (trx) => {
+    const operation = await trx
+      .selectFrom('bulk_operations')
+      .select(['organization_id', 'cancel_requested', 'deficits', 'consumed', 'dry_run'])
+      .where('id', '=', operationId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const pending = await trx
+      .selectFrom('bulk_operation_rows')
+      .select('row_number')
+      .where('operation_id', '=', operationId)
+      .where('status', '=', 'pending')
+      .limit(1)
+      .executeTakeFirst();
+    if (pending) {
+      return; // another worker still holds rows; it finishes the operation
+    }
+    const deficits = await refreshDeficits(
+      trx,
+      operation.organization_id,
+      operation.deficits as unknown as DeficitLine[],
+      operation.dry_run ? (operation.consumed as unknown as Record<string, number>) : {},
+    );
+    const finished = await trx
+      .updateTable('bulk_operations')
+      .set({
+        status: operation.cancel_requested
+          ? 'cancelled'
+          : sql<'completed'>`case when failed_rows > 0 then 'completed_with_errors' else 'completed' end`,
+        finished_at: sql<Date>`now()`,
+        deficits: JSON.stringify(deficits),
+      })
+      .where('id', '=', operationId)
+      .where('status', '=', 'running')
+      .returning(['id'])
+      .executeTakeFirst();
+    if (finished) {
+      await notifyInitiator(trx, operationId);
+    }
+  });
+}
+
+async function refreshDeficits(
+  trx: Transaction<DB>,
+  organizationId: string,
+  lines: DeficitLine[],
+  consumed: Record<string, number>,
+): Promise<DeficitLine[]> {
+  if (lines.length === 0) {
+    return [];
+  }
+  const products = await trx
+    .selectFrom('products')
+    .select(['id', 'name', 'license_quantity', 'licenses_used'])
+    .where('organization_id', '=', organizationId)
+    .where(
+      'id',
+      'in',
+      lines.map((line) => line.productId),
+    )
+    .execute();
+  return lines.map((line) => {
+    const product = products.find((row) => row.id === line.productId);
+    return product
+      ? {
+          ...line,
+          productName: product.name,
+          seats: product.license_quantity,
+          used: product.licenses_used + (consumed[product.id] ?? 0),
+        }
+      : line;
+  });
+}
+
+/** Queues the "bulk operation finished" e-mail to the admin who started it. */
+async function notifyInitiator(trx: Transaction<DB>, operationId: string): Promise<void> {
+  const operation = await trx
+    .selectFrom('bulk_operations as o')
+    .leftJoin('users as u', (join) =>
+      join.onRef('u.organization_id', '=', 'o.organization_id').onRef('u.id', '=', 'o.initiator_id'),
+    )
+    .innerJoin('organizations as org', 'org.id', 'o.organization_id')
+    .select([
+      'o.organization_id',
+      'o.initiator_type',
+      'o.type',
+      'o.file_name',
+      'o.status',
+      'o.succeeded_rows',
+      'o.failed_rows',
+      'o.dry_run',
+      'u.id as user_id',
+      'u.email',
+      'u.locale',
+      'org.default_locale',
+    ])
+    .where('o.id', '=', operationId)
+    .executeTakeFirstOrThrow();
+  if (operation.initiator_type !== 'user' || !operation.email) {
+    return; // an API token has no mailbox; its caller polls the operation
+  }
+  await queueMessages(trx, operation.organization_id, [
+    {
+      kind: 'bulk_finished',
+      userId: operation.user_id,
+      to: operation.email,
+      locale: operation.locale ?? operation.default_locale,
+      data: {
+        operationId,
+        type: operation.type,
+        fileName: operation.file_name,
+        status: operation.status,
+        succeeded: operation.succeeded_rows,
+        failed: operation.failed_rows,
+        dryRun: operation.dry_run,
+      },
+    },
+  ]);
+}
+
+/**
+ * Claims and applies one batch of pending rows.
+ * @returns whether rows were processed (false: nothing left, or cancelled)
+ */
+async function processBatch(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  actor: Actor,
+  operation: OperationRow,
+  exhausted: Set<string>,
+  cursor: { after: number },
+): Promise<boolean> {
+  const state = await trx
+    .selectFrom('bulk_operations')
+    .select(['cancel_requested', 'consumed', 'deficits'])
+    .where('id', '=', operation.id)
+    .executeTakeFirstOrThrow();
+  if (state.cancel_requested) {
+    const skipped = await trx
+      .updateTable('bulk_operation_rows')
+      .set({ status: 'skipped', message: 'Not processed: the operation was cancelled.' })
+      .where('operation_id', '=', operation.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    await trx
+      .updateTable('bulk_operations')
+      .set({ processed_rows: sql<number>`processed_rows + ${Number(skipped.numUpdatedRows)}` })
+      .where('id', '=', operation.id)
+      .execute();
+    return false;
+  }
+  const claimed = await sql<{ row_number: number; record: UserRecord | GroupRecord }>`
+    select row_number, record from bulk_operation_rows
+    where operation_id = ${operation.id} and row_number > ${cursor.after} and status = 'pending'
+    order by row_number
+    limit ${ctx.config.bulk.batchRows}
+    for update skip locked`.execute(trx);
+  if (claimed.rows.length === 0) {
+    return false;
+  }
+  cursor.after = claimed.rows.at(-1)?.row_number ?? cursor.after;
+  const rows: WorkRow[] = claimed.rows.map((row) => ({ rowNumber: row.row_number, record: row.record }));
+  const scope: BatchScope = {
+    ctx: { ...ctx, db: trx },
+    trx,
+    actor,
+    operation: {
+      id: operation.id,
+      type: operation.type as BulkType,
+      dryRun: operation.dry_run,
+      groupId: operation.group_id,
+      organizationId: operation.organization_id,
+    },
+    exhausted,
+  };
+  let consumed = state.consumed as unknown as Record<string, number>;
+  let results: Row[];
+  if (operation.dry_run) {
+    // A dry run applies the batch for real in a savepoint and rolls it back. Licenses taken by
+    // earlier batches (rolled back too) are added to the counters first, so the check is cumulative.
+    const before = await licenseCounts(trx, operation.organization_id);
+    await sql`savepoint bulk_dry_run`.execute(trx);
+    for (const [productId, count] of Object.entries(consumed)) {
+      await trx
+        .updateTable('products')
+        .set({ licenses_used: sql<number>`licenses_used + ${count}` })
+        .where('organization_id', '=', operation.organization_id)
+        .where('id', '=', productId)
+        .execute();
+    }
+    results = await applyRows(scope, rows);
+    const after = await licenseCounts(trx, operation.organization_id);
+    consumed = Object.fromEntries([...after].map(([id, used]) => [id, used - (before.get(id) ?? 0)]));
+    await sql`rollback to savepoint bulk_dry_run`.execute(trx);
+    await sql`release savepoint bulk_dry_run`.execute(trx);
+  } else {
+    results = await applyRows(scope, rows);
+  }
+
+  const deficits = mergeDeficits(state.deficits as unknown as DeficitLine[], results);
+  await trx
+    .updateTable('bulk_operation_rows as r')
+    .from(
+      sql<{
+        rn: number;
+        st: string;
+        msg: string;
+        oc: string;
+      }>`(select unnest(${results.map((row) => row.rowNumber)}::int[]) as rn, unnest(${results.map((row) => row.status)}::text[]) as st, unnest(${results.map((row) => row.message)}::text[]) as msg, unnest(${results.map((row) => JSON.stringify(row.outcomes))}::text[]) as oc)`.as(
+        'v',
+      ),
+    )
+    .set({
+      status: sql`v.st`,
+      message: sql`v.msg`,
+      outcomes: sql`v.oc::jsonb`,
+    })
+    .whereRef('r.row_number', '=', sql.ref('v.rn'))
+    .where('r.operation_id', '=', operation.id)
+    .execute();
+  const succeeded = results.filter((row) => row.status === 'succeeded').length;
+  await trx
+    .updateTable('bulk_operations')
+    .set({
+      processed_rows: sql<number>`processed_rows + ${results.length}`,
+      succeeded_rows: sql<number>`succeeded_rows + ${succeeded}`,
+      failed_rows: sql<number>`failed_rows + ${results.length - succeeded}`,
+      consumed: JSON.stringify(consumed),
+      deficits: JSON.stringify(deficits),
+    })
+    .where('id', '=', operation.id)
+    .execute();
+  return true;
+}
+
+async function licenseCounts(trx: Transaction<DB>, organizationId: string): Promise<Map<string, number>> {
+  const rows = await trx
+    .selectFrom('products')
+    .select(['id', 'licenses_used'])
+    .where('organization_id', '=', organizationId)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.licenses_used]));
+}
+
+/** Adds the licenses that failed rows needed to the operation's deficit report. */
+function mergeDeficits(lines: DeficitLine[], results: (Row & { deficits?: Failure['deficits'] })[]): DeficitLine[] {
+  const merged = new Map(lines.map((line) => [line.productId, { ...line }]));
+  for (const row of results) {
+    for (const deficit of row.deficits ?? []) {
+      const line = merged.get(deficit.productId) ?? {
+        productId: deficit.productId,
+        productName: deficit.productName,
+        seats: deficit.licenseQuantity,
+        used: 0,
+        needed: 0,
+      };
+      line.needed += 1;
+      merged.set(deficit.productId, line);
+    }
+  }
+  return [...merged.values()];
+}
+
+const succeededRow = (rowNumber: number, outcomes: Outcome[]): Row => ({
+  rowNumber,
+  status: 'succeeded',
+  outcomes,
+  message: outcomes.map(describeOutcome).join('; '),
+});
+
+const failedRow = (rowNumber: number, failure: Failure): Row & { deficits?: Failure['deficits'] } => ({
+  rowNumber,
+  status: 'failed',
+  outcomes: [failure.outcome],
+  message: failure.message,
+  ...(failure.deficits ? { deficits: failure.deficits } : {}),
+});
+
+/**
+ * Applies rows so that each is all-or-nothing and rows are independent: set-based handlers try
+ * the whole batch in a savepoint and, on a failure, drop the rows the error names or split the
+ * batch in halves until the failing rows are alone; row handlers give every row its own savepoint.
+ */
+async function applyRows(scope: BatchScope, rows: WorkRow[]): Promise<Row[]> {
+  const handler = HANDLERS[scope.operation.type];
+  if (handler.mode === 'row') {
+    const results: Row[] = [];
+    for (const row of rows) {
+      results.push(...(await attempt(scope, [row], false)));
+    }
+    return results;
+  }
+  return attempt(scope, rows, true);
+}
+
+async function attempt(scope: BatchScope, rows: WorkRow[], split: boolean): Promise<Row[]> {
+  const handler = HANDLERS[scope.operation.type];
+  let result: BatchResult;
+  await sql`savepoint bulk_rows`.execute(scope.trx);
+  try {
+    result = await handler.apply(scope, rows);
+    await sql`release savepoint bulk_rows`.execute(scope.trx);
+  } catch (error) {
+    await sql`rollback to savepoint bulk_rows`.execute(scope.trx);
+    await sql`release savepoint bulk_rows`.execute(scope.trx);
+    if (error instanceof RowFailures) {
+      const rest = rows.filter((row) => !error.failures.has(row.rowNumber));
+      const failed = [...error.failures].map(([rowNumber, failure]) =>
+        noteExhausted(scope, failedRow(rowNumber, failure)),
+      );
+      return [...failed, ...(rest.length > 0 ? await attempt(scope, rest, split) : [])];
+    }
+    if (rows.length === 1 || !split) {
+      return rows.map((row) => noteExhausted(scope, failedRow(row.rowNumber, failureOf(error))));
+    }
+    const middle = Math.ceil(rows.length / 2);
+    return [
+      ...(await attempt(scope, rows.slice(0, middle), split)),
+      ...(await attempt(scope, rows.slice(middle), split)),
+    ];
+  }
+  return [
+    ...[...result.failed].map(([rowNumber, failure]) => noteExhausted(scope, failedRow(rowNumber, failure))),
+    ...[...result.applied].map(([rowNumber, outcomes]) => succeededRow(rowNumber, outcomes)),
+  ].sort((a, b) => a.rowNumber - b.rowNumber);
+}
+
+/** A single row refused for licenses means the product has no seat left for this run. */
+function noteExhausted<T extends Row & { deficits?: Failure['deficits'] }>(scope: BatchScope, row: T): T {
+  for (const deficit of row.deficits ?? []) {
+    scope.exhausted.add(deficit.productId);
+  }
+  return row;
+}
+
+export type { LicenseDeficit };

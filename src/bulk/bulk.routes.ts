@@ -1,0 +1,302 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { csvStream } from '../http/csv.ts';
+import { AppError } from '../http/errors.ts';
+import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { BulkErrorCodes } from './bulk.errors.ts';
+import {
+  bulkResultsCsv,
+  cancelBulkOperation,
+  clearBulkOperations,
+  createBulkOperation,
+  deleteBulkOperation,
+  getBulkOperation,
+  listBulkOperationRows,
+  listBulkOperations,
+  runDryRunForReal,
+} from './bulk.service.ts';
+import { BulkFileError, BulkFileErrorCodes } from './csv/csv.errors.ts';
+import { BULK_TYPES, type BulkType } from './csv/formats.ts';
+
+const BulkOperationSchema = z
+  .object({
+    id: z.uuid(),
+    type: z.enum(BULK_TYPES),
+    fileName: z.string(),
+    dryRun: z.boolean(),
+    group: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    status: z.enum(['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled']),
+    initiatedBy: z.object({ kind: z.enum(['user', 'token']), id: z.uuid(), label: z.string() }),
+    createdAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().nullable(),
+    finishedAt: z.iso.datetime().nullable(),
+    totalRows: z.number().int().meta({ description: 'Data rows in the file.' }),
+    processedRows: z.number().int().meta({ description: 'Rows done so far (progress).' }),
+    succeededRows: z.number().int(),
+    failedRows: z.number().int(),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .meta({ description: 'Why the whole operation failed, if it did.' }),
+    deficits: z
+      .array(
+        z.object({
+          productId: z.uuid(),
+          productName: z.string(),
+          seats: z.number().int(),
+          used: z.number().int(),
+          needed: z.number().int().meta({ description: 'How many more licenses the failed rows needed.' }),
+        }),
+      )
+      .meta({ description: 'License deficit report: products whose seats ran out.' }),
+    sourceOperationId: z.uuid().nullable().meta({ description: 'The dry run this operation ran for real.' }),
+  })
+  .meta({ id: 'BulkOperation' });
+
+const RowSchema = z
+  .object({
+    rowNumber: z.number().int().meta({ description: '1 = the first data row.' }),
+    status: z.enum(['pending', 'succeeded', 'failed', 'skipped']),
+    key: z.string().nullable().meta({ description: "The row's user e-mail or group name." }),
+    message: z.string(),
+    outcomes: z.array(
+      z.object({ code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() }),
+    ),
+  })
+  .meta({ id: 'BulkOperationRow' });
+
+const tags = ['Bulk operations'];
+
+/** Turns the multipart limit's error into Usher's 413, while the file is streamed. */
+async function* limited(
+  file: AsyncIterable<Buffer> & { truncated?: boolean },
+  maxBytes: number,
+): AsyncGenerator<Buffer> {
+  const tooLarge = () =>
+    new BulkFileError(
+      BulkFileErrorCodes.fileTooLarge,
+      `The file is larger than ${maxBytes} bytes, the limit of this instance (USHER_BULK_MAX_BYTES): split it into smaller files.`,
+    );
+  try {
+    yield* file;
+  } catch (error) {
+    throw (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' ? tooLarge() : error;
+  }
+  // The multipart reader stops at the limit and marks the stream truncated.
+  if (file.truncated) {
+    throw tooLarge();
+  }
+}
+
+/** Bulk CSV operations: upload, progress, results, cancel, remove. */
+export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    await app.register(fastifyMultipart, {
+      limits: { fileSize: ctx.config.bulk.maxBytes, files: 1, fields: 10, fieldSize: 1000 },
+    });
+
+    app.post(
+      '/bulk-operations',
+      {
+        schema: {
+          tags,
+          summary: 'Upload a CSV file as a bulk operation',
+          description:
+            'multipart/form-data with the fields `type` (add-users, edit-users, remove-users, add-groups, edit-groups, add-group-members, remove-group-members), optional `dryRun` (true: check every row, change nothing), optional `groupId` (required for the two group-member types), then `file` — send the fields before the file. The file is read at once (file-level errors answer 400/413 here); its rows are applied by the background worker. Formats: docs/CSV.md.',
+          consumes: ['multipart/form-data'],
+          response: {
+            202: z
+              .object({ id: z.uuid() })
+              .meta({ description: 'Accepted: follow it with GET /bulk-operations/{id}.' }),
+            ...problems(401, 403, 404, 413, 415),
+          },
+        },
+      },
+      async (request, reply) => {
+        if (!request.isMultipart()) {
+          throw new AppError(
+            BulkErrorCodes.notMultipart,
+            415,
+            'Send the file as multipart/form-data with the fields type, dryRun, groupId and file.',
+          );
+        }
+        const fields: Record<string, string> = {};
+        for await (const part of request.parts()) {
+          if (part.type === 'field') {
+            fields[part.fieldname] = String(part.value);
+            continue;
+          }
+          if (part.fieldname !== 'file') {
+            part.file.resume();
+            continue;
+          }
+          const type = fields.type as BulkType | undefined;
+          if (!type || !(BULK_TYPES as readonly string[]).includes(type)) {
+            part.file.resume();
+            throw new AppError(
+              BulkErrorCodes.typeRequired,
+              400,
+              `The type field is missing or unknown (send it before the file): one of ${BULK_TYPES.join(', ')}.`,
+              { errors: [{ field: 'type', message: `one of ${BULK_TYPES.join(', ')}` }] },
+            );
+          }
+          const groupId = fields.groupId?.trim() || undefined;
+          if (groupId && !/^[0-9a-f-]{36}$/i.test(groupId)) {
+            part.file.resume();
+            throw new AppError(BulkErrorCodes.groupRequired, 400, 'groupId must be the id (a UUID) of a user group.', {
+              errors: [{ field: 'groupId', message: 'must be a UUID' }],
+            });
+          }
+          try {
+            const id = await createBulkOperation(ctx, request.actor!, {
+              type,
+              fileName: part.filename || 'upload.csv',
+              dryRun: ['true', '1', 'on', 'yes'].includes((fields.dryRun ?? '').trim().toLowerCase()),
+              groupId,
+              file: limited(part.file, ctx.config.bulk.maxBytes),
+            });
+            return reply.status(202).send({ id });
+          } finally {
+            part.file.resume();
+          }
+        }
+        throw new AppError(BulkErrorCodes.fileRequired, 400, 'No file: send the CSV file in the field named file.', {
+          errors: [{ field: 'file', message: 'required' }],
+        });
+      },
+    );
+
+    app.get(
+      '/bulk-operations',
+      {
+        schema: {
+          tags,
+          summary: 'List bulk operations',
+          description: 'Newest first. System admins see every operation of the organization; other admins their own.',
+          querystring: PageQuery,
+          response: { 200: pageOf(BulkOperationSchema), ...problems(401, 403) },
+        },
+      },
+      async (request) => listBulkOperations(ctx, request.actor!, request.query),
+    );
+
+    app.delete(
+      '/bulk-operations',
+      {
+        schema: {
+          tags,
+          summary: 'Clear all finished results',
+          description: 'Removes the results of every finished operation the caller can see; running ones stay.',
+          response: { 204: z.null().meta({ description: 'Cleared.' }), ...problems(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        await clearBulkOperations(ctx, request.actor!);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/bulk-operations/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Get a bulk operation: status, counts, progress, deficit report',
+          description: 'Poll it while the status is queued or running: processedRows of totalRows is the progress.',
+          params: IdParams,
+          response: { 200: BulkOperationSchema, ...problems(401, 403, 404) },
+        },
+      },
+      async (request) => getBulkOperation(ctx, request.actor!, request.params.id),
+    );
+
+    app.get(
+      '/bulk-operations/:id/rows',
+      {
+        schema: {
+          tags,
+          summary: "A bulk operation's rows with their outcomes",
+          description:
+            'Every row of the file in order, with its status, an English message and outcome codes (what was, or in a dry run would be, done).',
+          params: IdParams,
+          querystring: PageQuery.extend({ status: z.enum(['pending', 'succeeded', 'failed', 'skipped']).optional() }),
+          response: { 200: pageOf(RowSchema), ...problems(401, 403, 404) },
+        },
+      },
+      async (request) => listBulkOperationRows(ctx, request.actor!, request.params.id, request.query),
+    );
+
+    app.get(
+      '/bulk-operations/:id/results.csv',
+      {
+        schema: {
+          tags,
+          summary: 'Download the results as CSV',
+          description: 'Every row of the file as uploaded, plus the columns Status and Message.',
+          params: IdParams,
+          produces: ['text/csv'],
+          response: { 200: z.any().meta({ description: 'The CSV file.' }), ...problems(401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const results = await bulkResultsCsv(ctx, request.actor!, request.params.id);
+        const base = results.operation.fileName
+          .replace(/\.csv$/i, '')
+          .replace(/[^\p{L}\p{N} _-]+/gu, '_')
+          .slice(0, 80);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${encodeURIComponent(base)}-results.csv"`)
+          .send(csvStream(results.header, results.rows));
+      },
+    );
+
+    app.post(
+      '/bulk-operations/:id/cancel',
+      {
+        schema: {
+          tags,
+          summary: 'Cancel a queued or running operation',
+          description: 'Rows already applied stay applied; the rest are skipped.',
+          params: IdParams,
+          response: { 200: BulkOperationSchema, ...problems(401, 403, 404, 409) },
+        },
+      },
+      async (request) => cancelBulkOperation(ctx, request.actor!, request.params.id),
+    );
+
+    app.post(
+      '/bulk-operations/:id/run',
+      {
+        schema: {
+          tags,
+          summary: 'Run a finished dry run for real',
+          description: 'Creates a new operation with the same rows, applied this time.',
+          params: IdParams,
+          response: { 202: z.object({ id: z.uuid() }), ...problems(401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send({ id: await runDryRunForReal(ctx, request.actor!, request.params.id) }),
+    );
+
+    app.delete(
+      '/bulk-operations/:id',
+      {
+        schema: {
+          tags,
+          summary: "Remove one operation's results",
+          description: 'Only finished operations; cancel a running one first.',
+          params: IdParams,
+          response: { 204: z.null().meta({ description: 'Removed.' }), ...problems(401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        await deleteBulkOperation(ctx, request.actor!, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

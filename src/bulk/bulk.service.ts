@@ -1,0 +1,553 @@
+import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import type { BulkOperationsTable } from '../db/schema.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../http/schemas.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { BulkErrorCodes } from './bulk.errors.ts';
+import { type DeficitLine, processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
+import type { BulkType, ParsedRow, UserRecord } from './csv/formats.ts';
+import { openBulkCsv } from './csv/parse.ts';
+
+/** Rows written per INSERT while a file is read. */
+const INSERT_ROWS = 1000;
+
+/** A bulk operation as the API shows it. */
+export interface BulkOperationView {
+  id: string;
+  type: BulkType;
+  fileName: string;
+  dryRun: boolean;
+  group: { id: string; name: string } | null;
+  status: Selectable<BulkOperationsTable>['status'];
+  initiatedBy: { kind: 'user' | 'token'; id: string; label: string };
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  totalRows: number;
+  processedRows: number;
+  succeededRows: number;
+  failedRows: number;
+  error: { code: string; message: string } | null;
+  deficits: DeficitLine[];
+  sourceOperationId: string | null;
+}
+
+function present(row: Selectable<BulkOperationsTable>): BulkOperationView {
+  return {
+    id: row.id,
+    type: row.type as BulkType,
+    fileName: row.file_name,
+    dryRun: row.dry_run,
+    group: row.group_id ? { id: row.group_id, name: row.group_name ?? '' } : null,
+    status: row.status,
+    initiatedBy: {
+      kind: row.initiator_type === 'api_token' ? 'token' : 'user',
+      id: row.initiator_id,
+      label: row.initiator_label,
+    },
+    createdAt: row.created_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    totalRows: row.total_rows,
+    processedRows: row.processed_rows,
+    succeededRows: row.succeeded_rows,
+    failedRows: row.failed_rows,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    deficits: (row.deficits as unknown as DeficitLine[]) ?? [],
+    sourceOperationId: row.source_operation_id,
+  };
+}
+
+/** The key that makes two rows "the same user" (or group) for the repeated-row check. */
+function rowKey(row: ParsedRow): string | null {
+  const record = row.record;
+  if (!record) {
+    return null;
+  }
+  if (record.kind === 'group') {
+    return `g|${record.name.trim().toLowerCase()}`;
+  }
+  const user = record as UserRecord;
+  const name = user.email ?? `${user.username ?? ''}@${user.domain ?? ''}`;
+  return `u|${name.toLowerCase()}|${user.identityType ?? ''}`;
+}
+
+/** What an upload asks for. */
+export interface NewBulkOperation {
+  type: BulkType;
+  fileName: string;
+  dryRun: boolean;
+  groupId?: string | undefined;
+  /** The file's bytes, streamed: memory does not grow with the file. */
+  file: AsyncIterable<Buffer | string>;
+}
+
+async function requireGroupFor(ctx: AppContext, actor: Actor, type: BulkType, groupId: string | undefined) {
+  if (type !== 'add-group-members' && type !== 'remove-group-members') {
+    return null;
+  }
+  if (!groupId) {
+    throw new AppError(
+      BulkErrorCodes.groupRequired,
+      400,
+      `The ${type} operation needs the user group: send its id in the groupId field.`,
+      { errors: [{ field: 'groupId', message: 'required for this type' }] },
+    );
+  }
+  const group = await ctx.db
+    .selectFrom('user_groups')
+    .select(['id', 'name'])
+    .where('organization_id', '=', actor.organizationId)
+    .where('id', '=', groupId)
+    .executeTakeFirst();
+  if (!group) {
+    throw notFound('User group');
+  }
+  authorize(actor, REQUIRED_ACTION[type], { groupId: group.id });
+  return group;
+}
+
+/**
+ * Reads an uploaded file into a new bulk operation and queues it for the worker, in one
+ * transaction: the operation exists with all its rows, or not at all. File-level problems (an
+ * unknown header, too many rows) refuse the upload; row-level problems fail their rows.
+ * @returns the new operation's id
+ * @throws AppError 403; 404 group; 400 `bulk.*` file errors; 413 `bulk.too_many_rows`
+ */
+export async function createBulkOperation(ctx: AppContext, actor: Actor, input: NewBulkOperation): Promise<string> {
+  authorize(actor, 'bulk.run');
+  if (input.type !== 'add-group-members' && input.type !== 'remove-group-members') {
+    authorize(actor, REQUIRED_ACTION[input.type]);
+  }
+  const group = await requireGroupFor(ctx, actor, input.type, input.groupId);
+  return transaction(ctx.db, async (trx) => {
+    const { header, rows } = await openBulkCsv(input.file, { type: input.type, maxRows: ctx.config.bulk.maxRows });
+    const operation = await trx
+      .insertInto('bulk_operations')
+      .values({
+        organization_id: actor.organizationId,
+        type: input.type,
+        file_name: input.fileName.slice(0, 255),
+        dry_run: input.dryRun,
+        group_id: group?.id ?? null,
+        group_name: group?.name ?? null,
+        initiator_type: actor.type,
+        initiator_id: actor.id,
+        initiator_label: actor.label,
+        delimiter: header.delimiter,
+        header: header.names,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    let total = 0;
+    let failed = 0;
+    let chunk: ParsedRow[] = [];
+    const flush = async () => {
+      if (chunk.length === 0) {
+        return;
+      }
+      await trx
+        .insertInto('bulk_operation_rows')
+        .values(
+          chunk.map((row) => ({
+            organization_id: actor.organizationId,
+            operation_id: operation.id,
+            row_number: row.rowNumber,
+            cells: row.cells,
+            record: row.record ? JSON.stringify(row.record) : null,
+            key: rowKey(row),
+            status: row.record ? 'pending' : 'failed',
+            message: row.record ? null : row.issues.map((issue) => issue.message).join(' '),
+            outcomes: row.record
+              ? null
+              : JSON.stringify(
+                  row.issues.map((issue) => ({
+                    code: 'bulk.row_invalid',
+                    params: { detail: issue.message, column: issue.column ?? '' },
+                  })),
+                ),
+          })),
+        )
+        .execute();
+      chunk = [];
+    };
+    for await (const row of rows) {
+      total += 1;
+      failed += row.record ? 0 : 1;
+      chunk.push(row);
+      if (chunk.length >= INSERT_ROWS) {
+        await flush();
+      }
+    }
+    await flush();
+    if (total === 0) {
+      throw new AppError(
+        BulkErrorCodes.noRows,
+        400,
+        'The file has a header but no data rows: add one row per user or group.',
+      );
+    }
+    // One row per user (e-mail and identity type) or group: a repeated row fails, naming the first.
+    const repeated = await sql`
+      update bulk_operation_rows r set status = 'failed',
+        message = 'The same ' || case when d.key like 'g|%' then 'group' else 'user' end || ' is already in row ' || d.first || ': keep one row per ' || case when d.key like 'g|%' then 'group' else 'user (e-mail and identity type)' end || '.',
+        outcomes = jsonb_build_array(jsonb_build_object('code', 'bulk.duplicate_row', 'params', jsonb_build_object('firstRow', d.first)))
+      from (
+        select row_number, key, min(row_number) over (partition by key) as first
+        from bulk_operation_rows where operation_id = ${operation.id} and key is not null
+      ) d
+      where r.operation_id = ${operation.id} and r.row_number = d.row_number and d.first < d.row_number`.execute(trx);
+    failed += Number(repeated.numAffectedRows ?? 0);
+    await trx
+      .updateTable('bulk_operations')
+      .set({ total_rows: total, processed_rows: failed, failed_rows: failed })
+      .where('id', '=', operation.id)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'bulk.create',
+      target: { type: 'bulk_operation', id: operation.id, label: input.fileName.slice(0, 255) },
+      after: { type: input.type, dryRun: input.dryRun, rows: total, groupId: group?.id ?? null },
+    });
+    await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
+    return operation.id;
+  });
+}
+
+/**
+ * Runs a finished dry run for real: a new operation with the same rows.
+ * @returns the new operation's id
+ * @throws AppError 404; 409 `bulk.not_a_finished_dry_run`
+ */
+export async function runDryRunForReal(ctx: AppContext, actor: Actor, operationId: string): Promise<string> {
+  authorize(actor, 'bulk.run');
+  const source = await requireOperation(ctx, actor, operationId);
+  if (!source.dryRun || !source.finishedAt || source.status === 'failed' || source.status === 'cancelled') {
+    throw new AppError(
+      BulkErrorCodes.notFinishedDryRun,
+      409,
+      'Only a finished dry run can be run for real: wait for it to finish, or upload the file again.',
+    );
+  }
+  authorize(actor, REQUIRED_ACTION[source.type], source.group ? { groupId: source.group.id } : undefined);
+  return transaction(ctx.db, async (trx) => {
+    const operation = await trx
+      .insertInto('bulk_operations')
+      .columns([
+        'organization_id',
+        'type',
+        'file_name',
+        'dry_run',
+        'group_id',
+        'group_name',
+        'initiator_type',
+        'initiator_id',
+        'initiator_label',
+        'delimiter',
+        'header',
+        'total_rows',
+        'source_operation_id',
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom('bulk_operations')
+          .select([
+            'organization_id',
+            'type',
+            'file_name',
+            sql<boolean>`false`.as('dry_run'),
+            'group_id',
+            'group_name',
+            sql<string>`${actor.type}`.as('initiator_type'),
+            sql<string>`${actor.id}::uuid`.as('initiator_id'),
+            sql<string>`${actor.label}`.as('initiator_label'),
+            'delimiter',
+            'header',
+            'total_rows',
+            'id',
+          ])
+          .where('id', '=', operationId)
+          .where('organization_id', '=', actor.organizationId),
+      )
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // Rows that failed to read or repeat another fail again, with the same message; the rest are pending.
+    await sql`
+      insert into bulk_operation_rows (organization_id, operation_id, row_number, cells, record, key, status, message, outcomes)
+      select organization_id, ${operation.id}, row_number, cells, record, key,
+        case when record is null or outcomes @> '[{"code":"bulk.duplicate_row"}]' then 'failed' else 'pending' end,
+        case when record is null or outcomes @> '[{"code":"bulk.duplicate_row"}]' then message end,
+        case when record is null or outcomes @> '[{"code":"bulk.duplicate_row"}]' then outcomes end
+      from bulk_operation_rows where operation_id = ${operationId}`.execute(trx);
+    await sql`
+      update bulk_operations set
+        failed_rows = (select count(*) from bulk_operation_rows where operation_id = ${operation.id} and status = 'failed'),
+        processed_rows = (select count(*) from bulk_operation_rows where operation_id = ${operation.id} and status = 'failed')
+      where id = ${operation.id}`.execute(trx);
+    await recordAudit(trx, actor, {
+      action: 'bulk.create',
+      target: { type: 'bulk_operation', id: operation.id, label: source.fileName },
+      after: { type: source.type, dryRun: false, rows: source.totalRows, fromDryRun: operationId },
+    });
+    await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
+    return operation.id;
+  });
+}
+
+/** The operations an actor may see: all of the organization for system admins, else their own. */
+function visibleTo(actor: Actor) {
+  const all = actor.type === 'system' || actor.grants.some((grant) => grant.role === 'system-admin');
+  return all ? null : actor.id;
+}
+
+async function requireOperation(ctx: AppContext, actor: Actor, operationId: string): Promise<BulkOperationView> {
+  const owner = visibleTo(actor);
+  let query = ctx.db
+    .selectFrom('bulk_operations')
+    .selectAll()
+    .where('organization_id', '=', actor.organizationId)
+    .where('id', '=', operationId);
+  if (owner) {
+    query = query.where('initiator_id', '=', owner);
+  }
+  const row = await query.executeTakeFirst();
+  if (!row) {
+    throw notFound('Bulk operation');
+  }
+  return present(row);
+}
+
+/**
+ * One operation, with status, counts, progress and deficit report.
+ * @throws AppError 403; 404
+ */
+export async function getBulkOperation(ctx: AppContext, actor: Actor, operationId: string) {
+  authorize(actor, 'bulk.run');
+  return requireOperation(ctx, actor, operationId);
+}
+
+const isPosition = (value: unknown): value is { at: string; id: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { at?: unknown }).at === 'string' &&
+  typeof (value as { id?: unknown }).id === 'string';
+
+/**
+ * The operations, newest first, cursor-paged. System admins see every operation of the
+ * organization; other admins their own.
+ */
+export async function listBulkOperations(
+  ctx: AppContext,
+  actor: Actor,
+  query: { limit: number; cursor?: string | undefined },
+) {
+  authorize(actor, 'bulk.run');
+  const position = decodeCursor(query.cursor, isPosition);
+  const owner = visibleTo(actor);
+  let select = ctx.db
+    .selectFrom('bulk_operations')
+    .selectAll()
+    .where('organization_id', '=', actor.organizationId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1);
+  if (owner) {
+    select = select.where('initiator_id', '=', owner);
+  }
+  if (position) {
+    select = select.where(sql<boolean>`(created_at, id) < (${position.at}::timestamptz, ${position.id}::uuid)`);
+  }
+  const rows = await select.execute();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(present),
+    nextCursor:
+      rows.length > query.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null,
+  };
+}
+
+const isRowPosition = (value: unknown): value is { row: number } =>
+  typeof value === 'object' && value !== null && typeof (value as { row?: unknown }).row === 'number';
+
+/** One page of an operation's rows, with each row's status, message and outcomes. */
+export async function listBulkOperationRows(
+  ctx: AppContext,
+  actor: Actor,
+  operationId: string,
+  query: {
+    status?: 'succeeded' | 'failed' | 'pending' | 'skipped' | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+) {
+  authorize(actor, 'bulk.run');
+  await requireOperation(ctx, actor, operationId);
+  const position = decodeCursor(query.cursor, isRowPosition);
+  let select = ctx.db
+    .selectFrom('bulk_operation_rows')
+    .select(['row_number', 'status', 'message', 'outcomes', 'key'])
+    .where('operation_id', '=', operationId)
+    .orderBy('row_number')
+    .limit(query.limit + 1);
+  if (query.status) {
+    select = select.where('status', '=', query.status);
+  }
+  if (position) {
+    select = select.where('row_number', '>', position.row);
+  }
+  const rows = await select.execute();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => ({
+      rowNumber: row.row_number,
+      status: row.status,
+      key: row.key ? (row.key.split('|')[1] ?? '') : null,
+      message: row.message ?? '',
+      outcomes: (row.outcomes as { code: string; params?: Record<string, string | number> }[] | null) ?? [],
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ row: last.row_number }) : null,
+  };
+}
+
+/**
+ * The results file: the original header and cells of every row, plus Status and Message.
+ * Streamed in keyset pages, so memory does not grow with the file.
+ */
+export async function bulkResultsCsv(ctx: AppContext, actor: Actor, operationId: string) {
+  authorize(actor, 'bulk.run');
+  const operation = await requireOperation(ctx, actor, operationId);
+  const headerRow = await ctx.db
+    .selectFrom('bulk_operations')
+    .select('header')
+    .where('id', '=', operationId)
+    .executeTakeFirstOrThrow();
+  const header = [...headerRow.header, 'Status', 'Message'];
+  const width = headerRow.header.length;
+  const db = ctx.db;
+  async function* rows() {
+    let after = 0;
+    for (;;) {
+      const page = await db
+        .selectFrom('bulk_operation_rows')
+        .select(['row_number', 'cells', 'status', 'message'])
+        .where('operation_id', '=', operationId)
+        .where('row_number', '>', after)
+        .orderBy('row_number')
+        .limit(2000)
+        .execute();
+      for (const row of page) {
+        const cells = Array.from({ length: width }, (_, index) => row.cells[index] ?? '');
+        yield [...cells, STATUS_LABELS[row.status] ?? row.status, row.message ?? ''];
+      }
+      const last = page.at(-1);
+      if (!last || page.length < 2000) {
+        return;
+      }
+      after = last.row_number;
+    }
+  }
+  return { operation, header, rows: rows() };
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  pending: 'Pending',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  skipped: 'Skipped',
+};
+
+/**
+ * Asks a queued or running operation to stop: rows not yet applied are skipped.
+ * @throws AppError 404; 409 `bulk.already_finished`
+ */
+export async function cancelBulkOperation(ctx: AppContext, actor: Actor, operationId: string) {
+  authorize(actor, 'bulk.run');
+  const operation = await requireOperation(ctx, actor, operationId);
+  await transaction(ctx.db, async (trx) => {
+    const updated = await trx
+      .updateTable('bulk_operations')
+      .set({ cancel_requested: true })
+      .where('id', '=', operationId)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) {
+      throw new AppError(BulkErrorCodes.alreadyFinished, 409, 'The operation has already finished.');
+    }
+    await recordAudit(trx, actor, {
+      action: 'bulk.cancel',
+      target: { type: 'bulk_operation', id: operationId, label: operation.fileName },
+    });
+    // A queued operation is stopped by its job on pickup; make it visible at once.
+    const queued = await trx
+      .updateTable('bulk_operations')
+      .set({ status: 'running', started_at: sql<Date>`now()` })
+      .where('id', '=', operationId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
+    if (Number(queued.numUpdatedRows) > 0) {
+      const skipped = await trx
+        .updateTable('bulk_operation_rows')
+        .set({ status: 'skipped', message: 'Not processed: the operation was cancelled.' })
+        .where('operation_id', '=', operationId)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      await trx
+        .updateTable('bulk_operations')
+        .set({
+          status: 'cancelled',
+          finished_at: sql<Date>`now()`,
+          processed_rows: sql<number>`processed_rows + ${Number(skipped.numUpdatedRows)}`,
+        })
+        .where('id', '=', operationId)
+        .execute();
+    }
+  });
+  return requireOperation(ctx, actor, operationId);
+}
+
+/**
+ * Removes one finished operation's results.
+ * @throws AppError 404; 409 `bulk.still_running`
+ */
+export async function deleteBulkOperation(ctx: AppContext, actor: Actor, operationId: string): Promise<void> {
+  authorize(actor, 'bulk.run');
+  const operation = await requireOperation(ctx, actor, operationId);
+  if (!operation.finishedAt) {
+    throw new AppError(BulkErrorCodes.stillRunning, 409, 'The operation is still running: cancel it first.');
+  }
+  await transaction(ctx.db, async (trx) => {
+    await trx.deleteFrom('bulk_operations').where('id', '=', operationId).execute();
+    await recordAudit(trx, actor, {
+      action: 'bulk.delete',
+      target: { type: 'bulk_operation', id: operationId, label: operation.fileName },
+      before: { type: operation.type, status: operation.status, rows: operation.totalRows },
+    });
+  });
+}
+
+/**
+ * Clears every finished operation the actor can see.
+ * @returns how many were removed
+ */
+export async function clearBulkOperations(ctx: AppContext, actor: Actor): Promise<number> {
+  authorize(actor, 'bulk.run');
+  const owner = visibleTo(actor);
+  let query = ctx.db
+    .deleteFrom('bulk_operations')
+    .where('organization_id', '=', actor.organizationId)
+    .where('finished_at', 'is not', null);
+  if (owner) {
+    query = query.where('initiator_id', '=', owner);
+  }
+  return transaction(ctx.db, async (trx) => {
+    const result = await trx.executeQuery(query.compile());
+    const count = Number(result.numAffectedRows ?? 0);
+    await recordAudit(trx, actor, { action: 'bulk.clear', target: null, after: { removed: count } });
+    return count;
+  });
+}

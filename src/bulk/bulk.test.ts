@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { type BulkOperation, type BulkRow, runBulk, upload, waitForOperation } from '../../test/support/bulk.ts';
+import { createProductWithProfiles } from '../../test/support/catalog.ts';
+import { type Client, expectProblem } from '../../test/support/client.ts';
+import { createAdmin, createOrganization, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { deleteOldOperations, runBulkOperation } from './bulk.job.ts';
+
+interface Detail {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  country: string | null;
+  status: string;
+  profiles: { name: string; via: string }[];
+  groups: { name: string }[];
+}
+
+describe('bulk CSV operations', () => {
+  let instance: TestInstance;
+  let admin: Client;
+  let catalog: { productId: string; profiles: Record<string, string> };
+
+  before(async () => {
+    instance = await startTestInstance({ USHER_BULK_MAX_ROWS: '3000', USHER_BULK_MAX_BYTES: '200000' });
+    admin = await instance.signIn();
+    catalog = await createProductWithProfiles(admin, 'Acrobat', 3, ['Acrobat Std', 'Acrobat Pro']);
+    await admin.post('/api/v1/groups', { name: 'Finance' });
+    await admin.post('/api/v1/groups', { name: 'Legal' });
+  });
+  after(() => instance.close());
+
+  const findUser = async (email: string) => {
+    const list = await admin.get<{ items: { id: string; email: string }[] }>(
+      `/api/v1/users?search=${encodeURIComponent(email)}`,
+    );
+    const found = list.body.items.find((user) => user.email.toLowerCase() === email.toLowerCase());
+    return found ? (await admin.get<Detail>(`/api/v1/users/${found.id}`)).body : undefined;
+  };
+  const codes = (row: BulkRow | undefined) => row?.outcomes.map((outcome) => outcome.code) ?? [];
+
+  test('a dry run reports every row and changes nothing; run for real applies the same rows', async () => {
+    const file = [
+      'Identity Type,Email,First Name,Last Name,Country Code,Product Configurations,User Groups',
+      ',anna@bulk.example,Anna,Nowak,PL,Acrobat Std,Finance',
+      ',not-an-email,Bad,Row,,,',
+      ',ANNA@bulk.example,Anna,Again,,,',
+      ',piotr@bulk.example,Piotr,,cz,,"Finance,Legal"',
+      ',zoe@bulk.example,Zoe,,,No Such Profile,',
+    ].join('\r\n');
+    const dry = await runBulk(admin, { type: 'add-users', dryRun: true }, file);
+    assert.equal(dry.operation.status, 'completed_with_errors');
+    assert.equal(dry.operation.dryRun, true);
+    assert.deepEqual(
+      [dry.operation.totalRows, dry.operation.processedRows, dry.operation.succeededRows, dry.operation.failedRows],
+      [5, 5, 2, 3],
+    );
+    const [anna, bad, repeated, piotr, zoe] = dry.rows;
+    assert.deepEqual(codes(anna), ['bulk.would_add_user', 'bulk.would_assign_profile', 'bulk.would_add_member']);
+    assert.equal(bad?.status, 'failed');
+    assert.match(bad?.message ?? '', /Email/);
+    assert.deepEqual(codes(repeated), ['bulk.duplicate_row']);
+    assert.match(repeated?.message ?? '', /row 1/);
+    assert.equal(piotr?.status, 'succeeded');
+    assert.equal(zoe?.status, 'failed');
+    assert.match(zoe?.message ?? '', /No Such Profile/);
+    assert.equal(await findUser('anna@bulk.example'), undefined, 'a dry run adds nobody');
+
+    const real = await admin.post<{ id: string }>(`/api/v1/bulk-operations/${dry.operation.id}/run`);
+    assert.equal(real.status, 202, real.text);
+    const done = await waitForOperation(admin, real.body.id);
+    assert.deepEqual(
+      [done.status, done.dryRun, done.succeededRows, done.failedRows],
+      ['completed_with_errors', false, 2, 3],
+    );
+    const added = await findUser('anna@bulk.example');
+    assert.deepEqual(
+      [added?.firstName, added?.country, added?.profiles.map((p) => p.name), added?.groups.map((g) => g.name)],
+      ['Anna', 'PL', ['Acrobat Std'], ['Finance']],
+    );
+    assert.equal((await findUser('piotr@bulk.example'))?.country, 'CZ');
+
+    // Every change is audited with the operation's id; the initiator gets an e-mail.
+    const audited = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select(['action', 'target_label'])
+      .where('operation_id', '=', real.body.id)
+      .execute();
+    assert.deepEqual(audited.map((event) => event.target_label).sort(), ['anna@bulk.example', 'piotr@bulk.example']);
+    const mail = await instance.app.ctx.db
+      .selectFrom('outbox_messages')
+      .select(['to_address', 'data'])
+      .where('kind', '=', 'bulk_finished')
+      .execute();
+    const finished = mail.find((message) => (message.data as { operationId: string }).operationId === real.body.id);
+    assert.equal(finished?.to_address, instance.admin.email);
+    assert.equal((finished?.data as { succeeded?: number } | undefined)?.succeeded, 2);
+
+    // Results CSV: the original row plus Status and Message.
+    const csv = await admin.get<string>(`/api/v1/bulk-operations/${real.body.id}/results.csv`);
+    assert.equal(csv.status, 200);
+    const records = parse(csv.text, { bom: true }) as string[][];
+    assert.deepEqual(records[0]?.slice(-3), ['User Groups', 'Status', 'Message']);
+    assert.deepEqual(records[1]?.slice(0, 3), ['', 'anna@bulk.example', 'Anna']);
+    assert.equal(records[1]?.at(-2), 'Succeeded');
+    assert.equal(records[2]?.at(-2), 'Failed');
+    assert.equal(records.length, 6);
+  });
+
+  test('rows past the seats are not assigned and the deficit report says how many more are needed', async () => {
+    const rows = ['Email,Product Configurations'];
+    for (let index = 0; index < 6; index += 1) {
+      rows.push(`seat${index}@bulk.example,Acrobat Pro`);
+    }
+    // Anna holds one of the 3 seats: 2 rows fit, 4 do not.
+    const dry = await runBulk(admin, { type: 'add-users', dryRun: true }, rows.join('\n'));
+    assert.deepEqual([dry.operation.succeededRows, dry.operation.failedRows], [2, 4]);
+    assert.deepEqual(
+      dry.operation.deficits.map((line) => [line.productName, line.seats, line.needed]),
+      [['Acrobat', 3, 4]],
+    );
+    assert.deepEqual(codes(dry.rows[2]), ['bulk.licenses_insufficient']);
+    const real = await runBulk(admin, { type: 'add-users' }, rows.join('\n'));
+    assert.deepEqual([real.operation.succeededRows, real.operation.failedRows], [2, 4]);
+    assert.deepEqual(
+      real.operation.deficits.map((line) => [line.productName, line.seats, line.used, line.needed]),
+      [['Acrobat', 3, 3, 4]],
+    );
+    assert.equal(await findUser('seat5@bulk.example'), undefined, 'a failed row adds nothing');
+    const product = await admin.get<{ licensesUsed: number }>(`/api/v1/products/${catalog.productId}`);
+    assert.equal(product.body.licensesUsed, 3);
+  });
+
+  test('edit users: a present column is the full new state, an absent one is untouched, ID must match', async () => {
+    const anna = await findUser('anna@bulk.example');
+    const file = [
+      'Email;Last Name;User Groups;ID',
+      `anna@bulk.example;Kowalska;'Legal';${anna?.id}`,
+      `piotr@bulk.example;;;${anna?.id}`,
+      'nobody@bulk.example;X;;',
+    ].join('\n');
+    const result = await runBulk(admin, { type: 'edit-users' }, file);
+    assert.deepEqual([result.operation.succeededRows, result.operation.failedRows], [1, 2]);
+    const after = await findUser('anna@bulk.example');
+    assert.deepEqual(
+      [after?.firstName, after?.lastName, after?.groups.map((g) => g.name), after?.profiles.map((p) => p.name)],
+      ['Anna', 'Kowalska', ['Legal'], ['Acrobat Std']],
+    );
+    assert.deepEqual(codes(result.rows[0]), ['bulk.updated_user', 'bulk.added_member', 'bulk.removed_member']);
+    assert.deepEqual(codes(result.rows[1]), ['bulk.id_mismatch']);
+    assert.deepEqual(codes(result.rows[2]), ['bulk.unknown_user']);
+  });
+
+  test('groups: add with admins and profiles, edit by name, members in and out', async () => {
+    const added = await runBulk(
+      admin,
+      { type: 'add-groups' },
+      [
+        'User Group Name,Description,User Group Admins,Assigned Product Profiles',
+        `Sales,Sales team,'Personal ID-piotr@bulk.example',Acrobat Std`,
+        'Finance,Exists already,,',
+        'Ghosts,,Personal ID-ghost@bulk.example,',
+      ].join('\n'),
+    );
+    assert.deepEqual([added.operation.succeededRows, added.operation.failedRows], [1, 2]);
+    assert.match(added.rows[1]?.message ?? '', /Finance|exists|taken/i);
+    assert.match(added.rows[2]?.message ?? '', /ghost@bulk\.example/);
+    const groups = await admin.get<{ items: { id: string; name: string; description: string | null }[] }>(
+      '/api/v1/groups?limit=100',
+    );
+    const sales = groups.body.items.find((group) => group.name === 'Sales');
+    assert.equal(sales?.description, 'Sales team');
+    assert.equal(
+      groups.body.items.some((group) => group.name === 'Ghosts'),
+      false,
+      'a failed row creates nothing',
+    );
+
+    const members = await runBulk(
+      admin,
+      { type: 'add-group-members', groupId: sales?.id ?? '' },
+      'Email\nanna@bulk.example\npiotr@bulk.example\nstranger@bulk.example\n',
+    );
+    // Anna already holds an Acrobat license; Piotr would need a fourth of three seats.
+    assert.deepEqual(members.rows.map(codes), [
+      ['bulk.added_member'],
+      ['bulk.licenses_insufficient'],
+      ['bulk.unknown_user'],
+    ]);
+    assert.deepEqual(
+      members.operation.deficits.map((line) => [line.productName, line.needed]),
+      [['Acrobat', 1]],
+    );
+    const anna = await findUser('anna@bulk.example');
+    assert.ok(anna?.groups.some((group) => group.name === 'Sales'));
+
+    const edited = await runBulk(
+      admin,
+      { type: 'edit-groups' },
+      ['User Group Name,Description,User Group Admins,Assigned Product Profiles', 'sales,,,', 'Nope,,,'].join('\n'),
+    );
+    assert.deepEqual([edited.operation.succeededRows, edited.operation.failedRows], [1, 1]);
+    const detail = await admin.get<{ description: string | null; admins: unknown[]; profiles: unknown[] }>(
+      `/api/v1/groups/${sales?.id}`,
+    );
+    assert.deepEqual([detail.body.description, detail.body.admins.length, detail.body.profiles.length], [null, 0, 0]);
+
+    const removed = await runBulk(
+      admin,
+      { type: 'remove-group-members', groupId: sales?.id ?? '' },
+      'Email\nanna@bulk.example\n',
+    );
+    assert.equal(removed.operation.succeededRows, 1);
+    assert.equal(
+      (await findUser('anna@bulk.example'))?.groups.some((group) => group.name === 'Sales'),
+      false,
+    );
+    expectProblem(
+      await upload(admin, { type: 'add-group-members' }, 'Email\na@b.example\n'),
+      400,
+      'bulk.group_required',
+    );
+  });
+
+  test('remove users with a content action per row', async () => {
+    const result = await runBulk(
+      admin,
+      { type: 'remove-users' },
+      [
+        'Email,Content Action,Transfer To',
+        'seat0@bulk.example,Transfer now,anna@bulk.example',
+        'seat1@bulk.example,,',
+        'seat1@bulk.example,,',
+        'missing@bulk.example,Delete,',
+      ].join('\n'),
+    );
+    assert.deepEqual([result.operation.succeededRows, result.operation.failedRows], [2, 2]);
+    assert.equal((await findUser('seat0@bulk.example'))?.status, 'removed');
+    assert.equal((await findUser('seat1@bulk.example'))?.status, 'removed');
+    assert.deepEqual(codes(result.rows[2]), ['bulk.duplicate_row']);
+  });
+
+  test('file-level errors refuse the upload with a clear problem', async () => {
+    const unknown = expectProblem(
+      await upload(admin, { type: 'add-users' }, 'Email,Favourite Colour\na@b.example,red\n'),
+      400,
+      'bulk.unknown_header',
+    );
+    assert.match(String(unknown.detail), /Favourite Colour/);
+    expectProblem(await upload(admin, { type: 'nonsense' }, 'Email\n'), 400, 'bulk.type_required');
+    const many = ['Email', ...Array.from({ length: 3001 }, (_, index) => `many${index}@bulk.example`)].join('\n');
+    expectProblem(await upload(admin, { type: 'add-users' }, many), 413, 'bulk.too_many_rows');
+    const big = `Email,First Name\n${'big@bulk.example,'.padEnd(210_000, 'x')}\n`;
+    expectProblem(await upload(admin, { type: 'add-users' }, big), 413, 'bulk.file_too_large');
+    const list = await admin.get<{ items: BulkOperation[] }>('/api/v1/bulk-operations?limit=100');
+    assert.ok(
+      list.body.items.every((operation) => operation.totalRows <= 3000),
+      'refused files leave no operation',
+    );
+  });
+
+  test('a large file is processed in batches by concurrent workers without applying a row twice', async () => {
+    const rows = ['Email,First Name'];
+    for (let index = 0; index < 2500; index += 1) {
+      rows.push(`batch${index}@bulk.example,Batch ${index}`);
+    }
+    const created = await upload(admin, { type: 'add-users' }, rows.join('\n'));
+    assert.equal(created.status, 202, created.text);
+    // Two more processors race the queue's worker for the same operation.
+    await Promise.all([
+      runBulkOperation(instance.app.ctx, created.body.id),
+      runBulkOperation(instance.app.ctx, created.body.id),
+    ]);
+    const done = await waitForOperation(admin, created.body.id);
+    assert.deepEqual(
+      [done.status, done.processedRows, done.succeededRows, done.failedRows],
+      ['completed', 2500, 2500, 0],
+    );
+    const counted = await instance.app.ctx.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('email', 'like', 'batch%@bulk.example')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(counted.count), 2500);
+    const audited = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('operation_id', '=', created.body.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(audited.count), 2500);
+  });
+
+  test('visibility, cancel, remove, clear and the 90-day clean-up', async () => {
+    const { email } = await createAdmin(instance, instance.organizationId, 'product-admin', {
+      productId: catalog.productId,
+    });
+    const productAdmin = await instance.signIn(email);
+    const own = await runBulk(productAdmin, { type: 'add-users', dryRun: true }, 'Email\npa@bulk.example\n');
+    assert.equal(own.operation.status, 'completed');
+    const theirs = await productAdmin.get<{ items: BulkOperation[] }>('/api/v1/bulk-operations');
+    assert.deepEqual(
+      theirs.body.items.map((operation) => operation.id),
+      [own.operation.id],
+    );
+    const all = await admin.get<{ items: BulkOperation[] }>('/api/v1/bulk-operations?limit=100');
+    const adminOperation = all.body.items.find((operation) => operation.initiatedBy.label === instance.admin.email);
+    expectProblem(await productAdmin.get(`/api/v1/bulk-operations/${adminOperation?.id}`), 404, 'request.not_found');
+    expectProblem(
+      await productAdmin.request('POST', '/api/v1/bulk-operations/x/cancel'),
+      400,
+      'request.validation_failed',
+    );
+    expectProblem(await upload(productAdmin, { type: 'add-groups' }, 'User Group Name\nX\n'), 403, 'auth.forbidden');
+
+    // Another organization sees none of it.
+    const other = await createOrganization(instance, 'Other Org');
+    const stranger = await instance.signIn(other.email);
+    expectProblem(await stranger.get(`/api/v1/bulk-operations/${own.operation.id}`), 404, 'request.not_found');
+
+    expectProblem(await admin.post(`/api/v1/bulk-operations/${own.operation.id}/cancel`), 409, 'bulk.already_finished');
+    assert.equal((await admin.delete(`/api/v1/bulk-operations/${own.operation.id}`)).status, 204);
+    expectProblem(await admin.get(`/api/v1/bulk-operations/${own.operation.id}`), 404, 'request.not_found');
+
+    await instance.app.ctx.db
+      .updateTable('bulk_operations')
+      .set({ finished_at: new Date(Date.now() - 91 * 86_400_000) })
+      .where('organization_id', '=', instance.organizationId)
+      .where('type', '=', 'remove-users')
+      .execute();
+    assert.equal(await deleteOldOperations(instance.app.ctx.db, 90), 1);
+
+    assert.equal((await admin.delete('/api/v1/bulk-operations')).status, 204);
+    const cleared = await admin.get<{ items: BulkOperation[] }>('/api/v1/bulk-operations');
+    assert.deepEqual(cleared.body.items, []);
+  });
+});

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LOCALES } from '../../shared/contracts.ts';
+import { escapeHtml, MAIL_CATALOGS, renderMail } from './render.ts';
+
+function leaves(value: unknown, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  if (typeof value === 'string') {
+    out.set(prefix, value);
+    return out;
+  }
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    for (const [path, text] of leaves(child, prefix ? `${prefix}.${key}` : key)) {
+      out.set(path, text);
+    }
+  }
+  return out;
+}
+
+const variables = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((match) => match[1]).sort();
+
+const SAMPLES = {
+  welcome: { products: ['Acrobat', 'Photoshop'], adminRole: { role: 'product-admin', scope: { name: 'Acrobat' } } },
+  instructions: { linkId: 'l', token: 'abc_DEF-123', expiresAt: '2026-12-24T10:00:00Z' },
+  email_changed: { previousEmail: 'a@example.org', email: 'b@example.org' },
+  bulk_finished: {
+    operationId: 'op-1',
+    type: 'edit-users',
+    fileName: 'x.csv',
+    status: 'failed',
+    succeeded: 1,
+    failed: 2,
+    dryRun: true,
+  },
+};
+
+describe('e-mail rendering', () => {
+  test('the five server catalogs have the same keys and the same variables', () => {
+    const english = leaves(MAIL_CATALOGS.en);
+    for (const locale of LOCALES) {
+      const other = leaves(MAIL_CATALOGS[locale]);
+      assert.deepEqual([...other.keys()].sort(), [...english.keys()].sort(), `${locale} keys`);
+      for (const [key, text] of english) {
+        assert.deepEqual(variables(other.get(key) ?? ''), variables(text), `${locale} ${key}`);
+        assert.notEqual((other.get(key) ?? '').trim(), '', `${locale} ${key} is empty`);
+      }
+    }
+  });
+
+  test('every kind renders in every language with no key left untranslated', () => {
+    for (const locale of LOCALES) {
+      for (const [kind, data] of Object.entries(SAMPLES)) {
+        const mail = renderMail({
+          kind,
+          locale,
+          data,
+          organizationName: 'Acme',
+          recipientName: 'Anna',
+          publicUrl: 'https://u.example',
+        });
+        for (const part of [mail.subject, mail.text, mail.html]) {
+          assert.ok(
+            !/\b(welcome|instructions|emailChanged|bulkFinished|common|roles)\.\w+/.test(part),
+            `${locale} ${kind}: ${part}`,
+          );
+          assert.ok(!part.includes('{{'), `${locale} ${kind}`);
+        }
+        assert.match(mail.html, new RegExp(`<html lang="${locale}">`));
+      }
+    }
+  });
+
+  test('links, escaping and fallbacks', () => {
+    const mail = renderMail({
+      kind: 'instructions',
+      locale: 'xx',
+      data: SAMPLES.instructions,
+      organizationName: 'Evil <script>alert(1)</script>\r\nBcc: x@y',
+      recipientName: null,
+      publicUrl: 'https://u.example',
+    });
+    assert.match(mail.text, /^Hello,/);
+    assert.ok(mail.text.includes('https://u.example/connect/abc_DEF-123'));
+    assert.ok(!mail.html.includes('<script>'));
+    assert.ok(mail.html.includes('Evil &lt;script&gt;'));
+    assert.ok(!/[\r\n]/.test(mail.subject), 'the subject is one line');
+    assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    const bulk = renderMail({
+      kind: 'bulk_finished',
+      locale: 'cs',
+      data: SAMPLES.bulk_finished,
+      organizationName: 'Acme',
+      recipientName: 'Jan',
+      publicUrl: 'https://u.example',
+    });
+    assert.equal(bulk.subject, 'Zkušební běh dokončen: x.csv');
+    assert.ok(bulk.text.includes('https://u.example/bulk/op-1'));
+    assert.throws(() =>
+      renderMail({
+        kind: 'nope',
+        locale: 'en',
+        data: {},
+        organizationName: 'A',
+        recipientName: null,
+        publicUrl: 'https://u',
+      }),
+    );
+  });
+});

@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { type TFunction } from 'i18next';
+import { LOCALES, type Locale } from '../../shared/contracts.ts';
+
+/** Kinds of e-mail Usher sends (the outbox's `kind`). */
+export type MailKind = 'welcome' | 'instructions' | 'email_changed' | 'bulk_finished';
+
+/** One rendered e-mail: subject, plain-text part and HTML part. */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** What rendering a message needs besides its row: who it is for and whose organization sends it. */
+export interface MailInput {
+  kind: string;
+  /** The recipient's language (the outbox row's `locale`); unknown ones fall back to English. */
+  locale: string;
+  data: Record<string, unknown>;
+  organizationName: string;
+  /** The recipient's first name, when known. */
+  recipientName: string | null;
+  /** Base of links (USHER_PUBLIC_URL), without a trailing slash. */
+  publicUrl: string;
+}
+
+const CATALOG_DIR = path.join(import.meta.dirname, 'locales');
+
+/** The server's message catalogs, one JSON file per console language (src/mail/locales). */
+export const MAIL_CATALOGS: Record<Locale, Record<string, unknown>> = Object.fromEntries(
+  LOCALES.map((locale) => [
+    locale,
+    JSON.parse(fs.readFileSync(path.join(CATALOG_DIR, `${locale}.json`), 'utf8')) as Record<string, unknown>,
+  ]),
+) as Record<Locale, Record<string, unknown>>;
+
+const mailI18n = i18next.createInstance();
+void mailI18n.init({
+  resources: Object.fromEntries(LOCALES.map((locale) => [locale, { mail: MAIL_CATALOGS[locale] }])),
+  ns: ['mail'],
+  defaultNS: 'mail',
+  fallbackLng: 'en',
+  supportedLngs: [...LOCALES],
+  initAsync: false,
+  // Strings come out plain; the HTML part escapes every one of them itself (escapeHtml below).
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+
+/**
+ * Escapes text for HTML element content and quoted attribute values.
+ * @param value any text, including user-supplied names, e-mails and file names
+ * @returns the text with `& < > " '` escaped
+ */
+export function escapeHtml(value: string): string {
+  return value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+/** A message as paragraphs of plain text and at most one call-to-action link. */
+interface MailBody {
+  subject: string;
+  paragraphs: string[];
+  action?: { label: string; lead: string; url: string };
+  after?: string[];
+}
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : value == null ? '' : String(value));
+const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+
+function formatDate(value: unknown, locale: string): string {
+  const date = new Date(str(value));
+  if (Number.isNaN(date.getTime())) {
+    return str(value);
+  }
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date)} UTC`;
+}
+
+function listOf(values: unknown, locale: string): string {
+  const items = Array.isArray(values) ? values.map(str).filter((item) => item !== '') : [];
+  return new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }).format(items);
+}
+
+function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
+  const organization = input.organizationName;
+  const data = input.data;
+  switch (input.kind) {
+    case 'welcome': {
+      const paragraphs: string[] = [];
+      if (Array.isArray(data.products) && data.products.length > 0) {
+        paragraphs.push(t('welcome.products', { organization, products: listOf(data.products, locale) }));
+      }
+      const adminRole = data.adminRole as { role?: unknown; scope?: { name?: unknown } } | undefined;
+      if (adminRole && typeof adminRole === 'object') {
+        const role = t(`roles.${str(adminRole.role)}`, { defaultValue: str(adminRole.role) });
+        const scope = str(adminRole.scope?.name);
+        paragraphs.push(
+          scope
+            ? t('welcome.adminRoleScoped', { organization, role, scope })
+            : t('welcome.adminRole', { organization, role }),
+        );
+      }
+      return {
+        subject: t('welcome.subject', { organization }),
+        paragraphs,
+        action: { lead: t('welcome.signIn'), label: t('welcome.button'), url: `${input.publicUrl}/` },
+      };
+    }
+    case 'instructions': {
+      const token = str(data.token);
+      return {
+        subject: t('instructions.subject', { organization }),
+        paragraphs: [t('instructions.intro', { organization })],
+        action: token
+          ? {
+              lead: t('instructions.action'),
+              label: t('instructions.button'),
+              url: `${input.publicUrl}/connect/${encodeURIComponent(token)}`,
+            }
+          : undefined,
+        after: [
+          ...(token ? [] : [t('instructions.linkRemoved')]),
+          t('instructions.expires', { date: formatDate(data.expiresAt, locale) }),
+          t('instructions.mobile'),
+          t('instructions.personal'),
+        ],
+      };
+    }
+    case 'email_changed': {
+      const email = str(data.email);
+      return {
+        subject: t('emailChanged.subject', { organization }),
+        paragraphs: [
+          t('emailChanged.body', { organization, previousEmail: str(data.previousEmail), email }),
+          t('emailChanged.signIn', { email }),
+        ],
+      };
+    }
+    case 'bulk_finished': {
+      const fileName = str(data.fileName);
+      const type = t(`bulkTypes.${str(data.type)}`, { defaultValue: str(data.type) });
+      const status = t(`bulkStatuses.${str(data.status)}`, { defaultValue: str(data.status) });
+      return {
+        subject:
+          data.dryRun === true
+            ? t('bulkFinished.subjectDryRun', { fileName })
+            : t('bulkFinished.subject', { fileName }),
+        paragraphs: [
+          t('bulkFinished.body', { type, fileName, status }),
+          t('bulkFinished.counts', { succeeded: num(data.succeeded), failed: num(data.failed) }),
+          ...(data.dryRun === true ? [t('bulkFinished.dryRun')] : []),
+        ],
+        action: {
+          lead: t('bulkFinished.action'),
+          label: t('bulkFinished.button'),
+          url: `${input.publicUrl}/bulk/${encodeURIComponent(str(data.operationId))}`,
+        },
+      };
+    }
+    default:
+      throw new Error(`Unknown e-mail kind: ${input.kind}`);
+  }
+}
+
+const HTML_STYLE = {
+  body: 'margin:0;padding:24px;background:#f5f5f5;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#222',
+  card: 'max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:24px',
+  button:
+    'display:inline-block;padding:10px 18px;background:#1473e6;color:#fff;text-decoration:none;border-radius:16px;font-weight:bold',
+  footer: 'color:#6e6e6e;font-size:12px',
+};
+
+/**
+ * Renders one outbox message in the recipient's language: subject, plain text and HTML. Every
+ * interpolated value (names, e-mails, file names, the organization's name) is escaped in the
+ * HTML part; links are built from USHER_PUBLIC_URL and URL-encoded ids or tokens only.
+ * @param input the message's kind, locale and data, with the organization's name and the recipient's
+ * @returns subject, text and HTML
+ * @throws Error for an unknown kind
+ */
+export function renderMail(input: MailInput): RenderedMail {
+  const locale = (LOCALES as readonly string[]).includes(input.locale) ? input.locale : 'en';
+  const t = mailI18n.getFixedT(locale, 'mail');
+  const body = bodyOf(input, t, locale);
+  const greeting = input.recipientName
+    ? t('common.greeting', { name: input.recipientName })
+    : t('common.greetingNoName');
+  const footer = t('common.footer', { organization: input.organizationName });
+
+  const textParts = [greeting, ...body.paragraphs];
+  if (body.action) {
+    textParts.push(`${body.action.lead}\n${body.action.url}`);
+  }
+  textParts.push(...(body.after ?? []), '--', footer);
+  const text = `${textParts.join('\n\n')}\n`;
+
+  const p = (value: string) => `<p>${escapeHtml(value)}</p>`;
+  const action = body.action
+    ? `<p>${escapeHtml(body.action.lead)}</p><p><a href="${escapeHtml(body.action.url)}" style="${HTML_STYLE.button}">${escapeHtml(body.action.label)}</a></p><p style="${HTML_STYLE.footer}">${escapeHtml(body.action.url)}</p>`
+    : '';
+  const html = [
+    '<!doctype html>',
+    `<html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(body.subject)}</title></head>`,
+    `<body style="${HTML_STYLE.body}"><div style="${HTML_STYLE.card}">`,
+    p(greeting),
+    ...body.paragraphs.map(p),
+    action,
+    ...(body.after ?? []).map(p),
+    `<hr><p style="${HTML_STYLE.footer}">${escapeHtml(footer)}</p>`,
+    '</div></body></html>',
+  ].join('\n');
+  // A subject is one header line, whatever a name in it contains.
+  return { subject: body.subject.replace(/[\r\n]+/g, ' '), text, html };
+}

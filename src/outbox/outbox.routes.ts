@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { getOutboxMessage, listOutbox, OUTBOX_STATUSES, retryOutboxMessage } from './outbox.service.ts';
+
+const KINDS = ['welcome', 'instructions', 'email_changed', 'bulk_finished'] as const;
+
+const OutboxMessageSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.string().meta({ description: '`welcome`, `instructions`, `email_changed` or `bulk_finished`.' }),
+    to: z.string(),
+    userId: z.uuid().nullable(),
+    locale: z.string().meta({ description: "The recipient's language (their own, else the organization's)." }),
+    status: z.enum(OUTBOX_STATUSES),
+    retrying: z.boolean().meta({ description: 'Queued again after a failed attempt (see `nextAttemptAt`).' }),
+    attempts: z.number().int(),
+    nextAttemptAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'When a worker sends (or retries) it; null once sent or failed.' }),
+    lastError: z.string().nullable().meta({ description: 'The SMTP error of the last failed attempt.' }),
+    sentAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    subject: z.string(),
+  })
+  .meta({ id: 'OutboxMessage' });
+
+const OutboxMessageDetailSchema = OutboxMessageSchema.extend({
+  text: z.string().meta({ description: 'The plain-text part.' }),
+  html: z.string().meta({ description: 'The HTML part (every user-supplied value escaped).' }),
+}).meta({ id: 'OutboxMessageDetail' });
+
+/** The e-mail outbox (system admins): list, rendered message, retry. */
+export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['E-mail outbox'];
+    app.get(
+      '/outbox',
+      {
+        schema: {
+          tags,
+          summary: 'List e-mails',
+          description:
+            "The organization's e-mails, newest first: queued, sending, sent, or failed with the SMTP error; " +
+            'queued messages that failed before show when they are retried.',
+          querystring: PageQuery.extend({
+            status: z.enum(OUTBOX_STATUSES).optional(),
+            kind: z.enum(KINDS).optional(),
+          }),
+          response: { 200: pageOf(OutboxMessageSchema), ...problems(401, 403) },
+        },
+      },
+      async (request) => listOutbox(ctx, request.actor!, request.query),
+    );
+    app.get(
+      '/outbox/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Read an e-mail',
+          description: 'One message rendered as it goes (or went) out: subject, plain text and HTML.',
+          params: IdParams,
+          response: { 200: OutboxMessageDetailSchema, ...problems(401, 403, 404) },
+        },
+      },
+      async (request) => getOutboxMessage(ctx, request.actor!, request.params.id),
+    );
+    app.post(
+      '/outbox/:id/retry',
+      {
+        schema: {
+          tags,
+          summary: 'Send an e-mail again',
+          description: 'Puts a failed message (or one waiting to retry) back in the queue, due now.',
+          params: IdParams,
+          response: { 200: OutboxMessageDetailSchema, ...problems(401, 403, 404, 409) },
+        },
+      },
+      async (request) => retryOutboxMessage(ctx, request.actor!, request.params.id),
+    );
+  };
+}

@@ -1,0 +1,191 @@
+import { sql } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import { AppError } from '../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../http/schemas.ts';
+import { renderMail } from '../mail/render.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { OutboxErrorCodes } from './outbox.errors.ts';
+
+export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+interface OutboxRow {
+  id: string;
+  kind: string;
+  user_id: string | null;
+  to_address: string;
+  locale: string;
+  data: Record<string, unknown>;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  sent_at: Date | null;
+  created_at: Date;
+  created_key: string;
+  organization_name: string;
+  first_name: string | null;
+}
+
+function render(ctx: AppContext, row: OutboxRow) {
+  try {
+    return renderMail({
+      kind: row.kind,
+      locale: row.locale,
+      data: row.data ?? {},
+      organizationName: row.organization_name,
+      recipientName: row.first_name,
+      publicUrl: ctx.config.publicUrl,
+    });
+  } catch (error) {
+    return { subject: `(${String(error)})`, text: '', html: '' };
+  }
+}
+
+function present(ctx: AppContext, row: OutboxRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    to: row.to_address,
+    userId: row.user_id,
+    locale: row.locale,
+    status: row.status,
+    // Queued again after a failed attempt: the page shows "retrying at".
+    retrying: row.status === 'queued' && row.attempts > 0,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'queued' || row.status === 'sending' ? row.next_attempt_at.toISOString() : null,
+    lastError: row.last_error,
+    sentAt: row.sent_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+    subject: render(ctx, row).subject,
+  };
+}
+
+function selectMessages(ctx: AppContext, organizationId: string) {
+  return ctx.db
+    .selectFrom('outbox_messages as m')
+    .innerJoin('organizations as o', 'o.id', 'm.organization_id')
+    .leftJoin('users as u', (join) =>
+      join.onRef('u.organization_id', '=', 'm.organization_id').onRef('u.id', '=', 'm.user_id'),
+    )
+    .select([
+      'm.id',
+      'm.kind',
+      'm.user_id',
+      'm.to_address',
+      'm.locale',
+      'm.data',
+      'm.status',
+      'm.attempts',
+      'm.next_attempt_at',
+      'm.last_error',
+      'm.sent_at',
+      'm.created_at',
+      sql<string>`m.created_at::text`.as('created_key'),
+      'o.name as organization_name',
+      'u.first_name',
+    ])
+    .where('m.organization_id', '=', organizationId);
+}
+
+const isPosition = (value: unknown): value is { at: string; id: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { at?: unknown }).at === 'string' &&
+  typeof (value as { id?: unknown }).id === 'string' &&
+  /^[0-9a-f-]{36}$/.test((value as { id: string }).id) &&
+  !Number.isNaN(Date.parse((value as { at: string }).at));
+
+/**
+ * One page of the organization's outbox, newest first, each message with its rendered subject.
+ * @throws AppError 403 without `outbox.read`; 400 for a foreign cursor
+ */
+export async function listOutbox(
+  ctx: AppContext,
+  actor: Actor,
+  query: { status?: OutboxStatus | undefined; kind?: string | undefined; limit: number; cursor?: string | undefined },
+) {
+  authorize(actor, 'outbox.read');
+  const position = decodeCursor(query.cursor, isPosition);
+  let select = selectMessages(ctx, actor.organizationId);
+  if (query.status) {
+    select = select.where('m.status', '=', query.status);
+  }
+  if (query.kind) {
+    select = select.where('m.kind', '=', query.kind);
+  }
+  if (position) {
+    select = select.where(sql<boolean>`(m.created_at, m.id) < (${position.at}::timestamptz, ${position.id}::uuid)`);
+  }
+  const rows = (await select
+    .orderBy('m.created_at', 'desc')
+    .orderBy('m.id', 'desc')
+    .limit(query.limit + 1)
+    .execute()) as OutboxRow[];
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => present(ctx, row)),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_key, id: last.id }) : null,
+  };
+}
+
+/**
+ * One message of the outbox, rendered (subject, text and HTML) as it goes or went out.
+ * @throws AppError 403 without `outbox.read`; 404 `outbox.not_found`
+ */
+export async function getOutboxMessage(ctx: AppContext, actor: Actor, id: string) {
+  authorize(actor, 'outbox.read');
+  const row = (await selectMessages(ctx, actor.organizationId).where('m.id', '=', id).executeTakeFirst()) as
+    | OutboxRow
+    | undefined;
+  if (!row) {
+    throw new AppError(OutboxErrorCodes.notFound, 404, 'No such message in the outbox of your organization.');
+  }
+  const rendered = render(ctx, row);
+  return { ...present(ctx, row), text: rendered.text, html: rendered.html };
+}
+
+/**
+ * Sends a failed (or waiting-to-retry) message again as soon as a worker can: it goes back to
+ * `queued`, due now, with its attempts counted from zero. Audited.
+ * @throws AppError 403 without `outbox.retry`; 404; 409 `outbox.not_retryable` for a message that is
+ *   sent or being sent
+ */
+export async function retryOutboxMessage(ctx: AppContext, actor: Actor, id: string) {
+  authorize(actor, 'outbox.retry');
+  await transaction(ctx.db, async (trx) => {
+    const row = await trx
+      .selectFrom('outbox_messages')
+      .select(['id', 'status', 'to_address', 'kind', 'last_error', 'attempts'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) {
+      throw new AppError(OutboxErrorCodes.notFound, 404, 'No such message in the outbox of your organization.');
+    }
+    if (row.status !== 'failed' && row.status !== 'queued') {
+      throw new AppError(
+        OutboxErrorCodes.notRetryable,
+        409,
+        `The message is ${row.status}: only failed messages and messages waiting to retry can be sent again.`,
+      );
+    }
+    await trx
+      .updateTable('outbox_messages')
+      .set({ status: 'queued', attempts: 0, next_attempt_at: sql<Date>`now()`, last_error: null })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', id)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'outbox.retry',
+      target: { type: 'outbox_message', id: row.id, label: `${row.kind} → ${row.to_address}` },
+      before: { status: row.status, attempts: row.attempts, lastError: row.last_error },
+      after: { status: 'queued' },
+    });
+  });
+  return getOutboxMessage(ctx, actor, id);
+}

@@ -1,0 +1,340 @@
+import { sql, type Transaction } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import { addMembers, createGroup, deleteGroups, removeMembers, updateGroup } from '../groups/groups.service.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { invalidValue, ScimError } from './scim.errors.ts';
+import { checkIfMatch, groupEtag } from './scim.etag.ts';
+import { parsePatchPath } from './scim.filter.ts';
+import { applyPatch, canonicalResource, type Doc, getCi, pathlessTargets, type ResourceSchemas } from './scim.patch.ts';
+import { findMemberIdsByGroupIdAndFilter, findScimGroupById, isUuid, type ScimGroupRow } from './scim.queries.ts';
+import { COMMON_ATTRIBUTES, GROUP_ATTRIBUTES, SCHEMA } from './scim.schemas.ts';
+
+/**
+ * Groups over SCIM: they are Usher user groups, so membership changes go through the groups
+ * service (profiles assigned to the group reach SCIM members, licenses are counted, every change
+ * is audited with the token as the actor). A PATCH runs all its operations in one transaction.
+ */
+
+/** The Group resource's schemas. */
+export const GROUP_SCHEMAS: ResourceSchemas = {
+  core: SCHEMA.group,
+  attributes: [...GROUP_ATTRIBUTES, ...COMMON_ATTRIBUTES],
+  extensions: {},
+  ignored: new Set(),
+};
+
+const NAME_MAX = 255;
+
+/**
+ * Presents a group as a SCIM Group resource (RFC 7643 §4.2).
+ * @param members the members, when they are to be returned
+ * @returns the resource
+ */
+export function presentScimGroup(
+  baseUrl: string,
+  row: ScimGroupRow,
+  members?: { id: string; username: string }[],
+): Doc {
+  return {
+    schemas: [SCHEMA.group],
+    id: row.id,
+    ...(row.external_id !== null ? { externalId: row.external_id } : {}),
+    displayName: row.name,
+    ...(members
+      ? {
+          members: members.map((member) => ({
+            value: member.id,
+            $ref: `${baseUrl}/Users/${member.id}`,
+            display: member.username,
+            type: 'User',
+          })),
+        }
+      : {}),
+    meta: {
+      resourceType: 'Group',
+      created: row.created_at.toISOString(),
+      lastModified: row.updated_at.toISOString(),
+      location: `${baseUrl}/Groups/${row.id}`,
+      version: groupEtag(row),
+    },
+  };
+}
+
+function readName(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw invalidValue('displayName is required.');
+  }
+  if (value.trim().length > NAME_MAX) {
+    throw invalidValue(`displayName is longer than ${NAME_MAX} characters.`);
+  }
+  return value.trim();
+}
+
+function readExternalId(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') {
+    return null;
+  }
+  if (typeof value !== 'string') {
+    throw invalidValue('externalId must be a string.');
+  }
+  return value;
+}
+
+/**
+ * Reads member references (`[{value: userId}]`) into user ids.
+ * @throws ScimError 400 invalidValue for ids that are not users, or group members (not supported)
+ */
+function readMemberIds(value: unknown): string[] {
+  if (value === undefined || value === null) {
+    return [];
+  }
+  const entries = Array.isArray(value) ? value : [value];
+  return [
+    ...new Set(
+      entries.map((entry) => {
+        const id = typeof entry === 'object' && entry !== null ? getCi(entry as Doc, 'value') : entry;
+        const type = typeof entry === 'object' && entry !== null ? getCi(entry as Doc, 'type') : undefined;
+        if (typeof type === 'string' && type.toLowerCase() === 'group') {
+          throw invalidValue('Groups cannot be members of groups in Usher: add their users instead.');
+        }
+        if (typeof id !== 'string' || !isUuid(id)) {
+          throw invalidValue(`Member "${String(id)}" is not a user id of this organization.`);
+        }
+        return id.toLowerCase();
+      }),
+    ),
+  ];
+}
+
+async function requireScimGroup(ctx: AppContext, organizationId: string, groupId: string, lock = false) {
+  if (lock && isUuid(groupId)) {
+    await ctx.db
+      .selectFrom('user_groups')
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', groupId)
+      .forUpdate()
+      .execute();
+  }
+  const row = await findScimGroupById(ctx.db, organizationId, groupId);
+  if (!row) {
+    throw new ScimError(404, undefined, `Group ${groupId} not found.`);
+  }
+  return row;
+}
+
+/** Sets members to exactly `wanted`: removes the others, adds the new ones (set-based through the service). */
+async function setMembers(ctx: AppContext, actor: Actor, groupId: string, wanted: string[]): Promise<void> {
+  const leaving = await sql<{ user_id: string }>`
+    select user_id from group_members where organization_id = ${actor.organizationId} and group_id = ${groupId}
+      and user_id <> all(${wanted}::uuid[])`.execute(ctx.db);
+  if (leaving.rows.length > 0) {
+    await removeMembers(
+      ctx,
+      actor,
+      groupId,
+      leaving.rows.map((row) => row.user_id),
+    );
+  }
+  if (wanted.length > 0) {
+    await addMembers(ctx, actor, groupId, { userIds: wanted });
+  }
+}
+
+async function setScimColumns(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  actor: Actor,
+  row: ScimGroupRow,
+  name: string,
+  externalId: string | null,
+): Promise<void> {
+  if (name !== row.name) {
+    await updateGroup(ctx, actor, row.id, { name });
+  }
+  if (externalId !== row.external_id) {
+    authorize(actor, 'group.manage');
+    await trx
+      .updateTable('user_groups')
+      .set({ external_id: externalId, updated_at: new Date() })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', row.id)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'group.update',
+      target: { type: 'group', id: row.id, label: name },
+      before: { externalId: row.external_id },
+      after: { externalId },
+    });
+  }
+}
+
+/**
+ * Creates a group with its members (POST /Groups).
+ * @throws ScimError 409 uniqueness for a taken name; 400 invalidValue for unknown members; 403
+ */
+export async function createScimGroup(ctx: AppContext, actor: Actor, body: Doc): Promise<ScimGroupRow> {
+  authorize(actor, 'group.manage');
+  const doc = canonicalResource(GROUP_SCHEMAS, body);
+  const name = readName(doc.displayName);
+  const externalId = readExternalId(doc.externalId);
+  const members = readMemberIds(doc.members);
+  return transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    const created = await createGroup(inTrx, actor, { name });
+    if (externalId !== null) {
+      await trx
+        .updateTable('user_groups')
+        .set({ external_id: externalId })
+        .where('organization_id', '=', actor.organizationId)
+        .where('id', '=', created.id)
+        .execute();
+    }
+    if (members.length > 0) {
+      await addMembers(inTrx, actor, created.id, { userIds: members });
+    }
+    return requireScimGroup(inTrx, actor.organizationId, created.id);
+  });
+}
+
+/**
+ * Reads one group.
+ * @throws ScimError 404; 403 outside a group admin's groups
+ */
+export async function getScimGroup(ctx: AppContext, actor: Actor, groupId: string): Promise<ScimGroupRow> {
+  const row = await requireScimGroup(ctx, actor.organizationId, groupId);
+  authorize(actor, 'group.read', { groupId: row.id });
+  return row;
+}
+
+/**
+ * Replaces a group (PUT /Groups/{id}). `members`, when present, is the full new set; when left
+ * out, members stay as they are (a large group is never emptied by a client that omits them).
+ * @throws ScimError 404; 412; 409; 400
+ */
+export async function replaceScimGroup(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  body: Doc,
+  ifMatch: string | undefined,
+): Promise<ScimGroupRow> {
+  const doc = canonicalResource(GROUP_SCHEMAS, body);
+  const name = readName(doc.displayName);
+  const externalId = readExternalId(doc.externalId);
+  const members = 'members' in doc ? readMemberIds(doc.members) : null;
+  return transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, true);
+    authorize(actor, 'group.read', { groupId: row.id });
+    checkIfMatch(ifMatch, groupEtag(row));
+    await setScimColumns(inTrx, trx, actor, row, name, externalId);
+    if (members) {
+      await setMembers(inTrx, actor, row.id, members);
+    }
+    return requireScimGroup(inTrx, actor.organizationId, row.id);
+  });
+}
+
+/**
+ * Patches a group (PATCH /Groups/{id}): rename, externalId, and members added, removed (by value
+ * list or by `members[value eq "…"]` filter) or replaced, all in one transaction. Removing a user
+ * who is not a member changes nothing (identity providers retry removals).
+ * @throws ScimError 404; 412; 400 invalidPath, invalidValue, mutability, noTarget
+ */
+export async function patchScimGroup(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  operations: { op: 'add' | 'remove' | 'replace'; path?: string; value?: unknown }[],
+  ifMatch: string | undefined,
+): Promise<ScimGroupRow> {
+  return transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, true);
+    authorize(actor, 'group.read', { groupId: row.id });
+    checkIfMatch(ifMatch, groupEtag(row));
+    let doc: Doc = { displayName: row.name, ...(row.external_id !== null ? { externalId: row.external_id } : {}) };
+    for (const operation of operations) {
+      const targets: { path: string | undefined; value: unknown }[] = operation.path
+        ? [{ path: operation.path, value: operation.value }]
+        : operation.op === 'remove'
+          ? [{ path: undefined, value: undefined }]
+          : pathlessTargets(GROUP_SCHEMAS, operation.value, new Set(['id', 'schemas', 'meta']), row.id).map(
+              ([path, value]) => ({
+                path,
+                value,
+              }),
+            );
+      for (const target of targets) {
+        const parsed = target.path ? parsePatchPath(target.path) : null;
+        if (
+          parsed?.path.name.toLowerCase() !== 'members' ||
+          (parsed.path.uri && parsed.path.uri.toLowerCase() !== SCHEMA.group.toLowerCase())
+        ) {
+          doc = applyPatch(GROUP_SCHEMAS, doc, [
+            { ...operation, ...(target.path ? { path: target.path } : {}), value: target.value },
+          ]);
+          continue;
+        }
+        if (parsed.path.sub || parsed.sub) {
+          throw new ScimError(
+            400,
+            'invalidPath',
+            'Members are added, removed or replaced whole: leave out the sub-attribute.',
+          );
+        }
+        if (operation.op === 'add' && !parsed.filter) {
+          const ids = readMemberIds(target.value);
+          if (ids.length > 0) {
+            await addMembers(inTrx, actor, row.id, { userIds: ids });
+          }
+        } else if (operation.op === 'remove') {
+          const ids = parsed.filter
+            ? await findMemberIdsByGroupIdAndFilter(trx, actor.organizationId, row.id, parsed.filter)
+            : target.value === undefined || target.value === null
+              ? await findMemberIdsByGroupIdAndFilter(trx, actor.organizationId, row.id, null)
+              : readMemberIds(target.value);
+          if (ids.length > 0) {
+            await removeMembers(inTrx, actor, row.id, ids);
+          }
+        } else if (operation.op === 'replace' && !parsed.filter) {
+          await setMembers(inTrx, actor, row.id, readMemberIds(target.value));
+        } else {
+          throw new ScimError(
+            400,
+            'invalidPath',
+            `"${target.path}": a value filter on members applies to remove only.`,
+          );
+        }
+      }
+    }
+    if (doc.displayName === undefined) {
+      throw new ScimError(400, 'invalidValue', 'displayName is required and cannot be removed.');
+    }
+    await setScimColumns(inTrx, trx, actor, row, readName(doc.displayName), readExternalId(doc.externalId));
+    return requireScimGroup(inTrx, actor.organizationId, row.id);
+  });
+}
+
+/**
+ * Deletes a group (DELETE /Groups/{id}); members stay in the organization.
+ * @throws ScimError 404; 412; 403
+ */
+export async function deleteScimGroup(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  ifMatch: string | undefined,
+): Promise<void> {
+  authorize(actor, 'group.manage');
+  await transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, true);
+    checkIfMatch(ifMatch, groupEtag(row));
+    await deleteGroups(inTrx, actor, [row.id]);
+  });
+}

@@ -1,0 +1,430 @@
+import countries from 'i18n-iso-countries';
+import type { Transaction } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import type { DB, UserRow } from '../db/schema.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { deleteUserPermanently, removeUsers, restoreUser } from '../users/users.removal.ts';
+import { insertUsers, mailboxOf, normalizeCountry } from '../users/users.service.ts';
+import { updateUser } from '../users/users.update.ts';
+import { invalidValue, ScimError } from './scim.errors.ts';
+import { checkIfMatch, userEtag } from './scim.etag.ts';
+import { applyPatch, canonicalResource, type Doc, getCi, type ResourceSchemas } from './scim.patch.ts';
+import { findGroupsByUserIds, findUserIdsByUsername, isUuid } from './scim.queries.ts';
+import {
+  COMMON_ATTRIBUTES,
+  ENTERPRISE_ATTRIBUTES,
+  IGNORED_USER_ATTRIBUTES,
+  SCHEMA,
+  USER_ATTRIBUTES,
+} from './scim.schemas.ts';
+
+/**
+ * Users over SCIM: the mapping between SCIM's User (with the enterprise extension) and Usher's
+ * user, and create / replace / patch / delete through the users services (same rules, licenses,
+ * e-mails and audit as the console), each in one transaction with the token as the actor.
+ */
+
+/** The User resource's schemas, for PATCH and PUT. */
+export const USER_SCHEMAS: ResourceSchemas = {
+  core: SCHEMA.user,
+  attributes: [...USER_ATTRIBUTES, ...COMMON_ATTRIBUTES],
+  extensions: { [SCHEMA.enterprise]: ENTERPRISE_ATTRIBUTES },
+  ignored: IGNORED_USER_ATTRIBUTES,
+};
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_TEXT = 255;
+
+/** What Usher keeps of a SCIM User. */
+export interface ScimUserData {
+  userName: string;
+  email: string;
+  givenName: string | null;
+  familyName: string | null;
+  displayName: string | null;
+  active: boolean;
+  country: string | null;
+  externalId: string | null;
+  enterprise: Doc | null;
+}
+
+/**
+ * The SCIM document of a user (canonical names; without id, meta and groups), for PATCH.
+ * @returns the document
+ */
+export function userDocument(row: UserRow): Doc {
+  const enterprise = (row.enterprise ?? null) as Doc | null;
+  return {
+    userName: row.username,
+    ...(row.external_id !== null ? { externalId: row.external_id } : {}),
+    name: {
+      ...(row.first_name !== null ? { givenName: row.first_name } : {}),
+      ...(row.last_name !== null ? { familyName: row.last_name } : {}),
+    },
+    displayName: row.alias,
+    active: row.status !== 'removed',
+    emails: [{ value: row.email, type: 'work', primary: true }],
+    ...(row.country ? { addresses: [{ country: row.country, type: 'work', primary: true }] } : {}),
+    ...(enterprise && Object.keys(enterprise).length > 0 ? { [SCHEMA.enterprise]: enterprise } : {}),
+  };
+}
+
+/**
+ * Presents a user as a SCIM User resource (RFC 7643 §4.1).
+ * @param baseUrl the SCIM base URL
+ * @param row the user
+ * @param groups the user's groups, when they are to be returned
+ * @returns the resource
+ */
+export function presentScimUser(baseUrl: string, row: UserRow, groups?: { id: string; name: string }[]): Doc {
+  const doc = userDocument(row);
+  const name = doc.name as Doc;
+  const formatted = [row.first_name, row.last_name].filter(Boolean).join(' ');
+  return {
+    schemas: doc[SCHEMA.enterprise] ? [SCHEMA.user, SCHEMA.enterprise] : [SCHEMA.user],
+    id: row.id,
+    ...doc,
+    name: formatted ? { formatted, ...name } : name,
+    ...(groups
+      ? {
+          groups: groups.map((group) => ({
+            value: group.id,
+            $ref: `${baseUrl}/Groups/${group.id}`,
+            display: group.name,
+            type: 'direct',
+          })),
+        }
+      : {}),
+    meta: {
+      resourceType: 'User',
+      created: row.created_at.toISOString(),
+      lastModified: row.updated_at.toISOString(),
+      location: `${baseUrl}/Users/${row.id}`,
+      version: userEtag(row),
+    },
+  };
+}
+
+function text(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) {
+    return null;
+  }
+  if (typeof value !== 'string') {
+    throw invalidValue(`${field} must be a string.`);
+  }
+  const trimmed = value.trim();
+  if (trimmed.length > MAX_TEXT) {
+    throw invalidValue(`${field} is longer than ${MAX_TEXT} characters.`);
+  }
+  return trimmed === '' ? null : trimmed;
+}
+
+function pick(values: unknown, field: string): Doc | null {
+  if (values === undefined || values === null) {
+    return null;
+  }
+  if (!Array.isArray(values)) {
+    throw invalidValue(`${field} must be an array.`);
+  }
+  const entries = values.filter((entry): entry is Doc => typeof entry === 'object' && entry !== null);
+  return (
+    entries.find((entry) => getCi(entry, 'primary') === true) ??
+    entries.find((entry) => String(getCi(entry, 'type') ?? '').toLowerCase() === 'work') ??
+    entries[0] ??
+    null
+  );
+}
+
+function country(value: unknown): string | null {
+  const code = text(value, 'addresses.country');
+  if (!code) {
+    return null;
+  }
+  const alpha2 = code.length === 3 ? countries.alpha3ToAlpha2(code.toUpperCase()) : code;
+  try {
+    return normalizeCountry(alpha2 ?? code, 'addresses.country');
+  } catch {
+    throw invalidValue(`addresses.country "${code}" is not an ISO 3166-1 country code (e.g. PL, CZ, FI).`);
+  }
+}
+
+/**
+ * Reads a canonical User document into what Usher keeps, checking every value.
+ * @returns the user's data
+ * @throws ScimError 400 invalidValue naming the attribute
+ */
+export function readUserDocument(doc: Doc): ScimUserData {
+  const userName = text(doc.userName, 'userName');
+  if (!userName) {
+    throw invalidValue('userName is required.');
+  }
+  const primaryEmail = pick(doc.emails, 'emails');
+  const emailValue = primaryEmail ? text(getCi(primaryEmail, 'value'), 'emails.value') : null;
+  const email = emailValue ?? (EMAIL.test(userName) ? userName : null);
+  if (!email || !EMAIL.test(email)) {
+    throw invalidValue(
+      emailValue
+        ? `emails.value "${emailValue}" is not an e-mail address.`
+        : 'Usher needs an e-mail: send emails, or a userName that is an e-mail address.',
+    );
+  }
+  const name = (doc.name ?? {}) as Doc;
+  if (typeof name !== 'object') {
+    throw invalidValue('name must be an object.');
+  }
+  const active = doc.active === undefined || doc.active === null ? true : doc.active;
+  if (typeof active !== 'boolean') {
+    throw invalidValue('active must be true or false.');
+  }
+  const address = pick(doc.addresses, 'addresses');
+  const enterpriseDoc = doc[SCHEMA.enterprise] as Doc | undefined;
+  let enterprise: Doc | null = null;
+  if (enterpriseDoc && typeof enterpriseDoc === 'object') {
+    enterprise = {};
+    for (const def of ENTERPRISE_ATTRIBUTES) {
+      const value = enterpriseDoc[def.name];
+      if (def.name === 'manager') {
+        const managerId = value && typeof value === 'object' ? text((value as Doc).value, 'manager.value') : null;
+        if (managerId) {
+          enterprise.manager = { value: managerId };
+        }
+      } else {
+        const entry = text(value, def.name);
+        if (entry) {
+          enterprise[def.name] = entry;
+        }
+      }
+    }
+    if (Object.keys(enterprise).length === 0) {
+      enterprise = null;
+    }
+  }
+  return {
+    userName,
+    email,
+    givenName: text(getCi(name, 'givenName'), 'name.givenName'),
+    familyName: text(getCi(name, 'familyName'), 'name.familyName'),
+    displayName: text(doc.displayName, 'displayName'),
+    active,
+    country: address ? country(getCi(address, 'country')) : null,
+    externalId: text(doc.externalId, 'externalId'),
+    enterprise,
+  };
+}
+
+async function requireScimUser(
+  ctx: AppContext,
+  organizationId: string,
+  userId: string,
+  lock = false,
+): Promise<UserRow> {
+  let query = ctx.db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);
+  query = query.where('id', '=', isUuid(userId) ? userId : '00000000-0000-0000-0000-000000000000');
+  const row = await (lock ? query.forUpdate() : query).executeTakeFirst();
+  if (!row) {
+    throw new ScimError(404, undefined, `User ${userId} not found.`);
+  }
+  return row;
+}
+
+async function assertUserNameFree(ctx: AppContext, organizationId: string, userName: string, exceptId?: string) {
+  const taken = (await findUserIdsByUsername(ctx.db, organizationId, userName)).filter((id) => id !== exceptId);
+  if (taken.length > 0) {
+    throw new ScimError(409, 'uniqueness', `A user with userName "${userName}" already exists.`);
+  }
+}
+
+/**
+ * Writes a user's new SCIM state through the users services, inside the caller's transaction:
+ * details, e-mail, SCIM-only columns, then removal or restoration.
+ */
+async function applyUserData(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  actor: Actor,
+  row: UserRow,
+  data: ScimUserData,
+): Promise<void> {
+  if (data.userName.toLowerCase() !== row.username.toLowerCase()) {
+    await assertUserNameFree(ctx, actor.organizationId, data.userName, row.id);
+  }
+  const restoring = data.active && row.status === 'removed';
+  if (restoring) {
+    await restoreUser(ctx, actor, row.id);
+  }
+  const details: Parameters<typeof updateUser>[3] = {};
+  if (data.givenName !== row.first_name) {
+    details.firstName = data.givenName;
+  }
+  if (data.familyName !== row.last_name) {
+    details.lastName = data.familyName;
+  }
+  if (data.country !== row.country) {
+    details.country = data.country;
+  }
+  if (data.email.toLowerCase() !== row.email.toLowerCase()) {
+    details.email = data.email;
+  }
+  if (Object.keys(details).length > 0) {
+    await updateUser(ctx, actor, row.id, details);
+  }
+  const alias = data.displayName ?? mailboxOf(data.email);
+  const enterprise = data.enterprise ? JSON.stringify(data.enterprise) : null;
+  const scimColumns = {
+    username: data.userName,
+    alias,
+    external_id: data.externalId,
+    enterprise,
+  };
+  const before = {
+    username: row.username,
+    alias: row.alias,
+    externalId: row.external_id,
+    enterprise: row.enterprise ?? null,
+  };
+  const after = { username: data.userName, alias, externalId: data.externalId, enterprise: data.enterprise };
+  const changed = (Object.keys(before) as (keyof typeof before)[]).filter(
+    (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+  );
+  if (changed.length > 0) {
+    authorize(actor, 'user.update');
+    await trx
+      .updateTable('users')
+      .set({ ...scimColumns, updated_at: new Date() })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', row.id)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'user.update',
+      target: { type: 'user', id: row.id, label: data.email },
+      before: Object.fromEntries(changed.map((key) => [key, before[key]])),
+      after: Object.fromEntries(changed.map((key) => [key, after[key]])),
+    });
+  }
+  if (!data.active && row.status !== 'removed') {
+    await removeUsers(ctx, actor, { userIds: [row.id], contentAction: 'transfer-later' });
+  }
+}
+
+/**
+ * Creates a user from a SCIM User (POST /Users). The identity type follows the e-mail's domain;
+ * `active: false` creates the user and removes it at once.
+ * @returns the created user
+ * @throws ScimError 409 uniqueness for a taken userName or e-mail; 400 invalidValue; 403
+ */
+export async function createScimUser(ctx: AppContext, actor: Actor, body: Doc): Promise<UserRow> {
+  authorize(actor, 'user.create');
+  const data = readUserDocument(canonicalResource(USER_SCHEMAS, body));
+  return transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    await assertUserNameFree(inTrx, actor.organizationId, data.userName);
+    const [inserted] = await insertUsers(trx, actor, {
+      users: [
+        {
+          email: data.email,
+          firstName: data.givenName ?? undefined,
+          lastName: data.familyName ?? undefined,
+          country: data.country ?? undefined,
+          alias: data.displayName ?? undefined,
+        },
+      ],
+    });
+    if (!inserted) {
+      throw new Error('insertUsers returned no row');
+    }
+    await trx
+      .updateTable('users')
+      .set({
+        username: data.userName,
+        external_id: data.externalId,
+        enterprise: data.enterprise ? JSON.stringify(data.enterprise) : null,
+      })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', inserted.id)
+      .execute();
+    if (!data.active) {
+      await removeUsers(inTrx, actor, { userIds: [inserted.id], contentAction: 'transfer-later' });
+    }
+    return requireScimUser(inTrx, actor.organizationId, inserted.id);
+  });
+}
+
+/**
+ * Reads one user.
+ * @throws ScimError 404
+ */
+export async function getScimUser(ctx: AppContext, actor: Actor, userId: string): Promise<UserRow> {
+  authorize(actor, 'user.read');
+  return requireScimUser(ctx, actor.organizationId, userId);
+}
+
+/** The groups of users, for the `groups` attribute. */
+export { findGroupsByUserIds };
+
+/**
+ * Replaces a user (PUT /Users/{id}): attributes left out are cleared (RFC 7644 §3.5.1).
+ * @throws ScimError 404; 412 when If-Match does not match; 409; 400
+ */
+export async function replaceScimUser(
+  ctx: AppContext,
+  actor: Actor,
+  userId: string,
+  body: Doc,
+  ifMatch: string | undefined,
+): Promise<UserRow> {
+  authorize(actor, 'user.read');
+  const data = readUserDocument(canonicalResource(USER_SCHEMAS, body));
+  return transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    const row = await requireScimUser(inTrx, actor.organizationId, userId, true);
+    checkIfMatch(ifMatch, userEtag(row));
+    await applyUserData(inTrx, trx, actor, row, data);
+    return requireScimUser(inTrx, actor.organizationId, userId);
+  });
+}
+
+/**
+ * Patches a user (PATCH /Users/{id}): all operations or none.
+ * @throws ScimError 404; 412; 400 invalidPath, noTarget, mutability, invalidValue; 409
+ */
+export async function patchScimUser(
+  ctx: AppContext,
+  actor: Actor,
+  userId: string,
+  operations: { op: 'add' | 'remove' | 'replace'; path?: string; value?: unknown }[],
+  ifMatch: string | undefined,
+): Promise<UserRow> {
+  authorize(actor, 'user.read');
+  return transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    const row = await requireScimUser(inTrx, actor.organizationId, userId, true);
+    checkIfMatch(ifMatch, userEtag(row));
+    const doc = applyPatch(USER_SCHEMAS, userDocument(row), operations, undefined, row.id);
+    await applyUserData(inTrx, trx, actor, row, readUserDocument(doc));
+    return requireScimUser(inTrx, actor.organizationId, userId);
+  });
+}
+
+/**
+ * Deletes a user for good (DELETE /Users/{id}): removed first if active, then erased, in one transaction.
+ * @throws ScimError 404; 412
+ */
+export async function deleteScimUser(
+  ctx: AppContext,
+  actor: Actor,
+  userId: string,
+  ifMatch: string | undefined,
+): Promise<void> {
+  authorize(actor, 'user.delete');
+  await transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    const row = await requireScimUser(inTrx, actor.organizationId, userId, true);
+    checkIfMatch(ifMatch, userEtag(row));
+    if (row.status !== 'removed') {
+      await removeUsers(inTrx, actor, { userIds: [row.id], contentAction: 'delete' });
+    }
+    await deleteUserPermanently(inTrx, actor, row.id);
+  });
+}

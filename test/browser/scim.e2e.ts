@@ -1,0 +1,119 @@
+/**
+ * Settings → SCIM in a real browser: the base URL, a SCIM token created with the show-once
+ * dialog, a user provisioned through SCIM appearing in the users list at once, and revocation.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { startTestInstance, type TestInstance } from '../support/instance.ts';
+
+const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS, `scim-${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+async function scimGet(baseUrl: string, token: string, pathname: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/scim/v2${pathname}`, { headers: { authorization: `Bearer ${token}` } });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('console: Settings → SCIM', () => {
+  let instance: TestInstance;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    instance = await startTestInstance();
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+    });
+    const context = await browser.newContext({
+      baseURL: instance.baseUrl,
+      locale: 'en-US',
+      viewport: { width: 1400, height: 1000 },
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  });
+  after(async () => {
+    await browser?.close();
+    await instance?.close();
+  });
+
+  it('shows the base URL, creates a SCIM token shown once, lists it apart from API tokens, and revokes it', async () => {
+    await page.goto('/users');
+    await page.getByTestId('login-email').fill(instance.admin.email);
+    await page.getByTestId('login-password').fill(instance.admin.password);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL('**/users');
+    await page.getByTestId('nav-settings').click();
+    const baseUrl = page.getByTestId('scim-base-url');
+    await baseUrl.waitFor();
+    assert.match((await baseUrl.textContent()) ?? '', /\/scim\/v2$/);
+    const table = page.getByTestId('scim-token-table');
+    await table.waitFor();
+
+    await page.getByTestId('scim-token-create').click();
+    await page.getByTestId('scim-token-name').fill('Entra ID');
+    await screenshot(page, '1-create-dialog');
+    await page.getByTestId('scim-token-submit').click();
+    const secretElement = page.getByTestId('token-secret');
+    await secretElement.waitFor();
+    const secret = ((await secretElement.textContent()) ?? '').trim();
+    assert.match(secret, /^usher_\S+$/);
+    const dialogText = (await page.getByTestId('token-secret-dialog').textContent()) ?? '';
+    assert.match(dialogText, /SCIM token created/);
+    assert.match(dialogText, /will not be shown again/);
+    await screenshot(page, '2-secret');
+    assert.equal(await scimGet(instance.baseUrl, secret, '/Users?count=1'), 200);
+
+    await page.getByTestId('token-secret-done').click();
+    await secretElement.waitFor({ state: 'detached' });
+    const row = table.getByRole('row').filter({ hasText: 'Entra ID' });
+    await row.filter({ hasText: 'Active' }).waitFor();
+    assert.ok(!((await row.textContent()) ?? '').includes(secret), 'the table never shows the secret');
+    assert.equal(await page.getByTestId('token-table').getByRole('row').filter({ hasText: 'Entra ID' }).count(), 0);
+    await screenshot(page, '3-listed');
+
+    // A user provisioned through SCIM is in the console at once.
+    const created = await fetch(`${instance.baseUrl}/scim/v2/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({
+        userName: 'provisioned@scim.example',
+        name: { givenName: 'Pro', familyName: 'Visioned' },
+      }),
+    });
+    assert.equal(created.status, 201);
+    await page.getByTestId('nav-users').click();
+    await page.getByTestId('users-search').fill('provisioned@scim');
+    await page.getByTestId('users-table').getByRole('row').filter({ hasText: 'provisioned@scim.example' }).waitFor();
+    await screenshot(page, '4-provisioned-user');
+
+    await page.getByTestId('nav-settings').click();
+    await row.getByTestId('scim-token-revoke').click();
+    const confirm = page.getByRole('alertdialog');
+    await confirm.waitFor();
+    assert.match((await confirm.textContent()) ?? '', /Entra ID/);
+    await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await row.filter({ hasText: 'Revoked' }).waitFor();
+    assert.equal(await scimGet(instance.baseUrl, secret, '/Users'), 401);
+    await screenshot(page, '5-revoked');
+  });
+});

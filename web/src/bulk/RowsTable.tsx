@@ -1,0 +1,212 @@
+import {
+  Cell,
+  Column,
+  Content,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  InlineAlert,
+  Item,
+  Picker,
+  Row,
+  StatusLight,
+  TableBody,
+  TableHeader,
+  TableView,
+} from '@adobe/react-spectrum';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { api } from '../api.ts';
+import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
+import { errorMessage } from '../errors.ts';
+import type { Page } from '../types.ts';
+import { rowMessage, rowStatusKey } from './labels.ts';
+import { type BulkRow, type BulkRowStatus, bulkPath } from './types.ts';
+
+const ROW_HEIGHT = 50;
+const HEADER_HEIGHT = 34;
+
+type Filter = 'all' | 'failed' | 'succeeded';
+type ColumnKey = 'rowNumber' | 'status' | 'key' | 'message';
+
+function rowVariant(status: BulkRowStatus): 'positive' | 'negative' | 'neutral' | 'info' {
+  switch (status) {
+    case 'succeeded':
+      return 'positive';
+    case 'failed':
+      return 'negative';
+    case 'pending':
+      return 'info';
+    case 'skipped':
+      return 'neutral';
+  }
+}
+
+interface RowsTableProps {
+  operationId: string;
+  /** Changes whenever the operation made progress, so the first page is fetched again. */
+  refreshKey: string;
+}
+
+/** The rows of an operation: row number, status, key and message, filtered by outcome, cursor-paged. */
+export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
+  const { t } = useTranslation();
+  const [filter, setFilter] = useState<Filter>('all');
+  const [items, setItems] = useState<BulkRow[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
+  const [error, setError] = useState<unknown>(null);
+  const generation = useRef(0);
+  /** Whether the admin loaded more than the first page (then progress does not reset the list). */
+  const pagedOn = useRef(false);
+
+  const load = useCallback(
+    async (cursor: string | null, quiet = false) => {
+      const mine = cursor ? generation.current : ++generation.current;
+      if (!quiet) {
+        setLoading(cursor ? 'more' : 'first');
+      }
+      setError(null);
+      try {
+        const params = new URLSearchParams({ limit: String(LIMITS.pageSizeDefault) });
+        if (filter !== 'all') {
+          params.set('status', filter);
+        }
+        if (cursor) {
+          params.set('cursor', cursor);
+        }
+        const page = await api.get<Page<BulkRow>>(`${bulkPath(operationId)}/rows?${params}`);
+        if (mine !== generation.current) {
+          return;
+        }
+        pagedOn.current = Boolean(cursor);
+        setItems((current) => (cursor ? [...current, ...page.items] : page.items));
+        setNextCursor(page.nextCursor);
+      } catch (caught) {
+        if (mine === generation.current) {
+          setError(caught);
+        }
+      } finally {
+        if (mine === generation.current) {
+          setLoading(null);
+        }
+      }
+    },
+    [operationId, filter],
+  );
+
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `refreshKey` is the trigger; the first page only.
+  useEffect(() => {
+    if (!pagedOn.current) {
+      void load(null, true);
+    }
+  }, [refreshKey]);
+
+  const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
+    { key: 'rowNumber', name: t('bulk.rows.column.rowNumber'), width: 90 },
+    { key: 'status', name: t('bulk.rows.column.status'), width: 150 },
+    { key: 'key', name: t('bulk.rows.column.key'), width: '1.3fr' },
+    { key: 'message', name: t('bulk.rows.column.message'), width: '3fr' },
+  ];
+
+  const cellText = (row: BulkRow, key: ColumnKey): string => {
+    switch (key) {
+      case 'rowNumber':
+        return String(row.rowNumber);
+      case 'status':
+        return t(rowStatusKey(row.status));
+      case 'key':
+        return row.key ?? '';
+      case 'message':
+        return rowMessage(t, row);
+    }
+  };
+
+  const cell = (row: BulkRow, key: ColumnKey): ReactNode => {
+    const text = cellText(row, key);
+    if (key === 'status') {
+      return (
+        <StatusLight variant={rowVariant(row.status)} data-column="status">
+          {text}
+        </StatusLight>
+      );
+    }
+    return (
+      <span title={text} data-column={key}>
+        {text || '—'}
+      </span>
+    );
+  };
+
+  return (
+    <Flex direction="column" gap="size-150">
+      <Flex alignItems="end" justifyContent="space-between" wrap gap="size-150">
+        <Heading level={2} margin={0}>
+          {t('bulk.rows.title')}
+        </Heading>
+        <Picker
+          label={t('bulk.rows.filter')}
+          labelPosition="side"
+          selectedKey={filter}
+          onSelectionChange={(key) => setFilter(key as Filter)}
+          data-testid="bulk-rows-filter"
+        >
+          <Item key="all">{t('bulk.rows.filterAll')}</Item>
+          <Item key="failed">{t('bulk.rows.filterFailed')}</Item>
+          <Item key="succeeded">{t('bulk.rows.filterSucceeded')}</Item>
+        </Picker>
+      </Flex>
+      {error !== null && (
+        <InlineAlert variant="negative" data-testid="bulk-rows-error">
+          <Heading>{t('bulk.rows.loadFailed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      <TableView
+        aria-label={t('bulk.rows.title')}
+        data-testid="bulk-rows-table"
+        overflowMode="wrap"
+        selectionMode="none"
+        height={`min(60vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
+        minHeight="size-2400"
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{filter === 'all' ? t('bulk.rows.empty') : t('bulk.rows.noMatch')}</Heading>
+          </IllustratedMessage>
+        )}
+      >
+        <TableHeader columns={columns}>
+          {(column) => (
+            <Column key={column.key} width={column.width}>
+              {column.name}
+            </Column>
+          )}
+        </TableHeader>
+        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
+          {items.map((row) => (
+            <Row key={row.rowNumber}>
+              {columns.map((column) => (
+                <Cell key={`${row.rowNumber}:${column.key}`} textValue={cellText(row, column.key)}>
+                  {cell(row, column.key)}
+                </Cell>
+              ))}
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+      <LoadMoreFooter
+        testId="bulk-rows"
+        shownText={t('bulk.rows.shown', { n: items.length })}
+        loadMoreText={t('users.loadMore')}
+        hasMore={Boolean(nextCursor)}
+        loading={loading === 'more'}
+        onLoadMore={() => void load(nextCursor)}
+      />
+    </Flex>
+  );
+}

@@ -1,0 +1,275 @@
+import {
+  ActionButton,
+  AlertDialog,
+  Button,
+  Content,
+  DialogTrigger,
+  Flex,
+  Heading,
+  InlineAlert,
+  LabeledValue,
+  Link,
+  ProgressCircle,
+  useDateFormatter,
+  useNumberFormatter,
+  View,
+} from '@adobe/react-spectrum';
+import i18n from 'i18next';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useParams } from 'react-router';
+import { api } from '../api.ts';
+import { DeficitTable } from '../bulk/DeficitTable.tsx';
+import { typeKey } from '../bulk/labels.ts';
+import { DryRunBadge, OperationProgress, StatusBadge } from '../bulk/ProgressCell.tsx';
+import { RowsTable } from '../bulk/RowsTable.tsx';
+import { type BulkOperation, bulkPath, isUnfinished } from '../bulk/types.ts';
+import { usePoll } from '../bulk/usePoll.ts';
+import { NoAccess } from '../components/NoAccess.tsx';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { errorMessage } from '../errors.ts';
+import { useCan } from '../session.tsx';
+
+/** Whether a finished dry run can be run for real (it read the file and was not stopped). */
+function canRunForReal(operation: BulkOperation): boolean {
+  return operation.dryRun && (operation.status === 'completed' || operation.status === 'completed_with_errors');
+}
+
+/**
+ * One bulk operation: status, counts and live progress, who started it and when, cancel while it
+ * runs, "Run for real" after a dry run, the results CSV, the license deficit report, and its rows.
+ */
+export function BulkOperationPage() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const can = useCan();
+  const navigate = useNavigate();
+  const formatNumber = useNumberFormatter();
+  const formatDate = useDateFormatter({ dateStyle: 'medium', timeStyle: 'medium' });
+  const [loaded, setLoaded] = useState<BulkOperation | null>(null);
+  // After "Run for real" the URL names the new operation before it is fetched: never show the old one.
+  const operation = loaded?.id === id ? loaded : null;
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState<'cancel' | 'run' | 'remove' | null>(null);
+  const path = bulkPath(id);
+  const canRun = can('bulk.run');
+
+  const load = useCallback(async () => {
+    try {
+      setLoaded(await api.get<BulkOperation>(path));
+      setLoadError(null);
+    } catch (caught) {
+      setLoadError(caught);
+    }
+  }, [path]);
+
+  useEffect(() => {
+    setLoaded(null);
+    setError(null);
+    if (canRun) {
+      void load();
+    }
+  }, [load, canRun]);
+
+  usePoll(operation !== null && isUnfinished(operation), load);
+
+  const back = (
+    <View>
+      <ActionButton isQuiet onPress={() => navigate('/bulk')} data-testid="bulk-back">
+        {t('bulk.back')}
+      </ActionButton>
+    </View>
+  );
+
+  if (!canRun) {
+    return (
+      <>
+        <PageTitle>{t('nav.bulk')}</PageTitle>
+        <NoAccess text={t('bulk.noAccess')} />
+      </>
+    );
+  }
+  if (loadError !== null) {
+    return (
+      <Flex direction="column" gap="size-200">
+        {back}
+        <InlineAlert variant="negative" data-testid="bulk-load-error">
+          <Heading>{t('bulk.loadOneFailed')}</Heading>
+          <Content>{errorMessage(t, loadError)}</Content>
+        </InlineAlert>
+      </Flex>
+    );
+  }
+  if (!operation) {
+    return <ProgressCircle aria-label={t('common.loading')} isIndeterminate />;
+  }
+
+  const cancel = () => {
+    setError(null);
+    setPending('cancel');
+    api
+      .post<BulkOperation>(`${path}/cancel`)
+      .then(setLoaded)
+      .catch((caught: unknown) => setError(caught))
+      .finally(() => setPending(null));
+  };
+
+  const runForReal = () => {
+    setError(null);
+    setPending('run');
+    api
+      .post<{ id: string }>(`${path}/run`)
+      .then((answer) => navigate(`/bulk/${encodeURIComponent(answer.id)}`))
+      .catch((caught: unknown) => setError(caught))
+      .finally(() => setPending(null));
+  };
+
+  const remove = () => {
+    setError(null);
+    setPending('remove');
+    api
+      .delete(path)
+      .then(() => navigate('/bulk', { state: { removed: operation.fileName } }))
+      .catch((caught: unknown) => {
+        setError(caught);
+        setPending(null);
+      });
+  };
+
+  const date = (value: string | null) => (value ? formatDate.format(new Date(value)) : '—');
+  const unfinished = isUnfinished(operation);
+  const title = operation.group
+    ? t('bulk.typeWithGroup', { type: t(typeKey(operation.type)), group: operation.group.name })
+    : t(typeKey(operation.type));
+  const fileError = operation.status === 'failed' ? operation.error : null;
+  const fileErrorKey = fileError ? `errors.${fileError.code}` : '';
+
+  return (
+    <Flex direction="column" gap="size-300">
+      <Flex direction="column" gap="size-100">
+        {back}
+        <PageTitle>{title}</PageTitle>
+        <Flex gap="size-100" alignItems="center">
+          <StatusBadge operation={operation} />
+          {operation.dryRun && <DryRunBadge />}
+        </Flex>
+      </Flex>
+
+      <Flex gap="size-400" wrap data-testid="bulk-summary">
+        <LabeledValue label={t('bulk.column.fileName')} value={operation.fileName} data-testid="bulk-file-name" />
+        <LabeledValue
+          label={t('bulk.column.initiatedBy')}
+          value={operation.initiatedBy.label ?? t('bulk.unknownInitiator')}
+          data-testid="bulk-initiated-by"
+        />
+        <LabeledValue label={t('bulk.created')} value={date(operation.createdAt)} />
+        <LabeledValue label={t('bulk.column.startedAt')} value={date(operation.startedAt)} />
+        <LabeledValue label={t('bulk.column.finishedAt')} value={date(operation.finishedAt)} />
+      </Flex>
+      <Flex gap="size-400" wrap data-testid="bulk-counts">
+        <LabeledValue
+          label={t('bulk.count.total')}
+          value={operation.totalRows === null ? '—' : formatNumber.format(operation.totalRows)}
+          data-testid="bulk-count-total"
+        />
+        <LabeledValue
+          label={t('bulk.count.processed')}
+          value={formatNumber.format(operation.processedRows)}
+          data-testid="bulk-count-processed"
+        />
+        <LabeledValue
+          label={t('bulk.count.succeeded')}
+          value={formatNumber.format(operation.succeededRows)}
+          data-testid="bulk-count-succeeded"
+        />
+        <LabeledValue
+          label={t('bulk.count.failed')}
+          value={formatNumber.format(operation.failedRows)}
+          data-testid="bulk-count-failed"
+        />
+      </Flex>
+      <OperationProgress operation={operation} width="size-6000" />
+
+      <Flex gap="size-100" wrap alignItems="center">
+        {canRunForReal(operation) && (
+          <DialogTrigger>
+            <Button variant="accent" isPending={pending === 'run'} data-testid="bulk-run">
+              {t('bulk.run.action')}
+            </Button>
+            <AlertDialog
+              variant="confirmation"
+              title={t('bulk.run.title')}
+              primaryActionLabel={t('bulk.run.action')}
+              cancelLabel={t('common.cancel')}
+              onPrimaryAction={runForReal}
+              data-testid="bulk-run-dialog"
+            >
+              {t('bulk.run.text', { name: operation.fileName })}
+            </AlertDialog>
+          </DialogTrigger>
+        )}
+        {unfinished && (
+          <Button variant="negative" onPress={cancel} isPending={pending === 'cancel'} data-testid="bulk-cancel">
+            {t('bulk.cancel')}
+          </Button>
+        )}
+        {!unfinished && (
+          <Link href={`${path}/results.csv`} download data-testid="bulk-results-csv">
+            {t('bulk.downloadResults')}
+          </Link>
+        )}
+        {!unfinished && (
+          <DialogTrigger>
+            <ActionButton isDisabled={pending === 'remove'} data-testid="bulk-remove-one">
+              {t('bulk.remove.action')}
+            </ActionButton>
+            <AlertDialog
+              variant="destructive"
+              title={t('bulk.remove.title')}
+              primaryActionLabel={t('bulk.remove.action')}
+              cancelLabel={t('common.cancel')}
+              onPrimaryAction={remove}
+              data-testid="bulk-remove-one-dialog"
+            >
+              {t('bulk.remove.text', { name: operation.fileName })}
+            </AlertDialog>
+          </DialogTrigger>
+        )}
+      </Flex>
+      {operation.sourceOperationId && (
+        <View>
+          <Link
+            onPress={() => navigate(`/bulk/${encodeURIComponent(operation.sourceOperationId ?? '')}`)}
+            data-testid="bulk-source"
+          >
+            {t('bulk.source')}
+          </Link>
+        </View>
+      )}
+
+      {error !== null && (
+        <InlineAlert variant="negative" data-testid="bulk-action-error">
+          <Heading>{t('bulk.failed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      {fileError && (
+        <InlineAlert variant="negative" data-testid="bulk-file-error">
+          <Heading>{t('bulk.fileFailed')}</Heading>
+          <Content>
+            {i18n.exists(fileErrorKey) && <p>{t(fileErrorKey)}</p>}
+            <p data-testid="bulk-file-error-detail">{fileError.message}</p>
+          </Content>
+        </InlineAlert>
+      )}
+      {operation.deficits.length > 0 && <DeficitTable deficits={operation.deficits} dryRun={operation.dryRun} />}
+
+      <RowsTable
+        key={operation.id}
+        operationId={operation.id}
+        refreshKey={`${operation.status}:${operation.processedRows}:${operation.failedRows}`}
+      />
+    </Flex>
+  );
+}

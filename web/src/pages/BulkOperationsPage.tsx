@@ -1,0 +1,321 @@
+import {
+  ActionButton,
+  AlertDialog,
+  Button,
+  Cell,
+  Column,
+  Content,
+  DialogContainer,
+  DialogTrigger,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  InlineAlert,
+  Row,
+  TableBody,
+  TableHeader,
+  TableView,
+  Text,
+  useDateFormatter,
+  useNumberFormatter,
+  View,
+} from '@adobe/react-spectrum';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useLocation, useNavigate } from 'react-router';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { api } from '../api.ts';
+import { typeKey } from '../bulk/labels.ts';
+import { DryRunBadge, OperationProgress, StatusBadge } from '../bulk/ProgressCell.tsx';
+import { type BulkOperation, bulkPath, isUnfinished } from '../bulk/types.ts';
+import { UploadDialog } from '../bulk/UploadDialog.tsx';
+import { usePoll } from '../bulk/usePoll.ts';
+import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
+import { NoAccess } from '../components/NoAccess.tsx';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { errorMessage } from '../errors.ts';
+import { ConfirmButton } from '../groups/ConfirmButton.tsx';
+import { useCan } from '../session.tsx';
+import type { Page } from '../types.ts';
+
+const ROW_HEIGHT = 66;
+const HEADER_HEIGHT = 34;
+
+type ColumnKey = 'operation' | 'fileName' | 'initiatedBy' | 'startedAt' | 'finishedAt' | 'status' | 'rows' | 'actions';
+
+/** Bulk CSV operations: upload a file, the list of operations with live progress, remove one or all. */
+export function BulkOperationsPage() {
+  const { t } = useTranslation();
+  const can = useCan();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const formatNumber = useNumberFormatter();
+  const formatDate = useDateFormatter({ dateStyle: 'short', timeStyle: 'medium' });
+  const [items, setItems] = useState<BulkOperation[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
+  const [error, setError] = useState<unknown>(null);
+  const [uploading, setUploading] = useState(false);
+  const removedName = (location.state as { removed?: unknown } | null)?.removed;
+  const [notice, setNotice] = useState<string | null>(
+    typeof removedName === 'string' ? t('bulk.removedOne', { name: removedName }) : null,
+  );
+  const [version, setVersion] = useState(0);
+  const generation = useRef(0);
+  const canRun = can('bulk.run');
+
+  const load = useCallback(async (cursor: string | null) => {
+    const mine = cursor ? generation.current : ++generation.current;
+    setLoading(cursor ? 'more' : 'first');
+    setError(null);
+    try {
+      const params = new URLSearchParams({ limit: String(LIMITS.pageSizeDefault) });
+      if (cursor) {
+        params.set('cursor', cursor);
+      }
+      const page = await api.get<Page<BulkOperation>>(`/api/v1/bulk-operations?${params}`);
+      if (mine !== generation.current) {
+        return;
+      }
+      setItems((current) => (cursor ? [...current, ...page.items] : page.items));
+      setNextCursor(page.nextCursor);
+    } catch (caught) {
+      if (mine === generation.current) {
+        setError(caught);
+      }
+    } finally {
+      if (mine === generation.current) {
+        setLoading(null);
+      }
+    }
+  }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload after a change.
+  useEffect(() => {
+    if (canRun) {
+      void load(null);
+    }
+  }, [load, version, canRun]);
+
+  // Live progress: while any shown operation is queued or running, ask for those every second.
+  const unfinished = items.filter(isUnfinished).map((operation) => operation.id);
+  usePoll(unfinished.length > 0, async () => {
+    const mine = generation.current;
+    const fresh = await Promise.all(unfinished.map((id) => api.get<BulkOperation>(bulkPath(id)).catch(() => null)));
+    if (mine !== generation.current) {
+      return;
+    }
+    const byId = new Map(fresh.filter((operation) => operation !== null).map((operation) => [operation.id, operation]));
+    setItems((current) => current.map((operation) => byId.get(operation.id) ?? operation));
+  });
+
+  if (!canRun) {
+    return (
+      <>
+        <PageTitle>{t('nav.bulk')}</PageTitle>
+        <NoAccess text={t('bulk.noAccess')} />
+      </>
+    );
+  }
+
+  const changed = (message: string) => {
+    setNotice(message);
+    setVersion((value) => value + 1);
+  };
+
+  const remove = (operation: BulkOperation) => {
+    setError(null);
+    api
+      .delete(bulkPath(operation.id))
+      .then(() => changed(t('bulk.removedOne', { name: operation.fileName })))
+      .catch((caught: unknown) => setError(caught));
+  };
+
+  const clearAll = () => {
+    setError(null);
+    api
+      .delete('/api/v1/bulk-operations')
+      .then(() => changed(t('bulk.cleared')))
+      .catch((caught: unknown) => setError(caught));
+  };
+
+  const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
+    { key: 'operation', name: t('bulk.column.operation'), width: '1.3fr' },
+    { key: 'fileName', name: t('bulk.column.fileName'), width: '1.3fr' },
+    { key: 'initiatedBy', name: t('bulk.column.initiatedBy'), width: '1.5fr' },
+    { key: 'startedAt', name: t('bulk.column.startedAt'), width: 130 },
+    { key: 'finishedAt', name: t('bulk.column.finishedAt'), width: 130 },
+    { key: 'status', name: t('bulk.column.status'), width: 200 },
+    { key: 'rows', name: t('bulk.column.rows'), width: 120 },
+    { key: 'actions', name: t('bulk.column.actions'), width: 100 },
+  ];
+
+  const date = (value: string | null) => (value ? formatDate.format(new Date(value)) : '');
+
+  const cellText = (operation: BulkOperation, key: ColumnKey): string => {
+    switch (key) {
+      case 'operation':
+        return operation.group
+          ? t('bulk.typeWithGroup', { type: t(typeKey(operation.type)), group: operation.group.name })
+          : t(typeKey(operation.type));
+      case 'fileName':
+        return operation.fileName;
+      case 'initiatedBy':
+        return operation.initiatedBy.label ?? t('bulk.unknownInitiator');
+      case 'startedAt':
+        return date(operation.startedAt);
+      case 'finishedAt':
+        return date(operation.finishedAt);
+      case 'status':
+        return t(`bulk.status.${operation.status}`);
+      case 'rows':
+        return t('bulk.rowsCounts', {
+          succeeded: formatNumber.format(operation.succeededRows),
+          failed: formatNumber.format(operation.failedRows),
+        });
+      case 'actions':
+        return t('bulk.remove.action');
+    }
+  };
+
+  const cell = (operation: BulkOperation, key: ColumnKey): ReactNode => {
+    if (key === 'status') {
+      return (
+        <Flex direction="column" gap="size-50" width="100%">
+          <View>
+            <StatusBadge operation={operation} />
+          </View>
+          <OperationProgress operation={operation} />
+        </Flex>
+      );
+    }
+    if (key === 'operation') {
+      const text = cellText(operation, key);
+      return (
+        <Flex direction="column" gap="size-50" alignItems="start">
+          <span data-column="operation">{text}</span>
+          {operation.dryRun && <DryRunBadge />}
+        </Flex>
+      );
+    }
+    if (key === 'rows') {
+      return (
+        <span data-column="rows" title={cellText(operation, key)}>
+          <span data-testid="bulk-succeeded">{formatNumber.format(operation.succeededRows)}</span>
+          {' / '}
+          <span data-testid="bulk-failed">{formatNumber.format(operation.failedRows)}</span>
+        </span>
+      );
+    }
+    if (key === 'actions') {
+      return (
+        <ConfirmButton
+          label={t('bulk.remove.action')}
+          ariaLabel={t('bulk.remove.ariaLabel', { name: operation.fileName })}
+          title={t('bulk.remove.title')}
+          text={t('bulk.remove.text', { name: operation.fileName })}
+          onConfirm={() => remove(operation)}
+          isQuiet
+          isDisabled={isUnfinished(operation)}
+          testId="bulk-remove"
+        />
+      );
+    }
+    const text = cellText(operation, key);
+    return (
+      <span title={text} data-column={key}>
+        {text || '—'}
+      </span>
+    );
+  };
+
+  return (
+    <Flex direction="column" gap="size-200">
+      <PageTitle>{t('nav.bulk')}</PageTitle>
+      <Flex gap="size-150" wrap alignItems="center" justifyContent="space-between">
+        <Text>{t('bulk.intro')}</Text>
+        <Flex gap="size-100" wrap>
+          <Button variant="accent" onPress={() => setUploading(true)} data-testid="bulk-upload">
+            {t('bulk.upload.button')}
+          </Button>
+          <DialogTrigger>
+            <ActionButton isDisabled={items.length === 0} data-testid="bulk-clear">
+              {t('bulk.clear.action')}
+            </ActionButton>
+            <AlertDialog
+              variant="destructive"
+              title={t('bulk.clear.title')}
+              primaryActionLabel={t('bulk.clear.action')}
+              cancelLabel={t('common.cancel')}
+              onPrimaryAction={clearAll}
+              data-testid="bulk-clear-dialog"
+            >
+              {t('bulk.clear.text')}
+            </AlertDialog>
+          </DialogTrigger>
+        </Flex>
+      </Flex>
+      {notice && (
+        <InlineAlert variant="positive" data-testid="bulk-notice">
+          <Heading>{t('users.done')}</Heading>
+          <Content>{notice}</Content>
+        </InlineAlert>
+      )}
+      {error !== null && (
+        <InlineAlert variant="negative" data-testid="bulk-error">
+          <Heading>{t('bulk.failed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      <TableView
+        aria-label={t('nav.bulk')}
+        data-testid="bulk-table"
+        overflowMode="wrap"
+        selectionMode="none"
+        onAction={(key) => navigate(`/bulk/${encodeURIComponent(String(key))}`)}
+        height={`min(70vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
+        minHeight="size-2400"
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{t('bulk.empty')}</Heading>
+            <Content>{t('bulk.emptyHint')}</Content>
+          </IllustratedMessage>
+        )}
+      >
+        <TableHeader columns={columns}>
+          {(column) => (
+            <Column key={column.key} width={column.width}>
+              {column.name}
+            </Column>
+          )}
+        </TableHeader>
+        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
+          {items.map((operation) => (
+            <Row key={operation.id}>
+              {columns.map((column) => (
+                <Cell key={`${operation.id}:${column.key}`} textValue={cellText(operation, column.key)}>
+                  {cell(operation, column.key)}
+                </Cell>
+              ))}
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+      <LoadMoreFooter
+        testId="bulk"
+        shownText={t('bulk.shown', { n: items.length })}
+        loadMoreText={t('users.loadMore')}
+        hasMore={Boolean(nextCursor)}
+        loading={loading === 'more'}
+        onLoadMore={() => void load(nextCursor)}
+      />
+      <DialogContainer onDismiss={() => setUploading(false)}>
+        {uploading && (
+          <UploadDialog
+            onUploaded={(_id, dryRun) => changed(dryRun ? t('bulk.upload.startedDryRun') : t('bulk.upload.started'))}
+          />
+        )}
+      </DialogContainer>
+    </Flex>
+  );
+}

@@ -1,0 +1,167 @@
+import {
+  Cell,
+  Column,
+  Content,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  InlineAlert,
+  Item,
+  Picker,
+  Row,
+  TableBody,
+  TableHeader,
+  TableView,
+  Text,
+  useDateFormatter,
+} from '@adobe/react-spectrum';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
+import { LIMITS } from '../../../shared/contracts.ts';
+import { api, queryString } from '../api.ts';
+import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { errorMessage } from '../errors.ts';
+import { OUTBOX_STATUSES, type OutboxMessage, useStatusText } from '../outbox/types.ts';
+import type { Page } from '../types.ts';
+
+type ColumnKey = 'created' | 'to' | 'kind' | 'subject' | 'status';
+
+/** The organization's e-mail outbox (system admins): status filter, newest first, more pages. */
+export function OutboxPage() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const formatDate = useDateFormatter({ dateStyle: 'short', timeStyle: 'medium' });
+  const statusText = useStatusText();
+  const [status, setStatus] = useState<string>('any');
+  const [items, setItems] = useState<OutboxMessage[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
+  const [error, setError] = useState<unknown>(null);
+  const generation = useRef(0);
+
+  const load = useCallback(async (filter: string, cursor: string | null) => {
+    const mine = cursor ? generation.current : ++generation.current;
+    setLoading(cursor ? 'more' : 'first');
+    setError(null);
+    try {
+      const query = queryString({
+        status: filter === 'any' ? undefined : filter,
+        limit: String(LIMITS.pageSizeDefault),
+        cursor: cursor ?? undefined,
+      });
+      const page = await api.get<Page<OutboxMessage>>(`/api/v1/outbox${query}`);
+      if (mine !== generation.current) {
+        return;
+      }
+      setItems((current) => (cursor ? [...current, ...page.items] : page.items));
+      setNextCursor(page.nextCursor);
+    } catch (caught) {
+      if (mine === generation.current) {
+        setError(caught);
+      }
+    } finally {
+      if (mine === generation.current) {
+        setLoading(null);
+      }
+    }
+  }, []);
+
+  useEffect(() => {
+    void load(status, null);
+  }, [status, load]);
+
+  const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
+    { key: 'created', name: t('outbox.column.created'), width: 170 },
+    { key: 'to', name: t('outbox.column.to'), width: '1fr' },
+    { key: 'kind', name: t('outbox.column.kind'), width: 200 },
+    { key: 'subject', name: t('outbox.column.subject'), width: '1.5fr' },
+    { key: 'status', name: t('outbox.column.status'), width: 220 },
+  ];
+  const cell = (message: OutboxMessage, key: ColumnKey): string => {
+    switch (key) {
+      case 'created':
+        return formatDate.format(new Date(message.createdAt));
+      case 'to':
+        return message.to;
+      case 'kind':
+        return t(`outbox.kind.${message.kind}`, { defaultValue: message.kind });
+      case 'subject':
+        return message.subject;
+      case 'status':
+        return statusText(message);
+    }
+  };
+
+  return (
+    <Flex direction="column" gap="size-200">
+      <PageTitle>{t('outbox.title')}</PageTitle>
+      <Text>{t('outbox.intro')}</Text>
+      <Picker
+        label={t('outbox.status.label')}
+        selectedKey={status}
+        onSelectionChange={(key) => setStatus(String(key))}
+        data-testid="outbox-status"
+        width="size-2400"
+      >
+        {[
+          <Item key="any">{t('outbox.status.any')}</Item>,
+          ...OUTBOX_STATUSES.map((value) => <Item key={value}>{t(`outbox.status.${value}`)}</Item>),
+        ]}
+      </Picker>
+      {error !== null && (
+        <InlineAlert variant="negative">
+          <Heading>{t('outbox.loadFailed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      <TableView
+        aria-label={t('outbox.title')}
+        density="compact"
+        overflowMode="truncate"
+        data-testid="outbox-table"
+        height={`min(70vh, ${34 + Math.max(items.length, 4) * 33 + 8}px)`}
+        minHeight="size-2400"
+        onAction={(key) => navigate(`/outbox/${encodeURIComponent(String(key))}`)}
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{t('outbox.empty')}</Heading>
+          </IllustratedMessage>
+        )}
+      >
+        <TableHeader columns={columns}>
+          {(column) => (
+            <Column key={column.key} width={column.width}>
+              {column.name}
+            </Column>
+          )}
+        </TableHeader>
+        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
+          {items.map((message) => (
+            <Row key={message.id}>
+              {columns.map((column) => {
+                const text = cell(message, column.key);
+                return (
+                  <Cell key={`${message.id}:${column.key}`} textValue={text}>
+                    <span title={text} data-column={column.key}>
+                      {text}
+                    </span>
+                  </Cell>
+                );
+              })}
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+      <LoadMoreFooter
+        testId="outbox"
+        shownText={t('outbox.shown', { n: items.length })}
+        loadMoreText={t('users.loadMore')}
+        hasMore={Boolean(nextCursor)}
+        loading={loading === 'more'}
+        onLoadMore={() => void load(status, nextCursor)}
+      />
+    </Flex>
+  );
+}

@@ -1,0 +1,146 @@
+import {
+  ActionButton,
+  AlertDialog,
+  Cell,
+  Column,
+  Content,
+  DialogTrigger,
+  Flex,
+  Heading,
+  IllustratedMessage,
+  InlineAlert,
+  Row,
+  TableBody,
+  TableHeader,
+  TableView,
+  useDateFormatter,
+} from '@adobe/react-spectrum';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api.ts';
+import { errorMessage } from '../errors.ts';
+import { useCan } from '../session.tsx';
+
+interface Device {
+  id: string;
+  platform: string;
+  name: string;
+  deviceId: string;
+  connectedAt: string;
+  link: { id: string; sentAt: string; expiresAt: string };
+}
+
+/** The Devices section of a user's details: what they connected, through which e-mail; disconnect. */
+export function DevicesSection(props: { userId: string }) {
+  const { t } = useTranslation();
+  const can = useCan();
+  const formatDate = useDateFormatter({ dateStyle: 'medium', timeStyle: 'short' });
+  const [devices, setDevices] = useState<Device[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setDevices(
+        (await api.get<{ items: Device[] }>(`/api/v1/users/${encodeURIComponent(props.userId)}/devices`)).items,
+      );
+    } catch (caught) {
+      setError(caught);
+    }
+  }, [props.userId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const disconnect = async (device: Device) => {
+    setError(null);
+    setNotice(null);
+    try {
+      await api.delete(`/api/v1/users/${encodeURIComponent(props.userId)}/devices/${encodeURIComponent(device.id)}`);
+      setNotice(t('devices.disconnected', { name: device.name }));
+      await load();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  const canDisconnect = can('device.disconnect');
+  const columns = [
+    { key: 'platform', name: t('devices.column.platform') },
+    { key: 'name', name: t('devices.column.name') },
+    { key: 'connectedAt', name: t('devices.column.connectedAt') },
+    { key: 'via', name: t('devices.column.via') },
+    ...(canDisconnect ? [{ key: 'actions', name: t('devices.column.actions') }] : []),
+  ];
+  return (
+    <Flex direction="column" gap="size-100">
+      {notice && (
+        <InlineAlert variant="positive" data-testid="devices-notice">
+          <Content>{notice}</Content>
+        </InlineAlert>
+      )}
+      {error !== null && (
+        <InlineAlert variant="negative">
+          <Heading>{t('devices.loadFailed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      <TableView
+        aria-label={t('devices.title')}
+        density="compact"
+        data-testid="devices-table"
+        height={`${34 + Math.max(devices?.length ?? 0, 2) * 40 + 8}px`}
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{t('devices.empty')}</Heading>
+          </IllustratedMessage>
+        )}
+      >
+        <TableHeader columns={columns}>{(column) => <Column key={column.key}>{column.name}</Column>}</TableHeader>
+        <TableBody loadingState={devices === null && error === null ? 'loading' : 'idle'}>
+          {(devices ?? []).map((device) => (
+            <Row key={device.id}>
+              {columns.map((column) => {
+                switch (column.key) {
+                  case 'platform':
+                    return <Cell key={`${device.id}:platform`}>{t(`devices.platform.${device.platform}`)}</Cell>;
+                  case 'name':
+                    return <Cell key={`${device.id}:name`}>{device.name}</Cell>;
+                  case 'connectedAt':
+                    return (
+                      <Cell key={`${device.id}:connectedAt`}>{formatDate.format(new Date(device.connectedAt))}</Cell>
+                    );
+                  case 'via':
+                    return <Cell key={`${device.id}:via`}>{formatDate.format(new Date(device.link.sentAt))}</Cell>;
+                  default:
+                    return (
+                      <Cell key={`${device.id}:actions`}>
+                        <DialogTrigger>
+                          <ActionButton
+                            isQuiet
+                            aria-label={t('devices.disconnectOf', { name: device.name })}
+                            data-testid={`device-disconnect-${device.deviceId}`}
+                          >
+                            {t('devices.disconnect')}
+                          </ActionButton>
+                          <AlertDialog
+                            title={t('devices.disconnectTitle')}
+                            variant="destructive"
+                            primaryActionLabel={t('devices.disconnect')}
+                            cancelLabel={t('common.cancel')}
+                            onPrimaryAction={() => void disconnect(device)}
+                          >
+                            {t('devices.disconnectConfirm', { name: device.name })}
+                          </AlertDialog>
+                        </DialogTrigger>
+                      </Cell>
+                    );
+                }
+              })}
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+    </Flex>
+  );
+}

@@ -1,0 +1,45 @@
+import { AlertDialog } from '@adobe/react-spectrum';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api.ts';
+import { errorMessage } from '../errors.ts';
+
+/**
+ * Confirms and sends installation-instructions e-mails (each with a new personal link) to the
+ * selected users, or to every user who is not removed.
+ */
+export function SendInstructionsDialog(props: {
+  userIds: string[] | 'all';
+  onSent: (queued: number) => void;
+  onFailed: (message: string) => void;
+}) {
+  const { t } = useTranslation();
+  const [pending, setPending] = useState(false);
+  const all = props.userIds === 'all';
+  // The dialog closes on "Send"; the result shows on the users page.
+  const send = async () => {
+    setPending(true);
+    try {
+      const result = await api.post<{ queued: number }>(
+        '/api/v1/users/send-instructions',
+        all ? { all: true } : { userIds: props.userIds },
+      );
+      props.onSent(result.queued);
+    } catch (caught) {
+      props.onFailed(errorMessage(t, caught));
+    }
+  };
+  return (
+    <AlertDialog
+      title={t('instructions.confirmTitle')}
+      variant="confirmation"
+      primaryActionLabel={t('instructions.send')}
+      cancelLabel={t('common.cancel')}
+      isPrimaryActionDisabled={pending}
+      onPrimaryAction={() => void send()}
+      data-testid="send-instructions-dialog"
+    >
+      {all ? t('instructions.confirmAll') : t('instructions.confirmSelected', { n: props.userIds.length })}
+    </AlertDialog>
+  );
+}
