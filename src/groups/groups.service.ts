@@ -333,7 +333,9 @@ export async function addMembers(
       }
       const inserted = await sql`
         insert into group_members (organization_id, group_id, user_id)
-        select ${actor.organizationId}, ${groupId}, unnest(${userIds}::uuid[])
+        select ${actor.organizationId}, ${groupId}, t.id from unnest(${userIds}::uuid[]) as t(id)
+        -- In key order: both indexes and the users' key lookups of the foreign key go page by page.
+        order by t.id
         on conflict do nothing`.execute(trx);
       added = Number(inserted.numAffectedRows ?? 0);
       // Joining a group can only add licenses: the additive path, for the group's products only.

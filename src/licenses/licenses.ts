@@ -183,7 +183,7 @@ export async function grantLicenses(
       join users u on u.organization_id = ${organizationId} and u.id = a.user_id and u.status <> 'removed'
       cross join unnest(${[...new Set(productIds)]}::uuid[]) as p(product_id)
       -- In key order: index pages fill one after another instead of at random (17 s → 11 s for 1M rows).
-      order by p.product_id, u.id
+      order by u.id, p.product_id
       on conflict do nothing
       returning product_id
     )
