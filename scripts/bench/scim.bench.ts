@@ -158,6 +158,18 @@ export async function runScimBench(options: {
     );
     console.log(`  seeded up to ${total.rows[0]?.n.toLocaleString('en')} users in ${since(started)}`);
 
+    // Seeding kept the event loop busy (on PGlite the database runs on it): idle keep-alive
+    // connections the server closed meanwhile fail once on reuse. Warm up until one succeeds.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await scim('GET', '/ServiceProviderConfig');
+        break;
+      } catch (error) {
+        if (attempt >= 5) {
+          throw error;
+        }
+      }
+    }
     const sample = await sql<{ id: string; username: string; external_id: string | null }>`
       select id, username, external_id from users where organization_id = ${org} and external_id is not null order by random() limit 200`.execute(
       db,

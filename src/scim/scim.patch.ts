@@ -72,6 +72,9 @@ function resolve(schemas: ResourceSchemas, parsed: PatchPath, raw: string): Targ
   let sub: AttributeDef | null = null;
   if (subName) {
     sub = def.subAttributes ? (findAttribute(def.subAttributes, subName) ?? null) : null;
+    if (!sub && !container && schemas.ignored.has(`${def.name}.${subName}`.toLowerCase())) {
+      return 'ignored';
+    }
     if (!sub) {
       throw new ScimError(400, 'invalidPath', `Unknown sub-attribute in path "${raw}".`);
     }

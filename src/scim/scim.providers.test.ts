@@ -112,6 +112,17 @@ describe('Microsoft Entra ID provisioning sequence', () => {
     assert.deepEqual(replaced.body.addresses, [{ country: 'PL', type: 'work', primary: true }]);
     assert.equal((replaced.body[ENTERPRISE] as Json).department, 'Marketing');
 
+    // Entra's default mappings also send the other address parts, and directories often hold the
+    // country as an English name: the parts are accepted and ignored, the name read as its code.
+    const address = await scim.patch<Json>(`/Users/${id}`, [
+      { op: 'Add', path: 'addresses[type eq "work"].streetAddress', value: '1 Main Street' },
+      { op: 'Add', path: 'addresses[type eq "work"].locality', value: 'Warsaw' },
+      { op: 'Add', path: 'addresses[type eq "work"].postalCode', value: '00-001' },
+      { op: 'Replace', path: 'addresses[type eq "work"].country', value: 'Finland' },
+    ]);
+    assert.equal(address.status, 200, address.text);
+    assert.deepEqual(address.body.addresses, [{ country: 'FI', type: 'work', primary: true }]);
+
     const pathless = await scim.patch<Json>(`/Users/${id}`, [
       {
         op: 'replace',

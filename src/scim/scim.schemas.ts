@@ -24,8 +24,6 @@ export const SCIM_LIMITS = {
   maxResults: 1000,
   /** Most operations in one /Bulk request. */
   bulkMaxOperations: 1000,
-  /** Most errors `failOnErrors` may ask to tolerate is unlimited; this caps a filter's length. */
-  maxFilterLength: 4096,
 } as const;
 
 export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex';
@@ -94,14 +92,19 @@ export const USER_ATTRIBUTES: AttributeDef[] = [
       ],
     },
   ),
-  attr('addresses', 'complex', "The user's address: Usher keeps the country only.", {
-    multiValued: true,
-    subAttributes: [
-      attr('country', 'string', 'ISO 3166-1 alpha-2 code (an English country name is accepted).'),
-      attr('type', 'string', 'Always work.', { canonicalValues: ['work'] }),
-      attr('primary', 'boolean', 'Always true.'),
-    ],
-  }),
+  attr(
+    'addresses',
+    'complex',
+    "The user's address: Usher keeps the country only; other parts are accepted and ignored.",
+    {
+      multiValued: true,
+      subAttributes: [
+        attr('country', 'string', 'ISO 3166-1 alpha-2 code (an English country name is accepted).'),
+        attr('type', 'string', 'Always work.', { canonicalValues: ['work'] }),
+        attr('primary', 'boolean', 'Always true.'),
+      ],
+    },
+  ),
   attr('groups', 'complex', 'The user groups the user is a member of (change them through /Groups).', {
     multiValued: true,
     mutability: 'readOnly',
@@ -191,6 +194,12 @@ export const IGNORED_USER_ATTRIBUTES = new Set(
     'entitlements',
     'roles',
     'x509Certificates',
+    // Address parts other than the country (Entra ID maps them by default).
+    'addresses.formatted',
+    'addresses.streetAddress',
+    'addresses.locality',
+    'addresses.region',
+    'addresses.postalCode',
   ].map((name) => name.toLowerCase()),
 );
 

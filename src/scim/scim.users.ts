@@ -1,4 +1,5 @@
 import countries from 'i18n-iso-countries';
+import englishCountryNames from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
 import type { Transaction } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
@@ -137,16 +138,26 @@ function pick(values: unknown, field: string): Doc | null {
   );
 }
 
+countries.registerLocale(englishCountryNames);
+
+function countryByName(name: string): string | undefined {
+  return countries.getAlpha2Code(name, 'en');
+}
+
 function country(value: unknown): string | null {
   const code = text(value, 'addresses.country');
   if (!code) {
     return null;
   }
-  const alpha2 = code.length === 3 ? countries.alpha3ToAlpha2(code.toUpperCase()) : code;
+  // A code (alpha-2 or alpha-3), or an English name: directories often hold "Poland", not "PL".
+  const alpha2 =
+    code.length === 3 ? countries.alpha3ToAlpha2(code.toUpperCase()) : code.length === 2 ? code : countryByName(code);
   try {
     return normalizeCountry(alpha2 ?? code, 'addresses.country');
   } catch {
-    throw invalidValue(`addresses.country "${code}" is not an ISO 3166-1 country code (e.g. PL, CZ, FI).`);
+    throw invalidValue(
+      `addresses.country "${code}" is not an ISO 3166-1 country code or English country name (e.g. PL, CZE, Finland).`,
+    );
   }
 }
 
