@@ -49,7 +49,7 @@ const hostPortList = z
 
 /**
  * Every environment variable Usher reads, with its default. The README lists the same set;
- * `test/config.test.ts` checks that the two agree.
+ * `src/config.test.ts` checks that the two agree.
  */
 const environmentSchema = z.object({
   PORT: integer(8080, 1),

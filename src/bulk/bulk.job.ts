@@ -195,7 +195,7 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
       ctx,
       operationId,
       'bulk.initiator_lost_rights',
-      `${operation.initiator_label} no longer has the admin rights this operation needs, so no row was applied.`,
+      `${operation.initiator_label} no longer has the admin rights this operation needs: no further row was applied.`,
     );
     return;
   }
