@@ -14,10 +14,25 @@ import {
 } from '../groups/groups.service.ts';
 import { AppError } from '../http/errors.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
-import type { Actor } from '../roles/policy.ts';
+import { type Actor, can } from '../roles/policy.ts';
+import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
+import {
+  type AdminRoleChange,
+  type AdminRoleGrant,
+  applyAdminRoleChanges,
+  diffAdminRoles,
+} from '../users/users.admin-roles.ts';
+import { ADMIN_ROLE_LABELS } from '../users/users.csv.ts';
 import { removeUsers } from '../users/users.removal.ts';
 import { insertUsers, normalizeCountry } from '../users/users.service.ts';
 import { type UserPatch, updateUser } from '../users/users.update.ts';
+import {
+  ADMIN_COLUMNS_TEXT,
+  ADMIN_ROLES_COLUMN,
+  findAdminScopeNames,
+  hasAdminColumns,
+  wantedAdminRoles,
+} from './bulk.admin-roles.ts';
 import type { BulkType, GroupRecord, IdentityType, UserRecord } from './csv/formats.ts';
 
 /** One outcome of a row, as a code with parameters (the console translates it). */
@@ -86,6 +101,8 @@ const DONE: Record<string, string> = {
   remove_member: 'removed_member',
   assign_profile: 'assigned_profile',
   unassign_profile: 'unassigned_profile',
+  grant_role: 'granted_role',
+  revoke_role: 'revoked_role',
 };
 
 const verb = (scope: BatchScope, change: string) =>
@@ -162,6 +179,24 @@ const IDENTITY_LABELS: Record<IdentityType, string> = {
   personal: 'Personal ID',
   enterprise: 'Enterprise ID',
   federated: 'Federated ID',
+};
+
+/** The outcomes of granting and revoking admin roles: `bulk.granted_role` with the role and its scope's name. */
+function adminRoleOutcomes(
+  scope: BatchScope,
+  change: { grant: AdminRoleGrant[]; revoke: AdminRoleGrant[] },
+): Outcome[] {
+  const params = (grant: AdminRoleGrant) => ({ role: grant.role, ...(grant.scope ? { scope: grant.scope.name } : {}) });
+  return [
+    ...change.grant.map((grant) => ({ code: verb(scope, 'grant_role'), params: params(grant) })),
+    ...change.revoke.map((grant) => ({ code: verb(scope, 'revoke_role'), params: params(grant) })),
+  ];
+}
+
+/** The failure of a row whose admin columns the actor may not apply (`adminRole.assign`). */
+const adminRolesNotAllowed = (what: string, fix: string): Failure => {
+  const message = `${ADMIN_ROLES_COLUMN}: you are not allowed to ${what}, so the row was not applied. ${fix}`;
+  return { outcome: { code: 'bulk.not_allowed', params: { detail: message } }, message };
 };
 
 /** A user as a row names it, for messages. */
@@ -325,6 +360,8 @@ const addUsers: Handler = {
       [...new Set(records.flatMap((record) => (record.profiles ?? []).map((name) => name.toLowerCase())))],
       [...new Set(records.flatMap((record) => (record.groups ?? []).map((name) => name.toLowerCase())))],
     );
+    const adminNames = await findAdminScopeNames(trx, operation.organizationId, records);
+    const adminRoles = new Map<number, AdminRoleGrant[]>();
     const ready: WorkRow[] = [];
     for (const row of rows) {
       const record = row.record as UserRecord;
@@ -351,6 +388,27 @@ const addUsers: Handler = {
         );
         continue;
       }
+      const admin = wantedAdminRoles(record, [], adminNames);
+      if (admin && 'problem' in admin) {
+        failed.set(
+          row.rowNumber,
+          rowFailure('bulk.row_invalid', { detail: admin.problem.column }, admin.problem.message),
+        );
+        continue;
+      }
+      if (admin && admin.roles.length > 0) {
+        if (!can(actor, 'adminRole.assign')) {
+          failed.set(
+            row.rowNumber,
+            adminRolesNotAllowed(
+              'grant admin roles',
+              `Clear the cells of ${ADMIN_COLUMNS_TEXT} in this row (or remove those columns), or ask a system admin to upload the file.`,
+            ),
+          );
+          continue;
+        }
+        adminRoles.set(row.rowNumber, admin.roles);
+      }
       const products = new Set([
         ...(record.profiles ?? []).flatMap((name) => names.profiles.get(name.toLowerCase()) ?? []),
         ...(record.groups ?? []).flatMap((name) => names.groups.get(name.toLowerCase()) ?? []),
@@ -363,7 +421,7 @@ const addUsers: Handler = {
       ready.push(row);
     }
     if (ready.length > 0) {
-      await naming(ready, () =>
+      const inserted = await naming(ready, () =>
         insertUsers(
           trx,
           actor,
@@ -383,6 +441,14 @@ const addUsers: Handler = {
           'rows',
         ),
       );
+      // One e-mail is one user of the batch (the identity type follows the e-mail's domain).
+      const byEmail = new Map(inserted.map((user) => [user.email.toLowerCase(), user]));
+      const changes = ready.flatMap((row): AdminRoleChange[] => {
+        const user = byEmail.get((row.record as UserRecord).email?.trim().toLowerCase() ?? '');
+        const grant = adminRoles.get(row.rowNumber) ?? [];
+        return user && grant.length > 0 ? [{ user, grant, revoke: [] }] : [];
+      });
+      await applyAdminRoleChanges(trx, actor, changes);
     }
     const applied = new Map<number, Outcome[]>();
     for (const row of ready) {
@@ -391,6 +457,7 @@ const addUsers: Handler = {
         { code: verb(scope, 'add_user'), params: { email: record.email ?? '' } },
         ...(record.profiles ?? []).map((profile) => ({ code: verb(scope, 'assign_profile'), params: { profile } })),
         ...(record.groups ?? []).map((group) => ({ code: verb(scope, 'add_member'), params: { group } })),
+        ...adminRoleOutcomes(scope, { grant: adminRoles.get(row.rowNumber) ?? [], revoke: [] }),
       ]);
     }
     return { applied, failed };
@@ -558,6 +625,34 @@ const editUsers: Handler = {
         failed.set(row.rowNumber, user as Failure);
         continue;
       }
+      let adminChange: AdminRoleChange | undefined;
+      if (hasAdminColumns(record)) {
+        const organizationId = scope.operation.organizationId;
+        const names = await findAdminScopeNames(scope.trx, organizationId, [record]);
+        const held = (await findAdminRolesByUserIds(scope.trx, organizationId, [user.id])).get(user.id) ?? [];
+        const wanted = wantedAdminRoles(record, held, names);
+        if (wanted && 'problem' in wanted) {
+          failed.set(
+            row.rowNumber,
+            rowFailure('bulk.row_invalid', { detail: wanted.problem.column }, wanted.problem.message),
+          );
+          continue;
+        }
+        const diff = diffAdminRoles(held, wanted?.roles ?? held);
+        if (diff.grant.length + diff.revoke.length > 0) {
+          if (!can(scope.actor, 'adminRole.assign')) {
+            failed.set(
+              row.rowNumber,
+              adminRolesNotAllowed(
+                'grant or revoke admin roles',
+                `The admin columns would change the admin roles of ${user.email}: remove the columns ${ADMIN_COLUMNS_TEXT} from the file (or make them match the user's current roles), or ask a system admin to upload it.`,
+              ),
+            );
+            continue;
+          }
+          adminChange = { user, ...diff };
+        }
+      }
       const patch: UserPatch = {};
       const outcomes: Outcome[] = [];
       const same = (a: string | null | undefined, b: string | null) => (a?.trim() || null) === (b ?? null);
@@ -599,11 +694,17 @@ const editUsers: Handler = {
           }
         }
       }
-      if (Object.keys(patch).length === 0) {
+      if (Object.keys(patch).length === 0 && !adminChange) {
         applied.set(row.rowNumber, [{ code: 'bulk.unchanged', params: { email: user.email } }]);
         continue;
       }
-      await updateUser(scope.ctx, scope.actor, user.id, patch);
+      if (Object.keys(patch).length > 0) {
+        await updateUser(scope.ctx, scope.actor, user.id, patch);
+      }
+      if (adminChange) {
+        await applyAdminRoleChanges(scope.trx, scope.actor, [adminChange]);
+        outcomes.push(...adminRoleOutcomes(scope, adminChange));
+      }
       applied.set(row.rowNumber, outcomes);
     }
     return { applied, failed };
@@ -840,6 +941,7 @@ export const HANDLERS: Record<BulkType, Handler> = {
 /** English text of an outcome, for the results CSV and the API's `message`. */
 export function describeOutcome(outcome: Outcome): string {
   const p = outcome.params ?? {};
+  const role = `${ADMIN_ROLE_LABELS[p.role as keyof typeof ADMIN_ROLE_LABELS] ?? p.role}${p.scope === undefined ? '' : ` (${p.scope})`}`;
   const texts: Record<string, string> = {
     'bulk.would_add_user': `would add ${p.email}`,
     'bulk.added_user': `added ${p.email}`,
@@ -859,6 +961,10 @@ export function describeOutcome(outcome: Outcome): string {
     'bulk.assigned_profile': `assigned ${p.profile}`,
     'bulk.would_unassign_profile': `would unassign ${p.profile}`,
     'bulk.unassigned_profile': `unassigned ${p.profile}`,
+    'bulk.would_grant_role': `would grant ${role}`,
+    'bulk.granted_role': `granted ${role}`,
+    'bulk.would_revoke_role': `would revoke ${role}`,
+    'bulk.revoked_role': `revoked ${role}`,
     'bulk.unchanged': 'no change needed',
   };
   return texts[outcome.code] ?? String(p.detail ?? outcome.code);

@@ -16,6 +16,7 @@ interface Detail {
   status: string;
   profiles: { name: string; via: string }[];
   groups: { name: string }[];
+  adminRoles: { role: string; scope: { name: string } | null }[];
 }
 
 describe('bulk CSV operations', () => {
@@ -151,6 +152,183 @@ describe('bulk CSV operations', () => {
     assert.deepEqual(codes(result.rows[0]), ['bulk.updated_user', 'bulk.added_member', 'bulk.removed_member']);
     assert.deepEqual(codes(result.rows[1]), ['bulk.id_mismatch']);
     assert.deepEqual(codes(result.rows[2]), ['bulk.unknown_user']);
+  });
+
+  describe('admin columns', () => {
+    const roles = async (email: string) =>
+      (await findUser(email))?.adminRoles.map((grant) =>
+        grant.scope ? `${grant.role}:${grant.scope.name}` : grant.role,
+      );
+
+    before(async () => {
+      await createProductWithProfiles(admin, 'Photoshop', 5, ['Photoshop Team']);
+      await admin.post('/api/v1/groups', { name: 'Designers' });
+    });
+
+    test('add users: a dry run says what it would grant; the real run grants scoped and unscoped roles', async () => {
+      const file = [
+        'Email,Admin Roles,Products Administered,Product Profiles Administered,User Groups Administered,Contracts Administered',
+        'boss@admins.example,"support admin,Product Admin",Photoshop,,,Adobe contract',
+        'lead@admins.example,,,,Designers,',
+        'typo@admins.example,"Support Admin,Storage Admin",,,,',
+        'nope@admins.example,Product Administrator,,,,',
+        'ghost@admins.example,,"Photoshop,Fotoshop",,,',
+        'plain@admins.example,,,,,',
+      ].join('\n');
+      const dry = await runBulk(admin, { type: 'add-users', dryRun: true }, file);
+      assert.deepEqual(
+        dry.rows.map((row) => row.status),
+        ['succeeded', 'succeeded', 'failed', 'failed', 'failed', 'succeeded'],
+      );
+      assert.deepEqual(codes(dry.rows[0]), ['bulk.would_add_user', 'bulk.would_grant_role', 'bulk.would_grant_role']);
+      assert.equal(
+        dry.rows[0]?.message,
+        'would add boss@admins.example; would grant Product Admin (Photoshop); would grant Support Admin',
+      );
+      assert.deepEqual(dry.rows[0]?.outcomes[1]?.params, { role: 'product-admin', scope: 'Photoshop' });
+      // A scope column with names implies its role.
+      assert.match(dry.rows[1]?.message ?? '', /would grant User Group Admin \(Designers\)/);
+      assert.equal(
+        dry.rows[2]?.message,
+        'Admin Roles: "Storage Admin" is not an admin role. Write System Admin, Product Admin, Product Profile Admin, User Group Admin, Support Admin, Deployment Admin (any case), or leave it out.',
+      );
+      assert.deepEqual(codes(dry.rows[2]), ['bulk.row_invalid']);
+      assert.match(
+        dry.rows[3]?.message ?? '',
+        /Product Admin needs the products it covers in column "Products Administered"/,
+      );
+      assert.match(dry.rows[4]?.message ?? '', /^Products Administered: no product named "Fotoshop"/);
+      assert.deepEqual(codes(dry.rows[5]), ['bulk.would_add_user']);
+      assert.equal(await findUser('boss@admins.example'), undefined, 'a dry run grants nothing');
+
+      const real = await runBulk(admin, { type: 'add-users' }, file);
+      assert.deepEqual([real.operation.succeededRows, real.operation.failedRows], [3, 3]);
+      assert.deepEqual(codes(real.rows[0]), ['bulk.added_user', 'bulk.granted_role', 'bulk.granted_role']);
+      assert.deepEqual(await roles('boss@admins.example'), ['product-admin:Photoshop', 'support-admin']);
+      assert.deepEqual(await roles('lead@admins.example'), ['group-admin:Designers']);
+      assert.deepEqual(await roles('plain@admins.example'), []);
+      assert.equal(await findUser('typo@admins.example'), undefined, 'a failed row adds nobody');
+      const audited = await instance.app.ctx.db
+        .selectFrom('audit_events')
+        .select(['action', 'target_label', 'after'])
+        .where('operation_id', '=', real.operation.id)
+        .where('action', '=', 'admin_role.assign')
+        .orderBy('target_label')
+        .execute();
+      assert.deepEqual(audited.map((event) => [event.target_label, (event.after as { role: string }).role]).sort(), [
+        ['boss@admins.example', 'product-admin'],
+        ['boss@admins.example', 'support-admin'],
+        ['lead@admins.example', 'group-admin'],
+      ]);
+      const welcome = await instance.app.ctx.db
+        .selectFrom('outbox_messages')
+        .select('data')
+        .where('kind', '=', 'welcome')
+        .where('to_address', '=', 'lead@admins.example')
+        .execute();
+      assert.deepEqual(
+        welcome.map((message) => (message.data as { adminRole?: { role: string } }).adminRole?.role),
+        ['group-admin'],
+      );
+    });
+
+    test('edit users: present admin columns replace the roles, an empty cell clears them, absent ones keep them', async () => {
+      const file = [
+        'Email,Admin Roles,Products Administered',
+        'boss@admins.example,System Admin,',
+        'lead@admins.example,,',
+        'plain@admins.example,,',
+      ].join('\n');
+      const result = await runBulk(admin, { type: 'edit-users' }, file);
+      assert.deepEqual([result.operation.succeededRows, result.operation.failedRows], [3, 0]);
+      assert.deepEqual(codes(result.rows[0]), ['bulk.granted_role', 'bulk.revoked_role', 'bulk.revoked_role']);
+      assert.equal(
+        result.rows[0]?.message,
+        'granted System Admin; revoked Product Admin (Photoshop); revoked Support Admin',
+      );
+      assert.deepEqual(codes(result.rows[1]), ['bulk.revoked_role']);
+      assert.deepEqual(codes(result.rows[2]), ['bulk.unchanged']);
+      assert.deepEqual(await roles('boss@admins.example'), ['system-admin']);
+      assert.deepEqual(await roles('lead@admins.example'), []);
+
+      // Without admin columns the roles stay; a scope column alone replaces only its role's scopes.
+      const scoped = await runBulk(
+        admin,
+        { type: 'edit-users' },
+        ['Email,First Name,Products Administered', 'boss@admins.example,Boss,Photoshop'].join('\n'),
+      );
+      assert.deepEqual(codes(scoped.rows[0]), ['bulk.updated_user', 'bulk.granted_role']);
+      assert.deepEqual(await roles('boss@admins.example'), ['product-admin:Photoshop', 'system-admin']);
+      const revoked = await instance.app.ctx.db
+        .selectFrom('audit_events')
+        .select('action')
+        .where('operation_id', '=', result.operation.id)
+        .where('action', '=', 'admin_role.revoke')
+        .execute();
+      assert.equal(revoked.length, 3);
+    });
+
+    test('edit users: the last system admin keeps the role, and the row says why', async () => {
+      const result = await runBulk(
+        admin,
+        { type: 'edit-users' },
+        ['Email,Admin Roles', 'boss@admins.example,Support Admin', `${instance.admin.email},Support Admin`].join('\n'),
+      );
+      assert.deepEqual(
+        result.rows.map((row) => row.status),
+        ['succeeded', 'failed'],
+      );
+      assert.match(result.rows[1]?.message ?? '', /without a system admin/);
+      assert.deepEqual(await roles(instance.admin.email), ['system-admin']);
+      assert.deepEqual(await roles('boss@admins.example'), ['support-admin']);
+    });
+
+    test('the current-users file uploads as edit-users without changing any admin role', async () => {
+      const current = await admin.get<string>('/api/v1/csv-templates/edit-users?variant=current');
+      assert.equal(current.status, 200);
+      const records = parse(current.text, { bom: true }) as string[][];
+      const header = records[0] ?? [];
+      const boss = records.find((record) => record[header.indexOf('Email')] === 'boss@admins.example');
+      assert.equal(boss?.[header.indexOf('Admin Roles')], 'Support Admin');
+      const dry = await runBulk(admin, { type: 'edit-users', dryRun: true }, current.text);
+      assert.equal(dry.operation.failedRows, 0);
+      assert.deepEqual(
+        dry.rows.filter((row) => codes(row).join() !== 'bulk.unchanged').map((row) => row.message),
+        [],
+      );
+    });
+
+    test('an admin who may not grant admin roles: rows with admin columns fail, the others apply', async () => {
+      const { email } = await createAdmin(instance, instance.organizationId, 'product-admin', {
+        productId: catalog.productId,
+      });
+      const productAdmin = await instance.signIn(email);
+      const added = await runBulk(
+        productAdmin,
+        { type: 'add-users' },
+        [
+          'Email,Admin Roles,User Groups Administered',
+          'climber@admins.example,System Admin,',
+          'quiet@admins.example,,',
+        ].join('\n'),
+      );
+      assert.deepEqual(
+        added.rows.map((row) => row.status),
+        ['failed', 'succeeded'],
+      );
+      assert.deepEqual(codes(added.rows[0]), ['bulk.not_allowed']);
+      assert.match(added.rows[0]?.message ?? '', /^Admin Roles: you are not allowed to grant admin roles/);
+      assert.equal(await findUser('climber@admins.example'), undefined);
+
+      const edited = await runBulk(
+        productAdmin,
+        { type: 'edit-users' },
+        ['Email,Admin Roles', 'boss@admins.example,Support Admin', 'quiet@admins.example,System Admin'].join('\n'),
+      );
+      // Boss already is exactly a support admin: nothing to grant, so nothing to refuse.
+      assert.deepEqual(edited.rows.map(codes), [['bulk.unchanged'], ['bulk.not_allowed']]);
+      assert.deepEqual(await roles('quiet@admins.example'), []);
+    });
   });
 
   test('groups: add with admins and profiles, edit by name, members in and out', async () => {

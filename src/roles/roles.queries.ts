@@ -61,3 +61,67 @@ export async function insertGrants(
     )
     .execute();
 }
+
+/** One admin role a user holds, with the product, profile or group it covers. */
+export interface HeldAdminRole {
+  /** The assignment's id. */
+  id: string;
+  role: Grant['role'];
+  /** The scope (id and current name) of a scoped role; null for organization-wide roles. */
+  scope: { id: string; name: string } | null;
+}
+
+/**
+ * The admin roles of users, with their scopes' names, in one query.
+ * @param db database or transaction
+ * @param organizationId the tenant
+ * @param userIds the users
+ * @returns user id → roles held (users without roles are absent)
+ */
+export async function findAdminRolesByUserIds(
+  db: Executor,
+  organizationId: string,
+  userIds: string[],
+): Promise<Map<string, HeldAdminRole[]>> {
+  const held = new Map<string, HeldAdminRole[]>();
+  if (userIds.length === 0) {
+    return held;
+  }
+  const rows = await db
+    .selectFrom('admin_role_assignments as a')
+    .leftJoin('products as p', (join) =>
+      join.onRef('p.organization_id', '=', 'a.organization_id').onRef('p.id', '=', 'a.product_id'),
+    )
+    .leftJoin('product_profiles as pp', (join) =>
+      join.onRef('pp.organization_id', '=', 'a.organization_id').onRef('pp.id', '=', 'a.profile_id'),
+    )
+    .leftJoin('user_groups as g', (join) =>
+      join.onRef('g.organization_id', '=', 'a.organization_id').onRef('g.id', '=', 'a.group_id'),
+    )
+    .select([
+      'a.id',
+      'a.user_id',
+      'a.role',
+      'a.product_id',
+      'a.profile_id',
+      'a.group_id',
+      'p.name as product_name',
+      'pp.name as profile_name',
+      'g.name as group_name',
+    ])
+    .where('a.organization_id', '=', organizationId)
+    .where('a.user_id', 'in', userIds)
+    .orderBy('a.role')
+    .execute();
+  for (const row of rows) {
+    if (row.user_id === null) {
+      continue;
+    }
+    const scopeId = row.product_id ?? row.profile_id ?? row.group_id;
+    const scopeName = row.product_name ?? row.profile_name ?? row.group_name ?? '';
+    const list = held.get(row.user_id) ?? [];
+    list.push({ id: row.id, role: row.role, scope: scopeId === null ? null : { id: scopeId, name: scopeName } });
+    held.set(row.user_id, list);
+  }
+  return held;
+}

@@ -1,10 +1,13 @@
+import type { Transaction } from 'kysely';
 import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
+import type { DB, UserRow } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
+import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
 import { loadUserDetail, type UserDetailView } from './users.details.ts';
 import { assertSystemAdminRemains } from './users.removal.ts';
 import { requireUser } from './users.service.ts';
@@ -19,7 +22,152 @@ export const AdminRoleErrorCodes = {
 } as const;
 
 const SCOPE_TABLES = { product: 'products', profile: 'product_profiles', group: 'user_groups' } as const;
-const SCOPE_COLUMNS = { product: 'product_id', profile: 'profile_id', group: 'group_id' } as const;
+
+/** One admin role to grant, with the product, profile or group (id and name) of a scoped role. */
+export interface AdminRoleGrant {
+  role: AdminRole;
+  scope: { id: string; name: string } | null;
+}
+
+/** The admin roles of one user to grant and to revoke. */
+export interface AdminRoleChange {
+  user: Pick<UserRow, 'id' | 'email' | 'status' | 'locale'>;
+  grant: AdminRoleGrant[];
+  revoke: HeldAdminRole[];
+}
+
+/** Identity of a grant (role and scope), for comparing held and wanted roles. */
+const grantKey = (grant: AdminRoleGrant) => `${grant.role}|${grant.scope?.id ?? ''}`;
+
+/**
+ * What turns the roles a user holds into the wanted ones.
+ * @param held the roles held now
+ * @param wanted the full new set
+ * @returns the roles to grant (wanted, not held) and to revoke (held, not wanted)
+ */
+export function diffAdminRoles(
+  held: HeldAdminRole[],
+  wanted: AdminRoleGrant[],
+): { grant: AdminRoleGrant[]; revoke: HeldAdminRole[] } {
+  const have = new Set(held.map(grantKey));
+  const want = new Set(wanted.map(grantKey));
+  const seen = new Set<string>();
+  const grant = wanted.filter((role) => {
+    const key = grantKey(role);
+    const fresh = !have.has(key) && !seen.has(key);
+    seen.add(key);
+    return fresh;
+  });
+  return { grant, revoke: held.filter((role) => !want.has(grantKey(role))) };
+}
+
+/** The audit (and welcome e-mail) shape of a role: `{ role, scope: { type, id, name } }`. */
+function auditOf(grant: AdminRoleGrant): Record<string, unknown> {
+  const kind = ROLE_SCOPE[grant.role];
+  return {
+    role: grant.role,
+    ...(kind ? { scope: { type: kind, id: grant.scope?.id, name: grant.scope?.name ?? null } } : {}),
+  };
+}
+
+/**
+ * Grants and revokes admin roles of users inside the caller's transaction, set-based (one delete
+ * and one insert for all of them): every grant and revoke is audited (`admin_role.assign`,
+ * `admin_role.revoke`), each grant queues a welcome e-mail, and revoking the last active system
+ * admin is refused. The caller has checked that what it grants is not held (the unique index
+ * refuses it otherwise) and that what it revokes is.
+ * @param trx the caller's transaction
+ * @param actor who changes the roles
+ * @param changes per user, the roles to grant and to revoke
+ * @throws AppError 403 without `adminRole.assign`; 409 `admin_roles.user_removed` for a grant to a
+ *   removed user; 422 `users.last_system_admin`
+ */
+export async function applyAdminRoleChanges(
+  trx: Transaction<DB>,
+  actor: Actor,
+  changes: AdminRoleChange[],
+): Promise<void> {
+  const active = changes.filter((change) => change.grant.length + change.revoke.length > 0);
+  if (active.length === 0) {
+    return;
+  }
+  authorize(actor, 'adminRole.assign');
+  const removed = active.find((change) => change.grant.length > 0 && change.user.status === 'removed');
+  if (removed) {
+    throw new AppError(
+      AdminRoleErrorCodes.userRemoved,
+      409,
+      `${removed.user.email} is removed: restore the user first.`,
+    );
+  }
+  const revoked = active.flatMap((change) => change.revoke);
+  if (revoked.length > 0) {
+    await trx
+      .deleteFrom('admin_role_assignments')
+      .where('organization_id', '=', actor.organizationId)
+      .where(
+        'id',
+        'in',
+        revoked.map((role) => role.id),
+      )
+      .execute();
+    if (revoked.some((role) => role.role === 'system-admin')) {
+      await assertSystemAdminRemains(trx, actor.organizationId, []);
+    }
+  }
+  const granted = active.flatMap((change) => change.grant.map((grant) => ({ user: change.user, grant })));
+  if (granted.length > 0) {
+    await trx
+      .insertInto('admin_role_assignments')
+      .values(
+        granted.map(({ user, grant }) => {
+          const kind = ROLE_SCOPE[grant.role];
+          const scopeId = grant.scope?.id ?? null;
+          return {
+            organization_id: actor.organizationId,
+            user_id: user.id,
+            role: grant.role,
+            product_id: kind === 'product' ? scopeId : null,
+            profile_id: kind === 'profile' ? scopeId : null,
+            group_id: kind === 'group' ? scopeId : null,
+          };
+        }),
+      )
+      .execute();
+  }
+  await recordAudits(trx, actor, [
+    ...active.flatMap((change) =>
+      change.revoke.map((role) => ({
+        action: 'admin_role.revoke',
+        target: { type: 'user', id: change.user.id, label: change.user.email },
+        before: auditOf(role),
+      })),
+    ),
+    ...granted.map(({ user, grant }) => ({
+      action: 'admin_role.assign',
+      target: { type: 'user', id: user.id, label: user.email },
+      after: auditOf(grant),
+    })),
+  ]);
+  if (granted.length > 0) {
+    const organization = await trx
+      .selectFrom('organizations')
+      .select('default_locale')
+      .where('id', '=', actor.organizationId)
+      .executeTakeFirstOrThrow();
+    await queueMessages(
+      trx,
+      actor.organizationId,
+      granted.map(({ user, grant }) => ({
+        kind: 'welcome' as const,
+        userId: user.id,
+        to: user.email,
+        locale: user.locale ?? organization.default_locale,
+        data: { adminRole: auditOf(grant) },
+      })),
+    );
+  }
+}
 
 /**
  * Grants or revokes one admin role (with its scope) of a user; granting queues a welcome e-mail.
@@ -56,15 +204,15 @@ export async function changeAdminRole(
   }
   await transaction(ctx.db, async (trx) => {
     const user = await requireUser(trx, actor.organizationId, userId);
-    let scopeName: string | null = null;
+    let scope: AdminRoleGrant['scope'] = null;
     if (kind && change.scopeId) {
-      const scope = await trx
+      const found = await trx
         .selectFrom(SCOPE_TABLES[kind])
         .select('name')
         .where('organization_id', '=', actor.organizationId)
         .where('id', '=', change.scopeId)
         .executeTakeFirst();
-      if (!scope) {
+      if (!found) {
         throw new AppError(
           AdminRoleErrorCodes.scopeNotFound,
           422,
@@ -74,73 +222,22 @@ export async function changeAdminRole(
           },
         );
       }
-      scopeName = scope.name;
+      scope = { id: change.scopeId, name: found.name };
     }
-    const column = kind ? SCOPE_COLUMNS[kind] : null;
-    let existing = trx
-      .selectFrom('admin_role_assignments')
-      .select('id')
-      .where('organization_id', '=', actor.organizationId)
-      .where('user_id', '=', userId)
-      .where('role', '=', change.role);
-    if (column && change.scopeId) {
-      existing = existing.where(column, '=', change.scopeId);
-    }
-    const held = await existing.executeTakeFirst();
-    const audit = {
-      role: change.role,
-      ...(kind ? { scope: { type: kind, id: change.scopeId, name: scopeName } } : {}),
-    };
+    const role: AdminRoleGrant = { role: change.role, scope };
+    const held = ((await findAdminRolesByUserIds(trx, actor.organizationId, [userId])).get(userId) ?? []).find(
+      (candidate) => grantKey(candidate) === grantKey(role),
+    );
     if (change.grant) {
-      if (user.status === 'removed') {
-        throw new AppError(AdminRoleErrorCodes.userRemoved, 409, `${user.email} is removed: restore the user first.`);
-      }
-      if (held) {
+      if (held && user.status !== 'removed') {
         throw new AppError(AdminRoleErrorCodes.alreadyHeld, 409, `${user.email} already holds this role.`);
       }
-      await trx
-        .insertInto('admin_role_assignments')
-        .values({
-          organization_id: actor.organizationId,
-          user_id: userId,
-          role: change.role,
-          product_id: kind === 'product' ? (change.scopeId ?? null) : null,
-          profile_id: kind === 'profile' ? (change.scopeId ?? null) : null,
-          group_id: kind === 'group' ? (change.scopeId ?? null) : null,
-        })
-        .execute();
-      await recordAudit(trx, actor, {
-        action: 'admin_role.assign',
-        target: { type: 'user', id: userId, label: user.email },
-        after: audit,
-      });
-      const organization = await trx
-        .selectFrom('organizations')
-        .select('default_locale')
-        .where('id', '=', actor.organizationId)
-        .executeTakeFirstOrThrow();
-      await queueMessages(trx, actor.organizationId, [
-        {
-          kind: 'welcome',
-          userId,
-          to: user.email,
-          locale: user.locale ?? organization.default_locale,
-          data: { adminRole: audit },
-        },
-      ]);
+      await applyAdminRoleChanges(trx, actor, [{ user, grant: [role], revoke: [] }]);
     } else {
       if (!held) {
         throw new AppError(AdminRoleErrorCodes.notHeld, 409, `${user.email} does not hold this role.`);
       }
-      await trx.deleteFrom('admin_role_assignments').where('id', '=', held.id).execute();
-      if (change.role === 'system-admin') {
-        await assertSystemAdminRemains(trx, actor.organizationId, []);
-      }
-      await recordAudit(trx, actor, {
-        action: 'admin_role.revoke',
-        target: { type: 'user', id: userId, label: user.email },
-        before: audit,
-      });
+      await applyAdminRoleChanges(trx, actor, [{ user, grant: [], revoke: [held] }]);
     }
   });
   return loadUserDetail(ctx.db, actor.organizationId, userId);

@@ -3,7 +3,8 @@
  * type knows, the records a parsed row becomes, and the spelling of identity types.
  */
 import type { IdentityType } from '../../../shared/contracts.ts';
-import { IDENTITY_TYPE_LABELS, USER_CSV_HEADERS } from '../../users/users.csv.ts';
+import type { AdminRole } from '../../../shared/roles.ts';
+import { ADMIN_ROLE_LABELS, IDENTITY_TYPE_LABELS, USER_CSV_HEADERS } from '../../users/users.csv.ts';
 
 export type { IdentityType } from '../../../shared/contracts.ts';
 
@@ -139,6 +140,36 @@ export const IDENTITY_TYPE_NAMES = ['Adobe ID', 'Personal ID', 'Enterprise ID', 
  */
 export function identityTypeOf(value: string): IdentityType | undefined {
   return IDENTITY_TYPE_SPELLINGS[value.toLowerCase().replace(/\s+/g, ' ')];
+}
+
+/**
+ * Admin role spellings accepted in `Admin Roles` cells, normalized as `adminRoleOf` does → role:
+ * the labels Usher writes (`Product Profile Admin`) and a few other names of the same roles.
+ */
+const ADMIN_ROLE_SPELLINGS: Record<string, AdminRole> = {
+  ...Object.fromEntries(Object.entries(ADMIN_ROLE_LABELS).map(([role, label]) => [label.toLowerCase(), role])),
+  'profile admin': 'profile-admin',
+  'product configuration admin': 'profile-admin',
+  'group admin': 'group-admin',
+};
+
+/** The admin role names of files, as Usher writes them. */
+export const ADMIN_ROLE_NAMES = Object.values(ADMIN_ROLE_LABELS);
+
+/**
+ * Reads one item of an `Admin Roles` cell, case-insensitively; `_` and `-` count as spaces and
+ * `Administrator` as `Admin` (so `System Administrator`, `SYSTEM_ADMIN` and `system-admin` read
+ * as System Admin).
+ * @param value the item
+ * @returns the role, or undefined when the name is unknown
+ */
+export function adminRoleOf(value: string): AdminRole | undefined {
+  const key = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+    .replace(/\badministrator\b/g, 'admin');
+  return ADMIN_ROLE_SPELLINGS[key];
 }
 
 /**

@@ -1,6 +1,8 @@
 /** Message keys and texts shared by the bulk operations pages. */
 import type { TFunction } from 'i18next';
 import i18n from 'i18next';
+import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
+import { roleKey } from '../settings/roles.ts';
 import type { BulkOutcome, BulkRow, BulkRowStatus, BulkStatus, BulkType } from './types.ts';
 
 /** Message key of an upload type's short name ("Add users"). */
@@ -66,6 +68,20 @@ function textParams(params: Record<string, unknown>): Record<string, string | nu
 }
 
 /**
+ * The `role` parameter of an admin role outcome (`bulk.granted_role`) as text: the role's name in
+ * the console's language, with its scope's name in parentheses (`Product admin (Photoshop)`).
+ */
+function roleParams(t: TFunction, params: Record<string, string | number>): Record<string, string | number> {
+  const role = params.role;
+  if (typeof role !== 'string' || !(ADMIN_ROLES as readonly string[]).includes(role)) {
+    return params;
+  }
+  const { scope, ...rest } = params;
+  const name = t(roleKey(role as AdminRole));
+  return { ...rest, role: scope === undefined ? name : `${name} (${scope})` };
+}
+
+/**
  * What a row says, in the console's language: its outcomes translated when every code is known,
  * else the server's English message.
  */
@@ -75,7 +91,7 @@ export function rowMessage(t: TFunction, row: Pick<BulkRow, 'message' | 'outcome
   if (outcomes.length > 0 && keys.every((key) => key !== null)) {
     return outcomes
       .map((outcome, index) => {
-        const params = textParams(outcome.params);
+        const params = roleParams(t, textParams(outcome.params));
         const count = typeof params.needed === 'number' ? { count: params.needed } : {};
         return t(keys[index] as string, { ...params, ...count, interpolation: { escapeValue: false } });
       })

@@ -1,0 +1,208 @@
+/**
+ * The admin columns of user files (`Admin Roles`, `Products Administered`, `Product Configurations
+ * Administered`, `User Groups Administered`; docs/CSV.md): which admin roles a row gives its
+ * user. The roles are then granted and revoked by the users capability's admin-role service.
+ */
+import { sql, type Transaction } from 'kysely';
+import { ADMIN_ROLES, type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
+import type { DB } from '../db/schema.ts';
+import type { HeldAdminRole } from '../roles/roles.queries.ts';
+import type { AdminRoleGrant } from '../users/users.admin-roles.ts';
+import { ADMIN_ROLE_LABELS } from '../users/users.csv.ts';
+import { show } from './csv/cells.ts';
+import { ADMIN_ROLE_NAMES, adminRoleOf, type UserRecord } from './csv/formats.ts';
+
+/** The column holding the roles themselves. */
+export const ADMIN_ROLES_COLUMN = 'Admin Roles';
+
+/** Per scope kind: the column naming the scopes of its role, and how its names are explained. */
+const SCOPE_COLUMNS: Record<
+  ScopeKind,
+  {
+    column: string;
+    key: 'productsAdministered' | 'profilesAdministered' | 'groupsAdministered';
+    table: 'products' | 'product_profiles' | 'user_groups';
+    noun: string;
+    plural: string;
+    fix: string;
+  }
+> = {
+  product: {
+    column: 'Products Administered',
+    key: 'productsAdministered',
+    table: 'products',
+    noun: 'product',
+    plural: 'products',
+    fix: 'Use the names of products that exist (product names, not profile names).',
+  },
+  profile: {
+    column: 'Product Configurations Administered',
+    key: 'profilesAdministered',
+    table: 'product_profiles',
+    noun: 'product profile',
+    plural: 'product profiles',
+    fix: 'Use the names of product profiles that exist (profile names, not product names).',
+  },
+  group: {
+    column: 'User Groups Administered',
+    key: 'groupsAdministered',
+    table: 'user_groups',
+    noun: 'user group',
+    plural: 'user groups',
+    fix: 'Create the group first, or fix the name.',
+  },
+};
+
+const SCOPE_KINDS = Object.keys(SCOPE_COLUMNS) as ScopeKind[];
+
+/** The admin columns Usher reads, as a sentence (`Contracts Administered` is read and ignored). */
+export const ADMIN_COLUMNS_TEXT = `${ADMIN_ROLES_COLUMN}, ${SCOPE_KINDS.map((kind) => SCOPE_COLUMNS[kind].column).join(', ')}`;
+
+/** Products, profiles and groups named in admin columns: lower-case name → id and name. */
+export type AdminScopeNames = Record<ScopeKind, Map<string, { id: string; name: string }>>;
+
+/** Why a row's admin columns cannot be applied: the first column at fault and the whole story. */
+export interface AdminColumnsProblem {
+  column: string;
+  message: string;
+}
+
+/**
+ * Whether a row has any admin column. A row without one leaves its user's admin rights as they are.
+ * @param record the row
+ * @returns true when `Admin Roles` or a scope column is in the file
+ */
+export function hasAdminColumns(record: UserRecord): boolean {
+  return record.adminRoles !== undefined || SCOPE_KINDS.some((kind) => record[SCOPE_COLUMNS[kind].key] !== undefined);
+}
+
+/**
+ * Finds the products, profiles and groups the admin columns of these rows name, with one query per
+ * kind (none when no row names one).
+ * @param trx the batch's transaction
+ * @param organizationId the tenant
+ * @param records the rows
+ * @returns per kind, lower-case name → id and name
+ */
+export async function findAdminScopeNames(
+  trx: Transaction<DB>,
+  organizationId: string,
+  records: UserRecord[],
+): Promise<AdminScopeNames> {
+  const found: AdminScopeNames = { product: new Map(), profile: new Map(), group: new Map() };
+  for (const kind of SCOPE_KINDS) {
+    const { key, table } = SCOPE_COLUMNS[kind];
+    const names = [...new Set(records.flatMap((record) => (record[key] ?? []).map((name) => name.toLowerCase())))];
+    if (names.length === 0) {
+      continue;
+    }
+    const rows = await trx
+      .selectFrom(table)
+      .select(['id', 'name'])
+      .where('organization_id', '=', organizationId)
+      .where(sql<string>`lower(name)`, '=', sql<string>`any(${names}::text[])`)
+      .execute();
+    for (const row of rows) {
+      found[kind].set(row.name.toLowerCase(), { id: row.id, name: row.name });
+    }
+  }
+  return found;
+}
+
+const quoted = (values: string[]) => values.map(show).join(', ');
+
+/**
+ * The full set of admin roles a row gives its user. `Admin Roles`, when present, decides which
+ * roles the user holds (a scope column with names implies its role); a scope column, when present,
+ * decides the scopes of its role (an empty one: none); an absent column keeps what the user holds.
+ * A scoped role needs at least one scope.
+ * @param record the row
+ * @param held the roles the user holds now (none for a new user)
+ * @param names the scopes named by the batch's rows (findAdminScopeNames)
+ * @returns null when the row has no admin column; the wanted roles; or the problem with the row
+ */
+export function wantedAdminRoles(
+  record: UserRecord,
+  held: HeldAdminRole[],
+  names: AdminScopeNames,
+): { roles: AdminRoleGrant[] } | { problem: AdminColumnsProblem } | null {
+  if (!hasAdminColumns(record)) {
+    return null;
+  }
+  const problems: AdminColumnsProblem[] = [];
+  const listed = new Set<AdminRole>();
+  const unknownRoles: string[] = [];
+  for (const item of record.adminRoles ?? []) {
+    const role = adminRoleOf(item);
+    if (role) {
+      listed.add(role);
+    } else {
+      unknownRoles.push(item);
+    }
+  }
+  if (unknownRoles.length > 0) {
+    problems.push({
+      column: ADMIN_ROLES_COLUMN,
+      message: `${ADMIN_ROLES_COLUMN}: ${quoted(unknownRoles)} ${unknownRoles.length === 1 ? 'is not an admin role' : 'are not admin roles'}. Write ${ADMIN_ROLE_NAMES.join(', ')} (any case), or leave ${unknownRoles.length === 1 ? 'it' : 'them'} out.`,
+    });
+  }
+  const scopes = new Map<ScopeKind, AdminRoleGrant['scope'][]>();
+  for (const kind of SCOPE_KINDS) {
+    const { column, key, noun, plural, fix } = SCOPE_COLUMNS[kind];
+    const cell = record[key];
+    if (cell === undefined) {
+      continue;
+    }
+    const unknown = cell.filter((name) => !names[kind].has(name.toLowerCase()));
+    if (unknown.length > 0) {
+      problems.push({
+        column,
+        message: `${column}: no ${unknown.length === 1 ? noun : plural} named ${quoted(unknown)}. ${fix}`,
+      });
+    }
+    scopes.set(
+      kind,
+      cell.flatMap((name) => names[kind].get(name.toLowerCase()) ?? []),
+    );
+  }
+  if (problems.length > 0) {
+    return {
+      problem: { column: problems[0]?.column ?? ADMIN_ROLES_COLUMN, message: problems.map((p) => p.message).join(' ') },
+    };
+  }
+  const roles: AdminRoleGrant[] = [];
+  for (const role of ADMIN_ROLES) {
+    const kind = ROLE_SCOPE[role];
+    const mine = held.filter((grant) => grant.role === role);
+    if (kind === null) {
+      if (record.adminRoles !== undefined ? listed.has(role) : mine.length > 0) {
+        roles.push({ role, scope: null });
+      }
+      continue;
+    }
+    const named = scopes.get(kind);
+    const covers = named ?? mine.map((grant) => grant.scope);
+    const holds = record.adminRoles !== undefined ? listed.has(role) || (named?.length ?? 0) > 0 : covers.length > 0;
+    if (!holds) {
+      continue;
+    }
+    if (covers.length === 0) {
+      const { column, plural } = SCOPE_COLUMNS[kind];
+      const label = ADMIN_ROLE_LABELS[role];
+      return {
+        problem: {
+          column: ADMIN_ROLES_COLUMN,
+          message: `${ADMIN_ROLES_COLUMN}: ${label} needs the ${plural} it covers in column "${column}". ${named === undefined ? `Add the column "${column}"` : `Fill in "${column}"`}, or take ${label} out of "${ADMIN_ROLES_COLUMN}".`,
+        },
+      };
+    }
+    const seen = new Set<string>();
+    for (const scope of covers) {
+      if (scope && !seen.has(scope.id)) {
+        seen.add(scope.id);
+        roles.push({ role, scope });
+      }
+    }
+  }
+  return { roles };
+}
