@@ -200,9 +200,16 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
     return;
   }
   const exhausted = new Set<string>();
-  // Rows are claimed in order, so each batch starts after the last one this run claimed (rows
-  // skipped because another worker holds them are that worker's).
-  const cursor = { after: 0 };
+  // Rows are claimed in windows of row numbers, in order, so each batch starts after the window
+  // this run took last (rows skipped because another worker holds them are that worker's). A
+  // bounded window is an index range of its own size whatever the table's statistics say: an
+  // open-ended `row_number > n … limit` let the planner read every remaining row per batch.
+  const last = await ctx.db
+    .selectFrom('bulk_operation_rows')
+    .select((eb) => eb.fn.max('row_number').as('row_number'))
+    .where('operation_id', '=', operationId)
+    .executeTakeFirst();
+  const cursor = { after: 0, last: Number(last?.row_number ?? 0) };
   try {
     for (;;) {
       const more = await transaction(ctx.db, (trx) => processBatch(ctx, trx, actor, operation, exhausted, cursor));
@@ -389,7 +396,7 @@ async function processBatch(
   actor: Actor,
   operation: OperationRow,
   exhausted: Set<string>,
-  cursor: { after: number },
+  cursor: { after: number; last: number },
 ): Promise<boolean> {
   const state = await trx
     .selectFrom('bulk_operations')
@@ -410,16 +417,21 @@ async function processBatch(
       .execute();
     return false;
   }
-  const claimed = await sql<{ row_number: number; record: UserRecord | GroupRecord }>`
-    select row_number, record from bulk_operation_rows
-    where operation_id = ${operation.id} and row_number > ${cursor.after} and status = 'pending'
-    order by row_number
-    limit ${ctx.config.bulk.batchRows}
-    for update skip locked`.execute(trx);
-  if (claimed.rows.length === 0) {
+  if (cursor.after >= cursor.last) {
     return false;
   }
-  cursor.after = claimed.rows.at(-1)?.row_number ?? cursor.after;
+  const from = cursor.after;
+  cursor.after = Math.min(from + ctx.config.bulk.batchRows, cursor.last);
+  const claimed = await sql<{ row_number: number; record: UserRecord | GroupRecord }>`
+    select row_number, record from bulk_operation_rows
+    where operation_id = ${operation.id} and row_number > ${from} and row_number <= ${cursor.after}
+      and status = 'pending'
+    order by row_number
+    for update skip locked`.execute(trx);
+  if (claimed.rows.length === 0) {
+    // Rows of this window were read as failed, or another worker holds them: on to the next.
+    return true;
+  }
   const rows: WorkRow[] = claimed.rows.map((row) => ({ rowNumber: row.row_number, record: row.record }));
   const scope: BatchScope = {
     ctx: { ...ctx, db: trx },
