@@ -10,31 +10,12 @@ import { loadConfig } from '../../src/config.ts';
 import type { Actor } from '../../src/roles/policy.ts';
 import { upload } from '../../test/support/bulk.ts';
 import { Client } from '../../test/support/client.ts';
-import { openBenchDatabase } from './support.ts';
+import { openBenchDatabase, timed } from './support.ts';
 
 const HEADER = 'Email,First Name,Last Name,Country Code,Product Configurations,User Groups';
 
 function row(index: number, prefix: string): string {
   return `${prefix}${index}@bulk-bench.example,First${index},Last${index},PL,"Bench P1,Bench P2","Bench G1,Bench G2"`;
-}
-
-/** Samples RSS every 20 ms while `fn` runs. */
-async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; peakMiB: number; result: T }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  const started = performance.now();
-  try {
-    const result = await fn();
-    return {
-      seconds: (performance.now() - started) / 1000,
-      peakMiB: Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576),
-      result,
-    };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 /** The same rows as a bare CSV for COPY (no profiles or groups: a plain table). */

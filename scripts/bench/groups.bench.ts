@@ -9,26 +9,7 @@ import {
   unassignProfile,
 } from '../../src/groups/groups.service.ts';
 import type { Actor } from '../../src/roles/policy.ts';
-import { openBenchDatabase, since } from './support.ts';
-
-/** Samples RSS every 20 ms while `fn` runs; returns its duration and the peak RSS. */
-async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; peakMiB: number; result: T }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  const started = performance.now();
-  try {
-    const result = await fn();
-    return {
-      seconds: (performance.now() - started) / 1000,
-      peakMiB: Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576),
-      result,
-    };
-  } finally {
-    clearInterval(timer);
-  }
-}
+import { openBenchDatabase, since, timed } from './support.ts';
 
 /**
  * The user-group operations of issue 5 on an organization of `users` users: add 200,000 users to a

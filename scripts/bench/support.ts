@@ -53,3 +53,22 @@ export async function measure(
 export function since(started: number): string {
   return `${((performance.now() - started) / 1000).toFixed(1)} s`;
 }
+
+/** Runs `fn`, sampling the process's RSS every 20 ms: its duration, peak RSS and result. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; peakMiB: number; result: T }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const started = performance.now();
+  try {
+    const result = await fn();
+    return {
+      seconds: (performance.now() - started) / 1000,
+      peakMiB: Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576),
+      result,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
