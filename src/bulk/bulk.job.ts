@@ -164,6 +164,14 @@ export async function runBulkOperation(ctx: AppContext, operationId: string): Pr
   await processOperation(ctx, operationId, { id: 'direct', retryCount: 0, signal: new AbortController().signal });
 }
 
+/**
+ * A large file grows the tables it writes faster than statistics follow (autovacuum may be slow or
+ * off): with stale statistics the planner takes a table of 500,000 licenses for a few dozen rows
+ * and scans all of it per batch. Refreshing them every so many rows keeps per-batch plans right.
+ */
+const ANALYZE_EVERY_ROWS = 100_000;
+const ANALYZED_TABLES = ['users', 'user_profiles', 'group_members', 'product_licenses', 'bulk_operation_rows'] as const;
+
 async function processOperation(ctx: AppContext, operationId: string, run: JobRun): Promise<void> {
   const operation = await ctx.db
     .selectFrom('bulk_operations')
@@ -210,11 +218,17 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
     .where('operation_id', '=', operationId)
     .executeTakeFirst();
   const cursor = { after: 0, last: Number(last?.row_number ?? 0) };
+  let sinceAnalyze = 0;
   try {
     for (;;) {
       const more = await transaction(ctx.db, (trx) => processBatch(ctx, trx, actor, operation, exhausted, cursor));
       if (!more) {
         break;
+      }
+      sinceAnalyze += ctx.config.bulk.batchRows;
+      if (sinceAnalyze >= ANALYZE_EVERY_ROWS) {
+        sinceAnalyze = 0;
+        await sql`analyze ${sql.join(ANALYZED_TABLES.map((table) => sql.table(table)))}`.execute(ctx.db);
       }
       // Let the event loop serve requests between batches: with the embedded database every
       // query runs on this thread, and a chain of batches would otherwise starve the console.
