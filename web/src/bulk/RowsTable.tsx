@@ -1,6 +1,4 @@
 import {
-  Cell,
-  Column,
   Content,
   Flex,
   Heading,
@@ -8,16 +6,13 @@ import {
   InlineAlert,
   Item,
   Picker,
-  Row,
   StatusLight,
-  TableBody,
-  TableHeader,
-  TableView,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { errorMessage } from '../errors.ts';
 import type { Page } from '../types.ts';
@@ -25,7 +20,6 @@ import { rowMessage, rowStatusKey } from './labels.ts';
 import { type BulkRow, type BulkRowStatus, bulkPath } from './types.ts';
 
 const ROW_HEIGHT = 50;
-const HEADER_HEIGHT = 34;
 
 type Filter = 'all' | 'failed' | 'succeeded';
 type ColumnKey = 'rowNumber' | 'status' | 'key' | 'message';
@@ -167,38 +161,25 @@ export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
-      <TableView
+      <ItemsTable
         aria-label={t('bulk.rows.title')}
         data-testid="bulk-rows-table"
         overflowMode="wrap"
         selectionMode="none"
-        height={`min(60vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
-        minHeight="size-2400"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{filter === 'all' ? t('bulk.rows.empty') : t('bulk.rows.noMatch')}</Heading>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
-          {items.map((row) => (
-            <Row key={row.rowNumber}>
-              {columns.map((column) => (
-                <Cell key={`${row.rowNumber}:${column.key}`} textValue={cellText(row, column.key)}>
-                  {cell(row, column.key)}
-                </Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+        columns={columns}
+        items={items}
+        itemKey={(row) => row.rowNumber}
+        cell={cell}
+        cellText={cellText}
+        loading={loading === 'first'}
+        rowHeight={ROW_HEIGHT}
+        maxHeight="60vh"
+      />
       <LoadMoreFooter
         testId="bulk-rows"
         shownText={t('bulk.rows.shown', { n: items.length })}

@@ -1,8 +1,6 @@
 import {
   AlertDialog,
   Button,
-  Cell,
-  Column,
   Content,
   DialogContainer,
   DialogTrigger,
@@ -11,19 +9,16 @@ import {
   IllustratedMessage,
   InlineAlert,
   Link,
-  Row,
   SearchField,
   type Selection,
   StatusLight,
-  TableBody,
-  TableHeader,
-  TableView,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
@@ -34,7 +29,6 @@ import { AddPeopleDialog } from './AddPeopleDialog.tsx';
 import { groupPath } from './labels.ts';
 
 const ROW_HEIGHT = 41;
-const HEADER_HEIGHT = 34;
 
 type ColumnKey = 'name' | 'email' | 'identityType' | 'status';
 
@@ -207,7 +201,7 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
-      <TableView
+      <ItemsTable
         aria-label={t('groups.tabs.users')}
         data-testid="group-members-table"
         overflowMode="truncate"
@@ -215,33 +209,20 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
         selectedKeys={selected}
         onSelectionChange={setSelected}
         onAction={can('user.read') ? (key) => navigate(`/users/${encodeURIComponent(String(key))}`) : undefined}
-        height={`min(60vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
-        minHeight="size-2400"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{search ? t('groups.members.noMatch') : t('groups.members.empty')}</Heading>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
-          {items.map((user) => (
-            <Row key={user.id}>
-              {columns.map((column) => (
-                <Cell key={`${user.id}:${column.key}`} textValue={cellText(user, column.key)}>
-                  {cell(user, column.key)}
-                </Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+        columns={columns}
+        items={items}
+        itemKey={(user) => user.id}
+        cell={cell}
+        cellText={cellText}
+        loading={loading === 'first'}
+        rowHeight={ROW_HEIGHT}
+        maxHeight="60vh"
+      />
       <LoadMoreFooter
         testId="group-members"
         shownText={t('users.shown', { n: items.length })}

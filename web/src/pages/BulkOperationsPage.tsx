@@ -2,8 +2,6 @@ import {
   ActionButton,
   AlertDialog,
   Button,
-  Cell,
-  Column,
   Content,
   DialogContainer,
   DialogTrigger,
@@ -11,10 +9,6 @@ import {
   Heading,
   IllustratedMessage,
   InlineAlert,
-  Row,
-  TableBody,
-  TableHeader,
-  TableView,
   Text,
   useDateFormatter,
   useNumberFormatter,
@@ -30,6 +24,7 @@ import { DryRunBadge, OperationProgress, StatusBadge } from '../bulk/ProgressCel
 import { type BulkOperation, bulkPath, isUnfinished } from '../bulk/types.ts';
 import { UploadDialog } from '../bulk/UploadDialog.tsx';
 import { usePoll } from '../bulk/usePoll.ts';
+import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -39,7 +34,6 @@ import { useCan } from '../session.tsx';
 import type { Page } from '../types.ts';
 
 const ROW_HEIGHT = 66;
-const HEADER_HEIGHT = 34;
 
 type ColumnKey = 'operation' | 'fileName' | 'initiatedBy' | 'startedAt' | 'finishedAt' | 'status' | 'rows' | 'actions';
 
@@ -267,40 +261,26 @@ export function BulkOperationsPage() {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
-      <TableView
+      <ItemsTable
         aria-label={t('nav.bulk')}
         data-testid="bulk-table"
         overflowMode="wrap"
         selectionMode="none"
         onAction={(key) => navigate(`/bulk/${encodeURIComponent(String(key))}`)}
-        height={`min(70vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
-        minHeight="size-2400"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('bulk.empty')}</Heading>
             <Content>{t('bulk.emptyHint')}</Content>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
-          {items.map((operation) => (
-            <Row key={operation.id}>
-              {columns.map((column) => (
-                <Cell key={`${operation.id}:${column.key}`} textValue={cellText(operation, column.key)}>
-                  {cell(operation, column.key)}
-                </Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+        columns={columns}
+        items={items}
+        itemKey={(operation) => operation.id}
+        cell={cell}
+        cellText={cellText}
+        loading={loading === 'first'}
+        rowHeight={ROW_HEIGHT}
+      />
       <LoadMoreFooter
         testId="bulk"
         shownText={t('bulk.shown', { n: items.length })}

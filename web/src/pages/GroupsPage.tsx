@@ -1,19 +1,13 @@
 import {
   Button,
-  Cell,
-  Column,
   Content,
   DialogContainer,
   Flex,
   Heading,
   IllustratedMessage,
   InlineAlert,
-  Row,
   SearchField,
   type Selection,
-  TableBody,
-  TableHeader,
-  TableView,
   useNumberFormatter,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
@@ -21,6 +15,7 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -32,7 +27,6 @@ import type { Group, Page } from '../types.ts';
 import { useDebounced } from '../users/useDebounced.ts';
 
 const ROW_HEIGHT = 41;
-const HEADER_HEIGHT = 34;
 
 type ColumnKey = 'name' | 'description' | 'members' | 'profiles' | 'admins';
 type DialogState = 'create' | 'delete' | null;
@@ -191,7 +185,7 @@ export function GroupsPage() {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
-      <TableView
+      <ItemsTable
         aria-label={t('nav.groups')}
         data-testid="groups-table"
         overflowMode="truncate"
@@ -199,33 +193,19 @@ export function GroupsPage() {
         selectedKeys={selected}
         onSelectionChange={setSelected}
         onAction={(key) => navigate(`/groups/${encodeURIComponent(String(key))}`)}
-        height={`min(70vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
-        minHeight="size-2400"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{search ? t('groups.noMatch') : t('groups.empty')}</Heading>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
-          {items.map((group) => (
-            <Row key={group.id}>
-              {columns.map((column) => (
-                <Cell key={`${group.id}:${column.key}`} textValue={cellText(group, column.key)}>
-                  {cell(group, column.key)}
-                </Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+        columns={columns}
+        items={items}
+        itemKey={(group) => group.id}
+        cell={cell}
+        cellText={cellText}
+        loading={loading === 'first'}
+        rowHeight={ROW_HEIGHT}
+      />
       <LoadMoreFooter
         testId="groups"
         shownText={t('groups.shown', { n: items.length })}

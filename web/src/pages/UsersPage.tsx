@@ -1,7 +1,5 @@
 import {
   Button,
-  Cell,
-  Column,
   Content,
   DialogContainer,
   Flex,
@@ -9,14 +7,10 @@ import {
   IllustratedMessage,
   InlineAlert,
   Link,
-  Row,
   SearchField,
   type Selection,
   type SpectrumTableProps,
   StatusLight,
-  TableBody,
-  TableHeader,
-  TableView,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -24,6 +18,7 @@ import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
 import { templatePath } from '../bulk/UploadDialog.tsx';
+import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -41,7 +36,6 @@ import { UserFilters } from '../users/UserFilters.tsx';
 import { useDebounced } from '../users/useDebounced.ts';
 
 const ROW_HEIGHT = 41;
-const HEADER_HEIGHT = 34;
 
 type SortDescriptor = NonNullable<SpectrumTableProps<unknown>['sortDescriptor']>;
 type ColumnKey = 'name' | 'email' | 'identityType' | 'products' | 'status';
@@ -253,7 +247,7 @@ export function UsersPage() {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
-      <TableView
+      <ItemsTable
         aria-label={t('nav.users')}
         data-testid="users-table"
         overflowMode="truncate"
@@ -263,33 +257,19 @@ export function UsersPage() {
         onAction={(key) => navigate(`/users/${encodeURIComponent(String(key))}`)}
         sortDescriptor={sortDescriptor}
         onSortChange={setSortDescriptor}
-        height={`min(70vh, ${HEADER_HEIGHT + Math.max(items.length, 4) * ROW_HEIGHT + 8}px)`}
-        minHeight="size-2400"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('users.empty')}</Heading>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width} allowsSorting={column.sortable}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
-          {items.map((user) => (
-            <Row key={user.id}>
-              {columns.map((column) => (
-                <Cell key={`${user.id}:${column.key}`} textValue={cellText(user, column.key)}>
-                  {cell(user, column.key)}
-                </Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+        columns={columns}
+        items={items}
+        itemKey={(user) => user.id}
+        cell={cell}
+        cellText={cellText}
+        loading={loading === 'first'}
+        rowHeight={ROW_HEIGHT}
+      />
       <LoadMoreFooter
         testId="users"
         shownText={t('users.shown', { n: items.length })}
