@@ -151,16 +151,24 @@ async function naming<T>(rows: WorkRow[], fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (error) {
     if (error instanceof AppError && error.errors?.length) {
-      const failures = new Map<number, Failure>();
+      // The error's message lists the problems of every row ("Unknown product profile: …; …"):
+      // each row gets its title and its own problems only.
+      const title = error.message.split(': ')[0]?.replace(/\.$/, '') ?? error.message;
+      const problems = new Map<number, string[]>();
       for (const problem of error.errors) {
         const index = /\.(\d+)(\.|$)/.exec(problem.field)?.[1];
         const row = index === undefined ? undefined : rows[Number(index)];
-        if (row) {
-          failures.set(row.rowNumber, {
-            outcome: { code: 'bulk.row_failed', params: { detail: problem.message } },
-            message: `${error.message.replace(/\.$/, '')}: ${problem.message}.`,
-          });
+        if (row && !problems.get(row.rowNumber)?.includes(problem.message)) {
+          problems.set(row.rowNumber, [...(problems.get(row.rowNumber) ?? []), problem.message]);
         }
+      }
+      const failures = new Map<number, Failure>();
+      for (const [rowNumber, messages] of problems) {
+        const detail = messages.join('; ');
+        failures.set(rowNumber, {
+          outcome: { code: 'bulk.row_failed', params: { detail } },
+          message: `${title}: ${detail}.`,
+        });
       }
       if (failures.size > 0) {
         throw new RowFailures(failures);

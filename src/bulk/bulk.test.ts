@@ -50,15 +50,16 @@ describe('bulk CSV operations', () => {
       ',ANNA@bulk.example,Anna,Again,,,',
       ',piotr@bulk.example,Piotr,,cz,,"Finance,Legal"',
       ',zoe@bulk.example,Zoe,,,No Such Profile,',
+      ',yan@bulk.example,Yan,,,"Acrobat Std,Other Missing",',
     ].join('\r\n');
     const dry = await runBulk(admin, { type: 'add-users', dryRun: true }, file);
     assert.equal(dry.operation.status, 'completed_with_errors');
     assert.equal(dry.operation.dryRun, true);
     assert.deepEqual(
       [dry.operation.totalRows, dry.operation.processedRows, dry.operation.succeededRows, dry.operation.failedRows],
-      [5, 5, 2, 3],
+      [6, 6, 2, 4],
     );
-    const [anna, bad, repeated, piotr, zoe] = dry.rows;
+    const [anna, bad, repeated, piotr, zoe, yan] = dry.rows;
     assert.deepEqual(codes(anna), ['bulk.would_add_user', 'bulk.would_assign_profile', 'bulk.would_add_member']);
     assert.equal(bad?.status, 'failed');
     assert.match(bad?.message ?? '', /Email/);
@@ -66,7 +67,13 @@ describe('bulk CSV operations', () => {
     assert.match(repeated?.message ?? '', /row 1/);
     assert.equal(piotr?.status, 'succeeded');
     assert.equal(zoe?.status, 'failed');
-    assert.match(zoe?.message ?? '', /No Such Profile/);
+    // Each row's message names its own problem once, not those of other rows of the batch.
+    assert.equal(
+      zoe?.message,
+      'Unknown product profile: no product profile named "No Such Profile": use a profile name (not a product name) that exists.',
+    );
+    assert.match(yan?.message ?? '', /^Unknown product profile: no product profile named "Other Missing"/);
+    assert.doesNotMatch(yan?.message ?? '', /No Such Profile/);
     assert.equal(await findUser('anna@bulk.example'), undefined, 'a dry run adds nobody');
 
     const real = await admin.post<{ id: string }>(`/api/v1/bulk-operations/${dry.operation.id}/run`);
@@ -74,7 +81,7 @@ describe('bulk CSV operations', () => {
     const done = await waitForOperation(admin, real.body.id);
     assert.deepEqual(
       [done.status, done.dryRun, done.succeededRows, done.failedRows],
-      ['completed_with_errors', false, 2, 3],
+      ['completed_with_errors', false, 2, 4],
     );
     const added = await findUser('anna@bulk.example');
     assert.deepEqual(
@@ -107,7 +114,7 @@ describe('bulk CSV operations', () => {
     assert.deepEqual(records[1]?.slice(0, 3), ['', 'anna@bulk.example', 'Anna']);
     assert.equal(records[1]?.at(-2), 'Succeeded');
     assert.equal(records[2]?.at(-2), 'Failed');
-    assert.equal(records.length, 6);
+    assert.equal(records.length, 7);
   });
 
   test('rows past the seats are not assigned and the deficit report says how many more are needed', async () => {
