@@ -8,6 +8,7 @@ import {
   deleteGroups,
   unassignProfile,
 } from '../../src/groups/groups.service.ts';
+import { queueWelcomeForLicensesGrantedAt } from '../../src/licenses/licenses.ts';
 import type { Actor } from '../../src/roles/policy.ts';
 import { openBenchDatabase, since, timed } from './support.ts';
 
@@ -82,6 +83,10 @@ export async function runGroupsBench(options: { users: number }): Promise<void> 
       .select('licenses_used')
       .where('id', '=', product.id)
       .executeTakeFirstOrThrow();
+    // The welcome job of a later, small grant looks its licenses up by grant time among 1,000,000.
+    const lookup = await timed(() =>
+      queueWelcomeForLicensesGrantedAt(db, org, [product.id], new Date(Date.now() + 1000).toISOString()),
+    );
     const unassign = await timed(() => unassignProfile(app.ctx, actor, big.id, profile.id));
     await assignProfiles(app.ctx, actor, big.id, [profile.id]);
     const remove = await timed(() => deleteGroups(app.ctx, actor, [big.id]));
@@ -98,6 +103,7 @@ export async function runGroupsBench(options: { users: number }): Promise<void> 
     console.log('');
     line(`add ${addCount.toLocaleString('en')} users to a group`, add);
     line(`assign a profile to a ${options.users.toLocaleString('en')}-member group`, assign);
+    line('welcome job of a small grant (lookup by grant time)', lookup);
     line('unassign it', unassign);
     line('delete the group (profile assigned)', remove);
     console.log(
