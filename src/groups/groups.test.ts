@@ -305,6 +305,20 @@ describe('user groups', () => {
       'groups.unknown_users',
     );
     assert.equal((unknown.errors as { field: string }[])[0]?.field, 'body.userIds.0');
+    // A removed user cannot join; the request names it and adds nobody, not even the valid id.
+    const gone = await admin.post<{ items: User[] }>('/api/v1/users', { users: [{ email: 'gone@groups.example' }] });
+    const goneId = gone.body.items[0]?.id ?? '';
+    await admin.post('/api/v1/users/remove', { userIds: [goneId] });
+    const fresh = await admin.post<{ items: User[] }>('/api/v1/users', { users: [{ email: 'fresh@groups.example' }] });
+    const freshId = fresh.body.items[0]?.id ?? '';
+    const refused = expectProblem(
+      await admin.post(`/api/v1/groups/${mine}/members`, { userIds: [freshId, goneId] }),
+      422,
+      'groups.removed_users',
+    );
+    assert.equal((refused.errors as { field: string }[])[0]?.field, 'body.userIds.1');
+    const members = await admin.get<{ items: { id: string }[] }>(`/api/v1/groups/${mine}/members`);
+    assert.ok(!members.body.items.some((member) => member.id === freshId), 'nothing half-applied');
     expectProblem(
       await admin.post(`/api/v1/groups/${mine}/profiles`, { profileIds: [theirProduct.profiles['Rival profile']] }),
       422,
