@@ -504,20 +504,27 @@ async function memberIds(scope: BatchScope, groupId: string, userIds: string[]):
   return new Set(rows.map((row) => row.user_id));
 }
 
+/** The operation's group, each row's user (or why it has none), and which of them are members. */
+async function groupAndRowUsers(scope: BatchScope, rows: WorkRow[]) {
+  const group = await operationGroup(scope);
+  const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
+  const candidates = rows.flatMap((row) => {
+    const user = users.get(row.rowNumber);
+    return user && 'id' in user ? [user.id] : [];
+  });
+  const members = await memberIds(scope, group.id, candidates);
+  return { group, users, members };
+}
+
 /** Add users to a group: existing users only, set-based. */
 const addGroupMembers: Handler = {
   mode: 'set',
   async apply(scope, rows) {
-    const group = await operationGroup(scope);
-    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
-    const candidates = rows.flatMap((row) => {
-      const user = users.get(row.rowNumber);
-      return user && 'id' in user ? [user.id] : [];
-    });
-    const members = await memberIds(scope, group.id, candidates);
+    const { group, users, members } = await groupAndRowUsers(scope, rows);
     const failed = new Map<number, Failure>();
     const applied = new Map<number, Outcome[]>();
     const ready: { row: WorkRow; user: UserRow }[] = [];
+    const readyIds = new Set<string>();
     const gone = group.products.filter((id) => scope.exhausted.has(id));
     for (const row of rows) {
       const user = users.get(row.rowNumber);
@@ -532,12 +539,13 @@ const addGroupMembers: Handler = {
             `${user.email} is removed from the organization: restore the user first.`,
           ),
         );
-      } else if (members.has(user.id) || ready.some((entry) => entry.user.id === user.id)) {
+      } else if (members.has(user.id) || readyIds.has(user.id)) {
         applied.set(row.rowNumber, [{ code: 'bulk.unchanged', params: { email: user.email } }]);
       } else if (gone.length > 0) {
         failed.set(row.rowNumber, await exhaustedFailure(scope, gone));
       } else {
         ready.push({ row, user });
+        readyIds.add(user.id);
       }
     }
     if (ready.length > 0) {
@@ -557,13 +565,7 @@ const addGroupMembers: Handler = {
 const removeGroupMembers: Handler = {
   mode: 'set',
   async apply(scope, rows) {
-    const group = await operationGroup(scope);
-    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
-    const candidates = rows.flatMap((row) => {
-      const user = users.get(row.rowNumber);
-      return user && 'id' in user ? [user.id] : [];
-    });
-    const members = await memberIds(scope, group.id, candidates);
+    const { group, users, members } = await groupAndRowUsers(scope, rows);
     const failed = new Map<number, Failure>();
     const applied = new Map<number, Outcome[]>();
     const ready = new Set<string>();

@@ -236,36 +236,26 @@ export function scimRoutes(ctx: AppContext) {
         }
         return send(reply, 200, done.resource);
       });
-      app.put<{ Params: { id: string } }>(`/${kind}/:id`, hide, async (request, reply) => {
-        const query = request.query as Query;
-        const done = await replaceResource(
-          ctx,
-          request.actor!,
-          baseUrl,
-          kind,
-          request.params.id,
-          request.body,
-          ifMatchOf(request),
-          readProjection(query.attributes, query.excludedAttributes),
-        );
-        reply.header('etag', done.etag);
-        return send(reply, 200, done.resource);
-      });
-      app.patch<{ Params: { id: string } }>(`/${kind}/:id`, hide, async (request, reply) => {
-        const query = request.query as Query;
-        const done = await patchResource(
-          ctx,
-          request.actor!,
-          baseUrl,
-          kind,
-          request.params.id,
-          request.body,
-          ifMatchOf(request),
-          readProjection(query.attributes, query.excludedAttributes),
-        );
-        reply.header('etag', done.etag);
-        return send(reply, 200, done.resource);
-      });
+      for (const [method, write] of [
+        ['put', replaceResource],
+        ['patch', patchResource],
+      ] as const) {
+        app[method]<{ Params: { id: string } }>(`/${kind}/:id`, hide, async (request, reply) => {
+          const query = request.query as Query;
+          const done = await write(
+            ctx,
+            request.actor!,
+            baseUrl,
+            kind,
+            request.params.id,
+            request.body,
+            ifMatchOf(request),
+            readProjection(query.attributes, query.excludedAttributes),
+          );
+          reply.header('etag', done.etag);
+          return send(reply, 200, done.resource);
+        });
+      }
       app.delete<{ Params: { id: string } }>(`/${kind}/:id`, hide, async (request, reply) => {
         await deleteResource(ctx, request.actor!, kind, request.params.id, ifMatchOf(request));
         return reply.status(204).send();
