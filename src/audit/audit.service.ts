@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
 import type { Actor } from '../roles/policy.ts';
 
@@ -53,24 +54,23 @@ export async function recordSecurityEvent(db: Executor, actor: Actor, entry: Aud
 }
 
 async function insertAuditEvents(db: Executor, actor: Actor, entries: AuditEntry[]): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values(
-      entries.map((entry) => ({
-        organization_id: actor.organizationId,
-        actor_type: actor.type,
-        actor_id: actor.id,
-        actor_label: actor.label,
-        action: entry.action,
-        target_type: entry.target?.type ?? null,
-        target_id: entry.target?.id ?? null,
-        target_label: entry.target?.label ?? null,
-        before: entry.before ? JSON.stringify(entry.before) : null,
-        after: entry.after ? JSON.stringify(entry.after) : null,
-        source_ip: actor.sourceIp,
-        user_agent: actor.userAgent?.slice(0, 512) ?? null,
-        operation_id: actor.operationId ?? null,
-      })),
-    )
-    .execute();
+  await insertMany(
+    db,
+    'audit_events',
+    entries.map((entry) => ({
+      organization_id: actor.organizationId,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      actor_label: actor.label,
+      action: entry.action,
+      target_type: entry.target?.type ?? null,
+      target_id: entry.target?.id ?? null,
+      target_label: entry.target?.label ?? null,
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+      source_ip: actor.sourceIp,
+      user_agent: actor.userAgent?.slice(0, 512) ?? null,
+      operation_id: actor.operationId ?? null,
+    })),
+  );
 }

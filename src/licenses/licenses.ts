@@ -1,5 +1,6 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 
@@ -81,6 +82,38 @@ export async function syncLicenses(
     select product_id, sum(delta)::int as delta from (select * from removed union all select * from added) changes
     group by product_id`.execute(trx);
   await applyLicenseDeltas(trx, organizationId, changed.rows);
+}
+
+/**
+ * Licenses of users created in the caller's transaction. They held nothing before, so their
+ * licenses are exactly the (user, product) pairs their profiles and groups give, which the caller
+ * knows: nothing is read back, and the rows are written in key order.
+ * @param pairs one per (user, product); repeats are dropped
+ * @throws AppError `licenses.insufficient` (422) with a deficit per product
+ */
+export async function grantNewUserLicenses(
+  trx: Transaction<DB>,
+  organizationId: string,
+  pairs: { userId: string; productId: string }[],
+): Promise<void> {
+  // Plain string order of lower-case uuids is PostgreSQL's uuid order: the key's order.
+  const key = (pair: { userId: string; productId: string }) => `${pair.userId}|${pair.productId}`;
+  const unique = new Map(pairs.map((pair) => [key(pair), pair]));
+  const rows = [...unique.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  await insertMany(
+    trx,
+    'product_licenses',
+    rows.map((row) => ({ organization_id: organizationId, user_id: row.userId, product_id: row.productId })),
+  );
+  const deltas = new Map<string, number>();
+  for (const row of rows) {
+    deltas.set(row.productId, (deltas.get(row.productId) ?? 0) + 1);
+  }
+  await applyLicenseDeltas(
+    trx,
+    organizationId,
+    [...deltas].map(([product_id, delta]) => ({ product_id, delta })),
+  );
 }
 
 /**

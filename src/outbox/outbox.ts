@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
 
 /** Kinds of e-mail Usher sends. */
@@ -26,19 +27,17 @@ export async function queueMessages(
   entries: OutboxEntry[],
 ): Promise<void> {
   for (let start = 0; start < entries.length; start += 1000) {
-    const chunk = entries.slice(start, start + 1000);
-    await trx
-      .insertInto('outbox_messages')
-      .values(
-        chunk.map((entry) => ({
-          organization_id: organizationId,
-          kind: entry.kind,
-          user_id: entry.userId,
-          to_address: entry.to,
-          locale: entry.locale,
-          data: JSON.stringify(entry.data),
-        })),
-      )
-      .execute();
+    await insertMany(
+      trx,
+      'outbox_messages',
+      entries.slice(start, start + 1000).map((entry) => ({
+        organization_id: organizationId,
+        kind: entry.kind,
+        user_id: entry.userId,
+        to_address: entry.to,
+        locale: entry.locale,
+        data: entry.data,
+      })),
+    );
   }
 }

@@ -5,12 +5,13 @@ import type { AdminRole } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
+import { insertMany, insertManyReturning } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { sendInstructionsInTransaction } from '../devices/instructions.service.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import { AppError, type FieldProblem, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
-import { syncLicenses } from '../licenses/licenses.ts';
+import { grantNewUserLicenses } from '../licenses/licenses.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { UserErrorCodes } from './users.errors.ts';
@@ -101,15 +102,6 @@ export function normalizeCountry(value: string | null | undefined, field: string
   return code;
 }
 
-async function organizationLocale(trx: Transaction<DB>, organizationId: string): Promise<Locale> {
-  const row = await trx
-    .selectFrom('organizations')
-    .select('default_locale')
-    .where('id', '=', organizationId)
-    .executeTakeFirstOrThrow();
-  return row.default_locale;
-}
-
 /**
  * Queues a welcome e-mail for each of these users who now holds a license, naming the products.
  * @param userIds users who may have gained profiles
@@ -124,29 +116,19 @@ export async function queueWelcomeMessages(
   if (userIds.length === 0) {
     return;
   }
-  const now = await findProductNamesByUserIds(trx, organizationId, userIds);
-  const users = await trx
-    .selectFrom('users')
-    .select(['id', 'email', 'locale'])
-    .where('organization_id', '=', organizationId)
-    .where('id', 'in', userIds)
-    .execute();
-  const fallback = await organizationLocale(trx, organizationId);
-  const entries = users.flatMap((user) => {
-    const gained = (now.get(user.id) ?? []).filter((name) => !(before.get(user.id) ?? []).includes(name));
-    return gained.length === 0
-      ? []
-      : [
-          {
-            kind: 'welcome' as const,
-            userId: user.id,
-            to: user.email,
-            locale: user.locale ?? fallback,
-            data: { products: gained },
-          },
-        ];
-  });
-  await queueMessages(trx, organizationId, entries);
+  // One statement: the products each user holds now, less those held before, become the e-mail.
+  const held = JSON.stringify(Object.fromEntries(before));
+  await sql`
+    insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data)
+    select u.organization_id, 'welcome', u.id, u.email, coalesce(u.locale, o.default_locale),
+      jsonb_build_object('products', jsonb_agg(p.name order by p.name))
+    from product_licenses pl
+    join products p on p.organization_id = pl.organization_id and p.id = pl.product_id
+    join users u on u.organization_id = pl.organization_id and u.id = pl.user_id
+    join organizations o on o.id = u.organization_id
+    where pl.organization_id = ${organizationId} and pl.user_id = any(${userIds}::uuid[])
+      and not coalesce(${held}::jsonb -> u.id::text, '[]'::jsonb) ? p.name
+    group by u.organization_id, u.id, u.email, u.locale, o.default_locale`.execute(trx);
 }
 
 /**
@@ -277,48 +259,70 @@ export async function insertUsers(
     authorize(actor, 'group.members.addNew', { groupId: group.id });
   }
 
-  const inserted = await trx
-    .insertInto('users')
-    .values(
-      typed.map((row) => ({
-        organization_id: actor.organizationId,
-        email: row.email,
-        username: row.email,
-        first_name: row.firstName,
-        last_name: row.lastName,
-        country: row.country,
-        alias: row.alias,
-        identity_type: row.identityType,
-        locale: null,
-      })),
-    )
-    .returningAll()
-    .execute();
+  const inserted = await insertManyReturning(
+    trx,
+    'users',
+    typed.map((row) => ({
+      organization_id: actor.organizationId,
+      email: row.email,
+      username: row.email,
+      first_name: row.firstName,
+      last_name: row.lastName,
+      country: row.country,
+      alias: row.alias,
+      identity_type: row.identityType,
+    })),
+  );
   const idByKey = new Map(inserted.map((user) => [`${user.email.toLowerCase()}|${user.identity_type}`, user.id]));
   const userIdOf = (row: (typeof typed)[number]) => idByKey.get(`${row.email.toLowerCase()}|${row.identityType}`) ?? '';
 
-  const profileRows = typed.flatMap((row) =>
-    [...new Set(row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.id ?? ''))].map((profileId) => ({
-      organization_id: actor.organizationId,
-      user_id: userIdOf(row),
-      profile_id: profileId,
-    })),
+  await insertMany(
+    trx,
+    'user_profiles',
+    typed.flatMap((row) =>
+      [...new Set(row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.id ?? ''))].map((profileId) => ({
+        organization_id: actor.organizationId,
+        user_id: userIdOf(row),
+        profile_id: profileId,
+      })),
+    ),
   );
-  if (profileRows.length > 0) {
-    await trx.insertInto('user_profiles').values(profileRows).execute();
-  }
-  const memberRows = typed.flatMap((row) =>
-    [...new Set(row.groups.map((name) => groups.get(name.trim().toLowerCase())?.id ?? ''))].map((groupId) => ({
-      organization_id: actor.organizationId,
-      group_id: groupId,
-      user_id: userIdOf(row),
-    })),
+  await insertMany(
+    trx,
+    'group_members',
+    typed.flatMap((row) =>
+      [...new Set(row.groups.map((name) => groups.get(name.trim().toLowerCase())?.id ?? ''))].map((groupId) => ({
+        organization_id: actor.organizationId,
+        group_id: groupId,
+        user_id: userIdOf(row),
+      })),
+    ),
   );
-  if (memberRows.length > 0) {
-    await trx.insertInto('group_members').values(memberRows).execute();
-  }
-  const ids = inserted.map((user) => user.id);
-  await syncLicenses(trx, actor.organizationId, ids);
+  // New users held nothing: their licenses and welcome e-mails follow from their profiles and
+  // groups, without reading back the rows just written.
+  const given = await productsGivenBy(trx, actor.organizationId, [
+    ...[...profiles.values()].map((profile) => profile.id),
+    ...[...groups.values()].map((group) => group.id),
+  ]);
+  const entitled = typed.map((row) => {
+    const products = new Map<string, string>();
+    for (const name of row.profiles) {
+      for (const product of given.get(profiles.get(name.trim().toLowerCase())?.id ?? '') ?? []) {
+        products.set(product.id, product.name);
+      }
+    }
+    for (const name of row.groups) {
+      for (const product of given.get(groups.get(name.trim().toLowerCase())?.id ?? '') ?? []) {
+        products.set(product.id, product.name);
+      }
+    }
+    return { row, userId: userIdOf(row), products };
+  });
+  await grantNewUserLicenses(
+    trx,
+    actor.organizationId,
+    entitled.flatMap((user) => [...user.products.keys()].map((productId) => ({ userId: user.userId, productId }))),
+  );
 
   await recordAudits(
     trx,
@@ -338,8 +342,55 @@ export async function insertUsers(
       },
     })),
   );
-  await queueWelcomeMessages(trx, actor.organizationId, ids);
+  const locale = await organizationLocale(trx, actor.organizationId);
+  await queueMessages(
+    trx,
+    actor.organizationId,
+    entitled
+      .filter((user) => user.products.size > 0)
+      .map((user) => ({
+        kind: 'welcome' as const,
+        userId: user.userId,
+        to: user.row.email,
+        locale,
+        data: { products: [...user.products.values()].sort((a, b) => a.localeCompare(b)) },
+      })),
+  );
   return inserted;
+}
+
+/** Each profile's product, and each group's products (through its profiles), with their names. */
+async function productsGivenBy(
+  trx: Transaction<DB>,
+  organizationId: string,
+  sources: string[],
+): Promise<Map<string, { id: string; name: string }[]>> {
+  const given = new Map<string, { id: string; name: string }[]>();
+  if (sources.length === 0) {
+    return given;
+  }
+  const rows = await sql<{ source: string; id: string; name: string }>`
+    select pp.id as source, p.id, p.name from product_profiles pp
+    join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+    where pp.organization_id = ${organizationId} and pp.id = any(${sources}::uuid[])
+    union all
+    select gp.group_id, p.id, p.name from group_profiles gp
+    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+    join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+    where gp.organization_id = ${organizationId} and gp.group_id = any(${sources}::uuid[])`.execute(trx);
+  for (const row of rows.rows) {
+    given.set(row.source, [...(given.get(row.source) ?? []), { id: row.id, name: row.name }]);
+  }
+  return given;
+}
+
+async function organizationLocale(trx: Transaction<DB>, organizationId: string): Promise<Locale> {
+  const row = await trx
+    .selectFrom('organizations')
+    .select('default_locale')
+    .where('id', '=', organizationId)
+    .executeTakeFirstOrThrow();
+  return row.default_locale;
 }
 
 /** Query of the users list as the HTTP layer validated it. */
