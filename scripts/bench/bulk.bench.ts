@@ -1,12 +1,15 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createApp } from '../../src/app.ts';
 import { runBulkOperation } from '../../src/bulk/bulk.job.ts';
 import { createBulkOperation } from '../../src/bulk/bulk.service.ts';
 import { loadConfig } from '../../src/config.ts';
+import { transaction } from '../../src/db/database.ts';
+import type { DB } from '../../src/db/schema.ts';
 import type { Actor } from '../../src/roles/policy.ts';
 import { upload } from '../../test/support/bulk.ts';
 import { Client } from '../../test/support/client.ts';
@@ -52,6 +55,74 @@ async function bareCopy(rows: number): Promise<number> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The writes a 25,000-row add-users file must make, done by SQL alone: users, two memberships,
+ * two profiles and two licenses per user, one audit event and one welcome e-mail each, with
+ * `INSERT … SELECT` from generated rows in one transaction that is rolled back. No application,
+ * no file, no results: the floor any import into this schema stands on, beside the bare COPY.
+ * @returns seconds per table and in all
+ */
+async function sameWritesInSql(db: Kysely<DB>, organizationId: string, rows: number): Promise<Map<string, number>> {
+  const seconds = new Map<string, number>();
+  const steps: [string, RawBuilder<unknown>][] = [
+    [
+      'users',
+      sql`insert into users (organization_id, email, username, first_name, last_name, country, alias, identity_type)
+        select ${organizationId}, 'floor' || i || '@bulk-bench.example', 'floor' || i || '@bulk-bench.example',
+          'First' || i, 'Last' || i, 'PL', 'floor' || i, 'personal'
+        from generate_series(1, ${rows}) i`,
+    ],
+    [
+      'group memberships',
+      sql`insert into group_members (organization_id, group_id, user_id)
+        select u.organization_id, g.id, u.id from users u cross join user_groups g
+        where u.organization_id = ${organizationId} and u.email like 'floor%' order by u.id, g.id`,
+    ],
+    [
+      'profiles',
+      sql`insert into user_profiles (organization_id, user_id, profile_id)
+        select u.organization_id, u.id, p.id from users u cross join product_profiles p
+        where u.organization_id = ${organizationId} and u.email like 'floor%' order by u.id, p.id`,
+    ],
+    [
+      'licenses',
+      sql`insert into product_licenses (organization_id, user_id, product_id)
+        select u.organization_id, u.id, p.id from users u cross join products p
+        where u.organization_id = ${organizationId} and u.email like 'floor%' order by u.id, p.id`,
+    ],
+    [
+      'audit events',
+      sql`insert into audit_events (organization_id, actor_type, actor_id, action, target_type, target_id, target_label, after)
+        select u.organization_id, 'user', 'bench', 'user.create', 'user', u.id::text, u.email,
+          jsonb_build_object('email', u.email, 'firstName', u.first_name, 'lastName', u.last_name,
+            'profiles', jsonb_build_array('Bench P1', 'Bench P2'), 'groups', jsonb_build_array('Bench G1', 'Bench G2'))
+        from users u where u.organization_id = ${organizationId} and u.email like 'floor%'`,
+    ],
+    [
+      'welcome e-mails',
+      sql`insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data)
+        select u.organization_id, 'welcome', u.id, u.email, 'en', '{"products": ["Bench A", "Bench B"]}'::jsonb
+        from users u where u.organization_id = ${organizationId} and u.email like 'floor%'`,
+    ],
+  ];
+  class Rollback extends Error {}
+  try {
+    await transaction(db, async (trx) => {
+      for (const [label, statement] of steps) {
+        const started = performance.now();
+        await statement.execute(trx);
+        seconds.set(label, (performance.now() - started) / 1000);
+      }
+      throw new Rollback();
+    });
+  } catch (error) {
+    if (!(error instanceof Rollback)) {
+      throw error;
+    }
+  }
+  return seconds;
 }
 
 /**
@@ -139,6 +210,12 @@ export async function runBulkBench(options: { rows: number; big: number }): Prom
       console.log(
         `  end to end: ${total.toFixed(2)} s = ${(total / copySeconds).toFixed(1)}× the bare COPY; ${Math.round(options.rows / total).toLocaleString('en')} rows/s; peak RSS ${Math.max(uploaded.peakMiB, applied.peakMiB)} MiB (${rss0} MiB before)`,
       );
+      const floor = await sameWritesInSql(db, org, options.rows);
+      const floorSeconds = [...floor.values()].reduce((sum, value) => sum + value, 0);
+      console.log(
+        `  the same writes by SQL alone (INSERT … SELECT, one transaction, rolled back): ${floorSeconds.toFixed(2)} s = ${(floorSeconds / copySeconds).toFixed(1)}× the bare COPY; the import is ${(total / floorSeconds).toFixed(1)}× this`,
+      );
+      console.log(`    ${[...floor].map(([label, value]) => `${label} ${value.toFixed(2)} s`).join(', ')}`);
     }
 
     if (options.big > 0) {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
+import { insertMany } from '../db/insert-many.ts';
 import type { BulkOperationsTable } from '../db/schema.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
@@ -150,29 +151,26 @@ export async function createBulkOperation(ctx: AppContext, actor: Actor, input: 
       if (chunk.length === 0) {
         return;
       }
-      await trx
-        .insertInto('bulk_operation_rows')
-        .values(
-          chunk.map((row) => ({
-            organization_id: actor.organizationId,
-            operation_id: operation.id,
-            row_number: row.rowNumber,
-            cells: row.cells,
-            record: row.record ? JSON.stringify(row.record) : null,
-            key: rowKey(row),
-            status: row.record ? 'pending' : 'failed',
-            message: row.record ? null : row.issues.map((issue) => issue.message).join(' '),
-            outcomes: row.record
-              ? null
-              : JSON.stringify(
-                  row.issues.map((issue) => ({
-                    code: 'bulk.row_invalid',
-                    params: { detail: issue.message, column: issue.column ?? '' },
-                  })),
-                ),
-          })),
-        )
-        .execute();
+      await insertMany(
+        trx,
+        'bulk_operation_rows',
+        chunk.map((row) => ({
+          organization_id: actor.organizationId,
+          operation_id: operation.id,
+          row_number: row.rowNumber,
+          cells: row.cells,
+          record: row.record,
+          key: rowKey(row),
+          status: row.record ? 'pending' : 'failed',
+          message: row.record ? null : row.issues.map((issue) => issue.message).join(' '),
+          outcomes: row.record
+            ? null
+            : row.issues.map((issue) => ({
+                code: 'bulk.row_invalid',
+                params: { detail: issue.message, column: issue.column ?? '' },
+              })),
+        })),
+      );
       chunk = [];
     };
     for await (const row of rows) {
