@@ -355,7 +355,7 @@ async function refreshDeficits(
 }
 
 /** Queues the "bulk operation finished" e-mail to the admin who started it. */
-async function notifyInitiator(trx: Transaction<DB>, operationId: string): Promise<void> {
+export async function notifyInitiator(trx: Transaction<DB>, operationId: string): Promise<void> {
   const operation = await trx
     .selectFrom('bulk_operations as o')
     .leftJoin('users as u', (join) =>

@@ -9,7 +9,7 @@ import { AppError, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { BulkErrorCodes } from './bulk.errors.ts';
-import { type DeficitLine, processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
+import { type DeficitLine, notifyInitiator, processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
 import type { BulkType, ParsedRow, UserRecord } from './csv/formats.ts';
 import { openBulkCsv } from './csv/parse.ts';
 
@@ -503,6 +503,8 @@ export async function cancelBulkOperation(ctx: AppContext, actor: Actor, operati
         })
         .where('id', '=', operationId)
         .execute();
+      // Cancelled before a worker took it: it finishes here, and its initiator hears of it.
+      await notifyInitiator(trx, operationId);
     }
   });
   return requireOperation(ctx, actor, operationId);

@@ -477,6 +477,44 @@ describe('bulk CSV operations', () => {
     assert.equal(Number(audited.count), 2500);
   });
 
+  test('cancelling skips the rows not yet applied and tells the initiator', async () => {
+    const rows = ['Email,First Name'];
+    for (let index = 0; index < 2500; index += 1) {
+      rows.push(`cancel${index}@bulk.example,Cancel ${index}`);
+    }
+    const created = await upload(admin, { type: 'add-users' }, rows.join('\n'));
+    assert.equal(created.status, 202, created.text);
+    // Queued or already running: either way it stops after the batch in hand, if any.
+    const cancelling = await admin.post<BulkOperation>(`/api/v1/bulk-operations/${created.body.id}/cancel`);
+    assert.equal(cancelling.status, 200, cancelling.text);
+    const done = await waitForOperation(admin, created.body.id);
+    assert.equal(done.status, 'cancelled');
+    assert.equal(done.processedRows, 2500);
+    assert.ok(done.succeededRows < 2500, `${done.succeededRows} rows applied after the cancel`);
+    const skipped = await instance.app.ctx.db
+      .selectFrom('bulk_operation_rows')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('operation_id', '=', created.body.id)
+      .where('status', '=', 'skipped')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(skipped.count), 2500 - done.succeededRows);
+    const added = await instance.app.ctx.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('email', 'like', 'cancel%@bulk.example')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(added.count), done.succeededRows);
+    const mail = await instance.app.ctx.db
+      .selectFrom('outbox_messages')
+      .select(['to_address', 'data'])
+      .where('kind', '=', 'bulk_finished')
+      .execute();
+    const told = mail.filter((message) => (message.data as { operationId: string }).operationId === created.body.id);
+    assert.equal(told.length, 1);
+    assert.equal(told[0]?.to_address, instance.admin.email);
+    assert.equal((told[0]?.data as { status?: string } | undefined)?.status, 'cancelled');
+  });
+
   test('visibility, cancel, remove, clear and the 90-day clean-up', async () => {
     const { email } = await createAdmin(instance, instance.organizationId, 'product-admin', {
       productId: catalog.productId,
