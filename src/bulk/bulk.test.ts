@@ -227,15 +227,23 @@ describe('bulk CSV operations', () => {
         ['boss@admins.example', 'support-admin'],
         ['lead@admins.example', 'group-admin'],
       ]);
+      // One welcome e-mail per user, naming every role the row gave.
       const welcome = await instance.app.ctx.db
         .selectFrom('outbox_messages')
-        .select('data')
+        .select(['to_address', 'data'])
         .where('kind', '=', 'welcome')
-        .where('to_address', '=', 'lead@admins.example')
+        .where('to_address', 'in', ['boss@admins.example', 'lead@admins.example'])
+        .orderBy('to_address')
         .execute();
       assert.deepEqual(
-        welcome.map((message) => (message.data as { adminRole?: { role: string } }).adminRole?.role),
-        ['group-admin'],
+        welcome.map((message) => [
+          message.to_address,
+          ((message.data as { adminRoles?: { role: string }[] }).adminRoles ?? []).map((grant) => grant.role).sort(),
+        ]),
+        [
+          ['boss@admins.example', ['product-admin', 'support-admin']],
+          ['lead@admins.example', ['group-admin']],
+        ],
       );
     });
 

@@ -85,6 +85,16 @@ describe('e-mail rendering', () => {
     assert.ok(mail.html.includes('Evil &lt;script&gt;'));
     assert.ok(!/[\r\n]/.test(mail.subject), 'the subject is one line');
     assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    const roles = renderMail({
+      kind: 'welcome',
+      locale: 'en',
+      data: { adminRoles: [{ role: 'system-admin' }, { role: 'product-admin', scope: { name: 'Acrobat' } }] },
+      organizationName: 'Acme',
+      recipientName: 'Anna',
+      publicUrl: 'https://u.example',
+    });
+    assert.ok(roles.text.includes('Acme has made you an administrator: System administrator.'), roles.text);
+    assert.ok(roles.text.includes('Acme has made you an administrator: Product administrator of Acrobat.'), roles.text);
     const bulk = renderMail({
       kind: 'bulk_finished',
       locale: 'cs',

@@ -96,8 +96,12 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
       if (Array.isArray(data.products) && data.products.length > 0) {
         paragraphs.push(t('welcome.products', { organization, products: listOf(data.products, locale) }));
       }
-      const adminRole = data.adminRole as { role?: unknown; scope?: { name?: unknown } } | undefined;
-      if (adminRole && typeof adminRole === 'object') {
+      // `adminRoles` lists every role granted in one change; `adminRole` is one (older messages).
+      const roles = Array.isArray(data.adminRoles) ? data.adminRoles : data.adminRole ? [data.adminRole] : [];
+      for (const adminRole of roles as ({ role?: unknown; scope?: { name?: unknown } } | null)[]) {
+        if (!adminRole || typeof adminRole !== 'object') {
+          continue;
+        }
         const role = t(`roles.${str(adminRole.role)}`, { defaultValue: str(adminRole.role) });
         const scope = str(adminRole.scope?.name);
         paragraphs.push(

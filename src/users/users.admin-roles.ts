@@ -73,7 +73,7 @@ function auditOf(grant: AdminRoleGrant): Record<string, unknown> {
 /**
  * Grants and revokes admin roles of users inside the caller's transaction, set-based (one delete
  * and one insert for all of them): every grant and revoke is audited (`admin_role.assign`,
- * `admin_role.revoke`), each grant queues a welcome e-mail, and revoking the last active system
+ * `admin_role.revoke`), each user granted roles gets one welcome e-mail naming them, and revoking the last active system
  * admin is refused. The caller has checked that what it grants is not held (the unique index
  * refuses it otherwise) and that what it revokes is.
  * @param trx the caller's transaction
@@ -155,16 +155,19 @@ export async function applyAdminRoleChanges(
       .select('default_locale')
       .where('id', '=', actor.organizationId)
       .executeTakeFirstOrThrow();
+    // One e-mail per user, naming every role the change gave them.
     await queueMessages(
       trx,
       actor.organizationId,
-      granted.map(({ user, grant }) => ({
-        kind: 'welcome' as const,
-        userId: user.id,
-        to: user.email,
-        locale: user.locale ?? organization.default_locale,
-        data: { adminRole: auditOf(grant) },
-      })),
+      active
+        .filter((change) => change.grant.length > 0)
+        .map(({ user, grant }) => ({
+          kind: 'welcome' as const,
+          userId: user.id,
+          to: user.email,
+          locale: user.locale ?? organization.default_locale,
+          data: { adminRoles: grant.map(auditOf) },
+        })),
     );
   }
 }
