@@ -11,7 +11,13 @@ describe('configuration from the environment', () => {
     assert.equal(config.publicUrl, 'http://localhost:8080');
     assert.equal(config.databaseUrl, undefined);
     assert.equal(config.dataDir, path.resolve('./data'));
-    assert.deepEqual(config.bulk, { maxRows: 25_000, maxBytes: 10 * 1024 * 1024, resultsDays: 90, batchRows: 1000 });
+    assert.deepEqual(config.bulk, {
+      maxRows: 25_000,
+      maxBytes: 10 * 1024 * 1024,
+      resultsDays: 90,
+      batchRows: 1000,
+      concurrentBatches: 2,
+    });
     assert.deepEqual(config.groups, { warnMembers: 75_000, maxMembers: 200_000 });
     assert.equal(config.bootstrapAdmin, undefined);
   });

@@ -84,6 +84,7 @@ const environmentSchema = z.object({
   USHER_GROUP_MAX_MEMBERS: integer(200_000),
   USHER_BULK_RESULTS_DAYS: integer(90, 1),
   USHER_BULK_BATCH_ROWS: integer(1000, 1),
+  USHER_BULK_CONCURRENT_BATCHES: integer(2, 1),
   USHER_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
   USHER_SESSION_IDLE_MINUTES: integer(12 * 60, 1),
   USHER_SESSION_MAX_HOURS: integer(7 * 24, 1),
@@ -109,7 +110,7 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   dnsServers: string[];
-  bulk: { maxRows: number; maxBytes: number; resultsDays: number; batchRows: number };
+  bulk: { maxRows: number; maxBytes: number; resultsDays: number; batchRows: number; concurrentBatches: number };
   groups: { warnMembers: number; maxMembers: number };
   bodyLimitBytes: number;
   session: { idleMinutes: number; maxHours: number };
@@ -187,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBytes: e.USHER_BULK_MAX_BYTES,
       resultsDays: e.USHER_BULK_RESULTS_DAYS,
       batchRows: e.USHER_BULK_BATCH_ROWS,
+      concurrentBatches: e.USHER_BULK_CONCURRENT_BATCHES,
     },
     groups: { warnMembers: e.USHER_GROUP_WARN_MEMBERS, maxMembers: e.USHER_GROUP_MAX_MEMBERS },
     bodyLimitBytes: e.USHER_BODY_LIMIT_BYTES,

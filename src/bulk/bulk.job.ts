@@ -219,11 +219,11 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
     .executeTakeFirst();
   const cursor = { after: 0, last: Number(last?.row_number ?? 0) };
   let sinceAnalyze = 0;
-  try {
+  const lane = async () => {
     for (;;) {
       const more = await transaction(ctx.db, (trx) => processBatch(ctx, trx, actor, operation, exhausted, cursor));
       if (!more) {
-        break;
+        return;
       }
       sinceAnalyze += ctx.config.bulk.batchRows;
       if (sinceAnalyze >= ANALYZE_EVERY_ROWS) {
@@ -237,8 +237,18 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
         throw new Error('The worker is stopping: the operation resumes with its pending rows.');
       }
     }
-  } catch (error) {
+  };
+  // On a PostgreSQL server, a real run applies several batches at once (each its own transaction
+  // and connection, taking the next window of rows), as several workers sharing the operation
+  // would: the server writes one batch's users while another's take their licenses. A dry run
+  // counts licenses across batches, so its batches go one at a time; the embedded database has
+  // one connection.
+  const lanes = operation.dry_run || ctx.database.kind === 'pglite' ? 1 : ctx.config.bulk.concurrentBatches;
+  const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) {
     // The queue retries the job; after the last retry the operation is failed, never left running.
+    const error: unknown = failure.reason;
     if (run.retryCount >= (processBulkJob.options?.retryLimit ?? 0)) {
       await failOperation(ctx, operationId, 'bulk.internal', error instanceof Error ? error.message : String(error));
       return;
@@ -412,10 +422,13 @@ async function processBatch(
   exhausted: Set<string>,
   cursor: { after: number; last: number },
 ): Promise<boolean> {
+  // A dry run's batches read and write the licenses counted so far (`consumed`): locking the
+  // operation makes batches of several workers take turns instead of losing each other's counts.
   const state = await trx
     .selectFrom('bulk_operations')
     .select(['cancel_requested', 'consumed', 'deficits'])
     .where('id', '=', operation.id)
+    .$if(operation.dry_run, (query) => query.forUpdate())
     .executeTakeFirstOrThrow();
   if (state.cancel_requested) {
     const skipped = await trx
