@@ -426,7 +426,7 @@ async function processBatch(
   // operation makes batches of several workers take turns instead of losing each other's counts.
   const state = await trx
     .selectFrom('bulk_operations')
-    .select(['cancel_requested', 'consumed', 'deficits'])
+    .select(['cancel_requested', 'consumed'])
     .where('id', '=', operation.id)
     .$if(operation.dry_run, (query) => query.forUpdate())
     .executeTakeFirstOrThrow();
@@ -497,7 +497,6 @@ async function processBatch(
     results = await applyRows(scope, rows);
   }
 
-  const deficits = mergeDeficits(state.deficits as unknown as DeficitLine[], results);
   await trx
     .updateTable('bulk_operation_rows as r')
     .from(
@@ -519,6 +518,15 @@ async function processBatch(
     .where('r.operation_id', '=', operation.id)
     .execute();
   const succeeded = results.filter((row) => row.status === 'succeeded').length;
+  // Batches in flight at once each add their rows to the deficit report: it is read under the
+  // operation's row lock, taken last so that batches wait on each other only for this update.
+  const report = await trx
+    .selectFrom('bulk_operations')
+    .select('deficits')
+    .where('id', '=', operation.id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const deficits = mergeDeficits(report.deficits as unknown as DeficitLine[], results);
   await trx
     .updateTable('bulk_operations')
     .set({

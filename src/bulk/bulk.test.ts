@@ -141,6 +141,20 @@ describe('bulk CSV operations', () => {
     assert.equal(product.body.licensesUsed, 3);
   });
 
+  test('the deficit report counts every failed row of a file applied in several batches at once', async () => {
+    // Acrobat's 3 seats are taken (above): each of these rows needs one more.
+    const rows = ['Email,Product Configurations'];
+    for (let index = 0; index < 2500; index += 1) {
+      rows.push(`full${index}@bulk.example,Acrobat Pro`);
+    }
+    const real = await runBulk(admin, { type: 'add-users' }, rows.join('\n'));
+    assert.deepEqual([real.operation.succeededRows, real.operation.failedRows], [0, 2500]);
+    assert.deepEqual(
+      real.operation.deficits.map((line) => [line.productName, line.seats, line.used, line.needed]),
+      [['Acrobat', 3, 3, 2500]],
+    );
+  });
+
   test('edit users: a present column is the full new state, an absent one is untouched, ID must match', async () => {
     const anna = await findUser('anna@bulk.example');
     const file = [
