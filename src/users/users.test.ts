@@ -267,6 +267,19 @@ describe('users', () => {
       (await admin.get<{ licensesUsed: number }>(`/api/v1/products/${acrobat.productId}`)).body.licensesUsed,
       2,
     );
+    // A welcome e-mail names the products the edit gave, and only when it gave one.
+    const welcomes = async (userId: string | undefined) =>
+      (
+        await instance.app.ctx.db
+          .selectFrom('outbox_messages')
+          .select('data')
+          .where('kind', '=', 'welcome')
+          .where('user_id', '=', userId ?? '')
+          .execute()
+      ).map((message) => message.data);
+    assert.deepEqual(await welcomes(jan?.id), [{ products: ['Acrobat'] }]);
+    assert.equal((await admin.patch(`/api/v1/users/${jan?.id}`, { profiles: ['Acrobat Pro'] })).status, 200);
+    assert.deepEqual(await welcomes(jan?.id), [{ products: ['Acrobat'] }], 'Acrobat was held already');
     const cleared = await admin.patch<Detail>(`/api/v1/users/${jan?.id}`, { profiles: [], groups: [] });
     assert.deepEqual(cleared.body.profiles, []);
     assert.equal(
