@@ -188,13 +188,13 @@ describe('bulk CSV operations', () => {
 
     test('add users: a dry run says what it would grant; the real run grants scoped and unscoped roles', async () => {
       const file = [
-        'Email,Admin Roles,Products Administered,Product Profiles Administered,User Groups Administered,Contracts Administered',
-        'boss@admins.example,"support admin,Product Admin",Photoshop,,,Adobe contract',
-        'lead@admins.example,,,,Designers,',
-        'typo@admins.example,"Support Admin,Storage Admin",,,,',
-        'nope@admins.example,Product Administrator,,,,',
-        'ghost@admins.example,,"Photoshop,Fotoshop",,,',
-        'plain@admins.example,,,,,',
+        'Email,Admin Roles,Products Administered,Product Profiles Administered,User Groups Administered,Contracts Administered,Product Configurations',
+        'boss@admins.example,"support admin,Product Admin",Photoshop,,,Adobe contract,',
+        'lead@admins.example,,,,Designers,,Photoshop Team',
+        'typo@admins.example,"Support Admin,Storage Admin",,,,,',
+        'nope@admins.example,Product Administrator,,,,,',
+        'ghost@admins.example,,"Photoshop,Fotoshop",,,,',
+        'plain@admins.example,,,,,,',
       ].join('\n');
       const dry = await runBulk(admin, { type: 'add-users', dryRun: true }, file);
       assert.deepEqual(
@@ -241,7 +241,7 @@ describe('bulk CSV operations', () => {
         ['boss@admins.example', 'support-admin'],
         ['lead@admins.example', 'group-admin'],
       ]);
-      // One welcome e-mail per user, naming every role the row gave.
+      // One welcome e-mail per user, naming every role and product the row gave.
       const welcome = await instance.app.ctx.db
         .selectFrom('outbox_messages')
         .select(['to_address', 'data'])
@@ -250,13 +250,13 @@ describe('bulk CSV operations', () => {
         .orderBy('to_address')
         .execute();
       assert.deepEqual(
-        welcome.map((message) => [
-          message.to_address,
-          ((message.data as { adminRoles?: { role: string }[] }).adminRoles ?? []).map((grant) => grant.role).sort(),
-        ]),
+        welcome.map((message) => {
+          const data = message.data as { products?: string[]; adminRoles?: { role: string }[] };
+          return [message.to_address, data.products ?? [], (data.adminRoles ?? []).map((grant) => grant.role).sort()];
+        }),
         [
-          ['boss@admins.example', ['product-admin', 'support-admin']],
-          ['lead@admins.example', ['group-admin']],
+          ['boss@admins.example', [], ['product-admin', 'support-admin']],
+          ['lead@admins.example', ['Photoshop'], ['group-admin']],
         ],
       );
     });

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
@@ -155,12 +155,25 @@ export async function applyAdminRoleChanges(
       .select('default_locale')
       .where('id', '=', actor.organizationId)
       .executeTakeFirstOrThrow();
-    // One e-mail per user, naming every role the change gave them.
+    // One e-mail per user, naming every role the change gave them. A user added in this same
+    // transaction (a bulk row with profiles and roles) already has a welcome e-mail queued, dated
+    // with the transaction's `now()`: the roles join it instead of making a second one.
+    const welcomed = active.filter((change) => change.grant.length > 0);
+    const joined = await sql<{ user_id: string }>`
+      update outbox_messages m
+      set data = m.data || jsonb_build_object('adminRoles', coalesce(m.data -> 'adminRoles', '[]'::jsonb) || r.roles)
+      from json_to_recordset(${JSON.stringify(
+        welcomed.map((change) => ({ user_id: change.user.id, roles: change.grant.map(auditOf) })),
+      )}::json) as r(user_id uuid, roles jsonb)
+      where m.organization_id = ${actor.organizationId} and m.user_id = r.user_id and m.kind = 'welcome'
+        and m.status = 'queued' and m.created_at = now()
+      returning m.user_id`.execute(trx);
+    const hasWelcome = new Set(joined.rows.map((row) => row.user_id));
     await queueMessages(
       trx,
       actor.organizationId,
-      active
-        .filter((change) => change.grant.length > 0)
+      welcomed
+        .filter((change) => !hasWelcome.has(change.user.id))
         .map(({ user, grant }) => ({
           kind: 'welcome' as const,
           userId: user.id,
