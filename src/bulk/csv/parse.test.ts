@@ -231,6 +231,13 @@ describe('bulk CSV rows', () => {
       ['csv.unknown_content_action'],
       ['csv.transfer_to_self'],
     ]);
+    // Transfer now in a file without a Transfer To column: the Content Action cell is named.
+    const lacking = await read('Email,Content Action\na@x.com,Transfer now\n', 'remove-users');
+    assert.deepEqual(
+      lacking.rows[0]?.issues.map((issue) => [issue.code, issue.column]),
+      [['csv.missing_transfer_to', 'Content Action']],
+    );
+    assert.match(lacking.rows[0]?.issues[0]?.message ?? '', /add a "Transfer To" column/);
     const plain = await read('Email,First Name\na@x.com,A\n', 'remove-users');
     assert.deepEqual(plain.rows[0]?.record, { kind: 'user', identityType: null, email: 'a@x.com' });
   });

@@ -173,10 +173,13 @@ function readRemoval(plan: ColumnPlan, values: string[], issues: cell.Issues, re
   }
   const transferHeader = transferCell?.[0] ?? 'Transfer To';
   if (action === 'transfer-now' && !transferTo && issues.list.length === before) {
+    // Without a Transfer To column the problem is the Content Action cell that asks for it.
     issues.add(
-      transferHeader,
+      transferCell?.[0] ?? actionCell?.[0] ?? null,
       'csv.missing_transfer_to',
-      `"Transfer now" needs the e-mail address of the user who receives the content in column "${transferHeader}".`,
+      transferCell
+        ? `"Transfer now" needs the e-mail address of the user who receives the content in column "${transferHeader}".`
+        : `"Transfer now" needs the e-mail address of the user who receives the content: add a "${transferHeader}" column and fill it in, or write another content action.`,
     );
   }
   if (transferTo && action !== undefined && action !== 'transfer-now') {
