@@ -33,3 +33,20 @@ export const LIMITS = {
   pageSizeDefault: 50,
   pageSizeMax: 500,
 } as const;
+
+/**
+ * What each bulk CSV operation needs of its initiator besides `bulk.run` (for the two group-member
+ * types, on the operation's group); each row is then checked like the same change in the console.
+ * Edit users asks for the right to assign profiles: system and product admins, not the group
+ * admins, who edit their group's members with the two group-member types. The console offers
+ * only the types the admin may run.
+ */
+export const BULK_TYPE_ACTIONS = {
+  'add-users': 'user.create',
+  'edit-users': 'profile.assign',
+  'remove-users': 'user.remove',
+  'add-groups': 'group.manage',
+  'edit-groups': 'group.manage',
+  'add-group-members': 'group.members.addExisting',
+  'remove-group-members': 'group.members.remove',
+} as const;

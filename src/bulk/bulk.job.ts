@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { sql, type Transaction } from 'kysely';
+import { BULK_TYPE_ACTIONS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
@@ -23,15 +24,7 @@ import {
 import type { BulkType, GroupRecord, UserRecord } from './csv/formats.ts';
 
 /** What an operation needs of its initiator, before any row is tried. */
-export const REQUIRED_ACTION: Record<BulkType, Action> = {
-  'add-users': 'user.create',
-  'edit-users': 'user.read',
-  'remove-users': 'user.remove',
-  'add-groups': 'group.manage',
-  'edit-groups': 'group.manage',
-  'add-group-members': 'group.members.addExisting',
-  'remove-group-members': 'group.members.remove',
-};
+export const REQUIRED_ACTION: Record<BulkType, Action> = BULK_TYPE_ACTIONS;
 
 interface ProcessProps {
   operationId: string;

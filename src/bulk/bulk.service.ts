@@ -108,6 +108,7 @@ async function requireGroupFor(ctx: AppContext, actor: Actor, type: BulkType, gr
   if (!group) {
     throw notFound('User group');
   }
+  authorize(actor, 'bulk.run', { groupId: group.id });
   authorize(actor, REQUIRED_ACTION[type], { groupId: group.id });
   return group;
 }
@@ -230,7 +231,9 @@ export async function runDryRunForReal(ctx: AppContext, actor: Actor, operationI
       'Only a finished dry run can be run for real: wait for it to finish, or upload the file again.',
     );
   }
-  authorize(actor, REQUIRED_ACTION[source.type], source.group ? { groupId: source.group.id } : undefined);
+  const target = source.group ? { groupId: source.group.id } : undefined;
+  authorize(actor, 'bulk.run', target);
+  authorize(actor, REQUIRED_ACTION[source.type], target);
   return transaction(ctx.db, async (trx) => {
     const operation = await trx
       .insertInto('bulk_operations')

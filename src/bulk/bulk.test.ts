@@ -360,6 +360,66 @@ describe('bulk CSV operations', () => {
     });
   });
 
+  test("a group admin adds and unassigns their own group's members by CSV, and nothing else", async () => {
+    const own = await admin.post<{ id: string }>('/api/v1/groups', { name: 'Field team' });
+    const other = await admin.post<{ id: string }>('/api/v1/groups', { name: 'Head office' });
+    assert.equal(own.status, 201, own.text);
+    const { email } = await createAdmin(instance, instance.organizationId, 'group-admin', { groupId: own.body.id });
+    const groupAdmin = await instance.signIn(email);
+
+    const added = await runBulk(
+      groupAdmin,
+      { type: 'add-group-members', groupId: own.body.id },
+      'Email\nanna@bulk.example\npiotr@bulk.example\n',
+    );
+    assert.deepEqual([added.operation.status, added.operation.succeededRows], ['completed', 2]);
+    const removed = await runBulk(
+      groupAdmin,
+      { type: 'remove-group-members', groupId: own.body.id },
+      'Email\npiotr@bulk.example\n',
+    );
+    assert.deepEqual([removed.operation.status, removed.operation.succeededRows], ['completed', 1]);
+    const members = await groupAdmin.get<{ items: { email: string }[] }>(`/api/v1/groups/${own.body.id}/members`);
+    assert.deepEqual(
+      members.body.items.map((member) => member.email),
+      ['anna@bulk.example'],
+    );
+    const audited = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select(['actor_label', 'action'])
+      .where('operation_id', '=', removed.operation.id)
+      .execute();
+    assert.deepEqual(
+      audited.map((event) => [event.actor_label, event.action]),
+      [[email, 'group.members_remove']],
+    );
+
+    // Another group, and every other type, are refused before anything is stored.
+    expectProblem(
+      await upload(groupAdmin, { type: 'add-group-members', groupId: other.body.id }, 'Email\nanna@bulk.example\n'),
+      403,
+      'auth.forbidden',
+    );
+    for (const type of ['add-users', 'edit-users', 'remove-users', 'add-groups', 'edit-groups']) {
+      expectProblem(await upload(groupAdmin, { type }, 'Email\nx@bulk.example\n'), 403, 'auth.forbidden');
+    }
+    const theirs = await groupAdmin.get<{ items: BulkOperation[] }>('/api/v1/bulk-operations');
+    assert.deepEqual(
+      theirs.body.items.map((operation) => operation.id).sort(),
+      [added.operation.id, removed.operation.id].sort(),
+    );
+    // A dry run of their group runs for real; the session says what the console may offer.
+    const dry = await runBulk(
+      groupAdmin,
+      { type: 'remove-group-members', groupId: own.body.id, dryRun: true },
+      'Email\nanna@bulk.example\n',
+    );
+    assert.equal(dry.operation.status, 'completed');
+    const real = await groupAdmin.post<{ id: string }>(`/api/v1/bulk-operations/${dry.operation.id}/run`);
+    assert.equal(real.status, 202, real.text);
+    assert.equal((await waitForOperation(groupAdmin, real.body.id)).succeededRows, 1);
+  });
+
   test('groups: add with admins and profiles, edit by name, members in and out', async () => {
     const added = await runBulk(
       admin,

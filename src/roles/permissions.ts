@@ -85,6 +85,8 @@ export const ROLE_PERMISSIONS: Record<AdminRole, Partial<Record<Action, Reach>>>
     'group.members.addExisting': 'scoped',
     'group.members.addNew': 'scoped',
     'group.members.remove': 'scoped',
+    // Adding and unassigning their group's members by CSV (seed 001).
+    'bulk.run': 'scoped',
   },
   'support-admin': {
     'console.signIn': 'all',

@@ -41,6 +41,7 @@ const EXPECTED: Record<AdminRole, Partial<Record<Action, 'all' | 'scoped'>>> = {
     'group.members.addExisting': 'scoped',
     'group.members.addNew': 'scoped',
     'group.members.remove': 'scoped',
+    'bulk.run': 'scoped',
   },
   'support-admin': {
     ...Object.fromEntries(EVERY_ADMIN.map((action) => [action, 'all'])),
@@ -159,8 +160,8 @@ describe('role matrix (HTTP, the endpoints that exist so far)', () => {
       path: '/api/v1/product-profiles',
       allowed: ['system-admin', 'product-admin', 'profile-admin', 'support-admin'],
     },
-    { method: 'GET', path: '/api/v1/bulk-operations', allowed: ['system-admin', 'product-admin'] },
-    { method: 'DELETE', path: '/api/v1/bulk-operations', allowed: ['system-admin', 'product-admin'] },
+    { method: 'GET', path: '/api/v1/bulk-operations', allowed: ['system-admin', 'product-admin', 'group-admin'] },
+    { method: 'DELETE', path: '/api/v1/bulk-operations', allowed: ['system-admin', 'product-admin', 'group-admin'] },
     { method: 'GET', path: '/api/v1/csv-templates/add-users', allowed: 'all' },
     { method: 'GET', path: '/api/v1/csv-templates/edit-users?variant=current', allowed: 'all' },
     {

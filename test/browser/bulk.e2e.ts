@@ -22,7 +22,7 @@ import {
   waitForText,
 } from '../support/browser.ts';
 import type { Client } from '../support/client.ts';
-import { startTestInstance, type TestInstance } from '../support/instance.ts';
+import { ADMIN_PASSWORD, createAdmin, startTestInstance, type TestInstance } from '../support/instance.ts';
 
 const PRODUCT = 'Acrobat Pro';
 const PROFILE = 'Acrobat Standard';
@@ -325,6 +325,32 @@ describe('bulk operations (browser)', () => {
     await waitForText(page.getByTestId('bulk-shown'), 'Operations shown: 0');
     await page.getByTestId('bulk-table').getByText('No bulk operations yet').waitFor();
     await screenshot(page, 'f1-cleared');
+  });
+
+  it("offers a group admin only their group's member uploads", async () => {
+    const group = await client.post<{ id: string }>('/api/v1/groups', { name: 'Field team' });
+    assert.equal(group.status, 201, group.text);
+    const { email } = await createAdmin(instance, instance.organizationId, 'group-admin', { groupId: group.body.id });
+    const { context, page: own } = await newPage(browser, instance.baseUrl);
+    try {
+      await own.goto('/bulk');
+      await own.getByTestId('login-email').fill(email);
+      await own.getByTestId('login-password').fill(ADMIN_PASSWORD);
+      await own.getByTestId('login-submit').click();
+      await own.waitForURL('**/users');
+      await own.getByTestId('nav-bulk').click();
+      await own.getByTestId('bulk-upload').click();
+      await own.getByTestId('bulk-upload-dialog').waitFor();
+      await own.getByTestId('bulk-upload-type').click();
+      const listbox = own.getByRole('listbox');
+      for (const type of ['Add users to a group', 'Remove users from a group']) {
+        await listbox.getByRole('option', { name: type, exact: true }).waitFor();
+      }
+      assert.equal(await listbox.getByRole('option').count(), 2);
+      await screenshot(own, 'g1-group-admin-types');
+    } finally {
+      await context.close();
+    }
   });
 
   it('ran without script errors or console errors', () => {

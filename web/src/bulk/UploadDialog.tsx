@@ -16,8 +16,10 @@ import {
 } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { BULK_TYPE_ACTIONS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
 import { currentLocale, SPECTRUM_LOCALES } from '../i18n/index.ts';
+import { useCan } from '../session.tsx';
 import { FormError } from '../users/FormError.tsx';
 import { formatBytes } from '../users/labels.ts';
 import { GroupSearchPicker } from './GroupSearchPicker.tsx';
@@ -49,7 +51,10 @@ function fileProblemDetail(error: unknown): string[] {
 export function UploadDialog({ onUploaded }: { onUploaded: (id: string, dryRun: boolean) => void }) {
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
-  const [type, setType] = useState<BulkType>('add-users');
+  const can = useCan();
+  // Only the types this admin may run: a group admin sees the two group-member types.
+  const types = BULK_TYPES.filter((id) => can(BULK_TYPE_ACTIONS[id]));
+  const [type, setType] = useState<BulkType>(types[0] ?? 'add-users');
   const [file, setFile] = useState<File | null>(null);
   const [dryRun, setDryRun] = useState(true);
   const [group, setGroup] = useState<{ id: string; name: string } | null>(null);
@@ -106,7 +111,7 @@ export function UploadDialog({ onUploaded }: { onUploaded: (id: string, dryRun: 
             <Picker
               label={t('bulk.upload.type')}
               description={t(typeHintKey(type))}
-              items={BULK_TYPES.map((id) => ({ id }))}
+              items={types.map((id) => ({ id }))}
               selectedKey={type}
               onSelectionChange={(key) => {
                 setType(key as BulkType);
