@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { Grant } from './policy.ts';
 
@@ -112,6 +113,7 @@ export async function findAdminRolesByUserIds(
     .where('a.organization_id', '=', organizationId)
     .where('a.user_id', 'in', userIds)
     .orderBy('a.role')
+    .orderBy(sql`coalesce(p.name, pp.name, g.name)`)
     .execute();
   for (const row of rows) {
     if (row.user_id === null) {

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { IdentityType } from '../../shared/contracts.ts';
-import type { AdminRole } from '../../shared/roles.ts';
+import { type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
 import type { Executor } from '../db/database.ts';
 import { emailDomain } from '../domains/identity.ts';
+import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
 
 /** The columns of a user CSV file, in Adobe Admin Console's order and spelling (SPEC section 2). */
 export const USER_CSV_HEADERS = [
@@ -97,22 +98,13 @@ export async function* userCsvRows(
       select gm.user_id, g.name from group_members gm
       join user_groups g on g.organization_id = gm.organization_id and g.id = gm.group_id
       where gm.organization_id = ${organizationId} and gm.user_id = any(${ids}::uuid[]) order by g.name`.execute(db);
-    const grants = await sql<{
-      user_id: string;
-      role: AdminRole;
-      product: string | null;
-      profile: string | null;
-      grp: string | null;
-    }>`
-      select a.user_id, a.role, p.name as product, pp.name as profile, g.name as grp from admin_role_assignments a
-      left join products p on p.organization_id = a.organization_id and p.id = a.product_id
-      left join product_profiles pp on pp.organization_id = a.organization_id and pp.id = a.profile_id
-      left join user_groups g on g.organization_id = a.organization_id and g.id = a.group_id
-      where a.organization_id = ${organizationId} and a.user_id = any(${ids}::uuid[]) order by a.role`.execute(db);
+    const grants = await findAdminRolesByUserIds(db, organizationId, ids);
     const of = <T extends { user_id: string }>(rows: T[], id: string) => rows.filter((row) => row.user_id === id);
     const list = (values: (string | null)[]) => [...new Set(values.filter((value) => value !== null))].join(',');
     for (const user of users) {
-      const mine = of(grants.rows, user.id);
+      const mine = grants.get(user.id) ?? [];
+      const scopes = (kind: ScopeKind) =>
+        list(mine.map((grant) => (ROLE_SCOPE[grant.role] === kind ? (grant.scope?.name ?? null) : null)));
       yield [
         IDENTITY_TYPE_LABELS[user.identity_type],
         user.username,
@@ -124,10 +116,10 @@ export async function* userCsvRows(
         user.id,
         list(of(profiles.rows, user.id).map((row) => row.name)),
         list(mine.map((grant) => ADMIN_ROLE_LABELS[grant.role])),
-        list(mine.map((grant) => grant.profile)),
+        scopes('profile'),
         list(of(groups.rows, user.id).map((row) => row.name)),
-        list(mine.map((grant) => grant.grp)),
-        list(mine.map((grant) => grant.product)),
+        scopes('group'),
+        scopes('product'),
         '',
         '',
         '',

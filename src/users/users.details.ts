@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
+import { ROLE_SCOPE } from '../../shared/roles.ts';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
+import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
 import { findProductNamesByUserIds } from './users.queries.ts';
 import { presentUser, requireUser, type UserView } from './users.service.ts';
 
@@ -52,23 +54,7 @@ export async function loadUserDetail(db: Executor, organizationId: string, userI
     join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
     where gm.organization_id = ${organizationId} and gm.user_id = ${userId}
     order by name, via`.execute(db);
-  const roles = await sql<{
-    role: string;
-    scope_type: string | null;
-    scope_id: string | null;
-    scope_name: string | null;
-  }>`
-    select a.role,
-      case when a.product_id is not null then 'product' when a.profile_id is not null then 'profile'
-           when a.group_id is not null then 'group' end as scope_type,
-      coalesce(a.product_id, a.profile_id, a.group_id) as scope_id,
-      coalesce(p.name, pp.name, g.name) as scope_name
-    from admin_role_assignments a
-    left join products p on p.organization_id = a.organization_id and p.id = a.product_id
-    left join product_profiles pp on pp.organization_id = a.organization_id and pp.id = a.profile_id
-    left join user_groups g on g.organization_id = a.organization_id and g.id = a.group_id
-    where a.organization_id = ${organizationId} and a.user_id = ${userId}
-    order by a.role, scope_name`.execute(db);
+  const roles = (await findAdminRolesByUserIds(db, organizationId, [userId])).get(userId) ?? [];
   const content = await db
     .selectFrom('user_content')
     .select(['items', 'bytes'])
@@ -89,13 +75,10 @@ export async function loadUserDetail(db: Executor, organizationId: string, userI
       productName: row.product_name,
       via: row.via,
     })),
-    adminRoles: roles.rows.map((row) => ({
-      role: row.role,
-      scope:
-        row.scope_type && row.scope_id
-          ? { type: row.scope_type as 'product' | 'profile' | 'group', id: row.scope_id, name: row.scope_name ?? '' }
-          : null,
-    })),
+    adminRoles: roles.map((held) => {
+      const type = ROLE_SCOPE[held.role];
+      return { role: held.role, scope: type && held.scope ? { type, ...held.scope } : null };
+    }),
     content: { items: Number(content?.items ?? 0), bytes: Number(content?.bytes ?? 0) },
     readOnlyReason:
       standing?.ownership === 'trusted'
