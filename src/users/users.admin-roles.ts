@@ -3,6 +3,7 @@ import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
+import { insertMany } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { AppError } from '../http/errors.ts';
 import { queueMessages } from '../outbox/outbox.ts';
@@ -10,7 +11,7 @@ import { type Actor, authorize } from '../roles/policy.ts';
 import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
 import { loadUserDetail, type UserDetailView } from './users.details.ts';
 import { assertSystemAdminRemains } from './users.removal.ts';
-import { requireUser } from './users.service.ts';
+import { organizationLocale, requireUser } from './users.service.ts';
 
 export const AdminRoleErrorCodes = {
   scopeRequired: 'admin_roles.scope_required',
@@ -117,23 +118,22 @@ export async function applyAdminRoleChanges(
   }
   const granted = active.flatMap((change) => change.grant.map((grant) => ({ user: change.user, grant })));
   if (granted.length > 0) {
-    await trx
-      .insertInto('admin_role_assignments')
-      .values(
-        granted.map(({ user, grant }) => {
-          const kind = ROLE_SCOPE[grant.role];
-          const scopeId = grant.scope?.id ?? null;
-          return {
-            organization_id: actor.organizationId,
-            user_id: user.id,
-            role: grant.role,
-            product_id: kind === 'product' ? scopeId : null,
-            profile_id: kind === 'profile' ? scopeId : null,
-            group_id: kind === 'group' ? scopeId : null,
-          };
-        }),
-      )
-      .execute();
+    await insertMany(
+      trx,
+      'admin_role_assignments',
+      granted.map(({ user, grant }) => {
+        const kind = ROLE_SCOPE[grant.role];
+        const scopeId = grant.scope?.id ?? null;
+        return {
+          organization_id: actor.organizationId,
+          user_id: user.id,
+          role: grant.role,
+          product_id: kind === 'product' ? scopeId : null,
+          profile_id: kind === 'profile' ? scopeId : null,
+          group_id: kind === 'group' ? scopeId : null,
+        };
+      }),
+    );
   }
   await recordAudits(trx, actor, [
     ...active.flatMap((change) =>
@@ -150,11 +150,7 @@ export async function applyAdminRoleChanges(
     })),
   ]);
   if (granted.length > 0) {
-    const organization = await trx
-      .selectFrom('organizations')
-      .select('default_locale')
-      .where('id', '=', actor.organizationId)
-      .executeTakeFirstOrThrow();
+    const fallbackLocale = await organizationLocale(trx, actor.organizationId);
     // One e-mail per user, naming every role the change gave them. A user added in this same
     // transaction (a bulk row with profiles and roles) already has a welcome e-mail queued, dated
     // with the transaction's `now()`: the roles join it instead of making a second one.
@@ -178,7 +174,7 @@ export async function applyAdminRoleChanges(
           kind: 'welcome' as const,
           userId: user.id,
           to: user.email,
-          locale: user.locale ?? organization.default_locale,
+          locale: user.locale ?? fallbackLocale,
           data: { adminRoles: grant.map(auditOf) },
         })),
     );

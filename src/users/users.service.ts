@@ -384,7 +384,8 @@ async function productsGivenBy(
   return given;
 }
 
-async function organizationLocale(trx: Transaction<DB>, organizationId: string): Promise<Locale> {
+/** The organization's default language, for e-mails to users who have not chosen one. */
+export async function organizationLocale(trx: Transaction<DB>, organizationId: string): Promise<Locale> {
   const row = await trx
     .selectFrom('organizations')
     .select('default_locale')
