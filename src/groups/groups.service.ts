@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError, notFound } from '../http/errors.ts';
+import { AppError, type FieldProblem, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { scheduleWelcomeForGrant } from '../outbox/welcome-fanout.job.ts';
@@ -314,22 +314,21 @@ export async function addMembers(
         select count(*)::int as found, (count(*) filter (where status = 'removed'))::int as removed
         from users where organization_id = ${actor.organizationId} and id = any(${userIds}::uuid[])`.execute(trx);
       const allActive = counted.rows[0]?.found === userIds.length && counted.rows[0]?.removed === 0;
-      const found = allActive
-        ? { rows: [] }
-        : await sql<{ id: string; status: string }>`
-            select id, status from users where organization_id = ${actor.organizationId} and id = any(${userIds}::uuid[])`.execute(
-            trx,
-          );
-      const known = new Map(found.rows.map((row) => [row.id, row.status]));
-      const problems = allActive
-        ? []
-        : userIds.flatMap((id, index) =>
-            !known.has(id)
-              ? [{ field: `body.userIds.${index}`, message: `no user ${id} in this organization` }]
-              : known.get(id) === 'removed'
-                ? [{ field: `body.userIds.${index}`, message: 'the user is removed: restore the user first' }]
-                : [],
-          );
+      let problems: FieldProblem[] = [];
+      if (!allActive) {
+        const found = await sql<{ id: string; status: string }>`
+          select id, status from users where organization_id = ${actor.organizationId} and id = any(${userIds}::uuid[])`.execute(
+          trx,
+        );
+        const known = new Map(found.rows.map((row) => [row.id, row.status]));
+        problems = userIds.flatMap((id, index) =>
+          !known.has(id)
+            ? [{ field: `body.userIds.${index}`, message: `no user ${id} in this organization` }]
+            : known.get(id) === 'removed'
+              ? [{ field: `body.userIds.${index}`, message: 'the user is removed: restore the user first' }]
+              : [],
+        );
+      }
       if (problems.length > 0) {
         const removedOnly = problems.every((problem) => problem.message.startsWith('the user is removed'));
         throw new AppError(
