@@ -86,9 +86,10 @@ const environmentSchema = z.object({
   USHER_BULK_BATCH_ROWS: integer(1000, 1),
   USHER_BULK_CONCURRENT_BATCHES: integer(2, 1),
   USHER_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
-  USHER_SESSION_IDLE_MINUTES: integer(12 * 60, 1),
-  USHER_SESSION_MAX_HOURS: integer(7 * 24, 1),
-  USHER_LOGIN_MAX_FAILURES: integer(10, 1),
+  USHER_SESSION_IDLE_MINUTES: integer(30, 1),
+  USHER_SESSION_MAX_HOURS: integer(12, 1),
+  USHER_LOGIN_MAX_FAILURES: integer(5, 1),
+  USHER_LOGIN_ACCOUNT_MAX_FAILURES: integer(100, 1),
   USHER_LOGIN_MAX_PER_ADDRESS: integer(60, 1),
   USHER_LOGIN_WINDOW_MINUTES: integer(15, 1),
   USHER_TRUST_PROXY: flag(false),
@@ -114,7 +115,11 @@ export interface Config {
   groups: { warnMembers: number; maxMembers: number };
   bodyLimitBytes: number;
   session: { idleMinutes: number; maxHours: number };
-  login: { maxFailures: number; maxPerAddress: number; windowMinutes: number };
+  /**
+   * Sign-in throttling (src/auth/rate-limit.ts): failures per (account, address) before delays,
+   * attempts per address per window, failures per account from all addresses.
+   */
+  login: { maxFailures: number; maxPerAddress: number; windowMinutes: number; accountMaxFailures: number };
   trustProxy: boolean;
   runWorker: boolean;
   /** Days an instructions e-mail's connection link works. */
@@ -197,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFailures: e.USHER_LOGIN_MAX_FAILURES,
       maxPerAddress: e.USHER_LOGIN_MAX_PER_ADDRESS,
       windowMinutes: e.USHER_LOGIN_WINDOW_MINUTES,
+      accountMaxFailures: e.USHER_LOGIN_ACCOUNT_MAX_FAILURES,
     },
     trustProxy: e.USHER_TRUST_PROXY,
     runWorker: e.USHER_WORKER,

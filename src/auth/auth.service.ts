@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
+import type { Locale } from '../../shared/contracts.ts';
 import { recordAudit, recordSecurityEvent } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { AppError } from '../http/errors.ts';
+import { queueMessages } from '../outbox/outbox.ts';
 import { type Actor, can, type Grant } from '../roles/policy.ts';
 import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import { AuthErrorCodes } from './auth.errors.ts';
-import { hitRateLimit, peekRateLimit, resetRateLimit } from './rate-limit.ts';
+import { type AttemptPolicy, checkAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './rate-limit.ts';
 import { hashSecret, randomToken, safeEqual, verifyPassword } from './secrets.ts';
 import { deleteSessionById, findSessionByTokenHash, updateSessionLastSeenById } from './sessions.queries.ts';
 
@@ -42,10 +44,24 @@ function actorFor(
   };
 }
 
+/** The sign-in throttling policy of this installation (see src/auth/rate-limit.ts and the README). */
+export function loginPolicy(ctx: AppContext): AttemptPolicy {
+  const { login } = ctx.config;
+  return {
+    freeFailures: login.maxFailures,
+    maxPerAddress: login.maxPerAddress,
+    windowMinutes: login.windowMinutes,
+    accountMaxFailures: login.accountMaxFailures,
+    forgetHours: 24,
+  };
+}
+
 /**
- * Signs an administrator in with e-mail and password. Rate-limited per source address (all
- * attempts) and per account (failures); every failure gets the same generic answer and is
- * audited in each organization the e-mail belongs to.
+ * Signs an administrator in with e-mail and password. Throttled per address, per (account,
+ * address) with growing waits, and per account far above those (src/auth/rate-limit.ts): the
+ * owner's usual address is never locked out, and the owner is e-mailed when the account-wide
+ * limit is reached. Every failure gets the same generic answer and is audited in each
+ * organization the e-mail belongs to.
  * @param ctx the app
  * @param input e-mail, password and, when the e-mail is an admin in several organizations, which one
  * @param origin the caller's address and user agent
@@ -59,18 +75,20 @@ export async function signIn(
 ): Promise<{ session: SessionHandle; actor: Actor }> {
   const { db, config } = ctx;
   const email = input.email.trim().toLowerCase();
-  const window = config.login.windowMinutes;
-  const retryAfter = { extra: { retryAfterSeconds: window * 60 } };
+  const policy = loginPolicy(ctx);
+  const subject = { scope: 'login', account: email, address: origin.ip };
 
-  const addressHits = await hitRateLimit(db, `login:address:${origin.ip}`, window);
-  if (addressHits > config.login.maxPerAddress) {
-    throw new AppError(AuthErrorCodes.rateLimited, 429, 'Too many sign-in attempts. Try again later.', retryAfter);
+  const refusal = await checkAttempt(db, subject, policy);
+  const rateLimited = (message: string, retryAfterSeconds: number) =>
+    new AppError(AuthErrorCodes.rateLimited, 429, message, { extra: { retryAfterSeconds } });
+  if (refusal?.reason === 'address') {
+    throw rateLimited('Too many sign-in attempts from this address. Try again later.', refusal.retryAfterSeconds);
   }
 
   let candidatesQuery = db
     .selectFrom('users')
     .innerJoin('admin_credentials', 'admin_credentials.user_id', 'users.id')
-    .select(['users.id', 'users.email', 'users.organization_id', 'admin_credentials.password_hash'])
+    .select(['users.id', 'users.email', 'users.organization_id', 'users.locale', 'admin_credentials.password_hash'])
     .where(sql<string>`lower(users.email)`, '=', email)
     .where('users.status', '=', 'active')
     .orderBy('users.created_at');
@@ -79,22 +97,20 @@ export async function signIn(
   }
   const candidates = await candidatesQuery.execute();
 
-  const accountKey = `login:account:${email}`;
-  const failures = await peekRateLimit(db, accountKey, window);
-  if (failures >= config.login.maxFailures) {
+  if (refusal) {
     for (const candidate of candidates) {
       const user = { id: candidate.id, email: candidate.email, organizationId: candidate.organization_id };
       await recordSecurityEvent(db, actorFor(user, [], origin), {
         action: 'auth.login_blocked',
         target: { type: 'user', id: user.id, label: user.email },
-        after: { reason: 'too_many_failures' },
+        after: { reason: refusal.reason === 'delay' ? 'too_many_failures' : 'account_limit' },
       });
     }
-    throw new AppError(
-      AuthErrorCodes.rateLimited,
-      429,
-      'Too many failed sign-ins for this account. Try again later.',
-      retryAfter,
+    throw rateLimited(
+      refusal.reason === 'delay'
+        ? `Too many failed sign-ins. Wait ${refusal.retryAfterSeconds} seconds before trying again.`
+        : 'Too many failed sign-ins for this account. Try again from an address you signed in from before, or later.',
+      refusal.retryAfterSeconds,
     );
   }
 
@@ -115,7 +131,7 @@ export async function signIn(
   const actor = matchedUser && actorFor(matchedUser, grants, origin);
 
   if (!actor || !can(actor, 'console.signIn')) {
-    await hitRateLimit(db, accountKey, window);
+    const failed = await recordFailedAttempt(db, subject, policy);
     for (const candidate of candidates) {
       const user = { id: candidate.id, email: candidate.email, organizationId: candidate.organization_id };
       await recordSecurityEvent(db, actorFor(user, [], origin), {
@@ -123,6 +139,9 @@ export async function signIn(
         target: { type: 'user', id: user.id, label: user.email },
         after: { reason: matched?.id === user.id ? 'no_admin_role' : 'bad_password' },
       });
+    }
+    if (failed.accountLimitReached) {
+      await warnOwnersOfFailures(ctx, candidates, failed.accountFailures, origin);
     }
     throw new AppError(AuthErrorCodes.invalidCredentials, 401, INVALID_CREDENTIALS);
   }
@@ -144,7 +163,7 @@ export async function signIn(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await resetRateLimit(trx, accountKey);
+    await recordSuccessfulAttempt(trx, subject);
     await recordAudit(trx, actor, {
       action: 'auth.login',
       target: { type: 'user', id: actor.id, label: actor.label },
@@ -153,6 +172,37 @@ export async function signIn(
     return { id: row.id, token, csrfToken };
   });
   return { session, actor };
+}
+
+/**
+ * Tells each account behind a throttled e-mail, through the outbox, that its sign-in reached the
+ * account-wide limit of failures, and audits it.
+ */
+async function warnOwnersOfFailures(
+  ctx: AppContext,
+  owners: { id: string; email: string; organization_id: string; locale: Locale | null }[],
+  failures: number,
+  origin: RequestOrigin,
+): Promise<void> {
+  for (const owner of owners) {
+    await transaction(ctx.db, async (trx) => {
+      const organization = await trx
+        .selectFrom('organizations')
+        .select('default_locale')
+        .where('id', '=', owner.organization_id)
+        .executeTakeFirstOrThrow();
+      const locale = owner.locale ?? organization.default_locale;
+      await queueMessages(trx, owner.organization_id, [
+        { kind: 'sign_in_throttled', userId: owner.id, to: owner.email, locale, data: { failures } },
+      ]);
+      const user = { id: owner.id, email: owner.email, organizationId: owner.organization_id };
+      await recordAudit(trx, actorFor(user, [], origin), {
+        action: 'auth.login_throttled',
+        target: { type: 'user', id: owner.id, label: owner.email },
+        after: { failures },
+      });
+    });
+  }
 }
 
 /**

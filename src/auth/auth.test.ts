@@ -6,7 +6,11 @@ import { ADMIN_PASSWORD, createAdmin, startTestInstance, type TestInstance } fro
 describe('sign-in, sessions and CSRF', () => {
   let instance: TestInstance;
   before(async () => {
-    instance = await startTestInstance({ USHER_LOGIN_MAX_FAILURES: '3', USHER_LOGIN_MAX_PER_ADDRESS: '40' });
+    instance = await startTestInstance({
+      USHER_LOGIN_MAX_FAILURES: '3',
+      USHER_LOGIN_MAX_PER_ADDRESS: '40',
+      USHER_TRUST_PROXY: 'true',
+    });
   });
   after(() => instance.close());
 
@@ -66,19 +70,31 @@ describe('sign-in, sessions and CSRF', () => {
     assert.ok(failed.some((event) => event.target_label === instance.admin.email));
   });
 
-  test('locks an account after the configured number of failures, even for the right password', async () => {
+  test('after the free failures an address waits before trying again; the owner elsewhere is not locked out', async () => {
     const { email } = await createAdmin(instance, instance.organizationId, 'support-admin');
-    const client = instance.anonymous();
+    const attacker = instance.anonymous();
+    const from = (address: string) => ({ 'x-forwarded-for': address });
     for (let attempt = 0; attempt < 3; attempt++) {
       expectProblem(
-        await client.post('/api/v1/auth/login', { email, password: 'wrong wrong wrong' }),
+        await attacker.request('POST', '/api/v1/auth/login', {
+          body: { email, password: 'wrong wrong wrong' },
+          headers: from('203.0.113.7'),
+        }),
         401,
         'auth.invalid_credentials',
       );
     }
-    const locked = await client.post('/api/v1/auth/login', { email, password: ADMIN_PASSWORD });
-    expectProblem(locked, 429, 'auth.rate_limited');
-    assert.ok(Number(locked.headers.get('retry-after')) > 0);
+    const waiting = await attacker.request('POST', '/api/v1/auth/login', {
+      body: { email, password: ADMIN_PASSWORD },
+      headers: from('203.0.113.7'),
+    });
+    expectProblem(waiting, 429, 'auth.rate_limited');
+    assert.ok(Number(waiting.headers.get('retry-after')) > 0);
+    const owner = await instance.anonymous().request('POST', '/api/v1/auth/login', {
+      body: { email, password: ADMIN_PASSWORD },
+      headers: from('198.51.100.20'),
+    });
+    assert.equal(owner.status, 200);
     const blocked = await instance.app.ctx.db
       .selectFrom('audit_events')
       .select('id')

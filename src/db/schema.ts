@@ -150,6 +150,7 @@ export interface RateLimitsTable {
   key: string;
   window_start: Timestamp;
   hits: number;
+  last_hit_at: Generated<Date>;
 }
 
 export interface DirectoriesTable {

@@ -32,6 +32,7 @@ const SAMPLES = {
     failed: 2,
     dryRun: true,
   },
+  sign_in_throttled: { failures: 100 },
 };
 
 describe('e-mail rendering', () => {

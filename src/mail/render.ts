@@ -4,7 +4,7 @@ import i18next, { type TFunction } from 'i18next';
 import { LOCALES, type Locale } from '../../shared/contracts.ts';
 
 /** Kinds of e-mail Usher sends (the outbox's `kind`). */
-export type MailKind = 'welcome' | 'instructions' | 'email_changed' | 'bulk_finished';
+export type MailKind = 'welcome' | 'instructions' | 'email_changed' | 'bulk_finished' | 'sign_in_throttled';
 
 /** One rendered e-mail: subject, plain-text part and HTML part. */
 export interface RenderedMail {
@@ -167,6 +167,15 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
         },
       };
     }
+    case 'sign_in_throttled':
+      return {
+        subject: t('signInThrottled.subject', { organization }),
+        paragraphs: [
+          t('signInThrottled.body', { organization, failures: num(data.failures) }),
+          t('signInThrottled.paused'),
+          t('signInThrottled.advice'),
+        ],
+      };
     default:
       throw new Error(`Unknown e-mail kind: ${input.kind}`);
   }

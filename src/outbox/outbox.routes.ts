@@ -4,12 +4,14 @@ import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
 import { getOutboxMessage, listOutbox, OUTBOX_STATUSES, retryOutboxMessage } from './outbox.service.ts';
 
-const KINDS = ['welcome', 'instructions', 'email_changed', 'bulk_finished'] as const;
+const KINDS = ['welcome', 'instructions', 'email_changed', 'bulk_finished', 'sign_in_throttled'] as const;
 
 const OutboxMessageSchema = z
   .object({
     id: z.uuid(),
-    kind: z.string().meta({ description: '`welcome`, `instructions`, `email_changed` or `bulk_finished`.' }),
+    kind: z
+      .string()
+      .meta({ description: '`welcome`, `instructions`, `email_changed`, `bulk_finished` or `sign_in_throttled`.' }),
     to: z.string(),
     userId: z.uuid().nullable(),
     locale: z.string().meta({ description: "The recipient's language (their own, else the organization's)." }),
