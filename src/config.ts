@@ -97,6 +97,10 @@ const environmentSchema = z.object({
   USHER_INSTRUCTIONS_TTL_DAYS: integer(30, 1),
   USHER_OUTBOX_POLL_SECONDS: integer(5),
   USHER_CONNECT_MAX_PER_IP: integer(30, 1),
+  USHER_TLS_CERT: z.string().trim().min(1).optional(),
+  USHER_TLS_KEY: z.string().trim().min(1).optional(),
+  USHER_UMAPI_TOKEN_SECONDS: integer(24 * 3600, 60),
+  USHER_UMAPI_REQUESTS_PER_MINUTE: integer(600, 1),
   USHER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -129,6 +133,10 @@ export interface Config {
   /** Device-connection requests per source address per 15 minutes. */
   connectMaxPerAddress: number;
   logLevel: string;
+  /** PEM files: with both set, Usher serves https on PORT. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** Adobe User Management API: access token lifetime and requests per integration per minute. */
+  umapi: { tokenSeconds: number; requestsPerMinute: number };
 }
 
 /** A configuration error: names each bad variable and says what it must be. */
@@ -168,6 +176,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const e = parsed.data;
+  if ((e.USHER_TLS_CERT === undefined) !== (e.USHER_TLS_KEY === undefined)) {
+    throw new ConfigError([
+      'USHER_TLS_CERT and USHER_TLS_KEY: set both (PEM certificate chain and private key files) to serve https, or neither',
+    ]);
+  }
   const adminParts = [e.USHER_ADMIN_EMAIL, e.USHER_ADMIN_PASSWORD, e.USHER_ORG_NAME];
   const adminSet = adminParts.filter((part) => part !== undefined).length;
   if (adminSet !== 0 && adminSet !== 3) {
@@ -210,5 +223,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxPollSeconds: e.USHER_OUTBOX_POLL_SECONDS,
     connectMaxPerAddress: e.USHER_CONNECT_MAX_PER_IP,
     logLevel: e.USHER_LOG_LEVEL,
+    tls:
+      e.USHER_TLS_CERT && e.USHER_TLS_KEY
+        ? { certFile: path.resolve(e.USHER_TLS_CERT), keyFile: path.resolve(e.USHER_TLS_KEY) }
+        : undefined,
+    umapi: { tokenSeconds: e.USHER_UMAPI_TOKEN_SECONDS, requestsPerMinute: e.USHER_UMAPI_REQUESTS_PER_MINUTE },
   };
 }

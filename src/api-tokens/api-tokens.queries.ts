@@ -1,4 +1,5 @@
 import type { Executor } from '../db/database.ts';
+import type { ApiTokenKind } from '../db/schema.ts';
 import type { Grant } from '../roles/policy.ts';
 
 /** An API token with its role grants and creator, for listing. */
@@ -10,6 +11,7 @@ export interface ApiTokenListRow {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   createdByEmail: string | null;
+  clientId: string | null;
   grants: Grant[];
 }
 
@@ -20,7 +22,7 @@ export interface ApiTokenListRow {
 export async function findApiTokensByOrganizationId(
   db: Executor,
   organizationId: string,
-  kind: 'api' | 'scim' = 'api',
+  kind: ApiTokenKind = 'api',
 ): Promise<ApiTokenListRow[]> {
   const tokens = await db
     .selectFrom('api_tokens')
@@ -36,6 +38,7 @@ export async function findApiTokensByOrganizationId(
       'api_tokens.created_at',
       'api_tokens.last_used_at',
       'api_tokens.revoked_at',
+      'api_tokens.client_id',
       'users.email',
     ])
     .where('api_tokens.organization_id', '=', organizationId)
@@ -57,6 +60,7 @@ export async function findApiTokensByOrganizationId(
     lastUsedAt: token.last_used_at,
     revokedAt: token.revoked_at,
     createdByEmail: token.email,
+    clientId: token.client_id,
     grants: grants
       .filter((grant) => grant.api_token_id === token.id)
       .map((grant) => ({

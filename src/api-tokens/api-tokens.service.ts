@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { hashSecret, randomToken } from '../auth/secrets.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
+import type { ApiTokenKind } from '../db/schema.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { type Actor, authorize, type Grant } from '../roles/policy.ts';
 import { insertGrants } from '../roles/roles.queries.ts';
@@ -23,6 +24,8 @@ export interface ApiTokenView {
   createdBy: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** The public OAuth client id of a UMAPI integration; null for other kinds. */
+  clientId: string | null;
 }
 
 const SCOPE_TABLES = { product: 'products', profile: 'product_profiles', group: 'user_groups' } as const;
@@ -38,7 +41,7 @@ function scopeIdOf(grant: Grant): string | null {
 export async function listApiTokens(
   ctx: AppContext,
   actor: Actor,
-  kind: 'api' | 'scim' = 'api',
+  kind: ApiTokenKind = 'api',
 ): Promise<ApiTokenView[]> {
   authorize(actor, 'apiToken.read');
   const rows = await findApiTokensByOrganizationId(ctx.db, actor.organizationId, kind);
@@ -52,6 +55,7 @@ export async function listApiTokens(
     createdBy: row.createdByEmail,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    clientId: row.clientId,
   }));
 }
 
@@ -65,7 +69,8 @@ export async function createApiToken(
   ctx: AppContext,
   actor: Actor,
   input: { name: string; role: AdminRole; scope?: string[] | undefined },
-  tokenKind: 'api' | 'scim' = 'api',
+  tokenKind: ApiTokenKind = 'api',
+  options: { prefix?: string; clientId?: string } = {},
 ): Promise<{ id: string; token: string; view: ApiTokenView }> {
   authorize(actor, 'apiToken.create');
   const kind = ROLE_SCOPE[input.role];
@@ -90,7 +95,8 @@ export async function createApiToken(
       },
     );
   }
-  const token = `${TOKEN_PREFIX}${randomToken(32)}`;
+  const prefix = options.prefix ?? TOKEN_PREFIX;
+  const token = `${prefix}${randomToken(32)}`;
   const id = await transaction(ctx.db, async (trx) => {
     if (kind) {
       const existing = await findExistingScopeIds(trx, actor.organizationId, SCOPE_TABLES[kind], scope);
@@ -112,9 +118,10 @@ export async function createApiToken(
         organization_id: actor.organizationId,
         name: input.name.trim(),
         token_hash: hashSecret(token),
-        token_prefix: token.slice(0, TOKEN_PREFIX.length + 4),
+        token_prefix: token.slice(0, prefix.length + 4),
         created_by_user_id: actor.type === 'user' ? actor.id : null,
         kind: tokenKind,
+        client_id: options.clientId ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -128,7 +135,13 @@ export async function createApiToken(
     await recordAudit(trx, actor, {
       action: 'api_token.create',
       target: { type: 'api_token', id: row.id, label: input.name.trim() },
-      after: { name: input.name.trim(), role: input.role, scope, ...(tokenKind === 'scim' ? { kind: tokenKind } : {}) },
+      after: {
+        name: input.name.trim(),
+        role: input.role,
+        scope,
+        ...(tokenKind === 'api' ? {} : { kind: tokenKind }),
+        ...(options.clientId ? { clientId: options.clientId } : {}),
+      },
     });
     return row.id;
   });
@@ -173,4 +186,58 @@ export async function revokeApiToken(ctx: AppContext, actor: Actor, tokenId: str
       after: { revokedAt: revokedAt.toISOString() },
     });
   });
+}
+
+/**
+ * Replaces the secret of a token (a UMAPI integration's client secret) at once: the old secret
+ * stops working, and so do the access tokens issued for it. The new secret is returned once.
+ * @param prefix the new secret's prefix
+ * @returns the new secret
+ * @throws AppError 403 without `apiToken.create`; 404 when not in the organization or of another
+ *   kind; 409 when revoked
+ */
+export async function rotateApiTokenSecret(
+  ctx: AppContext,
+  actor: Actor,
+  tokenId: string,
+  kind: ApiTokenKind,
+  prefix: string,
+): Promise<string> {
+  authorize(actor, 'apiToken.create');
+  const token = `${prefix}${randomToken(32)}`;
+  await transaction(ctx.db, async (trx) => {
+    const row = await trx
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'revoked_at', 'token_prefix'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', tokenId)
+      .where('kind', '=', kind)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) {
+      throw notFound('Integration');
+    }
+    if (row.revoked_at) {
+      throw new AppError(ApiTokenErrorCodes.alreadyRevoked, 409, 'This credential was revoked: create a new one.');
+    }
+    const tokenPrefix = token.slice(0, prefix.length + 4);
+    await trx
+      .updateTable('api_tokens')
+      .set({ token_hash: hashSecret(token), token_prefix: tokenPrefix })
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', '=', tokenId)
+      .execute();
+    await trx
+      .deleteFrom('umapi_access_tokens')
+      .where('organization_id', '=', actor.organizationId)
+      .where('api_token_id', '=', tokenId)
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'api_token.rotate',
+      target: { type: 'api_token', id: row.id, label: row.name },
+      before: { prefix: row.token_prefix },
+      after: { prefix: tokenPrefix },
+    });
+  });
+  return token;
 }

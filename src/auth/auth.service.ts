@@ -315,6 +315,15 @@ export async function authenticateApiToken(
   if (purpose === 'api' && row.kind === 'scim') {
     throw new AppError(AuthErrorCodes.invalidToken, 401, 'This is a SCIM token: it works only under /scim/v2.');
   }
+  if (row.kind === 'umapi') {
+    // An integration's client secret is exchanged at /ims/token/v2 for an access token; it is
+    // never a bearer token itself.
+    throw new AppError(
+      AuthErrorCodes.invalidToken,
+      401,
+      'This is the client secret of an integration: exchange it at /ims/token/v2 for an access token.',
+    );
+  }
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
     await ctx.db.updateTable('api_tokens').set({ last_used_at: sql<Date>`now()` }).where('id', '=', row.id).execute();
   }

@@ -117,8 +117,26 @@ export interface ApiTokensTable {
   created_at: CreatedAt;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
-  /** `api` tokens call /api/v1 (and /scim/v2 with a suitable role); `scim` tokens only /scim/v2. */
-  kind: Generated<'api' | 'scim'>;
+  /**
+   * `api` tokens call /api/v1 (and /scim/v2 with a suitable role); `scim` tokens only /scim/v2;
+   * `umapi` tokens are integrations of Adobe's User Management API: the secret is the OAuth
+   * client secret, exchanged at /ims/token/v2 for short-lived access tokens.
+   */
+  kind: Generated<ApiTokenKind>;
+  /** The public OAuth client id of a `umapi` integration (null for other kinds). */
+  client_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** What an API token is for. */
+export type ApiTokenKind = 'api' | 'scim' | 'umapi';
+
+/** An access token issued to a UMAPI integration by the token endpoint (stored as SHA-256). */
+export interface UmapiAccessTokensTable {
+  token_hash: string;
+  organization_id: string;
+  api_token_id: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
 }
 
 export interface AuditEventsTable {
@@ -309,6 +327,7 @@ export interface DB {
   admin_role_assignments: AdminRoleAssignmentsTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
+  umapi_access_tokens: UmapiAccessTokensTable;
   audit_events: AuditEventsTable;
   setup_tokens: SetupTokensTable;
   rate_limits: RateLimitsTable;

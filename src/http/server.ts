@@ -34,6 +34,8 @@ import { productsRoutes } from '../products/products.routes.ts';
 import type { Actor } from '../roles/policy.ts';
 import { SCIM_PREFIX, scimRoutes } from '../scim/scim.routes.ts';
 import { scimTokensRoutes } from '../scim/scim.tokens.routes.ts';
+import { integrationsRoutes } from '../umapi/umapi.integrations.routes.ts';
+import { IMS_PREFIX, imsRoutes, UMAPI_PREFIX, umapiRoutes } from '../umapi/umapi.routes.ts';
 import { usersRoutes } from '../users/users.routes.ts';
 import { AppError, type FieldProblem, HttpErrorCodes } from './errors.ts';
 
@@ -103,7 +105,12 @@ function originOf(request: FastifyRequest) {
  */
 export async function buildServer(ctx: AppContext, options: ServerOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
+  // USHER_TLS_CERT / USHER_TLS_KEY: serve https directly (Adobe's clients insist on https).
+  const https = config.tls
+    ? { https: { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) } }
+    : {};
   const app = Fastify({
+    ...https,
     logger:
       options.logger === false
         ? false
@@ -306,6 +313,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(bulkRoutes(ctx));
       await api.register(outboxRoutes(ctx));
       await api.register(devicesRoutes(ctx));
+      await api.register(integrationsRoutes(ctx));
       api.all('/*', { schema: { hide: true }, config: { public: true } }, async (request, reply) =>
         sendProblem(
           reply,
@@ -322,6 +330,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     { prefix: '/api/v1' },
   );
   await app.register(scimRoutes(ctx), { prefix: SCIM_PREFIX });
+  await app.register(imsRoutes(ctx), { prefix: IMS_PREFIX });
+  await app.register(umapiRoutes(ctx), { prefix: UMAPI_PREFIX });
 
   await registerConsole(app);
   return app;

@@ -15,6 +15,7 @@ import * as m20261124170000 from './20261124170000-add-scim-columns.ts';
 import * as m20261124180000 from './20261124180000-create-bulk-operations.ts';
 import * as m20261124190000 from './20261124190000-key-product-licenses-by-user.ts';
 import * as m20261207010000 from './20261207010000-add-rate-limit-last-hit.ts';
+import * as m20261207020000 from './20261207020000-create-umapi-integrations.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '20261124180000-create-bulk-operations': m20261124180000,
   '20261124190000-key-product-licenses-by-user': m20261124190000,
   '20261207010000-add-rate-limit-last-hit': m20261207010000,
+  '20261207020000-create-umapi-integrations': m20261207020000,
 };

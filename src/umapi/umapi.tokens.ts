@@ -1,0 +1,183 @@
+import { sql } from 'kysely';
+import { recordSecurityEvent } from '../audit/audit.service.ts';
+import type { RequestOrigin } from '../auth/auth.service.ts';
+import { hitRateLimit } from '../auth/rate-limit.ts';
+import { hashSecret, randomToken, safeEqual } from '../auth/secrets.ts';
+import type { AppContext } from '../context.ts';
+import type { Actor } from '../roles/policy.ts';
+import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
+import { OAuthError, OAuthErrorCodes, UmapiError } from './umapi.errors.ts';
+
+/** Prefix of an integration's client secret, so secret scanners and people recognise one. */
+export const CLIENT_SECRET_PREFIX = 'usher_umapi_';
+/** Prefix of the access tokens the token endpoint issues. */
+const ACCESS_TOKEN_PREFIX = 'usher_at_';
+/** The scope Adobe's clients ask for (umapi-client `auth.py` OAuthS2S.post_body). */
+const UMAPI_SCOPE = 'user_management_sdk';
+
+/** The answer of the token endpoint. */
+export interface AccessTokenResponse {
+  access_token: string;
+  token_type: 'bearer';
+  /** Seconds. OAuth server-to-server answers in seconds (umapi-client OAuthS2S.set_expiry). */
+  expires_in: number;
+}
+
+/** Counts one request of an integration; past the limit, 429 with Retry-After (seconds). */
+async function throttle(ctx: AppContext, integrationId: string): Promise<void> {
+  const hits = await hitRateLimit(ctx.db, `umapi:${integrationId}`, 1);
+  if (hits > ctx.config.umapi.requestsPerMinute) {
+    const window = await sql<{ seconds: number }>`
+      select greatest(1, ceil(extract(epoch from (window_start + interval '1 minute' - now()))))::int as seconds
+      from rate_limits where key = ${`umapi:${integrationId}`}`.execute(ctx.db);
+    const seconds = window.rows[0]?.seconds ?? 60;
+    throw new UmapiError(
+      429,
+      'too_many_requests',
+      `More than ${ctx.config.umapi.requestsPerMinute} requests in a minute from this integration (USHER_UMAPI_REQUESTS_PER_MINUTE): retry after ${seconds} seconds.`,
+      seconds,
+    );
+  }
+}
+
+/**
+ * The OAuth 2.0 client-credentials grant of `POST /ims/token/v2` (RFC 6749 section 4.4), as
+ * umapi-client's OAuthS2S sends it: form-encoded `client_id`, `client_secret`,
+ * `grant_type=client_credentials` and `scope=openid,AdobeID,user_management_sdk`. The client
+ * secret is compared by its SHA-256; the access token is stored the same way.
+ * @param form the decoded form fields
+ * @returns the access token, its type and lifetime in seconds
+ * @throws OAuthError 400 `invalid_request` / `unsupported_grant_type`; 401 `invalid_client`;
+ *   UmapiError 429 past the integration's rate limit
+ */
+export async function issueAccessToken(
+  ctx: AppContext,
+  form: Record<string, string | undefined>,
+  origin: RequestOrigin,
+): Promise<AccessTokenResponse> {
+  const clientId = form.client_id?.trim();
+  const clientSecret = form.client_secret;
+  if (form.grant_type !== 'client_credentials') {
+    throw new OAuthError(
+      400,
+      OAuthErrorCodes.unsupportedGrantType,
+      'grant_type must be client_credentials (OAuth server-to-server credentials of an Usher integration).',
+    );
+  }
+  if (!clientId || !clientSecret) {
+    throw new OAuthError(
+      400,
+      OAuthErrorCodes.invalidRequest,
+      'Send client_id and client_secret (form-encoded) from Settings → Integrations.',
+    );
+  }
+  const scopes = (form.scope ?? UMAPI_SCOPE).split(/[,\s]+/);
+  if (!scopes.includes(UMAPI_SCOPE)) {
+    throw new OAuthError(400, 'invalid_scope', `scope must include ${UMAPI_SCOPE}.`);
+  }
+  const row = await ctx.db
+    .selectFrom('api_tokens')
+    .select(['id', 'organization_id', 'name', 'token_hash', 'revoked_at'])
+    .where('client_id', '=', clientId)
+    .where('kind', '=', 'umapi')
+    .executeTakeFirst();
+  const valid = row !== undefined && row.revoked_at === null && safeEqual(row.token_hash, hashSecret(clientSecret));
+  if (!row || !valid) {
+    if (row) {
+      const actor: Actor = {
+        type: 'api_token',
+        id: row.id,
+        label: row.name,
+        organizationId: row.organization_id,
+        grants: [],
+        sourceIp: origin.ip,
+        userAgent: origin.userAgent,
+      };
+      await recordSecurityEvent(ctx.db, actor, {
+        action: 'auth.token_rejected',
+        target: { type: 'api_token', id: row.id, label: row.name },
+        after: { reason: row.revoked_at ? 'revoked' : 'bad_client_secret' },
+      });
+    }
+    throw new OAuthError(
+      401,
+      OAuthErrorCodes.invalidClient,
+      'Unknown client_id, wrong client_secret, or revoked integration.',
+    );
+  }
+  await throttle(ctx, row.id);
+  const token = `${ACCESS_TOKEN_PREFIX}${randomToken(32)}`;
+  const seconds = ctx.config.umapi.tokenSeconds;
+  await ctx.db
+    .insertInto('umapi_access_tokens')
+    .values({
+      token_hash: hashSecret(token),
+      organization_id: row.organization_id,
+      api_token_id: row.id,
+      expires_at: new Date(Date.now() + seconds * 1000),
+    })
+    .execute();
+  await ctx.db.updateTable('api_tokens').set({ last_used_at: sql<Date>`now()` }).where('id', '=', row.id).execute();
+  return { access_token: token, token_type: 'bearer', expires_in: seconds };
+}
+
+/**
+ * Authenticates a UMAPI call: `Authorization: Bearer <access token>` from the token endpoint,
+ * unexpired, of an integration that is not revoked, and `x-api-key` equal to its client id (both
+ * sent on every call by umapi-client `auth.py` AdobeAuthBase.__call__). Counts the request
+ * against the integration's rate limit.
+ * @returns the integration as the actor, with its role grants
+ * @throws UmapiError 401 for a missing, unknown or expired token or a wrong x-api-key; 429
+ */
+export async function authenticateUmapiCall(
+  ctx: AppContext,
+  authorization: string | undefined,
+  apiKey: string | undefined,
+  origin: RequestOrigin,
+): Promise<Actor> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match?.[1]) {
+    throw new UmapiError(401, 'unauthorized', 'Send `Authorization: Bearer <access token>` from /ims/token/v2.');
+  }
+  const row = await ctx.db
+    .selectFrom('umapi_access_tokens as t')
+    .innerJoin('api_tokens as i', (join) =>
+      join.onRef('i.organization_id', '=', 't.organization_id').onRef('i.id', '=', 't.api_token_id'),
+    )
+    .select(['i.id', 'i.organization_id', 'i.name', 'i.client_id', 'i.revoked_at', 't.expires_at'])
+    .where('t.token_hash', '=', hashSecret(match[1]))
+    .executeTakeFirst();
+  if (!row || row.revoked_at || row.expires_at.getTime() <= Date.now()) {
+    throw new UmapiError(
+      401,
+      'unauthorized',
+      'The access token is not valid or has expired: get a new one at /ims/token/v2.',
+    );
+  }
+  if (!apiKey || apiKey.trim() !== row.client_id) {
+    throw new UmapiError(401, 'unauthorized', "Send the integration's client id as the x-api-key header.");
+  }
+  await throttle(ctx, row.id);
+  const grants = await findGrantsByPrincipal(ctx.db, row.organization_id, { apiTokenId: row.id });
+  return {
+    type: 'api_token',
+    id: row.id,
+    label: row.name,
+    organizationId: row.organization_id,
+    grants,
+    sourceIp: origin.ip,
+    userAgent: origin.userAgent,
+  };
+}
+
+/**
+ * Deletes access tokens that expired more than a day ago (maintenance).
+ * @returns how many were deleted
+ */
+export async function deleteExpiredAccessTokens(ctx: AppContext): Promise<number> {
+  const result = await ctx.db
+    .deleteFrom('umapi_access_tokens')
+    .where('expires_at', '<', sql<Date>`now() - interval '1 day'`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
