@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { IDatabase } from 'pg-boss/dist/types.js';
 import { ConnectionLock, inTransactionScope } from './mutex.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { PGliteThread } from './pglite-thread.ts';
 import type { DB } from './schema.ts';
 
 /** PostgreSQL type ids that both drivers parse the same way. */
@@ -122,11 +121,13 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
     fs.mkdirSync(dataDir, { recursive: true });
     releaseDirectory = claimDataDirectory(dataDir);
   }
-  const pglite = await PGlite.create({
-    ...(dataDir ? { dataDir: path.join(dataDir, 'pgdata') } : {}),
-    extensions: { pg_trgm },
-    parsers: { [INT8]: (value: string) => Number(value) },
-  });
+  let pglite: PGliteThread;
+  try {
+    pglite = await PGliteThread.open(dataDir ? path.join(dataDir, 'pgdata') : undefined);
+  } catch (error) {
+    releaseDirectory();
+    throw error;
+  }
   const lock = new ConnectionLock();
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, lock) });
   return {
@@ -146,7 +147,7 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
  * multi-statement block is rolled back while the lock is still held, so nothing of the queue
  * can land in (or abort) an application transaction on the one shared session.
  */
-function pgliteQueueDatabase(pglite: PGlite, lock: ConnectionLock): IDatabase {
+function pgliteQueueDatabase(pglite: PGliteThread, lock: ConnectionLock): IDatabase {
   return {
     executeSql: (text, values) =>
       lock.run(async () => {
@@ -157,9 +158,7 @@ function pgliteQueueDatabase(pglite: PGlite, lock: ConnectionLock): IDatabase {
           const results = await pglite.exec(text);
           return { rows: results.flatMap((result) => result.rows) };
         } catch (error) {
-          if (pglite.isInTransaction()) {
-            await pglite.query('rollback');
-          }
+          await pglite.rollbackOpenTransaction();
           throw error;
         }
       }),

@@ -131,4 +131,39 @@ describe('database and migrations', () => {
       'the connection is usable again',
     );
   });
+
+  test('a long statement on the embedded database leaves the event loop free', async () => {
+    // PGlite runs in a thread of its own; in the server's thread this sleep would stop every timer.
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks += 1;
+    }, 20);
+    try {
+      await sql`select pg_sleep(0.6)`.execute(fresh.database.db);
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticks >= 2, `timers ran ${ticks} times during the statement`);
+  });
+
+  test("the database's errors keep PostgreSQL's fields (SQLSTATE, constraint)", async () => {
+    const db = fresh.database.db;
+    const organization = await db
+      .insertInto('organizations')
+      .values({ name: 'Fields' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('user_groups').values({ organization_id: organization.id, name: 'Twice' }).execute();
+    const error = await db
+      .insertInto('user_groups')
+      .values({ organization_id: organization.id, name: 'Twice' })
+      .execute()
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown as { code?: string; constraint?: string; message?: string },
+      );
+    assert.equal(error?.code, '23505');
+    assert.equal(error?.constraint, 'user_groups__organization_id_name');
+    assert.match(String(error?.message), /duplicate key/);
+  });
 });

@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -12,12 +11,13 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type { ConnectionLock } from './mutex.ts';
+import type { PGliteThread } from './pglite-thread.ts';
 
-/** One PGlite session as a Kysely connection. */
+/** The one PGlite session (in its own thread) as a Kysely connection. */
 class PGliteConnection implements DatabaseConnection {
-  readonly #pglite: PGlite;
+  readonly #pglite: PGliteThread;
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PGliteThread) {
     this.#pglite = pglite;
   }
 
@@ -49,7 +49,7 @@ class PGliteDriver implements Driver {
   readonly #lock: ConnectionLock;
   readonly #releases = new WeakMap<DatabaseConnection, () => void>();
 
-  constructor(pglite: PGlite, lock: ConnectionLock) {
+  constructor(pglite: PGliteThread, lock: ConnectionLock) {
     this.#connection = new PGliteConnection(pglite);
     this.#lock = lock;
   }
@@ -89,10 +89,10 @@ class PGliteDriver implements Driver {
  * the adapter, compiler and introspector are Kysely's PostgreSQL ones.
  */
 export class PGliteDialect implements Dialect {
-  readonly #pglite: PGlite;
+  readonly #pglite: PGliteThread;
   readonly #lock: ConnectionLock;
 
-  constructor(pglite: PGlite, lock: ConnectionLock) {
+  constructor(pglite: PGliteThread, lock: ConnectionLock) {
     this.#pglite = pglite;
     this.#lock = lock;
   }
