@@ -165,6 +165,58 @@ export async function runBulkOperation(ctx: AppContext, operationId: string): Pr
 const ANALYZE_EVERY_ROWS = 100_000;
 const ANALYZED_TABLES = ['users', 'user_profiles', 'group_members', 'product_licenses', 'bulk_operation_rows'] as const;
 
+/**
+ * How long one batch's transaction may hold the embedded database. PGlite is one session: while
+ * a batch's transaction is open, every request waits for it, so a batch there is as large as
+ * fits this time — about 2,000 set-based add-users rows but a handful of row-by-row edits with
+ * group and admin-role changes — and requests queued meanwhile go before the next batch.
+ */
+const EMBEDDED_BATCH_MS = 100;
+
+/**
+ * Sizes batches. On a PostgreSQL server every batch has `USHER_BULK_BATCH_ROWS` rows (requests
+ * have connections of their own). On the embedded database the size follows the time the last
+ * batch took per row, so a batch takes about `EMBEDDED_BATCH_MS`: it starts small (the cost of a
+ * row is unknown) and grows at most fourfold per batch up to `USHER_BULK_BATCH_ROWS`.
+ */
+export class BatchSizer {
+  readonly #max: number;
+  readonly #targetMs: number | undefined;
+  #size: number;
+  #msPerRow: number | undefined;
+
+  /**
+   * @param max the configured batch size (the most rows a batch takes)
+   * @param targetMs the time a batch should take, or undefined for fixed batches of `max`
+   */
+  constructor(max: number, targetMs: number | undefined) {
+    this.#max = max;
+    this.#targetMs = targetMs;
+    this.#size = targetMs === undefined ? max : Math.min(max, 10);
+  }
+
+  /** Rows the next batch takes. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Takes note of a batch's time.
+   * @param rows the rows it applied
+   * @param ms how long its transaction ran
+   */
+  record(rows: number, ms: number): void {
+    if (this.#targetMs === undefined || rows === 0) {
+      return;
+    }
+    // A moving average, so one batch slowed by something else on the machine does not halve the next.
+    const perRow = ms / rows;
+    this.#msPerRow = this.#msPerRow === undefined ? perRow : (this.#msPerRow + perRow) / 2;
+    const fits = Math.floor(this.#targetMs / Math.max(this.#msPerRow, 0.01));
+    this.#size = Math.max(1, Math.min(this.#max, this.#size * 4, fits));
+  }
+}
+
 async function processOperation(ctx: AppContext, operationId: string, run: JobRun): Promise<void> {
   const operation = await ctx.db
     .selectFrom('bulk_operations')
@@ -211,20 +263,26 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
     .where('operation_id', '=', operationId)
     .executeTakeFirst();
   const cursor = { after: 0, last: Number(last?.row_number ?? 0) };
+  const sizer = new BatchSizer(
+    ctx.config.bulk.batchRows,
+    ctx.database.kind === 'pglite' ? EMBEDDED_BATCH_MS : undefined,
+  );
   let sinceAnalyze = 0;
   const lane = async () => {
     for (;;) {
-      const more = await transaction(ctx.db, (trx) => processBatch(ctx, trx, actor, operation, exhausted, cursor));
+      const size = sizer.size;
+      const more = await transaction(ctx.db, (trx) =>
+        processBatch(ctx, trx, actor, operation, exhausted, cursor, sizer),
+      );
       if (!more) {
         return;
       }
-      sinceAnalyze += ctx.config.bulk.batchRows;
+      sinceAnalyze += size;
       if (sinceAnalyze >= ANALYZE_EVERY_ROWS) {
         sinceAnalyze = 0;
         await sql`analyze ${sql.join(ANALYZED_TABLES.map((table) => sql.table(table)))}`.execute(ctx.db);
       }
-      // Let the event loop serve requests between batches: with the embedded database every
-      // query runs on this thread, and a chain of batches would otherwise starve the console.
+      // Requests that queued for the embedded database during the batch go before the next one.
       await new Promise((resolve) => setImmediate(resolve));
       if (run.signal.aborted) {
         throw new Error('The worker is stopping: the operation resumes with its pending rows.');
@@ -414,7 +472,9 @@ async function processBatch(
   operation: OperationRow,
   exhausted: Set<string>,
   cursor: { after: number; last: number },
+  sizer: BatchSizer,
 ): Promise<boolean> {
+  const started = performance.now();
   // A dry run's batches read and write the licenses counted so far (`consumed`): locking the
   // operation makes batches of several workers take turns instead of losing each other's counts.
   const state = await trx
@@ -441,7 +501,7 @@ async function processBatch(
     return false;
   }
   const from = cursor.after;
-  cursor.after = Math.min(from + ctx.config.bulk.batchRows, cursor.last);
+  cursor.after = Math.min(from + sizer.size, cursor.last);
   const claimed = await sql<{ row_number: number; record: UserRecord | GroupRecord }>`
     select row_number, record from bulk_operation_rows
     where operation_id = ${operation.id} and row_number > ${from} and row_number <= ${cursor.after}
@@ -531,6 +591,7 @@ async function processBatch(
     })
     .where('id', '=', operation.id)
     .execute();
+  sizer.record(rows.length, performance.now() - started);
   return true;
 }
 
