@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { DB } from '../db/schema.ts';
 import { defineJob } from '../jobs/queue.ts';
-import { queueWelcomeForLicensesGrantedAt } from '../licenses/licenses.ts';
+import { queueWelcomeChunk, queueWelcomeForLicensesGrantedAt } from '../licenses/licenses.ts';
 
 interface WelcomeFanoutProps {
   organizationId: string;
@@ -19,10 +19,33 @@ interface WelcomeFanoutProps {
 export const welcomeFanoutJob = defineJob<WelcomeFanoutProps, AppContext>({
   name: 'outbox.welcome_fanout',
   options: { retryLimit: 10, expireInSeconds: 3600 },
-  async perform(ctx, props) {
-    await queueWelcomeForLicensesGrantedAt(ctx.db, props.organizationId, props.productIds, props.grantedAt);
+  async perform(ctx, props, run) {
+    if (ctx.database.kind === 'postgres') {
+      await queueWelcomeForLicensesGrantedAt(ctx.db, props.organizationId, props.productIds, props.grantedAt);
+      return;
+    }
+    // The embedded database is one session: write the e-mails in chunks, letting the requests that
+    // queued meanwhile go between them, and stop between chunks when the process is stopping.
+    let after: string | null = null;
+    do {
+      after = await queueWelcomeChunk(
+        ctx.db,
+        props.organizationId,
+        props.productIds,
+        props.grantedAt,
+        after,
+        EMBEDDED_CHUNK_USERS,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      if (run.signal.aborted) {
+        throw new Error('The worker is stopping: the welcome e-mails resume with the next start.');
+      }
+    } while (after !== null);
   },
 });
+
+/** Users per statement when the welcome e-mails are written on the embedded database. */
+const EMBEDDED_CHUNK_USERS = 1000;
 
 /**
  * Schedules, inside the granting transaction, the welcome e-mails for every license it granted
