@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { IdentityType } from '../../shared/contracts.ts';
+import { recordSecurityEvent } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
@@ -527,6 +528,9 @@ export async function runActionBatch(
   }
   const result: ActionBatchResult = { result: 'success', completed: 0, notCompleted: 0, completedInTestMode: 0 };
   const errors: NonNullable<ActionBatchResult['errors']> = [];
+  // Denials are audited like every other denial, outside the batch's transaction so that a
+  // rolled-back action (or test mode) keeps their record.
+  const denials: { index: number; step: number; extra: Record<string, unknown> | undefined }[] = [];
   const rollback = new Error('umapi test mode');
   await transaction(ctx.db, async (trx) => {
     const inTrx: AppContext = { ...ctx, db: trx };
@@ -574,6 +578,9 @@ export async function runActionBatch(
       } catch (error) {
         await sql`rollback to savepoint umapi_action`.execute(trx);
         await sql`release savepoint umapi_action`.execute(trx);
+        if (error instanceof AppError && error.code === 'auth.forbidden') {
+          denials.push({ index, step, extra: error.extra });
+        }
         let failure = describeFailure(error);
         if (!failure) {
           failure = {
@@ -594,6 +601,13 @@ export async function runActionBatch(
       throw error;
     }
   });
+  for (const denial of denials) {
+    await recordSecurityEvent(ctx.db, actor, {
+      action: 'authorization.denied',
+      target: null,
+      after: { api: 'umapi', index: denial.index, step: denial.step, testOnly, ...denial.extra },
+    });
+  }
   const succeeded = result.completed + result.completedInTestMode;
   result.result = result.notCompleted === 0 ? 'success' : succeeded === 0 ? 'error' : 'partial';
   return errors.length > 0 ? { ...result, errors } : result;
