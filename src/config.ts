@@ -101,8 +101,30 @@ const environmentSchema = z.object({
   USHER_TLS_KEY: z.string().trim().min(1).optional(),
   USHER_UMAPI_TOKEN_SECONDS: integer(24 * 3600, 60),
   USHER_UMAPI_REQUESTS_PER_MINUTE: integer(600, 1),
+  USHER_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .refine((value) => encryptionKeyBytes(value) !== null, {
+      message: 'must be 32 random bytes as 64 hex digits or base64, e.g. the output of `openssl rand -base64 32`',
+    })
+    .optional(),
   USHER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/**
+ * Reads a 256-bit key written as 64 hex digits or as base64 (with or without padding).
+ * @returns the 32 bytes, or null when the text is neither
+ */
+export function encryptionKeyBytes(text: string): Buffer | null {
+  if (/^[0-9a-f]{64}$/i.test(text)) {
+    return Buffer.from(text, 'hex');
+  }
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) {
+    const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return bytes.length === 32 ? bytes : null;
+  }
+  return null;
+}
 
 /** The validated configuration of one Usher process. */
 export interface Config {
@@ -137,6 +159,8 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   /** Adobe User Management API: access token lifetime and requests per integration per minute. */
   umapi: { tokenSeconds: number; requestsPerMinute: number };
+  /** Key that seals secrets stored in the database (directory bind passwords); see auth/encryption.ts. */
+  encryptionKey: Buffer | undefined;
 }
 
 /** A configuration error: names each bad variable and says what it must be. */
@@ -149,6 +173,9 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+/** Variables whose value is a secret: error messages show `***` instead. */
+const SECRET_VARIABLES = new Set(['USHER_ENCRYPTION_KEY', 'USHER_ADMIN_PASSWORD']);
 
 /** Names of every variable Usher reads. */
 export const ENVIRONMENT_VARIABLES = Object.keys(environmentSchema.shape);
@@ -171,7 +198,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        return `${name}=${JSON.stringify(maskPassword(present[name] ?? ''))}: ${issue.message}`;
+        // A key is never printed, not even a malformed one.
+        const shown = SECRET_VARIABLES.has(name) ? '***' : maskPassword(present[name] ?? '');
+        return `${name}=${JSON.stringify(shown)}: ${issue.message}`;
       }),
     );
   }
@@ -228,5 +257,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? { certFile: path.resolve(e.USHER_TLS_CERT), keyFile: path.resolve(e.USHER_TLS_KEY) }
         : undefined,
     umapi: { tokenSeconds: e.USHER_UMAPI_TOKEN_SECONDS, requestsPerMinute: e.USHER_UMAPI_REQUESTS_PER_MINUTE },
+    encryptionKey: e.USHER_ENCRYPTION_KEY ? (encryptionKeyBytes(e.USHER_ENCRYPTION_KEY) ?? undefined) : undefined,
   };
 }

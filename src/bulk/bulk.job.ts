@@ -144,7 +144,7 @@ type OperationRow = {
   dry_run: boolean;
   group_id: string | null;
   status: string;
-  initiator_type: 'user' | 'api_token' | 'system';
+  initiator_type: Actor['type'];
   initiator_id: string;
   initiator_label: string;
 };

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
+import type { Actor } from '../roles/policy.ts';
 
 /** A timestamp column: read as a Date, written as a Date or an ISO string, defaulted by the DB. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -283,7 +284,7 @@ export interface BulkOperationsTable {
   group_id: string | null;
   group_name: string | null;
   status: Generated<'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled'>;
-  initiator_type: 'user' | 'api_token' | 'system';
+  initiator_type: Actor['type'];
   initiator_id: string;
   initiator_label: string;
   delimiter: Generated<string>;
@@ -316,6 +317,89 @@ export interface BulkOperationRowsTable {
   outcomes: Json | null;
 }
 
+/** A directory's sync connection (LDAP / Active Directory). */
+export interface DirectorySyncsTable {
+  organization_id: string;
+  directory_id: string;
+  url: string;
+  start_tls: Generated<boolean>;
+  ca_certificate: string | null;
+  bind_dn: string;
+  /** AES-256-GCM sealed (auth/encryption.ts); never leaves the server. */
+  bind_password_sealed: string;
+  base_dn: string;
+  user_filter: string;
+  group_base_dn: string | null;
+  group_filter: string | null;
+  attributes: ColumnType<unknown, string, string>;
+  groups: ColumnType<unknown, string | undefined, string>;
+  missing_users: 'remove' | 'remove-entitlements' | 'preserve';
+  max_removals: Generated<number>;
+  max_removal_percent: Generated<number>;
+  interval_minutes: Generated<number>;
+  next_run_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+/** One run (or preview) of a directory sync. */
+export interface DirectorySyncRunsTable {
+  id: Generated<string>;
+  organization_id: string;
+  directory_id: string;
+  dry_run: Generated<boolean>;
+  ignore_safety_limit: Generated<boolean>;
+  trigger: 'manual' | 'schedule';
+  status: Generated<'queued' | 'running' | 'completed' | 'completed-with-errors' | 'failed' | 'stopped'>;
+  initiator_type: string;
+  initiator_id: string | null;
+  initiator_label: string;
+  phase: string | null;
+  found: Generated<number>;
+  in_scope: Generated<number>;
+  processed: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  taken_over: Generated<number>;
+  restored: Generated<number>;
+  removed: Generated<number>;
+  memberships_added: Generated<number>;
+  memberships_removed: Generated<number>;
+  unchanged: Generated<number>;
+  skipped: Generated<number>;
+  failed: Generated<number>;
+  error_code: string | null;
+  error_message: string | null;
+  heartbeat_at: NullableTimestamp;
+  created_at: CreatedAt;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+/** What a sync run did (or would do) to one user. */
+export interface DirectorySyncRunUsersTable {
+  organization_id: string;
+  run_id: string;
+  seq: number;
+  email: string | null;
+  dn: string | null;
+  user_id: string | null;
+  action: string;
+  status: 'planned' | 'succeeded' | 'failed' | 'skipped';
+  message: string | null;
+  changes: Json | null;
+}
+
+/** A user a directory's sync connection manages. */
+export interface DirectorySyncUsersTable {
+  organization_id: string;
+  directory_id: string;
+  user_id: string;
+  external_key: string | null;
+  dn: string | null;
+  synced_at: Generated<Date>;
+}
+
 /** Every table Usher owns, as Kysely sees it. */
 export interface DB {
   organizations: OrganizationsTable;
@@ -344,6 +428,10 @@ export interface DB {
   devices: DevicesTable;
   bulk_operations: BulkOperationsTable;
   bulk_operation_rows: BulkOperationRowsTable;
+  directory_syncs: DirectorySyncsTable;
+  directory_sync_runs: DirectorySyncRunsTable;
+  directory_sync_run_users: DirectorySyncRunUsersTable;
+  directory_sync_users: DirectorySyncUsersTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -34,6 +34,7 @@ import { productsRoutes } from '../products/products.routes.ts';
 import type { Actor } from '../roles/policy.ts';
 import { SCIM_PREFIX, scimRoutes } from '../scim/scim.routes.ts';
 import { scimTokensRoutes } from '../scim/scim.tokens.routes.ts';
+import { syncRoutes } from '../sync/sync.routes.ts';
 import { integrationsRoutes } from '../umapi/umapi.integrations.routes.ts';
 import { IMS_PREFIX, imsRoutes, UMAPI_PREFIX, umapiRoutes } from '../umapi/umapi.routes.ts';
 import { usersRoutes } from '../users/users.routes.ts';
@@ -314,6 +315,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(outboxRoutes(ctx));
       await api.register(devicesRoutes(ctx));
       await api.register(integrationsRoutes(ctx));
+      await api.register(syncRoutes(ctx));
       api.all('/*', { schema: { hide: true }, config: { public: true } }, async (request, reply) =>
         sendProblem(
           reply,

@@ -2,6 +2,7 @@ import { cleanupBulkJob, processBulkJob } from '../bulk/bulk.job.ts';
 import type { AppContext } from '../context.ts';
 import { outboxDeliverJob } from '../outbox/deliver.job.ts';
 import { welcomeFanoutJob } from '../outbox/welcome-fanout.job.ts';
+import { runSyncJob, scheduleSyncJob } from '../sync/sync.job.ts';
 import { maintenanceJob } from './maintenance.job.ts';
 import type { JobDefinition } from './queue.ts';
 
@@ -13,4 +14,6 @@ export const JOBS: JobDefinition<any, AppContext>[] = [
   processBulkJob,
   cleanupBulkJob,
   outboxDeliverJob,
+  runSyncJob,
+  scheduleSyncJob,
 ];

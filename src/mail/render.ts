@@ -4,7 +4,13 @@ import i18next, { type TFunction } from 'i18next';
 import { LOCALES, type Locale } from '../../shared/contracts.ts';
 
 /** Kinds of e-mail Usher sends (the outbox's `kind`). */
-export type MailKind = 'welcome' | 'instructions' | 'email_changed' | 'bulk_finished' | 'sign_in_throttled';
+export type MailKind =
+  | 'welcome'
+  | 'instructions'
+  | 'email_changed'
+  | 'bulk_finished'
+  | 'sign_in_throttled'
+  | 'sync_attention';
 
 /** One rendered e-mail: subject, plain-text part and HTML part. */
 export interface RenderedMail {
@@ -176,6 +182,26 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
           t('signInThrottled.advice'),
         ],
       };
+    case 'sync_attention': {
+      const directory = str(data.directory);
+      return {
+        subject:
+          data.status === 'stopped'
+            ? t('syncAttention.subjectStopped', { directory })
+            : t('syncAttention.subjectFailed', { directory }),
+        paragraphs: [
+          data.status === 'stopped'
+            ? t('syncAttention.stopped', { directory, removals: num(data.removals), limit: num(data.limit) })
+            : t('syncAttention.failed', { directory }),
+          str(data.message),
+        ],
+        action: {
+          lead: t('syncAttention.action'),
+          label: t('syncAttention.button'),
+          url: `${input.publicUrl}/settings/directories/${encodeURIComponent(str(data.directoryId))}/sync/runs/${encodeURIComponent(str(data.runId))}`,
+        },
+      };
+    }
     default:
       throw new Error(`Unknown e-mail kind: ${input.kind}`);
   }

@@ -4,14 +4,22 @@ import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
 import { getOutboxMessage, listOutbox, OUTBOX_STATUSES, retryOutboxMessage } from './outbox.service.ts';
 
-const KINDS = ['welcome', 'instructions', 'email_changed', 'bulk_finished', 'sign_in_throttled'] as const;
+const KINDS = [
+  'welcome',
+  'instructions',
+  'email_changed',
+  'bulk_finished',
+  'sign_in_throttled',
+  'sync_attention',
+] as const;
 
 const OutboxMessageSchema = z
   .object({
     id: z.uuid(),
-    kind: z
-      .string()
-      .meta({ description: '`welcome`, `instructions`, `email_changed`, `bulk_finished` or `sign_in_throttled`.' }),
+    kind: z.string().meta({
+      description:
+        '`welcome`, `instructions`, `email_changed`, `bulk_finished`, `sign_in_throttled` or `sync_attention`.',
+    }),
     to: z.string(),
     userId: z.uuid().nullable(),
     locale: z.string().meta({ description: "The recipient's language (their own, else the organization's)." }),

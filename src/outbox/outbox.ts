@@ -3,7 +3,13 @@ import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
 
 /** Kinds of e-mail Usher sends. */
-export type MessageKind = 'welcome' | 'instructions' | 'email_changed' | 'bulk_finished' | 'sign_in_throttled';
+export type MessageKind =
+  | 'welcome'
+  | 'instructions'
+  | 'email_changed'
+  | 'bulk_finished'
+  | 'sign_in_throttled'
+  | 'sync_attention';
 
 /** One e-mail to queue. */
 export interface OutboxEntry {

@@ -10,9 +10,9 @@ export interface Grant {
   groupId: string | null;
 }
 
-/** Who is acting: an administrator, an API token, or Usher itself (jobs). */
+/** Who is acting: an administrator, an API token, Usher itself (jobs), or a directory's sync connection. */
 export interface Actor {
-  type: 'user' | 'api_token' | 'system';
+  type: 'user' | 'api_token' | 'system' | 'directory_sync';
   id: string;
   /** Shown in the audit log: the admin's e-mail or the token's name. */
   label: string;

@@ -16,6 +16,7 @@ import * as m20261124180000 from './20261124180000-create-bulk-operations.ts';
 import * as m20261124190000 from './20261124190000-key-product-licenses-by-user.ts';
 import * as m20261207010000 from './20261207010000-add-rate-limit-last-hit.ts';
 import * as m20261207020000 from './20261207020000-create-umapi-integrations.ts';
+import * as m20261207030000 from './20261207030000-create-directory-sync.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '20261124190000-key-product-licenses-by-user': m20261124190000,
   '20261207010000-add-rate-limit-last-hit': m20261207010000,
   '20261207020000-create-umapi-integrations': m20261207020000,
+  '20261207030000-create-directory-sync': m20261207030000,
 };

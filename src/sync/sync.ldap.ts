@@ -1,0 +1,326 @@
+import {
+  Client,
+  type Entry,
+  InvalidCredentialsError,
+  type Client as LdapClient,
+  NoSuchObjectError,
+  type SearchOptions,
+} from 'ldapts';
+import { SYNC_LIMITS, type SyncAttributes } from '../../shared/sync.ts';
+import { AppError } from '../http/errors.ts';
+import { SyncErrorCodes } from './sync.errors.ts';
+
+/** Everything needed to read a directory (the bind password already opened). */
+export interface DirectorySettings {
+  url: string;
+  startTls: boolean;
+  caCertificate: string | null;
+  bindDn: string;
+  bindPassword: string;
+  baseDn: string;
+  userFilter: string;
+  groupBaseDn: string | null;
+  groupFilter: string | null;
+  attributes: SyncAttributes;
+}
+
+/** One user entry, with the mapped attributes read. */
+export interface DirectoryUser {
+  dn: string;
+  /** The stable id (externalId attribute), or the DN when none is configured or present. */
+  key: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  country: string | null;
+  username: string | null;
+}
+
+/** A mapped directory group as found: its DN and the DNs of the users in it, nesting resolved. */
+export interface ResolvedGroup {
+  dn: string;
+  /** Lower-case user DNs. */
+  members: Set<string>;
+}
+
+const DEFAULT_GROUP_FILTER = '(|(objectClass=group)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))';
+/** Binary attributes that must not be decoded as text (AD ids). */
+const BINARY_ATTRIBUTES = ['objectGUID', 'objectSid'];
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+/**
+ * Turns an LDAP or socket error into a clear, stable error (never a 500, never the password).
+ * @param error what ldapts or the socket threw
+ * @param settings the connection (for the message)
+ * @param during what was being done
+ * @returns the error to throw
+ */
+export function directoryError(
+  error: unknown,
+  settings: Pick<DirectorySettings, 'url' | 'bindDn'>,
+  during: string,
+): AppError {
+  if (error instanceof AppError) {
+    return error;
+  }
+  const code = (error as { code?: unknown }).code;
+  const text = error instanceof Error ? error.message : String(error);
+  if (error instanceof InvalidCredentialsError) {
+    return new AppError(
+      SyncErrorCodes.bindFailed,
+      422,
+      `The directory refused the bind DN "${settings.bindDn}" with this password: check both.`,
+    );
+  }
+  if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
+    return new AppError(
+      SyncErrorCodes.tlsFailed,
+      422,
+      `TLS with ${settings.url} failed (${code}): give the CA certificate that signed the server's certificate, and use the host name the certificate names.`,
+    );
+  }
+  if (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code)
+  ) {
+    return new AppError(
+      SyncErrorCodes.unreachable,
+      422,
+      `Cannot reach ${settings.url} (${code}): check the address, the port and the firewall.`,
+    );
+  }
+  if (/timeout|timed out/i.test(text)) {
+    return new AppError(SyncErrorCodes.unreachable, 422, `${settings.url} did not answer in time while ${during}.`);
+  }
+  if (error instanceof NoSuchObjectError) {
+    return new AppError(
+      SyncErrorCodes.searchFailed,
+      422,
+      `While ${during}: the base DN does not exist in the directory.`,
+    );
+  }
+  return new AppError(
+    SyncErrorCodes.searchFailed,
+    422,
+    `The directory answered an error while ${during}: ${text.slice(0, 300)}`,
+  );
+}
+
+/**
+ * Opens and binds a connection: StartTLS first when asked, with the given CA (otherwise Node's
+ * trusted roots), then a simple bind (RFC 4513 section 5.1).
+ * @returns the bound client; the caller unbinds it
+ * @throws AppError `sync.unreachable`, `sync.tls_failed`, `sync.bind_failed`
+ */
+async function connect(settings: DirectorySettings): Promise<LdapClient> {
+  const tlsOptions = settings.caCertificate ? { ca: [settings.caCertificate] } : {};
+  const client = new Client({
+    url: settings.url,
+    connectTimeout: 10_000,
+    timeout: 120_000,
+    strictDN: false,
+    ...(settings.url.startsWith('ldaps:') ? { tlsOptions } : {}),
+  });
+  try {
+    if (settings.startTls) {
+      await client.startTLS(tlsOptions);
+    }
+    await client.bind(settings.bindDn, settings.bindPassword);
+    return client;
+  } catch (error) {
+    await client.unbind().catch(() => {});
+    throw directoryError(error, settings, 'connecting');
+  }
+}
+
+/**
+ * Runs `work` with a bound connection and always unbinds.
+ * @param settings the connection
+ * @param work what to read
+ * @returns what work returns
+ */
+export async function withDirectory<T>(
+  settings: DirectorySettings,
+  work: (reader: DirectoryReader) => Promise<T>,
+): Promise<T> {
+  const client = await connect(settings);
+  try {
+    return await work(new DirectoryReader(client, settings));
+  } finally {
+    await client.unbind().catch(() => {});
+  }
+}
+
+function valuesOf(entry: Entry, name: string): (string | Buffer)[] {
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(entry)) {
+    if (key.toLowerCase() === lower) {
+      return (Array.isArray(value) ? value : [value]) as (string | Buffer)[];
+    }
+  }
+  return [];
+}
+
+function firstText(entry: Entry, name: string | undefined): string | null {
+  if (!name) {
+    return null;
+  }
+  const value = valuesOf(entry, name)[0];
+  if (value === undefined) {
+    return null;
+  }
+  const text = typeof value === 'string' ? value : value.toString('hex');
+  return text.trim() === '' ? null : text.trim();
+}
+
+/** Reads users and groups from one bound connection. */
+export class DirectoryReader {
+  readonly #client: LdapClient;
+  readonly #settings: DirectorySettings;
+
+  constructor(client: LdapClient, settings: DirectorySettings) {
+    this.#client = client;
+    this.#settings = settings;
+  }
+
+  /**
+   * The users of the base DN and filter, a page at a time (the Simple Paged Results control of
+   * RFC 2696), so a directory of any size is read in bounded steps.
+   * @param pageSize entries per page
+   * @yields the page's users
+   * @throws AppError `sync.search_failed`, `sync.unreachable`
+   */
+  async *users(pageSize: number = SYNC_LIMITS.pageSize): AsyncGenerator<DirectoryUser[]> {
+    const attributes = this.#settings.attributes;
+    const names = [
+      attributes.email,
+      attributes.firstName,
+      attributes.lastName,
+      attributes.country,
+      attributes.username,
+      attributes.externalId,
+    ].filter((name): name is string => Boolean(name));
+    const options: SearchOptions = {
+      scope: 'sub',
+      filter: this.#settings.userFilter,
+      attributes: names,
+      paged: { pageSize },
+      explicitBufferAttributes: BINARY_ATTRIBUTES,
+    };
+    try {
+      for await (const page of this.#client.searchPaginated(this.#settings.baseDn, options)) {
+        yield page.searchEntries.map((entry) => ({
+          dn: entry.dn,
+          key: firstText(entry, attributes.externalId) ?? entry.dn.toLowerCase(),
+          email: firstText(entry, attributes.email),
+          firstName: firstText(entry, attributes.firstName),
+          lastName: firstText(entry, attributes.lastName),
+          country: firstText(entry, attributes.country),
+          username: firstText(entry, attributes.username),
+        }));
+      }
+    } catch (error) {
+      throw directoryError(error, this.#settings, 'reading users');
+    }
+  }
+
+  /**
+   * Finds the mapped groups (by DN, or by `cn` when the name has no `=`) and the users in each,
+   * following nested groups to any depth (cycles are cut). Members are read from `member`
+   * (AD, groupOfNames) and `uniqueMember`; Active Directory's ranged `member;range=…` values
+   * are fetched to the end.
+   * @param names the directory groups of the mapping
+   * @returns name → the group, or undefined when the directory has no such group
+   * @throws AppError `sync.search_failed`, `sync.unreachable`
+   */
+  async groups(names: string[]): Promise<Map<string, ResolvedGroup | undefined>> {
+    const byDn = new Map<string, { dn: string; cn: string | null; members: string[] }>();
+    const base = this.#settings.groupBaseDn || this.#settings.baseDn;
+    try {
+      const pages = this.#client.searchPaginated(base, {
+        scope: 'sub',
+        filter: this.#settings.groupFilter || DEFAULT_GROUP_FILTER,
+        attributes: ['cn', 'member', 'uniqueMember'],
+        paged: { pageSize: 500 },
+      });
+      for await (const page of pages) {
+        for (const entry of page.searchEntries) {
+          const members = [...valuesOf(entry, 'member'), ...valuesOf(entry, 'uniqueMember')].map(String);
+          members.push(...(await this.#rangedMembers(entry)));
+          byDn.set(entry.dn.toLowerCase(), { dn: entry.dn, cn: firstText(entry, 'cn'), members });
+        }
+      }
+    } catch (error) {
+      throw directoryError(error, this.#settings, 'reading groups');
+    }
+    const byCn = new Map<string, string>();
+    for (const [dn, group] of byDn) {
+      if (group.cn) {
+        byCn.set(group.cn.toLowerCase(), dn);
+      }
+    }
+    const resolved = new Map<string, ResolvedGroup | undefined>();
+    for (const name of names) {
+      const key = name.includes('=') ? name.toLowerCase().replace(/\s*,\s*/g, ',') : byCn.get(name.toLowerCase());
+      const group = key ? byDn.get(key) : undefined;
+      if (!group) {
+        resolved.set(name, undefined);
+        continue;
+      }
+      const members = new Set<string>();
+      const seen = new Set<string>([key as string]);
+      const stack = [...group.members];
+      while (stack.length > 0) {
+        const member = (stack.pop() as string).toLowerCase().replace(/\s*,\s*/g, ',');
+        const nested = byDn.get(member);
+        if (nested) {
+          if (!seen.has(member)) {
+            seen.add(member);
+            stack.push(...nested.members);
+          }
+        } else {
+          members.add(member);
+        }
+      }
+      resolved.set(name, { dn: group.dn, members });
+    }
+    return resolved;
+  }
+
+  /** The rest of an AD group's `member;range=0-1499` values, one range request after another. */
+  async #rangedMembers(entry: Entry): Promise<string[]> {
+    const found: string[] = [];
+    let ranged = Object.entries(entry).find(([key]) => /^member;range=/i.test(key));
+    while (ranged) {
+      const [key, value] = ranged;
+      found.push(...(Array.isArray(value) ? value : [value]).map(String));
+      const end = /range=\d+-(\d+|\*)$/i.exec(key)?.[1];
+      if (!end || end === '*') {
+        break;
+      }
+      const next = await this.#client.search(entry.dn, {
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: [`member;range=${Number(end) + 1}-*`],
+      });
+      const nextEntry = next.searchEntries[0];
+      ranged = nextEntry ? Object.entries(nextEntry).find(([name]) => /^member;range=/i.test(name)) : undefined;
+    }
+    return found;
+  }
+}
+
+/** Lower-case DN with the spaces around commas removed, for comparing DNs. */
+export function normalizeDn(dn: string): string {
+  return dn.toLowerCase().replace(/\s*,\s*/g, ',');
+}

@@ -1,0 +1,249 @@
+import { sql, type Updateable } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import { insertMany } from '../db/insert-many.ts';
+import type { DB } from '../db/schema.ts';
+
+/** A directory's sync connection row, or undefined. */
+export async function findSyncByDirectoryId(db: Executor, organizationId: string, directoryId: string) {
+  return db
+    .selectFrom('directory_syncs')
+    .innerJoin('directories', (join) =>
+      join
+        .onRef('directories.id', '=', 'directory_syncs.directory_id')
+        .onRef('directories.organization_id', '=', 'directory_syncs.organization_id'),
+    )
+    .selectAll('directory_syncs')
+    .select(['directories.name as directory_name', 'directories.identity_type'])
+    .where('directory_syncs.organization_id', '=', organizationId)
+    .where('directory_syncs.directory_id', '=', directoryId)
+    .executeTakeFirst();
+}
+
+export type SyncRow = NonNullable<Awaited<ReturnType<typeof findSyncByDirectoryId>>>;
+
+/** Connections whose schedule is due, across organizations (the scheduler's query). */
+export async function findDueSyncs(db: Executor, limit: number) {
+  return db
+    .selectFrom('directory_syncs')
+    .select(['organization_id', 'directory_id', 'interval_minutes'])
+    .where('interval_minutes', '>', 0)
+    .where('next_run_at', '<=', sql<Date>`now()`)
+    .orderBy('next_run_at')
+    .limit(limit)
+    .execute();
+}
+
+/** One run of a directory, or undefined. */
+export async function findSyncRunById(db: Executor, organizationId: string, runId: string) {
+  return db
+    .selectFrom('directory_sync_runs')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', runId)
+    .executeTakeFirst();
+}
+
+export type SyncRunRow = NonNullable<Awaited<ReturnType<typeof findSyncRunById>>>;
+
+/** A directory's runs, newest first, keyset-paged by (created_at, id). */
+export async function findSyncRunsByDirectoryId(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+  page: { limit: number; before?: { createdAt: string; id: string } | undefined },
+) {
+  let query = db
+    .selectFrom('directory_sync_runs')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId);
+  if (page.before) {
+    query = query.where(
+      sql<boolean>`(created_at, id) < (${page.before.createdAt}::timestamptz, ${page.before.id}::uuid)`,
+    );
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
+}
+
+/** A queued or running run of the directory whose worker is alive, or undefined. */
+export async function findActiveSyncRunByDirectoryId(db: Executor, organizationId: string, directoryId: string) {
+  return db
+    .selectFrom('directory_sync_runs')
+    .select(['id', 'status'])
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'queued'),
+        eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '>', sql<Date>`now() - interval '10 minutes'`)]),
+      ]),
+    )
+    .executeTakeFirst();
+}
+
+/** Updates a run's columns. */
+export async function updateSyncRun(
+  db: Executor,
+  organizationId: string,
+  runId: string,
+  set: Updateable<DB['directory_sync_runs']>,
+): Promise<void> {
+  await db
+    .updateTable('directory_sync_runs')
+    .set({ ...set, heartbeat_at: new Date() })
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', runId)
+    .execute();
+}
+
+/**
+ * Claims a queued run for this worker: it becomes running only if it is still queued and no
+ * other run of the directory is running with a live heartbeat.
+ * @returns true when claimed
+ */
+export async function claimSyncRun(db: Executor, organizationId: string, runId: string): Promise<boolean> {
+  const result = await sql`
+    update directory_sync_runs r set status = 'running', started_at = now(), heartbeat_at = now(), phase = 'reading'
+    where r.organization_id = ${organizationId} and r.id = ${runId} and r.status = 'queued'
+      and not exists (
+        select 1 from directory_sync_runs o
+        where o.organization_id = r.organization_id and o.directory_id = r.directory_id and o.id <> r.id
+          and o.status = 'running' and o.heartbeat_at > now() - interval '10 minutes')`.execute(db);
+  return Number(result.numAffectedRows ?? 0) === 1;
+}
+
+/** Marks runs whose worker stopped beating as failed (crash, restart). */
+export async function failStaleSyncRuns(db: Executor, message: string): Promise<number> {
+  const result = await sql`
+    update directory_sync_runs set status = 'failed', finished_at = now(), error_code = 'sync.interrupted', error_message = ${message}
+    where status = 'running' and heartbeat_at < now() - interval '10 minutes'`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** Deletes runs finished before the retention period. */
+export async function deleteSyncRunsFinishedBefore(db: Executor, days: number): Promise<number> {
+  const result = await sql`
+    delete from directory_sync_runs where finished_at < now() - make_interval(days => ${days})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** One user outcome of a run. */
+export interface RunUserOutcome {
+  email: string | null;
+  dn: string | null;
+  userId: string | null;
+  action: string;
+  status: 'planned' | 'succeeded' | 'failed' | 'skipped';
+  message: string | null;
+  changes: Record<string, unknown> | null;
+}
+
+/** Appends outcomes to a run, numbered from `firstSeq`. */
+export async function insertSyncRunUsers(
+  db: Executor,
+  organizationId: string,
+  runId: string,
+  firstSeq: number,
+  outcomes: RunUserOutcome[],
+): Promise<void> {
+  for (let start = 0; start < outcomes.length; start += 1000) {
+    await insertMany(
+      db,
+      'directory_sync_run_users',
+      outcomes.slice(start, start + 1000).map((outcome, index) => ({
+        organization_id: organizationId,
+        run_id: runId,
+        seq: firstSeq + start + index,
+        email: outcome.email,
+        dn: outcome.dn,
+        user_id: outcome.userId,
+        action: outcome.action,
+        status: outcome.status,
+        message: outcome.message,
+        changes: outcome.changes,
+      })),
+    );
+  }
+}
+
+/** A run's outcomes in order, from after `afterSeq`. */
+export async function findSyncRunUsersByRunId(
+  db: Executor,
+  organizationId: string,
+  runId: string,
+  page: { limit: number; afterSeq: number },
+) {
+  return db
+    .selectFrom('directory_sync_run_users')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('run_id', '=', runId)
+    .where('seq', '>', page.afterSeq)
+    .orderBy('seq')
+    .limit(page.limit)
+    .execute();
+}
+
+/** The users a connection manages: user id → (external key, DN). */
+export async function findSyncedUsersByDirectoryId(db: Executor, organizationId: string, directoryId: string) {
+  return db
+    .selectFrom('directory_sync_users')
+    .select(['user_id', 'external_key', 'dn'])
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId)
+    .execute();
+}
+
+/** Records (or refreshes) users as managed by a connection. */
+export async function upsertSyncedUsers(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+  users: { userId: string; key: string; dn: string }[],
+): Promise<void> {
+  for (let start = 0; start < users.length; start += 1000) {
+    const batch = users.slice(start, start + 1000);
+    await sql`
+      insert into directory_sync_users (organization_id, directory_id, user_id, external_key, dn)
+      select ${organizationId}, ${directoryId}, t.user_id, t.external_key, t.dn
+      from json_to_recordset(${JSON.stringify(batch.map((user) => ({ user_id: user.userId, external_key: user.key, dn: user.dn })))}::json)
+        as t(user_id uuid, external_key text, dn text)
+      on conflict (organization_id, directory_id, user_id) do update
+        set external_key = excluded.external_key, dn = excluded.dn, synced_at = now()`.execute(db);
+  }
+}
+
+/** Stops a connection managing these users. */
+export async function deleteSyncedUsers(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+  userIds: string[],
+): Promise<void> {
+  for (let start = 0; start < userIds.length; start += 1000) {
+    await db
+      .deleteFrom('directory_sync_users')
+      .where('organization_id', '=', organizationId)
+      .where('directory_id', '=', directoryId)
+      .where('user_id', 'in', userIds.slice(start, start + 1000))
+      .execute();
+  }
+}
+
+/** Which directory sync manages each of these users (for the console's "managed by"). */
+export async function findSyncSourcesByUserIds(db: Executor, organizationId: string, userIds: string[]) {
+  if (userIds.length === 0) {
+    return [];
+  }
+  return db
+    .selectFrom('directory_sync_users')
+    .innerJoin('directories', (join) =>
+      join
+        .onRef('directories.id', '=', 'directory_sync_users.directory_id')
+        .onRef('directories.organization_id', '=', 'directory_sync_users.organization_id'),
+    )
+    .select(['directory_sync_users.user_id', 'directories.id as directory_id', 'directories.name'])
+    .where('directory_sync_users.organization_id', '=', organizationId)
+    .where('directory_sync_users.user_id', 'in', userIds)
+    .execute();
+}

@@ -1,0 +1,936 @@
+import type { Locale } from '../../shared/contracts.ts';
+import { recordAudits } from '../audit/audit.service.ts';
+import type { AppContext } from '../context.ts';
+import { transaction } from '../db/database.ts';
+import { findClaimedDomainNamesByDirectoryId } from '../domains/domains.queries.ts';
+import { emailDomain } from '../domains/identity.ts';
+import { findMembersByGroupIds } from '../groups/groups.queries.ts';
+import { addMembers, removeMembers } from '../groups/groups.service.ts';
+import { AppError } from '../http/errors.ts';
+import { queueMessages } from '../outbox/outbox.ts';
+import type { Actor } from '../roles/policy.ts';
+import { findGroupsByNames, findProfilesByNames } from '../users/users.lookup.ts';
+import {
+  findDirectProfilesByUserIds,
+  findSystemAdminEmailsByOrganizationId,
+  findUserIdsByDirectProfileIds,
+  findUsersByEmailsOrIds,
+  type SyncedUserRow,
+} from '../users/users.queries.ts';
+import { removeUsers, restoreUser } from '../users/users.removal.ts';
+import { insertUsers, type NewUserInput, normalizeCountry, organizationLocale } from '../users/users.service.ts';
+import { updateUser } from '../users/users.update.ts';
+import { SyncErrorCodes } from './sync.errors.ts';
+import { type DirectoryUser, normalizeDn, withDirectory } from './sync.ldap.ts';
+import {
+  claimSyncRun,
+  deleteSyncedUsers,
+  findSyncByDirectoryId,
+  findSyncedUsersByDirectoryId,
+  findSyncRunById,
+  insertSyncRunUsers,
+  type RunUserOutcome,
+  type SyncRow,
+  type SyncRunRow,
+  updateSyncRun,
+  upsertSyncedUsers,
+} from './sync.queries.ts';
+import { type GroupMapping, settingsOf } from './sync.service.ts';
+
+/** Entries compared and applied per step (progress and outcome writes follow it). */
+const CHUNK = 1000;
+
+/** The connection acting: audit events name it, and `operationId` ties them to the run. */
+function syncActor(sync: SyncRow, runId: string): Actor {
+  return {
+    type: 'directory_sync',
+    id: sync.directory_id,
+    label: `Directory sync: ${sync.directory_name}`,
+    organizationId: sync.organization_id,
+    // A connection is configured by a system admin and acts with that authority, within the
+    // groups, profiles and users it manages.
+    grants: [{ role: 'system-admin', productId: null, profileId: null, groupId: null }],
+    sourceIp: null,
+    userAgent: null,
+    operationId: runId,
+  };
+}
+
+/** What a run found mapped: each mapping's Usher ids and names. */
+interface Mapping {
+  members: Set<string>;
+  groupIds: string[];
+  profileIds: string[];
+}
+
+/** The plan for one in-scope directory entry. */
+interface EntryPlan {
+  entry: DirectoryUser & { email: string };
+  user: SyncedUserRow | undefined;
+  tracked: boolean;
+  restore: boolean;
+  details: { firstName?: string | null; lastName?: string | null; country?: string | null; email?: string };
+  detailsBefore: Record<string, unknown>;
+  notes: string[];
+  addGroups: string[];
+  removeGroups: string[];
+  addProfiles: string[];
+  removeProfiles: string[];
+}
+
+/** Counters of a run, in the run row's column names. */
+interface Counts {
+  found: number;
+  in_scope: number;
+  processed: number;
+  created: number;
+  updated: number;
+  taken_over: number;
+  restored: number;
+  removed: number;
+  memberships_added: number;
+  memberships_removed: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+}
+
+const errorText = (error: unknown) => {
+  if (error instanceof AppError) {
+    const fields = error.errors?.map((problem) => problem.message).join('; ');
+    return fields ? `${error.message} (${fields})` : error.message;
+  }
+  return 'Unexpected error; see the server log.';
+};
+
+const sameText = (a: string | null, b: string | null) => (a ?? '') === (b ?? '');
+
+/**
+ * Performs one queued run: reads the directory, compares it with the users, memberships and
+ * profiles this connection manages, and (unless a preview) applies the difference through the
+ * users and groups services, each change audited with the connection as actor. Never throws:
+ * every outcome, including a failure, ends in the run row.
+ * @param ctx the worker's context
+ * @param organizationId the tenant
+ * @param runId the run
+ */
+export async function performSyncRun(ctx: AppContext, organizationId: string, runId: string): Promise<void> {
+  const queued = await findSyncRunById(ctx.db, organizationId, runId);
+  if (queued?.status !== 'queued') {
+    return; // already done (a redelivered job) or deleted
+  }
+  if (!(await claimSyncRun(ctx.db, organizationId, runId))) {
+    await finish(ctx, queued, undefined, {
+      status: 'failed',
+      error: new AppError(SyncErrorCodes.alreadyRunning, 409, 'Another run of this directory was in progress.'),
+    });
+    return;
+  }
+  const sync = await findSyncByDirectoryId(ctx.db, organizationId, queued.directory_id);
+  if (!sync) {
+    await finish(ctx, queued, undefined, {
+      status: 'failed',
+      error: new AppError(SyncErrorCodes.notConfigured, 404, 'The directory has no sync connection any more.'),
+    });
+    return;
+  }
+  const counts: Counts = {
+    found: 0,
+    in_scope: 0,
+    processed: 0,
+    created: 0,
+    updated: 0,
+    taken_over: 0,
+    restored: 0,
+    removed: 0,
+    memberships_added: 0,
+    memberships_removed: 0,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+  };
+  try {
+    const status = await execute(ctx, sync, queued, counts);
+    await finish(ctx, queued, sync, { status, counts });
+  } catch (error) {
+    if (!(error instanceof AppError)) {
+      console.error(JSON.stringify({ level: 50, msg: 'directory sync run failed', runId, err: String(error) }));
+    }
+    await finish(ctx, queued, sync, { status: 'failed', counts, error });
+  }
+}
+
+async function execute(
+  ctx: AppContext,
+  sync: SyncRow,
+  run: SyncRunRow,
+  counts: Counts,
+): Promise<'completed' | 'completed-with-errors' | 'stopped'> {
+  const organizationId = sync.organization_id;
+  const actor = syncActor(sync, run.id);
+  const dryRun = run.dry_run;
+  const outcomes = new OutcomeLog(ctx, organizationId, run.id, dryRun);
+
+  // Usher's side of the mapping: names resolved now, so a renamed group fails clearly.
+  const mappings = sync.groups as GroupMapping[];
+  const groupsByName = await findGroupsByNames(
+    ctx.db,
+    organizationId,
+    mappings.map((mapping, index) => [`groups.${index}.userGroups`, mapping.userGroups ?? []]),
+  );
+  const profilesByName = await findProfilesByNames(
+    ctx.db,
+    organizationId,
+    mappings.map((mapping, index) => [`groups.${index}.profiles`, mapping.profiles ?? []]),
+  );
+  const groupName = new Map([...groupsByName.values()].map((group) => [group.id, group.name]));
+  const profileName = new Map([...profilesByName.values()].map((profile) => [profile.id, profile.name]));
+  const domains = new Set(await findClaimedDomainNamesByDirectoryId(ctx.db, organizationId, sync.directory_id));
+
+  // The directory's side: mapped groups (nesting resolved), then every user, page by page.
+  const settings = await settingsOf(ctx, sync);
+  const entries: DirectoryUser[] = [];
+  const mapped: Mapping[] = [];
+  await withDirectory(settings, async (reader) => {
+    const resolved = await reader.groups(mappings.map((mapping) => mapping.directoryGroup));
+    for (const mapping of mappings) {
+      const group = resolved.get(mapping.directoryGroup);
+      if (!group) {
+        throw new AppError(
+          SyncErrorCodes.groupNotFound,
+          422,
+          `The directory has no group "${mapping.directoryGroup}" under ${settings.groupBaseDn || settings.baseDn}: correct the group mapping.`,
+        );
+      }
+      mapped.push({
+        members: group.members,
+        groupIds: (mapping.userGroups ?? []).map((name) => groupsByName.get(name.trim().toLowerCase())?.id ?? ''),
+        profileIds: (mapping.profiles ?? []).map((name) => profilesByName.get(name.trim().toLowerCase())?.id ?? ''),
+      });
+    }
+    for await (const page of reader.users()) {
+      entries.push(...page);
+      counts.found = entries.length;
+      await updateSyncRun(ctx.db, organizationId, run.id, { found: counts.found });
+    }
+  });
+  const mappedGroupIds = [...new Set(mapped.flatMap((mapping) => mapping.groupIds))];
+  const mappedProfileIds = [...new Set(mapped.flatMap((mapping) => mapping.profileIds))];
+
+  // Scope: an e-mail in a claimed domain of this directory, once.
+  const inScope: (DirectoryUser & { email: string })[] = [];
+  const seenEmails = new Set<string>();
+  for (const entry of entries) {
+    const email = entry.email?.toLowerCase();
+    const reason = !email
+      ? 'The entry has no e-mail attribute.'
+      : !domains.has(emailDomain(email))
+        ? `${emailDomain(email)} is not a claimed domain of this directory.`
+        : seenEmails.has(email)
+          ? 'Another entry has the same e-mail.'
+          : null;
+    if (reason || !email) {
+      counts.skipped += 1;
+      outcomes.add({
+        email: entry.email,
+        dn: entry.dn,
+        userId: null,
+        action: 'skip',
+        status: 'skipped',
+        message: reason,
+        changes: null,
+      });
+      continue;
+    }
+    seenEmails.add(email);
+    inScope.push({ ...entry, email: entry.email as string });
+  }
+  entries.length = 0;
+  counts.in_scope = inScope.length;
+  await updateSyncRun(ctx.db, organizationId, run.id, {
+    in_scope: counts.in_scope,
+    skipped: counts.skipped,
+    phase: 'comparing',
+  });
+
+  // Usher's current state of what this connection manages.
+  const tracked = new Map(
+    (await findSyncedUsersByDirectoryId(ctx.db, organizationId, sync.directory_id)).map((row) => [row.user_id, row]),
+  );
+  const userByKey = new Map(
+    [...tracked.values()].filter((row) => row.external_key).map((row) => [row.external_key as string, row.user_id]),
+  );
+  const memberships = groupSets(
+    (await findMembersByGroupIds(ctx.db, organizationId, mappedGroupIds)).map((row) => [row.user_id, row.group_id]),
+  );
+  const directProfiles = groupSets(
+    (await findUserIdsByDirectProfileIds(ctx.db, organizationId, mappedProfileIds)).map((row) => [
+      row.user_id,
+      row.profile_id,
+    ]),
+  );
+
+  // Compare every entry first: the safety limit is checked before anything changes.
+  const plans: EntryPlan[] = [];
+  const seenUsers = new Set<string>();
+  for (let start = 0; start < inScope.length; start += CHUNK) {
+    const chunk = inScope.slice(start, start + CHUNK);
+    const byKeyIds = chunk.map((entry) => userByKey.get(entry.key)).filter((id): id is string => id !== undefined);
+    const rows = await findUsersByEmailsOrIds(
+      ctx.db,
+      organizationId,
+      sync.identity_type,
+      chunk.filter((entry) => !userByKey.has(entry.key)).map((entry) => entry.email.toLowerCase()),
+      byKeyIds,
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const byEmail = new Map(
+      rows.filter((row) => row.identity_type === sync.identity_type).map((row) => [row.email.toLowerCase(), row]),
+    );
+    for (const entry of chunk) {
+      const keyed = userByKey.get(entry.key);
+      const user = (keyed ? byId.get(keyed) : undefined) ?? byEmail.get(entry.email.toLowerCase());
+      if (user) {
+        seenUsers.add(user.id);
+      }
+      plans.push(planEntry(entry, user, tracked.has(user?.id ?? ''), mapped, memberships, directProfiles));
+    }
+  }
+  inScope.length = 0;
+
+  const missing = [...tracked.keys()].filter((id) => !seenUsers.has(id));
+  const missingRows: SyncedUserRow[] = [];
+  for (let start = 0; start < missing.length; start += CHUNK) {
+    missingRows.push(
+      ...(await findUsersByEmailsOrIds(
+        ctx.db,
+        organizationId,
+        sync.identity_type,
+        [],
+        missing.slice(start, start + CHUNK),
+      )),
+    );
+  }
+  const activeMissing = missingRows.filter((row) => row.status !== 'removed');
+  const removals = sync.missing_users === 'preserve' ? 0 : activeMissing.length;
+  const overCount = removals > sync.max_removals;
+  const overShare = tracked.size > 0 && removals * 100 > sync.max_removal_percent * tracked.size;
+  if ((overCount || overShare) && !run.ignore_safety_limit) {
+    for (const row of activeMissing) {
+      outcomes.add({
+        email: row.email,
+        dn: tracked.get(row.id)?.dn ?? null,
+        userId: row.id,
+        action: sync.missing_users,
+        status: 'skipped',
+        message: 'Not applied: the run stopped at the safety limit.',
+        changes: null,
+      });
+    }
+    await outcomes.flush();
+    const limit = overCount ? sync.max_removals : Math.floor((sync.max_removal_percent * tracked.size) / 100);
+    throw new AppError(
+      SyncErrorCodes.safetyLimit,
+      409,
+      `This run would ${sync.missing_users === 'remove' ? 'remove' : 'take the entitlements of'} ${removals} users no longer in the directory, more than the safety limit (${sync.max_removals} users or ${sync.max_removal_percent}% of the ${tracked.size} it manages); nothing was changed. Check the list, then run again past the limit, or raise the limit.`,
+      { extra: { removals, limit } },
+    );
+  }
+
+  await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'applying' });
+  for (let start = 0; start < plans.length; start += CHUNK) {
+    const chunk = plans.slice(start, start + CHUNK);
+    if (dryRun) {
+      previewChunk(chunk, counts, outcomes, groupName, profileName);
+    } else {
+      await applyChunk(ctx, actor, sync, chunk, counts, outcomes, groupName, profileName);
+    }
+    counts.processed += chunk.length;
+    await outcomes.flush();
+    await updateSyncRun(ctx.db, organizationId, run.id, { ...counts });
+  }
+  plans.length = 0;
+
+  await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'removing' });
+  await handleMissing(ctx, actor, sync, dryRun, missingRows, tracked, memberships, directProfiles, counts, outcomes, {
+    groupName,
+    profileName,
+  });
+  await outcomes.flush();
+  return counts.failed > 0 ? 'completed-with-errors' : 'completed';
+}
+
+function groupSets(pairs: [string, string][]): Map<string, Set<string>> {
+  const sets = new Map<string, Set<string>>();
+  for (const [key, value] of pairs) {
+    let set = sets.get(key);
+    if (!set) {
+      set = new Set();
+      sets.set(key, set);
+    }
+    set.add(value);
+  }
+  return sets;
+}
+
+function planEntry(
+  entry: DirectoryUser & { email: string },
+  user: SyncedUserRow | undefined,
+  tracked: boolean,
+  mapped: Mapping[],
+  memberships: Map<string, Set<string>>,
+  directProfiles: Map<string, Set<string>>,
+): EntryPlan {
+  const dn = normalizeDn(entry.dn);
+  const wantGroups = new Set<string>();
+  const wantProfiles = new Set<string>();
+  for (const mapping of mapped) {
+    if (mapping.members.has(dn)) {
+      for (const id of mapping.groupIds) {
+        wantGroups.add(id);
+      }
+      for (const id of mapping.profileIds) {
+        wantProfiles.add(id);
+      }
+    }
+  }
+  const notes: string[] = [];
+  let country: string | null = null;
+  try {
+    country = normalizeCountry(entry.country, 'country');
+  } catch {
+    notes.push(`"${entry.country}" is not an ISO 3166-1 country code: the country is left as it is.`);
+    country = user?.country ?? null;
+  }
+  const plan: EntryPlan = {
+    entry,
+    user,
+    tracked,
+    restore: user?.status === 'removed',
+    details: {},
+    detailsBefore: {},
+    notes,
+    addGroups: [],
+    removeGroups: [],
+    addProfiles: [],
+    removeProfiles: [],
+  };
+  if (!user) {
+    plan.addGroups = [...wantGroups];
+    plan.addProfiles = [...wantProfiles];
+    return plan;
+  }
+  const compare = (field: 'firstName' | 'lastName' | 'country', now: string | null, want: string | null) => {
+    if (!sameText(now, want)) {
+      plan.details[field] = want;
+      plan.detailsBefore[field] = now;
+    }
+  };
+  compare('firstName', user.first_name, entry.firstName);
+  compare('lastName', user.last_name, entry.lastName);
+  compare('country', user.country, country);
+  if (user.email.toLowerCase() !== entry.email.toLowerCase()) {
+    plan.details.email = entry.email;
+    plan.detailsBefore.email = user.email;
+  }
+  const haveGroups = user.status === 'removed' ? new Set<string>() : (memberships.get(user.id) ?? new Set<string>());
+  const haveProfiles =
+    user.status === 'removed' ? new Set<string>() : (directProfiles.get(user.id) ?? new Set<string>());
+  plan.addGroups = [...wantGroups].filter((id) => !haveGroups.has(id));
+  plan.removeGroups = [...haveGroups].filter((id) => !wantGroups.has(id));
+  plan.addProfiles = [...wantProfiles].filter((id) => !haveProfiles.has(id));
+  plan.removeProfiles = [...haveProfiles].filter((id) => !wantProfiles.has(id));
+  return plan;
+}
+
+const isUnchanged = (plan: EntryPlan) =>
+  plan.user !== undefined &&
+  plan.tracked &&
+  !plan.restore &&
+  Object.keys(plan.details).length === 0 &&
+  plan.addGroups.length + plan.removeGroups.length + plan.addProfiles.length + plan.removeProfiles.length === 0;
+
+/** What a plan changes, in names, for the outcome's `changes`. */
+function describe(plan: EntryPlan, groupName: Map<string, string>, profileName: Map<string, string>) {
+  const names = (ids: string[], map: Map<string, string>) => ids.map((id) => map.get(id) ?? id);
+  const changes: Record<string, unknown> = {};
+  if (!plan.user) {
+    changes.firstName = plan.entry.firstName;
+    changes.lastName = plan.entry.lastName;
+    changes.country = plan.entry.country;
+  }
+  for (const [field, value] of Object.entries(plan.details)) {
+    changes[field] = { from: plan.detailsBefore[field] ?? null, to: value };
+  }
+  if (plan.addGroups.length > 0) {
+    changes.groupsAdded = names(plan.addGroups, groupName);
+  }
+  if (plan.removeGroups.length > 0) {
+    changes.groupsRemoved = names(plan.removeGroups, groupName);
+  }
+  if (plan.addProfiles.length > 0) {
+    changes.profilesAdded = names(plan.addProfiles, profileName);
+  }
+  if (plan.removeProfiles.length > 0) {
+    changes.profilesRemoved = names(plan.removeProfiles, profileName);
+  }
+  return changes;
+}
+
+function actionOf(plan: EntryPlan): string {
+  if (!plan.user) {
+    return 'create';
+  }
+  if (plan.restore) {
+    return 'restore';
+  }
+  return plan.tracked ? 'update' : 'take-over';
+}
+
+function messageOf(plan: EntryPlan): string | null {
+  const parts = [...plan.notes];
+  if (plan.user && !plan.tracked) {
+    parts.unshift('An existing user the directory also has: the sync manages this user from now on.');
+  }
+  return parts.length > 0 ? parts.join(' ') : null;
+}
+
+function countPlan(plan: EntryPlan, counts: Counts): void {
+  if (!plan.user) {
+    counts.created += 1;
+    return;
+  }
+  if (!plan.tracked) {
+    counts.taken_over += 1;
+  }
+  if (plan.restore) {
+    counts.restored += 1;
+  }
+  if (Object.keys(plan.details).length > 0) {
+    counts.updated += 1;
+  }
+  counts.memberships_added += plan.addGroups.length;
+  counts.memberships_removed += plan.removeGroups.length;
+}
+
+function previewChunk(
+  chunk: EntryPlan[],
+  counts: Counts,
+  outcomes: OutcomeLog,
+  groupName: Map<string, string>,
+  profileName: Map<string, string>,
+): void {
+  for (const plan of chunk) {
+    if (isUnchanged(plan)) {
+      counts.unchanged += 1;
+      continue;
+    }
+    countPlan(plan, counts);
+    outcomes.add({
+      email: plan.entry.email,
+      dn: plan.entry.dn,
+      userId: plan.user?.id ?? null,
+      action: actionOf(plan),
+      status: 'planned',
+      message: messageOf(plan),
+      changes: describe(plan, groupName, profileName),
+    });
+  }
+}
+
+/**
+ * Applies one chunk's plans through the services: creations set-based (one transaction for the
+ * chunk; when it fails, user by user so one bad entry does not stop the others), then restores,
+ * details, memberships per group and direct profiles. A failure is that user's outcome.
+ */
+async function applyChunk(
+  ctx: AppContext,
+  actor: Actor,
+  sync: SyncRow,
+  chunk: EntryPlan[],
+  counts: Counts,
+  outcomes: OutcomeLog,
+  groupName: Map<string, string>,
+  profileName: Map<string, string>,
+): Promise<void> {
+  const organizationId = sync.organization_id;
+  const failures = new Map<EntryPlan, string>();
+  const fail = (plan: EntryPlan, error: unknown) => {
+    if (!failures.has(plan)) {
+      failures.set(plan, errorText(error));
+    }
+  };
+
+  // New users, with their groups and profiles, in one transaction; user by user after a failure.
+  const creates = chunk.filter((plan) => !plan.user);
+  const newUser = (plan: EntryPlan): NewUserInput => ({
+    email: plan.entry.email,
+    firstName: plan.entry.firstName ?? undefined,
+    lastName: plan.entry.lastName ?? undefined,
+    country: plan.notes.length > 0 ? undefined : (plan.entry.country ?? undefined),
+    groups: plan.addGroups.map((id) => groupName.get(id) ?? id),
+    profiles: plan.addProfiles.map((id) => profileName.get(id) ?? id),
+  });
+  const createdIds = new Map<EntryPlan, string>();
+  if (creates.length > 0) {
+    const createAll = async (plans: EntryPlan[]) =>
+      transaction(ctx.db, async (trx) => {
+        const rows = await insertUsers(trx, actor, { users: plans.map(newUser) });
+        const idByEmail = new Map(rows.map((row) => [row.email.toLowerCase(), row.id]));
+        const tracked = plans.map((plan) => ({
+          userId: idByEmail.get(plan.entry.email.toLowerCase()) ?? '',
+          key: plan.entry.key,
+          dn: plan.entry.dn,
+        }));
+        await upsertSyncedUsers(trx, organizationId, sync.directory_id, tracked);
+        return tracked;
+      });
+    try {
+      const tracked = await createAll(creates);
+      for (const [index, plan] of creates.entries()) {
+        createdIds.set(plan, tracked[index]?.userId ?? '');
+      }
+    } catch {
+      for (const plan of creates) {
+        try {
+          const [tracked] = await createAll([plan]);
+          createdIds.set(plan, tracked?.userId ?? '');
+        } catch (error) {
+          fail(plan, error);
+        }
+      }
+    }
+  }
+
+  const existing = chunk.filter((plan) => plan.user && !isUnchanged(plan));
+  for (const plan of existing.filter((candidate) => candidate.restore)) {
+    try {
+      await restoreUser(ctx, actor, plan.user?.id as string);
+    } catch (error) {
+      fail(plan, error);
+    }
+  }
+  // Taken over (and renamed or moved) users are recorded as managed, with the audit event.
+  const retrack = existing.filter((plan) => !failures.has(plan));
+  if (retrack.length > 0) {
+    await transaction(ctx.db, async (trx) => {
+      await upsertSyncedUsers(
+        trx,
+        organizationId,
+        sync.directory_id,
+        retrack.map((plan) => ({ userId: plan.user?.id as string, key: plan.entry.key, dn: plan.entry.dn })),
+      );
+      await recordAudits(
+        trx,
+        actor,
+        retrack
+          .filter((plan) => !plan.tracked)
+          .map((plan) => ({
+            action: 'directory_sync.take_over',
+            target: { type: 'user', id: plan.user?.id as string, label: plan.user?.email as string },
+            after: { directoryId: sync.directory_id, dn: plan.entry.dn },
+          })),
+      );
+    });
+  }
+  for (const plan of existing.filter(
+    (candidate) => Object.keys(candidate.details).length > 0 && !failures.has(candidate),
+  )) {
+    try {
+      await updateUser(ctx, actor, plan.user?.id as string, plan.details);
+    } catch (error) {
+      fail(plan, error);
+    }
+  }
+
+  // Memberships, one set-based change per group; after a failure, user by user.
+  const byGroup = (pick: (plan: EntryPlan) => string[]) => {
+    const map = new Map<string, EntryPlan[]>();
+    for (const plan of existing.filter((candidate) => !failures.has(candidate))) {
+      for (const groupId of pick(plan)) {
+        map.set(groupId, [...(map.get(groupId) ?? []), plan]);
+      }
+    }
+    return map;
+  };
+  for (const [groupId, plans] of byGroup((plan) => plan.removeGroups)) {
+    try {
+      await removeMembers(
+        ctx,
+        actor,
+        groupId,
+        plans.map((plan) => plan.user?.id as string),
+      );
+    } catch (error) {
+      for (const plan of plans) {
+        fail(plan, error);
+      }
+    }
+  }
+  for (const [groupId, plans] of byGroup((plan) => plan.addGroups)) {
+    try {
+      await addMembers(ctx, actor, groupId, { userIds: plans.map((plan) => plan.user?.id as string) });
+    } catch {
+      for (const plan of plans) {
+        try {
+          await addMembers(ctx, actor, groupId, { userIds: [plan.user?.id as string] });
+        } catch (error) {
+          fail(plan, error);
+        }
+      }
+    }
+  }
+
+  // Direct profiles: the user's full set of direct profiles, with the mapped ones as the directory says.
+  const profilePlans = existing.filter(
+    (plan) => plan.addProfiles.length + plan.removeProfiles.length > 0 && !failures.has(plan),
+  );
+  if (profilePlans.length > 0) {
+    const current = groupSets(
+      (
+        await findDirectProfilesByUserIds(
+          ctx.db,
+          organizationId,
+          profilePlans.map((plan) => plan.user?.id as string),
+        )
+      ).map((row) => [row.user_id, row.name]),
+    );
+    for (const plan of profilePlans) {
+      const names = new Set(current.get(plan.user?.id as string) ?? []);
+      for (const id of plan.removeProfiles) {
+        names.delete(profileName.get(id) ?? '');
+      }
+      for (const id of plan.addProfiles) {
+        names.add(profileName.get(id) ?? '');
+      }
+      try {
+        await updateUser(ctx, actor, plan.user?.id as string, { profiles: [...names] });
+      } catch (error) {
+        fail(plan, error);
+      }
+    }
+  }
+
+  for (const plan of chunk) {
+    if (isUnchanged(plan)) {
+      counts.unchanged += 1;
+      continue;
+    }
+    const failure = failures.get(plan);
+    if (failure) {
+      counts.failed += 1;
+    } else {
+      countPlan(plan, counts);
+    }
+    outcomes.add({
+      email: plan.entry.email,
+      dn: plan.entry.dn,
+      userId: plan.user?.id ?? createdIds.get(plan) ?? null,
+      action: actionOf(plan),
+      status: failure ? 'failed' : 'succeeded',
+      message: failure ?? messageOf(plan),
+      changes: describe(plan, groupName, profileName),
+    });
+  }
+}
+
+/**
+ * Users the connection manages that the directory no longer has: removed, stripped of the mapped
+ * groups and profiles, or left as they are; in every case the connection stops managing them.
+ */
+async function handleMissing(
+  ctx: AppContext,
+  actor: Actor,
+  sync: SyncRow,
+  dryRun: boolean,
+  missing: SyncedUserRow[],
+  tracked: Map<string, { dn: string | null }>,
+  memberships: Map<string, Set<string>>,
+  directProfiles: Map<string, Set<string>>,
+  counts: Counts,
+  outcomes: OutcomeLog,
+  names: { groupName: Map<string, string>; profileName: Map<string, string> },
+): Promise<void> {
+  const organizationId = sync.organization_id;
+  const policy = sync.missing_users;
+  const failed = new Map<string, string>();
+  const active = missing.filter((row) => row.status !== 'removed');
+  if (!dryRun && active.length > 0) {
+    if (policy === 'remove') {
+      for (let start = 0; start < active.length; start += CHUNK) {
+        const ids = active.slice(start, start + CHUNK).map((row) => row.id);
+        try {
+          await removeUsers(ctx, actor, { userIds: ids, contentAction: 'transfer-later' });
+        } catch {
+          for (const id of ids) {
+            try {
+              await removeUsers(ctx, actor, { userIds: [id], contentAction: 'transfer-later' });
+            } catch (error) {
+              failed.set(id, errorText(error));
+            }
+          }
+        }
+      }
+    } else if (policy === 'remove-entitlements') {
+      const byGroup = new Map<string, string[]>();
+      for (const row of active) {
+        for (const groupId of memberships.get(row.id) ?? []) {
+          byGroup.set(groupId, [...(byGroup.get(groupId) ?? []), row.id]);
+        }
+      }
+      for (const [groupId, ids] of byGroup) {
+        try {
+          await removeMembers(ctx, actor, groupId, ids);
+        } catch (error) {
+          for (const id of ids) {
+            failed.set(id, errorText(error));
+          }
+        }
+      }
+      const withProfiles = active.filter((row) => (directProfiles.get(row.id)?.size ?? 0) > 0 && !failed.has(row.id));
+      const current = await findDirectProfilesByUserIds(
+        ctx.db,
+        organizationId,
+        withProfiles.map((row) => row.id),
+      );
+      for (const row of withProfiles) {
+        const mappedHeld = directProfiles.get(row.id) ?? new Set<string>();
+        const keep = current.filter((held) => held.user_id === row.id && !mappedHeld.has(held.profile_id));
+        try {
+          await updateUser(ctx, actor, row.id, { profiles: keep.map((held) => held.name) });
+        } catch (error) {
+          failed.set(row.id, errorText(error));
+        }
+      }
+    }
+  }
+  for (const row of missing) {
+    const removedAlready = row.status === 'removed';
+    const failure = failed.get(row.id);
+    const action = removedAlready || policy === 'preserve' ? 'release' : policy;
+    if (failure) {
+      counts.failed += 1;
+    } else if (action !== 'release') {
+      counts.removed += 1;
+    }
+    const taken =
+      policy === 'remove-entitlements'
+        ? {
+            groupsRemoved: [...(memberships.get(row.id) ?? [])].map((id) => names.groupName.get(id) ?? id),
+            profilesRemoved: [...(directProfiles.get(row.id) ?? [])].map((id) => names.profileName.get(id) ?? id),
+          }
+        : null;
+    outcomes.add({
+      email: row.email,
+      dn: tracked.get(row.id)?.dn ?? null,
+      userId: row.id,
+      action,
+      status: dryRun ? 'planned' : failure ? 'failed' : 'succeeded',
+      message:
+        failure ??
+        (action === 'release'
+          ? 'No longer in the directory: left as the user is, and no longer managed by the sync.'
+          : 'No longer in the directory.'),
+      changes: action === 'remove-entitlements' ? taken : null,
+    });
+  }
+  if (!dryRun) {
+    await deleteSyncedUsers(
+      ctx.db,
+      organizationId,
+      sync.directory_id,
+      missing.filter((row) => !failed.has(row.id)).map((row) => row.id),
+    );
+  }
+}
+
+/** Buffers a run's per-user outcomes and writes them in order. */
+class OutcomeLog {
+  readonly #ctx: AppContext;
+  readonly #organizationId: string;
+  readonly #runId: string;
+  #pending: RunUserOutcome[] = [];
+  #next = 1;
+
+  constructor(ctx: AppContext, organizationId: string, runId: string, _dryRun: boolean) {
+    this.#ctx = ctx;
+    this.#organizationId = organizationId;
+    this.#runId = runId;
+  }
+
+  add(outcome: RunUserOutcome): void {
+    this.#pending.push(outcome);
+  }
+
+  async flush(): Promise<void> {
+    if (this.#pending.length === 0) {
+      return;
+    }
+    const batch = this.#pending;
+    this.#pending = [];
+    await insertSyncRunUsers(this.#ctx.db, this.#organizationId, this.#runId, this.#next, batch);
+    this.#next += batch.length;
+  }
+}
+
+/**
+ * Ends a run: its status, counts and error, and (for a failure or a stop at the safety limit)
+ * an e-mail to whoever started it, or to the system admins for a scheduled run.
+ */
+async function finish(
+  ctx: AppContext,
+  run: SyncRunRow,
+  sync: SyncRow | undefined,
+  result: { status: SyncRunRow['status']; counts?: Counts; error?: unknown },
+): Promise<void> {
+  const error = result.error;
+  const stopped = error instanceof AppError && error.code === SyncErrorCodes.safetyLimit;
+  const status = stopped ? 'stopped' : result.status;
+  const code = error instanceof AppError ? error.code : error ? 'sync.failed' : null;
+  const message = error ? errorText(error) : null;
+  await transaction(ctx.db, async (trx) => {
+    await updateSyncRun(trx, run.organization_id, run.id, {
+      ...(result.counts ?? {}),
+      status,
+      phase: null,
+      error_code: code,
+      error_message: message,
+      finished_at: new Date(),
+    });
+    if ((status === 'failed' || status === 'stopped') && sync) {
+      const recipients =
+        run.initiator_type === 'user' && run.initiator_id
+          ? (await findUsersByEmailsOrIds(trx, run.organization_id, 'personal', [], [run.initiator_id])).map(
+              (user) => ({
+                id: user.id,
+                email: user.email,
+                locale: null as string | null,
+              }),
+            )
+          : run.initiator_type === 'system'
+            ? await findSystemAdminEmailsByOrganizationId(trx, run.organization_id)
+            : [];
+      const defaultLocale = await organizationLocale(trx, run.organization_id);
+      const extra = error instanceof AppError ? (error.extra ?? {}) : {};
+      await queueMessages(
+        trx,
+        run.organization_id,
+        recipients.map((recipient) => ({
+          kind: 'sync_attention' as const,
+          userId: recipient.id,
+          to: recipient.email,
+          locale: (recipient.locale ?? defaultLocale) as Locale,
+          data: {
+            directory: sync.directory_name,
+            directoryId: run.directory_id,
+            runId: run.id,
+            status,
+            message,
+            removals: extra.removals ?? 0,
+            limit: extra.limit ?? 0,
+          },
+        })),
+      );
+    }
+  });
+}
