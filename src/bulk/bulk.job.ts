@@ -300,7 +300,8 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
   if (failure) {
     // The queue retries the job; after the last retry the operation is failed, never left running.
     const error: unknown = failure.reason;
-    if (run.retryCount >= (processBulkJob.options?.retryLimit ?? 0)) {
+    // A stopping worker is no failure of the operation: the next start resumes it.
+    if (!run.signal.aborted && run.retryCount >= (processBulkJob.options?.retryLimit ?? 0)) {
       await failOperation(ctx, operationId, 'bulk.internal', error instanceof Error ? error.message : String(error));
       return;
     }

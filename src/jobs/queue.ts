@@ -55,6 +55,8 @@ type AnyJob<Deps> = JobDefinition<any, Deps>;
 export class JobQueue {
   readonly #boss: PgBoss;
   readonly #kind: Database['kind'];
+  /** Aborted when the queue stops, so long jobs stop at their next step instead of running on. */
+  readonly #stopping = new AbortController();
   #started = false;
 
   private constructor(boss: PgBoss, kind: Database['kind']) {
@@ -135,7 +137,7 @@ export class JobQueue {
           await job.perform(deps, entry.data as object, {
             id: entry.id,
             retryCount: entry.retryCount,
-            signal: entry.signal,
+            signal: AbortSignal.any([entry.signal, this.#stopping.signal]),
           });
         }
       });
@@ -151,12 +153,17 @@ export class JobQueue {
     return job?.state ?? null;
   }
 
-  /** Stops workers (letting running jobs finish within 10 s) and closes the queue's connections. */
+  /**
+   * Stops workers and closes the queue's connections. Running jobs see their signal aborted at
+   * once: a bulk operation stops after its batch, a fan-out after its chunk (they resume on the
+   * next start); a job still running after 10 s is failed and retried later.
+   */
   async stop(): Promise<void> {
     if (!this.#started) {
       return;
     }
     this.#started = false;
+    this.#stopping.abort();
     await this.#boss.stop({ graceful: true, timeout: 10_000 });
   }
 }
