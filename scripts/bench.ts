@@ -10,6 +10,12 @@
  *             groups per row) uploaded over HTTP and applied: times, ratio to COPY, peak RSS
  *             (issue 6). Options: --rows N (default 25000), --big N (also stream an N-row file)
  *
+ *   embedded  the embedded server (PGlite) under load: a console user's latencies while a 25,000-row
+ *             add-users file is uploaded and applied, while a 2,000-row edit-users file changes
+ *             groups and admin roles, and while the welcome e-mails of a profile given to a
+ *             100,000-member group are written (issue 22). Options: --rows N (default 25000),
+ *             --edit-rows N (default 2000), --fanout N (default 100000), --memory
+ *
  *   csv-parse the bulk CSV parser alone on an add-users file (2 profiles, 2 groups per row): rows/s
  *             and peak RSS (issue 6). Options: --rows N (default 1000000)
  *
@@ -23,6 +29,7 @@
 import { parseArgs } from 'node:util';
 import { runBulkBench } from './bench/bulk.bench.ts';
 import { runCsvParseBench } from './bench/csv-parse.bench.ts';
+import { runEmbeddedBench } from './bench/embedded.bench.ts';
 import { runGroupsBench } from './bench/groups.bench.ts';
 import { runScimBench } from './bench/scim.bench.ts';
 import { runUsersBench } from './bench/users.bench.ts';
@@ -36,6 +43,9 @@ const { positionals, values } = parseArgs({
     big: { type: 'string' },
     provision: { type: 'string' },
     concurrency: { type: 'string' },
+    'edit-rows': { type: 'string' },
+    fanout: { type: 'string' },
+    memory: { type: 'boolean' },
   },
 });
 const name = positionals[0];
@@ -48,6 +58,14 @@ switch (name) {
     break;
   case 'bulk':
     await runBulkBench({ rows: Number(values.rows ?? 25_000), big: Number(values.big ?? 0) });
+    break;
+  case 'embedded':
+    await runEmbeddedBench({
+      rows: Number(values.rows ?? 25_000),
+      editRows: Number(values['edit-rows'] ?? 2000),
+      fanout: Number(values.fanout ?? 100_000),
+      memory: values.memory ?? false,
+    });
     break;
   case 'csv-parse':
     await runCsvParseBench({ rows: Number(values.rows ?? 1_000_000) });
@@ -63,7 +81,9 @@ switch (name) {
     });
     break;
   default:
-    console.error('Usage: npm run bench -- users|groups|bulk|csv-parse|scim [--users N] [--samples N] [--rows N]');
+    console.error(
+      'Usage: npm run bench -- users|groups|bulk|embedded|csv-parse|scim [--users N] [--samples N] [--rows N]',
+    );
     process.exit(2);
 }
 process.exit(0);
