@@ -129,6 +129,11 @@ const TYPE_LABELS: Record<IdentityType, string> = {
   enterprise: 'Enterprise ID',
   federated: 'Federated ID',
 };
+const A_TYPE: Record<IdentityType, string> = {
+  personal: 'a Personal ID (Adobe ID)',
+  enterprise: 'an Enterprise ID',
+  federated: 'a Federated ID',
+};
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, command: string): T {
   const parsed = schema.safeParse(value ?? {});
@@ -232,8 +237,8 @@ async function createUserStep(scope: UserScope, command: string, value: unknown)
   if (type !== wanted) {
     const reason =
       wanted === 'personal'
-        ? `${domain} is claimed by a ${TYPE_LABELS[type]} directory of this organization, so its users are ${TYPE_LABELS[type]}s: use ${type === 'enterprise' ? 'createEnterpriseID' : 'createFederatedID'}`
-        : `${domain} is not claimed by a ${TYPE_LABELS[wanted]} directory of this organization (Usher would add a ${TYPE_LABELS[type]}): claim the domain under Settings → Domains${type === 'personal' ? ' or use addAdobeID' : ''}`;
+        ? `${domain} is claimed by ${A_TYPE[type].replace(/ ID$/, '')} directory of this organization, so its users are ${TYPE_LABELS[type]}s: use ${type === 'enterprise' ? 'createEnterpriseID' : 'createFederatedID'}`
+        : `${domain} is not claimed by ${A_TYPE[wanted]} directory of this organization (Usher would add ${A_TYPE[type]}): claim the domain under Settings → Domains${type === 'personal' ? ' or use addAdobeID' : ''}`;
     throw new StepFailure(UmapiStepErrorCodes.identityType, `${command} ${email}: ${reason}.`);
   }
   const existing = (await findUsersByLogin(scope.ctx, scope.actor, email)).find(

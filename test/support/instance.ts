@@ -86,7 +86,7 @@ export async function startTestInstance(
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   if (bootstrap && app.firstRun.kind !== 'created') {
     throw new Error('test instance: first organization was not created');
   }
