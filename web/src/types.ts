@@ -47,6 +47,30 @@ export interface ScimSettings {
   tokens: ScimToken[];
 }
 
+/** An OAuth client for Adobe's User Management API clients (Settings → Integrations). */
+export interface Integration {
+  id: string;
+  name: string;
+  clientId: string;
+  secretPrefix: string;
+  role: AdminRole;
+  scope: string[];
+  createdAt: string;
+  createdBy: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Settings → Integrations: what the clients' configuration needs, and the integrations. */
+export interface IntegrationSettings {
+  orgId: string;
+  host: string;
+  tokenEndpoint: string;
+  apiEndpoint: string;
+  https: boolean;
+  integrations: Integration[];
+}
+
 export interface AuditEvent {
   id: string;
   at: string;

@@ -5,10 +5,11 @@ import { useCan } from '../session.tsx';
 import { ApiTokensSection } from '../settings/ApiTokensSection.tsx';
 import { DomainsSection } from '../settings/domains/DomainsSection.tsx';
 import { TrustedDirectoriesSection } from '../settings/domains/TrustedDirectoriesSection.tsx';
+import { IntegrationsSection } from '../settings/IntegrationsSection.tsx';
 import { OrganizationSection } from '../settings/OrganizationSection.tsx';
 import { ScimSection } from '../settings/ScimSection.tsx';
 
-/** Organization settings, directories and domains, API tokens and SCIM provisioning. */
+/** Organization settings, directories and domains, API tokens, SCIM provisioning and UMAPI integrations. */
 export function SettingsPage() {
   const { t } = useTranslation();
   const can = useCan();
@@ -30,6 +31,8 @@ export function SettingsPage() {
           <ApiTokensSection />
           <Divider size="S" />
           <ScimSection />
+          <Divider size="S" />
+          <IntegrationsSection />
         </>
       )}
     </Flex>

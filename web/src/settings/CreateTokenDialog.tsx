@@ -31,8 +31,20 @@ function isRole(value: unknown): value is AdminRole {
   return typeof value === 'string' && (ADMIN_ROLES as readonly string[]).includes(value);
 }
 
-/** Name, role and (for scoped roles) scope ids of a new API token. */
-export function CreateTokenDialog({ onCreated }: { onCreated: (token: CreatedToken) => void }) {
+/**
+ * Name, role and (for scoped roles) scope ids of a new API token, or of another credential that
+ * carries a role (an integration: `submit` and `title` given).
+ */
+export function CreateTokenDialog<T = CreatedToken>({
+  onCreated,
+  submit: send,
+  title,
+}: {
+  onCreated: (created: T) => void;
+  /** Creates the credential; default: POST /api/v1/api-tokens. */
+  submit?: (body: { name: string; role: AdminRole; scope?: string[] }) => Promise<T>;
+  title?: string;
+}) {
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
   const [name, setName] = useState('');
@@ -61,19 +73,17 @@ export function CreateTokenDialog({ onCreated }: { onCreated: (token: CreatedTok
     }
     setScopeError(null);
     setPending(true);
-    api
-      .post<CreatedToken>('/api/v1/api-tokens', { name: name.trim(), role, ...(scope ? { scope } : {}) })
-      .then(onCreated)
-      .catch((caught: unknown) => {
-        setError(caught);
-        setPending(false);
-      });
+    const body = { name: name.trim(), role, ...(scope ? { scope } : {}) };
+    (send ? send(body) : api.post<T>('/api/v1/api-tokens', body)).then(onCreated).catch((caught: unknown) => {
+      setError(caught);
+      setPending(false);
+    });
   };
 
   const problems = fieldProblems(error);
   return (
     <Dialog size="M" data-testid="token-create-dialog">
-      <Heading>{t('settings.tokens.createTitle')}</Heading>
+      <Heading>{title ?? t('settings.tokens.createTitle')}</Heading>
       <Divider />
       <Content>
         {error !== null && (
