@@ -118,7 +118,7 @@ export function productsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           description: 'Renames a product or changes its number of licenses (system admins).',
           params: IdParams,
           body: PatchProductBody,
-          response: { 200: ProductSchema, ...problems(401, 403, 404, 409) },
+          response: { 200: ProductSchema, ...problems(401, 403, 404, 409, 422) },
         },
       },
       async (request) => updateProduct(ctx, request.actor!, request.params.id, request.body),

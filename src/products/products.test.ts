@@ -75,6 +75,33 @@ describe('products and product profiles', () => {
     );
   });
 
+  test('the license quantity cannot go below the licenses in use: 422 naming the field, nothing changed', async () => {
+    const admin = await instance.signIn();
+    const product = await admin.post<Product>('/api/v1/products', { name: 'Quota Product', licenseQuantity: 3 });
+    const profile = await admin.post<Profile>('/api/v1/product-profiles', {
+      productId: product.body.id,
+      name: 'Quota Profile',
+    });
+    const users = await admin.post('/api/v1/users', {
+      users: [
+        { email: 'quota-1@example.org', profiles: [profile.body.name] },
+        { email: 'quota-2@example.org', profiles: [profile.body.name] },
+      ],
+    });
+    assert.equal(users.status, 201, users.text);
+    const refused = expectProblem(
+      await admin.patch(`/api/v1/products/${product.body.id}`, { licenseQuantity: 1 }),
+      422,
+      'products.quantity_below_usage',
+    );
+    assert.deepEqual(refused.errors, [{ field: 'body.licenseQuantity', message: 'at least 2' }]);
+    const unchanged = await admin.get<Product>(`/api/v1/products/${product.body.id}`);
+    assert.equal(unchanged.body.licenseQuantity, 3);
+    const lowered = await admin.patch<Product>(`/api/v1/products/${product.body.id}`, { licenseQuantity: 2 });
+    assert.equal(lowered.status, 200, lowered.text);
+    assert.equal(lowered.body.licenseQuantity, 2);
+  });
+
   test('profiles belong to a product, have unique names, services, and page by name', async () => {
     const admin = await instance.signIn();
     const product = await admin.post<Product>('/api/v1/products', { name: 'Acrobat', licenseQuantity: 10 });

@@ -19,9 +19,9 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import type { GroupDetail, User } from '../types.ts';
 import { FormError } from '../users/FormError.tsx';
-import { problemsByField } from '../users/labels.ts';
 import { groupPath } from './labels.ts';
 import { UserSearchPicker, userLabel } from './UserSearchPicker.tsx';
 
@@ -61,11 +61,10 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
   const { dismiss } = useDialogContainer();
   const [chosen, setChosen] = useState<User[]>([]);
   const [rows, setRows] = useState<NewRow[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  /** Request index of each new-user row sent (form row index), to put field problems next to it. */
-  const [sentRows, setSentRows] = useState<number[]>([]);
+  const errors = useServerErrors();
   /** The existing users sent, to name them in problems about `userIds.<n>`. */
   const [sentUsers, setSentUsers] = useState<User[]>([]);
+  const [forbiddenNew, setForbiddenNew] = useState(false);
   const [pending, setPending] = useState(false);
   const formId = `add-group-${kind}`;
   const text =
@@ -88,24 +87,11 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
   const full = chosen.length + rows.length >= ADD_PEOPLE_MAX;
   const exclude = new Set([...(excludeIds ?? []), ...chosen.map((user) => user.id)]);
 
-  const setRow = (index: number, patch: Partial<NewRow>) =>
+  const setRow = (index: number, patch: Partial<NewRow>) => {
     setRows((current) => current.map((row, at) => (at === index ? { ...row, ...patch } : row)));
-
-  const fieldProblems = error instanceof ApiError ? problemsByField(error.errors) : new Map<string, string>();
-  const shown = new Set<string>();
-  const problemAt = (index: number, field: keyof NewRow): string | undefined => {
-    const sent = sentRows.indexOf(index);
-    const key =
-      sent < 0
-        ? null
-        : [`newUsers.${sent}.${field}`, ...(field === 'email' ? [`newUsers.${sent}`] : [])].find((k) =>
-            fieldProblems.has(k),
-          );
-    if (!key) {
-      return undefined;
+    for (const field of Object.keys(patch)) {
+      errors.edited(`rows.${index}.${field}`);
     }
-    shown.add(key);
-    return fieldProblems.get(key);
   };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -114,8 +100,7 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
     if (chosen.length + indexes.length === 0) {
       return;
     }
-    setError(null);
-    setSentRows(indexes);
+    errors.reset();
     setSentUsers(chosen);
     setPending(true);
     const newUsers = indexes.map((index) => {
@@ -139,16 +124,21 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
             .post<GroupDetail>(`${groupPath(groupId)}/admins`, body)
             .then((group) => onSaved({ added: chosen.length + newUsers.length, created: 0 }, group));
     call.then(dismiss).catch((caught: unknown) => {
-      setError(caught);
+      // Request rows skip the empty form rows: name each problem by its form row.
+      errors.fail(caught, (field) => {
+        const match = /^newUsers\.(\d+)(?:\.([A-Za-z]+))?/.exec(field);
+        const row = match ? indexes[Number(match[1])] : undefined;
+        return match && row !== undefined ? `rows.${row}.${match[2] ?? 'email'}` : field;
+      });
+      setForbiddenNew(caught instanceof ApiError && caught.code === 'auth.forbidden' && indexes.length > 0);
       setPending(false);
     });
   };
 
-  // Rendered first so `shown` knows which problems sit next to fields before the alert lists the rest.
   const rowFields = rows.map((row, index) => {
-    const emailError = problemAt(index, 'email');
-    const firstError = problemAt(index, 'firstName');
-    const lastError = problemAt(index, 'lastName');
+    const emailError = errors.problem(`rows.${index}.email`);
+    const firstError = errors.problem(`rows.${index}.firstName`);
+    const lastError = errors.problem(`rows.${index}.lastName`);
     return (
       // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position.
       <Flex key={index} gap="size-100" alignItems="start" data-testid={`${formId}-row-${index}`}>
@@ -190,7 +180,7 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
           aria-label={t('users.add.removeRow', { n: index + 1 })}
           onPress={() => {
             setRows((current) => current.filter((_, at) => at !== index));
-            setError(null);
+            errors.reset();
           }}
           data-testid={`${formId}-remove-row-${index}`}
         >
@@ -199,29 +189,26 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
       </Flex>
     );
   });
-  const rest = [...fieldProblems]
-    .filter(([key]) => !shown.has(key))
-    .map(([key, message]) => {
-      const user = /^userIds\.(\d+)$/.exec(key);
+  const rest = errors.rest(
+    rows.flatMap((_, index) => ['email', 'firstName', 'lastName'].map((field) => `rows.${index}.${field}`)),
+    (field) => {
+      const user = /^userIds\.(\d+)$/.exec(field);
       const named = user ? sentUsers[Number(user[1])] : undefined;
-      return `${named ? userLabel(named) : key}: ${message}`;
-    });
-  // A product admin's refusal to create users says why, in the console's language.
-  const forbiddenNew =
-    error instanceof ApiError && error.code === 'auth.forbidden' && sentRows.length > 0
-      ? t('groups.people.newForbidden')
-      : null;
+      return named ? userLabel(named) : field;
+    },
+  );
 
   return (
     <Dialog size="L" width="min(960px, 92vw)" data-testid={`${formId}-dialog`}>
       <Heading>{text.title}</Heading>
       <Divider />
       <Content>
-        {error !== null && (
+        {errors.error !== null && (
           <FormError
             title={text.failed}
-            error={error}
-            rest={forbiddenNew ? [forbiddenNew, ...rest] : rest}
+            error={errors.error}
+            // A product admin's refusal to create users says why, in the console's language.
+            rest={forbiddenNew ? [t('groups.people.newForbidden'), ...rest] : rest}
             testId={`${formId}-error`}
           />
         )}
@@ -234,7 +221,7 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
               excludeIds={exclude}
               onChoose={(user) => {
                 setChosen((current) => [...current, user]);
-                setError(null);
+                errors.edited('userIds');
               }}
               isDisabled={full}
               testId={`${formId}-search`}
@@ -246,6 +233,7 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
                 onRemove={(keys) => {
                   const removed = new Set([...keys].map(String));
                   setChosen((current) => current.filter((user) => !removed.has(user.id)));
+                  errors.edited('userIds');
                 }}
                 data-testid={`${formId}-chosen`}
               >

@@ -11,10 +11,11 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import type { Group } from '../types.ts';
 import { FormError } from '../users/FormError.tsx';
 import { GroupFields } from './GroupFields.tsx';
-import { groupFieldErrors } from './labels.ts';
+import { GROUP_CODE_FIELDS } from './labels.ts';
 
 const FORM_ID = 'create-group';
 
@@ -24,12 +25,12 @@ export function CreateGroupDialog({ onCreated }: { onCreated: (group: Group) => 
   const { dismiss } = useDialogContainer();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const errors = useServerErrors(GROUP_CODE_FIELDS);
   const [pending, setPending] = useState(false);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setError(null);
+    errors.reset();
     setPending(true);
     api
       .post<Group>('/api/v1/groups', {
@@ -41,19 +42,23 @@ export function CreateGroupDialog({ onCreated }: { onCreated: (group: Group) => 
         dismiss();
       })
       .catch((caught: unknown) => {
-        setError(caught);
+        errors.fail(caught);
         setPending(false);
       });
   };
 
-  const problems = groupFieldErrors(t, error);
   return (
     <Dialog size="M" data-testid="create-group-dialog">
       <Heading>{t('groups.create.title')}</Heading>
       <Divider />
       <Content>
-        {error !== null && (
-          <FormError title={t('groups.create.failed')} error={error} rest={problems.rest} testId="create-group-error" />
+        {errors.error !== null && (
+          <FormError
+            title={t('groups.create.failed')}
+            error={errors.error}
+            rest={errors.rest(['name', 'description'])}
+            testId="create-group-error"
+          />
         )}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('groups.create.title')}>
           <GroupFields
@@ -61,11 +66,14 @@ export function CreateGroupDialog({ onCreated }: { onCreated: (group: Group) => 
             description={description}
             onNameChange={(value) => {
               setName(value);
-              setError(null);
+              errors.edited('name');
             }}
-            onDescriptionChange={setDescription}
-            nameError={problems.name}
-            descriptionError={problems.description}
+            onDescriptionChange={(value) => {
+              setDescription(value);
+              errors.edited('description');
+            }}
+            nameError={errors.problem('name')}
+            descriptionError={errors.problem('description')}
             autoFocus
             testId="create-group"
           />

@@ -2,12 +2,13 @@ import { Button, DialogContainer, Divider, Flex, Form, Heading, Text, View } fro
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import { useCan } from '../session.tsx';
 import type { GroupDetail } from '../types.ts';
 import { FormError } from '../users/FormError.tsx';
 import { DeleteGroupsDialog } from './DeleteGroupsDialog.tsx';
 import { GroupFields } from './GroupFields.tsx';
-import { groupFieldErrors, groupPath } from './labels.ts';
+import { GROUP_CODE_FIELDS, groupPath } from './labels.ts';
 
 const FORM_ID = 'group-settings';
 
@@ -26,7 +27,7 @@ export function SettingsTab({ group, onSaved, onConflict, onDeleted }: SettingsT
   const can = useCan();
   const [name, setName] = useState(group.name);
   const [description, setDescription] = useState(group.description ?? '');
-  const [error, setError] = useState<unknown>(null);
+  const errors = useServerErrors(GROUP_CODE_FIELDS);
   const [pending, setPending] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const canManage = can('group.manage');
@@ -34,7 +35,7 @@ export function SettingsTab({ group, onSaved, onConflict, onDeleted }: SettingsT
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setError(null);
+    errors.reset();
     setPending(true);
     const patch: { name?: string; description?: string | null; version: number } = { version: group.version };
     if (name.trim() !== group.name) {
@@ -51,19 +52,18 @@ export function SettingsTab({ group, onSaved, onConflict, onDeleted }: SettingsT
         if (caught instanceof ApiError && caught.code === 'groups.version_conflict') {
           onConflict();
         } else {
-          setError(caught);
+          errors.fail(caught);
         }
       });
   };
 
-  const problems = groupFieldErrors(t, error);
   return (
     <Flex direction="column" gap="size-300" maxWidth="size-6000">
-      {error !== null && (
+      {errors.error !== null && (
         <FormError
           title={t('groups.settings.failed')}
-          error={error}
-          rest={problems.rest}
+          error={errors.error}
+          rest={errors.rest(['name', 'description'])}
           testId="group-settings-error"
         />
       )}
@@ -73,11 +73,14 @@ export function SettingsTab({ group, onSaved, onConflict, onDeleted }: SettingsT
           description={description}
           onNameChange={(value) => {
             setName(value);
-            setError(null);
+            errors.edited('name');
           }}
-          onDescriptionChange={setDescription}
-          nameError={problems.name}
-          descriptionError={problems.description}
+          onDescriptionChange={(value) => {
+            setDescription(value);
+            errors.edited('description');
+          }}
+          nameError={errors.problem('name')}
+          descriptionError={errors.problem('description')}
           isDisabled={!canManage}
           testId="group-settings"
         />

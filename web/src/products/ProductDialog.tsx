@@ -14,12 +14,15 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import type { Product } from '../types.ts';
 import { FormError } from '../users/FormError.tsx';
-import { problemsByField } from '../users/labels.ts';
 
 const FORM_ID = 'product';
+
+/** A taken name is a problem of the name field. */
+const CODE_FIELDS = { 'products.name_taken': 'name' };
 
 /** Adds a product (name, licenses), or edits one when `product` is given. */
 export function ProductDialog({ product, onSaved }: { product?: Product; onSaved: (product: Product) => void }) {
@@ -27,7 +30,7 @@ export function ProductDialog({ product, onSaved }: { product?: Product; onSaved
   const { dismiss } = useDialogContainer();
   const [name, setName] = useState(product?.name ?? '');
   const [quantity, setQuantity] = useState<number>(product?.licenseQuantity ?? 1);
-  const [error, setError] = useState<unknown>(null);
+  const errors = useServerErrors(CODE_FIELDS);
   const [pending, setPending] = useState(false);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -35,7 +38,7 @@ export function ProductDialog({ product, onSaved }: { product?: Product; onSaved
     if (Number.isNaN(quantity)) {
       return;
     }
-    setError(null);
+    errors.reset();
     setPending(true);
     const body = { name: name.trim(), licenseQuantity: quantity };
     const call = product
@@ -47,28 +50,35 @@ export function ProductDialog({ product, onSaved }: { product?: Product; onSaved
         dismiss();
       })
       .catch((caught: unknown) => {
-        setError(caught);
+        errors.fail(caught);
         setPending(false);
       });
   };
 
-  const fields = error instanceof ApiError ? problemsByField(error.errors) : new Map<string, string>();
-  const nameError =
-    fields.get('name') ??
-    (error instanceof ApiError && error.code === 'products.name_taken' ? t('errors.products.name_taken') : undefined);
-  const quantityError = fields.get('licenseQuantity');
+  const nameError = errors.problem('name');
+  const quantityError = errors.problem('licenseQuantity');
   return (
     <Dialog size="S" data-testid="product-dialog">
       <Heading>{product ? t('products.editTitle', { name: product.name }) : t('products.addTitle')}</Heading>
       <Divider />
       <Content>
-        {error !== null && <FormError title={t('products.saveFailed')} error={error} testId="product-error" />}
+        {errors.error !== null && (
+          <FormError
+            title={t('products.saveFailed')}
+            error={errors.error}
+            rest={errors.rest(['name', 'licenseQuantity'])}
+            testId="product-error"
+          />
+        )}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('products.addTitle')}>
           <Flex direction="column" gap="size-150">
             <TextField
               label={t('products.field.name')}
               value={name}
-              onChange={setName}
+              onChange={(value) => {
+                setName(value);
+                errors.edited('name');
+              }}
               isRequired
               autoFocus
               maxLength={LIMITS.nameMax}
@@ -77,21 +87,29 @@ export function ProductDialog({ product, onSaved }: { product?: Product; onSaved
               width="100%"
               data-testid="product-name"
             />
-            <NumberField
-              label={t('products.field.licenseQuantity')}
-              description={t('products.field.licenseQuantityHint')}
-              value={quantity}
-              onChange={setQuantity}
-              minValue={0}
-              maxValue={100_000_000}
-              step={1}
-              formatOptions={{ maximumFractionDigits: 0 }}
-              isRequired
-              validationState={quantityError ? 'invalid' : undefined}
-              errorMessage={quantityError}
-              width="100%"
-              data-testid="product-quantity"
-            />
+            {/* A number is committed (onChange) only when the field loses focus: its complaint goes
+                as soon as it is typed in, not when Save is pressed (the dialog would shrink under the
+                pointer and the press miss the button). Input events bubble from the field's input. */}
+            <div onInput={() => errors.edited('licenseQuantity')}>
+              <NumberField
+                label={t('products.field.licenseQuantity')}
+                description={t('products.field.licenseQuantityHint')}
+                value={quantity}
+                onChange={(value) => {
+                  setQuantity(value);
+                  errors.edited('licenseQuantity');
+                }}
+                minValue={0}
+                maxValue={100_000_000}
+                step={1}
+                formatOptions={{ maximumFractionDigits: 0 }}
+                isRequired
+                validationState={quantityError ? 'invalid' : undefined}
+                errorMessage={quantityError}
+                width="100%"
+                data-testid="product-quantity"
+              />
+            </div>
           </Flex>
         </Form>
       </Content>

@@ -14,12 +14,15 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import type { Product, ProductProfile } from '../types.ts';
 import { FormError } from '../users/FormError.tsx';
-import { problemsByField } from '../users/labels.ts';
 
 const FORM_ID = 'product-profile';
+
+/** A taken name is a problem of the name field. */
+const CODE_FIELDS = { 'product_profiles.name_taken': 'name' };
 
 /** The services of the form's text: one a line (or comma-separated), trimmed, without repeats. */
 function parseServices(text: string): string[] {
@@ -40,12 +43,12 @@ export function ProfileDialog({ product, profile, onSaved }: ProfileDialogProps)
   const [name, setName] = useState(profile?.name ?? '');
   const [description, setDescription] = useState(profile?.description ?? '');
   const [services, setServices] = useState((profile?.services ?? []).join('\n'));
-  const [error, setError] = useState<unknown>(null);
+  const errors = useServerErrors(CODE_FIELDS);
   const [pending, setPending] = useState(false);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setError(null);
+    errors.reset();
     setPending(true);
     const call = profile
       ? api.patch<ProductProfile>(`/api/v1/product-profiles/${encodeURIComponent(profile.id)}`, {
@@ -65,18 +68,14 @@ export function ProfileDialog({ product, profile, onSaved }: ProfileDialogProps)
         dismiss();
       })
       .catch((caught: unknown) => {
-        setError(caught);
+        errors.fail(caught);
         setPending(false);
       });
   };
 
-  const fields = error instanceof ApiError ? problemsByField(error.errors) : new Map<string, string>();
-  const nameError =
-    fields.get('name') ??
-    (error instanceof ApiError && error.code === 'product_profiles.name_taken'
-      ? t('errors.product_profiles.name_taken')
-      : undefined);
-  const servicesError = [...fields].find(([key]) => key.startsWith('services'))?.[1];
+  const nameError = errors.problem('name');
+  const descriptionError = errors.problem('description');
+  const servicesError = errors.problem('services');
   return (
     <Dialog size="M" data-testid="profile-dialog">
       <Heading>
@@ -86,14 +85,24 @@ export function ProfileDialog({ product, profile, onSaved }: ProfileDialogProps)
       </Heading>
       <Divider />
       <Content>
-        {error !== null && <FormError title={t('products.profiles.saveFailed')} error={error} testId="profile-error" />}
+        {errors.error !== null && (
+          <FormError
+            title={t('products.profiles.saveFailed')}
+            error={errors.error}
+            rest={errors.rest(['name', 'description', 'services', 'productId'])}
+            testId="profile-error"
+          />
+        )}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('products.profiles.add')}>
           <Flex direction="column" gap="size-150">
             <TextField
               label={t('products.profiles.field.name')}
               description={t('products.profiles.field.nameHint')}
               value={name}
-              onChange={setName}
+              onChange={(value) => {
+                setName(value);
+                errors.edited('name');
+              }}
               isRequired
               autoFocus
               maxLength={LIMITS.nameMax}
@@ -105,10 +114,13 @@ export function ProfileDialog({ product, profile, onSaved }: ProfileDialogProps)
             <TextField
               label={t('products.profiles.field.description')}
               value={description}
-              onChange={setDescription}
+              onChange={(value) => {
+                setDescription(value);
+                errors.edited('description');
+              }}
               maxLength={LIMITS.nameMax}
-              validationState={fields.has('description') ? 'invalid' : undefined}
-              errorMessage={fields.get('description')}
+              validationState={descriptionError ? 'invalid' : undefined}
+              errorMessage={descriptionError}
               width="100%"
               data-testid="profile-description"
             />
@@ -116,7 +128,10 @@ export function ProfileDialog({ product, profile, onSaved }: ProfileDialogProps)
               label={t('products.profiles.field.services')}
               description={t('products.profiles.field.servicesHint')}
               value={services}
-              onChange={setServices}
+              onChange={(value) => {
+                setServices(value);
+                errors.edited('services');
+              }}
               validationState={servicesError ? 'invalid' : undefined}
               errorMessage={servicesError}
               width="100%"

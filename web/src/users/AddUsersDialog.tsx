@@ -17,13 +17,13 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import { useProfiles } from '../products/data.ts';
 import { useCan } from '../session.tsx';
 import type { User } from '../types.ts';
 import { CountryPicker } from './CountryPicker.tsx';
 import { FormError } from './FormError.tsx';
-import { problemsByField } from './labels.ts';
 import { NamesField } from './NamesField.tsx';
 
 /** Users added per save in the console (as in Adobe Admin Console). */
@@ -50,35 +50,14 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
   const [profileNames, setProfileNames] = useState<string[]>([]);
   const [groupNames, setGroupNames] = useState<string[]>([]);
   const [sendInstructions, setSendInstructions] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  /** Request row index → form row index, to put field problems next to the right row. */
-  const [sentRows, setSentRows] = useState<number[]>([]);
+  const errors = useServerErrors();
   const [pending, setPending] = useState(false);
 
-  const setRow = (index: number, patch: Partial<NewRow>) =>
+  const setRow = (index: number, patch: Partial<NewRow>) => {
     setRows((current) => current.map((row, at) => (at === index ? { ...row, ...patch } : row)));
-
-  const fieldProblems = error instanceof ApiError ? problemsByField(error.errors) : new Map<string, string>();
-  const shown = new Set<string>();
-  const problemAt = (index: number, field: string): string | undefined => {
-    const sent = sentRows.indexOf(index);
-    const key =
-      sent < 0
-        ? null
-        : [`users.${sent}.${field}`, ...(field === 'email' ? [`users.${sent}`] : [])].find((k) => fieldProblems.has(k));
-    if (!key) {
-      return undefined;
+    for (const field of Object.keys(patch)) {
+      errors.edited(`rows.${index}.${field}`);
     }
-    shown.add(key);
-    return fieldProblems.get(key);
-  };
-  const listProblem = (field: 'profiles' | 'groups'): string | undefined => {
-    const keys = [...fieldProblems.keys()].filter((key) => new RegExp(`^users\\.\\d+\\.${field}(\\.\\d+)?$`).test(key));
-    for (const key of keys) {
-      shown.add(key);
-    }
-    const messages = [...new Set(keys.map((key) => fieldProblems.get(key)))];
-    return messages.length > 0 ? messages.join('; ') : undefined;
   };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -87,8 +66,7 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
     if (indexes.length === 0) {
       return;
     }
-    setError(null);
-    setSentRows(indexes);
+    errors.reset();
     setPending(true);
     const users = indexes.map((index) => {
       const row = rows[index]!;
@@ -108,17 +86,29 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
         dismiss();
       })
       .catch((caught: unknown) => {
-        setError(caught);
+        // Request rows skip the empty form rows: name each problem by its form row, and the
+        // profiles and groups (one field for every row) by their field.
+        errors.fail(caught, (field) => {
+          const match = /^users\.(\d+)(?:\.([A-Za-z]+))?/.exec(field);
+          if (!match) {
+            return field;
+          }
+          const row = indexes[Number(match[1])];
+          const name = match[2] ?? 'email';
+          if (name === 'profiles' || name === 'groups') {
+            return name;
+          }
+          return row === undefined ? field : `rows.${row}.${name}`;
+        });
         setPending(false);
       });
   };
 
-  // Rendered first so `shown` knows which problems sit next to fields before the alert lists the rest.
   const rowFields = rows.map((row, index) => {
-    const emailError = problemAt(index, 'email');
-    const firstError = problemAt(index, 'firstName');
-    const lastError = problemAt(index, 'lastName');
-    const countryError = problemAt(index, 'country');
+    const emailError = errors.problem(`rows.${index}.email`);
+    const firstError = errors.problem(`rows.${index}.firstName`);
+    const lastError = errors.problem(`rows.${index}.lastName`);
+    const countryError = errors.problem(`rows.${index}.country`);
     return (
       // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position.
       <Flex key={index} gap="size-100" alignItems="start" data-testid={`add-user-row-${index}`}>
@@ -170,7 +160,7 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
           isDisabled={rows.length === 1}
           onPress={() => {
             setRows((current) => current.filter((_, at) => at !== index));
-            setError(null);
+            errors.reset();
           }}
           data-testid={`add-user-remove-row-${index}`}
         >
@@ -179,17 +169,19 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
       </Flex>
     );
   });
-  const profilesError = listProblem('profiles');
-  const groupsError = listProblem('groups');
-  const rest = [...fieldProblems].filter(([key]) => !shown.has(key)).map(([key, message]) => `${key}: ${message}`);
+  const rest = errors.rest([
+    'profiles',
+    'groups',
+    ...rows.flatMap((_, index) => ['email', 'firstName', 'lastName', 'country'].map((f) => `rows.${index}.${f}`)),
+  ]);
 
   return (
     <Dialog size="L" width="min(1100px, 92vw)" data-testid="add-users-dialog">
       <Heading>{t('users.add.title')}</Heading>
       <Divider />
       <Content>
-        {error !== null && (
-          <FormError title={t('users.add.failed')} error={error} rest={rest} testId="add-users-error" />
+        {errors.error !== null && (
+          <FormError title={t('users.add.failed')} error={errors.error} rest={rest} testId="add-users-error" />
         )}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.add.title')}>
           <Flex direction="column" gap="size-100">
@@ -225,18 +217,24 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
               label={t('users.add.profiles')}
               description={t('users.add.profilesHint')}
               value={profileNames}
-              onChange={setProfileNames}
+              onChange={(names) => {
+                setProfileNames(names);
+                errors.edited('profiles');
+              }}
               options={profiles.items ? profiles.items.map((profile) => profile.name) : null}
-              errorMessage={profilesError}
+              errorMessage={errors.problem('profiles')}
               testId="add-users-profiles"
             />
             <NamesField
               label={t('users.add.groups')}
               description={t('users.add.groupsHint')}
               value={groupNames}
-              onChange={setGroupNames}
+              onChange={(names) => {
+                setGroupNames(names);
+                errors.edited('groups');
+              }}
               options={null}
-              errorMessage={groupsError}
+              errorMessage={errors.problem('groups')}
               testId="add-users-groups"
             />
             {can('instructions.send') && (

@@ -14,13 +14,13 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import { useProfiles } from '../products/data.ts';
 import { useCan } from '../session.tsx';
 import type { UserDetail } from '../types.ts';
 import { CountryPicker } from './CountryPicker.tsx';
 import { FormError } from './FormError.tsx';
-import { problemsByField } from './labels.ts';
 import { NamesField } from './NamesField.tsx';
 
 const FORM_ID = 'edit-user';
@@ -52,7 +52,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
   const [email, setEmail] = useState(user.email);
   const [profileNames, setProfileNames] = useState(initialProfiles);
   const [groupNames, setGroupNames] = useState(initialGroups);
-  const [error, setError] = useState<unknown>(null);
+  const errors = useServerErrors();
   const [pending, setPending] = useState(false);
   /** Users of a trusted domain: their details belong to the owning organization (profiles and groups do not). */
   const detailsLocked = user.readOnlyReason !== null;
@@ -84,7 +84,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
     if (!changed) {
       return;
     }
-    setError(null);
+    errors.reset();
     setPending(true);
     api
       .patch<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}`, patch)
@@ -93,28 +93,28 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
         dismiss();
       })
       .catch((caught: unknown) => {
-        setError(caught);
+        errors.fail(caught);
         setPending(false);
       });
   };
 
-  const fields = error instanceof ApiError ? problemsByField(error.errors) : new Map<string, string>();
-  const fieldError = (name: string): string | undefined => {
-    const messages = [...fields].filter(([key]) => key === name || key.startsWith(`${name}.`)).map(([, m]) => m);
-    return messages.length > 0 ? messages.join('; ') : undefined;
-  };
-  const known = ['firstName', 'lastName', 'country', 'email', 'profiles', 'groups'];
-  const rest = [...fields]
-    .filter(([key]) => !known.some((name) => key === name || key.startsWith(`${name}.`)))
-    .map(([key, message]) => `${key}: ${message}`);
+  const fieldError = errors.problem;
+  const rest = errors.rest(['firstName', 'lastName', 'country', 'email', 'profiles', 'groups']);
+  /** A field's change handler that also clears the server's complaint about it. */
+  const onEdit =
+    <T,>(field: string, set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      errors.edited(field);
+    };
 
   return (
     <Dialog size="M" data-testid="edit-user-dialog">
       <Heading>{t('users.edit.title', { email: user.email })}</Heading>
       <Divider />
       <Content>
-        {error !== null && (
-          <FormError title={t('users.edit.failed')} error={error} rest={rest} testId="edit-user-error" />
+        {errors.error !== null && (
+          <FormError title={t('users.edit.failed')} error={errors.error} rest={rest} testId="edit-user-error" />
         )}
         {detailsLocked && (
           <InlineAlert variant="notice" marginBottom="size-200" data-testid="edit-user-read-only">
@@ -132,7 +132,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
             <TextField
               label={t('users.field.firstName')}
               value={firstName}
-              onChange={setFirstName}
+              onChange={onEdit('firstName', setFirstName)}
               isReadOnly={detailsLocked}
               maxLength={LIMITS.nameMax}
               validationState={fieldError('firstName') ? 'invalid' : undefined}
@@ -143,7 +143,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
             <TextField
               label={t('users.field.lastName')}
               value={lastName}
-              onChange={setLastName}
+              onChange={onEdit('lastName', setLastName)}
               isReadOnly={detailsLocked}
               maxLength={LIMITS.nameMax}
               validationState={fieldError('lastName') ? 'invalid' : undefined}
@@ -154,7 +154,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
             <CountryPicker
               label={t('users.field.country')}
               value={country}
-              onChange={setCountry}
+              onChange={onEdit('country', setCountry)}
               isDisabled={detailsLocked}
               errorMessage={fieldError('country')}
               testId="edit-country"
@@ -166,7 +166,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
               }
               type="email"
               value={email}
-              onChange={setEmail}
+              onChange={onEdit('email', setEmail)}
               isReadOnly={!emailEditable}
               isRequired
               maxLength={LIMITS.emailMax}
@@ -180,7 +180,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
                 label={t('users.edit.profiles')}
                 description={t('users.edit.profilesHint')}
                 value={profileNames}
-                onChange={setProfileNames}
+                onChange={onEdit('profiles', setProfileNames)}
                 options={profiles.items ? profiles.items.map((profile) => profile.name) : null}
                 errorMessage={fieldError('profiles')}
                 testId="edit-profiles"
@@ -189,7 +189,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
             <NamesField
               label={t('users.edit.groups')}
               value={groupNames}
-              onChange={setGroupNames}
+              onChange={onEdit('groups', setGroupNames)}
               options={null}
               errorMessage={fieldError('groups')}
               testId="edit-groups"

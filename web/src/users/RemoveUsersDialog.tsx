@@ -16,7 +16,8 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import { FormError } from './FormError.tsx';
 
 export type ContentAction = 'transfer-later' | 'transfer-now' | 'delete';
@@ -40,12 +41,12 @@ export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDial
   const { dismiss } = useDialogContainer();
   const [contentAction, setContentAction] = useState<ContentAction>('transfer-later');
   const [transferTo, setTransferTo] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const errors = useServerErrors();
   const [pending, setPending] = useState(false);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setError(null);
+    errors.reset();
     setPending(true);
     api
       .post<{ removed: number }>('/api/v1/users/remove', {
@@ -58,13 +59,12 @@ export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDial
         dismiss();
       })
       .catch((caught: unknown) => {
-        setError(caught);
+        errors.fail(caught);
         setPending(false);
       });
   };
 
-  const transferProblem =
-    error instanceof ApiError ? error.errors.find((problem) => /transferTo$/.test(problem.field))?.message : undefined;
+  const transferProblem = errors.problem('transferTo');
   return (
     <Dialog size="M" data-testid="remove-users-dialog">
       <Heading>
@@ -72,7 +72,14 @@ export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDial
       </Heading>
       <Divider />
       <Content>
-        {error !== null && <FormError title={t('users.remove.failed')} error={error} testId="remove-users-error" />}
+        {errors.error !== null && (
+          <FormError
+            title={t('users.remove.failed')}
+            error={errors.error}
+            rest={errors.rest(['transferTo'])}
+            testId="remove-users-error"
+          />
+        )}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.remove.action')}>
           <Flex direction="column" gap="size-150">
             <Text>{t('users.remove.intro')}</Text>
@@ -82,6 +89,7 @@ export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDial
               onChange={(value) => {
                 if (isContentAction(value)) {
                   setContentAction(value);
+                  errors.edited('transferTo');
                 }
               }}
               data-testid="remove-content-action"
@@ -102,7 +110,10 @@ export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDial
                 description={t('users.remove.transferToHint')}
                 type="email"
                 value={transferTo}
-                onChange={setTransferTo}
+                onChange={(value) => {
+                  setTransferTo(value);
+                  errors.edited('transferTo');
+                }}
                 isRequired
                 maxLength={LIMITS.emailMax}
                 validationState={transferProblem ? 'invalid' : undefined}

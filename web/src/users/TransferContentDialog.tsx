@@ -12,7 +12,8 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useServerErrors } from '../components/useServerErrors.ts';
 import type { UserDetail } from '../types.ts';
 import { FormError } from './FormError.tsx';
 
@@ -23,12 +24,12 @@ export function TransferContentDialog({ user, onSaved }: { user: UserDetail; onS
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
   const [to, setTo] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const errors = useServerErrors();
   const [pending, setPending] = useState(false);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setError(null);
+    errors.reset();
     setPending(true);
     api
       .post<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}/content/transfer`, { to: to.trim() })
@@ -37,26 +38,36 @@ export function TransferContentDialog({ user, onSaved }: { user: UserDetail; onS
         dismiss();
       })
       .catch((caught: unknown) => {
-        setError(caught);
+        // The target is checked as in Remove users, where its field is `transferTo`.
+        errors.fail(caught, (field) => (field === 'transferTo' ? 'to' : field));
         setPending(false);
       });
   };
 
-  const toProblem =
-    error instanceof ApiError ? error.errors.find((problem) => /\bto$/.test(problem.field))?.message : undefined;
+  const toProblem = errors.problem('to');
   return (
     <Dialog size="S" data-testid="transfer-content-dialog">
       <Heading>{t('users.content.transferTitle')}</Heading>
       <Divider />
       <Content>
-        {error !== null && <FormError title={t('users.content.failed')} error={error} />}
+        {errors.error !== null && (
+          <FormError
+            title={t('users.content.failed')}
+            error={errors.error}
+            rest={errors.rest(['to'])}
+            testId="transfer-content-error"
+          />
+        )}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.content.transferTitle')}>
           <TextField
             label={t('users.remove.transferTo')}
             description={t('users.remove.transferToHint')}
             type="email"
             value={to}
-            onChange={setTo}
+            onChange={(value) => {
+              setTo(value);
+              errors.edited('to');
+            }}
             isRequired
             autoFocus
             maxLength={LIMITS.emailMax}
