@@ -53,5 +53,5 @@ export function csvTemplate(ctx: AppContext, actor: Actor, type: BulkType, varia
     };
   }
   authorize(actor, 'user.read');
-  return { filename, header, rows: padded(userCsvRows(ctx.db, actor.organizationId, 'all'), header.length) };
+  return { filename, header, rows: padded(userCsvRows(ctx.db, actor.organizationId, {}), header.length) };
 }

@@ -37,6 +37,7 @@ import { scimTokensRoutes } from '../scim/scim.tokens.routes.ts';
 import { syncRoutes } from '../sync/sync.routes.ts';
 import { integrationsRoutes } from '../umapi/umapi.integrations.routes.ts';
 import { IMS_PREFIX, imsRoutes, UMAPI_PREFIX, umapiRoutes } from '../umapi/umapi.routes.ts';
+import { usersExportRoutes } from '../users/users.export.routes.ts';
 import { usersRoutes } from '../users/users.routes.ts';
 import { AppError, type FieldProblem, HttpErrorCodes } from './errors.ts';
 
@@ -308,6 +309,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(productsRoutes(ctx));
       await api.register(domainsRoutes(ctx));
       await api.register(usersRoutes(ctx));
+      await api.register(usersExportRoutes(ctx));
       await api.register(groupsRoutes(ctx));
       await api.register(scimTokensRoutes(ctx));
       await api.register(csvTemplatesRoutes(ctx));

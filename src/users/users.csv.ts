@@ -4,6 +4,7 @@ import { type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.t
 import type { Executor } from '../db/database.ts';
 import { emailDomain } from '../domains/identity.ts';
 import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
+import { applyUserFilter, type UserFilter } from './users.queries.ts';
 
 /** The columns of a user CSV file, in Adobe Admin Console's order and spelling (SPEC section 2). */
 export const USER_CSV_HEADERS = [
@@ -44,47 +45,35 @@ export const ADMIN_ROLE_LABELS: Record<AdminRole, string> = {
 const PAGE = 1000;
 
 /**
- * The user CSV rows of the users a query selects, read a thousand at a time by id (keyset), with
- * each page's profiles, groups and admin rights loaded in three set queries: memory stays flat
- * however many users there are.
+ * The user CSV rows of the users a filter selects (as the users list filters them; `{}` for all,
+ * `{ groupId }` for a group's members), read a thousand at a time by id (keyset), with each
+ * page's profiles, groups and admin rights loaded in three set queries: memory stays flat however
+ * many users there are.
  * @param db database
  * @param organizationId the tenant
- * @param members which users: the members of a group, or all users
+ * @param filter which users
  * @returns CSV rows in USER_CSV_HEADERS order
  */
-export async function* userCsvRows(
-  db: Executor,
-  organizationId: string,
-  members: { groupId: string } | 'all',
-): AsyncGenerator<string[]> {
+export async function* userCsvRows(db: Executor, organizationId: string, filter: UserFilter): AsyncGenerator<string[]> {
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    let query = db
-      .selectFrom('users')
-      .select([
-        'users.id',
-        'users.email',
-        'users.username',
-        'users.first_name',
-        'users.last_name',
-        'users.country',
-        'users.identity_type',
-      ])
-      .where('users.organization_id', '=', organizationId)
-      .where('users.id', '>', after);
-    if (members !== 'all') {
-      const { groupId } = members;
-      query = query.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('group_members')
-            .select('group_members.user_id')
-            .where('group_members.organization_id', '=', organizationId)
-            .where('group_members.group_id', '=', groupId)
-            .whereRef('group_members.user_id', '=', 'users.id'),
-        ),
-      );
-    }
+    const query = applyUserFilter(
+      db
+        .selectFrom('users')
+        .select([
+          'users.id',
+          'users.email',
+          'users.username',
+          'users.first_name',
+          'users.last_name',
+          'users.country',
+          'users.identity_type',
+        ])
+        .where('users.organization_id', '=', organizationId)
+        .where('users.id', '>', after),
+      organizationId,
+      filter,
+    );
     const users = await query.orderBy('users.id').limit(PAGE).execute();
     if (users.length === 0) {
       return;

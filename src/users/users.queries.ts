@@ -33,8 +33,6 @@ export const isUserPosition = (value: unknown): value is UserPosition =>
   (value as UserPosition).k.every((part) => typeof part === 'string') &&
   typeof (value as UserPosition).id === 'string';
 
-type UsersQuery = SelectQueryBuilder<DB, 'users', UserRow>;
-
 const SORT_KEYS: Record<'email' | 'name', ReturnType<typeof sql<string>>[]> = {
   email: [sql<string>`lower(users.email)`],
   name: [sql<string>`lower(coalesce(users.last_name, ''))`, sql<string>`lower(users.email)`],
@@ -47,7 +45,16 @@ export function sortKeyOf(row: UserRow, sort: UserSort): string[] {
     : [(row.last_name ?? '').toLowerCase(), row.email.toLowerCase()];
 }
 
-function applyFilter(query: UsersQuery, organizationId: string, filter: UserFilter): UsersQuery {
+/**
+ * Narrows a users query to the list's search and filters (the list, its CSV export and counts
+ * share it, so they always agree on who matches).
+ * @returns the narrowed query
+ */
+export function applyUserFilter<O>(
+  query: SelectQueryBuilder<DB, 'users', O>,
+  organizationId: string,
+  filter: UserFilter,
+): SelectQueryBuilder<DB, 'users', O> {
   let q = query;
   if (filter.search) {
     const pattern = likeContains(filter.search.trim().toLowerCase());
@@ -149,7 +156,7 @@ export async function findUsersByOrganizationId(
 ): Promise<UserRow[]> {
   const descending = page.sort.startsWith('-');
   const keys = SORT_KEYS[page.sort.replace('-', '') as 'email' | 'name'];
-  let query = applyFilter(
+  let query = applyUserFilter(
     db.selectFrom('users').selectAll('users').where('users.organization_id', '=', organizationId),
     organizationId,
     filter,

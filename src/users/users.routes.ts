@@ -89,7 +89,8 @@ const PatchUserBody = z.strictObject({
   groups: names.optional().meta({ description: 'The full new set of group memberships (names).' }),
 });
 
-const ListQuery = PageQuery.extend({
+/** The users list's search and filters, shared by the list and its CSV export. */
+export const UserFilterQuery = z.object({
   search: z.string().trim().max(LIMITS.emailMax).optional().meta({ description: 'Substring of the name or e-mail.' }),
   identityType: z.enum(IDENTITY_TYPES).optional(),
   status: z.enum(USER_STATUSES).optional(),
@@ -106,6 +107,9 @@ const ListQuery = PageQuery.extend({
     .transform((value) => value === 'true')
     .optional()
     .meta({ description: '`true`: removed users whose content waits for transfer ("Inactive users").' }),
+});
+
+const ListQuery = PageQuery.extend(UserFilterQuery.shape).extend({
   sort: z.enum(USER_SORTS).default('email').meta({ description: 'email, -email, name (last name) or -name.' }),
 });
 

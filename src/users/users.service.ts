@@ -394,16 +394,23 @@ export async function organizationLocale(trx: Transaction<DB>, organizationId: s
   return row.default_locale;
 }
 
-/** Query of the users list as the HTTP layer validated it. */
-export interface ListUsersQuery {
+/** The search and filters of the users list (and of its CSV export) as the HTTP layer validated them. */
+export interface UserListFilter {
   search?: string | undefined;
   identityType?: IdentityType | undefined;
   status?: UserStatus | undefined;
+  /** A group's id or name. */
   group?: string | undefined;
+  /** A profile's id or name. */
   profile?: string | undefined;
+  /** A product's id or name. */
   product?: string | undefined;
   adminRole?: AdminRole | undefined;
   contentPending?: boolean | undefined;
+}
+
+/** Query of the users list as the HTTP layer validated it. */
+export interface ListUsersQuery extends UserListFilter {
   sort: UserSort;
   limit: number;
   cursor?: string | undefined;
@@ -434,22 +441,34 @@ async function idOrName(
 }
 
 /**
+ * The list's filter with groups, profiles and products named by id or name resolved to ids.
+ * @returns the filter the queries take
+ */
+export async function resolveUserFilter(
+  ctx: AppContext,
+  organizationId: string,
+  query: UserListFilter,
+): Promise<UserFilter> {
+  return {
+    search: query.search,
+    identityType: query.identityType,
+    status: query.status,
+    adminRole: query.adminRole,
+    contentPending: query.contentPending,
+    groupId: await idOrName(ctx, organizationId, 'user_groups', query.group),
+    profileId: await idOrName(ctx, organizationId, 'product_profiles', query.profile),
+    productId: await idOrName(ctx, organizationId, 'products', query.product),
+  };
+}
+
+/**
  * One page of the users list: search, filters, sort, keyset cursor. Works the same at any size.
  * @throws AppError 403 without `user.read`; 400 for a cursor of another sort or list
  */
 export async function listUsers(ctx: AppContext, actor: Actor, query: ListUsersQuery) {
   authorize(actor, 'user.read');
   const position = decodeCursor(query.cursor, isUserPosition);
-  const filter: UserFilter = {
-    search: query.search,
-    identityType: query.identityType,
-    status: query.status,
-    adminRole: query.adminRole,
-    contentPending: query.contentPending,
-    groupId: await idOrName(ctx, actor.organizationId, 'user_groups', query.group),
-    profileId: await idOrName(ctx, actor.organizationId, 'product_profiles', query.profile),
-    productId: await idOrName(ctx, actor.organizationId, 'products', query.product),
-  };
+  const filter = await resolveUserFilter(ctx, actor.organizationId, query);
   const rows = await findUsersByOrganizationId(ctx.db, actor.organizationId, filter, {
     sort: query.sort,
     limit: query.limit + 1,

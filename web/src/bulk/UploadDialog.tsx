@@ -18,11 +18,11 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BULK_TYPE_ACTIONS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
+import { GroupSearchPicker } from '../components/GroupSearchPicker.tsx';
 import { currentLocale, SPECTRUM_LOCALES } from '../i18n/index.ts';
 import { useCan } from '../session.tsx';
 import { FormError } from '../users/FormError.tsx';
 import { formatBytes } from '../users/labels.ts';
-import { GroupSearchPicker } from './GroupSearchPicker.tsx';
 import { typeHintKey, typeKey } from './labels.ts';
 import { BULK_TYPES, type BulkType, GROUP_TYPES } from './types.ts';
 

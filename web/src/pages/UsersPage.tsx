@@ -17,7 +17,6 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
-import { templatePath } from '../bulk/UploadDialog.tsx';
 import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
@@ -220,12 +219,14 @@ export function UsersPage() {
               {t('instructions.sendAll')}
             </Button>
           )}
-          {can('bulk.run') && (
-            // Every user in the user CSV format, ready to edit and upload as "Edit users".
-            <Link href={templatePath('edit-users', 'current')} download data-testid="users-export">
-              {t('users.export')}
-            </Link>
-          )}
+          {/* The users the list shows (same search and filters) in the user CSV format, ready to edit and upload as "Edit users". */}
+          <Link
+            href={`/api/v1/users.csv${queryString({ ...query, sort: undefined })}`}
+            download
+            data-testid="users-export"
+          >
+            {t('users.export')}
+          </Link>
         </Flex>
       </Flex>
       <UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />

@@ -9,15 +9,15 @@ import {
   Heading,
   Item,
   Picker,
-  TextField,
   useDialogContainer,
 } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
 import { api } from '../api.ts';
+import { GroupSearchPicker } from '../components/GroupSearchPicker.tsx';
 import { useProducts, useProfiles } from '../products/data.ts';
-import { parseScope, roleKey, scopeOf } from '../settings/roles.ts';
+import { roleKey, scopeOf } from '../settings/roles.ts';
 import type { UserDetail } from '../types.ts';
 import { FormError } from './FormError.tsx';
 
@@ -31,20 +31,20 @@ function isRole(value: unknown): value is AdminRole {
 export function AdminRoleDialog({ user, onSaved }: { user: UserDetail; onSaved: (user: UserDetail) => void }) {
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
-  const [role, setRole] = useState<AdminRole>('system-admin');
+  // No role is preselected: granting system admin by pressing Enter would be too easy a mistake.
+  const [role, setRole] = useState<AdminRole | null>(null);
   const [scopeId, setScopeId] = useState<string | null>(null);
-  const [groupText, setGroupText] = useState('');
+  const [group, setGroup] = useState<{ id: string; name: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
-  const scopeKind = scopeOf(role);
+  const scopeKind = role ? scopeOf(role) : null;
   const products = useProducts(scopeKind === 'product');
   const profiles = useProfiles(scopeKind === 'profile');
-  const groupId = scopeKind === 'group' ? (parseScope(groupText).ids[0] ?? null) : null;
-  const scope = scopeKind === 'group' ? groupId : scopeId;
+  const scope = scopeKind === 'group' ? (group?.id ?? null) : scopeId;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (scopeKind && !scope) {
+    if (!role || (scopeKind && !scope)) {
       return;
     }
     setError(null);
@@ -109,16 +109,12 @@ export function AdminRoleDialog({ user, onSaved }: { user: UserDetail; onSaved: 
               </Picker>
             )}
             {scopeKind === 'group' && (
-              <TextField
+              <GroupSearchPicker
                 label={t('users.adminRoles.scope.group')}
                 description={t('users.adminRoles.groupHint')}
-                value={groupText}
-                onChange={setGroupText}
-                isRequired
-                validationState={groupText.trim() && !groupId ? 'invalid' : undefined}
-                errorMessage={t('users.adminRoles.groupInvalid')}
-                width="100%"
-                data-testid="admin-role-group"
+                selected={group}
+                onChange={setGroup}
+                testId="admin-role-group"
               />
             )}
           </Flex>
@@ -133,7 +129,7 @@ export function AdminRoleDialog({ user, onSaved }: { user: UserDetail; onSaved: 
           type="submit"
           form={FORM_ID}
           isPending={pending}
-          isDisabled={Boolean(scopeKind) && !scope}
+          isDisabled={!role || (Boolean(scopeKind) && !scope)}
           data-testid="admin-role-submit"
         >
           {t('users.adminRoles.grant')}

@@ -14,6 +14,8 @@ interface GroupSearchPickerProps {
   selected: { id: string; name: string } | null;
   onChange: (group: { id: string; name: string } | null) => void;
   errorMessage?: string;
+  /** Whether a group must be chosen (default true). */
+  isRequired?: boolean;
   testId: string;
 }
 
@@ -24,6 +26,7 @@ export function GroupSearchPicker({
   selected,
   onChange,
   errorMessage,
+  isRequired = true,
   testId,
 }: GroupSearchPickerProps) {
   const { t } = useTranslation();
@@ -73,7 +76,7 @@ export function GroupSearchPicker({
   return (
     <ComboBox
       label={label}
-      description={failed ? t('bulk.upload.groupSearchFailed') : description}
+      description={failed ? t('groups.picker.searchFailed') : description}
       items={items}
       inputValue={input}
       onInputChange={(value) => {
@@ -86,7 +89,7 @@ export function GroupSearchPicker({
       onSelectionChange={choose}
       loadingState={loading ? 'loading' : 'idle'}
       menuTrigger="focus"
-      isRequired
+      isRequired={isRequired}
       validationState={errorMessage ? 'invalid' : undefined}
       errorMessage={errorMessage}
       width="100%"

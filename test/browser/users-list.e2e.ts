@@ -1,0 +1,118 @@
+/**
+ * The users list and a user's admin rights in a real browser (issue 15): a group admin right
+ * granted through a group picker with no role preselected, the CSV export of what the list shows.
+ * Screenshots go to test-results/users-list-*.png.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { choose, launch, newPage, openConsole, pick, RESULTS, screenshot as save } from '../support/browser.ts';
+import { createProductWithProfiles } from '../support/catalog.ts';
+import type { Client } from '../support/client.ts';
+import { startTestInstance, type TestInstance } from '../support/instance.ts';
+
+const screenshot = (page: Page, name: string) => save(page, 'users-list', name);
+
+function userRow(page: Page, email: string) {
+  return page.getByTestId('users-table').getByRole('row').filter({ hasText: email });
+}
+
+describe('users list (browser)', () => {
+  let instance: TestInstance;
+  let admin: Client;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const ids: Record<string, string> = {};
+
+  before(async () => {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    instance = await startTestInstance();
+    admin = await instance.signIn();
+    await createProductWithProfiles(admin, 'Photoshop', 10, ['Photoshop Team']);
+    for (const name of ['Designers', 'Developers', 'Sales']) {
+      const group = await admin.post('/api/v1/groups', { name });
+      assert.equal(group.status, 201, group.text);
+    }
+    const users = await admin.post<{ items: { id: string; email: string }[] }>('/api/v1/users', {
+      users: [
+        { email: 'ala@example.org', firstName: 'Ala', lastName: 'Kowalska', groups: ['Designers'] },
+        { email: 'bartek@example.org', firstName: 'Bartek', lastName: 'Nowak', profiles: ['Photoshop Team'] },
+        { email: 'celina@example.org', firstName: 'Celina', lastName: 'Lis' },
+      ],
+    });
+    assert.equal(users.status, 201, users.text);
+    for (const user of users.body.items) {
+      ids[user.email] = user.id;
+    }
+    browser = await launch();
+    ({ page } = await newPage(browser, instance.baseUrl));
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        problems.push(`console: ${message.text()}`);
+      }
+    });
+  });
+
+  afterEach(async (test) => {
+    await screenshot(page, `z-end-${test.name.split(':')[0]?.replaceAll(' ', '-')}`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await instance?.close();
+  });
+
+  it('Add admin right: no role preselected; a group admin right through a group picker', async () => {
+    await openConsole(page, instance, `/users/${ids['celina@example.org']}`);
+    await page.getByTestId('user-admin-role-add').click();
+    const dialog = page.getByTestId('admin-role-dialog');
+    await dialog.waitFor();
+    assert.doesNotMatch((await page.getByTestId('admin-role-role').textContent()) ?? '', /System admin/);
+    assert.equal(await page.getByTestId('admin-role-submit').isDisabled(), true, 'nothing to grant yet');
+    await pick(page, 'admin-role-role', 'User group admin');
+    assert.equal(await page.getByTestId('admin-role-submit').isDisabled(), true, 'no group chosen yet');
+    await choose(page, 'admin-role-group', 'Dev', 'Developers');
+    await screenshot(page, 'a1-group-admin-picker');
+    await page.getByTestId('admin-role-submit').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('user-admin-role').filter({ hasText: 'User group admin: Developers' }).waitFor();
+  });
+
+  it('Export users (CSV) exports what the list shows: the same search and filters', async () => {
+    await openConsole(page, instance, '/users');
+    await userRow(page, 'ala@example.org').waitFor();
+    await page.getByTestId('users-search').fill('nowak');
+    await userRow(page, 'ala@example.org').waitFor({ state: 'detached' });
+    const link = page.getByTestId('users-export');
+    assert.equal(await link.getAttribute('href'), '/api/v1/users.csv?search=nowak');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const csv = fs.readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '');
+    const lines = csv.trim().split(/\r?\n/);
+    assert.equal(lines.length, 2, csv);
+    assert.ok(lines[0]?.startsWith('Identity Type,Username,Domain,Email'), csv);
+    assert.match(lines[1] ?? '', /bartek@example\.org/);
+
+    await page.getByTestId('users-search').fill('');
+    await pick(page, 'filter-product', 'Photoshop');
+    await userRow(page, 'ala@example.org').waitFor({ state: 'detached' });
+    const href = (await link.getAttribute('href')) ?? '';
+    assert.match(href, /^\/api\/v1\/users\.csv\?product=[0-9a-f-]{36}$/);
+    const [filtered] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const rows = fs
+      .readFileSync(await filtered.path(), 'utf8')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1);
+    assert.deepEqual(
+      rows.map((row) => row.split(',')[3]),
+      ['bartek@example.org'],
+    );
+  });
+
+  it('ran without script errors or console errors', () => {
+    assert.deepEqual(problems, []);
+  });
+});
