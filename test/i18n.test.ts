@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { LOCALES } from '../shared/contracts.ts';
 import { ApiTokenErrorCodes } from '../src/api-tokens/api-tokens.errors.ts';
 import { AuthErrorCodes } from '../src/auth/auth.errors.ts';
+import { EncryptionErrorCodes } from '../src/auth/encryption.ts';
 import { BulkErrorCodes } from '../src/bulk/bulk.errors.ts';
 import { BulkFileErrorCodes } from '../src/bulk/csv/csv.errors.ts';
 import { DeviceErrorCodes } from '../src/devices/devices.errors.ts';
@@ -20,6 +21,7 @@ import { LicenseErrorCodes } from '../src/licenses/licenses.ts';
 import { OutboxErrorCodes } from '../src/outbox/outbox.errors.ts';
 import { ProductErrorCodes } from '../src/products/products.errors.ts';
 import { PolicyErrorCodes } from '../src/roles/policy.ts';
+import { SyncErrorCodes } from '../src/sync/sync.errors.ts';
 import { UserErrorCodes } from '../src/users/users.errors.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -63,10 +65,17 @@ const DECLARED_CODES = [
   ...Object.values(DeviceErrorCodes),
   ...Object.values(BulkErrorCodes),
   ...Object.values(BulkFileErrorCodes),
+  ...Object.values(SyncErrorCodes),
+  ...Object.values(EncryptionErrorCodes),
 ];
 
 /** Messages that may be the same as English (names, codes, cognates). */
 const MAY_EQUAL_ENGLISH = new Set([
+  // Product names of directories.
+  'sync.form.presetActiveDirectory',
+  'sync.form.presetOpenLdap',
+  'sync.form.server',
+  'sync.column.email',
   'settings.tokens.column.prefix',
   'settings.tokens.column.role',
   'settings.tokens.role',

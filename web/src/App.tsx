@@ -6,6 +6,7 @@ import { AuditPage } from './pages/AuditPage.tsx';
 import { BulkOperationPage } from './pages/BulkOperationPage.tsx';
 import { BulkOperationsPage } from './pages/BulkOperationsPage.tsx';
 import { ConnectPage } from './pages/ConnectPage.tsx';
+import { DirectorySyncPage } from './pages/DirectorySyncPage.tsx';
 import { GroupPage } from './pages/GroupPage.tsx';
 import { GroupsPage } from './pages/GroupsPage.tsx';
 import { OutboxMessagePage } from './pages/OutboxMessagePage.tsx';
@@ -14,6 +15,7 @@ import { ProductsPage } from './pages/ProductsPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { SyncRunPage } from './pages/SyncRunPage.tsx';
 import { UserDetailsPage } from './pages/UserDetailsPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
 import { SessionProvider, useSession } from './session.tsx';
@@ -72,6 +74,8 @@ function ConsoleRoutes() {
         <Route path="/outbox" element={canOutbox ? <OutboxPage /> : <Navigate to="/users" replace />} />
         <Route path="/outbox/:id" element={canOutbox ? <OutboxMessagePage /> : <Navigate to="/users" replace />} />
         <Route path="/settings" element={<SettingsPage />} />
+        <Route path="/settings/directories/:id/sync" element={<DirectorySyncPage />} />
+        <Route path="/settings/directories/:id/sync/runs/:runId" element={<SyncRunPage />} />
       </Route>
       <Route path="*" element={<Navigate to="/users" replace />} />
     </Routes>

@@ -12,6 +12,7 @@ import {
 } from '@adobe/react-spectrum';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
 import { useCan } from '../../session.tsx';
 import { ConfirmButton } from './ConfirmButton.tsx';
 import type { Directory, Domain } from './types.ts';
@@ -31,12 +32,13 @@ export function DirectoriesTable(props: {
 }) {
   const { t } = useTranslation();
   const can = useCan();
+  const navigate = useNavigate();
   const rows = props.directories ?? [];
   const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; hideHeader?: boolean }[] = [
     { key: 'name', name: t('domains.directories.column.name'), width: '2fr' },
     { key: 'identityType', name: t('domains.directories.column.identityType'), width: '1.5fr' },
     { key: 'domains', name: t('domains.directories.column.domains'), width: '3fr' },
-    { key: 'actions', name: t('domains.directories.column.actions'), width: 220, hideHeader: true },
+    { key: 'actions', name: t('domains.directories.column.actions'), width: 300, hideHeader: true },
   ];
   const domainsOf = (directory: Directory) =>
     props.domains
@@ -63,6 +65,16 @@ export function DirectoriesTable(props: {
             >
               {t('domains.directories.trust')}
             </ActionButton>
+            {can('domain.manage') && (
+              <ActionButton
+                isQuiet
+                onPress={() => navigate(`/settings/directories/${encodeURIComponent(directory.id)}/sync`)}
+                aria-label={t('domains.directories.syncNamed', { name: directory.name })}
+                data-testid="directory-sync"
+              >
+                {t('domains.directories.sync')}
+              </ActionButton>
+            )}
             {can('domain.manage') && (
               <ConfirmButton
                 label={t('domains.directories.delete')}

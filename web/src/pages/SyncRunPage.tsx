@@ -1,0 +1,270 @@
+import {
+  ActionButton,
+  Badge,
+  Button,
+  Cell,
+  Column,
+  Content,
+  Flex,
+  Heading,
+  InlineAlert,
+  LabeledValue,
+  Link,
+  ProgressBar,
+  ProgressCircle,
+  Row,
+  TableBody,
+  TableHeader,
+  TableView,
+  Text,
+  useDateFormatter,
+  useNumberFormatter,
+  View,
+} from '@adobe/react-spectrum';
+import i18n from 'i18next';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useParams } from 'react-router';
+import { api } from '../api.ts';
+import { usePoll } from '../bulk/usePoll.ts';
+import { NoAccess } from '../components/NoAccess.tsx';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { errorMessage } from '../errors.ts';
+import { useCan } from '../session.tsx';
+import {
+  describeChanges,
+  isUnfinished,
+  runPath,
+  runStatusVariant,
+  type SyncRun,
+  type SyncRunUser,
+} from '../sync/types.ts';
+
+type RunDetail = SyncRun & { outcomes: SyncRunUser[]; nextCursor: string | null };
+
+const COUNTS = [
+  'found',
+  'inScope',
+  'created',
+  'updated',
+  'takenOver',
+  'restored',
+  'removed',
+  'membershipsAdded',
+  'membershipsRemoved',
+  'unchanged',
+  'skipped',
+  'failed',
+] as const;
+
+/**
+ * One sync run or preview: status and live progress, counts, the error or safety stop (with "Run
+ * past the safety limit"), the per-user outcomes with their changes, and the results CSV.
+ */
+export function SyncRunPage() {
+  const { t } = useTranslation();
+  const { id = '', runId = '' } = useParams();
+  const can = useCan();
+  const navigate = useNavigate();
+  const formatNumber = useNumberFormatter();
+  const formatDate = useDateFormatter({ dateStyle: 'medium', timeStyle: 'medium' });
+  const [run, setRun] = useState<RunDetail | null>(null);
+  const [more, setMore] = useState<SyncRunUser[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+  const path = runPath(id, runId);
+  const allowed = can('domain.manage');
+
+  const load = useCallback(async () => {
+    try {
+      const detail = await api.get<RunDetail>(path);
+      setRun(detail);
+      setMore([]);
+      setCursor(detail.nextCursor);
+      setError(null);
+    } catch (caught) {
+      setError(caught);
+    }
+  }, [path]);
+
+  useEffect(() => {
+    setRun(null);
+    if (allowed) {
+      void load();
+    }
+  }, [load, allowed]);
+  usePoll(run !== null && isUnfinished(run), load);
+
+  const back = (
+    <View>
+      <ActionButton isQuiet onPress={() => navigate(`/settings/directories/${id}/sync`)} data-testid="sync-run-back">
+        {t('sync.run.back')}
+      </ActionButton>
+    </View>
+  );
+  if (!allowed) {
+    return (
+      <>
+        <PageTitle>{t('sync.title')}</PageTitle>
+        <NoAccess text={t('sync.noAccess')} />
+      </>
+    );
+  }
+  if (!run) {
+    return error ? (
+      <Flex direction="column" gap="size-200">
+        {back}
+        <InlineAlert variant="negative">
+          <Heading>{t('sync.failed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      </Flex>
+    ) : (
+      <ProgressCircle aria-label={t('common.loading')} isIndeterminate />
+    );
+  }
+
+  const loadMore = () => {
+    if (!cursor) {
+      return;
+    }
+    api
+      .get<{ items: SyncRunUser[]; nextCursor: string | null }>(
+        `${path}/users?limit=100&cursor=${encodeURIComponent(cursor)}`,
+      )
+      .then((page) => {
+        setMore((rows) => [...rows, ...page.items]);
+        setCursor(page.nextCursor);
+      })
+      .catch((caught: unknown) => setError(caught));
+  };
+  const runPastLimit = () => {
+    setPending(true);
+    api
+      .post<{ id: string }>(`/api/v1/directories/${encodeURIComponent(id)}/sync/runs`, { ignoreSafetyLimit: true })
+      .then((answer) => navigate(`/settings/directories/${id}/sync/runs/${answer.id}`))
+      .catch((caught: unknown) => setError(caught))
+      .finally(() => setPending(false));
+  };
+  const date = (value: string | null) => (value ? formatDate.format(new Date(value)) : '—');
+  const outcomes = [...run.outcomes, ...more];
+  const errorKey = run.error ? `errors.${run.error.code}` : '';
+
+  return (
+    <Flex direction="column" gap="size-300">
+      {back}
+      <PageTitle>{run.dryRun ? t('sync.run.titlePreview') : t('sync.run.title')}</PageTitle>
+      <Flex gap="size-100" alignItems="center">
+        <Badge variant={runStatusVariant(run.status)} data-testid="sync-run-status" data-status={run.status}>
+          {t(`sync.status.${run.status}`)}
+        </Badge>
+        {run.dryRun && (
+          <Badge variant="indigo" data-testid="sync-run-preview">
+            {t('sync.runs.preview')}
+          </Badge>
+        )}
+      </Flex>
+      <Flex gap="size-400" wrap>
+        <LabeledValue label={t('sync.run.initiatedBy')} value={run.initiatedBy.label} />
+        <LabeledValue label={t('sync.column.started')} value={date(run.startedAt ?? run.createdAt)} />
+        <LabeledValue label={t('sync.run.finished')} value={date(run.finishedAt)} />
+      </Flex>
+      {isUnfinished(run) && (
+        <Flex direction="column" gap="size-50" width="size-6000" data-testid="sync-run-progress">
+          <ProgressBar
+            aria-label={t('sync.run.progress', { done: run.processed, total: run.inScope })}
+            isIndeterminate={run.inScope === 0}
+            value={run.inScope ? (100 * run.processed) / run.inScope : 0}
+            size="S"
+            width="100%"
+          />
+          <Text>
+            {run.status === 'queued'
+              ? t('sync.run.queued')
+              : t(`sync.phase.${run.phase ?? 'reading'}`, {
+                  found: formatNumber.format(run.found),
+                  done: formatNumber.format(run.processed),
+                  total: formatNumber.format(run.inScope),
+                })}
+          </Text>
+        </Flex>
+      )}
+      <Flex gap="size-300" wrap data-testid="sync-run-counts">
+        {COUNTS.map((key) => (
+          <LabeledValue
+            key={key}
+            label={t(`sync.count.${key}`)}
+            value={formatNumber.format(run[key])}
+            data-testid={`sync-count-${key}`}
+          />
+        ))}
+      </Flex>
+      {run.error && (
+        <InlineAlert variant={run.status === 'stopped' ? 'notice' : 'negative'} data-testid="sync-run-error">
+          <Heading>{run.status === 'stopped' ? t('sync.run.stoppedTitle') : t('sync.run.failedTitle')}</Heading>
+          <Content>
+            {i18n.exists(errorKey) && <div>{t(errorKey)}</div>}
+            <div>{run.error.message}</div>
+          </Content>
+        </InlineAlert>
+      )}
+      {error !== null && (
+        <InlineAlert variant="negative">
+          <Heading>{t('sync.failed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+      <Flex gap="size-200" alignItems="center" wrap>
+        {run.status === 'stopped' && (
+          <Button variant="negative" onPress={runPastLimit} isPending={pending} data-testid="sync-run-past-limit">
+            {t('sync.run.pastLimit')}
+          </Button>
+        )}
+        {!isUnfinished(run) && (
+          <Link href={`${path}/results.csv`} download data-testid="sync-run-csv">
+            {t('sync.run.csv')}
+          </Link>
+        )}
+      </Flex>
+      <TableView
+        aria-label={t('sync.run.outcomes')}
+        data-testid="sync-run-outcomes"
+        maxHeight="size-6000"
+        minHeight="size-2000"
+      >
+        <TableHeader>
+          <Column key="email" width="2fr">
+            {t('sync.column.email')}
+          </Column>
+          <Column key="action" width="1fr">
+            {t('sync.column.action')}
+          </Column>
+          <Column key="status" width="1fr">
+            {t('sync.column.status')}
+          </Column>
+          <Column key="details" width="4fr">
+            {t('sync.column.details')}
+          </Column>
+        </TableHeader>
+        <TableBody>
+          {outcomes.map((outcome) => (
+            <Row key={outcome.seq}>
+              <Cell>{outcome.email ?? outcome.dn ?? '—'}</Cell>
+              <Cell>{t(`sync.action.${outcome.action}`, { defaultValue: outcome.action })}</Cell>
+              <Cell>{t(`sync.outcome.${outcome.status}`)}</Cell>
+              <Cell>{[outcome.message, describeChanges(outcome.changes)].filter(Boolean).join(' ')}</Cell>
+            </Row>
+          ))}
+        </TableBody>
+      </TableView>
+      {cursor && (
+        <View>
+          <ActionButton onPress={loadMore} data-testid="sync-run-more">
+            {t('sync.run.more')}
+          </ActionButton>
+        </View>
+      )}
+    </Flex>
+  );
+}
