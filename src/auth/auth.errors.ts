@@ -8,4 +8,10 @@ export const AuthErrorCodes = {
   invalidToken: 'auth.invalid_token',
   tokenRevoked: 'auth.token_revoked',
   setupUnavailable: 'setup.unavailable',
+  noSession: 'auth.no_session',
+  wrongPassword: 'auth.wrong_password',
+  passwordUnchanged: 'auth.password_unchanged',
+  invalidLink: 'auth.invalid_link',
+  notAnAdmin: 'auth.not_an_admin',
+  invitationNotNeeded: 'auth.invitation_not_needed',
 } as const;

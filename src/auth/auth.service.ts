@@ -164,6 +164,11 @@ export async function signIn(
       .returning('id')
       .executeTakeFirstOrThrow();
     await recordSuccessfulAttempt(trx, subject);
+    await trx
+      .updateTable('admin_credentials')
+      .set({ last_sign_in_at: sql<Date>`now()` })
+      .where('user_id', '=', actor.id)
+      .execute();
     await recordAudit(trx, actor, {
       action: 'auth.login',
       target: { type: 'user', id: actor.id, label: actor.label },

@@ -46,6 +46,8 @@ export interface AdminCredentialsTable {
   organization_id: string;
   password_hash: string;
   password_changed_at: Generated<Date>;
+  /** The last console sign-in; null for an admin who has not signed in yet. */
+  last_sign_in_at: NullableTimestamp;
 }
 
 export interface ProductsTable {
@@ -262,6 +264,18 @@ export interface InstructionLinksTable {
   expires_at: Timestamp;
 }
 
+/** A one-time link that sets an admin's password: an invitation or a reset (stored as its SHA-256). */
+export interface PasswordTokensTable {
+  id: Generated<string>;
+  organization_id: string;
+  user_id: string;
+  purpose: 'invitation' | 'reset';
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
 /** A device a user connected through a link. */
 export interface DevicesTable {
   id: Generated<string>;
@@ -426,6 +440,7 @@ export interface DB {
   outbox_messages: OutboxMessagesTable;
   instruction_links: InstructionLinksTable;
   devices: DevicesTable;
+  password_tokens: PasswordTokensTable;
   bulk_operations: BulkOperationsTable;
   bulk_operation_rows: BulkOperationRowsTable;
   directory_syncs: DirectorySyncsTable;

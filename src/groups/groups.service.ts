@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
+import { deleteSessionsOfFormerAdmins } from '../auth/sessions.queries.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
@@ -540,6 +541,7 @@ export async function changeGroupAdmins(
       if (Number(deleted.numDeletedRows) === 0) {
         throw notFound('Group admin');
       }
+      await deleteSessionsOfFormerAdmins(trx, actor.organizationId, [change.removeUserId]);
       await recordAudit(trx, actor, {
         action: 'admin_role.revoke',
         target: { type: 'user', id: change.removeUserId, label: null },

@@ -20,6 +20,7 @@ import { AuthErrorCodes } from '../auth/auth.errors.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { authenticateApiToken, authenticateSession, checkCsrf, type SessionHandle } from '../auth/auth.service.ts';
 import { SESSION_COOKIE } from '../auth/cookie.ts';
+import { passwordsRoutes } from '../auth/passwords.routes.ts';
 import { bulkRoutes } from '../bulk/bulk.routes.ts';
 import { csvTemplatesRoutes } from '../bulk/templates.routes.ts';
 import type { AppContext } from '../context.ts';
@@ -303,6 +304,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   await app.register(
     async (api) => {
       await api.register(authRoutes(ctx));
+      await api.register(passwordsRoutes(ctx));
       await api.register(organizationsRoutes(ctx));
       await api.register(apiTokensRoutes(ctx));
       await api.register(auditRoutes(ctx));

@@ -22,6 +22,12 @@ const variables = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((ma
 const SAMPLES = {
   welcome: { products: ['Acrobat', 'Photoshop'], adminRole: { role: 'product-admin', scope: { name: 'Acrobat' } } },
   instructions: { linkId: 'l', token: 'abc_DEF-123', expiresAt: '2026-12-24T10:00:00Z' },
+  welcome_invitation: {
+    adminRoles: [{ role: 'group-admin', scope: { name: 'Design' } }],
+    token: 'inv_TOKEN-1',
+    expiresAt: '2026-12-10T10:00:00Z',
+  },
+  password_reset: { token: 'reset_TOKEN-1', expiresAt: '2026-12-07T11:00:00Z' },
   email_changed: { previousEmail: 'a@example.org', email: 'b@example.org' },
   bulk_finished: {
     operationId: 'op-1',
@@ -52,7 +58,7 @@ describe('e-mail rendering', () => {
     for (const locale of LOCALES) {
       for (const [kind, data] of Object.entries(SAMPLES)) {
         const mail = renderMail({
-          kind,
+          kind: kind === 'welcome_invitation' ? 'welcome' : kind,
           locale,
           data,
           organizationName: 'Acme',
@@ -61,12 +67,19 @@ describe('e-mail rendering', () => {
         });
         for (const part of [mail.subject, mail.text, mail.html]) {
           assert.ok(
-            !/\b(welcome|instructions|emailChanged|bulkFinished|common|roles)\.\w+/.test(part),
+            !/\b(welcome|instructions|emailChanged|passwordReset|bulkFinished|common|roles)\.\w+/.test(part),
             `${locale} ${kind}: ${part}`,
           );
           assert.ok(!part.includes('{{'), `${locale} ${kind}`);
         }
         assert.match(mail.html, new RegExp(`<html lang="${locale}">`));
+        if (kind === 'welcome_invitation') {
+          assert.ok(mail.text.includes('https://u.example/set-password/inv_TOKEN-1'), `${locale}: ${mail.text}`);
+          assert.ok(mail.html.includes('href="https://u.example/set-password/inv_TOKEN-1"'), locale);
+        }
+        if (kind === 'password_reset') {
+          assert.ok(mail.text.includes('https://u.example/reset-password/reset_TOKEN-1'), `${locale}: ${mail.text}`);
+        }
       }
     }
   });

@@ -10,7 +10,8 @@ export type MailKind =
   | 'email_changed'
   | 'bulk_finished'
   | 'sign_in_throttled'
-  | 'sync_attention';
+  | 'sync_attention'
+  | 'password_reset';
 
 /** One rendered e-mail: subject, plain-text part and HTML part. */
 export interface RenderedMail {
@@ -116,10 +117,44 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
             : t('welcome.adminRole', { organization, role }),
         );
       }
+      // An admin with no way to sign in yet gets a one-time "set your password" link (issue 21);
+      // the sender drops the token once the message is sent.
+      const token = str(data.token);
+      if (token) {
+        return {
+          subject: t('welcome.subject', { organization }),
+          paragraphs,
+          action: {
+            lead: t('welcome.setPassword'),
+            label: t('welcome.setPasswordButton'),
+            url: `${input.publicUrl}/set-password/${encodeURIComponent(token)}`,
+          },
+          after: [t('welcome.setPasswordExpires', { date: formatDate(data.expiresAt, locale) })],
+        };
+      }
       return {
         subject: t('welcome.subject', { organization }),
         paragraphs,
         action: { lead: t('welcome.signIn'), label: t('welcome.button'), url: `${input.publicUrl}/` },
+      };
+    }
+    case 'password_reset': {
+      const token = str(data.token);
+      return {
+        subject: t('passwordReset.subject', { organization }),
+        paragraphs: [t('passwordReset.intro', { organization })],
+        action: token
+          ? {
+              lead: t('passwordReset.action'),
+              label: t('passwordReset.button'),
+              url: `${input.publicUrl}/reset-password/${encodeURIComponent(token)}`,
+            }
+          : undefined,
+        after: [
+          ...(token ? [] : [t('instructions.linkRemoved')]),
+          t('passwordReset.expires', { date: formatDate(data.expiresAt, locale) }),
+          t('passwordReset.ignore'),
+        ],
       };
     }
     case 'instructions': {

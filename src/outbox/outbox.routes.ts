@@ -11,6 +11,7 @@ const KINDS = [
   'bulk_finished',
   'sign_in_throttled',
   'sync_attention',
+  'password_reset',
 ] as const;
 
 const OutboxMessageSchema = z
@@ -18,7 +19,7 @@ const OutboxMessageSchema = z
     id: z.uuid(),
     kind: z.string().meta({
       description:
-        '`welcome`, `instructions`, `email_changed`, `bulk_finished`, `sign_in_throttled` or `sync_attention`.',
+        '`welcome`, `instructions`, `email_changed`, `bulk_finished`, `sign_in_throttled`, `sync_attention` or `password_reset`.',
     }),
     to: z.string(),
     userId: z.uuid().nullable(),

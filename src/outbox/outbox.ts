@@ -9,7 +9,8 @@ export type MessageKind =
   | 'email_changed'
   | 'bulk_finished'
   | 'sign_in_throttled'
-  | 'sync_attention';
+  | 'sync_attention'
+  | 'password_reset';
 
 /** One e-mail to queue. */
 export interface OutboxEntry {

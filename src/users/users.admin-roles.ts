@@ -1,6 +1,8 @@
 import { sql, type Transaction } from 'kysely';
 import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
+import { attachInvitations } from '../auth/invitations.ts';
+import { deleteSessionsOfFormerAdmins } from '../auth/sessions.queries.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
@@ -115,6 +117,12 @@ export async function applyAdminRoleChanges(
     if (revoked.some((role) => role.role === 'system-admin')) {
       await assertSystemAdminRemains(trx, actor.organizationId, []);
     }
+    // Whoever lost their last admin role is signed out at once.
+    await deleteSessionsOfFormerAdmins(
+      trx,
+      actor.organizationId,
+      active.filter((change) => change.revoke.length > 0).map((change) => change.user.id),
+    );
   }
   const granted = active.flatMap((change) => change.grant.map((grant) => ({ user: change.user, grant })));
   if (granted.length > 0) {
@@ -177,6 +185,12 @@ export async function applyAdminRoleChanges(
           locale: user.locale ?? fallbackLocale,
           data: { adminRoles: grant.map(auditOf) },
         })),
+    );
+    // An admin with no way to sign in yet gets a "set your password" link in that e-mail.
+    await attachInvitations(
+      trx,
+      actor.organizationId,
+      welcomed.map((change) => change.user.id),
     );
   }
 }

@@ -17,6 +17,8 @@ export interface UserDetailView extends UserView {
   /** Why the user's details cannot be edited here, or null when they can. */
   readOnlyReason: string | null;
   removedAt: string | null;
+  /** How an admin signs in (whether a password is set, the last sign-in); null without admin roles. */
+  adminSignIn: { passwordSet: boolean; lastSignInAt: string | null } | null;
 }
 
 /**
@@ -65,6 +67,15 @@ export async function loadUserDetail(db: Executor, organizationId: string, userI
     emailDomain(user.email),
   );
   const products = await findProductNamesByUserIds(db, organizationId, [userId]);
+  const credentials =
+    roles.length > 0
+      ? await db
+          .selectFrom('admin_credentials')
+          .select('last_sign_in_at')
+          .where('organization_id', '=', organizationId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst()
+      : undefined;
   return {
     ...presentUser(user, products.get(userId) ?? []),
     groups,
@@ -85,6 +96,10 @@ export async function loadUserDetail(db: Executor, organizationId: string, userI
         ? `${emailDomain(user.email)} is owned by another organization that trusts this one: its users' details are managed there.`
         : null,
     removedAt: user.removed_at?.toISOString() ?? null,
+    adminSignIn:
+      roles.length > 0
+        ? { passwordSet: credentials !== undefined, lastSignInAt: credentials?.last_sign_in_at?.toISOString() ?? null }
+        : null,
   };
 }
 

@@ -59,6 +59,13 @@ const UserDetailSchema = UserSchema.extend({
     .nullable()
     .meta({ description: 'Why the details cannot be edited here (trusted domain), or null.' }),
   removedAt: z.iso.datetime().nullable(),
+  adminSignIn: z
+    .object({
+      passwordSet: z.boolean().meta({ description: 'Whether the admin has set a password (from the invitation).' }),
+      lastSignInAt: z.iso.datetime().nullable().meta({ description: 'The last console sign-in; null = never.' }),
+    })
+    .nullable()
+    .meta({ description: 'How an admin signs in; null for users who hold no admin role.' }),
 }).meta({ id: 'UserDetail' });
 
 const name = z.string().trim().max(LIMITS.nameMax, `at most ${LIMITS.nameMax} characters`);

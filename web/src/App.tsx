@@ -7,11 +7,14 @@ import { BulkOperationPage } from './pages/BulkOperationPage.tsx';
 import { BulkOperationsPage } from './pages/BulkOperationsPage.tsx';
 import { ConnectPage } from './pages/ConnectPage.tsx';
 import { DirectorySyncPage } from './pages/DirectorySyncPage.tsx';
+import { ForgotPasswordPage } from './pages/ForgotPasswordPage.tsx';
 import { GroupPage } from './pages/GroupPage.tsx';
 import { GroupsPage } from './pages/GroupsPage.tsx';
 import { OutboxMessagePage } from './pages/OutboxMessagePage.tsx';
 import { OutboxPage } from './pages/OutboxPage.tsx';
 import { ProductsPage } from './pages/ProductsPage.tsx';
+import { ProfilePage } from './pages/ProfilePage.tsx';
+import { SetPasswordPage } from './pages/SetPasswordPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
@@ -41,6 +44,15 @@ function ConsoleRoutes() {
       </Routes>
     );
   }
+  // So does a one-time link that sets a password (an invitation, or "Forgot password").
+  if (location.pathname.startsWith('/set-password/') || location.pathname.startsWith('/reset-password/')) {
+    return (
+      <Routes>
+        <Route path="/set-password/:token" element={<SetPasswordPage mode="invitation" />} />
+        <Route path="/reset-password/:token" element={<SetPasswordPage mode="reset" />} />
+      </Routes>
+    );
+  }
   if (state.status === 'loading') {
     return <Loading />;
   }
@@ -48,6 +60,7 @@ function ConsoleRoutes() {
     return (
       <Routes>
         <Route path="/setup" element={<SetupPage />} />
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
         <Route path="/" element={<SignInPage expired={state.expired} />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
@@ -76,6 +89,7 @@ function ConsoleRoutes() {
         <Route path="/settings" element={<SettingsPage />} />
         <Route path="/settings/directories/:id/sync" element={<DirectorySyncPage />} />
         <Route path="/settings/directories/:id/sync/runs/:runId" element={<SyncRunPage />} />
+        <Route path="/profile" element={<ProfilePage />} />
       </Route>
       <Route path="*" element={<Navigate to="/users" replace />} />
     </Routes>

@@ -116,6 +116,8 @@ export interface UserDetail extends User {
   /** Why the details cannot be edited (trusted domain), or null. */
   readOnlyReason: string | null;
   removedAt: string | null;
+  /** How an admin signs in; null for users without admin roles. */
+  adminSignIn: { passwordSet: boolean; lastSignInAt: string | null } | null;
 }
 
 /** One line of a pasted list, as POST /api/v1/users/paste-preview checked it. */

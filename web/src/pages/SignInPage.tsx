@@ -1,7 +1,7 @@
-import { Button, Content, Flex, Form, Heading, InlineAlert, TextField, View } from '@adobe/react-spectrum';
+import { Button, Content, Flex, Form, Heading, InlineAlert, Link, TextField, View } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
+import { Link as RouterLink, useLocation, useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { LanguagePicker } from '../components/LanguagePicker.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -14,7 +14,12 @@ export function SignInPage({ expired }: { expired: boolean }) {
   const { t } = useTranslation();
   const { signIn } = useSession();
   const navigate = useNavigate();
-  const [email, setEmail] = useState('');
+  const location = useLocation();
+  // After a password was set from a link, the page comes with the account's e-mail.
+  const [email, setEmail] = useState(() => {
+    const state = location.state as { email?: unknown } | null;
+    return typeof state?.email === 'string' ? state.email : '';
+  });
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -85,6 +90,11 @@ export function SignInPage({ expired }: { expired: boolean }) {
               {t('signIn.submit')}
             </Button>
           </Form>
+          <Link>
+            <RouterLink to="/forgot-password" data-testid="login-forgot">
+              {t('signIn.forgot')}
+            </RouterLink>
+          </Link>
           <LanguagePicker
             value={currentLocale()}
             label={t('common.language')}

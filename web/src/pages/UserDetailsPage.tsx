@@ -356,6 +356,36 @@ export function UserDetailsPage() {
               })}
             </ul>
           )}
+          {user.adminSignIn && (
+            <Flex alignItems="center" gap="size-100" wrap>
+              <StatusLight
+                variant={user.adminSignIn.lastSignInAt ? 'positive' : 'notice'}
+                data-testid="user-admin-sign-in"
+              >
+                {user.adminSignIn.lastSignInAt
+                  ? t('users.adminSignIn.lastSignIn', {
+                      time: formatDate.format(new Date(user.adminSignIn.lastSignInAt)),
+                    })
+                  : user.adminSignIn.passwordSet
+                    ? t('users.adminSignIn.neverSignedIn')
+                    : t('users.adminSignIn.invited')}
+              </StatusLight>
+              {!user.adminSignIn.passwordSet && !removed && can('adminRole.assign') && (
+                <ActionButton
+                  isDisabled={pending}
+                  onPress={() =>
+                    act(
+                      () => api.post(`${path}/invitation`).then(() => undefined),
+                      t('users.adminSignIn.resent', { email: user.email }),
+                    )
+                  }
+                  data-testid="user-resend-invitation"
+                >
+                  {t('users.adminSignIn.resend')}
+                </ActionButton>
+              )}
+            </Flex>
+          )}
           {!removed && can('adminRole.assign') && (
             <Button variant="secondary" onPress={() => setDialog('adminRole')} data-testid="user-admin-role-add">
               {t('users.adminRoles.add')}

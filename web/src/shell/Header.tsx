@@ -1,7 +1,7 @@
-import { Button } from '@adobe/react-spectrum';
+import { Button, Link } from '@adobe/react-spectrum';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
+import { Link as RouterLink, useNavigate } from 'react-router';
 import { LanguagePicker } from '../components/LanguagePicker.tsx';
 import { currentLocale } from '../i18n/index.ts';
 import { useCan, useSession, useSignedIn } from '../session.tsx';
@@ -32,7 +32,15 @@ export function Header() {
         }}
       />
       <span className="usher-email" data-testid="signed-in-as">
-        {session.user?.email ?? session.actor.label}
+        {session.user ? (
+          <Link isQuiet>
+            <RouterLink to="/profile" title={t('profile.title')} data-testid="nav-profile">
+              {session.user.email}
+            </RouterLink>
+          </Link>
+        ) : (
+          session.actor.label
+        )}
       </span>
       <Button
         variant="secondary"

@@ -1,0 +1,56 @@
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { findAdminsWithoutPasswordByUserIds, replacePasswordTokens } from './password-tokens.queries.ts';
+import { hashSecret, randomToken } from './secrets.ts';
+
+/** How long the "set your password" link of an invitation works. */
+export const INVITATION_TTL_HOURS = 72;
+
+/** How long the link of a "Forgot password" e-mail works. */
+export const RESET_TTL_MINUTES = 60;
+
+/**
+ * The hook of the welcome e-mail: for each user among `userIds` who holds an admin role but has no
+ * way to sign in yet, puts a new one-time "set your password" link into the welcome e-mail queued
+ * for them in this transaction, and stores the link's SHA-256 (earlier unused invitations of the
+ * same user stop working). Call it right after the welcome e-mails of admin-role grants are queued.
+ * The token stays in the outbox row only until the message is sent (the sender drops `token`).
+ * @param trx the transaction that queued the welcome e-mails
+ * @param organizationId the tenant
+ * @param userIds users who were just granted an admin role
+ * @returns the ids of the users who were sent a link
+ */
+export async function attachInvitations(
+  trx: Transaction<DB>,
+  organizationId: string,
+  userIds: string[],
+): Promise<string[]> {
+  const invited = await findAdminsWithoutPasswordByUserIds(trx, organizationId, [...new Set(userIds)]);
+  if (invited.length === 0) {
+    return [];
+  }
+  const expiresAt = new Date(Date.now() + INVITATION_TTL_HOURS * 3_600_000);
+  const tokens = new Map(invited.map((userId) => [userId, randomToken()]));
+  // The welcome e-mail queued in this transaction (dated with its `now()`), one per user.
+  const attached = await sql<{ user_id: string }>`
+    update outbox_messages m
+    set data = m.data || jsonb_build_object('token', r.token, 'expiresAt', ${expiresAt.toISOString()}::text)
+    from json_to_recordset(${JSON.stringify(
+      [...tokens].map(([user_id, token]) => ({ user_id, token })),
+    )}::json) as r(user_id uuid, token text)
+    where m.organization_id = ${organizationId} and m.user_id = r.user_id and m.kind = 'welcome'
+      and m.status = 'queued' and m.created_at = now()
+    returning m.user_id`.execute(trx);
+  const sent = [...new Set(attached.rows.map((row) => row.user_id))];
+  await replacePasswordTokens(
+    trx,
+    sent.map((userId) => ({
+      organization_id: organizationId,
+      user_id: userId,
+      purpose: 'invitation' as const,
+      token_hash: hashSecret(tokens.get(userId) ?? ''),
+      expires_at: expiresAt,
+    })),
+  );
+  return sent;
+}
