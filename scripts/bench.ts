@@ -23,6 +23,11 @@
  *             HTTP clients (users/s, p95), then list/filter latency at 1,000,000 users (issue 8).
  *             Options: --users N (default 1000000), --provision N, --concurrency N
  *
+ *   umapi     a first sync of 10,000 users through Adobe's User Management API (batches of 10 actions:
+ *             create + a profile and a user group each) beside the same users by one add-users CSV
+ *             file, then the paged user listing of a no-change run (issue 17). Options: --users N
+ *             (default 10000), --concurrency N (default 1: the sync tool sends one call at a time)
+ *
  * On PGlite by default; BENCH_DATABASE_URL=postgres://…/postgres runs on a fresh database of that
  * server (created and dropped).
  */
@@ -32,6 +37,7 @@ import { runCsvParseBench } from './bench/csv-parse.bench.ts';
 import { runEmbeddedBench } from './bench/embedded.bench.ts';
 import { runGroupsBench } from './bench/groups.bench.ts';
 import { runScimBench } from './bench/scim.bench.ts';
+import { runUmapiBench } from './bench/umapi.bench.ts';
 import { runUsersBench } from './bench/users.bench.ts';
 
 const { positionals, values } = parseArgs({
@@ -67,6 +73,12 @@ switch (name) {
       memory: values.memory ?? false,
     });
     break;
+  case 'umapi':
+    await runUmapiBench({
+      users: Number(values.users ?? 10_000),
+      concurrency: Number(values.concurrency ?? 1),
+    });
+    break;
   case 'csv-parse':
     await runCsvParseBench({ rows: Number(values.rows ?? 1_000_000) });
     break;
@@ -82,7 +94,7 @@ switch (name) {
     break;
   default:
     console.error(
-      'Usage: npm run bench -- users|groups|bulk|embedded|csv-parse|scim [--users N] [--samples N] [--rows N]',
+      'Usage: npm run bench -- users|groups|bulk|embedded|csv-parse|scim|umapi [--users N] [--samples N] [--rows N]',
     );
     process.exit(2);
 }

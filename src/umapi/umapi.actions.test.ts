@@ -129,6 +129,39 @@ describe('UMAPI: action batches', () => {
     );
   });
 
+  test('a first-sync batch of new users with their groups: all created, in test mode nothing', async () => {
+    const batch = ['one', 'two', 'three'].map((name) => ({
+      user: `${name}@acme.example`,
+      requestID: requestID(),
+      do: [
+        {
+          createEnterpriseID: {
+            email: `${name}@acme.example`,
+            firstname: name,
+            country: 'UD',
+            option: 'ignoreIfAlreadyExists',
+          },
+        },
+        { add: { group: ['acrobat default', 'design team'] } },
+      ],
+    }));
+    const dry = await umapi.actions(batch, true);
+    assert.deepEqual(dry.body, { result: 'success', completed: 0, notCompleted: 0, completedInTestMode: 3 });
+    assert.equal(await userByEmail('two@acme.example'), undefined);
+    const real = await umapi.actions(batch);
+    assert.deepEqual(real.body, { result: 'success', completed: 3, notCompleted: 0, completedInTestMode: 0 });
+    const two = await userByEmail('two@acme.example');
+    assert.equal(two?.identityType, 'enterprise');
+    assert.equal(two?.country, null, 'UD (undefined) leaves the country empty');
+    assert.deepEqual(
+      two?.groups.map((group) => group.name),
+      ['Design Team'],
+    );
+    assert.ok(two?.profiles.some((profile) => profile.name === 'Acrobat Default' && profile.via === 'direct'));
+    const again = await umapi.actions(batch);
+    assert.equal(again.body.completed, 3, 'existing users with ignoreIfAlreadyExists: each action on its own');
+  });
+
   test('identity types follow Usher: createFederatedID outside a Federated directory is an error with index, step and requestID', async () => {
     const id = requestID();
     const answer = await umapi.actions([
