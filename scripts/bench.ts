@@ -28,6 +28,10 @@
  *             file, then the paged user listing of a no-change run (issue 17). Options: --users N
  *             (default 10000), --concurrency N (default 1: the sync tool sends one call at a time)
  *
+ *   sync      directory sync from a seeded slapd: 100,000 directory users in 20 groups mapped to 20
+ *             user groups; first sync, a run with nothing changed and previews, with times and
+ *             peak RSS (issue 19). Options: --users N (default 100000), --groups N (default 20)
+ *
  * On PGlite by default; BENCH_DATABASE_URL=postgres://…/postgres runs on a fresh database of that
  * server (created and dropped).
  */
@@ -37,6 +41,7 @@ import { runCsvParseBench } from './bench/csv-parse.bench.ts';
 import { runEmbeddedBench } from './bench/embedded.bench.ts';
 import { runGroupsBench } from './bench/groups.bench.ts';
 import { runScimBench } from './bench/scim.bench.ts';
+import { runSyncBench } from './bench/sync.bench.ts';
 import { runUmapiBench } from './bench/umapi.bench.ts';
 import { runUsersBench } from './bench/users.bench.ts';
 
@@ -52,12 +57,16 @@ const { positionals, values } = parseArgs({
     'edit-rows': { type: 'string' },
     fanout: { type: 'string' },
     memory: { type: 'boolean' },
+    groups: { type: 'string' },
   },
 });
 const name = positionals[0];
 switch (name) {
   case 'users':
     await runUsersBench({ users: Number(values.users ?? 1_000_000), samples: Number(values.samples ?? 40) });
+    break;
+  case 'sync':
+    await runSyncBench({ users: Number(values.users ?? 100_000), groups: Number(values.groups ?? 20) });
     break;
   case 'groups':
     await runGroupsBench({ users: Number(values.users ?? 1_000_000) });

@@ -15,6 +15,7 @@ import {
   startSlapd,
   type TestSlapd,
 } from '../../test/support/slapd.ts';
+import { queueDueSyncRuns, scheduleSyncJob } from './sync.job.ts';
 
 /** Awaits a call and checks its problem answer. */
 async function problem(call: Promise<TestResponse>, status: number, code: string) {
@@ -429,5 +430,50 @@ describe('directory sync against a real OpenLDAP server', () => {
     assert.equal(csv.status, 200);
     assert.match(csv.text, /^E-mail,DN,Action,Status,Message,Changes/);
     assert.match(csv.text, /hugo@acme\.test.*remove,succeeded/);
+  });
+
+  test('the schedule queues a due run as the system, moves the next run on, and old results are deleted', async () => {
+    const path = `/api/v1/directories/${directoryId}/sync`;
+    const saved = await admin.request<{ nextRunAt: string | null }>('PUT', path, {
+      body: { ...base(), startTls: true, caCertificate: slapd.caPem, missingUsers: 'remove', intervalMinutes: 5 },
+    });
+    assert.equal(saved.status, 200);
+    assert.ok(saved.body.nextRunAt && Date.parse(saved.body.nextRunAt) > Date.now());
+    const db = instance.app.ctx.db;
+    await db
+      .updateTable('directory_syncs')
+      .set({ next_run_at: new Date(Date.now() - 1000) })
+      .where('directory_id', '=', directoryId)
+      .execute();
+    assert.equal(await queueDueSyncRuns(instance.app.ctx), 1);
+    assert.equal(await queueDueSyncRuns(instance.app.ctx), 0, 'not due again until the interval has passed');
+    const next = await admin.get<{ nextRunAt: string }>(path);
+    assert.ok(Date.parse(next.body.nextRunAt) > Date.now() + 4 * 60_000);
+    let scheduled: Run & { trigger: string; initiatedBy: { kind: string } } = {} as never;
+    for (let attempt = 0; attempt < 300; attempt += 1) {
+      const runs = await admin.get<{ items: (Run & { trigger: string; initiatedBy: { kind: string } })[] }>(
+        `${path}/runs`,
+      );
+      scheduled = runs.body.items[0] as typeof scheduled;
+      if (scheduled.trigger === 'schedule' && !['queued', 'running'].includes(scheduled.status)) {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(scheduled.trigger, 'schedule');
+    assert.equal(scheduled.initiatedBy.kind, 'schedule');
+    assert.equal(scheduled.status, 'completed');
+
+    await db
+      .updateTable('directory_sync_runs')
+      .set({ finished_at: new Date(Date.now() - 200 * 86_400_000) })
+      .where('id', '=', scheduled.id)
+      .execute();
+    await scheduleSyncJob.perform(
+      instance.app.ctx,
+      {},
+      { id: 'test', retryCount: 0, signal: new AbortController().signal },
+    );
+    await problem(admin.get(`${path}/runs/${scheduled.id}`), 404, 'request.not_found');
   });
 });
