@@ -45,6 +45,9 @@ export function sortKeyOf(row: UserRow, sort: UserSort): string[] {
     : [(row.last_name ?? '').toLowerCase(), row.email.toLowerCase()];
 }
 
+/** What search matches, as the trigram index `users__organization_id_search` holds it. */
+const SEARCH_TEXT = sql<string>`lower(users.email || ' ' || coalesce(users.first_name, '') || ' ' || coalesce(users.last_name, ''))`;
+
 /**
  * Narrows a users query to the list's search and filters (the list, its CSV export and counts
  * share it, so they always agree on who matches).
@@ -57,12 +60,7 @@ export function applyUserFilter<O>(
 ): SelectQueryBuilder<DB, 'users', O> {
   let q = query;
   if (filter.search) {
-    const pattern = likeContains(filter.search.trim().toLowerCase());
-    q = q.where(
-      sql<string>`lower(users.email || ' ' || coalesce(users.first_name, '') || ' ' || coalesce(users.last_name, ''))`,
-      'like',
-      pattern,
-    );
+    q = q.where(SEARCH_TEXT, 'like', likeContains(filter.search.trim().toLowerCase()));
   }
   if (filter.identityType) {
     q = q.where('users.identity_type', '=', filter.identityType as UserRow['identity_type']);
@@ -143,17 +141,15 @@ export function applyUserFilter<O>(
   return q;
 }
 
-/**
- * One page of an organization's users, filtered and sorted, after a keyset position. Each sort
- * is served by an index that leads with organization_id, so a deep page costs what the first does.
- * @returns up to `limit` users
- */
-export async function findUsersByOrganizationId(
+type Page = { sort: UserSort; limit: number; after?: UserPosition | undefined };
+
+/** The users of a page's list (filters, cursor, order), before the limit. */
+function listQuery(
   db: Executor,
   organizationId: string,
   filter: UserFilter,
-  page: { sort: UserSort; limit: number; after?: UserPosition | undefined },
-): Promise<UserRow[]> {
+  page: Page,
+): SelectQueryBuilder<DB, 'users', UserRow> {
   const descending = page.sort.startsWith('-');
   const keys = SORT_KEYS[page.sort.replace('-', '') as 'email' | 'name'];
   let query = applyUserFilter(
@@ -169,10 +165,127 @@ export async function findUsersByOrganizationId(
   for (const key of keys) {
     query = query.orderBy(key, descending ? 'desc' : 'asc');
   }
-  return query
-    .orderBy('users.id', descending ? 'desc' : 'asc')
-    .limit(page.limit)
-    .execute();
+  return query.orderBy('users.id', descending ? 'desc' : 'asc');
+}
+
+/**
+ * One page of an organization's users, filtered and sorted, after a keyset position. Each sort
+ * is served by an index that leads with organization_id, so a deep page costs what the first does.
+ * (A search goes through `searchUsersByOrganizationId`, which picks its plan by the term.)
+ * @returns up to `limit` users
+ */
+export async function findUsersByOrganizationId(
+  db: Executor,
+  organizationId: string,
+  filter: UserFilter,
+  page: Page,
+): Promise<UserRow[]> {
+  return listQuery(db, organizationId, filter, page).limit(page.limit).execute();
+}
+
+/** Rows of the sort order a search reads before it judges how often its term matches. */
+const SEARCH_FIRST_WINDOW = 4000;
+/** Rows of the sort order a search reads at most in one request. */
+const SEARCH_MOST_WALKED = 40_000;
+/**
+ * Below this share of matching rows (1 in 2,000) a term of three or more characters is looked up
+ * in the trigram index instead: a page would need 100,000 rows read in order, while the trigram
+ * index yields the few matching rows directly. Above it, reading in order is the cheaper plan:
+ * a term matching thousands of users has trigrams that thousands more users share, and the
+ * trigram index reads and rechecks all of them before sorting.
+ */
+const SEARCH_RARE_SHARE = 0.0005;
+
+/** A search page, and where to go on when the page stopped before the end of the list. */
+export interface SearchPage {
+  rows: UserRow[];
+  /** Set when the search read its most rows without filling the page: the next page starts here. */
+  resumeAt: UserPosition | null;
+}
+
+/**
+ * A page of the users whose e-mail or name contains a term, with the plan chosen by how often
+ * the term matches, measured while reading, never guessed from table statistics:
+ *
+ * - the list is read in its sort order (the sort index), in windows growing from 4,000 rows, and
+ *   the matches kept, until the page is full: a frequent term (`st123` among `First1234`) fills
+ *   its page after a few thousand rows;
+ * - a term of three or more characters that matched less than 1 in 2,000 of the rows read so far,
+ *   or that did not fill its page in 40,000 rows, is looked up in the trigram index for the rest
+ *   of the page (a rare term, or one matching nobody);
+ * - a term of one or two characters has no trigram: it is read in order up to 40,000 rows per
+ *   request, and a page that is not full by then ends with a cursor (`resumeAt`) from which the
+ *   next page goes on, so no request reads a million rows.
+ * @returns the page's users (up to `limit`) and where to resume if it stopped early
+ */
+export async function searchUsersByOrganizationId(
+  db: Executor,
+  organizationId: string,
+  filter: UserFilter & { search: string },
+  page: Page,
+): Promise<SearchPage> {
+  const term = filter.search.trim().toLowerCase();
+  const pattern = likeContains(term);
+  const rest: UserFilter = { ...filter, search: undefined };
+  const keysOf = (row: UserRow): UserPosition => ({ k: sortKeyOf(row, page.sort), id: row.id });
+  const rows: UserRow[] = [];
+  let after = page.after;
+  let walked = 0;
+  let window = SEARCH_FIRST_WINDOW;
+  for (;;) {
+    const need = page.limit - rows.length;
+    // One window of the list in sort order; its matches, and its last row (`n = window`) to go on from.
+    const windowed = listQuery(db, organizationId, rest, { ...page, after }).limit(window);
+    const read = await sql<UserRow & { hit: boolean; n: number }>`
+      select * from (
+        select users.*, ${SEARCH_TEXT} like ${pattern} as hit, row_number() over () as n
+        from (${windowed}) as users
+      ) as w
+      where w.hit or w.n = ${window}
+      limit ${need + 1}`.execute(db);
+    const hits = read.rows.filter((row) => row.hit);
+    rows.push(...hits.slice(0, need).map(stripSearchColumns));
+    const end = read.rows.find((row) => Number(row.n) === window);
+    if (rows.length >= page.limit || !end) {
+      return { rows, resumeAt: null };
+    }
+    walked += window;
+    after = keysOf(end);
+    if (term.length >= 3 && (rows.length < walked * SEARCH_RARE_SHARE || walked >= SEARCH_MOST_WALKED)) {
+      rows.push(...(await searchByTrigrams(db, organizationId, rest, { ...page, after, limit: need }, pattern)));
+      return { rows: rows.slice(0, page.limit), resumeAt: null };
+    }
+    if (walked >= SEARCH_MOST_WALKED) {
+      return { rows, resumeAt: after };
+    }
+    window = Math.min(window * 4, SEARCH_MOST_WALKED - walked);
+  }
+}
+
+function stripSearchColumns(row: UserRow & { hit?: boolean; n?: number }): UserRow {
+  const { hit: _hit, n: _n, ...user } = row;
+  return user;
+}
+
+/**
+ * The trigram plan: every user of the instance whose text contains the term, found through the
+ * trigram GIN index (materialized, so the planner cannot trade it for a walk of the sort index),
+ * then this organization's, filtered, in order, after the position.
+ */
+async function searchByTrigrams(
+  db: Executor,
+  organizationId: string,
+  filter: UserFilter,
+  page: Page,
+  pattern: string,
+): Promise<UserRow[]> {
+  const query = listQuery(db, organizationId, filter, page)
+    .where('users.id', 'in', sql<string>`(select id from search_matches)`)
+    .limit(page.limit);
+  const result = await sql<UserRow>`
+    with search_matches as materialized (select users.id from users where ${SEARCH_TEXT} like ${pattern})
+    ${query}`.execute(db);
+  return result.rows;
 }
 
 /**

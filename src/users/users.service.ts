@@ -21,6 +21,7 @@ import {
   findUserById,
   findUsersByOrganizationId,
   isUserPosition,
+  searchUsersByOrganizationId,
   sortKeyOf,
   type UserFilter,
   type UserSort,
@@ -469,11 +470,13 @@ export async function listUsers(ctx: AppContext, actor: Actor, query: ListUsersQ
   authorize(actor, 'user.read');
   const position = decodeCursor(query.cursor, isUserPosition);
   const filter = await resolveUserFilter(ctx, actor.organizationId, query);
-  const rows = await findUsersByOrganizationId(ctx.db, actor.organizationId, filter, {
-    sort: query.sort,
-    limit: query.limit + 1,
-    after: position,
-  });
+  const pageQuery = { sort: query.sort, limit: query.limit + 1, after: position };
+  const search = filter.search?.trim();
+  // A search may stop reading before its page is full (a rare one- or two-character term in a
+  // large organization): it then ends with a cursor from which the next page goes on.
+  const { rows, resumeAt } = search
+    ? await searchUsersByOrganizationId(ctx.db, actor.organizationId, { ...filter, search }, pageQuery)
+    : { rows: await findUsersByOrganizationId(ctx.db, actor.organizationId, filter, pageQuery), resumeAt: null };
   const page = rows.slice(0, query.limit);
   const products = await findProductNamesByUserIds(
     ctx.db,
@@ -484,7 +487,11 @@ export async function listUsers(ctx: AppContext, actor: Actor, query: ListUsersQ
   return {
     items: page.map((user) => presentUser(user, products.get(user.id) ?? [])),
     nextCursor:
-      rows.length > query.limit && last ? encodeCursor({ k: sortKeyOf(last, query.sort), id: last.id }) : null,
+      rows.length > query.limit && last
+        ? encodeCursor({ k: sortKeyOf(last, query.sort), id: last.id })
+        : resumeAt
+          ? encodeCursor(resumeAt)
+          : null,
   };
 }
 

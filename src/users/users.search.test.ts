@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { openTestDatabase } from '../../test/support/instance.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import type { UserRow } from '../db/schema.ts';
+import { searchUsersByOrganizationId, sortKeyOf, type UserPosition, type UserSort } from './users.queries.ts';
+
+/**
+ * The users-list search picks its plan by how often the term matches (reading the sort order, or
+ * the trigram index for rare terms); whatever the plan, every page must hold exactly the users a
+ * plain filter over the whole list gives, in order. Checked against the list read in full.
+ */
+describe('users search plans', () => {
+  let fresh: Awaited<ReturnType<typeof openTestDatabase>>;
+  let organizationId: string;
+  let everyone: UserRow[];
+  const USERS = 6000;
+
+  before(async () => {
+    fresh = await openTestDatabase();
+    const db = fresh.database.db;
+    await migrateToLatest(db);
+    organizationId = (
+      await db.insertInto('organizations').values({ name: 'Search' }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    const other = (
+      await db.insertInto('organizations').values({ name: 'Other' }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    // Names like the benchmark's: `st12` matches often, `zebra` a few users near the end, `qq` nobody.
+    await sql`insert into users (organization_id, email, username, first_name, last_name, alias, identity_type)
+      select ${organizationId}, 'user' || i || '@mail' || (i % 7) || '.example', 'user' || i || '@mail.example',
+        'First' || (i % 500), case when i % 2999 = 0 then 'Zebra' || i else 'Last' || lpad((i * 7919 % 10000)::text, 4, '0') end,
+        'u' || i, 'personal'
+      from generate_series(1, ${USERS}) i`.execute(db);
+    await sql`insert into users (organization_id, email, username, first_name, last_name, alias, identity_type)
+      select ${other}, 'zebra' || i || '@other.example', 'zebra' || i || '@other.example', 'Zebra', 'St12', 'o' || i, 'personal'
+      from generate_series(1, 50) i`.execute(db);
+    await sql`analyze users`.execute(db);
+    everyone = await db.selectFrom('users').selectAll().where('organization_id', '=', organizationId).execute();
+  });
+  after(() => fresh.drop());
+
+  /** What a search must answer: the whole list filtered in the process, in the sort order. */
+  function expected(term: string, sort: UserSort): string[] {
+    const text = (user: UserRow) => `${user.email} ${user.first_name ?? ''} ${user.last_name ?? ''}`.toLowerCase();
+    const key = (user: UserRow) => [...sortKeyOf(user, sort), user.id];
+    const compare = (a: UserRow, b: UserRow) => {
+      const [x, y] = [key(a), key(b)];
+      for (let index = 0; index < x.length; index++) {
+        const order = (x[index] ?? '') < (y[index] ?? '') ? -1 : (x[index] ?? '') > (y[index] ?? '') ? 1 : 0;
+        if (order !== 0) {
+          return sort.startsWith('-') ? -order : order;
+        }
+      }
+      return 0;
+    };
+    return everyone
+      .filter((user) => text(user).includes(term.toLowerCase()))
+      .sort(compare)
+      .map((user) => user.id);
+  }
+
+  /** Every page of a search, followed to its end as a client does. */
+  async function allPages(term: string, sort: UserSort, limit: number): Promise<string[][]> {
+    const pages: string[][] = [];
+    let after: UserPosition | undefined;
+    for (;;) {
+      const page = await searchUsersByOrganizationId(
+        fresh.database.db,
+        organizationId,
+        { search: term },
+        { sort, limit: limit + 1, after },
+      );
+      const shown = page.rows.slice(0, limit);
+      pages.push(shown.map((user) => user.id));
+      const last = shown.at(-1);
+      if (page.rows.length > limit && last) {
+        after = { k: sortKeyOf(last, sort), id: last.id };
+      } else if (page.resumeAt) {
+        after = page.resumeAt;
+      } else {
+        return pages;
+      }
+    }
+  }
+
+  for (const [term, kind] of [
+    ['st12', 'a frequent term (read in sort order)'],
+    ['ZEBRA', 'a rare term (the trigram index)'],
+    ['qqq', 'a term matching nobody'],
+    ['9', 'a one-character term'],
+    ['_', 'a LIKE wildcard, matched literally'],
+  ] as const) {
+    test(`${kind}: every page in order, nothing missed, nothing twice`, async () => {
+      for (const sort of ['email', '-email', 'name'] as const) {
+        const pages = await allPages(term, sort, 50);
+        assert.deepEqual(pages.flat(), expected(term, sort), `${term} by ${sort}`);
+        assert.ok(
+          pages.slice(0, -1).every((page) => page.length === 50),
+          'every page but the last is full',
+        );
+      }
+    });
+  }
+
+  test('a page of a frequent term is found within the first rows of the list', async () => {
+    const page = await searchUsersByOrganizationId(
+      fresh.database.db,
+      organizationId,
+      { search: 'first1' },
+      { sort: 'email', limit: 51 },
+    );
+    assert.equal(page.rows.length, 51);
+    assert.deepEqual(
+      page.rows.map((user) => user.id),
+      expected('first1', 'email').slice(0, 51),
+    );
+  });
+});
