@@ -130,6 +130,20 @@ export async function runUsersBench(options: { users: number; samples: number })
           `/api/v1/users?limit=50&search=${encodeURIComponent(pick(i).email.slice(0, pick(i).email.indexOf('@')))}`,
       ],
       ['search: last name', (i) => `/api/v1/users?limit=50&search=last${String((i * 7919) % 100000).padStart(5, '0')}`],
+      // Fragments matching thousands of users (`st123` is in `First123…` and `Last123…`).
+      [
+        'search: frequent 3–5 chars',
+        (i) =>
+          `/api/v1/users?limit=50&search=${[`st${100 + ((i * 37) % 900)}`, `rst${10 + (i % 90)}`, `t${1000 + ((i * 13) % 9000)}`][i % 3]}`,
+      ],
+      [
+        'search: rare or no match',
+        (i) => `/api/v1/users?limit=50&search=${[`zq${i}x`, `user99991${i % 10}@`, `first4999 last0${i % 10}`][i % 3]}`,
+      ],
+      [
+        'search: 1–2 characters',
+        (i) => `/api/v1/users?limit=50&search=${encodeURIComponent([`${i % 10}`, `q${i % 10}`, 'zz'][i % 3] ?? '')}`,
+      ],
       ['filter: identity type', () => '/api/v1/users?limit=50&identityType=enterprise'],
       ['filter: status removed', () => '/api/v1/users?limit=50&status=removed'],
       ['filter: group', () => `/api/v1/users?limit=50&group=${group.id}`],
