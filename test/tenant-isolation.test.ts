@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { expectProblem } from './support/client.ts';
-import { createOrganization, startTestInstance, type TestInstance } from './support/instance.ts';
+import { ADMIN_PASSWORD, createOrganization, startTestInstance, type TestInstance } from './support/instance.ts';
 
 interface Page {
   items: { id: string; action: string; actor: { label: string }; target: { id: string } | null }[];
@@ -22,10 +22,12 @@ describe('tenant isolation: two organizations on one instance', () => {
     const tokenA = await a.post<{ id: string; token: string }>('/api/v1/api-tokens', {
       name: 'A robot',
       role: 'system-admin',
+      password: ADMIN_PASSWORD,
     });
     const tokenB = await b.post<{ id: string; token: string }>('/api/v1/api-tokens', {
       name: 'B robot',
       role: 'system-admin',
+      password: ADMIN_PASSWORD,
     });
     assert.equal(tokenA.status, 201);
     assert.equal(tokenB.status, 201);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
+import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, problems } from '../http/schemas.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.ts';
@@ -26,6 +27,7 @@ const CreateApiTokenBody = z.strictObject({
   scope: z.array(z.uuid()).max(1000).optional().meta({
     description: 'For product-admin, profile-admin and group-admin: the product, profile or group ids it covers.',
   }),
+  password: REAUTH_PASSWORD,
 });
 
 /** API tokens: list, create (secret shown once), revoke. */
@@ -56,12 +58,16 @@ export function apiTokensRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: CreateApiTokenBody,
           response: {
             201: ApiTokenSchema.extend({ token: z.string().meta({ description: 'The secret, shown only here.' }) }),
-            ...problems(401, 403, 422),
+            ...problems(401, 403, 422, 429),
           },
         },
       },
       async (request, reply) => {
-        const created = await createApiToken(ctx, request.actor!, request.body);
+        const { password, ...input } = request.body;
+        if (input.role === 'system-admin') {
+          await confirmPassword(ctx, callerOf(request), password, 'apiToken.create');
+        }
+        const created = await createApiToken(ctx, request.actor!, input);
         return reply.status(201).send({ ...created.view, token: created.token });
       },
     );

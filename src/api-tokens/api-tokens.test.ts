@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { expectProblem } from '../../test/support/client.ts';
 import {
+  ADMIN_PASSWORD,
   createCatalog,
   createOrganization,
   startTestInstance,
@@ -26,7 +27,11 @@ describe('API tokens', () => {
 
   test('a system admin creates a token whose secret is shown once and stored only as a hash', async () => {
     const admin = await instance.signIn();
-    const created = await admin.post<CreatedToken>('/api/v1/api-tokens', { name: 'HR sync', role: 'system-admin' });
+    const created = await admin.post<CreatedToken>('/api/v1/api-tokens', {
+      name: 'HR sync',
+      role: 'system-admin',
+      password: ADMIN_PASSWORD,
+    });
     assert.equal(created.status, 201);
     assert.match(created.body.token, /^usher_[A-Za-z0-9_-]{43}$/);
     assert.ok(created.body.token.startsWith(created.body.prefix));
@@ -51,7 +56,11 @@ describe('API tokens', () => {
 
   test('a token authenticates API calls with its role, needs no CSRF token, and stops working when revoked', async () => {
     const admin = await instance.signIn();
-    const created = await admin.post<CreatedToken>('/api/v1/api-tokens', { name: 'Reader', role: 'system-admin' });
+    const created = await admin.post<CreatedToken>('/api/v1/api-tokens', {
+      name: 'Reader',
+      role: 'system-admin',
+      password: ADMIN_PASSWORD,
+    });
     const client = instance.anonymous().withToken(created.body.token);
     const session = await client.get<{ actor: { type: string; label: string }; csrfToken: null }>(
       '/api/v1/auth/session',

@@ -14,4 +14,5 @@ export const AuthErrorCodes = {
   invalidLink: 'auth.invalid_link',
   notAnAdmin: 'auth.not_an_admin',
   invitationNotNeeded: 'auth.invitation_not_needed',
+  reauthenticationRequired: 'auth.reauthentication_required',
 } as const;

@@ -8,7 +8,7 @@ import { AppError } from '../http/errors.ts';
 import { problems } from '../http/schemas.ts';
 import { authorize } from '../roles/policy.ts';
 import { signIn, signOut } from './auth.service.ts';
-import { SESSION_COOKIE, setSessionCookie } from './cookie.ts';
+import { clearSessionCookie, setSessionCookie } from './cookie.ts';
 import { presentSession, SessionViewSchema } from './session-view.ts';
 
 const LoginBody = z.strictObject({
@@ -72,7 +72,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           );
         }
         await signOut(ctx, actor, request.session.id);
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        clearSessionCookie(ctx, reply);
         return reply.status(204).send(null);
       },
     );

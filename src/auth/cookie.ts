@@ -1,21 +1,51 @@
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../context.ts';
 
-/** Name of the console session cookie. */
+/** Name of the console session cookie over plain http (local trials). */
 export const SESSION_COOKIE = 'usher_session';
+/**
+ * Name of the session cookie over https: the `__Host-` prefix makes browsers refuse it unless it is
+ * Secure, for path `/` and without a Domain, so no sibling subdomain can set or overwrite it.
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** Whether the console is served over https (USHER_PUBLIC_URL). */
+function servedOverHttps(ctx: AppContext): boolean {
+  return ctx.config.publicUrl.startsWith('https://');
+}
 
 /**
- * Sets the session cookie: HttpOnly (no script can read it), SameSite=Lax, Secure behind https.
+ * The session cookie's name for this installation.
+ * @param ctx the app
+ * @returns `__Host-usher_session` behind https, else `usher_session`
+ */
+export function sessionCookieName(ctx: AppContext): string {
+  return servedOverHttps(ctx) ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/**
+ * Sets the session cookie: HttpOnly (no script can read it), SameSite=Lax, Secure with the
+ * `__Host-` prefix behind https.
  * @param ctx the app (for the public URL and session lifetime)
  * @param reply the response
  * @param token the session secret
  */
 export function setSessionCookie(ctx: AppContext, reply: FastifyReply, token: string): void {
-  reply.setCookie(SESSION_COOKIE, token, {
+  reply.setCookie(sessionCookieName(ctx), token, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: ctx.config.publicUrl.startsWith('https://'),
+    secure: servedOverHttps(ctx),
     maxAge: ctx.config.session.maxHours * 3600,
+  });
+}
+
+/** Clears the session cookie (sign-out). */
+export function clearSessionCookie(ctx: AppContext, reply: FastifyReply): void {
+  reply.clearCookie(sessionCookieName(ctx), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: servedOverHttps(ctx),
   });
 }

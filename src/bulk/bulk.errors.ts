@@ -4,6 +4,7 @@ export const BulkErrorCodes = {
   noRows: 'bulk.no_rows',
   typeRequired: 'bulk.type_required',
   fileRequired: 'bulk.file_required',
+  severalFiles: 'bulk.several_files',
   notMultipart: 'bulk.not_multipart',
   notFinishedDryRun: 'bulk.not_a_finished_dry_run',
   alreadyFinished: 'bulk.already_finished',

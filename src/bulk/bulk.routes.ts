@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../http/csv.ts';
 import { AppError } from '../http/errors.ts';
+import { withoutControlCharacters } from '../http/input-guard.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
 import { BulkErrorCodes } from './bulk.errors.ts';
 import {
@@ -69,10 +70,23 @@ const RowSchema = z
 
 const tags = ['Bulk operations'];
 
-/** Turns the multipart limit's error into Usher's 413, while the file is streamed. */
+const severalFiles = () =>
+  new AppError(
+    BulkErrorCodes.severalFiles,
+    400,
+    'The upload has more than one file: send one CSV file, in the field named file, per bulk operation.',
+    { errors: [{ field: 'file', message: 'only one file per upload' }] },
+  );
+
+/**
+ * The uploaded file's bytes, with the multipart limit's error turned into Usher's 413. After the
+ * last byte it reads the rest of the upload, so a second file fails the reading of the first (and
+ * so the whole upload) instead of being ignored.
+ */
 async function* limited(
   file: AsyncIterable<Buffer> & { truncated?: boolean },
   maxBytes: number,
+  rest: AsyncIterator<{ type: string; file?: { resume(): unknown } }>,
 ): AsyncGenerator<Buffer> {
   const tooLarge = () =>
     new BulkFileError(
@@ -88,13 +102,23 @@ async function* limited(
   if (file.truncated) {
     throw tooLarge();
   }
+  try {
+    for (let next = await rest.next(); !next.done; next = await rest.next()) {
+      if (next.value.type === 'file') {
+        next.value.file?.resume();
+        throw severalFiles();
+      }
+    }
+  } catch (error) {
+    throw (error as { code?: string }).code === 'FST_FILES_LIMIT' ? severalFiles() : error;
+  }
 }
 
 /** Bulk CSV operations: upload, progress, results, cancel, remove. */
 export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     await app.register(fastifyMultipart, {
-      limits: { fileSize: ctx.config.bulk.maxBytes, files: 1, fields: 10, fieldSize: 1000 },
+      limits: { fileSize: ctx.config.bulk.maxBytes, files: 2, fields: 10, fieldSize: 1000 },
     });
 
     app.post(
@@ -123,7 +147,9 @@ export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           );
         }
         const fields: Record<string, string> = {};
-        for await (const part of request.parts()) {
+        const parts = request.parts();
+        for (let next = await parts.next(); !next.done; next = await parts.next()) {
+          const part = next.value;
           if (part.type === 'field') {
             fields[part.fieldname] = String(part.value);
             continue;
@@ -152,12 +178,18 @@ export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           try {
             const id = await createBulkOperation(ctx, request.actor!, {
               type,
-              fileName: part.filename || 'upload.csv',
+              fileName: withoutControlCharacters(part.filename ?? '').slice(0, 255) || 'upload.csv',
               dryRun: ['true', '1', 'on', 'yes'].includes((fields.dryRun ?? '').trim().toLowerCase()),
               groupId,
-              file: limited(part.file, ctx.config.bulk.maxBytes),
+              file: limited(part.file, ctx.config.bulk.maxBytes, parts),
             });
             return reply.status(202).send({ id });
+          } catch (error) {
+            // The file is refused before its end: drop the rest of the upload unread, so the client
+            // finishes sending and reads this answer instead of stalling on a full socket.
+            request.raw.unpipe();
+            request.raw.resume();
+            throw error;
           } finally {
             part.file.resume();
           }

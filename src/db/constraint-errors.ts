@@ -1,5 +1,5 @@
 import { DomainErrorCodes } from '../domains/domains.errors.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError, HttpErrorCodes } from '../http/errors.ts';
 import { ProductErrorCodes } from '../products/products.errors.ts';
 
 /** What a violated constraint means to the caller: code, status, message and the field to fix. */
@@ -73,6 +73,18 @@ const CONSTRAINTS: Record<string, ConstraintMeaning> = {
       'A device with this identifier is already connected for another user or as another platform. Ask your administrator to disconnect it first.',
     field: 'body.deviceId',
   },
+  ...Object.fromEntries(
+    ['user_profiles__profile', 'group_profiles__profile', 'admin_role_assignments__profile'].map((name) => [
+      name,
+      {
+        code: ProductErrorCodes.profileGone,
+        status: 409,
+        message:
+          'The product profile was deleted while this change was being made: reload, and choose another profile.',
+        field: 'profileId',
+      },
+    ]),
+  ),
   domains__claimed_has_directory: {
     code: DomainErrorCodes.directoryHasClaimedDomains,
     status: 409,
@@ -89,10 +101,21 @@ const CONSTRAINTS: Record<string, ConstraintMeaning> = {
 export function constraintError(error: unknown): AppError | undefined {
   const constraint = (error as { constraint?: unknown }).constraint;
   const meaning = typeof constraint === 'string' ? CONSTRAINTS[constraint] : undefined;
-  return meaning
-    ? new AppError(meaning.code, meaning.status, meaning.message, {
-        errors: [{ field: meaning.field, message: meaning.message }],
-        cause: error,
-      })
-    : undefined;
+  if (meaning) {
+    return new AppError(meaning.code, meaning.status, meaning.message, {
+      errors: [{ field: meaning.field, message: meaning.message }],
+      cause: error,
+    });
+  }
+  // Any other unique or foreign-key violation is a change that raced another one: a conflict, not a 500.
+  const sqlState = (error as { code?: unknown }).code;
+  if (sqlState === '23505' || sqlState === '23503') {
+    return new AppError(
+      HttpErrorCodes.conflict,
+      409,
+      'Something this change refers to was changed or deleted at the same moment: reload and try again.',
+      { cause: error },
+    );
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@ export const HttpErrorCodes = {
   bodyTooLarge: 'request.body_too_large',
   notFound: 'request.not_found',
   methodNotAllowed: 'request.method_not_allowed',
+  conflict: 'request.conflict',
   internal: 'server.internal_error',
   unavailable: 'server.unavailable',
 } as const;

@@ -19,7 +19,7 @@ import { recordSecurityEvent } from '../audit/audit.service.ts';
 import { AuthErrorCodes } from '../auth/auth.errors.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { authenticateApiToken, authenticateSession, checkCsrf, type SessionHandle } from '../auth/auth.service.ts';
-import { SESSION_COOKIE } from '../auth/cookie.ts';
+import { sessionCookieName } from '../auth/cookie.ts';
 import { passwordsRoutes } from '../auth/passwords.routes.ts';
 import { bulkRoutes } from '../bulk/bulk.routes.ts';
 import { csvTemplatesRoutes } from '../bulk/templates.routes.ts';
@@ -41,6 +41,8 @@ import { IMS_PREFIX, imsRoutes, UMAPI_PREFIX, umapiRoutes } from '../umapi/umapi
 import { usersExportRoutes } from '../users/users.export.routes.ts';
 import { usersRoutes } from '../users/users.routes.ts';
 import { AppError, type FieldProblem, HttpErrorCodes } from './errors.ts';
+import { controlCharacterProblems } from './input-guard.ts';
+import { redactUrl } from './redact.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,6 +64,8 @@ export interface ServerOptions {
   /** Replace undeclared response statuses with 500 (tests), so a route cannot drift from its contract. */
   strictStatuses?: boolean;
   logger?: boolean;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: NodeJS.WritableStream;
 }
 
 function problemBody(request: FastifyRequest, status: number, code: string, detail: string, extra: object = {}) {
@@ -120,6 +124,16 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
         : {
             level: config.logLevel,
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+            // Request lines carry secrets in links (/connect/<token>, /setup?token=…): never log them.
+            serializers: {
+              req: (request: FastifyRequest) => ({
+                method: request.method,
+                url: redactUrl(request.url),
+                host: request.host,
+                remoteAddress: request.ip,
+              }),
+            },
+            ...(options.logStream ? { stream: options.logStream } : {}),
           },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
@@ -148,7 +162,12 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'An API token created in Settings.' },
-          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Console session.' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: sessionCookieName(ctx),
+            description: 'Console session (`__Host-usher_session` behind https).',
+          },
         },
       },
       security: [{ bearer: [] }, { session: [] }],
@@ -243,7 +262,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       request.actor = await authenticateApiToken(ctx, match[1], origin);
       return;
     }
-    const cookie = request.cookies[SESSION_COOKIE];
+    const cookie = request.cookies[sessionCookieName(ctx)];
     if (!cookie) {
       throw new AppError(
         AuthErrorCodes.required,
@@ -268,6 +287,28 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     }
   });
 
+  // Control characters are refused here, once, for every JSON and SCIM body, query string and path.
+  app.addHook('preValidation', async (request) => {
+    const errors = controlCharacterProblems(request);
+    if (errors.length > 0) {
+      throw new AppError(
+        HttpErrorCodes.validationFailed,
+        400,
+        `Invalid input in ${errors.map((problem) => problem.field).join(', ')}: ${errors[0]?.message}`,
+        { errors },
+      );
+    }
+  });
+
+  // API answers are never cached (some carry secrets) and never content-sniffed.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url.startsWith('/api/') || request.url.startsWith('/scim/')) {
+      reply.header('cache-control', 'no-store');
+      reply.header('x-content-type-options', 'nosniff');
+    }
+    return payload;
+  });
+
   if (options.strictStatuses) {
     app.addHook('onSend', async (request, reply, payload) => {
       const declared = request.routeOptions.schema?.response as Record<string, unknown> | undefined;
@@ -275,7 +316,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       // 413 and 415 come from body parsing, before any handler runs, on every route with a body.
       const edgeStatus = status === 413 || status === 415;
       if (declared && status < 500 && !edgeStatus && !(String(status) in declared) && !('default' in declared)) {
-        request.log.error({ status, url: request.url }, 'undeclared response status');
+        request.log.error({ status, url: redactUrl(request.url) }, 'undeclared response status');
         reply.status(500);
         return JSON.stringify(
           problemBody(

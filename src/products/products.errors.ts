@@ -4,4 +4,5 @@ export const ProductErrorCodes = {
   profileNameTaken: 'product_profiles.name_taken',
   productNotFound: 'product_profiles.product_not_found',
   quantityBelowUsage: 'products.quantity_below_usage',
+  profileGone: 'product_profiles.gone',
 } as const;

@@ -53,6 +53,24 @@ export async function findProductsByOrganizationId(
   return query.orderBy(sql`lower(name)`).orderBy('id').limit(page.limit).execute();
 }
 
+/** The first of `profileIds` that belongs to the product, or undefined. */
+export async function findProfileIdByProductIdAndProfileIds(
+  db: Executor,
+  organizationId: string,
+  productId: string,
+  profileIds: string[],
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('product_profiles')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('product_id', '=', productId)
+    .where('id', 'in', profileIds)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 /** One product of the organization, or undefined. */
 export async function findProductById(db: Executor, organizationId: string, productId: string) {
   return db

@@ -12,6 +12,7 @@ import {
   findProductById,
   findProductsByOrganizationId,
   findProfileById,
+  findProfileIdByProductIdAndProfileIds,
   findProfilesByOrganizationId,
   isNamePosition,
   type NamePosition,
@@ -128,7 +129,13 @@ export async function getProduct(ctx: AppContext, actor: Actor, productId: strin
   if (!row) {
     throw notFound('Product');
   }
-  authorize(actor, 'product.read', { productId });
+  // A profile admin reads the product of its profiles, as the list shows it.
+  const reach = reachable(actor, 'product.read');
+  const ownProfile =
+    reach !== 'all' && !reach.productIds.includes(productId) && reach.profileIds.length > 0
+      ? await findProfileIdByProductIdAndProfileIds(ctx.db, actor.organizationId, productId, reach.profileIds)
+      : undefined;
+  authorize(actor, 'product.read', { productId, ...(ownProfile ? { profileId: ownProfile } : {}) });
   return presentProduct(row);
 }
 

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_ROLES, type AdminRole } from '../../shared/roles.ts';
-import { createAdmin, createCatalog, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import {
+  ADMIN_PASSWORD,
+  createAdmin,
+  createCatalog,
+  startTestInstance,
+  type TestInstance,
+} from '../../test/support/instance.ts';
 import { ACTIONS, type Action } from './permissions.ts';
 import { type Actor, authorize, can, type Grant } from './policy.ts';
 
@@ -121,7 +127,12 @@ describe('role matrix (HTTP, the endpoints that exist so far)', () => {
       allowed: ['system-admin'],
     },
     { method: 'GET', path: '/api/v1/scim', allowed: ['system-admin'] },
-    { method: 'POST', path: '/api/v1/scim/tokens', body: { name: 'matrix' }, allowed: ['system-admin'] },
+    {
+      method: 'POST',
+      path: '/api/v1/scim/tokens',
+      body: { name: 'matrix', password: ADMIN_PASSWORD },
+      allowed: ['system-admin'],
+    },
     { method: 'GET', path: '/api/v1/audit-events', allowed: ['system-admin'] },
     { method: 'GET', path: '/api/v1/audit-events.csv', allowed: ['system-admin'] },
     {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { expectProblem } from '../../test/support/client.ts';
-import { createCatalog, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { ADMIN_PASSWORD, createCatalog, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
 import { expectScimError, type ScimClient, scimClient, scimUser } from '../../test/support/scim.ts';
 
 type Json = Record<string, unknown>;
@@ -36,7 +36,11 @@ describe('SCIM 2.0 server', () => {
       role: 'support-admin',
     });
     expectScimError(await instance.anonymous().withToken(support.body.token).get('/scim/v2/Users'), 403);
-    const system = await admin.post<{ token: string }>('/api/v1/api-tokens', { name: 'Sync', role: 'system-admin' });
+    const system = await admin.post<{ token: string }>('/api/v1/api-tokens', {
+      name: 'Sync',
+      role: 'system-admin',
+      password: ADMIN_PASSWORD,
+    });
     assert.equal((await instance.anonymous().withToken(system.body.token).get('/scim/v2/Users')).status, 200);
     expectScimError(await scim.get('/Nothing'), 404);
   });
@@ -303,7 +307,10 @@ describe('SCIM 2.0 server', () => {
     assert.ok(settings.body.tokens.some((entry) => entry.id === tokenId));
     const apiTokens = await admin.get<{ items: { id: string }[] }>('/api/v1/api-tokens');
     assert.ok(!apiTokens.body.items.some((entry) => entry.id === tokenId), 'SCIM tokens are not API tokens');
-    const other = await admin.post<{ id: string; token: string }>('/api/v1/scim/tokens', { name: 'Okta' });
+    const other = await admin.post<{ id: string; token: string }>('/api/v1/scim/tokens', {
+      name: 'Okta',
+      password: ADMIN_PASSWORD,
+    });
     assert.equal((await instance.anonymous().withToken(other.body.token).get('/scim/v2/Users?count=1')).status, 200);
     assert.equal((await admin.delete(`/api/v1/scim/tokens/${other.body.id}`)).status, 204);
     expectScimError(await instance.anonymous().withToken(other.body.token).get('/scim/v2/Users'), 401);

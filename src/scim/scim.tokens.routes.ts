@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../api-tokens/api-tokens.service.ts';
+import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, problems } from '../http/schemas.ts';
 import { SCIM_PREFIX } from './scim.routes.ts';
@@ -32,6 +33,7 @@ const CreateScimTokenBody = z.strictObject({
     .min(1)
     .max(LIMITS.tokenNameMax)
     .meta({ description: 'Which identity provider uses it, e.g. "Entra ID".' }),
+  password: REAUTH_PASSWORD,
 });
 
 /**
@@ -75,11 +77,12 @@ export function scimTokensRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: CreateScimTokenBody,
           response: {
             201: ScimTokenSchema.extend({ token: z.string().meta({ description: 'The secret, shown only here.' }) }),
-            ...problems(401, 403),
+            ...problems(401, 403, 429),
           },
         },
       },
       async (request, reply) => {
+        await confirmPassword(ctx, callerOf(request), request.body.password, 'apiToken.create');
         const created = await createApiToken(
           ctx,
           request.actor!,

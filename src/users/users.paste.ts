@@ -35,10 +35,13 @@ export async function previewPastedList(
   text: string,
 ): Promise<{ rows: PastedRow[]; accepted: number }> {
   authorize(actor, 'user.create');
-  const lines = text
+  const all = text
     .split(/\r\n|\r|\n/)
     .map((input, index) => ({ input: input.trim(), line: index + 1 }))
     .filter((entry) => entry.input !== '');
+  // Lines past the limit are not checked one by one: they are one problem, after the rows.
+  const lines = all.slice(0, PASTE_MAX_LINES);
+  const beyond = all.slice(PASTE_MAX_LINES);
   const emails = lines.filter((entry) => isEmail(entry.input)).map((entry) => entry.input);
   const standings = await resolveDomainStandings(ctx.db, actor.organizationId, emails.map(emailDomain));
   const existing = emails.length
@@ -73,14 +76,19 @@ export async function previewPastedList(
       return { ...full, problem: 'already_exists', message: 'Already a user of the organization.' };
     }
     counted += 1;
-    if (counted > PASTE_MAX_LINES) {
-      return {
-        ...full,
-        problem: 'too_many',
-        message: `A list holds at most ${PASTE_MAX_LINES} e-mails: add this one in another list.`,
-      };
-    }
     return { ...full, problem: null, message: null };
   });
-  return { rows, accepted: Math.min(counted, PASTE_MAX_LINES) };
+  const first = beyond[0];
+  if (first) {
+    rows.push({
+      line: first.line,
+      input: `${beyond.length} more lines`,
+      email: null,
+      alias: null,
+      identityType: null,
+      problem: 'too_many',
+      message: `A list holds at most ${PASTE_MAX_LINES} lines: the ${beyond.length} lines from line ${first.line} on were not checked. Paste them as another list.`,
+    });
+  }
+  return { rows, accepted: counted };
 }

@@ -176,8 +176,12 @@ describe('users', () => {
     assert.equal(byLine.get(3)?.problem, 'duplicate');
     assert.match(byLine.get(3)?.message ?? '', /line 1/);
     assert.equal(byLine.get(4)?.problem, 'already_exists');
-    assert.equal(preview.body.accepted, 1000);
+    // Only the first 1,000 non-blank lines are checked (997 of them new users); the rest is one row.
+    assert.equal(preview.body.accepted, 997);
+    assert.equal(preview.body.rows.length, 1001);
     assert.equal(preview.body.rows.at(-1)?.problem, 'too_many');
+    assert.equal(preview.body.rows.at(-1)?.line, 1002);
+    assert.match(preview.body.rows.at(-1)?.message ?? '', /4 lines from line 1002/);
     assert.deepEqual((await admin.get<Page>('/api/v1/users?search=first%40')).body.items, [], 'a preview adds no one');
     const confirmed = await admin.post<{ items: User[] }>('/api/v1/users', {
       users: [{ email: 'first@example.pl', alias: 'Boss' }],

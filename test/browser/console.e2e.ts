@@ -211,6 +211,8 @@ describe('console (browser)', () => {
     await page.getByTestId('token-scope').waitFor();
     await pick(page, 'token-role', 'System admin');
     await page.getByTestId('token-scope').waitFor({ state: 'detached' });
+    // A system-admin token asks for the password again.
+    await page.getByTestId('token-password').fill(instance.admin.password);
     await screenshot(page, 'c1-create-dialog');
     await page.getByTestId('token-submit').click();
 

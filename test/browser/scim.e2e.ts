@@ -71,6 +71,7 @@ describe('console: Settings → SCIM', () => {
 
     await page.getByTestId('scim-token-create').click();
     await page.getByTestId('scim-token-name').fill('Entra ID');
+    await page.getByTestId('scim-token-password').fill(instance.admin.password);
     await screenshot(page, '1-create-dialog');
     await page.getByTestId('scim-token-submit').click();
     const secretElement = page.getByTestId('token-secret');

@@ -55,10 +55,10 @@ export class Client {
       body = JSON.stringify(init.body);
     }
     const response = await fetch(this.baseUrl + path, { method, headers, body, redirect: 'manual' });
-    const setCookie = response.headers.getSetCookie().find((cookie) => cookie.startsWith('usher_session='));
+    const setCookie = response.headers.getSetCookie().find((cookie) => /^(__Host-)?usher_session=/.test(cookie));
     if (setCookie) {
       const value = setCookie.split(';')[0] ?? '';
-      this.cookie = value === 'usher_session=' ? undefined : value;
+      this.cookie = value.endsWith('=') ? undefined : value;
     }
     const text = await response.text();
     let parsed: unknown = text;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Client, type TestResponse } from './client.ts';
-import type { TestInstance } from './instance.ts';
+import { ADMIN_PASSWORD, type TestInstance } from './instance.ts';
 
 type Json = Record<string, unknown>;
 
@@ -49,7 +49,10 @@ export async function scimClient(
   name = 'IdP',
 ): Promise<{ scim: ScimClient; tokenId: string; token: string }> {
   const admin = await instance.signIn();
-  const created = await admin.post<{ id: string; token: string }>('/api/v1/scim/tokens', { name });
+  const created = await admin.post<{ id: string; token: string }>('/api/v1/scim/tokens', {
+    name,
+    password: ADMIN_PASSWORD,
+  });
   assert.equal(created.status, 201, created.text);
   return {
     scim: new ScimClient(instance.baseUrl, created.body.token),

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { Issues } from './cells.ts';
+import { Issues, show, UNREADABLE } from './cells.ts';
 import { BulkFileError, BulkFileErrorCodes } from './csv.errors.ts';
 import type { BulkType, FileHeader, ParsedRow } from './formats.ts';
 import { canonicalHeader, GROUP_FILE_TYPES, knownHeaders } from './formats.ts';
@@ -14,6 +14,8 @@ import { type ColumnPlan, recordOf } from './records.ts';
 
 /** The longest record (characters) csv-parse will hold: an unclosed quote cannot eat the memory. */
 const MAX_RECORD_CHARS = 1024 * 1024;
+/** Unknown header names an error lists by name; the rest are counted. */
+const SHOWN_UNKNOWN_HEADERS = 10;
 /** How much of the file's start is searched for the end of the header line. */
 const HEADER_SCAN_CHARS = 1024 * 1024;
 
@@ -98,6 +100,8 @@ export async function openBulkCsv(
   feed.on('error', (error) => parser.destroy(error));
   feed.pipe(parser);
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<Field[]>;
+  // Whether the parser stopped inside a quoted cell: tells an unclosed quote from a very long cell.
+  const inQuotes = () => (parser as unknown as { state?: { quoting?: boolean } }).state?.quoting === true;
   const stop = () => {
     feed.destroy();
     parser.destroy();
@@ -116,7 +120,7 @@ export async function openBulkCsv(
     }
   } catch (error) {
     stop();
-    throw fileError(error);
+    throw fileError(error, inQuotes());
   }
   if (headerFields === undefined) {
     stop();
@@ -130,7 +134,7 @@ export async function openBulkCsv(
     stop();
     throw error;
   }
-  return { header, rows: readRows(records, header, plan, options.maxRows, stop) };
+  return { header, rows: readRows(records, header, plan, options.maxRows, stop, inQuotes) };
 }
 
 async function* readRows(
@@ -139,6 +143,7 @@ async function* readRows(
   plan: ColumnPlan,
   maxRows: number,
   stop: () => void,
+  inQuotes: () => boolean,
 ): AsyncGenerator<ParsedRow> {
   const width = header.names.length;
   let rowNumber = 0;
@@ -148,7 +153,7 @@ async function* readRows(
       try {
         next = await records.next();
       } catch (error) {
-        throw fileError(error);
+        throw fileError(error, inQuotes());
       }
       if (next.done) {
         return;
@@ -174,12 +179,38 @@ async function* readRows(
         );
       }
       const cells = values.length === width ? values : Array.from({ length: width }, (_, i) => values[i] ?? '');
-      const record = recordOf(plan, cells, issues);
+      let record = recordOf(plan, cells, issues);
+      if (cells.some((value) => UNREADABLE.test(value))) {
+        record = null;
+        unreadableCells(cells, header, issues);
+      }
       yield { rowNumber, cells, record, issues: issues.list };
     }
   } finally {
     stop();
   }
+}
+
+/**
+ * Fails a row on control characters in any cell, also in columns the operation does not read
+ * (docs/CSV.md: `csv.unreadable_cell`), and makes its cells storable: PostgreSQL text cannot hold
+ * U+0000, so the results file shows U+FFFD there.
+ */
+function unreadableCells(cells: string[], header: FileHeader, issues: Issues): void {
+  cells.forEach((value, at) => {
+    if (!UNREADABLE.test(value)) {
+      return;
+    }
+    const column = header.names[at] ?? `column ${at + 1}`;
+    if (!issues.list.some((issue) => issue.code === 'csv.unreadable_cell' && issue.column === column)) {
+      issues.add(
+        column,
+        'csv.unreadable_cell',
+        `Column "${column}": the cell ${show(value)} contains unreadable characters (control characters or bytes that were not text). Retype the cell and save the file as "CSV UTF-8".`,
+      );
+    }
+    cells[at] = value.replaceAll('\u0000', '\uFFFD');
+  });
 }
 
 /**
@@ -267,11 +298,17 @@ function readHeader(type: BulkType, delimiter: ',' | ';', fields: Field[]): { he
         ? ' This looks like a user file: choose a user operation, or upload a group file.'
         : ' This looks like a group file: choose a group operation, or upload a user file.'
       : '';
-    const shown = unknown.map((name) => (name === '' ? '(empty)' : `"${name}"`)).join(', ');
+    const named = unknown.slice(0, SHOWN_UNKNOWN_HEADERS).map((name) => (name === '' ? '(empty)' : show(name)));
+    const more = unknown.length - named.length;
+    const shown = `${named.join(', ')}${more > 0 ? ` and ${more} more (${unknown.length} unknown columns in all)` : ''}`;
     throw new BulkFileError(
       BulkFileErrorCodes.unknownHeader,
       `Unknown column${unknown.length > 1 ? 's' : ''} ${shown} (delimiter "${delimiter}"). The columns of ${type} files are: ${known.join(', ')} (names are case-insensitive, in any order, any of them).${hint}`,
-      { unknown, known },
+      {
+        unknown: unknown.slice(0, SHOWN_UNKNOWN_HEADERS).map((name) => name.slice(0, 200)),
+        unknownCount: unknown.length,
+        known,
+      },
     );
   }
   const has = (header: string) => index.has(header);
@@ -397,10 +434,21 @@ async function* decode(
   }
 }
 
-/** csv-parse's syntax errors as `bulk.malformed_csv`; BulkFileErrors unchanged. */
-function fileError(error: unknown): unknown {
+/**
+ * csv-parse's syntax errors as `bulk.malformed_csv`; BulkFileErrors unchanged.
+ * @param error what reading threw
+ * @param inQuotes whether the parser was inside a quoted cell when it stopped
+ */
+function fileError(error: unknown, inQuotes: boolean): unknown {
   if (error instanceof CsvError) {
     const where = error.lines === undefined ? '' : ` near line ${error.lines}`;
+    if (error.code === 'CSV_MAX_RECORD_SIZE' && !inQuotes) {
+      return new BulkFileError(
+        BulkFileErrorCodes.malformedCsv,
+        `The file cannot be read as CSV: a row${where} is longer than ${MAX_RECORD_CHARS.toLocaleString('en')} characters (a cell holds at most a few hundred). Check that row: it probably holds pasted data or a line break is missing.`,
+        { line: error.lines, reason: 'row_too_long', maxChars: MAX_RECORD_CHARS },
+      );
+    }
     const reason =
       error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_MAX_RECORD_SIZE'
         ? `a double quote opened${where} is never closed`

@@ -50,10 +50,13 @@ export function CreateTokenDialog<T = CreatedToken>({
   const [name, setName] = useState('');
   const [role, setRole] = useState<AdminRole>('system-admin');
   const [scopeText, setScopeText] = useState('');
+  const [password, setPassword] = useState('');
   const [scopeError, setScopeError] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
   const scopeKind = scopeOf(role);
+  // A system-admin API token asks for the password again (the server refuses it otherwise).
+  const asksPassword = !send && role === 'system-admin';
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -73,7 +76,12 @@ export function CreateTokenDialog<T = CreatedToken>({
     }
     setScopeError(null);
     setPending(true);
-    const body = { name: name.trim(), role, ...(scope ? { scope } : {}) };
+    const body = {
+      name: name.trim(),
+      role,
+      ...(scope ? { scope } : {}),
+      ...(asksPassword ? { password } : {}),
+    };
     (send ? send(body) : api.post<T>('/api/v1/api-tokens', body)).then(onCreated).catch((caught: unknown) => {
       setError(caught);
       setPending(false);
@@ -145,6 +153,20 @@ export function CreateTokenDialog<T = CreatedToken>({
                 errorMessage={scopeError ?? undefined}
                 width="100%"
                 data-testid="token-scope"
+              />
+            )}
+            {asksPassword && (
+              <TextField
+                label={t('settings.tokens.password')}
+                description={t('settings.tokens.passwordHint')}
+                type="password"
+                autoComplete="current-password"
+                value={password}
+                onChange={setPassword}
+                isRequired
+                maxLength={LIMITS.passwordMax}
+                width="100%"
+                data-testid="token-password"
               />
             )}
           </Flex>

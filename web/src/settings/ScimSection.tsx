@@ -46,6 +46,7 @@ function CreateScimTokenDialog({ onCreated }: { onCreated: (token: CreatedScimTo
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
   const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -53,7 +54,7 @@ function CreateScimTokenDialog({ onCreated }: { onCreated: (token: CreatedScimTo
     setError(null);
     setPending(true);
     api
-      .post<CreatedScimToken>('/api/v1/scim/tokens', { name: name.trim() })
+      .post<CreatedScimToken>('/api/v1/scim/tokens', { name: name.trim(), password })
       .then(onCreated)
       .catch((caught: unknown) => {
         setError(caught);
@@ -82,6 +83,18 @@ function CreateScimTokenDialog({ onCreated }: { onCreated: (token: CreatedScimTo
             autoFocus
             width="100%"
             data-testid="scim-token-name"
+          />
+          <TextField
+            label={t('settings.tokens.password')}
+            description={t('settings.tokens.passwordHint')}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={setPassword}
+            isRequired
+            maxLength={LIMITS.passwordMax}
+            width="100%"
+            data-testid="scim-token-password"
           />
         </Form>
       </Content>
