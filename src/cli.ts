@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../shared/password-policy.ts';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase, transaction } from './db/database.ts';
@@ -11,10 +12,86 @@ const USAGE = `Usage: usher <command>
   serve        serve the console and API only (run workers elsewhere)
   worker       run background jobs only (PostgreSQL: any number beside the servers)
   migrate      bring the database schema up to date, then exit
-  create-org   --name NAME --admin-email EMAIL --admin-password PASSWORD
-               create another organization with its first system admin
+  create-org   --name NAME --admin-email EMAIL
+               create another organization with its first system admin; the password
+               comes from USHER_NEW_ADMIN_PASSWORD, else it is asked for (typed twice,
+               not shown), else read as one line from standard input
 
 Configuration is read from the environment; see README.md.`;
+
+/**
+ * The first admin's password for `create-org`: from USHER_NEW_ADMIN_PASSWORD, else typed twice at
+ * a hidden prompt, else one line of standard input (for scripts). Checked against the same policy
+ * as the set-up page.
+ */
+async function readNewPassword(email: string): Promise<string> {
+  let password = process.env.USHER_NEW_ADMIN_PASSWORD;
+  if (password === undefined || password === '') {
+    if (process.stdin.isTTY) {
+      password = await promptHidden('Password of the new system admin: ');
+      const again = await promptHidden('The same password again: ');
+      if (again !== password) {
+        throw new Error('The two passwords differ. Run create-org again.');
+      }
+    } else {
+      password = await readLine(process.stdin);
+    }
+  }
+  const problem = passwordProblem(password, { email });
+  if (problem) {
+    throw new Error(`The password ${PASSWORD_PROBLEM_MESSAGES[problem]}.`);
+  }
+  return password;
+}
+
+/** Reads one line at the terminal without echoing it. */
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const input = process.stdin;
+    process.stdout.write(question);
+    input.setRawMode(true);
+    input.resume();
+    input.setEncoding('utf8');
+    let typed = '';
+    const done = (error?: Error) => {
+      input.setRawMode(false);
+      input.pause();
+      input.off('data', onData);
+      process.stdout.write('\n');
+      if (error) {
+        reject(error);
+      } else {
+        resolve(typed);
+      }
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') {
+          done();
+          return;
+        }
+        if (char === '\u0003') {
+          done(new Error('Cancelled.'));
+          return;
+        }
+        typed = char === '\u007f' || char === '\b' ? [...typed].slice(0, -1).join('') : typed + char;
+      }
+    };
+    input.on('data', onData);
+  });
+}
+
+/** The first line of a stream (without its line end). */
+async function readLine(input: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of input) {
+    text += chunk.toString();
+    if (/[\r\n]/.test(text)) {
+      break;
+    }
+  }
+  return text.split(/\r?\n|\r/)[0] ?? '';
+}
 
 async function runServer(mode: 'start' | 'serve' | 'worker'): Promise<void> {
   const config = loadConfig();
@@ -86,9 +163,17 @@ async function main(argv: string[]): Promise<void> {
           'admin-password': { type: 'string' },
         },
       });
-      if (!values.name || !values['admin-email'] || !values['admin-password']) {
-        throw new Error(`create-org needs --name, --admin-email and --admin-password.\n\n${USAGE}`);
+      if (values['admin-password'] !== undefined) {
+        throw new Error(
+          'create-org does not take the password on the command line (the process list and shell history would show it). ' +
+            'Set USHER_NEW_ADMIN_PASSWORD, or leave it unset to be asked for it.',
+        );
       }
+      if (!values.name || !values['admin-email']) {
+        throw new Error(`create-org needs --name and --admin-email.\n\n${USAGE}`);
+      }
+      const email = values['admin-email'];
+      const password = await readNewPassword(email);
       const config = loadConfig();
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
@@ -96,15 +181,11 @@ async function main(argv: string[]): Promise<void> {
         const created = await transaction(database.db, (trx) =>
           createOrganizationWithAdmin(
             trx,
-            {
-              organizationName: values.name ?? '',
-              email: values['admin-email'] ?? '',
-              password: values['admin-password'] ?? '',
-            },
+            { organizationName: values.name ?? '', email, password },
             { ip: null, userAgent: null, via: 'command line' },
           ),
         );
-        console.log(`Created organization ${created.organizationId} with system admin ${values['admin-email']}.`);
+        console.log(`Created organization ${created.organizationId} with system admin ${email}.`);
       } finally {
         await database.close();
       }

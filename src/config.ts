@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../shared/password-policy.ts';
 
 const integer = (fallback: number, min = 0) =>
   z
@@ -64,7 +65,15 @@ const environmentSchema = z.object({
     })
     .optional(),
   USHER_ADMIN_EMAIL: z.email({ message: 'must be an e-mail address' }).optional(),
-  USHER_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  USHER_ADMIN_PASSWORD: z
+    .string()
+    .superRefine((password, check) => {
+      const problem = passwordProblem(password);
+      if (problem) {
+        check.addIssue({ code: 'custom', message: PASSWORD_PROBLEM_MESSAGES[problem] });
+      }
+    })
+    .optional(),
   USHER_ORG_NAME: z.string().trim().min(1).max(255).optional(),
   SMTP_URL: z
     .string()

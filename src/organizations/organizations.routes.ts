@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LIMITS, LOCALES } from '../../shared/contracts.ts';
+import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/password-policy.ts';
 import { signIn } from '../auth/auth.service.ts';
 import { setSessionCookie } from '../auth/cookie.ts';
 import { presentSession, SessionViewSchema } from '../auth/session-view.ts';
@@ -25,18 +26,29 @@ const OrganizationPatch = z.strictObject({
   defaultLocale: z.enum(LOCALES).optional().meta({ description: 'New default language.' }),
 });
 
-const SetupBody = z.strictObject({
-  token: z.string().min(1).max(200).meta({ description: 'The token of the setup link printed at start-up.' }),
-  organizationName: z.string().trim().min(1).max(LIMITS.organizationNameMax),
-  email: z.email({ message: 'must be an e-mail address' }).max(LIMITS.emailMax),
-  password: z
-    .string()
-    .min(LIMITS.passwordMin, `must be at least ${LIMITS.passwordMin} characters`)
-    .max(LIMITS.passwordMax),
-  firstName: z.string().trim().max(LIMITS.nameMax).optional(),
-  lastName: z.string().trim().max(LIMITS.nameMax).optional(),
-  locale: z.enum(LOCALES).optional(),
-});
+const SetupBody = z
+  .strictObject({
+    token: z.string().min(1).max(200).meta({ description: 'The token of the setup link printed at start-up.' }),
+    organizationName: z.string().trim().min(1).max(LIMITS.organizationNameMax),
+    email: z.email({ message: 'must be an e-mail address' }).max(LIMITS.emailMax),
+    password: z
+      .string()
+      .max(LIMITS.passwordMax)
+      .superRefine((password, check) => {
+        const problem = passwordProblem(password);
+        if (problem) {
+          check.addIssue({ code: 'custom', message: PASSWORD_PROBLEM_MESSAGES[problem] });
+        }
+      }),
+    firstName: z.string().trim().max(LIMITS.nameMax).optional(),
+    lastName: z.string().trim().max(LIMITS.nameMax).optional(),
+    locale: z.enum(LOCALES).optional(),
+  })
+  .superRefine((body, check) => {
+    if (passwordProblem(body.password, { email: body.email }) === 'is_email') {
+      check.addIssue({ code: 'custom', path: ['password'], message: PASSWORD_PROBLEM_MESSAGES.is_email });
+    }
+  });
 
 /** The organization's settings and the first-run setup. */
 export function organizationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {

@@ -1,11 +1,12 @@
 import type { Transaction } from 'kysely';
 import type { Locale } from '../../shared/contracts.ts';
+import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/password-policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { notFound } from '../http/errors.ts';
+import { AppError, HttpErrorCodes, notFound } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { insertGrants } from '../roles/roles.queries.ts';
 
@@ -32,6 +33,11 @@ export async function createOrganizationWithAdmin(
   input: NewOrganization,
   origin: { ip: string | null; userAgent: string | null; via: string },
 ): Promise<{ organizationId: string; userId: string; actor: Actor }> {
+  const weak = passwordProblem(input.password, { email: input.email });
+  if (weak) {
+    const message = `The password ${PASSWORD_PROBLEM_MESSAGES[weak]}.`;
+    throw new AppError(HttpErrorCodes.validationFailed, 400, message, { errors: [{ field: 'password', message }] });
+  }
   const organization = await trx
     .insertInto('organizations')
     .values({ name: input.organizationName.trim(), default_locale: input.locale ?? 'en' })
