@@ -84,6 +84,13 @@ describe('sign-in, sessions and CSRF', () => {
         'auth.invalid_credentials',
       );
     }
+    // The third failure makes the next attempt wait 1 s; a slow machine may take that long between
+    // two requests, so the test makes the wait longer by recording more failures of this pair.
+    await instance.app.ctx.db
+      .updateTable('rate_limits')
+      .set({ hits: 8 })
+      .where('key', '=', `login:pair:${email}|203.0.113.7`)
+      .execute();
     const waiting = await attacker.request('POST', '/api/v1/auth/login', {
       body: { email, password: ADMIN_PASSWORD },
       headers: from('203.0.113.7'),

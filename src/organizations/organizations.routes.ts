@@ -90,7 +90,7 @@ export function organizationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           description: 'Tells whether a first-run setup link can still be used.',
           security: [],
           querystring: z.object({ token: z.string().min(1).max(200) }),
-          response: { 200: z.object({ valid: z.boolean() }) },
+          response: { 200: z.object({ valid: z.boolean() }), ...problems() },
         },
       },
       async (request) => ({ valid: await isSetupTokenValid(ctx, request.query.token) }),
