@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
+import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/password-policy.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from '../http/schemas.ts';
 import { changePassword, requestPasswordReset, resendInvitation, setPasswordFromLink } from './passwords.service.ts';
@@ -8,8 +9,14 @@ import { changePassword, requestPasswordReset, resendInvitation, setPasswordFrom
 /** A new password under the set-up policy. */
 const NewPassword = z
   .string()
-  .min(LIMITS.passwordMin, `must be at least ${LIMITS.passwordMin} characters`)
   .max(LIMITS.passwordMax, `must be at most ${LIMITS.passwordMax} characters`)
+  // The policy of every new password (shared/password-policy.ts): length, not blank, not trivial.
+  .superRefine((password, check) => {
+    const problem = passwordProblem(password);
+    if (problem) {
+      check.addIssue({ code: 'custom', message: PASSWORD_PROBLEM_MESSAGES[problem] });
+    }
+  })
   .meta({ description: `The new password, ${LIMITS.passwordMin} to ${LIMITS.passwordMax} characters.` });
 
 const ChangePasswordBody = z.strictObject({
