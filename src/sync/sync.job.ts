@@ -2,10 +2,12 @@ import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { defineJob } from '../jobs/queue.ts';
 import {
+  advanceDueSync,
   deleteSyncRunsFinishedBefore,
   failStaleSyncRuns,
   findActiveSyncRunByDirectoryId,
   findDueSyncs,
+  insertSyncRun,
 } from './sync.queries.ts';
 import { performSyncRun } from './sync.run.ts';
 
@@ -44,29 +46,18 @@ export async function queueDueSyncRuns(ctx: AppContext): Promise<number> {
   let queued = 0;
   for (const due of await findDueSyncs(ctx.db, 100)) {
     await transaction(ctx.db, async (trx) => {
-      const locked = await trx
-        .updateTable('directory_syncs')
-        .set({ next_run_at: new Date(Date.now() + due.interval_minutes * 60_000) })
-        .where('organization_id', '=', due.organization_id)
-        .where('directory_id', '=', due.directory_id)
-        .where('next_run_at', '<=', new Date())
-        .returning('directory_id')
-        .executeTakeFirst();
-      if (!locked || (await findActiveSyncRunByDirectoryId(trx, due.organization_id, due.directory_id))) {
+      const taken = await advanceDueSync(trx, due.organization_id, due.directory_id, due.interval_minutes);
+      if (!taken || (await findActiveSyncRunByDirectoryId(trx, due.organization_id, due.directory_id))) {
         return;
       }
-      const run = await trx
-        .insertInto('directory_sync_runs')
-        .values({
-          organization_id: due.organization_id,
-          directory_id: due.directory_id,
-          trigger: 'schedule',
-          initiator_type: 'system',
-          initiator_id: null,
-          initiator_label: 'Schedule',
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const run = await insertSyncRun(trx, {
+        organization_id: due.organization_id,
+        directory_id: due.directory_id,
+        trigger: 'schedule',
+        initiator_type: 'system',
+        initiator_id: null,
+        initiator_label: 'Schedule',
+      });
       await ctx.jobs.send(runSyncJob, { organizationId: due.organization_id, runId: run.id }, { trx });
       queued += 1;
     });

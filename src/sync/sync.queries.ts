@@ -1,4 +1,4 @@
-import { sql, type Updateable } from 'kysely';
+import { type Insertable, sql, type Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
@@ -246,4 +246,104 @@ export async function findSyncSourcesByUserIds(db: Executor, organizationId: str
     .where('directory_sync_users.organization_id', '=', organizationId)
     .where('directory_sync_users.user_id', 'in', userIds)
     .execute();
+}
+
+/** Creates or replaces a directory's connection row (the password only when given). */
+export async function upsertSync(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+  values: Omit<
+    Insertable<DB['directory_syncs']>,
+    'organization_id' | 'directory_id' | 'bind_password_sealed' | 'created_at'
+  > & {
+    bind_password_sealed?: string;
+  },
+): Promise<void> {
+  const { bind_password_sealed: sealed, ...rest } = values;
+  const updated = await db
+    .updateTable('directory_syncs')
+    .set({ ...rest, ...(sealed ? { bind_password_sealed: sealed } : {}) })
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    await db
+      .insertInto('directory_syncs')
+      .values({
+        ...rest,
+        organization_id: organizationId,
+        directory_id: directoryId,
+        bind_password_sealed: sealed ?? '',
+      })
+      .execute();
+  }
+}
+
+/** Deletes a directory's connection and its record of managed users. */
+export async function deleteSyncByDirectoryId(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+): Promise<void> {
+  await db
+    .deleteFrom('directory_syncs')
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId)
+    .execute();
+  await db
+    .deleteFrom('directory_sync_users')
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId)
+    .execute();
+}
+
+/** Locks a directory's connection row until the transaction ends (one run queued at a time). */
+export async function lockSyncByDirectoryId(db: Executor, organizationId: string, directoryId: string): Promise<void> {
+  await db
+    .selectFrom('directory_syncs')
+    .select('directory_id')
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId)
+    .forUpdate()
+    .execute();
+}
+
+/** Inserts a queued run. */
+export async function insertSyncRun(
+  db: Executor,
+  values: Insertable<DB['directory_sync_runs']>,
+): Promise<{ id: string }> {
+  return db.insertInto('directory_sync_runs').values(values).returning('id').executeTakeFirstOrThrow();
+}
+
+/** Deletes a run (its outcomes go with it). */
+export async function deleteSyncRunById(db: Executor, organizationId: string, runId: string): Promise<void> {
+  await db
+    .deleteFrom('directory_sync_runs')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', runId)
+    .execute();
+}
+
+/**
+ * Moves a due connection's next run forward, only if it is still due (two schedulers never both
+ * take it).
+ * @returns true when this caller took it
+ */
+export async function advanceDueSync(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+  intervalMinutes: number,
+): Promise<boolean> {
+  const row = await db
+    .updateTable('directory_syncs')
+    .set({ next_run_at: new Date(Date.now() + intervalMinutes * 60_000) })
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId)
+    .where('next_run_at', '<=', new Date())
+    .returning('directory_id')
+    .executeTakeFirst();
+  return row !== undefined;
 }

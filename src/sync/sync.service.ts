@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { SYNC_LIMITS, type SyncAttributes } from '../../shared/sync.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { secretBox } from '../auth/encryption.ts';
@@ -14,13 +13,18 @@ import { SyncErrorCodes } from './sync.errors.ts';
 import { runSyncJob } from './sync.job.ts';
 import { type DirectorySettings, normalizeDn, withDirectory } from './sync.ldap.ts';
 import {
+  deleteSyncByDirectoryId,
+  deleteSyncRunById,
   findActiveSyncRunByDirectoryId,
   findSyncByDirectoryId,
   findSyncRunById,
   findSyncRunsByDirectoryId,
   findSyncRunUsersByRunId,
+  insertSyncRun,
+  lockSyncByDirectoryId,
   type SyncRow,
   type SyncRunRow,
+  upsertSync,
 } from './sync.queries.ts';
 import type { PutSyncInput } from './sync.schemas.ts';
 
@@ -139,24 +143,10 @@ export async function putSync(ctx: AppContext, actor: Actor, directoryId: string
       next_run_at: input.intervalMinutes > 0 ? new Date(Date.now() + input.intervalMinutes * 60_000) : null,
       updated_at: new Date(),
     };
-    if (before) {
-      await trx
-        .updateTable('directory_syncs')
-        .set({ ...values, ...(sealed ? { bind_password_sealed: sealed } : {}) })
-        .where('organization_id', '=', actor.organizationId)
-        .where('directory_id', '=', directoryId)
-        .execute();
-    } else {
-      await trx
-        .insertInto('directory_syncs')
-        .values({
-          ...values,
-          organization_id: actor.organizationId,
-          directory_id: directoryId,
-          bind_password_sealed: sealed as string,
-        })
-        .execute();
-    }
+    await upsertSync(trx, actor.organizationId, directoryId, {
+      ...values,
+      ...(sealed ? { bind_password_sealed: sealed } : {}),
+    });
     const after = await findSyncByDirectoryId(trx, actor.organizationId, directoryId);
     const view = (row: SyncRow | undefined) => {
       if (!row) {
@@ -186,16 +176,7 @@ export async function deleteSync(ctx: AppContext, actor: Actor, directoryId: str
     if (!before) {
       throw new AppError(SyncErrorCodes.notConfigured, 404, 'This directory has no sync connection.');
     }
-    await trx
-      .deleteFrom('directory_syncs')
-      .where('organization_id', '=', actor.organizationId)
-      .where('directory_id', '=', directoryId)
-      .execute();
-    await trx
-      .deleteFrom('directory_sync_users')
-      .where('organization_id', '=', actor.organizationId)
-      .where('directory_id', '=', directoryId)
-      .execute();
+    await deleteSyncByDirectoryId(trx, actor.organizationId, directoryId);
     const { nextRunAt: _next, updatedAt: _updated, bindPasswordSet: _set, ...rest } = presentSync(before);
     await recordAudit(trx, actor, {
       action: 'directory.sync_delete',
@@ -351,9 +332,7 @@ export async function startSyncRun(
       );
     }
     // The connection row is locked so two requests cannot both find no run in progress.
-    await sql`select 1 from directory_syncs where organization_id = ${actor.organizationId} and directory_id = ${directoryId} for update`.execute(
-      trx,
-    );
+    await lockSyncByDirectoryId(trx, actor.organizationId, directoryId);
     const active = await findActiveSyncRunByDirectoryId(trx, actor.organizationId, directoryId);
     if (active) {
       throw new AppError(
@@ -365,20 +344,16 @@ export async function startSyncRun(
         },
       );
     }
-    const run = await trx
-      .insertInto('directory_sync_runs')
-      .values({
-        organization_id: actor.organizationId,
-        directory_id: directoryId,
-        dry_run: input.dryRun ?? false,
-        ignore_safety_limit: input.ignoreSafetyLimit ?? false,
-        trigger: 'manual',
-        initiator_type: actor.type,
-        initiator_id: actor.type === 'user' || actor.type === 'api_token' ? actor.id : null,
-        initiator_label: actor.label,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const run = await insertSyncRun(trx, {
+      organization_id: actor.organizationId,
+      directory_id: directoryId,
+      dry_run: input.dryRun ?? false,
+      ignore_safety_limit: input.ignoreSafetyLimit ?? false,
+      trigger: 'manual',
+      initiator_type: actor.type,
+      initiator_id: actor.type === 'user' || actor.type === 'api_token' ? actor.id : null,
+      initiator_label: actor.label,
+    });
     await recordAudit(trx, actor, {
       action: input.dryRun ? 'directory.sync_preview' : 'directory.sync_run',
       target: { type: 'directory', id: directoryId, label: sync.directory_name },
@@ -521,11 +496,7 @@ export async function deleteSyncRun(ctx: AppContext, actor: Actor, directoryId: 
     throw new AppError(SyncErrorCodes.runNotFinished, 409, 'The run has not finished yet.');
   }
   await transaction(ctx.db, async (trx) => {
-    await trx
-      .deleteFrom('directory_sync_runs')
-      .where('organization_id', '=', actor.organizationId)
-      .where('id', '=', runId)
-      .execute();
+    await deleteSyncRunById(trx, actor.organizationId, runId);
     await recordAudit(trx, actor, {
       action: 'directory.sync_run_delete',
       target: { type: 'directory', id: directoryId, label: null },
