@@ -112,6 +112,38 @@ describe('users list (browser)', () => {
     );
   });
 
+  it('removed users: Remove and Send instructions are off, Restore restores the selected ones', async () => {
+    const removed = await admin.post('/api/v1/users/remove', {
+      userIds: [ids['celina@example.org'], ids['bartek@example.org']],
+      contentAction: 'delete',
+    });
+    assert.equal(removed.status, 200, removed.text);
+    await openConsole(page, instance, '/users');
+    // One active and one removed user selected: neither removal nor instructions apply to both.
+    await userRow(page, 'ala@example.org').getByRole('checkbox').click();
+    await userRow(page, 'celina@example.org').getByRole('checkbox').click();
+    assert.equal(await page.getByTestId('users-remove').isDisabled(), true);
+    assert.equal(await page.getByTestId('users-send-instructions').isDisabled(), true);
+    await page.getByTestId('users-removed-selected').waitFor();
+    assert.equal(await page.getByTestId('users-restore').count(), 0);
+    await screenshot(page, 'c1-mixed-selection');
+
+    await userRow(page, 'ala@example.org').getByRole('checkbox').click();
+    await userRow(page, 'bartek@example.org').getByRole('checkbox').click();
+    const restore = page.getByTestId('users-restore');
+    await restore.filter({ hasText: 'Restore (2)' }).waitFor();
+    assert.equal(await page.getByTestId('users-remove').isDisabled(), true);
+    await screenshot(page, 'c2-removed-selection');
+    await restore.click();
+    await page.getByTestId('users-notice').filter({ hasText: 'Users restored: 2' }).waitFor();
+    for (const email of ['bartek@example.org', 'celina@example.org']) {
+      const user = await admin.get<{ status: string }>(`/api/v1/users/${ids[email]}`);
+      assert.equal(user.body.status, 'active', email);
+      await userRow(page, email).filter({ hasText: 'Active' }).waitFor();
+    }
+    assert.equal(await restore.count(), 0, 'nothing selected after the reload');
+  });
+
   it('ran without script errors or console errors', () => {
     assert.deepEqual(problems, []);
   });

@@ -11,6 +11,7 @@ import {
   type Selection,
   type SpectrumTableProps,
   StatusLight,
+  Text,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -111,9 +112,42 @@ export function UsersPage() {
   }, [queryKey, load, version, canRead]);
 
   const selectedIds = selected === 'all' ? items.map((user) => user.id) : [...selected].map(String);
+  const selectedUsers = items.filter((user) => selectedIds.includes(user.id));
+  /** Removed users can be restored, not removed again or sent instructions. */
+  const removedSelected = selectedUsers.filter((user) => user.status === 'removed');
+  const onlyRemoved = selectedUsers.length > 0 && removedSelected.length === selectedUsers.length;
   const canRemove = can('user.remove');
   const canSend = can('instructions.send');
   const [sendError, setSendError] = useState<string | null>(null);
+  const [restoring, setRestoring] = useState(false);
+
+  /** Restores the selected removed users one by one (each its own audited change), then reloads. */
+  const restoreSelected = async () => {
+    setRestoring(true);
+    setError(null);
+    let done = 0;
+    for (const user of removedSelected) {
+      try {
+        await api.post(`/api/v1/users/${encodeURIComponent(user.id)}/restore`);
+        done += 1;
+      } catch (caught) {
+        setRestoreError(
+          t('users.restoreList.partly', {
+            done,
+            n: removedSelected.length,
+            email: user.email,
+            message: errorMessage(t, caught),
+          }),
+        );
+        break;
+      }
+    }
+    setRestoring(false);
+    if (done > 0) {
+      changed(t('users.restoreList.restored', { n: done }));
+    }
+  };
+  const [restoreError, setRestoreError] = useState<string | null>(null);
 
   const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; sortable?: boolean }[] = [
     { key: 'name', name: t('users.column.name'), width: '1.5fr', sortable: true },
@@ -191,7 +225,7 @@ export function UsersPage() {
           {canRemove && (
             <Button
               variant="negative"
-              isDisabled={selectedIds.length === 0}
+              isDisabled={selectedIds.length === 0 || removedSelected.length > 0}
               onPress={() => setDialog('remove')}
               data-testid="users-remove"
             >
@@ -200,10 +234,23 @@ export function UsersPage() {
                 : t('users.remove.button')}
             </Button>
           )}
+          {canRemove && onlyRemoved && (
+            <Button
+              variant="accent"
+              isPending={restoring}
+              onPress={() => {
+                setRestoreError(null);
+                void restoreSelected();
+              }}
+              data-testid="users-restore"
+            >
+              {t('users.restoreList.button', { n: removedSelected.length })}
+            </Button>
+          )}
           {canSend && (
             <Button
               variant="secondary"
-              isDisabled={selectedIds.length === 0}
+              isDisabled={selectedIds.length === 0 || removedSelected.length > 0}
               onPress={() => setDialog('instructions')}
               data-testid="users-send-instructions"
             >
@@ -229,11 +276,20 @@ export function UsersPage() {
           </Link>
         </Flex>
       </Flex>
+      {removedSelected.length > 0 && !onlyRemoved && (
+        <Text data-testid="users-removed-selected">{t('users.removedSelected')}</Text>
+      )}
       <UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />
       {notice && (
         <InlineAlert variant="positive" data-testid="users-notice">
           <Heading>{t('users.done')}</Heading>
           <Content>{notice}</Content>
+        </InlineAlert>
+      )}
+      {restoreError && (
+        <InlineAlert variant="negative" data-testid="users-restore-error">
+          <Heading>{t('users.restoreList.failed')}</Heading>
+          <Content>{restoreError}</Content>
         </InlineAlert>
       )}
       {sendError && (
