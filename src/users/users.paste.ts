@@ -23,8 +23,80 @@ export interface PastedRow {
 const isEmail = (value: string) => z.email().safeParse(value).success;
 
 /**
- * Checks a pasted list of e-mails (one per line) without adding anyone: each line gets its
- * e-mail, default alias (the mailbox name) and identity type, or the problem that stops it.
+ * Splits a list separator-wise: at `;` and `,` outside double quotes and angle brackets, so
+ * `"Kowalski, Jan" <jan@example.com>` stays one part.
+ */
+function splitOutsideQuotes(line: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  let angled = false;
+  for (const char of line) {
+    if (char === '"' && !angled) {
+      quoted = !quoted;
+    } else if (char === '<' && !quoted) {
+      angled = true;
+    } else if (char === '>' && !quoted) {
+      angled = false;
+    }
+    if ((char === ';' || char === ',') && !quoted && !angled) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+/**
+ * The addresses of one pasted line, as mail programs copy them: a bare e-mail, `Name <e-mail>`,
+ * `"Last, First" <e-mail>`, `Last, First <e-mail>` (Outlook), `mailto:` links, and several of
+ * these separated by `;` or `,`. A part that is not an address is kept as typed, so the review
+ * can say what is wrong with it.
+ * @param line one line of the pasted text
+ * @returns the line's entries (addresses, or the text that is not one), without blanks
+ */
+export function addressesOfLine(line: string): string[] {
+  const entries: string[] = [];
+  const keep = (entry: string) => {
+    if (entry.trim()) {
+      entries.push(entry.trim());
+    }
+  };
+  // A part without "@" may be a name split at its comma (`Kowalski, Jan <jan@…>`): it joins the
+  // next part when that one ends with an address in angle brackets; otherwise it stands alone.
+  let pending = '';
+  for (const part of splitOutsideQuotes(line)) {
+    if (!part.trim()) {
+      continue;
+    }
+    if (!part.includes('@')) {
+      pending = pending ? `${pending},${part}` : part;
+      continue;
+    }
+    const bracketed = /<([^<>]*)>\s*$/.exec(part);
+    if (!bracketed) {
+      keep(pending);
+    }
+    pending = '';
+    keep(
+      (bracketed ? (bracketed[1] ?? '') : part)
+        .trim()
+        .replace(/^mailto:/i, '')
+        .replace(/^["']+|["']+$/g, ''),
+    );
+  }
+  keep(pending);
+  return entries;
+}
+
+/**
+ * Checks a pasted list of e-mails without adding anyone: one per line, or as mail programs copy
+ * them (`Name <e-mail>`, several on a line separated by `;` or `,`; see addressesOfLine). Each
+ * address gets a row with its line number, e-mail, default alias (the mailbox name) and identity
+ * type, or the problem that stops it.
  * @param text the pasted text
  * @returns the rows and how many can be added
  * @throws AppError 403 without `user.create`
@@ -37,9 +109,8 @@ export async function previewPastedList(
   authorize(actor, 'user.create');
   const all = text
     .split(/\r\n|\r|\n/)
-    .map((input, index) => ({ input: input.trim(), line: index + 1 }))
-    .filter((entry) => entry.input !== '');
-  // Lines past the limit are not checked one by one: they are one problem, after the rows.
+    .flatMap((input, index) => addressesOfLine(input).map((entry) => ({ input: entry, line: index + 1 })));
+  // Addresses past the limit are not checked one by one: they are one problem, after the rows.
   const lines = all.slice(0, PASTE_MAX_LINES);
   const beyond = all.slice(PASTE_MAX_LINES);
   const emails = lines.filter((entry) => isEmail(entry.input)).map((entry) => entry.input);

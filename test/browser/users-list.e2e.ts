@@ -144,6 +144,29 @@ describe('users list (browser)', () => {
     assert.equal(await restore.count(), 0, 'nothing selected after the reload');
   });
 
+  it('Paste a list takes the addresses out of what mail programs copy', async () => {
+    await openConsole(page, instance, '/users');
+    await page.getByTestId('users-paste').click();
+    await page
+      .getByTestId('paste-text')
+      .fill(['Jan Kowalski <jan@example.org>', '"Nowak, Anna" <anna@example.org>; ewa@example.org'].join('\n'));
+    await page.getByTestId('paste-check').click();
+    await page.getByTestId('paste-summary').filter({ hasText: 'to add: 3' }).waitFor();
+    assert.equal(await page.getByTestId('paste-email-1').inputValue(), 'jan@example.org');
+    assert.deepEqual(
+      await page
+        .getByTestId('paste-email-2')
+        .evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value)),
+      ['anna@example.org', 'ewa@example.org'],
+    );
+    await screenshot(page, 'd1-paste-copied-addresses');
+    await page.getByTestId('paste-dont-send').click();
+    await page.getByTestId('paste-dialog').waitFor({ state: 'detached' });
+    for (const email of ['jan@example.org', 'anna@example.org', 'ewa@example.org']) {
+      await userRow(page, email).waitFor();
+    }
+  });
+
   it('ran without script errors or console errors', () => {
     assert.deepEqual(problems, []);
   });

@@ -268,7 +268,8 @@ export function PasteListDialog({ onAdded }: { onAdded: (users: User[]) => void 
                     }
                     return (
                       <ReviewLine
-                        key={row.line}
+                        // biome-ignore lint/suspicious/noArrayIndexKey: a line copied from a mail program can hold several addresses; the rows keep their order.
+                        key={index}
                         index={index}
                         row={row}
                         message={message}
