@@ -315,6 +315,25 @@ describe('security: requests that once hurt the server', () => {
     assert.equal(constraintError(Object.assign(new Error('fk'), { code: '23503', constraint: 'other' }))?.status, 409);
   });
 
+  test('assigning a profile that another transaction deletes at the same moment is a 409, not a 500', async (t) => {
+    if (instance.app.ctx.database.kind !== 'postgres') {
+      t.skip('needs two connections (PostgreSQL)');
+      return;
+    }
+    const catalog = await createCatalog(instance, instance.organizationId, 'Raced');
+    let assigned: Promise<{ status: number; text: string }> | undefined;
+    await instance.app.ctx.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('product_profiles').where('id', '=', catalog.profileId).execute();
+      // The assignment reads the profile (still there for it), then waits on the deleted row's lock.
+      assigned = admin.post(`/api/v1/groups/${catalog.groupId}/profiles`, { profileIds: [catalog.profileId] });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    });
+    const response = await (assigned as Promise<{ status: number; text: string }>);
+    assert.equal(response.status, 409, response.text);
+    assert.match(response.text, /"code":"product_profiles\.gone"/);
+    await alive(instance);
+  });
+
   test('API answers are not cached nor sniffed; sessions fit an admin console', async () => {
     for (const response of [
       await admin.get('/api/v1/auth/session'),

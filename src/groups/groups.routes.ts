@@ -322,7 +322,7 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               membersCount: z.number().int(),
               warning: z.string().nullable(),
             }),
-            ...problems(401, 403, 404, 422),
+            ...problems(401, 403, 404, 409, 422),
           },
         },
       },
