@@ -1,13 +1,14 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
-import { insertMany } from '../db/insert-many.ts';
-import type { BulkOperationsTable } from '../db/schema.ts';
+import { insertMany, type ManyRow } from '../db/insert-many.ts';
+import type { BulkOperationsTable, DB } from '../db/schema.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
+import { describeOutcome, type Outcome } from './bulk.apply.ts';
 import { BulkErrorCodes } from './bulk.errors.ts';
 import { type DeficitLine, notifyInitiator, processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
 import type { BulkType, ParsedRow, UserRecord } from './csv/formats.ts';
@@ -15,6 +16,12 @@ import { openBulkCsv } from './csv/parse.ts';
 
 /** Rows written per INSERT while a file is read. */
 const INSERT_ROWS = 1000;
+/**
+ * Rows read before the first is written. A file of up to this many rows is read whole before the
+ * database is touched, so refusing it costs its reading only; past it, rows stream into the
+ * database as they are read, so memory stays flat for files of any size (limits raised).
+ */
+const HOLD_ROWS = 50_000;
 
 /** A bulk operation as the API shows it. */
 export interface BulkOperationView {
@@ -117,6 +124,12 @@ async function requireGroupFor(ctx: AppContext, actor: Actor, type: BulkType, gr
  * Reads an uploaded file into a new bulk operation and queues it for the worker, in one
  * transaction: the operation exists with all its rows, or not at all. File-level problems (an
  * unknown header, too many rows) refuse the upload; row-level problems fail their rows.
+ *
+ * The file is read ahead before anything is written: a file within HOLD_ROWS rows (every file
+ * under the default row limit) is read whole first, so a refused upload costs its reading up to
+ * the limit — the row limit stops the reader at row N+1, the byte limit at its byte — and never a
+ * database transaction. A repeated row (the same user or group) is found while reading, so storing
+ * the rows is one pass of inserts whatever the table's statistics say.
  * @returns the new operation's id
  * @throws AppError 403; 404 group; 400 `bulk.*` file errors; 413 `bulk.too_many_rows`
  */
@@ -126,94 +139,142 @@ export async function createBulkOperation(ctx: AppContext, actor: Actor, input: 
     authorize(actor, REQUIRED_ACTION[input.type]);
   }
   const group = await requireGroupFor(ctx, actor, input.type, input.groupId);
-  return transaction(ctx.db, async (trx) => {
-    const { header, rows } = await openBulkCsv(input.file, { type: input.type, maxRows: ctx.config.bulk.maxRows });
-    const operation = await trx
-      .insertInto('bulk_operations')
-      .values({
-        organization_id: actor.organizationId,
-        type: input.type,
-        file_name: input.fileName.slice(0, 255),
-        dry_run: input.dryRun,
-        group_id: group?.id ?? null,
-        group_name: group?.name ?? null,
-        initiator_type: actor.type,
-        initiator_id: actor.id,
-        initiator_label: actor.label,
-        delimiter: header.delimiter,
-        header: header.names,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    let total = 0;
-    let failed = 0;
-    let chunk: ParsedRow[] = [];
-    const flush = async () => {
-      if (chunk.length === 0) {
-        return;
+  const { header, rows } = await openBulkCsv(input.file, { type: input.type, maxRows: ctx.config.bulk.maxRows });
+  const reader = rows[Symbol.asyncIterator]();
+  try {
+    const held: ParsedRow[] = [];
+    let more = true;
+    while (held.length < HOLD_ROWS) {
+      const next = await reader.next();
+      if (next.done) {
+        more = false;
+        break;
       }
-      await insertMany(
-        trx,
-        'bulk_operation_rows',
-        chunk.map((row) => ({
-          organization_id: actor.organizationId,
-          operation_id: operation.id,
-          row_number: row.rowNumber,
-          cells: row.cells,
-          record: row.record,
-          key: rowKey(row),
-          status: row.record ? 'pending' : 'failed',
-          message: row.record ? null : row.issues.map((issue) => issue.message).join(' '),
-          outcomes: row.record
-            ? null
-            : row.issues.map((issue) => ({
-                code: 'bulk.row_invalid',
-                params: { detail: issue.message, column: issue.column ?? '' },
-              })),
-        })),
-      );
-      chunk = [];
-    };
-    for await (const row of rows) {
-      total += 1;
-      failed += row.record ? 0 : 1;
-      chunk.push(row);
-      if (chunk.length >= INSERT_ROWS) {
-        await flush();
-      }
+      held.push(next.value);
     }
-    await flush();
-    if (total === 0) {
+    if (held.length === 0) {
       throw new AppError(
         BulkErrorCodes.noRows,
         400,
         'The file has a header but no data rows: add one row per user or group.',
       );
     }
-    // One row per user (e-mail and identity type) or group: a repeated row fails, naming the first.
-    const repeated = await sql`
-      update bulk_operation_rows r set status = 'failed',
-        message = 'The same ' || case when d.key like 'g|%' then 'group' else 'user' end || ' is already in row ' || d.first || ': keep one row per ' || case when d.key like 'g|%' then 'group' else 'user (e-mail and identity type)' end || '.',
-        outcomes = jsonb_build_array(jsonb_build_object('code', 'bulk.duplicate_row', 'params', jsonb_build_object('firstRow', d.first)))
-      from (
-        select row_number, key, min(row_number) over (partition by key) as first
-        from bulk_operation_rows where operation_id = ${operation.id} and key is not null
-      ) d
-      where r.operation_id = ${operation.id} and r.row_number = d.row_number and d.first < d.row_number`.execute(trx);
-    failed += Number(repeated.numAffectedRows ?? 0);
-    await trx
-      .updateTable('bulk_operations')
-      .set({ total_rows: total, processed_rows: failed, failed_rows: failed })
-      .where('id', '=', operation.id)
-      .execute();
-    await recordAudit(trx, actor, {
-      action: 'bulk.create',
-      target: { type: 'bulk_operation', id: operation.id, label: input.fileName.slice(0, 255) },
-      after: { type: input.type, dryRun: input.dryRun, rows: total, groupId: group?.id ?? null },
+    return await transaction(ctx.db, async (trx) => {
+      const operation = await trx
+        .insertInto('bulk_operations')
+        .values({
+          organization_id: actor.organizationId,
+          type: input.type,
+          file_name: input.fileName.slice(0, 255),
+          dry_run: input.dryRun,
+          group_id: group?.id ?? null,
+          group_name: group?.name ?? null,
+          initiator_type: actor.type,
+          initiator_id: actor.id,
+          initiator_label: actor.label,
+          delimiter: header.delimiter,
+          header: header.names,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const store = new RowStore(trx, actor.organizationId, operation.id);
+      for (const row of held.splice(0)) {
+        await store.add(row);
+      }
+      while (more) {
+        const next = await reader.next();
+        if (next.done) {
+          more = false;
+        } else {
+          await store.add(next.value);
+        }
+      }
+      await store.flush();
+      await trx
+        .updateTable('bulk_operations')
+        .set({ total_rows: store.total, processed_rows: store.failed, failed_rows: store.failed })
+        .where('id', '=', operation.id)
+        .execute();
+      await recordAudit(trx, actor, {
+        action: 'bulk.create',
+        target: { type: 'bulk_operation', id: operation.id, label: input.fileName.slice(0, 255) },
+        after: { type: input.type, dryRun: input.dryRun, rows: store.total, groupId: group?.id ?? null },
+      });
+      await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
+      return operation.id;
     });
-    await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
-    return operation.id;
-  });
+  } finally {
+    // Stops the reader (and the upload stream under it) when the upload was refused half-way.
+    await reader.return?.();
+  }
+}
+
+/**
+ * Writes an operation's rows as they are read, INSERT_ROWS per statement. A row that repeats an
+ * earlier row's user (e-mail and identity type) or group fails here, naming the first: the first
+ * row of each key is remembered (about 75 bytes a row), so no statement has to find them again.
+ */
+class RowStore {
+  total = 0;
+  failed = 0;
+  private chunk: ManyRow<'bulk_operation_rows'>[] = [];
+  private readonly firstRowOf = new Map<string, number>();
+  private readonly trx: Transaction<DB>;
+  private readonly organizationId: string;
+  private readonly operationId: string;
+
+  constructor(trx: Transaction<DB>, organizationId: string, operationId: string) {
+    this.trx = trx;
+    this.organizationId = organizationId;
+    this.operationId = operationId;
+  }
+
+  async add(row: ParsedRow): Promise<void> {
+    this.total += 1;
+    const key = rowKey(row);
+    const first = key === null ? undefined : this.firstRowOf.get(key);
+    if (key !== null && first === undefined) {
+      this.firstRowOf.set(key, row.rowNumber);
+    }
+    let failure: { message: string; outcomes: { code: string; params: Record<string, string | number> }[] } | null =
+      null;
+    if (!row.record) {
+      failure = {
+        message: row.issues.map((issue) => issue.message).join(' '),
+        outcomes: row.issues.map((issue) => ({
+          code: 'bulk.row_invalid',
+          params: { detail: issue.message, column: issue.column ?? '' },
+        })),
+      };
+    } else if (first !== undefined) {
+      const group = row.record.kind === 'group';
+      failure = {
+        message: `The same ${group ? 'group' : 'user'} is already in row ${first}: keep one row per ${group ? 'group' : 'user (e-mail and identity type)'}.`,
+        outcomes: [{ code: 'bulk.duplicate_row', params: { firstRow: first } }],
+      };
+    }
+    this.failed += failure ? 1 : 0;
+    this.chunk.push({
+      organization_id: this.organizationId,
+      operation_id: this.operationId,
+      row_number: row.rowNumber,
+      cells: row.cells,
+      record: row.record,
+      key,
+      status: failure ? 'failed' : 'pending',
+      message: failure?.message ?? null,
+      outcomes: failure?.outcomes ?? null,
+    });
+    if (this.chunk.length >= INSERT_ROWS) {
+      await this.flush();
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.chunk.length > 0) {
+      await insertMany(this.trx, 'bulk_operation_rows', this.chunk.splice(0));
+    }
+  }
 }
 
 /**
@@ -408,8 +469,8 @@ export async function listBulkOperationRows(
       rowNumber: row.row_number,
       status: row.status,
       key: row.key ? (row.key.split('|')[1] ?? '') : null,
-      message: row.message ?? '',
-      outcomes: (row.outcomes as { code: string; params?: Record<string, string | number> }[] | null) ?? [],
+      message: messageOf(row),
+      outcomes: (row.outcomes as Outcome[] | null) ?? [],
     })),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ row: last.row_number }) : null,
   };
@@ -435,7 +496,7 @@ export async function bulkResultsCsv(ctx: AppContext, actor: Actor, operationId:
     for (;;) {
       const page = await db
         .selectFrom('bulk_operation_rows')
-        .select(['row_number', 'cells', 'status', 'message'])
+        .select(['row_number', 'cells', 'status', 'message', 'outcomes'])
         .where('operation_id', '=', operationId)
         .where('row_number', '>', after)
         .orderBy('row_number')
@@ -443,7 +504,7 @@ export async function bulkResultsCsv(ctx: AppContext, actor: Actor, operationId:
         .execute();
       for (const row of page) {
         const cells = Array.from({ length: width }, (_, index) => row.cells[index] ?? '');
-        yield [...cells, STATUS_LABELS[row.status] ?? row.status, row.message ?? ''];
+        yield [...cells, STATUS_LABELS[row.status] ?? row.status, messageOf(row)];
       }
       const last = page.at(-1);
       if (!last || page.length < 2000) {
@@ -453,6 +514,17 @@ export async function bulkResultsCsv(ctx: AppContext, actor: Actor, operationId:
     }
   }
   return { operation, header, rows: rows() };
+}
+
+/**
+ * A row's message: stored for rows that failed or were skipped; for a succeeded row, the English
+ * text of its outcomes (stored results stay small, and the text follows the current wording).
+ */
+function messageOf(row: { status: string; message: string | null; outcomes: unknown }): string {
+  if (row.message !== null) {
+    return row.message;
+  }
+  return row.status === 'succeeded' ? ((row.outcomes as Outcome[] | null) ?? []).map(describeOutcome).join('; ') : '';
 }
 
 const STATUS_LABELS: Record<string, string> = {
