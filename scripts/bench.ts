@@ -6,9 +6,13 @@
  *   groups    add 200,000 users to a group, assign a profile to a 1,000,000-member group, unassign
  *             it, delete the group, with times and peak RSS (issue 5). Options: --users N
  *
- *   bulk      a bare COPY of 25,000 user rows, then a 25,000-row add-users file (2 profiles, 2
- *             groups per row) uploaded over HTTP and applied: times, ratio to COPY, peak RSS
- *             (issue 6). Options: --rows N (default 25000), --big N (also stream an N-row file)
+ *   bulk      files of every bulk type in a row into one organization, ANALYZE between them:
+ *             three 25,000-row add-users files (2 profiles, 2 groups per row), edit-users with
+ *             group changes, add- and remove-group-members, remove-users, each uploaded over HTTP
+ *             and applied: times, ratios to the first, lock waits; a bare COPY and the same writes
+ *             by SQL alone; two refused uploads (issues 6, 22). Options: --rows N (default 25000),
+ *             --files N (add-users files, default 3), --types a,b (only steps of these types),
+ *             --big N (also stream an N-row file)
  *
  *   embedded  the embedded server (PGlite) under load: a console user's latencies while a 25,000-row
  *             add-users file is uploaded and applied, while a 2,000-row edit-users file changes
@@ -52,6 +56,8 @@ const { positionals, values } = parseArgs({
     samples: { type: 'string' },
     rows: { type: 'string' },
     big: { type: 'string' },
+    files: { type: 'string' },
+    types: { type: 'string' },
     provision: { type: 'string' },
     concurrency: { type: 'string' },
     'edit-rows': { type: 'string' },
@@ -72,7 +78,12 @@ switch (name) {
     await runGroupsBench({ users: Number(values.users ?? 1_000_000) });
     break;
   case 'bulk':
-    await runBulkBench({ rows: Number(values.rows ?? 25_000), big: Number(values.big ?? 0) });
+    await runBulkBench({
+      rows: Number(values.rows ?? 25_000),
+      files: Number(values.files ?? 3),
+      big: Number(values.big ?? 0),
+      types: values.types?.split(','),
+    });
     break;
   case 'embedded':
     await runEmbeddedBench({

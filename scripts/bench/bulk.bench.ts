@@ -17,7 +17,7 @@ import { openBenchDatabase, timed } from './support.ts';
 
 const HEADER = 'Email,First Name,Last Name,Country Code,Product Configurations,User Groups';
 
-function row(index: number, prefix: string): string {
+function rowOf(index: number, prefix: string): string {
   return `${prefix}${index}@bulk-bench.example,First${index},Last${index},PL,"Bench P1,Bench P2","Bench G1,Bench G2"`;
 }
 
@@ -78,19 +78,19 @@ async function sameWritesInSql(db: Kysely<DB>, organizationId: string, rows: num
       'group memberships',
       sql`insert into group_members (organization_id, group_id, user_id)
         select u.organization_id, g.id, u.id from users u cross join user_groups g
-        where u.organization_id = ${organizationId} and u.email like 'floor%' order by u.id, g.id`,
+        where u.organization_id = ${organizationId} and u.email like 'floor%' and g.name in ('Bench G1', 'Bench G2') order by u.id, g.id`,
     ],
     [
       'profiles',
       sql`insert into user_profiles (organization_id, user_id, profile_id)
         select u.organization_id, u.id, p.id from users u cross join product_profiles p
-        where u.organization_id = ${organizationId} and u.email like 'floor%' order by u.id, p.id`,
+        where u.organization_id = ${organizationId} and u.email like 'floor%' and p.name in ('Bench P1', 'Bench P2') order by u.id, p.id`,
     ],
     [
       'licenses',
       sql`insert into product_licenses (organization_id, user_id, product_id)
         select u.organization_id, u.id, p.id from users u cross join products p
-        where u.organization_id = ${organizationId} and u.email like 'floor%' order by u.id, p.id`,
+        where u.organization_id = ${organizationId} and u.email like 'floor%' and p.name in ('Bench A', 'Bench B') order by u.id, p.id`,
     ],
     [
       'audit events',
@@ -125,13 +125,85 @@ async function sameWritesInSql(db: Kysely<DB>, organizationId: string, rows: num
   return seconds;
 }
 
+/** One step of the benchmark: a file of one type, uploaded over HTTP and applied. */
+interface Step {
+  label: string;
+  type: string;
+  groupId?: string;
+  header: string;
+  line: (index: number) => string;
+  /** Counted as an add-users file: the ratios of the others are to the first of these. */
+  addUsers?: boolean;
+}
+
+/** Samples, on a PostgreSQL server, how many sessions of the database wait for a lock. */
+function lockWaitSampler(serverUrl: string | undefined, database: string | undefined) {
+  if (!serverUrl || !database) {
+    return { start: () => {}, stop: async () => null as null | { samples: number; waiting: number; max: number } };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  let client: pg.Client | undefined;
+  const seen = { samples: 0, waiting: 0, max: 0 };
+  let busy = false;
+  return {
+    start() {
+      seen.samples = 0;
+      seen.waiting = 0;
+      seen.max = 0;
+      client = new pg.Client({ connectionString: serverUrl });
+      const connected = client.connect();
+      timer = setInterval(() => {
+        if (busy) {
+          return;
+        }
+        busy = true;
+        void connected
+          .then(() =>
+            client?.query<{ waiting: number }>(
+              "select count(*)::int as waiting from pg_stat_activity where datname = $1 and wait_event_type = 'Lock'",
+              [database],
+            ),
+          )
+          .then((result) => {
+            const waiting = result?.rows[0]?.waiting ?? 0;
+            seen.samples += 1;
+            seen.waiting += waiting > 0 ? 1 : 0;
+            seen.max = Math.max(seen.max, waiting);
+          })
+          .catch(() => {})
+          .finally(() => {
+            busy = false;
+          });
+      }, 20);
+    },
+    async stop() {
+      clearInterval(timer);
+      await client?.end().catch(() => {});
+      return { ...seen };
+    },
+  };
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+const lpad = (text: string, width: number) => text.padStart(width);
+
 /**
- * SPEC section 5 for bulk files: a bare COPY of `rows` user rows, then an add-users file of the
- * same size (2 profiles and 2 groups per row) uploaded over HTTP and applied by the worker code —
- * validated, applied, audited, e-mails queued, results stored; optionally a `big`-row file streamed
- * straight into the service (the row limit raised) for peak RSS.
+ * SPEC section 5 for bulk files, as an installation sees it: several files in a row into one
+ * organization, with `ANALYZE` between them (what autovacuum does to freshly filled tables) — three
+ * add-users files (2 profiles and 2 groups per row), then edit-users moving every user of the first
+ * file to other groups (one of which gives a product), add-group-members and remove-group-members
+ * of the second file's users, and remove-users of the third's — each uploaded over HTTP and applied
+ * by the worker code, with the time of each, its ratio to the first add-users file, and (on
+ * PostgreSQL) how often a batch waited for another's lock. Then: a bare `COPY` and the same writes
+ * by SQL alone, the yardsticks of the add-users file; two refused uploads (a 10 MiB file over the
+ * row limit, a 50 MB body); optionally a `big`-row add-users file with the row limit raised.
  */
-export async function runBulkBench(options: { rows: number; big: number }): Promise<void> {
+export async function runBulkBench(options: {
+  rows: number;
+  files: number;
+  big: number;
+  types?: string[] | undefined;
+}): Promise<void> {
   const copySeconds = options.rows > 0 ? await bareCopy(options.rows) : 0;
   const { database, label, drop } = await openBenchDatabase();
   const config = loadConfig({
@@ -139,86 +211,183 @@ export async function runBulkBench(options: { rows: number; big: number }): Prom
     USHER_ADMIN_PASSWORD: 'benchmark password',
     USHER_ORG_NAME: 'Bench',
     USHER_LOG_LEVEL: 'silent',
-    USHER_BULK_MAX_ROWS: String(Math.max(options.rows, options.big, 25_000)),
-    USHER_BULK_MAX_BYTES: String(2 ** 31),
+    USHER_BULK_MAX_ROWS: String(Math.max(options.rows, 25_000)),
+    // The batch settings of the process's environment, to compare them.
+    ...Object.fromEntries(
+      ['USHER_BULK_BATCH_ROWS', 'USHER_BULK_CONCURRENT_BATCHES'].flatMap((name) =>
+        process.env[name] ? [[name, process.env[name]]] : [],
+      ),
+    ),
     HOST: '127.0.0.1',
     PORT: '1',
   });
   const app = await createApp({ config, database, worker: false, server: { logger: false } });
+  const serverUrl = process.env.BENCH_DATABASE_URL;
+  const databaseName =
+    database.kind === 'postgres'
+      ? (await sql<{ name: string }>`select current_database() as name`.execute(database.db)).rows[0]?.name
+      : undefined;
+  const locks = lockWaitSampler(serverUrl, databaseName);
   try {
     if (app.firstRun.kind !== 'created') {
       throw new Error('bench: no organization');
     }
     const org = app.firstRun.organizationId;
     const db = database.db;
+    const profiles = new Map<string, string>();
     for (const [name, profile] of [
       ['Bench A', 'Bench P1'],
       ['Bench B', 'Bench P2'],
+      ['Bench C', 'Bench P3'],
     ] as const) {
       const product = await db
         .insertInto('products')
         .values({ organization_id: org, name, license_quantity: 10_000_000 })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await db
+      const created = await db
         .insertInto('product_profiles')
         .values({ organization_id: org, product_id: product.id, name: profile })
-        .execute();
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      profiles.set(profile, created.id);
     }
+    const groups = new Map<string, string>();
+    for (const name of ['Bench G1', 'Bench G2', 'Bench G3']) {
+      const group = await db
+        .insertInto('user_groups')
+        .values({ organization_id: org, name, description: null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      groups.set(name, group.id);
+    }
+    // Bench G3 gives Bench C: moving users into it, or adding them, moves licenses.
     await db
-      .insertInto('user_groups')
-      .values([
-        { organization_id: org, name: 'Bench G1', description: null },
-        { organization_id: org, name: 'Bench G2', description: null },
-      ])
+      .insertInto('group_profiles')
+      .values({
+        organization_id: org,
+        group_id: groups.get('Bench G3') ?? '',
+        profile_id: profiles.get('Bench P3') ?? '',
+      })
       .execute();
     await app.server.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.server.address();
     const client = new Client(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
     await client.signIn('bench-admin@bench.example', 'benchmark password');
+    const analyze = () => sql`analyze`.execute(db);
+    await analyze();
 
-    // --rows 0 skips the 25,000-row run, so a --big run's RSS is its own.
     if (options.rows > 0) {
-      console.log(`Usher bulk benchmark on ${label}: add-users file of ${options.rows.toLocaleString('en')} rows`);
-      console.log(
-        `  bare COPY of ${options.rows.toLocaleString('en')} user rows into a plain table: ${copySeconds.toFixed(3)} s`,
+      const rows = options.rows;
+      const files = Math.max(1, options.files);
+      const prefixes = Array.from({ length: files }, (_, index) => `f${index + 1}u`);
+      const email = (prefix: string, index: number) => `${prefix}${index}@bulk-bench.example`;
+      const steps: Step[] = prefixes.map((prefix, index) => ({
+        label: `add-users #${index + 1}`,
+        type: 'add-users',
+        header: HEADER,
+        line: (row) => rowOf(row, prefix),
+        addUsers: true,
+      }));
+      const first = prefixes[0] ?? 'f1u';
+      const second = prefixes[1] ?? first;
+      const last = prefixes.at(-1) ?? first;
+      steps.push(
+        {
+          label: 'edit-users, groups changed',
+          type: 'edit-users',
+          header: 'Email,First Name,Country Code,User Groups',
+          line: (row) => `${email(first, row)},Edited${row},DE,"Bench G2,Bench G3"`,
+        },
+        {
+          label: 'add-group-members',
+          type: 'add-group-members',
+          groupId: groups.get('Bench G3') ?? '',
+          header: 'Email',
+          line: (row) => email(second, row),
+        },
+        {
+          label: 'remove-group-members',
+          type: 'remove-group-members',
+          groupId: groups.get('Bench G3') ?? '',
+          header: 'Email',
+          line: (row) => email(second, row),
+        },
+        {
+          label: 'remove-users',
+          type: 'remove-users',
+          header: 'Email',
+          line: (row) => email(last, row),
+        },
       );
-      const lines = [HEADER];
-      for (let index = 0; index < options.rows; index += 1) {
-        lines.push(row(index, 'u'));
-      }
-      const file = lines.join('\r\n');
-      const rss0 = Math.round(process.memoryUsage().rss / 1048576);
-      const uploaded = await timed(async () => {
-        const response = await upload(client, { type: 'add-users' }, file, 'bench.csv');
-        if (response.status !== 202) {
-          throw new Error(`upload: ${response.status} ${response.text}`);
+      const chosen = options.types ? steps.filter((step) => options.types?.includes(step.type)) : steps;
+      console.log(
+        `Usher bulk benchmark on ${label}: ${rows.toLocaleString('en')}-row files in a row into one organization, ANALYZE between them`,
+      );
+      console.log(
+        `  ${pad('file', 28)}${lpad('upload', 9)}${lpad('apply', 9)}${lpad('total', 9)}${lpad('× first', 9)}  ${pad('result', 34)}lock waits`,
+      );
+      let firstTotal = 0;
+      let peak = 0;
+      const addUsersTotals: number[] = [];
+      let floor = new Map<string, number>();
+      let floorSeconds = 0;
+      for (const step of chosen) {
+        const lines = [step.header];
+        for (let index = 0; index < rows; index += 1) {
+          lines.push(step.line(index));
         }
-        return response.body.id;
-      });
-      const applied = await timed(() => runBulkOperation(app.ctx, uploaded.result));
-      const operation = await db
-        .selectFrom('bulk_operations')
-        .select(['status', 'succeeded_rows', 'failed_rows'])
-        .where('id', '=', uploaded.result)
-        .executeTakeFirstOrThrow();
-      const total = uploaded.seconds + applied.seconds;
-      console.log(`  upload (read, validate, store rows): ${uploaded.seconds.toFixed(2)} s`);
+        const file = lines.join('\r\n');
+        const uploaded = await timed(async () => {
+          const response = await upload(
+            client,
+            { type: step.type, ...(step.groupId ? { groupId: step.groupId } : {}) },
+            file,
+            `${step.type}.csv`,
+          );
+          if (response.status !== 202) {
+            throw new Error(`${step.label}: upload answered ${response.status} ${response.text}`);
+          }
+          return response.body.id;
+        });
+        locks.start();
+        const applied = await timed(() => runBulkOperation(app.ctx, uploaded.result));
+        const waits = await locks.stop();
+        const operation = await db
+          .selectFrom('bulk_operations')
+          .select(['status', 'succeeded_rows', 'failed_rows'])
+          .where('id', '=', uploaded.result)
+          .executeTakeFirstOrThrow();
+        const total = uploaded.seconds + applied.seconds;
+        firstTotal ||= total;
+        peak = Math.max(peak, uploaded.peakMiB, applied.peakMiB);
+        if (step.addUsers) {
+          addUsersTotals.push(total);
+        }
+        console.log(
+          `  ${pad(step.label, 28)}${lpad(`${uploaded.seconds.toFixed(2)} s`, 9)}${lpad(`${applied.seconds.toFixed(2)} s`, 9)}${lpad(`${total.toFixed(2)} s`, 9)}${lpad(`${(total / firstTotal).toFixed(2)}×`, 9)}  ${pad(`${operation.status} ${operation.succeeded_rows}/${operation.failed_rows}`, 34)}${waits ? `${waits.waiting} of ${waits.samples} samples (max ${waits.max})` : 'n/a'}`,
+        );
+        await analyze();
+        if (step === steps[files - 1]) {
+          floor = await sameWritesInSql(db, org, rows);
+          floorSeconds = [...floor.values()].reduce((sum, value) => sum + value, 0);
+          await analyze();
+        }
+      }
+      const firstAdd = addUsersTotals[0] ?? 0;
       console.log(
-        `  apply (users, memberships, licenses, audit, welcome e-mails, results): ${applied.seconds.toFixed(2)} s — ${operation.status}, ${operation.succeeded_rows} succeeded, ${operation.failed_rows} failed`,
+        `  bare COPY of ${rows.toLocaleString('en')} user rows into a plain table: ${copySeconds.toFixed(3)} s; the first add-users file end to end is ${(firstAdd / copySeconds).toFixed(1)}× it (${Math.round(rows / firstAdd).toLocaleString('en')} rows/s); peak RSS ${peak} MiB`,
       );
       console.log(
-        `  end to end: ${total.toFixed(2)} s = ${(total / copySeconds).toFixed(1)}× the bare COPY; ${Math.round(options.rows / total).toLocaleString('en')} rows/s; peak RSS ${Math.max(uploaded.peakMiB, applied.peakMiB)} MiB (${rss0} MiB before)`,
+        `  the same writes as one add-users file by SQL alone (INSERT … SELECT, one transaction, rolled back, measured after the add-users files): ${floorSeconds.toFixed(2)} s; the add-users files end to end are ${addUsersTotals.map((total) => `${(total / floorSeconds).toFixed(2)}×`).join(', ')} this`,
       );
-      const floor = await sameWritesInSql(db, org, options.rows);
-      const floorSeconds = [...floor.values()].reduce((sum, value) => sum + value, 0);
-      console.log(
-        `  the same writes by SQL alone (INSERT … SELECT, one transaction, rolled back): ${floorSeconds.toFixed(2)} s = ${(floorSeconds / copySeconds).toFixed(1)}× the bare COPY; the import is ${(total / floorSeconds).toFixed(1)}× this`,
-      );
-      console.log(`    ${[...floor].map(([label, value]) => `${label} ${value.toFixed(2)} s`).join(', ')}`);
+      console.log(`    ${[...floor].map(([name, value]) => `${name} ${value.toFixed(2)} s`).join(', ')}`);
     }
 
+    await refusedUploads(client, config.bulk.maxRows, config.bulk.maxBytes);
+
     if (options.big > 0) {
+      await analyze();
       const admin = await db
         .selectFrom('users')
         .select('id')
@@ -239,14 +408,18 @@ export async function runBulkBench(options: { rows: number; big: number }): Prom
         for (let start = 0; start < options.big; start += 1000) {
           const chunk: string[] = [];
           for (let index = start; index < Math.min(start + 1000, options.big); index += 1) {
-            chunk.push(row(index, 'big'));
+            chunk.push(rowOf(index, 'big'));
           }
           yield `${chunk.join('\r\n')}\r\n`;
         }
       }
-      console.log(`  ${options.big.toLocaleString('en')}-row file (row limit raised), streamed into the service:`);
+      // The row limit raised for this file only.
+      const raised = { ...app.ctx, config: { ...config, bulk: { ...config.bulk, maxRows: options.big } } };
+      console.log(
+        `  ${options.big.toLocaleString('en')}-row add-users file (row limit raised), streamed into the service after ANALYZE:`,
+      );
       const bigUpload = await timed(() =>
-        createBulkOperation(app.ctx, actor, { type: 'add-users', fileName: 'big.csv', dryRun: false, file: bigFile() }),
+        createBulkOperation(raised, actor, { type: 'add-users', fileName: 'big.csv', dryRun: false, file: bigFile() }),
       );
       const bigApply = await timed(() => runBulkOperation(app.ctx, bigUpload.result));
       const big = await db
@@ -255,11 +428,70 @@ export async function runBulkBench(options: { rows: number; big: number }): Prom
         .where('id', '=', bigUpload.result)
         .executeTakeFirstOrThrow();
       console.log(
-        `    upload ${bigUpload.seconds.toFixed(1)} s (peak RSS ${bigUpload.peakMiB} MiB), apply ${bigApply.seconds.toFixed(1)} s (peak RSS ${bigApply.peakMiB} MiB) — ${big.status}, ${big.succeeded_rows} succeeded`,
+        `    upload ${bigUpload.seconds.toFixed(1)} s (peak RSS ${bigUpload.peakMiB} MiB), apply ${bigApply.seconds.toFixed(1)} s (peak RSS ${bigApply.peakMiB} MiB), end to end ${(bigUpload.seconds + bigApply.seconds).toFixed(1)} s — ${big.status}, ${big.succeeded_rows} succeeded`,
       );
     }
   } finally {
+    await locks.stop();
     await app.close();
     await drop();
+  }
+}
+
+/**
+ * A multipart/form-data body made beforehand, so that timing the request times the server, not
+ * the encoding of the form.
+ */
+function multipartBody(fields: Record<string, string>, file: string): { body: Buffer; contentType: string } {
+  const boundary = `----usher-bench-${Date.now()}`;
+  const parts = Object.entries(fields).map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
+  const head = `${parts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="refused.csv"\r\nContent-Type: text/csv\r\n\r\n`;
+  return {
+    body: Buffer.concat([Buffer.from(head), Buffer.from(file), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
+}
+
+/**
+ * Two uploads the server must refuse early, timed from the request to the answer: a 10 MiB file
+ * over the row limit, and a 50 MB one over the byte limit.
+ */
+async function refusedUploads(client: Client, maxRows: number, maxBytes: number): Promise<void> {
+  const fill = (bytes: number) => {
+    const lines = ['Email'];
+    let size = 5;
+    for (let index = 0; size < bytes; index += 1) {
+      const line = `r${index}@x.example`;
+      lines.push(line);
+      size += line.length + 2;
+    }
+    return { text: lines.join('\r\n'), rows: lines.length - 1 };
+  };
+  const overRows = fill(10 * 1024 * 1024);
+  const overBytes = fill(50 * 1000 * 1000);
+  for (const [what, file] of [
+    [
+      `a 10 MiB file of ${overRows.rows.toLocaleString('en')} rows (limit ${maxRows.toLocaleString('en')} rows)`,
+      overRows,
+    ],
+    [`a 50 MB file (limit ${maxBytes.toLocaleString('en')} bytes)`, overBytes],
+  ] as const) {
+    const { body, contentType } = multipartBody({ type: 'remove-users' }, file.text);
+    const started = performance.now();
+    const answer = await fetch(`${client.baseUrl}/api/v1/bulk-operations`, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        cookie: client.cookie ?? '',
+        'x-csrf-token': client.csrfToken ?? '',
+      },
+      body,
+    })
+      .then(async (response) => `${response.status} ${((await response.json()) as { code?: string }).code}`)
+      .catch((error: unknown) => `no answer (${error instanceof Error ? error.message : String(error)})`);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`  refused upload, ${what}: ${answer} in ${seconds.toFixed(2)} s`);
   }
 }
