@@ -5,9 +5,8 @@
  * (a data folder) and on PostgreSQL (TEST_DATABASE_URL).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,52 +14,13 @@ import { openDatabase } from '../src/db/database.ts';
 import { type BulkOperation, upload, waitForOperation } from './support/bulk.ts';
 import { Client } from './support/client.ts';
 import { ADMIN_PASSWORD, openTestDatabase } from './support/instance.ts';
+import { freePort, MEASURED_TIMEOUT, startUsher, waitHealthy } from './support/processes.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const ROWS = 5000;
+/** The operation may take this many times the second process's start to finish after it. */
+const FINISH_FACTOR = 20;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-function start(env: Record<string, string>, port: number): { child: ChildProcess; output: string[] } {
-  const child = spawn(process.execPath, ['src/cli.ts', 'start'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', USHER_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  return { child, output };
-}
-
-async function healthy(port: number, proc: { child: ChildProcess; output: string[] }): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    if (proc.child.exitCode !== null) {
-      throw new Error(`process exited: ${proc.output.join('')}`);
-    }
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`)
-      .then((response) => response.status === 200)
-      .catch(() => false);
-    if (ok) {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`not healthy after 60 s: ${proc.output.join('')}`);
-}
-
-describe('a bulk operation whose process is killed', () => {
+describe('a bulk operation whose process is killed', { timeout: MEASURED_TIMEOUT }, () => {
   let dataDir: string | undefined;
   let target: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
   let env: Record<string, string>;
@@ -95,12 +55,13 @@ describe('a bulk operation whose process is killed', () => {
     }
   });
 
-  test('resumes after restart without applying a row twice or losing a result', async () => {
-    const firstPort = await freePort();
-    const first = start(env, firstPort);
+  test('resumes after restart without applying a row twice or losing a result', {
+    timeout: MEASURED_TIMEOUT,
+  }, async () => {
+    const first = startUsher('start', env, await freePort());
     children.push(first.child);
-    await healthy(firstPort, first);
-    const admin = new Client(`http://127.0.0.1:${firstPort}`);
+    await waitHealthy(first);
+    const admin = new Client(`http://127.0.0.1:${first.port}`);
     await admin.signIn('root@crash.example', ADMIN_PASSWORD);
     const rows = ['Email,First Name,Last Name'];
     for (let index = 0; index < ROWS; index += 1) {
@@ -123,13 +84,12 @@ describe('a bulk operation whose process is killed', () => {
     await new Promise((resolve) => first.child.once('exit', resolve));
     assert.ok(seen.processedRows < ROWS, `killed at ${seen.processedRows} of ${ROWS} rows`);
 
-    const secondPort = await freePort();
-    const second = start(env, secondPort);
+    const second = startUsher('start', env, await freePort());
     children.push(second.child);
-    await healthy(secondPort, second);
-    const again = new Client(`http://127.0.0.1:${secondPort}`);
+    const startMs = await waitHealthy(second);
+    const again = new Client(`http://127.0.0.1:${second.port}`);
     await again.signIn('root@crash.example', ADMIN_PASSWORD);
-    const done = await waitForOperation(again, created.body.id, 120_000);
+    const done = await waitForOperation(again, created.body.id, FINISH_FACTOR * startMs);
     assert.deepEqual(
       [done.status, done.processedRows, done.succeededRows, done.failedRows],
       ['completed', ROWS, ROWS, 0],

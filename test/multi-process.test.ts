@@ -4,9 +4,6 @@
  * rate limits and jobs, and shut down gracefully. Needs TEST_DATABASE_URL (PGlite serves one process).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/db/database.ts';
@@ -15,83 +12,43 @@ import { maintenanceJob } from '../src/jobs/maintenance.job.ts';
 import { JobQueue } from '../src/jobs/queue.ts';
 import { Client, expectProblem } from './support/client.ts';
 import { ADMIN_PASSWORD, openTestDatabase } from './support/instance.ts';
+import { freePort, MEASURED_TIMEOUT, startUsher, type UsherProcess, waitHealthy } from './support/processes.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+/** The worker's job may take this many times the servers' start (it started with them). */
+const JOB_FACTOR = 10;
 const skip = process.env.TEST_DATABASE_URL ? false : 'needs TEST_DATABASE_URL (a PostgreSQL server)';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-interface Proc {
-  child: ChildProcess;
-  output: string[];
-  port: number;
-}
-
-function startProcess(mode: string, env: Record<string, string>, port: number): Proc {
-  const child = spawn(process.execPath, ['src/cli.ts', mode], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', USHER_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  return { child, output, port };
-}
-
-async function waitHealthy(proc: Proc): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    if (proc.child.exitCode !== null) {
-      throw new Error(`process exited: ${proc.output.join('')}`);
-    }
-    const ok = await fetch(`http://127.0.0.1:${proc.port}/healthz`)
-      .then((response) => response.status === 200)
-      .catch(() => false);
-    if (ok) {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`not healthy after 60 s: ${proc.output.join('')}`);
-}
-
-function exitCode(proc: Proc): Promise<number | null> {
+function exitCode(proc: UsherProcess): Promise<number | null> {
   return proc.child.exitCode !== null
     ? Promise.resolve(proc.child.exitCode)
     : new Promise((resolve) => proc.child.once('exit', (code) => resolve(code)));
 }
 
-describe('several processes on one PostgreSQL database', { skip }, () => {
+describe('several processes on one PostgreSQL database', { skip, timeout: MEASURED_TIMEOUT }, () => {
   let target: Awaited<ReturnType<typeof openTestDatabase>>;
-  let procs: Proc[] = [];
+  let procs: UsherProcess[] = [];
+  let startMs = 0;
 
-  before(async () => {
-    target = await openTestDatabase();
-    const env = {
-      DATABASE_URL: target.url ?? '',
-      USHER_ADMIN_EMAIL: 'root@multi.example',
-      USHER_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      USHER_ORG_NAME: 'Multi',
-      USHER_LOGIN_MAX_FAILURES: '3',
-    };
-    procs = [
-      startProcess('serve', env, await freePort()),
-      startProcess('serve', env, await freePort()),
-      startProcess('worker', env, await freePort()),
-    ];
-    await Promise.all(procs.slice(0, 2).map(waitHealthy));
-  });
+  before(
+    async () => {
+      target = await openTestDatabase();
+      const env = {
+        DATABASE_URL: target.url ?? '',
+        USHER_ADMIN_EMAIL: 'root@multi.example',
+        USHER_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        USHER_ORG_NAME: 'Multi',
+        USHER_LOGIN_MAX_FAILURES: '3',
+      };
+      procs = [
+        startUsher('serve', env, await freePort()),
+        startUsher('serve', env, await freePort()),
+        startUsher('worker', env, await freePort()),
+      ];
+      // The worker serves no HTTP: the job test below gives it as long as the servers took, and more.
+      startMs = Math.max(...(await Promise.all(procs.slice(0, 2).map(waitHealthy))));
+    },
+    { timeout: MEASURED_TIMEOUT },
+  );
   after(async () => {
     for (const proc of procs) {
       if (proc.child.exitCode === null) {
@@ -175,7 +132,7 @@ describe('several processes on one PostgreSQL database', { skip }, () => {
       assert.ok(id);
       const started = Date.now();
       let state: string | null = null;
-      while (Date.now() - started < 30_000 && state !== 'completed') {
+      while (Date.now() - started < JOB_FACTOR * startMs && state !== 'completed') {
         await new Promise((resolve) => setTimeout(resolve, 250));
         state = await sender.getJobState(maintenanceJob.name, id);
       }
