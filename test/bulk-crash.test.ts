@@ -14,7 +14,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { type BulkOperation, upload, waitForOperation } from './support/bulk.ts';
 import { Client } from './support/client.ts';
 import { ADMIN_PASSWORD, openTestDatabase } from './support/instance.ts';
-import { freePort, MEASURED_TIMEOUT, startUsher, waitHealthy } from './support/processes.ts';
+import { freePort, MEASURED_TIMEOUT, startUsher, waitHealthy } from './support/process.ts';
 
 const ROWS = 5000;
 /** The operation may take this many times the second process's start to finish after it. */

@@ -12,7 +12,7 @@ import { maintenanceJob } from '../src/jobs/maintenance.job.ts';
 import { JobQueue } from '../src/jobs/queue.ts';
 import { Client, expectProblem } from './support/client.ts';
 import { ADMIN_PASSWORD, openTestDatabase } from './support/instance.ts';
-import { freePort, MEASURED_TIMEOUT, startUsher, type UsherProcess, waitHealthy } from './support/processes.ts';
+import { freePort, MEASURED_TIMEOUT, startUsher, type UsherProcess, waitHealthy } from './support/process.ts';
 
 /** The worker's job may take this many times the servers' start (it started with them). */
 const JOB_FACTOR = 10;

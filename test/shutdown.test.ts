@@ -13,11 +13,11 @@ import { openDatabase } from '../src/db/database.ts';
 import { type BulkOperation, upload } from './support/bulk.ts';
 import { Client } from './support/client.ts';
 import { ADMIN_PASSWORD, openTestDatabase } from './support/instance.ts';
-import { freePort, startUsher, type UsherProcess, waitHealthy } from './support/process.ts';
+import { freePort, MEASURED_TIMEOUT, startUsher, type UsherProcess, waitHealthy } from './support/process.ts';
 
 const ROWS = 5000;
 
-describe('SIGTERM', () => {
+describe('SIGTERM', { timeout: MEASURED_TIMEOUT }, () => {
   let dataDir: string | undefined;
   let target: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
   let env: Record<string, string>;
@@ -48,7 +48,9 @@ describe('SIGTERM', () => {
     }
   });
 
-  test('stops a process in the middle of a bulk file gracefully, within its 20 s', async (t) => {
+  test('stops a process in the middle of a bulk file gracefully, within its 20 s', {
+    timeout: MEASURED_TIMEOUT,
+  }, async (t) => {
     proc = startUsher('start', env, await freePort());
     await waitHealthy(proc);
     const admin = new Client(`http://127.0.0.1:${proc.port}`);
