@@ -78,6 +78,15 @@ const severalFiles = () =>
     { errors: [{ field: 'file', message: 'only one file per upload' }] },
   );
 
+/** The parts of an upload besides the file's bytes: fields (10 × 1,000 bytes at most) and headers. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+const fileTooLarge = (maxBytes: number) =>
+  new BulkFileError(
+    BulkFileErrorCodes.fileTooLarge,
+    `The file is larger than ${maxBytes} bytes, the limit of this instance (USHER_BULK_MAX_BYTES): split it into smaller files.`,
+  );
+
 /**
  * The uploaded file's bytes, with the multipart limit's error turned into Usher's 413. After the
  * last byte it reads the rest of the upload, so a second file fails the reading of the first (and
@@ -88,11 +97,7 @@ async function* limited(
   maxBytes: number,
   rest: AsyncIterator<{ type: string; file?: { resume(): unknown } }>,
 ): AsyncGenerator<Buffer> {
-  const tooLarge = () =>
-    new BulkFileError(
-      BulkFileErrorCodes.fileTooLarge,
-      `The file is larger than ${maxBytes} bytes, the limit of this instance (USHER_BULK_MAX_BYTES): split it into smaller files.`,
-    );
+  const tooLarge = () => fileTooLarge(maxBytes);
   try {
     yield* file;
   } catch (error) {
@@ -139,6 +144,13 @@ export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
+        // A body that says it is larger than the limit is refused before any of it is parsed (the
+        // error handler's path drops the body unread, as below).
+        const declared = Number(request.headers['content-length'] ?? Number.NaN);
+        if (declared > ctx.config.bulk.maxBytes + MULTIPART_OVERHEAD_BYTES) {
+          request.raw.resume();
+          throw fileTooLarge(ctx.config.bulk.maxBytes);
+        }
         if (!request.isMultipart()) {
           throw new AppError(
             BulkErrorCodes.notMultipart,
