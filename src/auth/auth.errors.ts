@@ -15,4 +15,10 @@ export const AuthErrorCodes = {
   notAnAdmin: 'auth.not_an_admin',
   invitationNotNeeded: 'auth.invitation_not_needed',
   reauthenticationRequired: 'auth.reauthentication_required',
+  mfaAlreadyEnrolled: 'auth.mfa_already_enrolled',
+  mfaNoEnrolment: 'auth.mfa_no_enrolment',
+  mfaNoFactor: 'auth.mfa_no_factor',
+  mfaChallengeExpired: 'auth.mfa_challenge_expired',
+  mfaEnrolmentRequired: 'auth.mfa_enrolment_required',
+  invalidCode: 'auth.invalid_code',
 } as const;

@@ -8,8 +8,9 @@ import { AppError } from '../http/errors.ts';
 import { problems } from '../http/schemas.ts';
 import { authorize } from '../roles/policy.ts';
 import { signIn, signOut } from './auth.service.ts';
-import { clearSessionCookie, setSessionCookie } from './cookie.ts';
-import { presentSession, SessionViewSchema } from './session-view.ts';
+import { clearSessionCookie, setMfaCookie, setSessionCookie } from './cookie.ts';
+import { MFA_CHALLENGE_MINUTES } from './mfa.challenge.ts';
+import { MfaRequiredSchema, presentSession, SessionViewSchema } from './session-view.ts';
 
 const LoginBody = z.strictObject({
   email: z.string().trim().min(1).max(LIMITS.emailMax).meta({ description: "The administrator's e-mail." }),
@@ -36,19 +37,25 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Sign in',
           description:
             'Starts a console session (HttpOnly cookie) for an administrator. Rate-limited per address and per ' +
-            'account; every failure answers the same 401. The response carries the CSRF token for later writes.',
+            'account; every failure answers the same 401. The response carries the CSRF token for later writes. ' +
+            'An administrator with a second factor gets `{"mfaRequired":true,"methods":[…]}` and no session yet: ' +
+            'POST /api/v1/auth/mfa/verify completes the sign-in.',
           security: [],
           body: LoginBody,
-          response: { 200: SessionViewSchema, ...problems(401, 429) },
+          response: { 200: z.union([SessionViewSchema, MfaRequiredSchema]), ...problems(401, 429) },
         },
       },
       async (request, reply) => {
-        const { session, actor } = await signIn(ctx, request.body, {
+        const result = await signIn(ctx, request.body, {
           ip: request.ip,
           userAgent: request.headers['user-agent'] ?? null,
         });
-        setSessionCookie(ctx, reply, session.token ?? '');
-        return presentSession(ctx, actor, session.csrfToken);
+        if (result.kind === 'mfa') {
+          setMfaCookie(ctx, reply, result.challengeToken, MFA_CHALLENGE_MINUTES * 60);
+          return { mfaRequired: true as const, methods: result.methods };
+        }
+        setSessionCookie(ctx, reply, result.session.token ?? '');
+        return presentSession(ctx, result.actor, result.session.csrfToken, result.session.mfaEnrolmentRequired);
       },
     );
 
@@ -87,7 +94,13 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: SessionViewSchema, ...problems(401) },
         },
       },
-      async (request) => presentSession(ctx, request.actor!, request.session?.csrfToken ?? null),
+      async (request) =>
+        presentSession(
+          ctx,
+          request.actor!,
+          request.session?.csrfToken ?? null,
+          request.session?.mfaEnrolmentRequired ?? false,
+        ),
     );
 
     app.patch(
@@ -127,7 +140,12 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             after: { locale: request.body.locale },
           });
         });
-        return presentSession(ctx, actor, request.session?.csrfToken ?? null);
+        return presentSession(
+          ctx,
+          actor,
+          request.session?.csrfToken ?? null,
+          request.session?.mfaEnrolmentRequired ?? false,
+        );
       },
     );
   };

@@ -8,6 +8,7 @@ import { queueMessages } from '../outbox/outbox.ts';
 import { type Actor, can, type Grant } from '../roles/policy.ts';
 import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import { AuthErrorCodes } from './auth.errors.ts';
+import { type MfaMethod, mfaStateOf, startMfaChallenge } from './mfa.challenge.ts';
 import { type AttemptPolicy, checkAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './rate-limit.ts';
 import { hashSecret, randomToken, safeEqual, verifyPassword } from './secrets.ts';
 import { deleteSessionById, findSessionByTokenHash, updateSessionLastSeenById } from './sessions.queries.ts';
@@ -24,7 +25,14 @@ export interface SessionHandle {
   /** The secret that goes into the cookie; only its hash is stored. */
   token?: string;
   csrfToken: string;
+  /** Started under "require a second factor" by an admin without one: may only enrol one. */
+  mfaEnrolmentRequired?: boolean;
 }
+
+/** What a right password leads to: a session, or a second factor to give first. */
+export type SignInResult =
+  | { kind: 'session'; session: SessionHandle; actor: Actor }
+  | { kind: 'mfa'; challengeToken: string; methods: MfaMethod[] };
 
 const INVALID_CREDENTIALS = 'The e-mail or password is not correct.';
 
@@ -72,8 +80,8 @@ export async function signIn(
   ctx: AppContext,
   input: { email: string; password: string; organizationId?: string | undefined },
   origin: RequestOrigin,
-): Promise<{ session: SessionHandle; actor: Actor }> {
-  const { db, config } = ctx;
+): Promise<SignInResult> {
+  const { db } = ctx;
   const email = input.email.trim().toLowerCase();
   const policy = loginPolicy(ctx);
   const subject = { scope: 'login', account: email, address: origin.ip };
@@ -146,9 +154,37 @@ export async function signIn(
     throw new AppError(AuthErrorCodes.invalidCredentials, 401, INVALID_CREDENTIALS);
   }
 
+  const mfa = await mfaStateOf(db, actor.organizationId, actor.id);
+  if (mfa.methods.length > 0) {
+    const challengeToken = await startMfaChallenge(db, actor);
+    return { kind: 'mfa', challengeToken, methods: mfa.methods };
+  }
+  const session = await startSession(ctx, actor, origin, {
+    method: 'password',
+    mfaEnrolmentRequired: mfa.required,
+  });
+  return { kind: 'session', session, actor };
+}
+
+/**
+ * Starts a console session for an admin whose credentials were checked: the session row, the
+ * throttle's success (the address becomes a known one), the last sign-in time and `auth.login`.
+ * @param ctx the app
+ * @param actor the admin
+ * @param origin the caller
+ * @param options how the admin signed in, and whether the session may only enrol a second factor
+ * @returns the session (with the cookie's secret)
+ */
+export async function startSession(
+  ctx: AppContext,
+  actor: Actor,
+  origin: RequestOrigin,
+  options: { method: string; mfaEnrolmentRequired: boolean },
+): Promise<SessionHandle> {
   const token = randomToken();
   const csrfToken = randomToken();
-  const session = await transaction(db, async (trx) => {
+  const subject = { scope: 'login', account: actor.label.trim().toLowerCase(), address: origin.ip };
+  return transaction(ctx.db, async (trx) => {
     const row = await trx
       .insertInto('sessions')
       .values({
@@ -157,9 +193,10 @@ export async function signIn(
         user_id: actor.id,
         csrf_token: csrfToken,
         last_seen_at: new Date(),
-        expires_at: new Date(Date.now() + config.session.maxHours * 3_600_000),
+        expires_at: new Date(Date.now() + ctx.config.session.maxHours * 3_600_000),
         source_ip: origin.ip,
         user_agent: origin.userAgent?.slice(0, 512) ?? null,
+        mfa_enrolment_required: options.mfaEnrolmentRequired,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -172,11 +209,14 @@ export async function signIn(
     await recordAudit(trx, actor, {
       action: 'auth.login',
       target: { type: 'user', id: actor.id, label: actor.label },
-      after: { sessionId: row.id },
+      after: {
+        sessionId: row.id,
+        method: options.method,
+        ...(options.mfaEnrolmentRequired ? { mfaEnrolmentRequired: true } : {}),
+      },
     });
-    return { id: row.id, token, csrfToken };
+    return { id: row.id, token, csrfToken, mfaEnrolmentRequired: options.mfaEnrolmentRequired };
   });
-  return { session, actor };
 }
 
 /**
@@ -262,7 +302,10 @@ export async function authenticateSession(
   if (Date.now() - session.lastSeenAt.getTime() > 60_000) {
     await updateSessionLastSeenById(ctx.db, session.id);
   }
-  return { actor, session: { id: session.id, csrfToken: session.csrfToken } };
+  return {
+    actor,
+    session: { id: session.id, csrfToken: session.csrfToken, mfaEnrolmentRequired: session.mfaEnrolmentRequired },
+  };
 }
 
 /**

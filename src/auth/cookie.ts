@@ -49,3 +49,24 @@ export function clearSessionCookie(ctx: AppContext, reply: FastifyReply): void {
     secure: servedOverHttps(ctx),
   });
 }
+
+/** Name of the cookie that carries a sign-in waiting for its second factor. */
+export const MFA_COOKIE = 'usher_mfa';
+
+/**
+ * Sets the second-factor cookie: HttpOnly, SameSite=Strict, only for the sign-in endpoints, for as
+ * long as the sign-in may wait for its code.
+ * @param ctx the app
+ * @param reply the response
+ * @param token the challenge secret
+ * @param maxAgeSeconds how long it lives
+ */
+export function setMfaCookie(ctx: AppContext, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
+  reply.setCookie(MFA_COOKIE, token, {
+    path: '/api/v1/auth',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: servedOverHttps(ctx),
+    maxAge: maxAgeSeconds,
+  });
+}

@@ -45,18 +45,38 @@ export const SessionViewSchema = z
     organization: z.object({ id: z.uuid(), name: z.string(), defaultLocale: z.enum(LOCALES) }),
     roles: z.array(RoleGrantSchema),
     abilities: z.array(z.enum(ACTIONS)).meta({ description: 'Actions the caller may do (scoped ones per target).' }),
+    mfaEnrolmentRequired: z.boolean().meta({
+      description:
+        'The organization requires a second factor and this admin has none: until one is enrolled, only ' +
+        'enrolment, the session and sign-out work.',
+    }),
   })
   .meta({ id: 'Session', description: 'Who is signed in, in which organization, and what they may do.' });
 export type SessionView = z.infer<typeof SessionViewSchema>;
+
+export const MfaRequiredSchema = z
+  .object({
+    mfaRequired: z.literal(true),
+    methods: z
+      .array(z.enum(['totp', 'webauthn', 'recovery_code']))
+      .meta({ description: 'How the second factor can be given: POST /api/v1/auth/mfa/verify.' }),
+  })
+  .meta({ id: 'MfaRequired', description: 'The password was right; the sign-in waits for the second factor.' });
 
 /**
  * Presents the caller: identity, organization, roles with scope names, and abilities.
  * @param ctx the app
  * @param actor the caller
  * @param csrfToken the session's CSRF token (null for API tokens)
+ * @param mfaEnrolmentRequired the session may only enrol a second factor
  * @returns the session view
  */
-export async function presentSession(ctx: AppContext, actor: Actor, csrfToken: string | null): Promise<SessionView> {
+export async function presentSession(
+  ctx: AppContext,
+  actor: Actor,
+  csrfToken: string | null,
+  mfaEnrolmentRequired = false,
+): Promise<SessionView> {
   const organization = await ctx.db
     .selectFrom('organizations')
     .select(['id', 'name', 'default_locale'])
@@ -116,5 +136,6 @@ export async function presentSession(ctx: AppContext, actor: Actor, csrfToken: s
       return { role: grant.role, scope: scope && { ...scope, name: names.get(scope.id) ?? '' } };
     }),
     abilities: abilities(actor).filter((action) => action !== 'console.signIn' || actor.type === 'user'),
+    mfaEnrolmentRequired,
   };
 }

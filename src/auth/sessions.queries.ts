@@ -11,6 +11,7 @@ export interface SessionWithUser {
   idleExpired: boolean;
   email: string;
   status: string;
+  mfaEnrolmentRequired: boolean;
 }
 
 /**
@@ -34,6 +35,7 @@ export async function findSessionByTokenHash(
       'sessions.user_id',
       'sessions.csrf_token',
       'sessions.last_seen_at',
+      'sessions.mfa_enrolment_required',
       'users.email',
       'users.status',
       sql<boolean>`sessions.last_seen_at < now() - make_interval(mins => ${idleMinutes})`.as('idle_expired'),
@@ -51,6 +53,7 @@ export async function findSessionByTokenHash(
         idleExpired: row.idle_expired,
         email: row.email,
         status: row.status,
+        mfaEnrolmentRequired: row.mfa_enrolment_required,
       }
     : undefined;
 }

@@ -13,6 +13,8 @@ export interface OrganizationsTable {
   id: Generated<string>;
   name: string;
   default_locale: Generated<Locale>;
+  /** Every admin signing in with a password must use a second factor. */
+  require_mfa: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -108,6 +110,8 @@ export interface SessionsTable {
   expires_at: Timestamp;
   source_ip: string | null;
   user_agent: string | null;
+  /** Started under "require a second factor" by an admin without one: may only enrol one. */
+  mfa_enrolment_required: Generated<boolean>;
 }
 
 export interface ApiTokensTable {
@@ -276,6 +280,46 @@ export interface PasswordTokensTable {
   used_at: NullableTimestamp;
 }
 
+/** A second factor of an admin: a TOTP authenticator (secret) or a WebAuthn credential. */
+export interface MfaFactorsTable {
+  id: Generated<string>;
+  organization_id: string;
+  user_id: string;
+  kind: 'totp' | 'webauthn';
+  label: string;
+  secret: string | null;
+  last_used_step: number | null;
+  credential_id: string | null;
+  public_key: Uint8Array | null;
+  sign_count: number | null;
+  transports: string[] | null;
+  /** Null while enrolment waits for the first code. */
+  confirmed_at: NullableTimestamp;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+}
+
+/** A one-time recovery code of an admin (SHA-256). */
+export interface MfaRecoveryCodesTable {
+  id: Generated<string>;
+  organization_id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: CreatedAt;
+  used_at: NullableTimestamp;
+}
+
+/** A sign-in whose password was right, waiting for the second factor. */
+export interface MfaChallengesTable {
+  id: Generated<string>;
+  token_hash: string;
+  organization_id: string;
+  user_id: string;
+  webauthn_challenge: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 /** A device a user connected through a link. */
 export interface DevicesTable {
   id: Generated<string>;
@@ -441,6 +485,9 @@ export interface DB {
   instruction_links: InstructionLinksTable;
   devices: DevicesTable;
   password_tokens: PasswordTokensTable;
+  mfa_factors: MfaFactorsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
   bulk_operations: BulkOperationsTable;
   bulk_operation_rows: BulkOperationRowsTable;
   directory_syncs: DirectorySyncsTable;

@@ -20,6 +20,7 @@ import { AuthErrorCodes } from '../auth/auth.errors.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { authenticateApiToken, authenticateSession, checkCsrf, type SessionHandle } from '../auth/auth.service.ts';
 import { sessionCookieName } from '../auth/cookie.ts';
+import { mfaRoutes } from '../auth/mfa.routes.ts';
 import { passwordsRoutes } from '../auth/passwords.routes.ts';
 import { bulkRoutes } from '../bulk/bulk.routes.ts';
 import { csvTemplatesRoutes } from '../bulk/templates.routes.ts';
@@ -54,10 +55,15 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes reachable without signing in. */
     public?: boolean;
+    /** Routes a session that must first enrol a second factor may use (besides sign-out and the session). */
+    duringMfaEnrolment?: boolean;
   }
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** What a session that must enrol a second factor may still reach besides enrolment itself. */
+const MFA_ENROLMENT_PATHS = new Set(['/api/v1/auth/session', '/api/v1/auth/logout', '/api/v1/me']);
 const WEB_ROOT = path.resolve(import.meta.dirname, '../../dist/web');
 
 export interface ServerOptions {
@@ -273,6 +279,17 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     const { actor, session } = await authenticateSession(ctx, cookie, origin);
     request.actor = actor;
     request.session = session;
+    if (
+      session.mfaEnrolmentRequired &&
+      !request.routeOptions.config.duringMfaEnrolment &&
+      !MFA_ENROLMENT_PATHS.has(request.routeOptions.url ?? '')
+    ) {
+      throw new AppError(
+        AuthErrorCodes.mfaEnrolmentRequired,
+        403,
+        'The organization requires a second factor: enrol an authenticator app first (POST /api/v1/auth/mfa/totp).',
+      );
+    }
     if (UNSAFE_METHODS.has(request.method)) {
       try {
         checkCsrf(session, request.headers['x-csrf-token'] as string | undefined);
@@ -346,6 +363,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     async (api) => {
       await api.register(authRoutes(ctx));
       await api.register(passwordsRoutes(ctx));
+      await api.register(mfaRoutes(ctx));
       await api.register(organizationsRoutes(ctx));
       await api.register(apiTokensRoutes(ctx));
       await api.register(auditRoutes(ctx));

@@ -17,6 +17,10 @@ const OrganizationSchema = z
     defaultLocale: z
       .enum(LOCALES)
       .meta({ description: "Language of e-mails to users whose language is unknown, and of new admins' console." }),
+    requireMfa: z.boolean().meta({
+      description:
+        'Every admin signing in with a password must give a second factor; admins without one enrol at sign-in.',
+    }),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Organization' });
@@ -24,6 +28,7 @@ const OrganizationSchema = z
 const OrganizationPatch = z.strictObject({
   name: z.string().trim().min(1).max(LIMITS.organizationNameMax).optional().meta({ description: 'New name.' }),
   defaultLocale: z.enum(LOCALES).optional().meta({ description: 'New default language.' }),
+  requireMfa: z.boolean().optional().meta({ description: 'Require a second factor for every admin.' }),
 });
 
 const SetupBody = z
@@ -115,13 +120,17 @@ export function organizationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const { token, ...input } = request.body;
         const origin = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
         const created = await completeSetup(ctx, token, input, origin);
-        const { session, actor } = await signIn(
+        const result = await signIn(
           ctx,
           { email: input.email, password: input.password, organizationId: created.organizationId },
           origin,
         );
-        setSessionCookie(ctx, reply, session.token ?? '');
-        return reply.status(201).send(await presentSession(ctx, actor, session.csrfToken));
+        // A new organization's first admin has no second factor and the organization requires none.
+        if (result.kind !== 'session') {
+          throw new Error('setup: the first admin got a second-factor challenge');
+        }
+        setSessionCookie(ctx, reply, result.session.token ?? '');
+        return reply.status(201).send(await presentSession(ctx, result.actor, result.session.csrfToken));
       },
     );
   };

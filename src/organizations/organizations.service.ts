@@ -101,6 +101,8 @@ export interface OrganizationView {
   id: string;
   name: string;
   defaultLocale: Locale;
+  /** Every admin signing in with a password must give a second factor. */
+  requireMfa: boolean;
   createdAt: string;
 }
 
@@ -112,35 +114,43 @@ export async function getOrganization(ctx: AppContext, actor: Actor): Promise<Or
   authorize(actor, 'organization.read');
   const row = await ctx.db
     .selectFrom('organizations')
-    .select(['id', 'name', 'default_locale', 'created_at'])
+    .select(['id', 'name', 'default_locale', 'require_mfa', 'created_at'])
     .where('id', '=', actor.organizationId)
     .executeTakeFirst();
   if (!row) {
     throw notFound('Organization');
   }
-  return { id: row.id, name: row.name, defaultLocale: row.default_locale, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    defaultLocale: row.default_locale,
+    requireMfa: row.require_mfa,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 /**
- * Changes the organization's name or default language (system admins), audited.
+ * Changes the organization's name, default language or "require a second factor for every admin"
+ * (system admins), audited.
  * @throws AppError 403 without `organization.update`
  */
 export async function updateOrganization(
   ctx: AppContext,
   actor: Actor,
-  patch: { name?: string | undefined; defaultLocale?: Locale | undefined },
+  patch: { name?: string | undefined; defaultLocale?: Locale | undefined; requireMfa?: boolean | undefined },
 ): Promise<OrganizationView> {
   authorize(actor, 'organization.update');
   await transaction(ctx.db, async (trx) => {
     const before = await trx
       .selectFrom('organizations')
-      .select(['name', 'default_locale'])
+      .select(['name', 'default_locale', 'require_mfa'])
       .where('id', '=', actor.organizationId)
       .forUpdate()
       .executeTakeFirstOrThrow();
     const after = {
       name: patch.name?.trim() ?? before.name,
       default_locale: patch.defaultLocale ?? before.default_locale,
+      require_mfa: patch.requireMfa ?? before.require_mfa,
     };
     await trx
       .updateTable('organizations')
@@ -150,8 +160,8 @@ export async function updateOrganization(
     await recordAudit(trx, actor, {
       action: 'organization.update',
       target: { type: 'organization', id: actor.organizationId, label: after.name },
-      before: { name: before.name, defaultLocale: before.default_locale },
-      after: { name: after.name, defaultLocale: after.default_locale },
+      before: { name: before.name, defaultLocale: before.default_locale, requireMfa: before.require_mfa },
+      after: { name: after.name, defaultLocale: after.default_locale, requireMfa: after.require_mfa },
     });
   });
   return getOrganization(ctx, actor);

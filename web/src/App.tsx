@@ -10,6 +10,7 @@ import { DirectorySyncPage } from './pages/DirectorySyncPage.tsx';
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage.tsx';
 import { GroupPage } from './pages/GroupPage.tsx';
 import { GroupsPage } from './pages/GroupsPage.tsx';
+import { MfaEnrolmentPage } from './pages/MfaEnrolmentPage.tsx';
 import { OutboxMessagePage } from './pages/OutboxMessagePage.tsx';
 import { OutboxPage } from './pages/OutboxPage.tsx';
 import { ProductsPage } from './pages/ProductsPage.tsx';
@@ -65,6 +66,10 @@ function ConsoleRoutes() {
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
     );
+  }
+  // The organization requires a second factor this admin has not enrolled: that comes first.
+  if (state.session.mfaEnrolmentRequired) {
+    return <MfaEnrolmentPage />;
   }
   const abilities = state.session.abilities;
   const canAudit = abilities.includes('audit.read');

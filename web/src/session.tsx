@@ -7,7 +7,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import type { Locale } from '../../shared/contracts.ts';
 import { api, setCsrfToken, setUnauthorizedHandler } from './api.ts';
 import { applyLocale, currentLocale, rememberLocale } from './i18n/index.ts';
-import type { Session } from './types.ts';
+import type { MfaRequired, Session } from './types.ts';
 
 export type SessionState =
   | { status: 'loading' }
@@ -18,7 +18,10 @@ interface SessionContextValue {
   state: SessionState;
   /** Starts using a session answered by sign-in, setup or PATCH /me. */
   accept(session: Session): void;
-  signIn(email: string, password: string): Promise<void>;
+  /** Signs in with the password; answers the second-factor prompt when one must follow. */
+  signIn(email: string, password: string): Promise<MfaRequired | null>;
+  /** Completes a sign-in with the code of the second factor. */
+  verifyMfa(code: string): Promise<void>;
   signOut(): Promise<void>;
   /** Switches the console language at once and remembers it for the admin. */
   changeLocale(locale: Locale): Promise<void>;
@@ -68,8 +71,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback(
     async (email: string, password: string) => {
-      const session = await api.post<Session>('/api/v1/auth/login', { email, password }, { ignoreUnauthorized: true });
-      accept(session);
+      const answer = await api.post<Session | MfaRequired>(
+        '/api/v1/auth/login',
+        { email, password },
+        { ignoreUnauthorized: true },
+      );
+      if ('mfaRequired' in answer) {
+        return answer;
+      }
+      accept(answer);
+      return null;
+    },
+    [accept],
+  );
+
+  const verifyMfa = useCallback(
+    async (code: string) => {
+      accept(await api.post<Session>('/api/v1/auth/mfa/verify', { code }, { ignoreUnauthorized: true }));
     },
     [accept],
   );
@@ -98,8 +116,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [accept]);
 
   const value = useMemo(
-    () => ({ state, accept, signIn, signOut, changeLocale, refresh }),
-    [state, accept, signIn, signOut, changeLocale, refresh],
+    () => ({ state, accept, signIn, verifyMfa, signOut, changeLocale, refresh }),
+    [state, accept, signIn, verifyMfa, signOut, changeLocale, refresh],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

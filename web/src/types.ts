@@ -3,6 +3,8 @@ import type { AdminRole } from '../../shared/roles.ts';
 
 /** Who is signed in, in which organization, and what they may do (GET /api/v1/auth/session). */
 export interface Session {
+  /** The organization requires a second factor this admin has not enrolled: only enrolment works. */
+  mfaEnrolmentRequired: boolean;
   csrfToken: string | null;
   actor: { type: 'user' | 'api_token'; id: string; label: string };
   user: { id: string; email: string; firstName: string | null; lastName: string | null; locale: Locale | null } | null;
@@ -15,6 +17,8 @@ export interface Organization {
   id: string;
   name: string;
   defaultLocale: Locale;
+  /** Every admin signing in with a password must give a second factor. */
+  requireMfa: boolean;
   createdAt: string;
 }
 
@@ -177,4 +181,10 @@ export interface GroupDeletionPreview {
   groups: { id: string; name: string; membersCount: number }[];
   /** Members who lose a profile that came only through the deleted groups. */
   losses: { profileId: string; profileName: string; productName: string; users: number }[];
+}
+
+/** The answer of a right password when a second factor must follow. */
+export interface MfaRequired {
+  mfaRequired: true;
+  methods: ('totp' | 'webauthn' | 'recovery_code')[];
 }

@@ -18,6 +18,7 @@ import * as m20261207010000 from './20261207010000-add-rate-limit-last-hit.ts';
 import * as m20261207020000 from './20261207020000-create-umapi-integrations.ts';
 import * as m20261207030000 from './20261207030000-create-directory-sync.ts';
 import * as m20261207040000 from './20261207040000-create-password-tokens.ts';
+import * as m20261207050000 from './20261207050000-create-mfa-factors.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   '20261207020000-create-umapi-integrations': m20261207020000,
   '20261207030000-create-directory-sync': m20261207030000,
   '20261207040000-create-password-tokens': m20261207040000,
+  '20261207050000-create-mfa-factors': m20261207050000,
 };

@@ -2,6 +2,7 @@ import { Button, Content, Flex, Form, Heading, InlineAlert, TextField } from '@a
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
+import { MfaSection } from '../account/MfaSection.tsx';
 import { api } from '../api.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -105,6 +106,12 @@ export function ProfilePage() {
           </Button>
         </Form>
         <p>{t('password.changeHint')}</p>
+      </section>
+      <section aria-labelledby="profile-mfa">
+        <Heading level={2} id="profile-mfa" marginBottom="size-100">
+          {t('mfa.title')}
+        </Heading>
+        <MfaSection />
       </section>
     </Flex>
   );

@@ -3,16 +3,18 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useLocation, useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
+import { ApiError } from '../api.ts';
 import { LanguagePicker } from '../components/LanguagePicker.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
 import { applyLocale, currentLocale, rememberLocale } from '../i18n/index.ts';
 import { useSession } from '../session.tsx';
+import type { MfaRequired } from '../types.ts';
 
 /** Sign-in with e-mail and password; the language can be chosen before signing in. */
 export function SignInPage({ expired }: { expired: boolean }) {
   const { t } = useTranslation();
-  const { signIn } = useSession();
+  const { signIn, verifyMfa } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   // After a password was set from a link, the page comes with the account's e-mail.
@@ -23,14 +25,42 @@ export function SignInPage({ expired }: { expired: boolean }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  /** After a right password, the second factor the sign-in waits for. */
+  const [mfa, setMfa] = useState<MfaRequired | null>(null);
+  const [code, setCode] = useState('');
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setPending(true);
     setError(null);
     signIn(email.trim(), password)
+      .then((prompt) => {
+        if (prompt) {
+          setMfa(prompt);
+          setPassword('');
+          setPending(false);
+          return;
+        }
+        navigate('/users', { replace: true });
+      })
+      .catch((caught: unknown) => {
+        setError(errorMessage(t, caught));
+        setPending(false);
+      });
+  };
+
+  const submitCode = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setPending(true);
+    setError(null);
+    verifyMfa(code.trim())
       .then(() => navigate('/users', { replace: true }))
       .catch((caught: unknown) => {
+        // A sign-in that waited too long starts again from the password.
+        if (caught instanceof ApiError && caught.code === 'auth.mfa_challenge_expired') {
+          setMfa(null);
+        }
+        setCode('');
         setError(errorMessage(t, caught));
         setPending(false);
       });
@@ -64,37 +94,68 @@ export function SignInPage({ expired }: { expired: boolean }) {
               </InlineAlert>
             </div>
           )}
-          <Form onSubmit={submit} validationBehavior="native" aria-label={t('signIn.title')}>
-            <TextField
-              label={t('signIn.email')}
-              type="email"
-              autoComplete="username"
-              value={email}
-              onChange={setEmail}
-              maxLength={LIMITS.emailMax}
-              isRequired
-              autoFocus
-              data-testid="login-email"
-            />
-            <TextField
-              label={t('signIn.password')}
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={setPassword}
-              maxLength={LIMITS.passwordMax}
-              isRequired
-              data-testid="login-password"
-            />
-            <Button type="submit" variant="accent" isPending={pending} marginTop="size-200" data-testid="login-submit">
-              {t('signIn.submit')}
-            </Button>
-          </Form>
-          <Link>
-            <RouterLink to="/forgot-password" data-testid="login-forgot">
-              {t('signIn.forgot')}
-            </RouterLink>
-          </Link>
+          {mfa ? (
+            <Form onSubmit={submitCode} validationBehavior="native" aria-label={t('mfa.signInTitle')}>
+              <p data-testid="mfa-prompt">
+                {mfa.methods.includes('totp') ? t('mfa.signInTotp') : t('mfa.signInRecovery')}
+              </p>
+              <TextField
+                label={t('mfa.code')}
+                value={code}
+                onChange={setCode}
+                autoComplete="one-time-code"
+                inputMode="text"
+                maxLength={32}
+                isRequired
+                autoFocus
+                description={mfa.methods.includes('recovery_code') ? t('mfa.codeHint') : undefined}
+                data-testid="mfa-code"
+              />
+              <Button type="submit" variant="accent" isPending={pending} marginTop="size-200" data-testid="mfa-submit">
+                {t('mfa.verify')}
+              </Button>
+            </Form>
+          ) : (
+            <>
+              <Form onSubmit={submit} validationBehavior="native" aria-label={t('signIn.title')}>
+                <TextField
+                  label={t('signIn.email')}
+                  type="email"
+                  autoComplete="username"
+                  value={email}
+                  onChange={setEmail}
+                  maxLength={LIMITS.emailMax}
+                  isRequired
+                  autoFocus
+                  data-testid="login-email"
+                />
+                <TextField
+                  label={t('signIn.password')}
+                  type="password"
+                  autoComplete="current-password"
+                  value={password}
+                  onChange={setPassword}
+                  maxLength={LIMITS.passwordMax}
+                  isRequired
+                  data-testid="login-password"
+                />
+                <Button
+                  type="submit"
+                  variant="accent"
+                  isPending={pending}
+                  marginTop="size-200"
+                  data-testid="login-submit"
+                >
+                  {t('signIn.submit')}
+                </Button>
+              </Form>
+              <Link>
+                <RouterLink to="/forgot-password" data-testid="login-forgot">
+                  {t('signIn.forgot')}
+                </RouterLink>
+              </Link>
+            </>
+          )}
           <LanguagePicker
             value={currentLocale()}
             label={t('common.language')}

@@ -1,4 +1,14 @@
-import { Button, Content, Flex, Form, Heading, InlineAlert, ProgressCircle, TextField } from '@adobe/react-spectrum';
+import {
+  Button,
+  Checkbox,
+  Content,
+  Flex,
+  Form,
+  Heading,
+  InlineAlert,
+  ProgressCircle,
+  TextField,
+} from '@adobe/react-spectrum';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS, type Locale } from '../../../shared/contracts.ts';
@@ -17,10 +27,11 @@ export function OrganizationSection() {
   const editable = can('organization.update') && can('organization.read');
   const [name, setName] = useState(session.organization.name);
   const [defaultLocale, setDefaultLocale] = useState<Locale>(session.organization.defaultLocale);
+  const [requireMfa, setRequireMfa] = useState(false);
   const canRead = can('organization.read');
   // Without organization.read the session's copy is all there is to show.
-  const [loaded, setLoaded] = useState<Pick<Organization, 'name' | 'defaultLocale'> | null>(
-    canRead ? null : session.organization,
+  const [loaded, setLoaded] = useState<Pick<Organization, 'name' | 'defaultLocale' | 'requireMfa'> | null>(
+    canRead ? null : { ...session.organization, requireMfa: false },
   );
   const [status, setStatus] = useState<{ kind: 'saved' } | { kind: 'error'; error: unknown } | null>(null);
   const [pending, setPending] = useState(false);
@@ -37,6 +48,7 @@ export function OrganizationSection() {
           setLoaded(organization);
           setName(organization.name);
           setDefaultLocale(organization.defaultLocale);
+          setRequireMfa(organization.requireMfa);
         }
       })
       .catch((caught: unknown) => {
@@ -49,7 +61,9 @@ export function OrganizationSection() {
     };
   }, [canRead]);
 
-  const changed = loaded !== null && (name.trim() !== loaded.name || defaultLocale !== loaded.defaultLocale);
+  const changed =
+    loaded !== null &&
+    (name.trim() !== loaded.name || defaultLocale !== loaded.defaultLocale || requireMfa !== loaded.requireMfa);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -58,7 +72,10 @@ export function OrganizationSection() {
     }
     setPending(true);
     setStatus(null);
-    const patch: { name?: string; defaultLocale?: Locale } = {};
+    const patch: { name?: string; defaultLocale?: Locale; requireMfa?: boolean } = {};
+    if (requireMfa !== loaded.requireMfa) {
+      patch.requireMfa = requireMfa;
+    }
     if (name.trim() !== loaded.name) {
       patch.name = name.trim();
     }
@@ -71,6 +88,7 @@ export function OrganizationSection() {
         setLoaded(organization);
         setName(organization.name);
         setDefaultLocale(organization.defaultLocale);
+        setRequireMfa(organization.requireMfa);
         setStatus({ kind: 'saved' });
         await refresh();
       })
@@ -115,6 +133,19 @@ export function OrganizationSection() {
                 setStatus(null);
               }}
             />
+            {canRead && (
+              <Checkbox
+                isSelected={requireMfa}
+                isDisabled={!editable}
+                onChange={(value) => {
+                  setRequireMfa(value);
+                  setStatus(null);
+                }}
+                data-testid="organization-require-mfa"
+              >
+                {t('settings.organization.requireMfa')}
+              </Checkbox>
+            )}
             {editable && (
               <Flex alignItems="center" gap="size-200" marginTop="size-100">
                 <Button
