@@ -124,6 +124,35 @@ describe('admin invitations and the password lifecycle', () => {
     assert.equal(audit.length, 1);
   });
 
+  test('a group admin added on the group page gets the welcome e-mail with a set-password link', async () => {
+    const email = 'group-lead@example.com';
+    const userId = await addUser(email);
+    const { groupId } = await createCatalog(instance, instance.organizationId, 'Leads');
+    const added = await admin.post(`/api/v1/groups/${groupId}/admins`, { userIds: [userId] });
+    assert.equal(added.status, 200, added.text);
+    const token = await linkFor(email, 'welcome', 'set-password');
+    const set = await instance.anonymous().post('/api/v1/auth/password-reset/confirm', {
+      token,
+      newPassword: NEW_PASSWORD,
+    });
+    assert.equal(set.status, 200, set.text);
+    const lead = await instance.signIn(email, NEW_PASSWORD);
+    const session = await lead.get<{ roles: { role: string; scope: { id: string } | null }[] }>('/api/v1/auth/session');
+    assert.deepEqual(
+      session.body.roles.map((role) => [role.role, role.scope?.id]),
+      [['group-admin', groupId]],
+    );
+    // Adding the same admin again changes nothing and sends nothing.
+    await admin.post(`/api/v1/groups/${groupId}/admins`, { userIds: [userId] });
+    const welcomes = await instance.app.ctx.db
+      .selectFrom('outbox_messages')
+      .select('id')
+      .where('kind', '=', 'welcome')
+      .where('user_id', '=', userId)
+      .execute();
+    assert.equal(welcomes.length, 1);
+  });
+
   test('"Resend invitation" sends a new link and the earlier one stops working; an admin with a password needs none', async () => {
     const email = 'resent@example.com';
     const userId = await addUser(email);

@@ -10,6 +10,8 @@ import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { scheduleWelcomeForGrant } from '../outbox/welcome-fanout.job.ts';
 import { isNamePosition } from '../products/products.queries.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
+import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
+import { applyAdminRoleChanges } from '../users/users.admin-roles.ts';
 import { insertUsers, type NewUserInput } from '../users/users.service.ts';
 import { GroupErrorCodes } from './groups.errors.ts';
 import {
@@ -555,7 +557,7 @@ export async function changeGroupAdmins(
       : [];
     const candidates = await trx
       .selectFrom('users')
-      .select(['id', 'email', 'status'])
+      .select(['id', 'email', 'status', 'locale'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', [...userIds, ...created.map((user) => user.id), '00000000-0000-0000-0000-000000000000'])
       .execute();
@@ -572,18 +574,27 @@ export async function changeGroupAdmins(
         errors: problems,
       });
     }
-    for (const user of candidates) {
-      const inserted = await sql`
-        insert into admin_role_assignments (organization_id, user_id, role, group_id)
-        values (${actor.organizationId}, ${user.id}, 'group-admin', ${groupId}) on conflict do nothing`.execute(trx);
-      if (Number(inserted.numAffectedRows ?? 0) > 0) {
-        await recordAudit(trx, actor, {
-          action: 'admin_role.assign',
-          target: { type: 'user', id: user.id, label: user.email },
-          after: { role: 'group-admin', scope: { type: 'group', id: groupId, name: group.name } },
-        });
-      }
-    }
+    // Through the one admin-role writer: audited, with the welcome e-mail (and, for an admin who
+    // cannot sign in yet, its "set your password" link).
+    const held = await findAdminRolesByUserIds(
+      trx,
+      actor.organizationId,
+      candidates.map((user) => user.id),
+    );
+    await applyAdminRoleChanges(
+      trx,
+      actor,
+      candidates
+        .filter(
+          (user) =>
+            !(held.get(user.id) ?? []).some((role) => role.role === 'group-admin' && role.scope?.id === groupId),
+        )
+        .map((user) => ({
+          user,
+          grant: [{ role: 'group-admin' as const, scope: { id: groupId, name: group.name } }],
+          revoke: [],
+        })),
+    );
   });
   return getGroup(ctx, actor, groupId);
 }
