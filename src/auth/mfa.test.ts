@@ -269,7 +269,7 @@ describe('second factor', () => {
 
   test('API tokens have no second factor', async () => {
     const admin = await instance.signIn();
-    const created = await admin.post<{ token: string }>('/api/v1/api-tokens', { name: 'mfa', role: 'system-admin' });
+    const created = await admin.post<{ token: string }>('/api/v1/api-tokens', { name: 'mfa', role: 'support-admin' });
     const bearer = instance.anonymous().withToken(created.body.token);
     expectProblem(await bearer.post('/api/v1/auth/mfa/totp', {}), 400, 'auth.no_session');
   });

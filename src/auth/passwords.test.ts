@@ -243,7 +243,7 @@ describe('admin invitations and the password lifecycle', () => {
     );
     await instance.signIn(email, NEW_PASSWORD);
     // API tokens have no password.
-    const created = await admin.post<{ token: string }>('/api/v1/api-tokens', { name: 'pw', role: 'system-admin' });
+    const created = await admin.post<{ token: string }>('/api/v1/api-tokens', { name: 'pw', role: 'support-admin' });
     const bearer = instance.anonymous().withToken(created.body.token);
     expectProblem(
       await bearer.post('/api/v1/auth/password', { currentPassword: ADMIN_PASSWORD, newPassword: NEW_PASSWORD }),
