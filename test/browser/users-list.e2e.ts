@@ -31,6 +31,7 @@ describe('users list (browser)', () => {
     instance = await startTestInstance();
     admin = await instance.signIn();
     await createProductWithProfiles(admin, 'Photoshop', 10, ['Photoshop Team']);
+    await createProductWithProfiles(admin, 'Acrobat', 10, ['Acrobat Pro', 'Acrobat Reader']);
     for (const name of ['Designers', 'Developers', 'Sales']) {
       const group = await admin.post('/api/v1/groups', { name });
       assert.equal(group.status, 201, group.text);
@@ -165,6 +166,30 @@ describe('users list (browser)', () => {
     for (const email of ['jan@example.org', 'anna@example.org', 'ewa@example.org']) {
       await userRow(page, email).waitFor();
     }
+  });
+
+  it("the Product profile filter offers only the chosen product's profiles", async () => {
+    await openConsole(page, instance, '/users');
+    const options = async () => {
+      await page.getByTestId('filter-profile').click();
+      const listbox = page.getByRole('listbox');
+      await listbox.waitFor();
+      const names = await listbox.getByRole('option').allTextContents();
+      await page.keyboard.press('Escape');
+      await listbox.waitFor({ state: 'detached' });
+      return names;
+    };
+    assert.deepEqual(await options(), ['Any', 'Acrobat Pro', 'Acrobat Reader', 'Photoshop Team']);
+    await pick(page, 'filter-profile', 'Acrobat Reader');
+    await pick(page, 'filter-product', 'Photoshop');
+    // The profile of another product is no longer chosen.
+    await page.getByTestId('filter-profile').filter({ hasText: 'Any' }).waitFor();
+    assert.deepEqual(await options(), ['Any', 'Photoshop Team']);
+    await screenshot(page, 'e1-profiles-of-product');
+    // Only holders of the profile remain (Bartek, unless an earlier test removed and restored him).
+    await pick(page, 'filter-profile', 'Photoshop Team');
+    await userRow(page, 'ala@example.org').waitFor({ state: 'detached' });
+    assert.equal(await userRow(page, 'celina@example.org').count(), 0);
   });
 
   it('ran without script errors or console errors', () => {

@@ -30,6 +30,8 @@ export function UserFilters({ value, onChange, products, profiles }: UserFilters
     (picked: Key | null) =>
       onChange({ ...value, [key]: picked === null || picked === ANY ? null : parse(String(picked)) });
   const any = { id: ANY, name: t('users.filter.any') };
+  // With a product chosen, only its profiles are offered.
+  const offeredProfiles = profiles?.filter((profile) => !value.product || profile.productId === value.product) ?? null;
 
   return (
     <Flex gap="size-200" wrap alignItems="end" data-testid="user-filters">
@@ -58,17 +60,26 @@ export function UserFilters({ value, onChange, products, profiles }: UserFilters
           label={t('users.filter.product')}
           items={[any, ...products.map((product) => ({ id: product.id, name: product.name }))]}
           selectedKey={value.product ?? ANY}
-          onSelectionChange={set('product', (picked) => picked)}
+          onSelectionChange={(picked) => {
+            const product = picked === null || picked === ANY ? null : String(picked);
+            // A profile of another product would match nobody: the choice goes with the product.
+            const profile = profiles?.find((candidate) => candidate.id === value.profile);
+            onChange({
+              ...value,
+              product,
+              profile: profile && product && profile.productId !== product ? null : value.profile,
+            });
+          }}
           width="size-2400"
           data-testid="filter-product"
         >
           {(item) => <Item key={item.id}>{item.name}</Item>}
         </Picker>
       )}
-      {profiles && (
+      {offeredProfiles && (
         <Picker
           label={t('users.filter.profile')}
-          items={[any, ...profiles.map((profile) => ({ id: profile.id, name: profile.name }))]}
+          items={[any, ...offeredProfiles.map((profile) => ({ id: profile.id, name: profile.name }))]}
           selectedKey={value.profile ?? ANY}
           onSelectionChange={set('profile', (picked) => picked)}
           width="size-2400"
