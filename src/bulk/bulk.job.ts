@@ -7,8 +7,8 @@ import type { DB } from '../db/schema.ts';
 import { defineJob, type JobRun } from '../jobs/queue.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { queueMessages } from '../outbox/outbox.ts';
-import { type Action, ROLE_PERMISSIONS } from '../roles/permissions.ts';
-import type { Actor } from '../roles/policy.ts';
+import type { Action } from '../roles/permissions.ts';
+import { type Actor, can } from '../roles/policy.ts';
 import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import {
   type BatchResult,
@@ -120,11 +120,7 @@ async function initiatorActor(ctx: AppContext, operation: OperationRow): Promise
         ? await findGrantsByPrincipal(ctx.db, organizationId, { userId: operation.initiator_id })
         : [];
   }
-  const action = REQUIRED_ACTION[operation.type as BulkType];
-  if (!grants.some((grant) => ROLE_PERMISSIONS[grant.role][action] && ROLE_PERMISSIONS[grant.role]['bulk.run'])) {
-    return null;
-  }
-  return {
+  const actor: Actor = {
     type: operation.initiator_type,
     id: operation.initiator_id,
     label: operation.initiator_label,
@@ -134,6 +130,11 @@ async function initiatorActor(ctx: AppContext, operation: OperationRow): Promise
     userAgent: 'usher bulk operation',
     operationId: operation.id,
   };
+  // Asked of the policy, as at upload: the rows' own targets are authorized again as they apply.
+  const target = operation.group_id ? { groupId: operation.group_id } : undefined;
+  return can(actor, 'bulk.run', target) && can(actor, REQUIRED_ACTION[operation.type as BulkType], target)
+    ? actor
+    : null;
 }
 
 type OperationRow = {

@@ -7,7 +7,7 @@ import { insertMany, type ManyRow } from '../db/insert-many.ts';
 import type { BulkOperationsTable, DB } from '../db/schema.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
-import { type Actor, authorize } from '../roles/policy.ts';
+import { type Actor, authorize, can } from '../roles/policy.ts';
 import { describeOutcome, type Outcome } from './bulk.apply.ts';
 import { BulkErrorCodes } from './bulk.errors.ts';
 import { type DeficitLine, notifyInitiator, processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
@@ -361,8 +361,7 @@ export async function runDryRunForReal(ctx: AppContext, actor: Actor, operationI
 
 /** The operations an actor may see: all of the organization for system admins, else their own. */
 function visibleTo(actor: Actor) {
-  const all = actor.type === 'system' || actor.grants.some((grant) => grant.role === 'system-admin');
-  return all ? null : actor.id;
+  return can(actor, 'bulk.readAll') ? null : actor.id;
 }
 
 async function requireOperation(ctx: AppContext, actor: Actor, operationId: string): Promise<BulkOperationView> {

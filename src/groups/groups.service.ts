@@ -1,19 +1,19 @@
 import { sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
-import { deleteSessionsOfFormerAdmins } from '../auth/sessions.queries.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError, type FieldProblem, notFound } from '../http/errors.ts';
+import { AppError, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { scheduleWelcomeForGrant } from '../outbox/welcome-fanout.job.ts';
 import { isNamePosition } from '../products/products.queries.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
-import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
-import { applyAdminRoleChanges } from '../users/users.admin-roles.ts';
+import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
+import { type AdminRoleGrant, applyAdminRoleChanges } from '../users/users.admin-roles.ts';
 import { insertUsers, type NewUserInput } from '../users/users.service.ts';
 import { GroupErrorCodes } from './groups.errors.ts';
+import { joinGroup, leaveGroup } from './groups.members.ts';
 import {
   findAdminsByGroupId,
   findGroupById,
@@ -311,54 +311,10 @@ export async function addMembers(
     const group = await requireGroup(trx, actor.organizationId, groupId);
     let added = 0;
     if (userIds.length > 0) {
-      // Counted first: 200,000 ids are checked without bringing 200,000 rows into the process; the
-      // rows are read only when something is wrong, to name each bad id.
-      const counted = await sql<{ found: number; removed: number }>`
-        select count(*)::int as found, (count(*) filter (where status = 'removed'))::int as removed
-        from users where organization_id = ${actor.organizationId} and id = any(${userIds}::uuid[])`.execute(trx);
-      const allActive = counted.rows[0]?.found === userIds.length && counted.rows[0]?.removed === 0;
-      let problems: FieldProblem[] = [];
-      if (!allActive) {
-        const found = await sql<{ id: string; status: string }>`
-          select id, status from users where organization_id = ${actor.organizationId} and id = any(${userIds}::uuid[])`.execute(
-          trx,
-        );
-        const known = new Map(found.rows.map((row) => [row.id, row.status]));
-        problems = userIds.flatMap((id, index) =>
-          !known.has(id)
-            ? [{ field: `body.userIds.${index}`, message: `no user ${id} in this organization` }]
-            : known.get(id) === 'removed'
-              ? [{ field: `body.userIds.${index}`, message: 'the user is removed: restore the user first' }]
-              : [],
-        );
-      }
-      if (problems.length > 0) {
-        const removedOnly = problems.every((problem) => problem.message.startsWith('the user is removed'));
-        throw new AppError(
-          removedOnly ? GroupErrorCodes.removedUsers : GroupErrorCodes.unknownUsers,
-          422,
-          removedOnly
-            ? 'Removed users cannot join a group: restore them first.'
-            : 'Some users are not users of this organization.',
-          { errors: problems },
-        );
-      }
-      const inserted = await sql`
-        insert into group_members (organization_id, group_id, user_id)
-        select ${actor.organizationId}, ${groupId}, t.id from unnest(${userIds}::uuid[]) as t(id)
-        -- In key order: both indexes and the users' key lookups of the foreign key go page by page.
-        order by t.id
-        on conflict do nothing`.execute(trx);
-      added = Number(inserted.numAffectedRows ?? 0);
-      // Joining a group can only add licenses: the additive path, for the group's products only.
-      const products = [
-        ...new Set(
-          (await findProfilesByGroupId(trx, actor.organizationId, groupId)).map((profile) => profile.product_id),
-        ),
-      ];
-      await grantLicenses(trx, actor.organizationId, userIds, products);
+      const joined = await joinGroup(trx, actor, groupId, userIds);
+      added = joined.added;
       // Scheduled before any new user is created: new users get their own welcome from insertUsers.
-      await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, products);
+      await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, joined.productIds);
     }
     let created = 0;
     if (newUsers.length > 0) {
@@ -399,17 +355,7 @@ export async function removeMembers(
   const ids = [...new Set(userIds)];
   return transaction(ctx.db, async (trx) => {
     const group = await requireGroup(trx, actor.organizationId, groupId);
-    const deleted = await trx
-      .deleteFrom('group_members')
-      .where('organization_id', '=', actor.organizationId)
-      .where('group_id', '=', groupId)
-      .where('user_id', 'in', ids)
-      .executeTakeFirst();
-    const products = (await findProfilesByGroupId(trx, actor.organizationId, groupId)).map(
-      (profile) => profile.product_id,
-    );
-    await syncLicenses(trx, actor.organizationId, ids, [...new Set(products)]);
-    const removed = Number(deleted.numDeletedRows);
+    const removed = await leaveGroup(trx, actor.organizationId, groupId, ids);
     await recordAudit(trx, actor, {
       action: 'group.members_remove',
       target: { type: 'group', id: groupId, label: group.name },
@@ -532,23 +478,22 @@ export async function changeGroupAdmins(
   authorize(actor, 'adminRole.assign');
   await transaction(ctx.db, async (trx) => {
     const group = await requireGroup(trx, actor.organizationId, groupId);
+    const role: AdminRoleGrant = { role: 'group-admin', scope: { id: groupId, name: group.name } };
+    const isThisGroup = (held: HeldAdminRole) => held.role === 'group-admin' && held.scope?.id === groupId;
     if (change.removeUserId) {
-      const deleted = await trx
-        .deleteFrom('admin_role_assignments')
+      const user = await trx
+        .selectFrom('users')
+        .select(['id', 'email', 'status', 'locale'])
         .where('organization_id', '=', actor.organizationId)
-        .where('user_id', '=', change.removeUserId)
-        .where('group_id', '=', groupId)
-        .where('role', '=', 'group-admin')
+        .where('id', '=', change.removeUserId)
         .executeTakeFirst();
-      if (Number(deleted.numDeletedRows) === 0) {
+      const held = user
+        ? ((await findAdminRolesByUserIds(trx, actor.organizationId, [user.id])).get(user.id) ?? []).find(isThisGroup)
+        : undefined;
+      if (!user || !held) {
         throw notFound('Group admin');
       }
-      await deleteSessionsOfFormerAdmins(trx, actor.organizationId, [change.removeUserId]);
-      await recordAudit(trx, actor, {
-        action: 'admin_role.revoke',
-        target: { type: 'user', id: change.removeUserId, label: null },
-        before: { role: 'group-admin', scope: { type: 'group', id: groupId, name: group.name } },
-      });
+      await applyAdminRoleChanges(trx, actor, [{ user, grant: [], revoke: [held] }]);
       return;
     }
     const userIds = [...new Set(change.add?.userIds ?? [])];
@@ -560,6 +505,7 @@ export async function changeGroupAdmins(
       .select(['id', 'email', 'status', 'locale'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', [...userIds, ...created.map((user) => user.id), '00000000-0000-0000-0000-000000000000'])
+      .forShare()
       .execute();
     const problems = userIds.flatMap((id, index) => {
       const user = candidates.find((candidate) => candidate.id === id);
@@ -574,26 +520,18 @@ export async function changeGroupAdmins(
         errors: problems,
       });
     }
-    // Through the one admin-role writer: audited, with the welcome e-mail (and, for an admin who
-    // cannot sign in yet, its "set your password" link).
     const held = await findAdminRolesByUserIds(
       trx,
       actor.organizationId,
       candidates.map((user) => user.id),
     );
+    // The admin-role writer audits each grant and queues the welcome e-mail naming the role.
     await applyAdminRoleChanges(
       trx,
       actor,
       candidates
-        .filter(
-          (user) =>
-            !(held.get(user.id) ?? []).some((role) => role.role === 'group-admin' && role.scope?.id === groupId),
-        )
-        .map((user) => ({
-          user,
-          grant: [{ role: 'group-admin' as const, scope: { id: groupId, name: group.name } }],
-          revoke: [],
-        })),
+        .filter((user) => !(held.get(user.id) ?? []).some(isThisGroup))
+        .map((user) => ({ user, grant: [role], revoke: [] })),
     );
   });
   return getGroup(ctx, actor, groupId);

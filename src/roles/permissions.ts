@@ -32,10 +32,17 @@ export const ACTIONS = [
   'group.members.addExisting',
   'group.members.addNew',
   'group.members.remove',
+  // Giving a group's profiles by making users members: a group admin of that group may, although
+  // they may not assign profiles; anyone else needs \`profile.assign\` on each profile the group gives.
+  'group.members.grantProfiles',
   'device.read',
   'device.disconnect',
   'instructions.send',
   'bulk.run',
+  // Seeing every bulk operation of the organization, not only one's own.
+  'bulk.readAll',
+  // Provisioning through SCIM (a group admin: its groups' members only).
+  'scim.provision',
   'outbox.read',
   'outbox.retry',
 ] as const;
@@ -85,8 +92,10 @@ export const ROLE_PERMISSIONS: Record<AdminRole, Partial<Record<Action, Reach>>>
     'group.members.addExisting': 'scoped',
     'group.members.addNew': 'scoped',
     'group.members.remove': 'scoped',
+    'group.members.grantProfiles': 'scoped',
     // Adding and unassigning their group's members by CSV (seed 001).
     'bulk.run': 'scoped',
+    'scim.provision': 'scoped',
   },
   'support-admin': {
     'console.signIn': 'all',

@@ -47,7 +47,9 @@ const EXPECTED: Record<AdminRole, Partial<Record<Action, 'all' | 'scoped'>>> = {
     'group.members.addExisting': 'scoped',
     'group.members.addNew': 'scoped',
     'group.members.remove': 'scoped',
+    'group.members.grantProfiles': 'scoped',
     'bulk.run': 'scoped',
+    'scim.provision': 'scoped',
   },
   'support-admin': {
     ...Object.fromEntries(EVERY_ADMIN.map((action) => [action, 'all'])),

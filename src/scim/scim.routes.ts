@@ -4,6 +4,7 @@ import { authenticateApiToken } from '../auth/auth.service.ts';
 import type { AppContext } from '../context.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import { AppError } from '../http/errors.ts';
+import { can } from '../roles/policy.ts';
 import { runBulk } from './scim.bulk.ts';
 import { ScimError, scimErrorBody, toScimError } from './scim.errors.ts';
 import { etagMatches } from './scim.etag.ts';
@@ -30,7 +31,6 @@ import { resourceTypeResources, SCHEMA, schemaResources, serviceProviderConfig }
 
 export const SCIM_PREFIX = '/scim/v2';
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
-const ALLOWED_ROLES = new Set(['system-admin', 'group-admin']);
 
 type Query = Record<string, string | undefined>;
 
@@ -130,7 +130,7 @@ export function scimRoutes(ctx: AppContext) {
         throw error;
       }
       request.actor = actor;
-      if (!actor.grants.some((grant) => ALLOWED_ROLES.has(grant.role))) {
+      if (!can(actor, 'scim.provision')) {
         throw new AppError(
           'auth.forbidden',
           403,

@@ -143,6 +143,17 @@ export async function applyAdminRoleChanges(
       }),
     );
   }
+  // Admin roles are part of the user an editor saw: each user's version moves with them.
+  await trx
+    .updateTable('users')
+    .set({ updated_at: new Date() })
+    .where('organization_id', '=', actor.organizationId)
+    .where(
+      'id',
+      'in',
+      active.map((change) => change.user.id),
+    )
+    .execute();
   await recordAudits(trx, actor, [
     ...active.flatMap((change) =>
       change.revoke.map((role) => ({

@@ -12,4 +12,6 @@ export const UserErrorCodes = {
   lastSystemAdmin: 'users.last_system_admin',
   transferTargetInvalid: 'users.transfer_target_invalid',
   noPendingContent: 'users.no_pending_content',
+  removed: 'users.removed',
+  versionConflict: 'users.version_conflict',
 } as const;

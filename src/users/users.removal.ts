@@ -3,10 +3,13 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
+import { leaveAllGroups } from '../groups/groups.members.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
+import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
 import { UserErrorCodes } from './users.errors.ts';
+import { takeAllProfiles } from './users.profiles.ts';
 import { requireUser } from './users.service.ts';
 
 /** What happens to a removed user's stored content. */
@@ -130,24 +133,15 @@ export async function removeUsers(
       input.contentAction === 'transfer-now'
         ? await findTransferTarget(trx, actor.organizationId, input.transferTo, ids)
         : undefined;
-    const revoked = await trx
+    // What the users held, with ids and names, so the audit event is enough to give it back.
+    const held = await findAdminRolesByUserIds(trx, actor.organizationId, ids);
+    await trx
       .deleteFrom('admin_role_assignments')
       .where('organization_id', '=', actor.organizationId)
       .where('user_id', 'in', ids)
-      .returning(['user_id', 'role'])
       .execute();
-    const profiles = await trx
-      .deleteFrom('user_profiles')
-      .where('organization_id', '=', actor.organizationId)
-      .where('user_id', 'in', ids)
-      .returning(['user_id', 'profile_id'])
-      .execute();
-    const groups = await trx
-      .deleteFrom('group_members')
-      .where('organization_id', '=', actor.organizationId)
-      .where('user_id', 'in', ids)
-      .returning(['user_id', 'group_id'])
-      .execute();
+    const profiles = await takeAllProfiles(trx, actor.organizationId, ids);
+    const groups = await leaveAllGroups(trx, actor.organizationId, ids);
     await trx
       .deleteFrom('sessions')
       .where('organization_id', '=', actor.organizationId)
@@ -190,9 +184,13 @@ export async function removeUsers(
         target: { type: 'user', id: user.id, label: user.email },
         before: {
           status: user.status,
-          adminRoles: revoked.filter((row) => row.user_id === user.id).map((row) => row.role),
-          profiles: profiles.filter((row) => row.user_id === user.id).length,
-          groups: groups.filter((row) => row.user_id === user.id).length,
+          adminRoles: (held.get(user.id) ?? []).map((role) => ({ role: role.role, scope: role.scope })),
+          profiles: profiles
+            .filter((row) => row.user_id === user.id)
+            .map((row) => ({ id: row.profile_id, name: row.profile_name, product: row.product_name })),
+          groups: groups
+            .filter((row) => row.user_id === user.id)
+            .map((row) => ({ id: row.group_id, name: row.group_name })),
         },
         after: { status: 'removed', content },
       });
@@ -208,7 +206,7 @@ export async function removeUsers(
 export async function restoreUser(ctx: AppContext, actor: Actor, userId: string): Promise<void> {
   authorize(actor, 'user.remove');
   await transaction(ctx.db, async (trx) => {
-    const user = await requireUser(trx, actor.organizationId, userId);
+    const user = await requireUser(trx, actor.organizationId, userId, { lock: true });
     if (user.status !== 'removed') {
       throw new AppError(UserErrorCodes.notRemoved, 409, `${user.email} is not removed.`);
     }
@@ -218,6 +216,9 @@ export async function restoreUser(ctx: AppContext, actor: Actor, userId: string)
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', userId)
       .execute();
+    // Removal took every profile and group, and nothing gives a removed user one; recounting makes
+    // a restored user's licenses match what they hold, whatever older data says.
+    await syncLicenses(trx, actor.organizationId, [userId]);
     await recordAudit(trx, actor, {
       action: 'user.restore',
       target: { type: 'user', id: userId, label: user.email },

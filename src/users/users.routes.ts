@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { IDENTITY_TYPES, LIMITS, USER_STATUSES } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
 import type { AppContext } from '../context.ts';
+import { AppError, HttpErrorCodes } from '../http/errors.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
 import { changeAdminRole } from './users.admin-roles.ts';
 import { getUserDetail } from './users.details.ts';
@@ -34,6 +35,10 @@ export const UserSchema = z
       .boolean()
       .meta({ description: 'Removed, with stored content kept for transfer later ("Inactive users").' }),
     createdAt: z.iso.datetime(),
+    version: z.int().meta({
+      description:
+        'Moves with every change to the user (details, profiles, groups, admin roles): send it back with an edit (`version` or `If-Match`) to refuse a stale one.',
+    }),
   })
   .meta({ id: 'User' });
 
@@ -87,6 +92,28 @@ const AddUsersBody = z.strictObject({
   sendInstructions: z.boolean().optional().meta({ description: 'Also queue the installation-instructions e-mail.' }),
 });
 
+/**
+ * The version an `If-Match` header names (`W/"3"`, `"3"` or `3`, as the user's ETag is written).
+ * @throws AppError 400 for any other value
+ */
+function versionOfIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) {
+    return undefined;
+  }
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) {
+    throw new AppError(
+      HttpErrorCodes.validationFailed,
+      400,
+      'If-Match must be the user\'s ETag, as GET /users/{id} sent it (W/"3").',
+      {
+        errors: [{ field: 'headers.if-match', message: 'not an ETag of a user' }],
+      },
+    );
+  }
+  return Number(match[1]);
+}
+
 const PatchUserBody = z.strictObject({
   firstName: name.nullable().optional(),
   lastName: name.nullable().optional(),
@@ -94,6 +121,9 @@ const PatchUserBody = z.strictObject({
   email: email.optional().meta({ description: 'Enterprise and Federated ID users only; effective at once.' }),
   profiles: names.optional().meta({ description: 'The full new set of directly assigned profiles (names).' }),
   groups: names.optional().meta({ description: 'The full new set of group memberships (names).' }),
+  version: z.int().min(1).optional().meta({
+    description: 'The version the edit was made on (as `If-Match` does): a stale one gets 409 with the current user.',
+  }),
 });
 
 /** The users list's search and filters, shared by the list and its CSV export. */
@@ -223,7 +253,11 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: UserDetailSchema, ...problems(401, 403, 404) },
         },
       },
-      async (request) => getUserDetail(ctx, request.actor!, request.params.id),
+      async (request, reply) => {
+        const user = await getUserDetail(ctx, request.actor!, request.params.id);
+        reply.header('etag', `W/"${user.version}"`);
+        return user;
+      },
     );
     app.patch(
       '/users/:id',
@@ -235,10 +269,17 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'Changes details, e-mail (Enterprise/Federated), and the full sets of direct profiles and groups.',
           params: IdParams,
           body: PatchUserBody,
-          response: { 200: UserDetailSchema, ...problems(401, 403, 404, 409, 422) },
+          response: { 200: UserDetailSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
       },
-      async (request) => updateUser(ctx, request.actor!, request.params.id, request.body),
+      async (request, reply) => {
+        const user = await updateUser(ctx, request.actor!, request.params.id, {
+          ...request.body,
+          version: request.body.version ?? versionOfIfMatch(request.headers['if-match']),
+        });
+        reply.header('etag', `W/"${user.version}"`);
+        return user;
+      },
     );
     app.delete(
       '/users/:id',

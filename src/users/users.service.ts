@@ -5,10 +5,11 @@ import type { AdminRole } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
-import { insertMany, insertManyReturning } from '../db/insert-many.ts';
+import { insertManyReturning } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { sendInstructionsInTransaction } from '../devices/instructions.service.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import { insertNewUserMemberships } from '../groups/groups.members.ts';
 import { AppError, type FieldProblem, notFound } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { grantNewUserLicenses } from '../licenses/licenses.ts';
@@ -16,6 +17,7 @@ import { queueMessages } from '../outbox/outbox.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { UserErrorCodes } from './users.errors.ts';
 import { findGroupsByNames, findProfilesByNames } from './users.lookup.ts';
+import { insertNewUserProfiles } from './users.profiles.ts';
 import {
   findProductNamesByUserIds,
   findUserById,
@@ -41,6 +43,7 @@ export interface UserView {
   products: string[];
   contentPending: boolean;
   createdAt: string;
+  version: number;
 }
 
 /** One user to add. */
@@ -72,6 +75,7 @@ export function presentUser(row: UserRow, products: string[]): UserView {
     products,
     contentPending: row.content_status === 'pending',
     createdAt: row.created_at.toISOString(),
+    version: row.version,
   };
 }
 
@@ -277,25 +281,23 @@ export async function insertUsers(
   const idByKey = new Map(inserted.map((user) => [`${user.email.toLowerCase()}|${user.identity_type}`, user.id]));
   const userIdOf = (row: (typeof typed)[number]) => idByKey.get(`${row.email.toLowerCase()}|${row.identityType}`) ?? '';
 
-  await insertMany(
+  await insertNewUserProfiles(
     trx,
-    'user_profiles',
+    actor.organizationId,
     typed.flatMap((row) =>
       [...new Set(row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.id ?? ''))].map((profileId) => ({
-        organization_id: actor.organizationId,
-        user_id: userIdOf(row),
-        profile_id: profileId,
+        userId: userIdOf(row),
+        profileId,
       })),
     ),
   );
-  await insertMany(
+  await insertNewUserMemberships(
     trx,
-    'group_members',
+    actor,
     typed.flatMap((row) =>
       [...new Set(row.groups.map((name) => groups.get(name.trim().toLowerCase())?.id ?? ''))].map((groupId) => ({
-        organization_id: actor.organizationId,
-        group_id: groupId,
-        user_id: userIdOf(row),
+        groupId,
+        userId: userIdOf(row),
       })),
     ),
   );
@@ -503,8 +505,17 @@ export async function requireUser(
   trx: Transaction<DB> | AppContext['db'],
   organizationId: string,
   userId: string,
+  options: { lock?: boolean } = {},
 ): Promise<UserRow> {
-  const row = await findUserById(trx, organizationId, userId);
+  const row = options.lock
+    ? await trx
+        .selectFrom('users')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .where('id', '=', userId)
+        .forUpdate()
+        .executeTakeFirst()
+    : await findUserById(trx, organizationId, userId);
   if (!row) {
     throw notFound('User');
   }

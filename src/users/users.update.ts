@@ -2,6 +2,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import { joinGroups, leaveGroups } from '../groups/groups.members.ts';
 import { AppError } from '../http/errors.ts';
 import { syncLicenses } from '../licenses/licenses.ts';
 import { queueMessages } from '../outbox/outbox.ts';
@@ -9,6 +10,7 @@ import { type Actor, authorize } from '../roles/policy.ts';
 import { loadUserDetail, type UserDetailView } from './users.details.ts';
 import { UserErrorCodes } from './users.errors.ts';
 import { findGroupsByNames, findProfilesByNames } from './users.lookup.ts';
+import { changeUserProfiles } from './users.profiles.ts';
 import { findProductNamesByUserIds } from './users.queries.ts';
 import { normalizeCountry, queueWelcomeMessages, requireUser } from './users.service.ts';
 
@@ -20,6 +22,8 @@ export interface UserPatch {
   email?: string | undefined;
   profiles?: string[] | undefined;
   groups?: string[] | undefined;
+  /** The version the editor saw (body `version` or `If-Match`): a stale one is refused. */
+  version?: number | undefined;
 }
 
 /**
@@ -43,7 +47,17 @@ export async function updateUser(
     authorize(actor, 'user.update');
   }
   await transaction(ctx.db, async (trx) => {
-    const user = await requireUser(trx, actor.organizationId, userId);
+    // Locked for the whole edit: a removal or another edit of this user waits, so nothing changes
+    // between what this edit reads and what it writes.
+    const user = await requireUser(trx, actor.organizationId, userId, { lock: true });
+    if (patch.version !== undefined && patch.version !== user.version) {
+      throw new AppError(
+        UserErrorCodes.versionConflict,
+        409,
+        `Someone else changed ${user.email} since you opened it: reload the user and make your change again.`,
+        { extra: { currentVersion: user.version, current: await loadUserDetail(trx, actor.organizationId, userId) } },
+      );
+    }
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
     if (touchesDetails) {
@@ -138,36 +152,10 @@ export async function updateUser(
       const currentIds = new Set(current.map((profile) => profile.id));
       const added = [...wanted.values()].filter((profile) => !currentIds.has(profile.id));
       const removed = current.filter((profile) => !wantedIds.has(profile.id));
-      for (const profile of [
-        ...added.map((p) => ({ id: p.id, productId: p.productId })),
-        ...removed.map((p) => ({ id: p.id, productId: p.product_id })),
-      ]) {
-        authorize(actor, 'profile.assign', { productId: profile.productId, profileId: profile.id });
-      }
-      if (removed.length > 0) {
-        await trx
-          .deleteFrom('user_profiles')
-          .where('organization_id', '=', actor.organizationId)
-          .where('user_id', '=', userId)
-          .where(
-            'profile_id',
-            'in',
-            removed.map((profile) => profile.id),
-          )
-          .execute();
-      }
-      if (added.length > 0) {
-        await trx
-          .insertInto('user_profiles')
-          .values(
-            added.map((profile) => ({
-              organization_id: actor.organizationId,
-              user_id: userId,
-              profile_id: profile.id,
-            })),
-          )
-          .execute();
-      }
+      await changeUserProfiles(trx, actor, user, {
+        give: added,
+        take: removed.map((profile) => ({ id: profile.id, name: profile.name, productId: profile.product_id })),
+      });
       if (added.length + removed.length > 0) {
         entitlementsChanged = true;
         before.profiles = current.map((profile) => profile.name).sort();
@@ -197,26 +185,19 @@ export async function updateUser(
       for (const group of removed) {
         authorize(actor, 'group.members.remove', { groupId: group.id });
       }
-      if (removed.length > 0) {
-        await trx
-          .deleteFrom('group_members')
-          .where('organization_id', '=', actor.organizationId)
-          .where('user_id', '=', userId)
-          .where(
-            'group_id',
-            'in',
-            removed.map((group) => group.id),
-          )
-          .execute();
-      }
-      if (added.length > 0) {
-        await trx
-          .insertInto('group_members')
-          .values(
-            added.map((group) => ({ organization_id: actor.organizationId, group_id: group.id, user_id: userId })),
-          )
-          .execute();
-      }
+      await leaveGroups(
+        trx,
+        actor.organizationId,
+        userId,
+        removed.map((group) => group.id),
+      );
+      await joinGroups(
+        trx,
+        actor,
+        userId,
+        added.map((group) => group.id),
+        'body.groups',
+      );
       if (added.length + removed.length > 0) {
         entitlementsChanged = true;
         before.groups = current.map((group) => group.name).sort();
@@ -226,6 +207,13 @@ export async function updateUser(
     if (entitlementsChanged) {
       await syncLicenses(trx, actor.organizationId, [userId]);
       await queueWelcomeMessages(trx, actor.organizationId, [userId], productsBefore);
+      // Profiles and groups are part of the user an editor saw: the row's version moves with them.
+      await trx
+        .updateTable('users')
+        .set({ updated_at: new Date() })
+        .where('organization_id', '=', actor.organizationId)
+        .where('id', '=', userId)
+        .execute();
     }
     if (Object.keys(after).length > 0) {
       await recordAudit(trx, actor, {

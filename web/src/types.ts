@@ -108,6 +108,8 @@ export interface User {
   /** Removed, with stored content kept for transfer later ("Inactive users"). */
   contentPending: boolean;
   createdAt: string;
+  /** Moves with every change to the user; PATCH sends it back so a concurrent change is noticed. */
+  version: number;
 }
 
 /** One user with profiles, groups, admin rights and content (GET /api/v1/users/{id}). */

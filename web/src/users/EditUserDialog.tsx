@@ -87,7 +87,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
     errors.reset();
     setPending(true);
     api
-      .patch<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}`, patch)
+      .patch<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}`, { ...patch, version: user.version })
       .then((saved) => {
         onSaved(saved);
         dismiss();

@@ -1,0 +1,259 @@
+import { sql, type Transaction } from 'kysely';
+import { insertMany } from '../db/insert-many.ts';
+import type { DB } from '../db/schema.ts';
+import { AppError, type FieldProblem } from '../http/errors.ts';
+import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
+import { type Actor, can, PolicyErrorCodes } from '../roles/policy.ts';
+import { GroupErrorCodes } from './groups.errors.ts';
+
+/**
+ * The one writer of `group_members`. Every path that puts users into groups or takes them out
+ * (the group page, PATCH /users, new users, bulk rows, SCIM, removal) comes through here, so the
+ * rules hold on all of them:
+ * - removed users join no group (their rows are locked, so a removal running at the same time
+ *   either sees the membership and takes it away, or is seen here and refuses the join);
+ * - joining a group gives its profiles, so the actor must be allowed to give each of them:
+ *   `profile.assign` on the profile (its product), or `group.members.grantProfiles` on the group
+ *   (a group admin of that group; system admins hold both). A product admin adding users to a
+ *   group that carries another product's profile is refused, naming the product — never a silent
+ *   spend of seats they do not manage;
+ * - licenses follow in the same transaction (additive on join, recount on leave).
+ */
+
+/** A profile a group gives, with its product (for the scope rule and the refusal message). */
+interface GivenProfile {
+  group_id: string;
+  group_name: string;
+  profile_id: string;
+  product_id: string;
+  product_name: string;
+}
+
+/**
+ * Refuses when joining these groups would give a profile the actor may not give.
+ * @returns per group, the products its profiles give
+ * @throws AppError `auth.forbidden` (403) naming the product and the group
+ */
+export async function assertMayGiveGroupProfiles(
+  trx: Transaction<DB>,
+  actor: Actor,
+  groupIds: string[],
+): Promise<Map<string, string[]>> {
+  const products = new Map<string, string[]>(groupIds.map((id) => [id, []]));
+  if (groupIds.length === 0) {
+    return products;
+  }
+  const given = await sql<GivenProfile>`
+    select gp.group_id, g.name as group_name, pp.id as profile_id, pp.product_id, p.name as product_name
+    from group_profiles gp
+    join user_groups g on g.organization_id = gp.organization_id and g.id = gp.group_id
+    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+    join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+    where gp.organization_id = ${actor.organizationId} and gp.group_id = any(${groupIds}::uuid[])`.execute(trx);
+  for (const row of given.rows) {
+    if (
+      !can(actor, 'group.members.grantProfiles', { groupId: row.group_id }) &&
+      !can(actor, 'profile.assign', { productId: row.product_id, profileId: row.profile_id })
+    ) {
+      throw new AppError(
+        PolicyErrorCodes.forbidden,
+        403,
+        `The group ${row.group_name} gives ${row.product_name} licenses, a product you do not manage: its members cannot be added by you. Ask a system admin or an admin of ${row.product_name}.`,
+        { extra: { action: 'profile.assign', target: { productId: row.product_id, groupId: row.group_id } } },
+      );
+    }
+    const list = products.get(row.group_id) ?? [];
+    if (!list.includes(row.product_id)) {
+      list.push(row.product_id);
+    }
+    products.set(row.group_id, list);
+  }
+  return products;
+}
+
+/**
+ * Locks the users (FOR SHARE, so a concurrent removal waits or is waited for) and refuses unknown
+ * or removed ones, naming each by its field. Counted first, so 200,000 ids are checked without
+ * bringing their rows into the process; the rows are read only to name bad ids.
+ * @param field the field path of the ids, `body.userIds` → `body.userIds.3`
+ * @throws AppError `groups.removed_users` or `groups.unknown_users` (422)
+ */
+export async function lockActiveUsers(
+  trx: Transaction<DB>,
+  organizationId: string,
+  userIds: string[],
+  field: (index: number) => string,
+): Promise<void> {
+  if (userIds.length === 0) {
+    return;
+  }
+  const counted = await sql<{ found: number; removed: number }>`
+    select count(*)::int as found, (count(*) filter (where status = 'removed'))::int as removed
+    from (select status from users where organization_id = ${organizationId} and id = any(${userIds}::uuid[])
+      order by id for share) u`.execute(trx);
+  if (counted.rows[0]?.found === userIds.length && counted.rows[0]?.removed === 0) {
+    return;
+  }
+  const found = await sql<{ id: string; email: string; status: string }>`
+    select id, email, status from users where organization_id = ${organizationId} and id = any(${userIds}::uuid[])`.execute(
+    trx,
+  );
+  const known = new Map(found.rows.map((row) => [row.id, row]));
+  const problems: FieldProblem[] = userIds.flatMap((id, index) => {
+    const user = known.get(id);
+    return !user
+      ? [{ field: field(index), message: `no user ${id} in this organization` }]
+      : user.status === 'removed'
+        ? [{ field: field(index), message: `${user.email} is removed: restore the user first` }]
+        : [];
+  });
+  const removedOnly = problems.every((problem) => problem.message.endsWith('restore the user first'));
+  throw new AppError(
+    removedOnly ? GroupErrorCodes.removedUsers : GroupErrorCodes.unknownUsers,
+    422,
+    removedOnly
+      ? 'Removed users cannot join a group: restore them first.'
+      : 'Some users are not users of this organization.',
+    { errors: problems },
+  );
+}
+
+/**
+ * Puts existing users into one group: checks the rules above, inserts the memberships set-based
+ * (in key order) and grants the group's licenses additively.
+ * @returns how many users joined (members already are not counted) and the products the group gives
+ * @throws AppError 403; 422 unknown or removed users; `licenses.insufficient`
+ */
+export async function joinGroup(
+  trx: Transaction<DB>,
+  actor: Actor,
+  groupId: string,
+  userIds: string[],
+  field: (index: number) => string = (index) => `body.userIds.${index}`,
+): Promise<{ added: number; productIds: string[] }> {
+  const productIds = (await assertMayGiveGroupProfiles(trx, actor, [groupId])).get(groupId) ?? [];
+  await lockActiveUsers(trx, actor.organizationId, userIds, field);
+  const inserted = await sql`
+    insert into group_members (organization_id, group_id, user_id)
+    select ${actor.organizationId}, ${groupId}, t.id from unnest(${userIds}::uuid[]) as t(id)
+    -- In key order: both indexes and the users' key lookups of the foreign key go page by page.
+    order by t.id
+    on conflict do nothing`.execute(trx);
+  await grantLicenses(trx, actor.organizationId, userIds, productIds);
+  return { added: Number(inserted.numAffectedRows ?? 0), productIds };
+}
+
+/**
+ * Puts one existing user into several groups (an edit of the user's groups), under the same rules.
+ * @throws AppError 403; 422 removed user; `licenses.insufficient`
+ */
+export async function joinGroups(
+  trx: Transaction<DB>,
+  actor: Actor,
+  userId: string,
+  groupIds: string[],
+  field: string,
+): Promise<void> {
+  if (groupIds.length === 0) {
+    return;
+  }
+  const products = await assertMayGiveGroupProfiles(trx, actor, groupIds);
+  await lockActiveUsers(trx, actor.organizationId, [userId], () => field);
+  await insertMany(
+    trx,
+    'group_members',
+    groupIds.map((groupId) => ({ organization_id: actor.organizationId, group_id: groupId, user_id: userId })),
+  );
+  await grantLicenses(trx, actor.organizationId, [userId], [...new Set([...products.values()].flat())]);
+}
+
+/**
+ * The memberships of users created in this transaction (active by construction): the caller has
+ * authorized them and counts their licenses with the rest of the new users' entitlements.
+ */
+export async function insertNewUserMemberships(
+  trx: Transaction<DB>,
+  actor: Actor,
+  rows: { groupId: string; userId: string }[],
+): Promise<void> {
+  await assertMayGiveGroupProfiles(trx, actor, [...new Set(rows.map((row) => row.groupId))]);
+  await insertMany(
+    trx,
+    'group_members',
+    rows.map((row) => ({ organization_id: actor.organizationId, group_id: row.groupId, user_id: row.userId })),
+  );
+}
+
+/**
+ * Takes users out of one group; they keep a product only if another profile still gives it.
+ * @returns how many memberships were removed
+ */
+export async function leaveGroup(
+  trx: Transaction<DB>,
+  organizationId: string,
+  groupId: string,
+  userIds: string[],
+): Promise<number> {
+  const deleted = await trx
+    .deleteFrom('group_members')
+    .where('organization_id', '=', organizationId)
+    .where('group_id', '=', groupId)
+    .where('user_id', 'in', userIds)
+    .executeTakeFirst();
+  const products = await groupProducts(trx, organizationId, [groupId]);
+  await syncLicenses(trx, organizationId, userIds, products);
+  return Number(deleted.numDeletedRows);
+}
+
+/**
+ * Takes one user out of several groups (an edit of the user's groups); licenses are recounted by
+ * the caller with the rest of the edit.
+ */
+export async function leaveGroups(
+  trx: Transaction<DB>,
+  organizationId: string,
+  userId: string,
+  groupIds: string[],
+): Promise<void> {
+  if (groupIds.length === 0) {
+    return;
+  }
+  await trx
+    .deleteFrom('group_members')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .where('group_id', 'in', groupIds)
+    .execute();
+}
+
+/**
+ * Takes removed users out of every group (removal recounts their licenses itself).
+ * @returns the memberships taken, with the groups' names, for the audit
+ */
+export async function leaveAllGroups(
+  trx: Transaction<DB>,
+  organizationId: string,
+  userIds: string[],
+): Promise<{ user_id: string; group_id: string; group_name: string }[]> {
+  const deleted = await sql<{ user_id: string; group_id: string; group_name: string }>`
+    with gone as (
+      delete from group_members where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])
+      returning user_id, group_id)
+    select gone.user_id, gone.group_id, g.name as group_name from gone
+    join user_groups g on g.organization_id = ${organizationId} and g.id = gone.group_id
+    order by g.name`.execute(trx);
+  return deleted.rows;
+}
+
+/** The products the profiles of these groups give. */
+export async function groupProducts(
+  trx: Transaction<DB>,
+  organizationId: string,
+  groupIds: string[],
+): Promise<string[]> {
+  const rows = await sql<{ product_id: string }>`
+    select distinct pp.product_id from group_profiles gp
+    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+    where gp.organization_id = ${organizationId} and gp.group_id = any(${groupIds}::uuid[])`.execute(trx);
+  return rows.rows.map((row) => row.product_id);
+}
