@@ -1,14 +1,12 @@
 import countries from 'i18n-iso-countries';
 import englishCountryNames from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
-import type { Transaction } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
-import type { DB, UserRow } from '../db/schema.ts';
+import type { UserRow } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { deleteUserPermanently, removeUsers, restoreUser } from '../users/users.removal.ts';
 import { insertUsers, mailboxOf, normalizeCountry } from '../users/users.service.ts';
-import { updateUser } from '../users/users.update.ts';
+import { type UserPatch, updateUser } from '../users/users.update.ts';
 import { invalidValue, ScimError } from './scim.errors.ts';
 import { checkIfMatch, userEtag } from './scim.etag.ts';
 import { applyPatch, canonicalResource, type Doc, getCi, type ResourceSchemas } from './scim.patch.ts';
@@ -251,13 +249,7 @@ async function assertUserNameFree(ctx: AppContext, organizationId: string, userN
  * Writes a user's new SCIM state through the users services, inside the caller's transaction:
  * details, e-mail, SCIM-only columns, then removal or restoration.
  */
-async function applyUserData(
-  ctx: AppContext,
-  trx: Transaction<DB>,
-  actor: Actor,
-  row: UserRow,
-  data: ScimUserData,
-): Promise<void> {
+async function applyUserData(ctx: AppContext, actor: Actor, row: UserRow, data: ScimUserData): Promise<void> {
   if (data.userName.toLowerCase() !== row.username.toLowerCase()) {
     await assertUserNameFree(ctx, actor.organizationId, data.userName, row.id);
   }
@@ -265,54 +257,22 @@ async function applyUserData(
   if (restoring) {
     await restoreUser(ctx, actor, row.id);
   }
-  const details: Parameters<typeof updateUser>[3] = {};
-  if (data.givenName !== row.first_name) {
-    details.firstName = data.givenName;
-  }
-  if (data.familyName !== row.last_name) {
-    details.lastName = data.familyName;
-  }
-  if (data.country !== row.country) {
-    details.country = data.country;
-  }
-  if (data.email.toLowerCase() !== row.email.toLowerCase()) {
-    details.email = data.email;
-  }
-  if (Object.keys(details).length > 0) {
-    await updateUser(ctx, actor, row.id, details);
-  }
+  // One audited write of every attribute the provider changed: details, e-mail, sign-in name,
+  // display name, its id and the enterprise extension.
   const alias = data.displayName ?? mailboxOf(data.email);
-  const enterprise = data.enterprise ? JSON.stringify(data.enterprise) : null;
-  const scimColumns = {
-    username: data.userName,
-    alias,
-    external_id: data.externalId,
-    enterprise,
+  const enterprise = data.enterprise ?? null;
+  const patch: UserPatch = {
+    ...(data.givenName !== row.first_name ? { firstName: data.givenName } : {}),
+    ...(data.familyName !== row.last_name ? { lastName: data.familyName } : {}),
+    ...(data.country !== row.country ? { country: data.country } : {}),
+    ...(data.email.toLowerCase() !== row.email.toLowerCase() ? { email: data.email } : {}),
+    ...(data.userName !== row.username ? { username: data.userName } : {}),
+    ...(alias !== row.alias ? { alias } : {}),
+    ...(data.externalId !== row.external_id ? { externalId: data.externalId } : {}),
+    ...(JSON.stringify(enterprise) !== JSON.stringify(row.enterprise ?? null) ? { enterprise } : {}),
   };
-  const before = {
-    username: row.username,
-    alias: row.alias,
-    externalId: row.external_id,
-    enterprise: row.enterprise ?? null,
-  };
-  const after = { username: data.userName, alias, externalId: data.externalId, enterprise: data.enterprise };
-  const changed = (Object.keys(before) as (keyof typeof before)[]).filter(
-    (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
-  );
-  if (changed.length > 0) {
-    authorize(actor, 'user.update');
-    await trx
-      .updateTable('users')
-      .set({ ...scimColumns, updated_at: new Date() })
-      .where('organization_id', '=', actor.organizationId)
-      .where('id', '=', row.id)
-      .execute();
-    await recordAudit(trx, actor, {
-      action: 'user.update',
-      target: { type: 'user', id: row.id, label: data.email },
-      before: Object.fromEntries(changed.map((key) => [key, before[key]])),
-      after: Object.fromEntries(changed.map((key) => [key, after[key]])),
-    });
+  if (Object.keys(patch).length > 0) {
+    await updateUser(ctx, actor, row.id, patch);
   }
   if (!data.active && row.status !== 'removed') {
     await removeUsers(ctx, actor, { userIds: [row.id], contentAction: 'transfer-later' });
@@ -339,22 +299,15 @@ export async function createScimUser(ctx: AppContext, actor: Actor, body: Doc): 
           lastName: data.familyName ?? undefined,
           country: data.country ?? undefined,
           alias: data.displayName ?? undefined,
+          username: data.userName,
+          externalId: data.externalId,
+          enterprise: data.enterprise ?? null,
         },
       ],
     });
     if (!inserted) {
       throw new Error('insertUsers returned no row');
     }
-    await trx
-      .updateTable('users')
-      .set({
-        username: data.userName,
-        external_id: data.externalId,
-        enterprise: data.enterprise ? JSON.stringify(data.enterprise) : null,
-      })
-      .where('organization_id', '=', actor.organizationId)
-      .where('id', '=', inserted.id)
-      .execute();
     if (!data.active) {
       await removeUsers(inTrx, actor, { userIds: [inserted.id], contentAction: 'transfer-later' });
     }
@@ -391,7 +344,7 @@ export async function replaceScimUser(
     const inTrx = { ...ctx, db: trx };
     const row = await requireScimUser(inTrx, actor.organizationId, userId, true);
     checkIfMatch(ifMatch, userEtag(row));
-    await applyUserData(inTrx, trx, actor, row, data);
+    await applyUserData(inTrx, actor, row, data);
     return requireScimUser(inTrx, actor.organizationId, userId);
   });
 }
@@ -413,7 +366,7 @@ export async function patchScimUser(
     const row = await requireScimUser(inTrx, actor.organizationId, userId, true);
     checkIfMatch(ifMatch, userEtag(row));
     const doc = applyPatch(USER_SCHEMAS, userDocument(row), operations, undefined, row.id);
-    await applyUserData(inTrx, trx, actor, row, readUserDocument(doc));
+    await applyUserData(inTrx, actor, row, readUserDocument(doc));
     return requireScimUser(inTrx, actor.organizationId, userId);
   });
 }

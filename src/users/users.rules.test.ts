@@ -8,6 +8,7 @@ import { runBulk } from '../../test/support/bulk.ts';
 import { createProductWithProfiles } from '../../test/support/catalog.ts';
 import { type Client, expectProblem } from '../../test/support/client.ts';
 import { createAdmin, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { scimClient, scimUser } from '../../test/support/scim.ts';
 
 interface Detail {
   id: string;
@@ -207,5 +208,42 @@ describe('the rules of the change writers', () => {
       .execute();
     assert.equal(removed.length, count);
     assert.deepEqual(await membershipsOf(ids), []);
+  });
+
+  test("SCIM's userName, externalId and enterprise data are in the audited create and update", async () => {
+    const { scim } = await scimClient(instance);
+    const created = await scim.post<{ id: string }>(
+      '/Users',
+      scimUser('ada@rules.example', {
+        userName: 'ada.login@rules.example',
+        externalId: 'idp-ada',
+      }),
+    );
+    assert.equal(created.status, 201, created.text);
+    const events = async (action: string) =>
+      instance.app.ctx.db
+        .selectFrom('audit_events')
+        .select(['before', 'after'])
+        .where('action', '=', action)
+        .where('target_id', '=', created.body.id)
+        .execute();
+    const [create] = await events('user.create');
+    assert.equal(((create?.after ?? {}) as Record<string, unknown>).username, 'ada.login@rules.example');
+    assert.equal(((create?.after ?? {}) as Record<string, unknown>).externalId, 'idp-ada');
+    const replaced = await scim.put(
+      `/Users/${created.body.id}`,
+      scimUser('ada@rules.example', { userName: 'ada.new@rules.example', externalId: 'idp-ada-2' }),
+    );
+    assert.equal(replaced.status, 200, replaced.text);
+    const updates = await events('user.update');
+    assert.deepEqual(
+      updates.map((event) => [event.before, event.after]),
+      [
+        [
+          { username: 'ada.login@rules.example', externalId: 'idp-ada' },
+          { username: 'ada.new@rules.example', externalId: 'idp-ada-2' },
+        ],
+      ],
+    );
   });
 });

@@ -55,6 +55,12 @@ export interface NewUserInput {
   alias?: string | undefined;
   profiles?: string[] | undefined;
   groups?: string[] | undefined;
+  /** Sign-in name when it is not the e-mail (a directory's userName). */
+  username?: string | undefined;
+  /** The identity provider's id of the user (SCIM externalId). */
+  externalId?: string | null | undefined;
+  /** Directory attributes (SCIM enterprise extension). */
+  enterprise?: Record<string, unknown> | null | undefined;
 }
 
 /**
@@ -188,6 +194,9 @@ export async function insertUsers(
     alias: user.alias?.trim() || mailboxOf(user.email.trim()),
     profiles: user.profiles ?? [],
     groups: user.groups ?? [],
+    username: user.username?.trim() || user.email.trim(),
+    externalId: user.externalId ?? null,
+    enterprise: user.enterprise ?? null,
   }));
   const standings = await resolveDomainStandings(
     trx,
@@ -270,7 +279,9 @@ export async function insertUsers(
     typed.map((row) => ({
       organization_id: actor.organizationId,
       email: row.email,
-      username: row.email,
+      username: row.username,
+      external_id: row.externalId,
+      enterprise: row.enterprise,
       first_name: row.firstName,
       last_name: row.lastName,
       country: row.country,
@@ -342,6 +353,10 @@ export async function insertUsers(
         alias: row.alias,
         profiles: row.profiles.map((name) => profiles.get(name.trim().toLowerCase())?.name),
         groups: row.groups.map((name) => groups.get(name.trim().toLowerCase())?.name),
+        // Every attribute written is in the event: a directory's sign-in name and ids too.
+        ...(row.username !== row.email ? { username: row.username } : {}),
+        ...(row.externalId !== null ? { externalId: row.externalId } : {}),
+        ...(row.enterprise !== null ? { enterprise: row.enterprise } : {}),
       },
     })),
   );

@@ -22,6 +22,11 @@ export interface UserPatch {
   email?: string | undefined;
   profiles?: string[] | undefined;
   groups?: string[] | undefined;
+  /** Directory attributes (SCIM): sign-in name, display name, the provider's id, enterprise data. */
+  username?: string | undefined;
+  alias?: string | undefined;
+  externalId?: string | null | undefined;
+  enterprise?: Record<string, unknown> | null | undefined;
   /** The version the editor saw (body `version` or `If-Match`): a stale one is refused. */
   version?: number | undefined;
 }
@@ -43,7 +48,10 @@ export async function updateUser(
   const touchesDetails = ['firstName', 'lastName', 'country', 'email'].some(
     (key) => key in patch && patch[key as keyof UserPatch] !== undefined,
   );
-  if (touchesDetails) {
+  const touchesDirectory = ['username', 'alias', 'externalId', 'enterprise'].some(
+    (key) => key in patch && patch[key as keyof UserPatch] !== undefined,
+  );
+  if (touchesDetails || touchesDirectory) {
     authorize(actor, 'user.update');
   }
   await transaction(ctx.db, async (trx) => {
@@ -130,6 +138,44 @@ export async function updateUser(
               data: { previousEmail: user.email, email: set.email },
             },
           ]);
+        }
+      }
+    }
+    if (touchesDirectory) {
+      // Written by a directory (SCIM): not the details a trusted domain's owner keeps, and
+      // audited like every other attribute.
+      const current = {
+        username: (after.username as string | undefined) ?? user.username,
+        alias: user.alias,
+        externalId: user.external_id,
+        enterprise: user.enterprise ?? null,
+      };
+      const wanted = {
+        username: patch.username ?? current.username,
+        alias: patch.alias ?? current.alias,
+        externalId: patch.externalId === undefined ? current.externalId : patch.externalId,
+        enterprise: patch.enterprise === undefined ? current.enterprise : patch.enterprise,
+      };
+      const changed = (Object.keys(current) as (keyof typeof current)[]).filter(
+        (key) => JSON.stringify(current[key]) !== JSON.stringify(wanted[key]),
+      );
+      if (changed.length > 0) {
+        await trx
+          .updateTable('users')
+          .set({
+            username: wanted.username,
+            alias: wanted.alias,
+            external_id: wanted.externalId,
+            enterprise: wanted.enterprise === null ? null : JSON.stringify(wanted.enterprise),
+            updated_at: new Date(),
+          })
+          .where('organization_id', '=', actor.organizationId)
+          .where('id', '=', userId)
+          .execute();
+        const columnOf = { username: 'username', alias: 'alias', externalId: 'external_id', enterprise: 'enterprise' };
+        for (const key of changed) {
+          before[key] = key in before ? before[key] : (user[columnOf[key] as keyof typeof user] ?? null);
+          after[key] = wanted[key];
         }
       }
     }
