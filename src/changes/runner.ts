@@ -1,0 +1,140 @@
+import { sql, type Transaction } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { constraintError } from '../db/constraint-errors.ts';
+import { transaction } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
+import { AppError, type FieldProblem } from '../http/errors.ts';
+
+/**
+ * What one item of a command came to: a stable code with parameters (for any protocol to word),
+ * and the item's state before and after (enough to show the change and to reverse it).
+ */
+export interface ItemOutcome<S> {
+  /** The item's position in the command's input. */
+  index: number;
+  status: 'applied' | 'unchanged' | 'failed';
+  /** `users.updated`, `groups.created`…, or the error's code (`groups.removed_users`) when failed. */
+  code: string;
+  params: Record<string, string | number>;
+  /** A failure's message, in English (adapters may word the code themselves). */
+  message?: string;
+  /** A failure's HTTP-like status (403, 404, 409, 422) and its field problems. */
+  httpStatus?: number;
+  problems?: FieldProblem[];
+  before: S | null;
+  after: S | null;
+}
+
+/** What an item's function answers when it succeeds. */
+export type Applied<S> = Omit<ItemOutcome<S>, 'index' | 'message' | 'httpStatus' | 'problems'>;
+
+/** The transaction an item runs in, and a context whose services join it. */
+export interface RunScope {
+  trx: Transaction<DB>;
+  ctx: AppContext;
+}
+
+class DryRunRollback extends Error {}
+
+/**
+ * The one runner of many-item changes. All items run in one transaction (the caller's, when its
+ * context already is one), so seats are counted across them; each item runs in its own savepoint,
+ * so a failing item changes nothing and the others go on. A dry run applies every item for real
+ * and rolls everything back, answering what would have happened.
+ *
+ * Set-based commands pass `applyAll`: the whole list is tried at once first, and only when that
+ * fails are the items tried one by one to find the failing ones.
+ * @param ctx the app (or a context inside a transaction)
+ * @param items the command's items
+ * @param applyOne applies one item
+ * @param options `dryRun`; `applyAll` for set-based commands
+ * @returns one outcome per item, in input order
+ * @throws whatever is not an AppError (a bug is not an item's failure)
+ */
+export async function runItems<I, S>(
+  ctx: AppContext,
+  items: I[],
+  applyOne: (scope: RunScope, item: I, index: number) => Promise<Applied<S>>,
+  options: { dryRun?: boolean; applyAll?: (scope: RunScope, items: I[]) => Promise<Applied<S>[]> } = {},
+): Promise<ItemOutcome<S>[]> {
+  let outcomes: ItemOutcome<S>[] = [];
+  const body = async (trx: Transaction<DB>) => {
+    const scope: RunScope = { trx, ctx: { ...ctx, db: trx } };
+    outcomes = await applyItems(scope, items, applyOne, options.applyAll);
+    if (options.dryRun) {
+      throw new DryRunRollback();
+    }
+  };
+  try {
+    if (ctx.db.isTransaction) {
+      // Inside the caller's transaction: a dry run rolls back to a savepoint of its own.
+      const trx = ctx.db as Transaction<DB>;
+      await sql`savepoint change_run`.execute(trx);
+      try {
+        await body(trx);
+        await sql`release savepoint change_run`.execute(trx);
+      } catch (error) {
+        await sql`rollback to savepoint change_run`.execute(trx);
+        await sql`release savepoint change_run`.execute(trx);
+        throw error;
+      }
+    } else {
+      await transaction(ctx.db, body);
+    }
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) {
+      throw error;
+    }
+  }
+  return outcomes;
+}
+
+async function applyItems<I, S>(
+  scope: RunScope,
+  items: I[],
+  applyOne: (scope: RunScope, item: I, index: number) => Promise<Applied<S>>,
+  applyAll: ((scope: RunScope, items: I[]) => Promise<Applied<S>[]>) | undefined,
+): Promise<ItemOutcome<S>[]> {
+  if (applyAll && items.length > 1) {
+    await sql`savepoint change_all`.execute(scope.trx);
+    try {
+      const applied = await applyAll(scope, items);
+      await sql`release savepoint change_all`.execute(scope.trx);
+      return applied.map((outcome, index) => ({ index, ...outcome }));
+    } catch (error) {
+      await sql`rollback to savepoint change_all`.execute(scope.trx);
+      await sql`release savepoint change_all`.execute(scope.trx);
+      if (!(constraintError(error) ?? error instanceof AppError)) {
+        throw error;
+      }
+    }
+  }
+  const outcomes: ItemOutcome<S>[] = [];
+  for (const [index, item] of items.entries()) {
+    await sql`savepoint change_item`.execute(scope.trx);
+    try {
+      const applied = await applyOne(scope, item, index);
+      await sql`release savepoint change_item`.execute(scope.trx);
+      outcomes.push({ index, ...applied });
+    } catch (thrown) {
+      await sql`rollback to savepoint change_item`.execute(scope.trx);
+      await sql`release savepoint change_item`.execute(scope.trx);
+      const error = constraintError(thrown) ?? thrown;
+      if (!(error instanceof AppError)) {
+        throw thrown;
+      }
+      outcomes.push({
+        index,
+        status: 'failed',
+        code: error.code,
+        params: {},
+        message: error.message,
+        httpStatus: error.status,
+        ...(error.errors?.length ? { problems: error.errors } : {}),
+        before: null,
+        after: null,
+      });
+    }
+  }
+  return outcomes;
+}

@@ -1,0 +1,274 @@
+import { sql } from 'kysely';
+import { resolveNames } from '../changes/names.ts';
+import { type ItemOutcome, type RunScope, runItems } from '../changes/runner.ts';
+import type { AppContext } from '../context.ts';
+import type { Executor } from '../db/database.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import type { Actor } from '../roles/policy.ts';
+import { GroupErrorCodes } from './groups.errors.ts';
+import {
+  addMembers,
+  assignProfiles,
+  changeGroupAdmins,
+  createGroup,
+  deleteGroups,
+  removeMembers,
+  unassignProfile,
+  updateGroup,
+} from './groups.service.ts';
+
+/**
+ * The user groups' commands of the change engine: protocol-neutral, many items each, one typed
+ * outcome per item with the group's state before and after. Members are given by user id; a
+ * group's members are counted in its state (a million-member list is not a state to copy), and
+ * the ids added and removed are the outcome's parameters and the audit's.
+ */
+
+/** A group as the commands report it. */
+export interface GroupState {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  /** Assigned profiles (names). */
+  profiles: string[];
+  /** Group admins (user ids). */
+  admins: string[];
+  membersCount: number;
+}
+
+/** Which group an item is about: by id, or by name (case-insensitive). */
+export type GroupRef = { id: string } | { name: string };
+
+/** The state of one group, or null when it does not exist. */
+export async function snapshotGroup(db: Executor, organizationId: string, groupId: string): Promise<GroupState | null> {
+  const group = await db
+    .selectFrom('user_groups')
+    .select(['id', 'name', 'description', 'version'])
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', groupId)
+    .executeTakeFirst();
+  if (!group) {
+    return null;
+  }
+  const rows = await sql<{ profiles: string[] | null; admins: string[] | null; members: number }>`
+    select
+      (select array_agg(pp.name order by lower(pp.name)) from group_profiles gp
+        join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+        where gp.organization_id = ${organizationId} and gp.group_id = ${groupId}) as profiles,
+      (select array_agg(a.user_id::text order by a.user_id) from admin_role_assignments a
+        where a.organization_id = ${organizationId} and a.group_id = ${groupId} and a.role = 'group-admin'
+          and a.user_id is not null) as admins,
+      (select count(*)::int from group_members m
+        where m.organization_id = ${organizationId} and m.group_id = ${groupId}) as members`.execute(db);
+  const row = rows.rows[0];
+  return {
+    ...group,
+    profiles: row?.profiles ?? [],
+    admins: row?.admins ?? [],
+    membersCount: row?.members ?? 0,
+  };
+}
+
+async function resolveGroup(scope: RunScope, actor: Actor, ref: GroupRef): Promise<string> {
+  const query = scope.trx.selectFrom('user_groups').select('id').where('organization_id', '=', actor.organizationId);
+  const row = await ('id' in ref
+    ? query.where('id', '=', ref.id)
+    : query.where(sql<string>`lower(name)`, '=', ref.name.trim().toLowerCase())
+  ).executeTakeFirst();
+  if (!row) {
+    throw notFound('User group');
+  }
+  return row.id;
+}
+
+async function profileIds(scope: RunScope, actor: Actor, names: string[]): Promise<string[]> {
+  const resolved = await resolveNames(scope.trx, actor.organizationId, 'profile', [{ field: 'profiles', names }]);
+  const problems = resolved.problems.get(0);
+  if (problems) {
+    throw new AppError(GroupErrorCodes.unknownProfiles, 422, 'Unknown product profiles.', { errors: problems });
+  }
+  return names.map((name) => resolved.found.get(name.trim().toLowerCase())?.id ?? '');
+}
+
+/** A group's desired state; a field left out is untouched. */
+export interface GroupStateItem {
+  group: GroupRef;
+  name?: string;
+  description?: string | null;
+  /** The full set of assigned profiles (names). */
+  profiles?: string[];
+  /** The full set of group admins (user ids). */
+  admins?: string[];
+  members?: { add?: string[]; remove?: string[]; replace?: string[] };
+  /** The version the change was made on: a stale one fails the item (`groups.version_conflict`). */
+  version?: number;
+}
+
+async function applyGroupState(
+  scope: RunScope,
+  actor: Actor,
+  groupId: string,
+  item: Omit<GroupStateItem, 'group'>,
+): Promise<void> {
+  const current = await snapshotGroup(scope.trx, actor.organizationId, groupId);
+  if (!current) {
+    throw notFound('User group');
+  }
+  if (
+    (item.name !== undefined && item.name.trim() !== current.name) ||
+    (item.description !== undefined && (item.description?.trim() || null) !== current.description) ||
+    item.version !== undefined
+  ) {
+    await updateGroup(scope.ctx, actor, groupId, {
+      name: item.name,
+      description: item.description,
+      version: item.version,
+    });
+  }
+  if (item.profiles !== undefined) {
+    const wanted = await profileIds(scope, actor, item.profiles);
+    const held = await profileIds(scope, actor, current.profiles);
+    const adding = wanted.filter((id) => !held.includes(id));
+    if (adding.length > 0) {
+      await assignProfiles(scope.ctx, actor, groupId, adding);
+    }
+    for (const id of held.filter((id) => !wanted.includes(id))) {
+      await unassignProfile(scope.ctx, actor, groupId, id);
+    }
+  }
+  if (item.admins !== undefined) {
+    const adding = item.admins.filter((id) => !current.admins.includes(id));
+    if (adding.length > 0) {
+      await changeGroupAdmins(scope.ctx, actor, groupId, { add: { userIds: adding } });
+    }
+    for (const id of current.admins.filter((id) => !item.admins?.includes(id))) {
+      await changeGroupAdmins(scope.ctx, actor, groupId, { removeUserId: id });
+    }
+  }
+  const members = item.members;
+  if (members?.replace !== undefined) {
+    const wanted = [...new Set(members.replace)];
+    const gone = await sql<{ user_id: string }>`
+      select user_id from group_members where organization_id = ${actor.organizationId} and group_id = ${groupId}
+        and user_id <> all(${wanted}::uuid[])`.execute(scope.trx);
+    if (gone.rows.length > 0) {
+      await removeMembers(
+        scope.ctx,
+        actor,
+        groupId,
+        gone.rows.map((row) => row.user_id),
+      );
+    }
+    if (wanted.length > 0) {
+      await addMembers(scope.ctx, actor, groupId, { userIds: wanted });
+    }
+  }
+  if (members?.remove?.length) {
+    await removeMembers(scope.ctx, actor, groupId, members.remove);
+  }
+  if (members?.add?.length) {
+    await addMembers(scope.ctx, actor, groupId, { userIds: members.add });
+  }
+}
+
+/**
+ * Creates groups with their description, profiles, admins and members.
+ * @returns per item `groups.created` with the new state
+ */
+export async function createGroupsCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: { name: string; description?: string | null; profiles?: string[]; admins?: string[]; members?: string[] }[],
+  options: { dryRun?: boolean } = {},
+): Promise<ItemOutcome<GroupState>[]> {
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const created = await createGroup(scope.ctx, actor, {
+        name: item.name,
+        description: item.description ?? undefined,
+      });
+      await applyGroupState(scope, actor, created.id, {
+        profiles: item.profiles,
+        admins: item.admins,
+        members: item.members ? { add: item.members } : undefined,
+      });
+      return {
+        status: 'applied',
+        code: 'groups.created',
+        params: { group: created.name },
+        before: null,
+        after: await snapshotGroup(scope.trx, actor.organizationId, created.id),
+      };
+    },
+    options,
+  );
+}
+
+/**
+ * Brings groups to a desired state: name, description, profiles, admins, members added, removed
+ * or replaced.
+ * @returns per item `groups.updated` or `groups.unchanged`, with the state before and after
+ */
+export async function updateGroupsCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: GroupStateItem[],
+  options: { dryRun?: boolean } = {},
+): Promise<ItemOutcome<GroupState>[]> {
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const groupId = await resolveGroup(scope, actor, item.group);
+      const before = await snapshotGroup(scope.trx, actor.organizationId, groupId);
+      const membersVersion = async () =>
+        (
+          await scope.trx
+            .selectFrom('user_groups')
+            .select('members_version')
+            .where('id', '=', groupId)
+            .executeTakeFirst()
+        )?.members_version;
+      const membersBefore = await membersVersion();
+      await applyGroupState(scope, actor, groupId, item);
+      const after = await snapshotGroup(scope.trx, actor.organizationId, groupId);
+      const moved =
+        JSON.stringify({ ...before, version: 0 }) !== JSON.stringify({ ...after, version: 0 }) ||
+        membersBefore !== (await membersVersion());
+      return {
+        status: moved ? 'applied' : 'unchanged',
+        code: moved ? 'groups.updated' : 'groups.unchanged',
+        params: { group: after?.name ?? '' },
+        before,
+        after,
+      };
+    },
+    options,
+  );
+}
+
+/**
+ * Deletes groups; members lose what only these groups gave them.
+ * @returns per item `groups.deleted`, with the state before
+ */
+export async function deleteGroupsCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: { group: GroupRef }[],
+  options: { dryRun?: boolean } = {},
+): Promise<ItemOutcome<GroupState>[]> {
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const groupId = await resolveGroup(scope, actor, item.group);
+      const before = await snapshotGroup(scope.trx, actor.organizationId, groupId);
+      await deleteGroups(scope.ctx, actor, [groupId]);
+      return { status: 'applied', code: 'groups.deleted', params: { group: before?.name ?? '' }, before, after: null };
+    },
+    options,
+  );
+}

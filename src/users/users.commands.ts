@@ -1,0 +1,383 @@
+import { sql } from 'kysely';
+import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
+import { type NameKind, resolveNames } from '../changes/names.ts';
+import { type Applied, type ItemOutcome, type RunScope, runItems } from '../changes/runner.ts';
+import type { AppContext } from '../context.ts';
+import type { Executor } from '../db/database.ts';
+import type { UserRow } from '../db/schema.ts';
+import { AppError, notFound } from '../http/errors.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
+import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
+import { type AdminRoleGrant, applyAdminRoleChanges, diffAdminRoles } from './users.admin-roles.ts';
+import { type ContentAction, deleteUserPermanently, removeUsers, restoreUser } from './users.removal.ts';
+import { insertUsers, type NewUserInput } from './users.service.ts';
+import { type UserPatch, updateUser } from './users.update.ts';
+
+/**
+ * The users' commands of the change engine: protocol-neutral, many items each, one typed outcome
+ * per item with the user's state before and after. REST routes, CSV rows, SCIM resources, Adobe's
+ * User Management API and directory sync translate their input into these items and the
+ * outcomes into their own answers; the rules live in the writers the commands call.
+ */
+
+/** A user as the commands report it: enough to show a change and to reverse it. */
+export interface UserState {
+  id: string;
+  email: string;
+  username: string;
+  firstName: string | null;
+  lastName: string | null;
+  country: string | null;
+  externalId: string | null;
+  status: UserRow['status'];
+  version: number;
+  /** Profiles held directly (names). */
+  profiles: string[];
+  /** Groups (names). */
+  groups: string[];
+  adminRoles: { role: AdminRole; scope: string | null }[];
+}
+
+/** Which user an item is about: by id, or by e-mail or sign-in name (case-insensitive). */
+export type UserRef = { id: string } | { login: string };
+
+/**
+ * The states of users, set-based (four queries for any number of users).
+ * @returns id → state (users not found are absent)
+ */
+export async function snapshotUsers(
+  db: Executor,
+  organizationId: string,
+  ids: string[],
+): Promise<Map<string, UserState>> {
+  const states = new Map<string, UserState>();
+  if (ids.length === 0) {
+    return states;
+  }
+  const users = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute();
+  for (const user of users) {
+    states.set(user.id, {
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      firstName: user.first_name,
+      lastName: user.last_name,
+      country: user.country,
+      externalId: user.external_id,
+      status: user.status,
+      version: user.version,
+      profiles: [],
+      groups: [],
+      adminRoles: [],
+    });
+  }
+  const profiles = await sql<{ user_id: string; name: string }>`
+    select up.user_id, pp.name from user_profiles up
+    join product_profiles pp on pp.organization_id = up.organization_id and pp.id = up.profile_id
+    where up.organization_id = ${organizationId} and up.user_id = any(${ids}::uuid[]) order by lower(pp.name)`.execute(
+    db,
+  );
+  for (const row of profiles.rows) {
+    states.get(row.user_id)?.profiles.push(row.name);
+  }
+  const groups = await sql<{ user_id: string; name: string }>`
+    select m.user_id, g.name from group_members m
+    join user_groups g on g.organization_id = m.organization_id and g.id = m.group_id
+    where m.organization_id = ${organizationId} and m.user_id = any(${ids}::uuid[]) order by lower(g.name)`.execute(db);
+  for (const row of groups.rows) {
+    states.get(row.user_id)?.groups.push(row.name);
+  }
+  for (const [userId, held] of await findAdminRolesByUserIds(db, organizationId, ids)) {
+    const state = states.get(userId);
+    if (state) {
+      state.adminRoles = held.map((role) => ({ role: role.role, scope: role.scope?.name ?? null }));
+    }
+  }
+  return states;
+}
+
+async function resolveUser(scope: RunScope, actor: Actor, ref: UserRef): Promise<UserRow> {
+  const query = scope.trx.selectFrom('users').selectAll().where('organization_id', '=', actor.organizationId);
+  const rows =
+    'id' in ref
+      ? await query.where('id', '=', ref.id).execute()
+      : await query
+          .where((eb) =>
+            eb.or([
+              eb(sql<string>`lower(email)`, '=', ref.login.trim().toLowerCase()),
+              eb(sql<string>`lower(username)`, '=', ref.login.trim().toLowerCase()),
+            ]),
+          )
+          .execute();
+  const [user, other] = rows;
+  if (!user) {
+    throw notFound('User');
+  }
+  if (other) {
+    throw new AppError(
+      'users.ambiguous',
+      409,
+      `More than one user signs in as ${'login' in ref ? ref.login : ''} (one per identity type): name the user by id.`,
+    );
+  }
+  return user;
+}
+
+async function stateOf(scope: RunScope, actor: Actor, userId: string): Promise<UserState | null> {
+  return (await snapshotUsers(scope.trx, actor.organizationId, [userId])).get(userId) ?? null;
+}
+
+const changed = (before: unknown, after: unknown) => JSON.stringify(before) !== JSON.stringify(after);
+
+/**
+ * Creates users with their profiles and groups, set-based (the whole list in one insert; only
+ * when it fails are items tried one by one).
+ * @returns per item `users.created` with the new state
+ */
+export async function createUsersCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: NewUserInput[],
+  options: { dryRun?: boolean } = {},
+): Promise<ItemOutcome<UserState>[]> {
+  authorize(actor, 'user.create');
+  const created = async (scope: RunScope, rows: UserRow[]): Promise<Applied<UserState>[]> => {
+    const states = await snapshotUsers(
+      scope.trx,
+      actor.organizationId,
+      rows.map((row) => row.id),
+    );
+    return rows.map((row) => ({
+      status: 'applied',
+      code: 'users.created',
+      params: { email: row.email },
+      before: null,
+      after: states.get(row.id) ?? null,
+    }));
+  };
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const [only] = await created(scope, await insertUsers(scope.trx, actor, { users: [item] }, 'users.0'));
+      if (!only) {
+        throw new Error('insertUsers returned no row');
+      }
+      return only;
+    },
+    {
+      ...options,
+      applyAll: async (scope, all) => created(scope, await insertUsers(scope.trx, actor, { users: all }, 'users')),
+    },
+  );
+}
+
+/** The state a user should be brought to; a field left out is untouched. */
+export interface UserStateItem {
+  user: UserRef;
+  firstName?: string | null;
+  lastName?: string | null;
+  country?: string | null;
+  email?: string;
+  username?: string;
+  externalId?: string | null;
+  /** The full set of direct profiles (names). */
+  profiles?: string[];
+  /** The full set of groups (names). */
+  groups?: string[];
+  /** The full set of admin roles, with the name of a scoped role's product, profile or group. */
+  adminRoles?: { role: AdminRole; scope?: string | null }[];
+  /** The version the change was made on: a stale one fails the item (`users.version_conflict`). */
+  version?: number;
+}
+
+const SCOPE_KINDS: Record<'product' | 'profile' | 'group', NameKind> = {
+  product: 'product',
+  profile: 'profile',
+  group: 'group',
+};
+
+async function wantedAdminRoles(
+  scope: RunScope,
+  actor: Actor,
+  roles: NonNullable<UserStateItem['adminRoles']>,
+): Promise<AdminRoleGrant[]> {
+  const wanted: AdminRoleGrant[] = [];
+  for (const [index, entry] of roles.entries()) {
+    const kind = ROLE_SCOPE[entry.role];
+    if (!kind) {
+      wanted.push({ role: entry.role, scope: null });
+      continue;
+    }
+    const field = `adminRoles.${index}.scope`;
+    const resolved = await resolveNames(scope.trx, actor.organizationId, SCOPE_KINDS[kind], [
+      { field, names: entry.scope ? [entry.scope] : [] },
+    ]);
+    const named = entry.scope ? resolved.found.get(entry.scope.trim().toLowerCase()) : undefined;
+    if (!named) {
+      throw new AppError(
+        'admin_roles.scope_not_found',
+        422,
+        `The role ${entry.role} needs the name of a ${kind} of this organization.`,
+        {
+          errors: [{ field, message: entry.scope ? `no ${kind} named "${entry.scope}"` : `the ${kind}'s name` }],
+        },
+      );
+    }
+    wanted.push({ role: entry.role, scope: { id: named.id, name: named.name } });
+  }
+  return wanted;
+}
+
+/**
+ * Brings users to a desired state: details, e-mail, directory attributes, direct profiles, groups
+ * and admin roles; each item all or nothing.
+ * @returns per item `users.updated` or `users.unchanged`, with the state before and after
+ */
+export async function setUsersCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: UserStateItem[],
+  options: { dryRun?: boolean } = {},
+): Promise<ItemOutcome<UserState>[]> {
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const user = await resolveUser(scope, actor, item.user);
+      const before = await stateOf(scope, actor, user.id);
+      const patch: UserPatch = {
+        firstName: item.firstName,
+        lastName: item.lastName,
+        country: item.country,
+        email: item.email,
+        username: item.username,
+        externalId: item.externalId,
+        profiles: item.profiles,
+        groups: item.groups,
+        version: item.version,
+      };
+      const same = (a: string | null | undefined, b: string | null) => (a?.trim() || null) === b;
+      if (same(patch.firstName, user.first_name)) {
+        delete patch.firstName;
+      }
+      if (same(patch.lastName, user.last_name)) {
+        delete patch.lastName;
+      }
+      if (patch.country !== undefined && (patch.country?.trim().toUpperCase() || null) === user.country) {
+        delete patch.country;
+      }
+      if (patch.email !== undefined && patch.email.trim().toLowerCase() === user.email.toLowerCase()) {
+        delete patch.email;
+      }
+      await updateUser(scope.ctx, actor, user.id, patch);
+      if (item.adminRoles !== undefined) {
+        const held = (await findAdminRolesByUserIds(scope.trx, actor.organizationId, [user.id])).get(user.id) ?? [];
+        const diff = diffAdminRoles(held, await wantedAdminRoles(scope, actor, item.adminRoles));
+        await applyAdminRoleChanges(scope.trx, actor, [{ user, ...diff }]);
+      }
+      const after = await stateOf(scope, actor, user.id);
+      const moved = changed({ ...before, version: 0 }, { ...after, version: 0 });
+      return {
+        status: moved ? 'applied' : 'unchanged',
+        code: moved ? 'users.updated' : 'users.unchanged',
+        params: { email: after?.email ?? user.email },
+        before,
+        after,
+      };
+    },
+    options,
+  );
+}
+
+/**
+ * Removes users from the organization (their profiles, groups and admin roles are taken and
+ * recorded in the audit), with what happens to each one's content.
+ * @returns per item `users.removed`
+ */
+export async function removeUsersCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: { user: UserRef; contentAction?: ContentAction; transferTo?: string }[],
+  options: { dryRun?: boolean } = {},
+): Promise<ItemOutcome<UserState>[]> {
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const user = await resolveUser(scope, actor, item.user);
+      const before = await stateOf(scope, actor, user.id);
+      const contentAction = item.contentAction ?? 'transfer-later';
+      await removeUsers(scope.ctx, actor, {
+        userIds: [user.id],
+        contentAction,
+        transferTo: contentAction === 'transfer-now' ? item.transferTo : undefined,
+      });
+      return {
+        status: 'applied',
+        code: 'users.removed',
+        params: { email: user.email },
+        before,
+        after: await stateOf(scope, actor, user.id),
+      };
+    },
+    options,
+  );
+}
+
+/**
+ * Restores removed users (without the rights they had).
+ * @returns per item `users.restored`
+ */
+export async function restoreUsersCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: { user: UserRef }[],
+  options: { dryRun?: boolean } = {},
+): Promise<ItemOutcome<UserState>[]> {
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const user = await resolveUser(scope, actor, item.user);
+      const before = await stateOf(scope, actor, user.id);
+      await restoreUser(scope.ctx, actor, user.id);
+      return {
+        status: 'applied',
+        code: 'users.restored',
+        params: { email: user.email },
+        before,
+        after: await stateOf(scope, actor, user.id),
+      };
+    },
+    options,
+  );
+}
+
+/**
+ * Deletes removed users for good.
+ * @returns per item `users.deleted`, with the state before
+ */
+export async function deleteUsersCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: { user: UserRef }[],
+  options: { dryRun?: boolean } = {},
+): Promise<ItemOutcome<UserState>[]> {
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const user = await resolveUser(scope, actor, item.user);
+      const before = await stateOf(scope, actor, user.id);
+      await deleteUserPermanently(scope.ctx, actor, user.id);
+      return { status: 'applied', code: 'users.deleted', params: { email: user.email }, before, after: null };
+    },
+    options,
+  );
+}
