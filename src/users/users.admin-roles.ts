@@ -207,6 +207,25 @@ export async function applyAdminRoleChanges(
 }
 
 /**
+ * Takes every admin role of users being removed (their sessions end with the removal). The
+ * caller audits the removal with what this returns.
+ * @returns per user, the roles taken, with their scopes' ids and names
+ */
+export async function revokeAllAdminRoles(
+  trx: Transaction<DB>,
+  organizationId: string,
+  userIds: string[],
+): Promise<Map<string, HeldAdminRole[]>> {
+  const held = await findAdminRolesByUserIds(trx, organizationId, userIds);
+  await trx
+    .deleteFrom('admin_role_assignments')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', 'in', userIds)
+    .execute();
+  return held;
+}
+
+/**
  * Grants or revokes one admin role (with its scope) of a user; granting queues a welcome e-mail.
  * @throws AppError 403 without `adminRole.assign`; 400 for a missing or superfluous scope; 404;
  *   409 when already held / not held; 422 for a scope outside the organization or the last system admin

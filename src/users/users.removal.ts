@@ -7,7 +7,7 @@ import { leaveAllGroups } from '../groups/groups.members.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
+import { revokeAllAdminRoles } from './users.admin-roles.ts';
 import { UserErrorCodes } from './users.errors.ts';
 import { takeAllProfiles } from './users.profiles.ts';
 import { requireUser } from './users.service.ts';
@@ -134,12 +134,7 @@ export async function removeUsers(
         ? await findTransferTarget(trx, actor.organizationId, input.transferTo, ids)
         : undefined;
     // What the users held, with ids and names, so the audit event is enough to give it back.
-    const held = await findAdminRolesByUserIds(trx, actor.organizationId, ids);
-    await trx
-      .deleteFrom('admin_role_assignments')
-      .where('organization_id', '=', actor.organizationId)
-      .where('user_id', 'in', ids)
-      .execute();
+    const held = await revokeAllAdminRoles(trx, actor.organizationId, ids);
     const profiles = await takeAllProfiles(trx, actor.organizationId, ids);
     const groups = await leaveAllGroups(trx, actor.organizationId, ids);
     await trx
