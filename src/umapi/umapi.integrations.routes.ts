@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
+import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, problems } from '../http/schemas.ts';
 import {
@@ -43,6 +44,7 @@ const CreateIntegrationBody = z.strictObject({
   scope: z.array(z.uuid()).max(1000).optional().meta({
     description: 'For product-admin, profile-admin and group-admin: the product, profile or group ids it covers.',
   }),
+  password: REAUTH_PASSWORD,
 });
 
 const Secret = z.string().meta({ description: 'The client secret, shown only here.' });
@@ -85,12 +87,17 @@ export function integrationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               orgId: z.string(),
               integration: IntegrationSchema,
             }),
-            ...problems(400, 401, 403, 422),
+            ...problems(400, 401, 403, 422, 429),
           },
         },
       },
       async (request, reply) => {
-        const created = await createIntegration(ctx, request.actor!, request.body);
+        const { password, ...input } = request.body;
+        if (input.role === 'system-admin') {
+          // A system-admin client secret is lasting power, as a system-admin API token is.
+          await confirmPassword(ctx, callerOf(request), password, 'apiToken.create');
+        }
+        const created = await createIntegration(ctx, request.actor!, input);
         return reply.status(201).send({
           id: created.integration.id,
           clientId: created.integration.clientId,

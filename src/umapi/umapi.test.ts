@@ -5,7 +5,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Client } from '../../test/support/client.ts';
+import { type Client, expectProblem } from '../../test/support/client.ts';
 import { createOrganization, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
 import {
   connectIntegration,
@@ -141,6 +141,19 @@ describe('UMAPI: token endpoint and authentication', () => {
     const support = await instance.signIn(email);
     assert.equal((await support.post('/api/v1/integrations', { name: 'x', role: 'system-admin' })).status, 403);
     assert.equal((await support.get('/api/v1/integrations')).status, 403);
+  });
+
+  test('a system-admin integration is created only with the password again', async () => {
+    const missing = await admin.post('/api/v1/integrations', { name: 'No password', role: 'system-admin' });
+    expectProblem(missing, 403, 'auth.reauthentication_required');
+    const wrong = await admin.post('/api/v1/integrations', {
+      name: 'Wrong password',
+      role: 'system-admin',
+      password: 'not the password at all',
+    });
+    expectProblem(wrong, 403, 'auth.reauthentication_required');
+    const listed = await admin.get<{ integrations: { name: string }[] }>('/api/v1/integrations');
+    assert.ok(!listed.body.integrations.some((entry) => entry.name.endsWith('password')), 'nothing was created');
   });
 });
 

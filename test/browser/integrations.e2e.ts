@@ -37,6 +37,7 @@ describe('console: Settings → Integrations', () => {
 
     await page.getByTestId('integration-create').click();
     await page.getByTestId('token-name').fill('User Sync Tool');
+    await page.getByTestId('token-password').fill(instance.admin.password);
     await screenshot(page, 'integrations', '1-create');
     await page.getByTestId('token-submit').click();
     const secretElement = page.getByTestId('token-secret');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from './client.ts';
+import { ADMIN_PASSWORD } from './instance.ts';
 
 /**
  * Requests shaped exactly as Adobe's clients send them, for protocol tests (written from reading
@@ -196,6 +197,7 @@ export async function connectIntegration(
       name: input.name ?? 'User Sync Tool',
       role: input.role ?? 'system-admin',
       ...(input.scope ? { scope: input.scope } : {}),
+      password: ADMIN_PASSWORD,
     },
   );
   if (created.status !== 201) {

@@ -42,7 +42,7 @@ export function CreateTokenDialog<T = CreatedToken>({
 }: {
   onCreated: (created: T) => void;
   /** Creates the credential; default: POST /api/v1/api-tokens. */
-  submit?: (body: { name: string; role: AdminRole; scope?: string[] }) => Promise<T>;
+  submit?: (body: { name: string; role: AdminRole; scope?: string[]; password?: string }) => Promise<T>;
   title?: string;
 }) {
   const { t } = useTranslation();
@@ -55,8 +55,8 @@ export function CreateTokenDialog<T = CreatedToken>({
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
   const scopeKind = scopeOf(role);
-  // A system-admin API token asks for the password again (the server refuses it otherwise).
-  const asksPassword = !send && role === 'system-admin';
+  // A system-admin API token or integration asks for the password again (the server refuses it otherwise).
+  const asksPassword = role === 'system-admin';
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
