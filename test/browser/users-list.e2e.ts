@@ -75,6 +75,10 @@ describe('users list (browser)', () => {
     assert.equal(await page.getByTestId('admin-role-submit').isDisabled(), true, 'nothing to grant yet');
     await pick(page, 'admin-role-role', 'User group admin');
     assert.equal(await page.getByTestId('admin-role-submit').isDisabled(), true, 'no group chosen yet');
+    // Chosen once the picker has searched for what was typed, as a person reading the list would.
+    const searched = page.waitForResponse((response) => /\/api\/v1\/groups\?.*search=Dev/.test(response.url()));
+    await page.getByTestId('admin-role-group').fill('Dev');
+    await searched;
     await choose(page, 'admin-role-group', 'Dev', 'Developers');
     await screenshot(page, 'a1-group-admin-picker');
     await page.getByTestId('admin-role-submit').click();
