@@ -29,6 +29,8 @@ export interface GroupState {
   id: string;
   name: string;
   description: string | null;
+  /** A directory's id of the group (SCIM externalId). */
+  externalId: string | null;
   version: number;
   /** Assigned profiles (names). */
   profiles: string[];
@@ -44,7 +46,7 @@ export type GroupRef = { id: string } | { name: string };
 export async function snapshotGroup(db: Executor, organizationId: string, groupId: string): Promise<GroupState | null> {
   const group = await db
     .selectFrom('user_groups')
-    .select(['id', 'name', 'description', 'version'])
+    .select(['id', 'name', 'description', 'external_id', 'version'])
     .where('organization_id', '=', organizationId)
     .where('id', '=', groupId)
     .executeTakeFirst();
@@ -63,7 +65,11 @@ export async function snapshotGroup(db: Executor, organizationId: string, groupI
         where m.organization_id = ${organizationId} and m.group_id = ${groupId}) as members`.execute(db);
   const row = rows.rows[0];
   return {
-    ...group,
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    externalId: group.external_id,
+    version: group.version,
     profiles: row?.profiles ?? [],
     admins: row?.admins ?? [],
     membersCount: row?.members ?? 0,
@@ -96,6 +102,8 @@ export interface GroupStateItem {
   group: GroupRef;
   name?: string;
   description?: string | null;
+  /** A directory's id of the group (SCIM externalId). */
+  externalId?: string | null;
   /** The full set of assigned profiles (names). */
   profiles?: string[];
   /** The full set of group admins (user ids). */
@@ -118,11 +126,13 @@ async function applyGroupState(
   if (
     (item.name !== undefined && item.name.trim() !== current.name) ||
     (item.description !== undefined && (item.description?.trim() || null) !== current.description) ||
+    (item.externalId !== undefined && item.externalId !== current.externalId) ||
     item.version !== undefined
   ) {
     await updateGroup(scope.ctx, actor, groupId, {
       name: item.name,
       description: item.description,
+      externalId: item.externalId,
       version: item.version,
     });
   }
@@ -179,7 +189,14 @@ async function applyGroupState(
 export async function createGroupsCommand(
   ctx: AppContext,
   actor: Actor,
-  items: { name: string; description?: string | null; profiles?: string[]; admins?: string[]; members?: string[] }[],
+  items: {
+    name: string;
+    description?: string | null;
+    externalId?: string | null;
+    profiles?: string[];
+    admins?: string[];
+    members?: string[];
+  }[],
   options: { dryRun?: boolean } = {},
 ): Promise<ItemOutcome<GroupState>[]> {
   return runItems(
@@ -189,6 +206,7 @@ export async function createGroupsCommand(
       const created = await createGroup(scope.ctx, actor, {
         name: item.name,
         description: item.description ?? undefined,
+        externalId: item.externalId,
       });
       await applyGroupState(scope, actor, created.id, {
         profiles: item.profiles,

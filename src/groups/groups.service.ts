@@ -122,7 +122,7 @@ export async function getGroup(ctx: AppContext, actor: Actor, groupId: string) {
 export async function createGroup(
   ctx: AppContext,
   actor: Actor,
-  input: { name: string; description?: string | undefined },
+  input: { name: string; description?: string | undefined; externalId?: string | null | undefined },
 ) {
   authorize(actor, 'group.manage');
   const id = await transaction(ctx.db, async (trx) => {
@@ -132,13 +132,19 @@ export async function createGroup(
         organization_id: actor.organizationId,
         name: input.name.trim(),
         description: input.description?.trim() || null,
+        external_id: input.externalId ?? null,
       })
-      .returning(['id', 'name', 'description'])
+      .returning(['id', 'name', 'description', 'external_id'])
       .executeTakeFirstOrThrow();
     await recordAudit(trx, actor, {
       action: 'group.create',
       target: { type: 'group', id: row.id, label: row.name },
-      after: { name: row.name, description: row.description },
+      // Every attribute written is in the event: a directory's id of the group too.
+      after: {
+        name: row.name,
+        description: row.description,
+        ...(row.external_id !== null ? { externalId: row.external_id } : {}),
+      },
     });
     return row.id;
   });
@@ -153,13 +159,19 @@ export async function updateGroup(
   ctx: AppContext,
   actor: Actor,
   groupId: string,
-  patch: { name?: string | undefined; description?: string | null | undefined; version?: number | undefined },
+  patch: {
+    name?: string | undefined;
+    description?: string | null | undefined;
+    /** A directory's id of the group (SCIM externalId). */
+    externalId?: string | null | undefined;
+    version?: number | undefined;
+  },
 ) {
   authorize(actor, 'group.manage');
   await transaction(ctx.db, async (trx) => {
     const before = await trx
       .selectFrom('user_groups')
-      .select(['name', 'description', 'version'])
+      .select(['name', 'description', 'external_id', 'version'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', groupId)
       .forUpdate()
@@ -179,17 +191,23 @@ export async function updateGroup(
       name: patch.name?.trim() ?? before.name,
       description: patch.description === undefined ? before.description : patch.description?.trim() || null,
     };
+    const externalId = patch.externalId === undefined ? before.external_id : patch.externalId;
+    const externalIdChanged = externalId !== before.external_id;
     await trx
       .updateTable('user_groups')
-      .set({ ...after, version: before.version + 1, updated_at: new Date() })
+      .set({ ...after, external_id: externalId, version: before.version + 1, updated_at: new Date() })
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', groupId)
       .execute();
     await recordAudit(trx, actor, {
       action: 'group.update',
       target: { type: 'group', id: groupId, label: after.name },
-      before: { name: before.name, description: before.description },
-      after,
+      before: {
+        name: before.name,
+        description: before.description,
+        ...(externalIdChanged ? { externalId: before.external_id } : {}),
+      },
+      after: { ...after, ...(externalIdChanged ? { externalId } : {}) },
     });
   });
   return getGroup(ctx, actor, groupId);

@@ -1,5 +1,7 @@
+import { runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { constraintError } from '../db/constraint-errors.ts';
+import { AppError } from '../http/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import { ScimError, type ScimErrorBody, scimErrorBody, toScimError } from './scim.errors.ts';
 import { type Doc, getCi } from './scim.patch.ts';
@@ -8,7 +10,8 @@ import { SCHEMA, SCIM_LIMITS } from './scim.schemas.ts';
 
 /**
  * /Bulk (RFC 7644 §3.7, https://www.rfc-editor.org/rfc/rfc7644#section-3.7): operations run in
- * order, each in its own transaction (a failed one changes nothing), until `failOnErrors` errors.
+ * order through the change engine's runner, each in its own savepoint (a failed one changes
+ * nothing), until `failOnErrors` errors.
  * `bulkId:<id>` anywhere in a path or value refers to a resource created by another operation of
  * the request: an operation waits for the ones it refers to, and a circular reference fails with 409.
  */
@@ -144,90 +147,113 @@ function route(path: string, method: string): { kind: ResourceKind; id: string |
 }
 
 /**
- * Runs a bulk request.
+ * The order the operations run in: each after the operations whose bulkIds it refers to, otherwise
+ * as sent. Operations caught in circular references are left out, to fail with 409.
+ * @returns the runnable operations in order, and the circular ones
+ */
+function runOrder(operations: BulkOperation[]): { ordered: BulkOperation[]; circular: BulkOperation[] } {
+  const defined = new Set(operations.flatMap((operation) => (operation.bulkId ? [operation.bulkId] : [])));
+  const done = new Set<string>();
+  const ordered: BulkOperation[] = [];
+  let pending = [...operations];
+  for (;;) {
+    const next = pending.find((operation) => references(operation).every((ref) => done.has(ref) || !defined.has(ref)));
+    if (!next) {
+      return { ordered, circular: pending };
+    }
+    ordered.push(next);
+    if (next.bulkId) {
+      done.add(next.bulkId);
+    }
+    pending = pending.filter((operation) => operation !== next);
+  }
+}
+
+/** Runs one operation (its bulkId references already created) and answers its result. */
+async function runOperation(
+  ctx: AppContext,
+  actor: Actor,
+  baseUrl: string,
+  operation: BulkOperation,
+  ids: Map<string, string>,
+): Promise<BulkResult> {
+  const unresolved = references(operation).filter((ref) => !ids.has(ref));
+  if (unresolved.length > 0) {
+    throw new ScimError(
+      409,
+      'invalidValue',
+      `bulkId ${unresolved.join(', ')} does not name a resource created in this request.`,
+    );
+  }
+  const { kind, id } = route(String(substitute(operation.path, ids)), operation.method);
+  const data = substitute(operation.data, ids);
+  if (operation.method === 'DELETE') {
+    await deleteResource(ctx, actor, kind, id as string, operation.version);
+    return { method: 'DELETE', location: `${baseUrl}/${kind}/${id}`, status: '204' };
+  }
+  const done =
+    operation.method === 'POST'
+      ? await createResource(ctx, actor, baseUrl, kind, data)
+      : operation.method === 'PUT'
+        ? await replaceResource(ctx, actor, baseUrl, kind, id as string, data, operation.version)
+        : await patchResource(ctx, actor, baseUrl, kind, id as string, data, operation.version);
+  if (operation.bulkId) {
+    ids.set(operation.bulkId, done.id);
+  }
+  return {
+    method: operation.method,
+    ...(operation.bulkId ? { bulkId: operation.bulkId } : {}),
+    location: done.location,
+    version: done.etag,
+    status: operation.method === 'POST' ? '201' : '200',
+  };
+}
+
+/**
+ * Runs a bulk request through the change engine's runner: the operations are its items, in one
+ * transaction (seats are counted across them), each in its own savepoint, so a failed operation
+ * changes nothing and the others go on, until `failOnErrors` errors.
  * @returns the BulkResponse
  */
 export async function runBulk(ctx: AppContext, actor: Actor, baseUrl: string, body: unknown) {
   const { operations, failOnErrors } = readBulkRequest(body);
+  const { ordered, circular } = runOrder(operations);
   const ids = new Map<string, string>();
-  const defined = new Set(operations.flatMap((operation) => (operation.bulkId ? [operation.bulkId] : [])));
-  const results: { index: number; result: BulkResult }[] = [];
+  const results = new Map<number, BulkResult>();
   let errors = 0;
-  let pending = [...operations];
   const fail = (operation: BulkOperation, error: ScimError) => {
     errors += 1;
-    results.push({
-      index: operation.index,
-      result: {
-        method: operation.method,
-        ...(operation.bulkId ? { bulkId: operation.bulkId } : {}),
-        status: String(error.status),
-        response: scimErrorBody(error.status, error.message, error.scimType),
-      },
+    results.set(operation.index, {
+      method: operation.method,
+      ...(operation.bulkId ? { bulkId: operation.bulkId } : {}),
+      status: String(error.status),
+      response: scimErrorBody(error.status, error.message, error.scimType),
     });
   };
-  while (pending.length > 0 && (failOnErrors === null || errors < failOnErrors)) {
-    const ready = pending.filter((operation) =>
-      references(operation).every(
-        (ref) => ids.has(ref) || !defined.has(ref) || results.some((done) => operations[done.index]?.bulkId === ref),
-      ),
-    );
-    if (ready.length === 0) {
-      for (const operation of pending) {
-        fail(operation, new ScimError(409, 'invalidValue', 'Circular bulkId references: the operation cannot run.'));
-      }
-      break;
+  await runItems<BulkOperation, null>(ctx, ordered, async (scope, operation) => {
+    if (failOnErrors !== null && errors >= failOnErrors) {
+      return { status: 'unchanged', code: 'scim.bulk.not_run', params: {}, before: null, after: null };
     }
-    const operation = ready[0] as BulkOperation;
-    pending = pending.filter((entry) => entry !== operation);
     try {
-      const unresolved = references(operation).filter((ref) => !ids.has(ref));
-      if (unresolved.length > 0) {
-        throw new ScimError(
-          409,
-          'invalidValue',
-          `bulkId ${unresolved.join(', ')} does not name a resource created in this request.`,
-        );
-      }
-      const { kind, id } = route(String(substitute(operation.path, ids)), operation.method);
-      const data = substitute(operation.data, ids);
-      if (operation.method === 'DELETE') {
-        await deleteResource(ctx, actor, kind, id as string, operation.version);
-        results.push({
-          index: operation.index,
-          result: { method: 'DELETE', location: `${baseUrl}/${kind}/${id}`, status: '204' },
-        });
-        continue;
-      }
-      const done =
-        operation.method === 'POST'
-          ? await createResource(ctx, actor, baseUrl, kind, data)
-          : operation.method === 'PUT'
-            ? await replaceResource(ctx, actor, baseUrl, kind, id as string, data, operation.version)
-            : await patchResource(ctx, actor, baseUrl, kind, id as string, data, operation.version);
-      if (operation.bulkId) {
-        ids.set(operation.bulkId, done.id);
-      }
-      results.push({
-        index: operation.index,
-        result: {
-          method: operation.method,
-          ...(operation.bulkId ? { bulkId: operation.bulkId } : {}),
-          location: done.location,
-          version: done.etag,
-          status: operation.method === 'POST' ? '201' : '200',
-        },
-      });
+      results.set(operation.index, await runOperation(scope.ctx, actor, baseUrl, operation, ids));
     } catch (thrown) {
       const error = toScimError(constraintError(thrown) ?? thrown);
       if (!error) {
         throw thrown;
       }
       fail(operation, error);
+      // The runner rolls the operation back to its savepoint and goes on with the next one.
+      throw new AppError('scim.bulk.failed', error.status, error.message);
+    }
+    return { status: 'applied', code: 'scim.bulk.applied', params: {}, before: null, after: null };
+  });
+  if (failOnErrors === null || errors < failOnErrors) {
+    for (const operation of circular) {
+      fail(operation, new ScimError(409, 'invalidValue', 'Circular bulkId references: the operation cannot run.'));
     }
   }
   return {
     schemas: [SCHEMA.bulkResponse],
-    Operations: results.sort((a, b) => a.index - b.index).map((entry) => entry.result),
+    Operations: [...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result),
   };
 }

@@ -1,3 +1,4 @@
+import type { ItemOutcome } from '../changes/runner.ts';
 import { AppError } from '../http/errors.ts';
 
 /**
@@ -85,4 +86,21 @@ export function toScimError(error: unknown): ScimError | null {
     return new ScimError(error.status, undefined, error.message);
   }
   return null;
+}
+
+/**
+ * The outcomes of a change engine command, when every item applied: a failed item becomes its
+ * SCIM error, and the caller's transaction rolls the whole request back.
+ * @returns the outcomes
+ * @throws ScimError for the first failed item
+ */
+export function succeeded<S>(outcomes: ItemOutcome<S>[]): ItemOutcome<S>[] {
+  const failed = outcomes.find((outcome) => outcome.status === 'failed');
+  if (failed) {
+    const error = new AppError(failed.code, failed.httpStatus ?? 400, failed.message ?? failed.code, {
+      ...(failed.problems ? { errors: failed.problems } : {}),
+    });
+    throw toScimError(error) ?? new ScimError(error.status, undefined, error.message);
+  }
+  return outcomes;
 }

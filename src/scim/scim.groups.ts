@@ -1,11 +1,13 @@
-import { sql, type Transaction } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
-import type { DB } from '../db/schema.ts';
-import { addMembers, createGroup, deleteGroups, removeMembers, updateGroup } from '../groups/groups.service.ts';
+import {
+  createGroupsCommand,
+  deleteGroupsCommand,
+  type GroupStateItem,
+  updateGroupsCommand,
+} from '../groups/groups.commands.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { invalidValue, ScimError } from './scim.errors.ts';
+import { invalidValue, ScimError, succeeded } from './scim.errors.ts';
 import { checkIfMatch, groupEtag } from './scim.etag.ts';
 import { parsePatchPath } from './scim.filter.ts';
 import { applyPatch, canonicalResource, type Doc, getCi, pathlessTargets, type ResourceSchemas } from './scim.patch.ts';
@@ -13,9 +15,10 @@ import { findMemberIdsByGroupIdAndFilter, findScimGroupById, isUuid, type ScimGr
 import { COMMON_ATTRIBUTES, GROUP_ATTRIBUTES, SCHEMA } from './scim.schemas.ts';
 
 /**
- * Groups over SCIM: they are Usher user groups, so membership changes go through the groups
- * service (profiles assigned to the group reach SCIM members, licenses are counted, every change
- * is audited with the token as the actor). A PATCH runs all its operations in one transaction.
+ * Groups over SCIM: they are Usher user groups, so every change is a command of the change engine
+ * (profiles assigned to the group reach SCIM members, licenses are counted, every change is
+ * audited with the token as the actor). A request runs in one transaction: a PATCH's operations
+ * apply in order, and a failed one rolls them all back.
  */
 
 /** The Group resource's schemas. */
@@ -126,50 +129,14 @@ async function requireScimGroup(ctx: AppContext, organizationId: string, groupId
   return row;
 }
 
-/** Sets members to exactly `wanted`: removes the others, adds the new ones (set-based through the service). */
-async function setMembers(ctx: AppContext, actor: Actor, groupId: string, wanted: string[]): Promise<void> {
-  const leaving = await sql<{ user_id: string }>`
-    select user_id from group_members where organization_id = ${actor.organizationId} and group_id = ${groupId}
-      and user_id <> all(${wanted}::uuid[])`.execute(ctx.db);
-  if (leaving.rows.length > 0) {
-    await removeMembers(
-      ctx,
-      actor,
-      groupId,
-      leaving.rows.map((row) => row.user_id),
-    );
-  }
-  if (wanted.length > 0) {
-    await addMembers(ctx, actor, groupId, { userIds: wanted });
-  }
-}
-
-async function setScimColumns(
+/** Brings a group to a new state through the groups command, inside the caller's transaction. */
+async function changeGroup(
   ctx: AppContext,
-  trx: Transaction<DB>,
   actor: Actor,
-  row: ScimGroupRow,
-  name: string,
-  externalId: string | null,
+  groupId: string,
+  change: Omit<GroupStateItem, 'group'>,
 ): Promise<void> {
-  if (name !== row.name) {
-    await updateGroup(ctx, actor, row.id, { name });
-  }
-  if (externalId !== row.external_id) {
-    authorize(actor, 'group.manage');
-    await trx
-      .updateTable('user_groups')
-      .set({ external_id: externalId, updated_at: new Date() })
-      .where('organization_id', '=', actor.organizationId)
-      .where('id', '=', row.id)
-      .execute();
-    await recordAudit(trx, actor, {
-      action: 'group.update',
-      target: { type: 'group', id: row.id, label: name },
-      before: { externalId: row.external_id },
-      after: { externalId },
-    });
-  }
+  succeeded(await updateGroupsCommand(ctx, actor, [{ group: { id: groupId }, ...change }]));
 }
 
 /**
@@ -184,19 +151,12 @@ export async function createScimGroup(ctx: AppContext, actor: Actor, body: Doc):
   const members = readMemberIds(doc.members);
   return transaction(ctx.db, async (trx) => {
     const inTrx = { ...ctx, db: trx };
-    const created = await createGroup(inTrx, actor, { name });
-    if (externalId !== null) {
-      await trx
-        .updateTable('user_groups')
-        .set({ external_id: externalId })
-        .where('organization_id', '=', actor.organizationId)
-        .where('id', '=', created.id)
-        .execute();
+    const [created] = succeeded(await createGroupsCommand(inTrx, actor, [{ name, externalId, members }]));
+    const id = created?.after?.id;
+    if (!id) {
+      throw new Error('createGroupsCommand returned no group');
     }
-    if (members.length > 0) {
-      await addMembers(inTrx, actor, created.id, { userIds: members });
-    }
-    return requireScimGroup(inTrx, actor.organizationId, created.id);
+    return requireScimGroup(inTrx, actor.organizationId, id);
   });
 }
 
@@ -231,10 +191,11 @@ export async function replaceScimGroup(
     const row = await requireScimGroup(inTrx, actor.organizationId, groupId, true);
     authorize(actor, 'group.read', { groupId: row.id });
     checkIfMatch(ifMatch, groupEtag(row));
-    await setScimColumns(inTrx, trx, actor, row, name, externalId);
-    if (members) {
-      await setMembers(inTrx, actor, row.id, members);
-    }
+    await changeGroup(inTrx, actor, row.id, {
+      name,
+      externalId,
+      ...(members ? { members: { replace: members } } : {}),
+    });
     return requireScimGroup(inTrx, actor.organizationId, row.id);
   });
 }
@@ -290,19 +251,23 @@ export async function patchScimGroup(
         if (operation.op === 'add' && !parsed.filter) {
           const ids = readMemberIds(target.value);
           if (ids.length > 0) {
-            await addMembers(inTrx, actor, row.id, { userIds: ids });
+            await changeGroup(inTrx, actor, row.id, { members: { add: ids } });
           }
+        } else if (
+          operation.op === 'remove' &&
+          !parsed.filter &&
+          (target.value === undefined || target.value === null)
+        ) {
+          await changeGroup(inTrx, actor, row.id, { members: { replace: [] } });
         } else if (operation.op === 'remove') {
           const ids = parsed.filter
             ? await findMemberIdsByGroupIdAndFilter(trx, actor.organizationId, row.id, parsed.filter)
-            : target.value === undefined || target.value === null
-              ? await findMemberIdsByGroupIdAndFilter(trx, actor.organizationId, row.id, null)
-              : readMemberIds(target.value);
+            : readMemberIds(target.value);
           if (ids.length > 0) {
-            await removeMembers(inTrx, actor, row.id, ids);
+            await changeGroup(inTrx, actor, row.id, { members: { remove: ids } });
           }
         } else if (operation.op === 'replace' && !parsed.filter) {
-          await setMembers(inTrx, actor, row.id, readMemberIds(target.value));
+          await changeGroup(inTrx, actor, row.id, { members: { replace: readMemberIds(target.value) } });
         } else {
           throw new ScimError(
             400,
@@ -315,7 +280,10 @@ export async function patchScimGroup(
     if (doc.displayName === undefined) {
       throw new ScimError(400, 'invalidValue', 'displayName is required and cannot be removed.');
     }
-    await setScimColumns(inTrx, trx, actor, row, readName(doc.displayName), readExternalId(doc.externalId));
+    await changeGroup(inTrx, actor, row.id, {
+      name: readName(doc.displayName),
+      externalId: readExternalId(doc.externalId),
+    });
     return requireScimGroup(inTrx, actor.organizationId, row.id);
   });
 }
@@ -335,6 +303,6 @@ export async function deleteScimGroup(
     const inTrx = { ...ctx, db: trx };
     const row = await requireScimGroup(inTrx, actor.organizationId, groupId, true);
     checkIfMatch(ifMatch, groupEtag(row));
-    await deleteGroups(inTrx, actor, [row.id]);
+    succeeded(await deleteGroupsCommand(inTrx, actor, [{ group: { id: row.id } }]));
   });
 }

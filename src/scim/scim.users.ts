@@ -4,10 +4,15 @@ import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { deleteUserPermanently, removeUsers, restoreUser } from '../users/users.removal.ts';
-import { insertUsers, mailboxOf, normalizeCountry } from '../users/users.service.ts';
-import { type UserPatch, updateUser } from '../users/users.update.ts';
-import { invalidValue, ScimError } from './scim.errors.ts';
+import {
+  createUsersCommand,
+  deleteUsersCommand,
+  removeUsersCommand,
+  restoreUsersCommand,
+  setUsersCommand,
+} from '../users/users.commands.ts';
+import { mailboxOf, normalizeCountry } from '../users/users.service.ts';
+import { invalidValue, ScimError, succeeded } from './scim.errors.ts';
 import { checkIfMatch, userEtag } from './scim.etag.ts';
 import { applyPatch, canonicalResource, type Doc, getCi, type ResourceSchemas } from './scim.patch.ts';
 import { findGroupsByUserIds, findUserIdsByUsername, isUuid } from './scim.queries.ts';
@@ -21,8 +26,9 @@ import {
 
 /**
  * Users over SCIM: the mapping between SCIM's User (with the enterprise extension) and Usher's
- * user, and create / replace / patch / delete through the users services (same rules, licenses,
- * e-mails and audit as the console), each in one transaction with the token as the actor.
+ * user, and create / replace / patch / delete as commands of the change engine (same rules,
+ * licenses, e-mails and audit as the console and CSV), each request in one transaction with the
+ * token as the actor: a failed command rolls the whole request back.
  */
 
 /** The User resource's schemas, for PATCH and PUT. */
@@ -246,36 +252,36 @@ async function assertUserNameFree(ctx: AppContext, organizationId: string, userN
 }
 
 /**
- * Writes a user's new SCIM state through the users services, inside the caller's transaction:
- * details, e-mail, SCIM-only columns, then removal or restoration.
+ * Brings a user to its new SCIM state through the users commands, inside the caller's
+ * transaction: restored first when it becomes active, then one audited change of every attribute
+ * the provider changed (details, e-mail, sign-in name, display name, its id, the enterprise
+ * extension), then removed when it becomes inactive.
  */
 async function applyUserData(ctx: AppContext, actor: Actor, row: UserRow, data: ScimUserData): Promise<void> {
   if (data.userName.toLowerCase() !== row.username.toLowerCase()) {
     await assertUserNameFree(ctx, actor.organizationId, data.userName, row.id);
   }
-  const restoring = data.active && row.status === 'removed';
-  if (restoring) {
-    await restoreUser(ctx, actor, row.id);
+  const user = { id: row.id };
+  if (data.active && row.status === 'removed') {
+    succeeded(await restoreUsersCommand(ctx, actor, [{ user }]));
   }
-  // One audited write of every attribute the provider changed: details, e-mail, sign-in name,
-  // display name, its id and the enterprise extension.
-  const alias = data.displayName ?? mailboxOf(data.email);
-  const enterprise = data.enterprise ?? null;
-  const patch: UserPatch = {
-    ...(data.givenName !== row.first_name ? { firstName: data.givenName } : {}),
-    ...(data.familyName !== row.last_name ? { lastName: data.familyName } : {}),
-    ...(data.country !== row.country ? { country: data.country } : {}),
-    ...(data.email.toLowerCase() !== row.email.toLowerCase() ? { email: data.email } : {}),
-    ...(data.userName !== row.username ? { username: data.userName } : {}),
-    ...(alias !== row.alias ? { alias } : {}),
-    ...(data.externalId !== row.external_id ? { externalId: data.externalId } : {}),
-    ...(JSON.stringify(enterprise) !== JSON.stringify(row.enterprise ?? null) ? { enterprise } : {}),
-  };
-  if (Object.keys(patch).length > 0) {
-    await updateUser(ctx, actor, row.id, patch);
-  }
+  succeeded(
+    await setUsersCommand(ctx, actor, [
+      {
+        user,
+        firstName: data.givenName,
+        lastName: data.familyName,
+        country: data.country,
+        email: data.email,
+        username: data.userName,
+        alias: data.displayName ?? mailboxOf(data.email),
+        externalId: data.externalId,
+        enterprise: data.enterprise ?? null,
+      },
+    ]),
+  );
   if (!data.active && row.status !== 'removed') {
-    await removeUsers(ctx, actor, { userIds: [row.id], contentAction: 'transfer-later' });
+    succeeded(await removeUsersCommand(ctx, actor, [{ user, contentAction: 'transfer-later' }]));
   }
 }
 
@@ -291,8 +297,9 @@ export async function createScimUser(ctx: AppContext, actor: Actor, body: Doc): 
   return transaction(ctx.db, async (trx) => {
     const inTrx = { ...ctx, db: trx };
     await assertUserNameFree(inTrx, actor.organizationId, data.userName);
-    const [inserted] = await insertUsers(trx, actor, {
-      users: [
+    // One audited create with every attribute the provider sent, its userName and externalId too.
+    const [created] = succeeded(
+      await createUsersCommand(inTrx, actor, [
         {
           email: data.email,
           firstName: data.givenName ?? undefined,
@@ -303,15 +310,16 @@ export async function createScimUser(ctx: AppContext, actor: Actor, body: Doc): 
           externalId: data.externalId,
           enterprise: data.enterprise ?? null,
         },
-      ],
-    });
-    if (!inserted) {
-      throw new Error('insertUsers returned no row');
+      ]),
+    );
+    const id = created?.after?.id;
+    if (!id) {
+      throw new Error('createUsersCommand returned no user');
     }
     if (!data.active) {
-      await removeUsers(inTrx, actor, { userIds: [inserted.id], contentAction: 'transfer-later' });
+      succeeded(await removeUsersCommand(inTrx, actor, [{ user: { id }, contentAction: 'transfer-later' }]));
     }
-    return requireScimUser(inTrx, actor.organizationId, inserted.id);
+    return requireScimUser(inTrx, actor.organizationId, id);
   });
 }
 
@@ -386,9 +394,10 @@ export async function deleteScimUser(
     const inTrx = { ...ctx, db: trx };
     const row = await requireScimUser(inTrx, actor.organizationId, userId, true);
     checkIfMatch(ifMatch, userEtag(row));
+    const user = { id: row.id };
     if (row.status !== 'removed') {
-      await removeUsers(inTrx, actor, { userIds: [row.id], contentAction: 'delete' });
+      succeeded(await removeUsersCommand(inTrx, actor, [{ user, contentAction: 'delete' }]));
     }
-    await deleteUserPermanently(inTrx, actor, row.id);
+    succeeded(await deleteUsersCommand(inTrx, actor, [{ user }]));
   });
 }

@@ -185,7 +185,11 @@ export interface UserStateItem {
   country?: string | null;
   email?: string;
   username?: string;
+  /** The name shown for the user (a directory's displayName). */
+  alias?: string;
   externalId?: string | null;
+  /** Directory attributes (SCIM enterprise extension). */
+  enterprise?: Record<string, unknown> | null;
   /** The full set of direct profiles (names). */
   profiles?: string[];
   /** The full set of groups (names). */
@@ -257,7 +261,9 @@ export async function setUsersCommand(
         country: item.country,
         email: item.email,
         username: item.username,
+        alias: item.alias,
         externalId: item.externalId,
+        enterprise: item.enterprise,
         profiles: item.profiles,
         groups: item.groups,
         version: item.version,

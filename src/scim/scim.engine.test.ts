@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createCatalog, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { expectScimError, type ScimClient, scimClient, scimUser } from '../../test/support/scim.ts';
+
+type Json = Record<string, unknown>;
+interface AuditEvent {
+  action: string;
+  before: Json | null;
+  after: Json | null;
+}
+
+describe('SCIM through the change engine', () => {
+  let instance: TestInstance;
+  let scim: ScimClient;
+
+  before(async () => {
+    instance = await startTestInstance();
+    ({ scim } = await scimClient(instance));
+  });
+  after(() => instance.close());
+
+  async function events(targetId: string): Promise<AuditEvent[]> {
+    const admin = await instance.signIn();
+    const audit = await admin.get<{ items: AuditEvent[] }>(`/api/v1/audit-events?target=${targetId}`);
+    assert.equal(audit.status, 200, audit.text);
+    return audit.body.items;
+  }
+
+  test("a SCIM create's audit event contains userName and externalId; a PATCH of them is audited before and after", async () => {
+    const created = await scim.post<Json>(
+      '/Users',
+      scimUser('ada.engine@example.com', { userName: 'ada.engine', externalId: 'entra-0001' }),
+    );
+    assert.equal(created.status, 201, created.text);
+    const id = String(created.body.id);
+    const create = (await events(id)).find((event) => event.action === 'user.create');
+    assert.equal(create?.after?.username, 'ada.engine');
+    assert.equal(create?.after?.externalId, 'entra-0001');
+    assert.equal(create?.after?.email, 'ada.engine@example.com');
+
+    const patched = await scim.patch<Json>(`/Users/${id}`, [
+      { op: 'replace', path: 'externalId', value: 'entra-0002' },
+      { op: 'replace', path: 'userName', value: 'ada.renamed' },
+    ]);
+    assert.equal(patched.status, 200, patched.text);
+    const update = (await events(id)).find((event) => event.action === 'user.update');
+    assert.deepEqual(
+      [update?.before?.externalId, update?.after?.externalId, update?.before?.username, update?.after?.username],
+      ['entra-0001', 'entra-0002', 'ada.engine', 'ada.renamed'],
+    );
+  });
+
+  test("a group's externalId is written by the audited create and update", async () => {
+    const created = await scim.post<Json>('/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Engine crew',
+      externalId: 'okta-group-1',
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = String(created.body.id);
+    assert.equal(created.body.externalId, 'okta-group-1');
+    const create = (await events(id)).find((event) => event.action === 'group.create');
+    assert.equal(create?.after?.externalId, 'okta-group-1');
+
+    const patched = await scim.patch<Json>(`/Groups/${id}`, [
+      { op: 'replace', path: 'externalId', value: 'okta-group-2' },
+    ]);
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.body.externalId, 'okta-group-2');
+    const update = (await events(id)).find((event) => event.action === 'group.update');
+    assert.deepEqual([update?.before?.externalId, update?.after?.externalId], ['okta-group-1', 'okta-group-2']);
+  });
+
+  test('a PATCH whose last operation fails changes nothing (the commands roll back with the request)', async () => {
+    const user = await scim.post<Json>('/Users', scimUser('atomic.engine@example.com'));
+    const group = await scim.post<Json>('/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Atomic crew',
+    });
+    const id = String(group.body.id);
+    expectScimError(
+      await scim.patch(`/Groups/${id}`, [
+        { op: 'add', path: 'members', value: [{ value: user.body.id }] },
+        { op: 'replace', path: 'displayName', value: 'Renamed crew' },
+        { op: 'add', path: 'members', value: [{ value: '00000000-0000-4000-8000-000000000000' }] },
+      ]),
+      400,
+      'invalidValue',
+    );
+    const after = await scim.get<Json>(`/Groups/${id}`);
+    assert.equal(after.body.displayName, 'Atomic crew');
+    assert.deepEqual(after.body.members ?? [], []);
+  });
+
+  test('Bulk runs through the one runner: a failed operation changes nothing, the others apply, seats are counted across them', async () => {
+    const catalog = await createCatalog(instance, instance.organizationId, 'Seats');
+    await instance.app.ctx.db
+      .updateTable('products')
+      .set({ license_quantity: 1 })
+      .where('id', '=', catalog.productId)
+      .execute();
+    const admin = await instance.signIn();
+    const groupId = catalog.groupId;
+    const assigned = await admin.post(`/api/v1/groups/${groupId}/profiles`, { profileIds: [catalog.profileId] });
+    assert.equal(assigned.status, 200, assigned.text);
+    const response = await scim.post<{ Operations: Json[] }>('/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        { method: 'POST', path: '/Users', bulkId: 'first', data: scimUser('seat1@example.com') },
+        { method: 'POST', path: '/Users', bulkId: 'second', data: scimUser('seat2@example.com') },
+        {
+          method: 'PATCH',
+          path: `/Groups/${groupId}`,
+          data: {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [{ op: 'add', path: 'members', value: [{ value: 'bulkId:first' }] }],
+          },
+        },
+        {
+          method: 'PATCH',
+          path: `/Groups/${groupId}`,
+          data: {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [
+              { op: 'replace', path: 'displayName', value: 'Never renamed' },
+              { op: 'add', path: 'members', value: [{ value: 'bulkId:second' }] },
+            ],
+          },
+        },
+      ],
+    });
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(
+      response.body.Operations.map((operation) => operation.status),
+      ['201', '201', '200', '400'],
+    );
+    const after = await scim.get<Json>(`/Groups/${groupId}`);
+    assert.equal(after.body.displayName, 'Seats Group');
+    assert.deepEqual(
+      ((after.body.members as Json[]) ?? []).map((member) => member.display),
+      ['seat1@example.com'],
+    );
+  });
+});
