@@ -143,17 +143,12 @@ export function applyUserFilter<O>(
 
 type Page = { sort: UserSort; limit: number; after?: UserPosition | undefined };
 
-/** The users of a page's list (filters, cursor, order), before the limit. */
-function listQuery(
-  db: Executor,
-  organizationId: string,
-  filter: UserFilter,
-  page: Page,
-): SelectQueryBuilder<DB, 'users', UserRow> {
+/** A page's list (filters, cursor, order) before its columns and limit are chosen. */
+function orderedUsers(db: Executor, organizationId: string, filter: UserFilter, page: Page) {
   const descending = page.sort.startsWith('-');
   const keys = SORT_KEYS[page.sort.replace('-', '') as 'email' | 'name'];
   let query = applyUserFilter(
-    db.selectFrom('users').selectAll('users').where('users.organization_id', '=', organizationId),
+    db.selectFrom('users').where('users.organization_id', '=', organizationId),
     organizationId,
     filter,
   );
@@ -166,6 +161,16 @@ function listQuery(
     query = query.orderBy(key, descending ? 'desc' : 'asc');
   }
   return query.orderBy('users.id', descending ? 'desc' : 'asc');
+}
+
+/** The users of a page's list (filters, cursor, order), before the limit. */
+function listQuery(
+  db: Executor,
+  organizationId: string,
+  filter: UserFilter,
+  page: Page,
+): SelectQueryBuilder<DB, 'users', UserRow> {
+  return orderedUsers(db, organizationId, filter, page).selectAll('users');
 }
 
 /**
@@ -234,15 +239,24 @@ export async function searchUsersByOrganizationId(
   let window = SEARCH_FIRST_WINDOW;
   for (;;) {
     const need = page.limit - rows.length;
-    // One window of the list in sort order; its matches, and its last row (`n = window`) to go on from.
-    const windowed = listQuery(db, organizationId, rest, { ...page, after }).limit(window);
+    // One window of the list in sort order: its matches, and its last row (`n = window`) to go
+    // on from. The window reads only columns the sort indexes carry (an index-only walk once the
+    // table is vacuumed); the full rows are read for the at most `need + 1` rows it keeps.
+    const windowed = orderedUsers(db, organizationId, rest, { ...page, after })
+      .select(['users.id', 'users.email', 'users.first_name', 'users.last_name'])
+      .limit(window);
     const read = await sql<UserRow & { hit: boolean; n: number }>`
-      select * from (
-        select users.*, ${SEARCH_TEXT} like ${pattern} as hit, row_number() over () as n
-        from (${windowed}) as users
-      ) as w
-      where w.hit or w.n = ${window}
-      limit ${need + 1}`.execute(db);
+      with kept as materialized (
+        select w.id, w.hit, w.n from (
+          select users.id, ${SEARCH_TEXT} like ${pattern} as hit, row_number() over () as n
+          from (${windowed}) as users
+        ) as w
+        where w.hit or w.n = ${window}
+        limit ${need + 1}
+      )
+      select u.*, kept.hit, kept.n from kept join users as u on u.id = kept.id
+      where u.organization_id = ${organizationId}
+      order by kept.n`.execute(db);
     const hits = read.rows.filter((row) => row.hit);
     rows.push(...hits.slice(0, need).map(stripSearchColumns));
     const end = read.rows.find((row) => Number(row.n) === window);

@@ -19,6 +19,7 @@ import * as m20261207020000 from './20261207020000-create-umapi-integrations.ts'
 import * as m20261207030000 from './20261207030000-create-directory-sync.ts';
 import * as m20261207040000 from './20261207040000-create-password-tokens.ts';
 import * as m20261207050000 from './20261207050000-create-mfa-factors.ts';
+import * as m20261207130000 from './20261207130000-cover-users-sort-indexes.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '20261207030000-create-directory-sync': m20261207030000,
   '20261207040000-create-password-tokens': m20261207040000,
   '20261207050000-create-mfa-factors': m20261207050000,
+  '20261207130000-cover-users-sort-indexes': m20261207130000,
 };
