@@ -34,6 +34,14 @@ export interface RunScope {
   ctx: AppContext;
 }
 
+/** How a command runs its items. */
+export interface RunOptions {
+  /** Apply every item, answer what would have happened, and roll everything back. */
+  dryRun?: boolean;
+  /** All items or none: the first failure is thrown (as one REST request answers). */
+  atomic?: boolean;
+}
+
 class DryRunRollback extends Error {}
 
 /**
@@ -44,10 +52,14 @@ class DryRunRollback extends Error {}
  *
  * Set-based commands pass `applyAll`: the whole list is tried at once first, and only when that
  * fails are the items tried one by one to find the failing ones.
+ *
+ * An `atomic` run is all or nothing across its items, as one REST request is: the items are
+ * applied together (`applyAll`, else one after the other) and the first failure is thrown as the
+ * AppError it is (its status, field problems and details intact), rolling every item back.
  * @param ctx the app (or a context inside a transaction)
  * @param items the command's items
  * @param applyOne applies one item
- * @param options `dryRun`; `applyAll` for set-based commands
+ * @param options `dryRun`; `atomic`; `applyAll` for set-based commands
  * @returns one outcome per item, in input order
  * @throws whatever is not an AppError (a bug is not an item's failure)
  */
@@ -55,12 +67,14 @@ export async function runItems<I, S>(
   ctx: AppContext,
   items: I[],
   applyOne: (scope: RunScope, item: I, index: number) => Promise<Applied<S>>,
-  options: { dryRun?: boolean; applyAll?: (scope: RunScope, items: I[]) => Promise<Applied<S>[]> } = {},
+  options: RunOptions & { applyAll?: (scope: RunScope, items: I[]) => Promise<Applied<S>[]> } = {},
 ): Promise<ItemOutcome<S>[]> {
   let outcomes: ItemOutcome<S>[] = [];
   const body = async (trx: Transaction<DB>) => {
     const scope: RunScope = { trx, ctx: { ...ctx, db: trx } };
-    outcomes = await applyItems(scope, items, applyOne, options.applyAll);
+    outcomes = options.atomic
+      ? await applyAtomically(scope, items, applyOne, options.applyAll)
+      : await applyItems(scope, items, applyOne, options.applyAll);
     if (options.dryRun) {
       throw new DryRunRollback();
     }
@@ -85,6 +99,22 @@ export async function runItems<I, S>(
     if (!(error instanceof DryRunRollback)) {
       throw error;
     }
+  }
+  return outcomes;
+}
+
+async function applyAtomically<I, S>(
+  scope: RunScope,
+  items: I[],
+  applyOne: (scope: RunScope, item: I, index: number) => Promise<Applied<S>>,
+  applyAll: ((scope: RunScope, items: I[]) => Promise<Applied<S>[]>) | undefined,
+): Promise<ItemOutcome<S>[]> {
+  if (applyAll && items.length > 1) {
+    return (await applyAll(scope, items)).map((outcome, index) => ({ index, ...outcome }));
+  }
+  const outcomes: ItemOutcome<S>[] = [];
+  for (const [index, item] of items.entries()) {
+    outcomes.push({ index, ...(await applyOne(scope, item, index)) });
   }
   return outcomes;
 }

@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import { resolveNames } from '../changes/names.ts';
-import { type ItemOutcome, type RunScope, runItems } from '../changes/runner.ts';
+import { type Applied, type ItemOutcome, type RunOptions, type RunScope, runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import type { Actor } from '../roles/policy.ts';
+import type { NewUserInput } from '../users/users.service.ts';
 import { GroupErrorCodes } from './groups.errors.ts';
 import {
   addMembers,
@@ -106,19 +107,31 @@ export interface GroupStateItem {
   externalId?: string | null;
   /** The full set of assigned profiles (names). */
   profiles?: string[];
+  /** Profiles to assign and to unassign (ids), the others untouched (the group page). */
+  profilesChange?: { assign?: string[]; unassign?: string[] };
   /** The full set of group admins (user ids). */
   admins?: string[];
-  members?: { add?: string[]; remove?: string[]; replace?: string[] };
+  /** Group admins to add (existing users by id, new users) and to remove (ids), the others untouched. */
+  adminsChange?: { add?: string[]; addNew?: NewUserInput[]; remove?: string[] };
+  /** Members added (existing users by id, or new users created with them), removed or replaced. */
+  members?: { add?: string[]; addNew?: NewUserInput[]; remove?: string[]; replace?: string[] };
   /** The version the change was made on: a stale one fails the item (`groups.version_conflict`). */
   version?: number;
 }
+
+/** What a group change counted: members added, created and removed, profiles assigned (with a size warning). */
+type GroupChangeCounts = Record<string, string | number>;
 
 async function applyGroupState(
   scope: RunScope,
   actor: Actor,
   groupId: string,
   item: Omit<GroupStateItem, 'group'>,
-): Promise<void> {
+): Promise<GroupChangeCounts> {
+  const counts: GroupChangeCounts = {};
+  const count = (key: string, value: number) => {
+    counts[key] = Number(counts[key] ?? 0) + value;
+  };
   const current = await snapshotGroup(scope.trx, actor.organizationId, groupId);
   if (!current) {
     throw notFound('User group');
@@ -136,16 +149,30 @@ async function applyGroupState(
       version: item.version,
     });
   }
+  const assign = async (ids: string[]) => {
+    const assigned = await assignProfiles(scope.ctx, actor, groupId, ids);
+    count('assigned', assigned.assigned);
+    counts.membersCount = assigned.membersCount;
+    if (assigned.warning) {
+      counts.warning = assigned.warning;
+    }
+  };
   if (item.profiles !== undefined) {
     const wanted = await profileIds(scope, actor, item.profiles);
     const held = await profileIds(scope, actor, current.profiles);
     const adding = wanted.filter((id) => !held.includes(id));
     if (adding.length > 0) {
-      await assignProfiles(scope.ctx, actor, groupId, adding);
+      await assign(adding);
     }
     for (const id of held.filter((id) => !wanted.includes(id))) {
       await unassignProfile(scope.ctx, actor, groupId, id);
     }
+  }
+  if (item.profilesChange?.assign?.length) {
+    await assign(item.profilesChange.assign);
+  }
+  for (const id of item.profilesChange?.unassign ?? []) {
+    await unassignProfile(scope.ctx, actor, groupId, id);
   }
   if (item.admins !== undefined) {
     const adding = item.admins.filter((id) => !current.admins.includes(id));
@@ -156,30 +183,39 @@ async function applyGroupState(
       await changeGroupAdmins(scope.ctx, actor, groupId, { removeUserId: id });
     }
   }
+  const admins = item.adminsChange;
+  if (admins?.add?.length || admins?.addNew?.length) {
+    await changeGroupAdmins(scope.ctx, actor, groupId, { add: { userIds: admins.add, newUsers: admins.addNew } });
+  }
+  for (const id of admins?.remove ?? []) {
+    await changeGroupAdmins(scope.ctx, actor, groupId, { removeUserId: id });
+  }
   const members = item.members;
+  const add = async (change: { userIds?: string[]; newUsers?: NewUserInput[] }) => {
+    const added = await addMembers(scope.ctx, actor, groupId, change);
+    count('added', added.added);
+    count('created', added.created);
+  };
+  const remove = async (ids: string[]) => count('removed', await removeMembers(scope.ctx, actor, groupId, ids));
   if (members?.replace !== undefined) {
     const wanted = [...new Set(members.replace)];
     const gone = await sql<{ user_id: string }>`
       select user_id from group_members where organization_id = ${actor.organizationId} and group_id = ${groupId}
         and user_id <> all(${wanted}::uuid[])`.execute(scope.trx);
     if (gone.rows.length > 0) {
-      await removeMembers(
-        scope.ctx,
-        actor,
-        groupId,
-        gone.rows.map((row) => row.user_id),
-      );
+      await remove(gone.rows.map((row) => row.user_id));
     }
     if (wanted.length > 0) {
-      await addMembers(scope.ctx, actor, groupId, { userIds: wanted });
+      await add({ userIds: wanted });
     }
   }
   if (members?.remove?.length) {
-    await removeMembers(scope.ctx, actor, groupId, members.remove);
+    await remove(members.remove);
   }
-  if (members?.add?.length) {
-    await addMembers(scope.ctx, actor, groupId, { userIds: members.add });
+  if (members?.add?.length || members?.addNew?.length) {
+    await add({ userIds: members.add, newUsers: members.addNew });
   }
+  return counts;
 }
 
 /**
@@ -197,7 +233,7 @@ export async function createGroupsCommand(
     admins?: string[];
     members?: string[];
   }[],
-  options: { dryRun?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ItemOutcome<GroupState>[]> {
   return runItems(
     ctx,
@@ -234,7 +270,7 @@ export async function updateGroupsCommand(
   ctx: AppContext,
   actor: Actor,
   items: GroupStateItem[],
-  options: { dryRun?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ItemOutcome<GroupState>[]> {
   return runItems(
     ctx,
@@ -251,7 +287,7 @@ export async function updateGroupsCommand(
             .executeTakeFirst()
         )?.members_version;
       const membersBefore = await membersVersion();
-      await applyGroupState(scope, actor, groupId, item);
+      const counts = await applyGroupState(scope, actor, groupId, item);
       const after = await snapshotGroup(scope.trx, actor.organizationId, groupId);
       const moved =
         JSON.stringify({ ...before, version: 0 }) !== JSON.stringify({ ...after, version: 0 }) ||
@@ -259,7 +295,7 @@ export async function updateGroupsCommand(
       return {
         status: moved ? 'applied' : 'unchanged',
         code: moved ? 'groups.updated' : 'groups.unchanged',
-        params: { group: after?.name ?? '' },
+        params: { group: after?.name ?? '', ...counts },
         before,
         after,
       };
@@ -269,24 +305,43 @@ export async function updateGroupsCommand(
 }
 
 /**
- * Deletes groups; members lose what only these groups gave them.
+ * Deletes groups; members lose what only these groups gave them. Set-based: the whole list is
+ * deleted in one statement (item by item only when that fails).
  * @returns per item `groups.deleted`, with the state before
  */
 export async function deleteGroupsCommand(
   ctx: AppContext,
   actor: Actor,
   items: { group: GroupRef }[],
-  options: { dryRun?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ItemOutcome<GroupState>[]> {
+  const deleteAll = async (scope: RunScope, all: { group: GroupRef }[]): Promise<Applied<GroupState>[]> => {
+    const ids: string[] = [];
+    const before: (GroupState | null)[] = [];
+    for (const item of all) {
+      const id = await resolveGroup(scope, actor, item.group);
+      ids.push(id);
+      before.push(await snapshotGroup(scope.trx, actor.organizationId, id));
+    }
+    await deleteGroups(scope.ctx, actor, ids);
+    return before.map((state) => ({
+      status: 'applied',
+      code: 'groups.deleted',
+      params: { group: state?.name ?? '' },
+      before: state,
+      after: null,
+    }));
+  };
   return runItems(
     ctx,
     items,
     async (scope, item) => {
-      const groupId = await resolveGroup(scope, actor, item.group);
-      const before = await snapshotGroup(scope.trx, actor.organizationId, groupId);
-      await deleteGroups(scope.ctx, actor, [groupId]);
-      return { status: 'applied', code: 'groups.deleted', params: { group: before?.name ?? '' }, before, after: null };
+      const [only] = await deleteAll(scope, [item]);
+      if (!only) {
+        throw new Error('deletion answered no group');
+      }
+      return only;
     },
-    options,
+    { ...options, applyAll: deleteAll },
   );
 }

@@ -4,24 +4,17 @@ import { LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../http/csv.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
-import { authorize } from '../roles/policy.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
 import { USER_CSV_HEADERS, userCsvRows } from '../users/users.csv.ts';
 import { UserSchema } from '../users/users.routes.ts';
 import { listUsers } from '../users/users.service.ts';
 import {
-  addMembers,
-  assignProfiles,
-  changeGroupAdmins,
-  createGroup,
-  deleteGroups,
-  getGroup,
-  listGroups,
-  MAX_NEW_USERS_PER_SAVE,
-  previewGroupDeletion,
-  removeMembers,
-  unassignProfile,
-  updateGroup,
-} from './groups.service.ts';
+  createGroupsCommand,
+  deleteGroupsCommand,
+  type GroupStateItem,
+  updateGroupsCommand,
+} from './groups.commands.ts';
+import { getGroup, listGroups, MAX_NEW_USERS_PER_SAVE, previewGroupDeletion } from './groups.service.ts';
 
 const GroupSchema = z
   .object({
@@ -70,9 +63,18 @@ const AddUsersBody = z.strictObject({
 const GroupIds = z.strictObject({ groupIds: z.array(z.uuid()).min(1).max(1000) });
 const GroupParams = z.object({ id: z.uuid() });
 
-/** User groups: list, create, edit, delete (with preview), members, admins, profiles, CSV export. */
+/**
+ * User groups: list, create, edit, delete (with preview), members, admins, profiles, CSV export.
+ * Changes are translations: the request becomes one item of a command of the change engine, run
+ * all or nothing (a failure is answered as the error it is), and the response is read back.
+ */
 export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
+    /** Applies one change to one group; answers the counts of what it did (added, removed, assigned…). */
+    const change = async (actor: Actor, groupId: string, item: Omit<GroupStateItem, 'group'>) => {
+      const [outcome] = await updateGroupsCommand(ctx, actor, [{ ...item, group: { id: groupId } }], { atomic: true });
+      return outcome?.params ?? {};
+    };
     const tags = ['User groups'];
     const deleted = z.object({ deleted: z.number().int() });
     app.get(
@@ -99,7 +101,10 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 201: GroupDetailSchema, ...problems(401, 403, 409) },
         },
       },
-      async (request, reply) => reply.status(201).send(await createGroup(ctx, request.actor!, request.body)),
+      async (request, reply) => {
+        const [created] = await createGroupsCommand(ctx, request.actor!, [request.body], { atomic: true });
+        return reply.status(201).send(await getGroup(ctx, request.actor!, created?.after?.id ?? ''));
+      },
     );
     app.get(
       '/groups/:id',
@@ -130,7 +135,10 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: GroupDetailSchema, ...problems(401, 403, 404, 409) },
         },
       },
-      async (request) => updateGroup(ctx, request.actor!, request.params.id, request.body),
+      async (request) => {
+        await change(request.actor!, request.params.id, request.body);
+        return getGroup(ctx, request.actor!, request.params.id);
+      },
     );
     app.post(
       '/groups/deletion-preview',
@@ -169,7 +177,10 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: deleted, ...problems(401, 403, 404) },
         },
       },
-      async (request) => ({ deleted: await deleteGroups(ctx, request.actor!, request.body.groupIds) }),
+      async (request) => {
+        const items = [...new Set(request.body.groupIds)].map((id) => ({ group: { id } }));
+        return { deleted: (await deleteGroupsCommand(ctx, request.actor!, items, { atomic: true })).length };
+      },
     );
     app.delete(
       '/groups/:id',
@@ -183,7 +194,7 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        await deleteGroups(ctx, request.actor!, [request.params.id]);
+        await deleteGroupsCommand(ctx, request.actor!, [{ group: { id: request.params.id } }], { atomic: true });
         return reply.status(204).send(null);
       },
     );
@@ -221,7 +232,12 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           },
         },
       },
-      async (request) => addMembers(ctx, request.actor!, request.params.id, request.body),
+      async (request) => {
+        const counts = await change(request.actor!, request.params.id, {
+          members: { add: request.body.userIds, addNew: request.body.newUsers },
+        });
+        return { added: Number(counts.added ?? 0), created: Number(counts.created ?? 0) };
+      },
     );
     app.post(
       '/groups/:id/members/remove',
@@ -235,9 +251,10 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ removed: z.number().int() }), ...problems(401, 403, 404) },
         },
       },
-      async (request) => ({
-        removed: await removeMembers(ctx, request.actor!, request.params.id, request.body.userIds),
-      }),
+      async (request) => {
+        const counts = await change(request.actor!, request.params.id, { members: { remove: request.body.userIds } });
+        return { removed: Number(counts.removed ?? 0) };
+      },
     );
     app.delete(
       '/groups/:id/members/:userId',
@@ -251,7 +268,7 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        await removeMembers(ctx, request.actor!, request.params.id, [request.params.userId]);
+        await change(request.actor!, request.params.id, { members: { remove: [request.params.userId] } });
         return reply.status(204).send(null);
       },
     );
@@ -289,7 +306,11 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: GroupDetailSchema, ...problems(401, 403, 404, 409, 422) },
         },
       },
-      async (request) => changeGroupAdmins(ctx, request.actor!, request.params.id, { add: request.body }),
+      async (request) => {
+        const { userIds, newUsers } = request.body;
+        await change(request.actor!, request.params.id, { adminsChange: { add: userIds, addNew: newUsers } });
+        return getGroup(ctx, request.actor!, request.params.id);
+      },
     );
     app.delete(
       '/groups/:id/admins/:userId',
@@ -302,8 +323,10 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: GroupDetailSchema, ...problems(401, 403, 404) },
         },
       },
-      async (request) =>
-        changeGroupAdmins(ctx, request.actor!, request.params.id, { removeUserId: request.params.userId }),
+      async (request) => {
+        await change(request.actor!, request.params.id, { adminsChange: { remove: [request.params.userId] } });
+        return getGroup(ctx, request.actor!, request.params.id);
+      },
     );
     app.post(
       '/groups/:id/profiles',
@@ -326,7 +349,16 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           },
         },
       },
-      async (request) => assignProfiles(ctx, request.actor!, request.params.id, request.body.profileIds),
+      async (request) => {
+        const counts = await change(request.actor!, request.params.id, {
+          profilesChange: { assign: request.body.profileIds },
+        });
+        return {
+          assigned: Number(counts.assigned ?? 0),
+          membersCount: Number(counts.membersCount ?? 0),
+          warning: counts.warning === undefined ? null : String(counts.warning),
+        };
+      },
     );
     app.delete(
       '/groups/:id/profiles/:profileId',
@@ -340,7 +372,7 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        await unassignProfile(ctx, request.actor!, request.params.id, request.params.profileId);
+        await change(request.actor!, request.params.id, { profilesChange: { unassign: [request.params.profileId] } });
         return reply.status(204).send(null);
       },
     );

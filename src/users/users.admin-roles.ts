@@ -11,7 +11,6 @@ import { AppError } from '../http/errors.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
-import { loadUserDetail, type UserDetailView } from './users.details.ts';
 import { assertSystemAdminRemains } from './users.removal.ts';
 import { organizationLocale, requireUser } from './users.service.ts';
 
@@ -227,6 +226,7 @@ export async function revokeAllAdminRoles(
 
 /**
  * Grants or revokes one admin role (with its scope) of a user; granting queues a welcome e-mail.
+ * Called by `changeAdminRolesCommand`, which reports the user's state before and after.
  * @throws AppError 403 without `adminRole.assign`; 400 for a missing or superfluous scope; 404;
  *   409 when already held / not held; 422 for a scope outside the organization or the last system admin
  */
@@ -235,7 +235,7 @@ export async function changeAdminRole(
   actor: Actor,
   userId: string,
   change: { grant: boolean; role: AdminRole; scopeId?: string | undefined },
-): Promise<UserDetailView> {
+): Promise<void> {
   authorize(actor, 'adminRole.assign');
   const kind = ROLE_SCOPE[change.role];
   if (kind && !change.scopeId) {
@@ -296,5 +296,4 @@ export async function changeAdminRole(
       await applyAdminRoleChanges(trx, actor, [{ user, grant: [], revoke: [held] }]);
     }
   });
-  return loadUserDetail(ctx.db, actor.organizationId, userId);
 }

@@ -1,14 +1,15 @@
 import { sql } from 'kysely';
 import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
 import { type NameKind, resolveNames } from '../changes/names.ts';
-import { type Applied, type ItemOutcome, type RunScope, runItems } from '../changes/runner.ts';
+import { type Applied, type ItemOutcome, type RunOptions, type RunScope, runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
+import { sendInstructionsInTransaction } from '../devices/instructions.service.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
-import { type AdminRoleGrant, applyAdminRoleChanges, diffAdminRoles } from './users.admin-roles.ts';
+import { type AdminRoleGrant, applyAdminRoleChanges, changeAdminRole, diffAdminRoles } from './users.admin-roles.ts';
 import { type ContentAction, deleteUserPermanently, removeUsers, restoreUser } from './users.removal.ts';
 import { insertUsers, type NewUserInput } from './users.service.ts';
 import { type UserPatch, updateUser } from './users.update.ts';
@@ -101,29 +102,51 @@ export async function snapshotUsers(
   return states;
 }
 
+/**
+ * Finds the users items name, set-based (one query for any number of them).
+ * @returns the users, in the order of `refs`
+ * @throws AppError 404 for a user not found; 409 `users.ambiguous` for a login two users share
+ */
+async function resolveUsers(scope: RunScope, actor: Actor, refs: UserRef[]): Promise<UserRow[]> {
+  const ids = refs.flatMap((ref) => ('id' in ref ? [ref.id] : []));
+  const logins = refs.flatMap((ref) => ('login' in ref ? [ref.login.trim().toLowerCase()] : []));
+  const rows = await scope.trx
+    .selectFrom('users')
+    .selectAll()
+    .where('organization_id', '=', actor.organizationId)
+    .where((eb) =>
+      eb.or([
+        ...(ids.length > 0 ? [eb('id', 'in', ids)] : []),
+        ...(logins.length > 0
+          ? [eb(sql<string>`lower(email)`, 'in', logins), eb(sql<string>`lower(username)`, 'in', logins)]
+          : []),
+        eb.lit(false),
+      ]),
+    )
+    .execute();
+  return refs.map((ref) => {
+    const login = 'login' in ref ? ref.login.trim().toLowerCase() : '';
+    const [user, other] = rows.filter((row) =>
+      'id' in ref ? row.id === ref.id : row.email.toLowerCase() === login || row.username.toLowerCase() === login,
+    );
+    if (!user) {
+      throw notFound('User');
+    }
+    if (other) {
+      throw new AppError(
+        'users.ambiguous',
+        409,
+        `More than one user signs in as ${'login' in ref ? ref.login : ''} (one per identity type): name the user by id.`,
+      );
+    }
+    return user;
+  });
+}
+
 async function resolveUser(scope: RunScope, actor: Actor, ref: UserRef): Promise<UserRow> {
-  const query = scope.trx.selectFrom('users').selectAll().where('organization_id', '=', actor.organizationId);
-  const rows =
-    'id' in ref
-      ? await query.where('id', '=', ref.id).execute()
-      : await query
-          .where((eb) =>
-            eb.or([
-              eb(sql<string>`lower(email)`, '=', ref.login.trim().toLowerCase()),
-              eb(sql<string>`lower(username)`, '=', ref.login.trim().toLowerCase()),
-            ]),
-          )
-          .execute();
-  const [user, other] = rows;
+  const [user] = await resolveUsers(scope, actor, [ref]);
   if (!user) {
     throw notFound('User');
-  }
-  if (other) {
-    throw new AppError(
-      'users.ambiguous',
-      409,
-      `More than one user signs in as ${'login' in ref ? ref.login : ''} (one per identity type): name the user by id.`,
-    );
   }
   return user;
 }
@@ -137,16 +160,25 @@ const changed = (before: unknown, after: unknown) => JSON.stringify(before) !== 
 /**
  * Creates users with their profiles and groups, set-based (the whole list in one insert; only
  * when it fails are items tried one by one).
+ * @param options `field`: the field path of the items in the caller's input (`body.users`);
+ *   `sendInstructions`: also queue the installation-instructions e-mail (`instructions.send`)
  * @returns per item `users.created` with the new state
  */
 export async function createUsersCommand(
   ctx: AppContext,
   actor: Actor,
   items: NewUserInput[],
-  options: { dryRun?: boolean } = {},
+  options: RunOptions & { field?: string; sendInstructions?: boolean } = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.create');
+  if (options.sendInstructions) {
+    authorize(actor, 'instructions.send');
+  }
+  const field = options.field ?? 'users';
   const created = async (scope: RunScope, rows: UserRow[]): Promise<Applied<UserState>[]> => {
+    if (options.sendInstructions && rows.length > 0) {
+      await sendInstructionsInTransaction(scope.ctx, scope.trx, actor, { userIds: rows.map((row) => row.id) });
+    }
     const states = await snapshotUsers(
       scope.trx,
       actor.organizationId,
@@ -163,8 +195,11 @@ export async function createUsersCommand(
   return runItems(
     ctx,
     items,
-    async (scope, item) => {
-      const [only] = await created(scope, await insertUsers(scope.trx, actor, { users: [item] }, 'users.0'));
+    async (scope, item, index) => {
+      const [only] = await created(
+        scope,
+        await insertUsers(scope.trx, actor, { users: [item] }, () => `${field}.${index}`),
+      );
       if (!only) {
         throw new Error('insertUsers returned no row');
       }
@@ -172,7 +207,7 @@ export async function createUsersCommand(
     },
     {
       ...options,
-      applyAll: async (scope, all) => created(scope, await insertUsers(scope.trx, actor, { users: all }, 'users')),
+      applyAll: async (scope, all) => created(scope, await insertUsers(scope.trx, actor, { users: all }, field)),
     },
   );
 }
@@ -247,7 +282,7 @@ export async function setUsersCommand(
   ctx: AppContext,
   actor: Actor,
   items: UserStateItem[],
-  options: { dryRun?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   return runItems(
     ctx,
@@ -301,38 +336,107 @@ export async function setUsersCommand(
   );
 }
 
+/** One user to remove, with what happens to the user's content. */
+export interface RemoveUserItem {
+  user: UserRef;
+  contentAction?: ContentAction;
+  /** With `transfer-now`: the e-mail of the user who receives the content. */
+  transferTo?: string | undefined;
+}
+
+/** One admin role to grant or revoke, by role and the id of a scoped role's product, profile or group. */
+export interface AdminRoleItem {
+  user: UserRef;
+  grant: boolean;
+  role: AdminRole;
+  scopeId?: string | undefined;
+}
+
 /**
- * Removes users from the organization (their profiles, groups and admin roles are taken and
- * recorded in the audit), with what happens to each one's content.
- * @returns per item `users.removed`
+ * Grants or revokes single admin roles (the user page's "add role" and "remove role"); granting
+ * queues the welcome e-mail naming the role.
+ * @returns per item `admin_roles.granted` or `admin_roles.revoked`, with the user's state before and after
  */
-export async function removeUsersCommand(
+export async function changeAdminRolesCommand(
   ctx: AppContext,
   actor: Actor,
-  items: { user: UserRef; contentAction?: ContentAction; transferTo?: string }[],
-  options: { dryRun?: boolean } = {},
+  items: AdminRoleItem[],
+  options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
+  authorize(actor, 'adminRole.assign');
   return runItems(
     ctx,
     items,
     async (scope, item) => {
       const user = await resolveUser(scope, actor, item.user);
       const before = await stateOf(scope, actor, user.id);
-      const contentAction = item.contentAction ?? 'transfer-later';
-      await removeUsers(scope.ctx, actor, {
-        userIds: [user.id],
-        contentAction,
-        transferTo: contentAction === 'transfer-now' ? item.transferTo : undefined,
-      });
+      await changeAdminRole(scope.ctx, actor, user.id, item);
       return {
         status: 'applied',
-        code: 'users.removed',
-        params: { email: user.email },
+        code: item.grant ? 'admin_roles.granted' : 'admin_roles.revoked',
+        params: { email: user.email, role: item.role },
         before,
         after: await stateOf(scope, actor, user.id),
       };
     },
     options,
+  );
+}
+
+/**
+ * Removes users from the organization (their profiles, groups and admin roles are taken and
+ * recorded in the audit), with what happens to each one's content. Set-based: the whole list is
+ * removed in one statement per content decision.
+ * @returns per item `users.removed`
+ */
+export async function removeUsersCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: RemoveUserItem[],
+  options: RunOptions = {},
+): Promise<ItemOutcome<UserState>[]> {
+  authorize(actor, 'user.remove');
+  const removeAll = async (scope: RunScope, all: RemoveUserItem[]): Promise<Applied<UserState>[]> => {
+    const users = await resolveUsers(
+      scope,
+      actor,
+      all.map((item) => item.user),
+    );
+    const ids = users.map((user) => user.id);
+    const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
+    // One removal per content decision (most lists have one).
+    const decisions = new Map<string, { contentAction: ContentAction; transferTo?: string; userIds: string[] }>();
+    for (const [index, item] of all.entries()) {
+      const contentAction = item.contentAction ?? 'transfer-later';
+      const transferTo = contentAction === 'transfer-now' ? item.transferTo : undefined;
+      const key = `${contentAction}|${transferTo ?? ''}`;
+      const decision = decisions.get(key) ?? { contentAction, ...(transferTo ? { transferTo } : {}), userIds: [] };
+      decision.userIds.push(ids[index] ?? '');
+      decisions.set(key, decision);
+    }
+    for (const decision of decisions.values()) {
+      await removeUsers(scope.ctx, actor, decision);
+    }
+    const after = await snapshotUsers(scope.trx, actor.organizationId, ids);
+    return users.map((user) => ({
+      status: 'applied',
+      code: 'users.removed',
+      params: { email: user.email },
+      before: before.get(user.id) ?? null,
+      after: after.get(user.id) ?? null,
+    }));
+  };
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const [only] = await removeAll(scope, [item]);
+      if (!only) {
+        throw new Error('removal answered no user');
+      }
+      return only;
+    },
+    { ...options, applyAll: removeAll },
   );
 }
 
@@ -344,7 +448,7 @@ export async function restoreUsersCommand(
   ctx: AppContext,
   actor: Actor,
   items: { user: UserRef }[],
-  options: { dryRun?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   return runItems(
     ctx,
@@ -373,7 +477,7 @@ export async function deleteUsersCommand(
   ctx: AppContext,
   actor: Actor,
   items: { user: UserRef }[],
-  options: { dryRun?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   return runItems(
     ctx,

@@ -5,19 +5,19 @@ import { ADMIN_ROLES } from '../../shared/roles.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, HttpErrorCodes } from '../http/errors.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
-import { changeAdminRole } from './users.admin-roles.ts';
-import { getUserDetail } from './users.details.ts';
+import {
+  changeAdminRolesCommand,
+  createUsersCommand,
+  deleteUsersCommand,
+  removeUsersCommand,
+  restoreUsersCommand,
+  setUsersCommand,
+} from './users.commands.ts';
+import { getUserDetail, loadUserDetail } from './users.details.ts';
 import { PASTE_MAX_LINES, previewPastedList } from './users.paste.ts';
 import { USER_SORTS } from './users.queries.ts';
-import {
-  deleteUserPermanently,
-  removeUsers,
-  restoreUser,
-  settlePendingContent,
-  setUserContent,
-} from './users.removal.ts';
-import { addUsers, listUsers } from './users.service.ts';
-import { updateUser } from './users.update.ts';
+import { settlePendingContent, setUserContent } from './users.removal.ts';
+import { listUsers, presentUsersByIds } from './users.service.ts';
 
 export const UserSchema = z
   .object({
@@ -166,7 +166,12 @@ const RoleBody = z.strictObject({
   scopeId: z.uuid().optional().meta({ description: 'The product, profile or group id of a scoped role.' }),
 });
 
-/** Users: list, add, paste-a-list preview, details, edit, remove, restore, delete, content, admin roles. */
+/**
+ * Users: list, add, paste-a-list preview, details, edit, remove, restore, delete, content, admin
+ * roles. Changes are translations: the request becomes the items of a command of the change
+ * engine, run all or nothing (`atomic`: a failure is answered as the error it is), and the
+ * response is read back.
+ */
 export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['Users'];
@@ -196,7 +201,15 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 201: z.object({ items: z.array(UserSchema) }), ...problems(401, 403, 409, 422) },
         },
       },
-      async (request, reply) => reply.status(201).send({ items: await addUsers(ctx, request.actor!, request.body) }),
+      async (request, reply) => {
+        const outcomes = await createUsersCommand(ctx, request.actor!, request.body.users, {
+          atomic: true,
+          field: 'body.users',
+          sendInstructions: request.body.sendInstructions ?? false,
+        });
+        const ids = outcomes.map((outcome) => outcome.after?.id ?? '');
+        return reply.status(201).send({ items: await presentUsersByIds(ctx.db, request.actor!.organizationId, ids) });
+      },
     );
     app.post(
       '/users/paste-preview',
@@ -240,7 +253,16 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ removed: z.number().int() }), ...problems(401, 403, 404, 409, 422) },
         },
       },
-      async (request) => ({ removed: await removeUsers(ctx, request.actor!, request.body) }),
+      async (request) => {
+        const { contentAction, transferTo } = request.body;
+        const outcomes = await removeUsersCommand(
+          ctx,
+          request.actor!,
+          [...new Set(request.body.userIds)].map((id) => ({ user: { id }, contentAction, transferTo })),
+          { atomic: true },
+        );
+        return { removed: outcomes.length };
+      },
     );
     app.get(
       '/users/:id',
@@ -273,10 +295,14 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const user = await updateUser(ctx, request.actor!, request.params.id, {
-          ...request.body,
-          version: request.body.version ?? versionOfIfMatch(request.headers['if-match']),
-        });
+        const version = request.body.version ?? versionOfIfMatch(request.headers['if-match']);
+        await setUsersCommand(
+          ctx,
+          request.actor!,
+          [{ ...request.body, user: { id: request.params.id }, ...(version === undefined ? {} : { version }) }],
+          { atomic: true },
+        );
+        const user = await loadUserDetail(ctx.db, request.actor!.organizationId, request.params.id);
         reply.header('etag', `W/"${user.version}"`);
         return user;
       },
@@ -293,7 +319,7 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        await deleteUserPermanently(ctx, request.actor!, request.params.id);
+        await deleteUsersCommand(ctx, request.actor!, [{ user: { id: request.params.id } }], { atomic: true });
         return reply.status(204).send(null);
       },
     );
@@ -309,7 +335,7 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        await restoreUser(ctx, request.actor!, request.params.id);
+        await restoreUsersCommand(ctx, request.actor!, [{ user: { id: request.params.id } }], { atomic: true });
         return getUserDetail(ctx, request.actor!, request.params.id);
       },
     );
@@ -381,7 +407,15 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             response: { 200: UserDetailSchema, ...problems(401, 403, 404, 409, 422) },
           },
         },
-        async (request) => changeAdminRole(ctx, request.actor!, request.params.id, { grant, ...request.body }),
+        async (request) => {
+          await changeAdminRolesCommand(
+            ctx,
+            request.actor!,
+            [{ user: { id: request.params.id }, grant, ...request.body }],
+            { atomic: true },
+          );
+          return loadUserDetail(ctx.db, request.actor!.organizationId, request.params.id);
+        },
       );
     }
   };

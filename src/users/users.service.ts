@@ -4,7 +4,7 @@ import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts
 import type { AdminRole } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
-import { transaction } from '../db/database.ts';
+import { type Executor, transaction } from '../db/database.ts';
 import { insertManyReturning } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { sendInstructionsInTransaction } from '../devices/instructions.service.ts';
@@ -83,6 +83,28 @@ export function presentUser(row: UserRow, products: string[]): UserView {
     createdAt: row.created_at.toISOString(),
     version: row.version,
   };
+}
+
+/**
+ * Users as lists show them, by id (the answer of a change).
+ * @returns the users found, in the order of `ids`
+ */
+export async function presentUsersByIds(db: Executor, organizationId: string, ids: string[]): Promise<UserView[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const products = await findProductNamesByUserIds(db, organizationId, ids);
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [presentUser(row, products.get(id) ?? [])] : [];
+  });
 }
 
 /** The mailbox part of an e-mail: the default alias. */
@@ -183,14 +205,16 @@ export async function insertUsers(
   trx: Transaction<DB>,
   actor: Actor,
   input: { users: NewUserInput[]; sendInstructions?: boolean | undefined },
-  fieldPrefix = 'body.users',
+  fieldPrefix: string | ((index: number) => string) = 'body.users',
 ): Promise<UserRow[]> {
+  // The field path of the user at `index`: `body.users.3`, or the caller's own path of it.
+  const at = (index: number) => (typeof fieldPrefix === 'string' ? `${fieldPrefix}.${index}` : fieldPrefix(index));
   const rows = input.users.map((user, index) => ({
     index,
     email: user.email.trim(),
     firstName: user.firstName?.trim() || null,
     lastName: user.lastName?.trim() || null,
-    country: normalizeCountry(user.country, `${fieldPrefix}.${index}.country`),
+    country: normalizeCountry(user.country, `${at(index)}.country`),
     alias: user.alias?.trim() || mailboxOf(user.email.trim()),
     profiles: user.profiles ?? [],
     groups: user.groups ?? [],
@@ -215,7 +239,7 @@ export async function insertUsers(
     const first = seen.get(key);
     if (first !== undefined) {
       duplicates.push({
-        field: `${fieldPrefix}.${row.index}.email`,
+        field: `${at(row.index)}.email`,
         message: `same e-mail as users.${first}: list each user once`,
       });
     } else {
@@ -242,7 +266,7 @@ export async function insertUsers(
   const conflicts = typed
     .filter((row) => existingKeys.has(`${row.email.toLowerCase()}|${row.identityType}`))
     .map((row) => ({
-      field: `${fieldPrefix}.${row.index}.email`,
+      field: `${at(row.index)}.email`,
       message: `${row.email} is already a user of the organization`,
     }));
   if (conflicts.length > 0) {
@@ -259,7 +283,7 @@ export async function insertUsers(
   const profiles = await findProfilesByNames(
     trx,
     actor.organizationId,
-    typed.map((row) => [`${fieldPrefix}.${row.index}.profiles`, row.profiles]),
+    typed.map((row) => [`${at(row.index)}.profiles`, row.profiles]),
   );
   for (const profile of profiles.values()) {
     authorize(actor, 'profile.assign', { productId: profile.productId, profileId: profile.id });
@@ -267,7 +291,7 @@ export async function insertUsers(
   const groups = await findGroupsByNames(
     trx,
     actor.organizationId,
-    typed.map((row) => [`${fieldPrefix}.${row.index}.groups`, row.groups]),
+    typed.map((row) => [`${at(row.index)}.groups`, row.groups]),
   );
   for (const group of groups.values()) {
     authorize(actor, 'group.members.addNew', { groupId: group.id });
