@@ -12,6 +12,7 @@ import { createGroupsCommand, deleteGroupsCommand, updateGroupsCommand } from '.
 import type { Actor } from '../roles/policy.ts';
 import {
   createUsersCommand,
+  deleteUsersCommand,
   removeUsersCommand,
   restoreUsersCommand,
   setUsersCommand,
@@ -186,5 +187,63 @@ describe('change engine commands', () => {
         ['failed', 'request.not_found'],
       ],
     );
+  });
+
+  test('every command authorizes itself: a group admin changes only its group, never details, roles or other groups', async () => {
+    const ctx = instance.app.ctx;
+    const [own, other] = await createGroupsCommand(ctx, actor, [{ name: 'Auth Own' }, { name: 'Auth Other' }]);
+    const [member] = await createUsersCommand(ctx, actor, [{ email: 'member@auth.example' }]);
+    const memberId = member?.after?.id ?? '';
+    const groupAdmin: Actor = {
+      ...actor,
+      id: memberId,
+      label: 'group admin',
+      grants: [{ role: 'group-admin', productId: null, profileId: null, groupId: own?.after?.id ?? null }],
+    };
+    const outcomes = await updateGroupsCommand(ctx, groupAdmin, [
+      { group: { name: 'auth own' }, members: { add: [memberId] } },
+      { group: { name: 'auth other' }, members: { add: [memberId] } },
+      { group: { id: other?.after?.id ?? '' }, members: { remove: [memberId] } },
+      { group: { name: 'auth own' }, name: 'Renamed by a group admin' },
+      { group: { name: 'auth own' }, adminsChange: { add: [memberId] } },
+    ]);
+    assert.deepEqual(
+      outcomes.map((outcome) => [outcome.status, outcome.code]),
+      [
+        ['applied', 'groups.updated'],
+        ['failed', 'auth.forbidden'],
+        ['failed', 'auth.forbidden'],
+        ['failed', 'auth.forbidden'],
+        ['failed', 'auth.forbidden'],
+      ],
+    );
+    const edits = await setUsersCommand(ctx, groupAdmin, [
+      { user: { id: memberId }, lastName: 'Not yours' },
+      { user: { id: memberId }, lastName: null, groups: ['Auth Own'] },
+      { user: { id: memberId }, adminRoles: [{ role: 'support-admin' }] },
+    ]);
+    assert.deepEqual(
+      edits.map((outcome) => [outcome.status, outcome.code]),
+      [
+        ['failed', 'auth.forbidden'],
+        ['unchanged', 'users.unchanged'],
+        ['failed', 'auth.forbidden'],
+      ],
+    );
+    await assert.rejects(
+      deleteUsersCommand(ctx, groupAdmin, [{ user: { id: memberId } }]),
+      (error: Error & { code?: string }) => error.code === 'auth.forbidden',
+    );
+    await assert.rejects(
+      createGroupsCommand(ctx, groupAdmin, [{ name: 'Not by a group admin' }]),
+      (error: Error & { code?: string }) => error.code === 'auth.forbidden',
+    );
+    const stored = await ctx.db
+      .selectFrom('user_groups')
+      .select('name')
+      .where('organization_id', '=', instance.organizationId)
+      .where('name', 'like', '%group admin%')
+      .execute();
+    assert.deepEqual(stored, []);
   });
 });

@@ -4,7 +4,7 @@ import { type Applied, type ItemOutcome, type RunOptions, type RunScope, runItem
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import type { Actor } from '../roles/policy.ts';
+import { type Actor, authorize } from '../roles/policy.ts';
 import type { NewUserInput } from '../users/users.service.ts';
 import { GroupErrorCodes } from './groups.errors.ts';
 import {
@@ -23,6 +23,10 @@ import {
  * outcome per item with the group's state before and after. Members are given by user id; a
  * group's members are counted in its state (a million-member list is not a state to copy), and
  * the ids added and removed are the outcome's parameters and the audit's.
+ *
+ * Each command authorizes itself through the one policy: creating and deleting groups
+ * `group.manage` at its start; an update, per item, what the item changes on that group
+ * (`authorizeGroupItem`); the writers check each profile a group gives on its product.
  */
 
 /** A group as the commands report it. */
@@ -117,6 +121,46 @@ export interface GroupStateItem {
   members?: { add?: string[]; addNew?: NewUserInput[]; remove?: string[]; replace?: string[] };
   /** The version the change was made on: a stale one fails the item (`groups.version_conflict`). */
   version?: number;
+}
+
+/**
+ * Authorizes what a group item changes, on the group (scoped roles: a group admin of that group):
+ * renaming and describing it `group.manage`; members added `group.members.addExisting` (new
+ * users `group.members.addNew`), removed or replaced `group.members.remove`; admins
+ * `adminRole.assign`. Each profile given or taken is checked on its product by the writers.
+ * @throws AppError `auth.forbidden` (403)
+ */
+function authorizeGroupItem(
+  actor: Actor,
+  groupId: string,
+  item: Omit<GroupStateItem, 'group'>,
+  current: GroupState | null,
+): void {
+  const target = { groupId };
+  // A desired state repeats what it does not change (a directory sends the name with every
+  // update): only a name, description or directory id that differs is a change of the group.
+  if (
+    current &&
+    ((item.name !== undefined && item.name.trim() !== current.name) ||
+      (item.description !== undefined && (item.description?.trim() || null) !== current.description) ||
+      (item.externalId !== undefined && item.externalId !== current.externalId))
+  ) {
+    authorize(actor, 'group.manage', target);
+  }
+  const members = item.members;
+  if (members?.add?.length || members?.replace?.length) {
+    authorize(actor, 'group.members.addExisting', target);
+  }
+  if (members?.addNew?.length) {
+    authorize(actor, 'group.members.addNew', target);
+  }
+  if (members?.remove?.length || members?.replace !== undefined) {
+    authorize(actor, 'group.members.remove', target);
+  }
+  const admins = item.adminsChange;
+  if (item.admins !== undefined || admins?.add?.length || admins?.addNew?.length || admins?.remove?.length) {
+    authorize(actor, 'adminRole.assign');
+  }
 }
 
 /** What a group change counted: members added, created and removed, profiles assigned (with a size warning). */
@@ -235,6 +279,7 @@ export async function createGroupsCommand(
   }[],
   options: RunOptions = {},
 ): Promise<ItemOutcome<GroupState>[]> {
+  authorize(actor, 'group.manage');
   return runItems(
     ctx,
     items,
@@ -276,8 +321,13 @@ export async function updateGroupsCommand(
     ctx,
     items,
     async (scope, item) => {
+      // A group named by id is authorized before it is looked up: who may not change it learns nothing of it.
+      if ('id' in item.group) {
+        authorizeGroupItem(actor, item.group.id, item, null);
+      }
       const groupId = await resolveGroup(scope, actor, item.group);
       const before = await snapshotGroup(scope.trx, actor.organizationId, groupId);
+      authorizeGroupItem(actor, groupId, item, before);
       const membersVersion = async () =>
         (
           await scope.trx
@@ -315,6 +365,7 @@ export async function deleteGroupsCommand(
   items: { group: GroupRef }[],
   options: RunOptions = {},
 ): Promise<ItemOutcome<GroupState>[]> {
+  authorize(actor, 'group.manage');
   const deleteAll = async (scope: RunScope, all: { group: GroupRef }[]): Promise<Applied<GroupState>[]> => {
     const ids: string[] = [];
     const before: (GroupState | null)[] = [];

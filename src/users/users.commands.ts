@@ -19,6 +19,12 @@ import { type UserPatch, updateUser } from './users.update.ts';
  * per item with the user's state before and after. REST routes, CSV rows, SCIM resources, Adobe's
  * User Management API and directory sync translate their input into these items and the
  * outcomes into their own answers; the rules live in the writers the commands call.
+ *
+ * Each command authorizes itself through the one policy, so no caller can forget: the action of
+ * the whole command at its start (`user.create`, `user.remove`, `user.delete`, `adminRole.assign`;
+ * `user.read` to find the users an edit names), and per item what the item changes (`user.update`
+ * for details, `adminRole.assign` for roles). Scoped checks need the target: the writers check
+ * each profile given or taken on its product and each group joined or left.
  */
 
 /** A user as the commands report it: enough to show a change and to reverse it. */
@@ -273,6 +279,18 @@ async function wantedAdminRoles(
   return wanted;
 }
 
+/** The fields of an item written to the user's own row (details and directory attributes). */
+const USER_COLUMNS = [
+  'firstName',
+  'lastName',
+  'country',
+  'email',
+  'username',
+  'alias',
+  'externalId',
+  'enterprise',
+] as const;
+
 /**
  * Brings users to a desired state: details, e-mail, directory attributes, direct profiles, groups
  * and admin roles; each item all or nothing.
@@ -284,6 +302,7 @@ export async function setUsersCommand(
   items: UserStateItem[],
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
+  authorize(actor, 'user.read');
   return runItems(
     ctx,
     items,
@@ -316,10 +335,18 @@ export async function setUsersCommand(
       if (patch.email !== undefined && patch.email.trim().toLowerCase() === user.email.toLowerCase()) {
         delete patch.email;
       }
+      // The command authorizes what the item changes; the writers check each profile's product
+      // and each group (scoped roles) on what actually changes.
+      if (USER_COLUMNS.some((key) => patch[key] !== undefined)) {
+        authorize(actor, 'user.update');
+      }
       await updateUser(scope.ctx, actor, user.id, patch);
       if (item.adminRoles !== undefined) {
         const held = (await findAdminRolesByUserIds(scope.trx, actor.organizationId, [user.id])).get(user.id) ?? [];
         const diff = diffAdminRoles(held, await wantedAdminRoles(scope, actor, item.adminRoles));
+        if (diff.grant.length + diff.revoke.length > 0) {
+          authorize(actor, 'adminRole.assign');
+        }
         await applyAdminRoleChanges(scope.trx, actor, [{ user, ...diff }]);
       }
       const after = await stateOf(scope, actor, user.id);
@@ -450,6 +477,7 @@ export async function restoreUsersCommand(
   items: { user: UserRef }[],
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
+  authorize(actor, 'user.remove');
   return runItems(
     ctx,
     items,
@@ -479,6 +507,7 @@ export async function deleteUsersCommand(
   items: { user: UserRef }[],
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
+  authorize(actor, 'user.delete');
   return runItems(
     ctx,
     items,
