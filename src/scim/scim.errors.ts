@@ -64,6 +64,13 @@ export function invalidValue(detail: string): ScimError {
   return new ScimError(400, 'invalidValue', detail);
 }
 
+/** What a provider does about a refusal, where the REST wording does not say it in SCIM terms. */
+const SCIM_HINTS: Record<string, string> = {
+  'groups.unknown_users':
+    'A member must be a user of Usher first: create it (POST /Users), then add it to the group; nothing was changed.',
+  'groups.removed_users': 'A user with active false joins no group: set active true first; nothing was changed.',
+};
+
 /**
  * Translates any error thrown under /scim/v2 into a SCIM error: SCIM errors pass through, Usher's
  * AppErrors keep their status and message with the matching `scimType` (409 → uniqueness, a
@@ -81,7 +88,12 @@ export function toScimError(error: unknown): ScimError | null {
     }
     if (error.status === 422 || error.status === 400) {
       const fields = error.errors?.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
-      return new ScimError(400, 'invalidValue', fields ? `${error.message} (${fields})` : error.message);
+      const detail = [fields ? `${error.message} (${fields})` : error.message, SCIM_HINTS[error.code]]
+        .filter(Boolean)
+        .join(' ');
+      // An e-mail the organization may not give this user is a value Usher does not let the
+      // provider change, not a malformed one.
+      return new ScimError(400, error.code === 'users.email_not_changeable' ? 'mutability' : 'invalidValue', detail);
     }
     return new ScimError(error.status, undefined, error.message);
   }

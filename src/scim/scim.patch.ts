@@ -56,7 +56,18 @@ function resolve(schemas: ResourceSchemas, parsed: PatchPath, raw: string): Targ
   if (path.uri && path.uri.toLowerCase() !== schemas.core.toLowerCase()) {
     const extension = Object.keys(schemas.extensions).find((urn) => urn.toLowerCase() === path.uri?.toLowerCase());
     if (!extension) {
-      throw new ScimError(400, 'invalidPath', `Unknown schema in path "${raw}".`);
+      const bare = Object.keys(schemas.extensions).find(
+        (urn) => urn.toLowerCase() === `${path.uri}:${path.name}`.toLowerCase(),
+      );
+      if (bare) {
+        throw new ScimError(
+          400,
+          'invalidPath',
+          `"${raw}" names the extension, not one of its attributes: use a path such as "${bare}:${schemas.extensions[bare]?.[0]?.name ?? 'attribute'}", or an add or replace without a path whose value is {"${bare}": {…}}.`,
+        );
+      }
+      const known = [schemas.core, ...Object.keys(schemas.extensions)].join(', ');
+      throw new ScimError(400, 'invalidPath', `Unknown schema in path "${raw}": the schemas here are ${known}.`);
     }
     container = extension;
     attributes = schemas.extensions[extension] ?? [];
@@ -237,12 +248,44 @@ function sameValue(a: unknown, b: unknown): boolean {
   return key(a) === key(b);
 }
 
+/**
+ * At most one value of a multi-valued attribute is primary (RFC 7643 §2.4): when an add or a
+ * replace writes a primary value, the values it did not write stop being primary.
+ */
+function keepOnePrimary(holder: Doc, def: AttributeDef, before: unknown[]): void {
+  const values = holder[def.name];
+  if (!Array.isArray(values) || !def.subAttributes || !findAttribute(def.subAttributes, 'primary')) {
+    return;
+  }
+  const written = values.filter((entry) => !before.includes(entry));
+  const isPrimary = (entry: unknown) => isObject(entry) && coerceBoolean(getCi(entry, 'primary')) === true;
+  if (!written.some(isPrimary)) {
+    return;
+  }
+  holder[def.name] = values.map((entry) => {
+    if (written.includes(entry) || !isPrimary(entry)) {
+      return entry;
+    }
+    const { primary: _primary, ...rest } = entry as Doc;
+    return rest;
+  });
+}
+
 function applyTo(doc: Doc, op: 'add' | 'remove' | 'replace', target: Target, value: unknown, raw: string): void {
+  const holder = holderOf(doc, target.container);
+  const before =
+    target.def.multiValued && Array.isArray(holder[target.def.name]) ? [...(holder[target.def.name] as unknown[])] : [];
+  applyValue(holder, op, target, value, raw);
+  if (target.def.multiValued && op !== 'remove') {
+    keepOnePrimary(holder, target.def, before);
+  }
+}
+
+function applyValue(holder: Doc, op: 'add' | 'remove' | 'replace', target: Target, value: unknown, raw: string): void {
   const { def, filter, sub } = target;
   if (def.mutability === 'readOnly' || sub?.mutability === 'readOnly') {
     throw new ScimError(400, 'mutability', `"${raw}" is read-only.`);
   }
-  const holder = holderOf(doc, target.container);
   if (op !== 'remove' && value === undefined) {
     throw new ScimError(400, 'invalidValue', `The ${op} operation on "${raw}" needs a value.`);
   }
@@ -309,11 +352,12 @@ function applyTo(doc: Doc, op: 'add' | 'remove' | 'replace', target: Target, val
     return;
   }
   if (matching.length === 0) {
-    // `addresses[type eq "work"].country` for a user without an address: create the value the
-    // filter describes (what Entra ID expects); without such equalities there is nothing to change.
-    const seed = sub ? equalities(filter) : null;
+    // An `add` of `addresses[type eq "work"].country` for a user without an address creates the
+    // value the filter describes (what Entra ID sends); a `replace` whose filter matches nothing
+    // has no target (RFC 7644 §3.5.2.3), and neither has an add without such equalities.
+    const seed = sub && op === 'add' ? equalities(filter) : null;
     if (!seed || !sub) {
-      throw new ScimError(400, 'noTarget', `No value matches "${raw}".`);
+      throw new ScimError(400, 'noTarget', `No value matches "${raw}": nothing to ${op}.`);
     }
     holder[def.name] = [
       ...current,

@@ -282,9 +282,7 @@ describe('SCIM 2.0 server', () => {
     );
     expectScimError(await scim.patch(`/Users/${id}`, [{ op: 'remove' }]), 400, 'noTarget');
     expectScimError(
-      await scim.patch(`/Users/${id}`, [
-        { op: 'replace', path: 'addresses[type eq "work"].country', value: 'Atlantis' },
-      ]),
+      await scim.patch(`/Users/${id}`, [{ op: 'add', path: 'addresses[type eq "work"].country', value: 'Atlantis' }]),
       400,
       'invalidValue',
     );

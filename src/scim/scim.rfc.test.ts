@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { expectScimError, type ScimClient, scimClient, scimUser } from '../../test/support/scim.ts';
+
+/**
+ * What conformance suites (RFC 7643/7644 requirements, Okta's spec test, Microsoft's reference
+ * collection, scim2-tester, scim-sanity) found wrong, one test per finding, named after the RFC
+ * section it breaks.
+ */
+
+type Json = Record<string, unknown>;
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+describe('SCIM conformance findings', () => {
+  let instance: TestInstance;
+  let scim: ScimClient;
+
+  before(async () => {
+    instance = await startTestInstance();
+    ({ scim } = await scimClient(instance, 'Conformance'));
+    const db = instance.app.ctx.db;
+    const directory = await db
+      .insertInto('directories')
+      .values({ organization_id: instance.organizationId, name: 'Conformance', identity_type: 'federated' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('domains')
+      .values({
+        organization_id: instance.organizationId,
+        directory_id: directory.id,
+        name: 'conform.example',
+        verification_token: randomUUID(),
+        status: 'claimed',
+        claimed_at: new Date(),
+      })
+      .execute();
+  });
+  after(() => instance.close());
+
+  async function createUser(email: string, extra: Json = {}): Promise<Json> {
+    const created = await scim.post<Json>('/Users', scimUser(email, extra));
+    assert.equal(created.status, 201, created.text);
+    return created.body;
+  }
+
+  test('RFC 7644 §3.5.2.3: replace with a value filter matching nothing is 400 noTarget and changes nothing', async () => {
+    const user = await createUser('notarget@conform.example');
+    const response = await scim.patch(`/Users/${user.id}`, [
+      { op: 'replace', path: 'name.familyName', value: 'Changed' },
+      { op: 'replace', path: 'emails[type eq "home"].value', value: 'x@conform.example' },
+    ]);
+    const error = expectScimError(response, 400, 'noTarget');
+    assert.match(String(error.detail), /emails\[type eq "home"\]\.value/);
+    const after = await scim.get<Json>(`/Users/${user.id}`);
+    assert.equal((after.body.name as Json).familyName, 'Lovelace');
+    assert.deepEqual(after.body.emails, [{ value: 'notarget@conform.example', type: 'work', primary: true }]);
+  });
+
+  test('RFC 7644 §3.5.2: an add of a new primary e-mail is applied, or the PATCH fails whole with the reason', async () => {
+    const user = await createUser('primary@conform.example');
+    const added = await scim.patch<Json>(`/Users/${user.id}`, [
+      { op: 'add', path: 'emails', value: [{ value: 'primary.new@conform.example', type: 'work', primary: true }] },
+    ]);
+    assert.equal(added.status, 200, added.text);
+    assert.deepEqual(added.body.emails, [{ value: 'primary.new@conform.example', type: 'work', primary: true }]);
+
+    const refused = await scim.patch(`/Users/${user.id}`, [
+      { op: 'replace', path: 'name.givenName', value: 'Changed' },
+      { op: 'add', path: 'emails', value: [{ value: 'primary@elsewhere.example', type: 'work', primary: true }] },
+    ]);
+    expectScimError(refused, 400, 'mutability');
+    const after = await scim.get<Json>(`/Users/${user.id}`);
+    assert.equal((after.body.emails as Json[])[0]?.value, 'primary.new@conform.example');
+    assert.equal((after.body.name as Json).givenName, 'Ada');
+  });
+
+  test('RFC 7644 §3.12: an e-mail in a domain the organization does not own is 400 mutability; a bare extension URN path says what is accepted', async () => {
+    const user = await createUser('mutable@conform.example');
+    const refused = expectScimError(
+      await scim.patch(`/Users/${user.id}`, [
+        { op: 'replace', path: 'emails[type eq "work"].value', value: 'mutable@elsewhere.example' },
+      ]),
+      400,
+      'mutability',
+    );
+    assert.match(String(refused.detail), /domain this organization owns/);
+    const bare = expectScimError(
+      await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: ENTERPRISE, value: { department: 'X' } }]),
+      400,
+      'invalidPath',
+    );
+    assert.doesNotMatch(String(bare.detail), /Unknown schema/);
+    assert.match(String(bare.detail), new RegExp(`${ENTERPRISE}:employeeNumber`));
+    const unknown = expectScimError(
+      await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'urn:example:nothing:attr', value: 'X' }]),
+      400,
+      'invalidPath',
+    );
+    assert.match(String(unknown.detail), /the schemas here are/);
+  });
+});
