@@ -41,6 +41,8 @@ export interface UsersTable {
   enterprise: Json;
   /** Row version, bumped by a trigger on every update: SCIM `meta.version`. */
   version: Generated<number>;
+  /** What the users-list search matches: e-mail, first and last name, lower-cased (generated). */
+  search_text: ColumnType<string, never, never>;
 }
 
 export interface AdminCredentialsTable {

@@ -45,8 +45,12 @@ export function sortKeyOf(row: UserRow, sort: UserSort): string[] {
     : [(row.last_name ?? '').toLowerCase(), row.email.toLowerCase()];
 }
 
-/** What search matches, as the trigram index `users__organization_id_search` holds it. */
-const SEARCH_TEXT = sql<string>`lower(users.email || ' ' || coalesce(users.first_name, '') || ' ' || coalesce(users.last_name, ''))`;
+/**
+ * What search matches: the e-mail, first and last name, lower-cased, kept by PostgreSQL as a
+ * generated column. The trigram index `users__organization_id_search` holds it, and the sort
+ * indexes carry it, so a search walking the list in order reads it from the index.
+ */
+const SEARCH_TEXT = sql<string>`users.search_text`;
 
 /**
  * Narrows a users query to the list's search and filters (the list, its CSV export and counts
@@ -239,24 +243,9 @@ export async function searchUsersByOrganizationId(
   let window = SEARCH_FIRST_WINDOW;
   for (;;) {
     const need = page.limit - rows.length;
-    // One window of the list in sort order: its matches, and its last row (`n = window`) to go
-    // on from. The window reads only columns the sort indexes carry (an index-only walk once the
-    // table is vacuumed); the full rows are read for the at most `need + 1` rows it keeps.
-    const windowed = orderedUsers(db, organizationId, rest, { ...page, after })
-      .select(['users.id', 'users.email', 'users.first_name', 'users.last_name'])
-      .limit(window);
-    const read = await sql<UserRow & { hit: boolean; n: number }>`
-      with kept as materialized (
-        select w.id, w.hit, w.n from (
-          select users.id, ${SEARCH_TEXT} like ${pattern} as hit, row_number() over () as n
-          from (${windowed}) as users
-        ) as w
-        where w.hit or w.n = ${window}
-        limit ${need + 1}
-      )
-      select u.*, kept.hit, kept.n from kept join users as u on u.id = kept.id
-      where u.organization_id = ${organizationId}
-      order by kept.n`.execute(db);
+    const read = await searchWindow(db, organizationId, rest, { ...page, after }, window, pattern, need + 1).execute(
+      db,
+    );
     const hits = read.rows.filter((row) => row.hit);
     rows.push(...hits.slice(0, need).map(stripSearchColumns));
     const end = read.rows.find((row) => Number(row.n) === window);
@@ -274,6 +263,39 @@ export async function searchUsersByOrganizationId(
     }
     window = Math.min(window * 4, SEARCH_MOST_WALKED - walked);
   }
+}
+
+/**
+ * One window of a search: the next `window` users of the list in sort order (after the page's
+ * position), of which it keeps the matches and the window's last row (`n = window`, to go on
+ * from), at most `keep` rows. The window reads only the columns the sort indexes carry, so once
+ * the table is vacuumed the walk is an index-only scan; full rows are read for the kept rows only.
+ * @returns the statement (rows of `users` with `hit` and `n`, in sort order)
+ */
+export function searchWindow(
+  db: Executor,
+  organizationId: string,
+  filter: UserFilter,
+  page: Page,
+  window: number,
+  pattern: string,
+  keep: number,
+) {
+  const windowed = orderedUsers(db, organizationId, filter, page)
+    .select(['users.id', 'users.search_text'])
+    .limit(window);
+  return sql<UserRow & { hit: boolean; n: number }>`
+    with kept as materialized (
+      select w.id, w.hit, w.n from (
+        select users.id, ${SEARCH_TEXT} like ${pattern} as hit, row_number() over () as n
+        from (${windowed}) as users
+      ) as w
+      where w.hit or w.n = ${window}
+      limit ${keep}
+    )
+    select u.*, kept.hit, kept.n from kept join users as u on u.id = kept.id
+    where u.organization_id = ${organizationId}
+    order by kept.n`;
 }
 
 function stripSearchColumns(row: UserRow & { hit?: boolean; n?: number }): UserRow {

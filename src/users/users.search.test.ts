@@ -4,7 +4,13 @@ import { sql } from 'kysely';
 import { openTestDatabase } from '../../test/support/instance.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { UserRow } from '../db/schema.ts';
-import { searchUsersByOrganizationId, sortKeyOf, type UserPosition, type UserSort } from './users.queries.ts';
+import {
+  searchUsersByOrganizationId,
+  searchWindow,
+  sortKeyOf,
+  type UserPosition,
+  type UserSort,
+} from './users.queries.ts';
 
 /**
  * The users-list search picks its plan by how often the term matches (reading the sort order, or
@@ -116,5 +122,28 @@ describe('users search plans', () => {
       page.rows.map((user) => user.id),
       expected('first1', 'email').slice(0, 51),
     );
+  });
+
+  test('a search window walks the sort index alone (index-only) once the table is vacuumed', async () => {
+    const db = fresh.database.db;
+    await sql`vacuum analyze users`.execute(db);
+    const middle = everyone[USERS / 2] as UserRow;
+    for (const sort of ['email', '-email', 'name'] as const) {
+      for (const after of [undefined, { k: sortKeyOf(middle, sort), id: middle.id }]) {
+        const window = searchWindow(db, organizationId, {}, { sort, limit: 51, after }, 4000, '%st12%', 51);
+        const { rows } = await sql<Record<string, unknown>>`explain (format json) ${window}`.execute(db);
+        // The plan comes as JSON text (node-postgres) or parsed (PGlite).
+        const plan = rows
+          .flatMap((row) => Object.values(row))
+          .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
+          .join('\n');
+        const walk = sort === 'name' ? 'users__organization_id_last_name' : 'users__organization_id_email';
+        assert.match(
+          plan,
+          new RegExp(`"Node Type":\\s*"Index Only Scan"[^}]*"Index Name":\\s*"${walk}"`),
+          `${sort}: ${plan}`,
+        );
+      }
+    }
   });
 });

@@ -20,6 +20,7 @@ import * as m20261207030000 from './20261207030000-create-directory-sync.ts';
 import * as m20261207040000 from './20261207040000-create-password-tokens.ts';
 import * as m20261207050000 from './20261207050000-create-mfa-factors.ts';
 import * as m20261207130000 from './20261207130000-cover-users-sort-indexes.ts';
+import * as m20261207130100 from './20261207130100-add-users-search-text.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '20261207040000-create-password-tokens': m20261207040000,
   '20261207050000-create-mfa-factors': m20261207050000,
   '20261207130000-cover-users-sort-indexes': m20261207130000,
+  '20261207130100-add-users-search-text': m20261207130100,
 };
