@@ -149,7 +149,9 @@ describe('Microsoft Entra ID provisioning sequence', () => {
     const withManager = await scim.patch<Json>(`/Users/${id}`, [
       { op: 'Add', path: `${ENTERPRISE}:manager`, value: String(manager.body.id) },
     ]);
-    assert.deepEqual((withManager.body[ENTERPRISE] as Json).manager, { value: manager.body.id });
+    const managerRef = (withManager.body[ENTERPRISE] as Json).manager as Json;
+    assert.equal(managerRef.value, manager.body.id);
+    assert.match(String(managerRef.$ref), new RegExp(`/scim/v2/Users/${manager.body.id}$`));
     const byManager = await scim.get<ListResponse>(
       `/Users?filter=${q(`${ENTERPRISE}:manager eq "${manager.body.id}"`)}`,
     );

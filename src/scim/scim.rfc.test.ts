@@ -78,6 +78,56 @@ describe('SCIM conformance findings', () => {
     assert.equal((after.body.name as Json).givenName, 'Ada');
   });
 
+  test('RFC 7644 §3.5.2.2: removing active leaves a deactivated user deactivated (unassigned is not a restore)', async () => {
+    const user = await createUser('inactive@conform.example');
+    const deactivated = await scim.patch<Json>(`/Users/${user.id}`, [{ op: 'replace', path: 'active', value: false }]);
+    assert.equal(deactivated.body.active, false, deactivated.text);
+    const removed = await scim.patch<Json>(`/Users/${user.id}`, [{ op: 'remove', path: 'active' }]);
+    assert.equal(removed.status, 200, removed.text);
+    assert.equal(removed.body.active, false);
+    const replaced = await scim.put<Json>(`/Users/${user.id}`, {
+      ...scimUser('inactive@conform.example'),
+      active: undefined,
+    });
+    assert.equal(replaced.status, 200, replaced.text);
+    assert.equal(replaced.body.active, false, 'a PUT without active keeps the state too');
+    const row = await instance.app.ctx.db
+      .selectFrom('users')
+      .select('status')
+      .where('id', '=', String(user.id))
+      .executeTakeFirstOrThrow();
+    assert.equal(row.status, 'removed');
+  });
+
+  test('RFC 7643 §4.3: the manager is returned with its $ref, as /Schemas advertises', async () => {
+    const manager = await createUser('manager@conform.example');
+    const report = await createUser('report@conform.example', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+      [ENTERPRISE]: { department: 'Research', manager: { value: manager.id } },
+    });
+    const read = await scim.get<Json>(`/Users/${report.id}`);
+    const extension = read.body[ENTERPRISE] as Json;
+    const reference = extension.manager as Json;
+    assert.equal(reference.value, manager.id);
+    assert.match(String(reference.$ref), new RegExp(`^https?://.+/scim/v2/Users/${manager.id}$`));
+    assert.equal(extension.department, 'Research');
+  });
+
+  test('RFC 7643 §2.5: a user without names is returned without a name attribute, not "name": {}', async () => {
+    const created = await scim.post<Json>('/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'nameless@conform.example',
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal('name' in created.body, false);
+    const read = await scim.get<Json>(`/Users/${created.body.id}`);
+    assert.equal('name' in read.body, false);
+    const named = await scim.patch<Json>(`/Users/${created.body.id}`, [
+      { op: 'add', path: 'name.familyName', value: 'Named' },
+    ]);
+    assert.deepEqual(named.body.name, { formatted: 'Named', familyName: 'Named' });
+  });
+
   test('RFC 7644 §3.12: an e-mail in a domain the organization does not own is 400 mutability; a bare extension URN path says what is accepted', async () => {
     const user = await createUser('mutable@conform.example');
     const refused = expectScimError(

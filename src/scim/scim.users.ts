@@ -64,10 +64,15 @@ export function userDocument(row: UserRow): Doc {
   return {
     userName: row.username,
     ...(row.external_id !== null ? { externalId: row.external_id } : {}),
-    name: {
-      ...(row.first_name !== null ? { givenName: row.first_name } : {}),
-      ...(row.last_name !== null ? { familyName: row.last_name } : {}),
-    },
+    // Unassigned attributes are left out (RFC 7643 §2.5): no `"name": {}` for a user without names.
+    ...(row.first_name !== null || row.last_name !== null
+      ? {
+          name: {
+            ...(row.first_name !== null ? { givenName: row.first_name } : {}),
+            ...(row.last_name !== null ? { familyName: row.last_name } : {}),
+          },
+        }
+      : {}),
     displayName: row.alias,
     active: row.status !== 'removed',
     emails: [{ value: row.email, type: 'work', primary: true }],
@@ -85,13 +90,19 @@ export function userDocument(row: UserRow): Doc {
  */
 export function presentScimUser(baseUrl: string, row: UserRow, groups?: { id: string; name: string }[]): Doc {
   const doc = userDocument(row);
-  const name = doc.name as Doc;
+  const name = doc.name as Doc | undefined;
   const formatted = [row.first_name, row.last_name].filter(Boolean).join(' ');
+  const enterprise = doc[SCHEMA.enterprise] as Doc | undefined;
+  const manager = enterprise?.manager as Doc | undefined;
   return {
-    schemas: doc[SCHEMA.enterprise] ? [SCHEMA.user, SCHEMA.enterprise] : [SCHEMA.user],
+    schemas: enterprise ? [SCHEMA.user, SCHEMA.enterprise] : [SCHEMA.user],
     id: row.id,
     ...doc,
-    name: formatted ? { formatted, ...name } : name,
+    ...(name ? { name: { formatted, ...name } } : {}),
+    // The manager is a user of this organization: its reference, as /Schemas advertises.
+    ...(enterprise && typeof manager?.value === 'string'
+      ? { [SCHEMA.enterprise]: { ...enterprise, manager: { ...manager, $ref: `${baseUrl}/Users/${manager.value}` } } }
+      : {}),
     ...(groups
       ? {
           groups: groups.map((group) => ({
@@ -167,10 +178,12 @@ function country(value: unknown): string | null {
 
 /**
  * Reads a canonical User document into what Usher keeps, checking every value.
+ * @param current for an existing user, whether it is active now: an unassigned `active` (left
+ *   out of a PUT, removed by a PATCH) keeps that state, so it never restores a removed user
  * @returns the user's data
  * @throws ScimError 400 invalidValue naming the attribute
  */
-export function readUserDocument(doc: Doc): ScimUserData {
+export function readUserDocument(doc: Doc, current?: { active: boolean }): ScimUserData {
   const userName = text(doc.userName, 'userName');
   if (!userName) {
     throw invalidValue('userName is required.');
@@ -189,7 +202,7 @@ export function readUserDocument(doc: Doc): ScimUserData {
   if (typeof name !== 'object') {
     throw invalidValue('name must be an object.');
   }
-  const active = doc.active === undefined || doc.active === null ? true : doc.active;
+  const active = doc.active === undefined || doc.active === null ? (current?.active ?? true) : doc.active;
   if (typeof active !== 'boolean') {
     throw invalidValue('active must be true or false.');
   }
@@ -347,12 +360,13 @@ export async function replaceScimUser(
   ifMatch: string | undefined,
 ): Promise<UserRow> {
   authorize(actor, 'user.read');
-  const data = readUserDocument(canonicalResource(USER_SCHEMAS, body));
+  const doc = canonicalResource(USER_SCHEMAS, body);
+  readUserDocument(doc);
   return transaction(ctx.db, async (trx) => {
     const inTrx = { ...ctx, db: trx };
     const row = await requireScimUser(inTrx, actor.organizationId, userId, true);
     checkIfMatch(ifMatch, userEtag(row));
-    await applyUserData(inTrx, actor, row, data);
+    await applyUserData(inTrx, actor, row, readUserDocument(doc, { active: row.status !== 'removed' }));
     return requireScimUser(inTrx, actor.organizationId, userId);
   });
 }
@@ -374,7 +388,7 @@ export async function patchScimUser(
     const row = await requireScimUser(inTrx, actor.organizationId, userId, true);
     checkIfMatch(ifMatch, userEtag(row));
     const doc = applyPatch(USER_SCHEMAS, userDocument(row), operations, undefined, row.id);
-    await applyUserData(inTrx, actor, row, readUserDocument(doc));
+    await applyUserData(inTrx, actor, row, readUserDocument(doc, { active: row.status !== 'removed' }));
     return requireScimUser(inTrx, actor.organizationId, userId);
   });
 }
