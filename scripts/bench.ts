@@ -2,10 +2,12 @@
  * Benchmarks, printing figures (never asserting times): `npm run bench -- <name> [options]`.
  *
  *   users     1,000,000 users, 1,000 groups, 200 profiles: users list, search, filters, details,
- *             license usage (issue 4). Options: --users N (default 1000000)
- *   groups    add 200,000 users to a group, assign a profile to a 1,000,000-member group, unassign
- *             it, delete the group, with times and peak RSS (issue 5). Options: --users N
- *
+ *             license usage, search by term class after ANALYZE and after VACUUM (issues 4, 22).
+ *             Options: --users N (default 1000000)
+ *   groups    the user's path first: one N-row add-users file putting everyone in one group, then
+ *             POST /groups/{id}/profiles and its DELETE over HTTP (issue 22); then add 200,000 users
+ *             to a group, assign a profile to a 1,000,000-member group written by SQL, unassign it,
+ *             delete the group, with times and peak RSS (issue 5). Options: --users N
  *   bulk      files of every bulk type in a row into one organization, ANALYZE between them:
  *             three 25,000-row add-users files (2 profiles, 2 groups per row), edit-users with
  *             group changes, add- and remove-group-members, remove-users, each uploaded over HTTP

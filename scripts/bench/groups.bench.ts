@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.ts';
+import { runBulkOperation } from '../../src/bulk/bulk.job.ts';
+import { createBulkOperation } from '../../src/bulk/bulk.service.ts';
 import { loadConfig } from '../../src/config.ts';
 import {
   addMembers,
@@ -10,11 +12,15 @@ import {
 } from '../../src/groups/groups.service.ts';
 import { queueWelcomeForLicensesGrantedAt } from '../../src/licenses/licenses.ts';
 import type { Actor } from '../../src/roles/policy.ts';
-import { openBenchDatabase, since, timed } from './support.ts';
+import { Client } from '../../test/support/client.ts';
+import { openBenchDatabase, timed } from './support.ts';
 
 /**
- * The user-group operations of issue 5 on an organization of `users` users: add 200,000 users to a
- * group, assign a profile to a group of every user, unassign it, delete the group.
+ * The user-group operations of issues 5 and 22 on an organization of `users` users. First the
+ * way an administrator builds it: one add-users file putting every user in one group, then
+ * `POST /groups/{id}/profiles` over HTTP. Then, through the service functions the API calls: add
+ * 200,000 users to a group, assign a profile to a group of every user whose memberships were
+ * written by SQL, unassign it, delete the group.
  */
 export async function runGroupsBench(options: { users: number }): Promise<void> {
   const { database, label, drop } = await openBenchDatabase();
@@ -32,24 +38,23 @@ export async function runGroupsBench(options: { users: number }): Promise<void> 
     }
     const org = app.firstRun.organizationId;
     const db = database.db;
+    const admin = await db
+      .selectFrom('users')
+      .select('id')
+      .where('organization_id', '=', org)
+      .where('email', '=', 'bench-admin@bench.example')
+      .executeTakeFirstOrThrow();
     const actor: Actor = {
       ...app.firstRun,
       type: 'user',
-      id: 'bench',
-      label: 'bench',
+      id: admin.id,
+      label: 'bench-admin@bench.example',
       organizationId: org,
       grants: [{ role: 'system-admin', productId: null, profileId: null, groupId: null }],
       sourceIp: null,
       userAgent: null,
     };
     console.log(`Usher groups benchmark on ${label}: ${options.users.toLocaleString('en')} users`);
-    const started = performance.now();
-    for (let offset = 0; offset < options.users; offset += 100_000) {
-      const upto = Math.min(offset + 100_000, options.users);
-      await sql`insert into users (organization_id, email, username, alias, identity_type)
-        select ${org}, 'user' || i || '@bench.example', 'user' || i || '@bench.example', 'user' || i, 'personal'
-        from generate_series(${offset + 1}::int, ${upto}::int) i`.execute(db);
-    }
     const product = await db
       .insertInto('products')
       .values({ organization_id: org, name: 'Bench product', license_quantity: options.users * 2 })
@@ -60,8 +65,56 @@ export async function runGroupsBench(options: { users: number }): Promise<void> 
       .values({ organization_id: org, product_id: product.id, name: 'Bench profile' })
       .returning('id')
       .executeTakeFirstOrThrow();
+
+    // The user's path: one add-users file (row limit raised) putting every user in one group,
+    // `ANALYZE` after it (what autovacuum does on a real server), then the profile over HTTP.
+    const everyone = await createGroup(app.ctx, actor, { name: 'Everyone' });
+    async function* file(): AsyncGenerator<string> {
+      yield 'Email,First Name,Last Name,Country Code,User Groups\n';
+      for (let start = 1; start <= options.users; start += 1000) {
+        const chunk: string[] = [];
+        for (let index = start; index < Math.min(start + 1000, options.users + 1); index += 1) {
+          chunk.push(`user${index}@bench.example,First${index % 5000},Last${index},PL,Everyone\n`);
+        }
+        yield chunk.join('');
+      }
+    }
+    const raised = { ...app.ctx, config: { ...config, bulk: { ...config.bulk, maxRows: options.users } } };
+    const uploaded = await timed(() =>
+      createBulkOperation(raised, actor, { type: 'add-users', fileName: 'everyone.csv', dryRun: false, file: file() }),
+    );
+    const applied = await timed(() => runBulkOperation(app.ctx, uploaded.result));
+    const operation = await db
+      .selectFrom('bulk_operations')
+      .select(['status', 'succeeded_rows'])
+      .where('id', '=', uploaded.result)
+      .executeTakeFirstOrThrow();
+    console.log(
+      `  add-users file of ${options.users.toLocaleString('en')} rows into one group: upload ${uploaded.seconds.toFixed(1)} s, apply ${applied.seconds.toFixed(1)} s — ${operation.status}, ${operation.succeeded_rows} succeeded`,
+    );
     await sql`analyze`.execute(db);
-    console.log(`  seeded in ${since(started)}`);
+    await app.server.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.server.address();
+    const client = new Client(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+    await client.signIn('bench-admin@bench.example', 'benchmark password');
+    const assignHttp = await timed(() =>
+      client.request('POST', `/api/v1/groups/${everyone.id}/profiles`, { body: { profileIds: [profile.id] } }),
+    );
+    if (assignHttp.result.status !== 200) {
+      throw new Error(`bench: assign answered ${assignHttp.result.status} ${assignHttp.result.text}`);
+    }
+    const licensedByFile = await db
+      .selectFrom('products')
+      .select('licenses_used')
+      .where('id', '=', product.id)
+      .executeTakeFirstOrThrow();
+    const unassignHttp = await timed(() =>
+      client.request('DELETE', `/api/v1/groups/${everyone.id}/profiles/${profile.id}`),
+    );
+    if (unassignHttp.result.status !== 204) {
+      throw new Error(`bench: unassign answered ${unassignHttp.result.status} ${unassignHttp.result.text}`);
+    }
+    await deleteGroups(app.ctx, actor, [everyone.id]);
 
     const addCount = Math.min(200_000, options.users);
     const small = await createGroup(app.ctx, actor, { name: 'Two hundred thousand' });
@@ -72,7 +125,7 @@ export async function runGroupsBench(options: { users: number }): Promise<void> 
     ).rows.map((row) => row.id);
     const add = await timed(() => addMembers(app.ctx, actor, small.id, { userIds: ids }));
 
-    const big = await createGroup(app.ctx, actor, { name: 'Everyone' });
+    const big = await createGroup(app.ctx, actor, { name: 'Everyone, seeded' });
     await sql`insert into group_members (organization_id, group_id, user_id) select ${org}, ${big.id}, id from users where organization_id = ${org}`.execute(
       db,
     );
@@ -98,16 +151,18 @@ export async function runGroupsBench(options: { users: number }): Promise<void> 
 
     const line = (name: string, run: { seconds: number; peakMiB: number }) =>
       console.log(
-        `  ${name.padEnd(52)} ${run.seconds.toFixed(2).padStart(7)} s   peak RSS ${String(run.peakMiB).padStart(5)} MiB`,
+        `  ${name.padEnd(62)} ${run.seconds.toFixed(2).padStart(7)} s   peak RSS ${String(run.peakMiB).padStart(5)} MiB`,
       );
     console.log('');
+    line(`the user's path: POST /groups/{id}/profiles, ${options.users.toLocaleString('en')} members`, assignHttp);
+    line("the user's path: DELETE /groups/{id}/profiles/{profileId}", unassignHttp);
     line(`add ${addCount.toLocaleString('en')} users to a group`, add);
     line(`assign a profile to a ${options.users.toLocaleString('en')}-member group`, assign);
     line('welcome job of a small grant (lookup by grant time)', lookup);
     line('unassign it', unassign);
     line('delete the group (profile assigned)', remove);
     console.log(
-      `\n  licenses used after assign: ${licensed.licenses_used.toLocaleString('en')}; after delete: ${after.licenses_used}`,
+      `\n  licenses used after the user's path assign: ${licensedByFile.licenses_used.toLocaleString('en')}; after assign: ${licensed.licenses_used.toLocaleString('en')}; after delete: ${after.licenses_used}`,
     );
   } finally {
     await app.close();
