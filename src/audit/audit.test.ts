@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
 import { expectProblem } from '../../test/support/client.ts';
 import { startTestInstance, type TestInstance } from '../../test/support/instance.ts';
 import { transaction } from '../db/database.ts';
 import type { Actor } from '../roles/policy.ts';
-import { recordAudit } from './audit.service.ts';
+import { recordAudit, recordAuditIdParts, recordAuditWithIds } from './audit.service.ts';
 
 interface Event {
   id: string;
@@ -81,6 +82,61 @@ describe('audit log', () => {
       .where('id', '=', instance.organizationId)
       .executeTakeFirstOrThrow();
     assert.notEqual(org.name, 'Half applied');
+  });
+
+  test('ids too many for one event are recorded in parts, none left out, from the process or from a query', async () => {
+    const actor: Actor = {
+      type: 'system',
+      id: 'system',
+      label: 'test',
+      organizationId: instance.organizationId,
+      grants: [],
+      sourceIp: '192.0.2.1',
+      userAgent: 'parts-test',
+    };
+    const ids = Array.from({ length: 7 }, (_, index) => `00000000-0000-4000-8000-00000000000${index}`);
+    const target = { type: 'group', id: 'parts-target', label: 'Parts' };
+    await transaction(instance.app.ctx.db, async (trx) => {
+      await recordAuditWithIds(
+        trx,
+        actor,
+        { action: 'test.parts_process', target, after: { added: 7 } },
+        { side: 'after', key: 'userIds', values: ids },
+        3,
+      );
+      await recordAuditIdParts(
+        trx,
+        actor,
+        { action: 'test.parts_query', target, key: 'userIds' },
+        sql`select unnest(${ids}::uuid[])`,
+        3,
+      );
+      await recordAuditIdParts(
+        trx,
+        actor,
+        { action: 'test.parts_none', target, key: 'userIds' },
+        sql`select unnest(${[]}::uuid[])`,
+        3,
+      );
+    });
+    const events = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select(['action', 'before', 'after', 'source_ip', 'target_id'])
+      .where('action', 'like', 'test.parts%')
+      .orderBy('id')
+      .execute();
+    const chunks = [ids.slice(0, 3), ids.slice(3, 6), ids.slice(6)];
+    assert.deepEqual(
+      events.map((event) => [event.action, event.before ?? event.after]),
+      [
+        ...chunks.map((chunk, index) => [
+          'test.parts_process',
+          { added: 7, userIds: chunk, part: index + 1, parts: 3 },
+        ]),
+        ...chunks.map((chunk, index) => ['test.parts_query', { userIds: chunk, part: index + 1, parts: 3 }]),
+      ],
+    );
+    assert.ok(events.every((event) => event.source_ip === '192.0.2.1' && event.target_id === 'parts-target'));
   });
 
   test('pages with a cursor, newest first, without gaps or repeats', async () => {

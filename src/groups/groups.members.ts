@@ -121,7 +121,7 @@ export async function lockActiveUsers(
 /**
  * Puts existing users into one group: checks the rules above, inserts the memberships set-based
  * (in key order) and grants the group's licenses additively.
- * @returns how many users joined (members already are not counted) and the products the group gives
+ * @returns how many users joined and which (members already are not counted), and the products the group gives
  * @throws AppError 403; 422 unknown or removed users; `licenses.insufficient`
  */
 export async function joinGroup(
@@ -130,17 +130,19 @@ export async function joinGroup(
   groupId: string,
   userIds: string[],
   field: (index: number) => string = (index) => `body.userIds.${index}`,
-): Promise<{ added: number; productIds: string[] }> {
+): Promise<{ added: number; userIds: string[]; productIds: string[] }> {
   const productIds = (await assertMayGiveGroupProfiles(trx, actor, [groupId])).get(groupId) ?? [];
   await lockActiveUsers(trx, actor.organizationId, userIds, field);
-  const inserted = await sql`
+  const inserted = await sql<{ user_id: string }>`
     insert into group_members (organization_id, group_id, user_id)
     select ${actor.organizationId}, ${groupId}, t.id from unnest(${userIds}::uuid[]) as t(id)
     -- In key order: both indexes and the users' key lookups of the foreign key go page by page.
     order by t.id
-    on conflict do nothing`.execute(trx);
+    on conflict do nothing
+    returning user_id`.execute(trx);
   await grantLicenses(trx, actor.organizationId, userIds, productIds);
-  return { added: Number(inserted.numAffectedRows ?? 0), productIds };
+  const joined = inserted.rows.map((row) => row.user_id);
+  return { added: joined.length, userIds: joined, productIds };
 }
 
 /**
@@ -186,23 +188,24 @@ export async function insertNewUserMemberships(
 
 /**
  * Takes users out of one group; they keep a product only if another profile still gives it.
- * @returns how many memberships were removed
+ * @returns the users who left (those who were not members are not among them)
  */
 export async function leaveGroup(
   trx: Transaction<DB>,
   organizationId: string,
   groupId: string,
   userIds: string[],
-): Promise<number> {
+): Promise<string[]> {
   const deleted = await trx
     .deleteFrom('group_members')
     .where('organization_id', '=', organizationId)
     .where('group_id', '=', groupId)
     .where('user_id', 'in', userIds)
-    .executeTakeFirst();
+    .returning('user_id')
+    .execute();
   const products = await groupProducts(trx, organizationId, [groupId]);
   await syncLicenses(trx, organizationId, userIds, products);
-  return Number(deleted.numDeletedRows);
+  return deleted.map((row) => row.user_id);
 }
 
 /**

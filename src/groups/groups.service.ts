@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit, recordAuditIdParts, recordAuditWithIds } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
@@ -258,7 +258,7 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
   return transaction(ctx.db, async (trx) => {
     const groups = await trx
       .selectFrom('user_groups')
-      .select(['id', 'name', 'description'])
+      .select(['id', 'name', 'description', 'external_id'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', ids)
       .forUpdate()
@@ -278,6 +278,38 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
       .where('group_profiles.organization_id', '=', actor.organizationId)
       .where('group_profiles.group_id', 'in', ids)
       .execute();
+    // Enough to give each group back: its details, profiles and admins in the deletion's event,
+    // and every member's id in events of their own (`group.delete_members`, in parts of
+    // AUDIT_IDS_PER_EVENT ids, written by one statement: a million members never pass through here).
+    for (const group of groups) {
+      const target = { type: 'group', id: group.id, label: group.name };
+      const profiles = await findProfilesByGroupId(trx, actor.organizationId, group.id);
+      const admins = await findAdminsByGroupId(trx, actor.organizationId, group.id);
+      const members = await trx
+        .selectFrom('group_members')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('organization_id', '=', actor.organizationId)
+        .where('group_id', '=', group.id)
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, actor, {
+        action: 'group.delete',
+        target,
+        before: {
+          name: group.name,
+          description: group.description,
+          ...(group.external_id !== null ? { externalId: group.external_id } : {}),
+          profiles: profiles.map((profile) => ({ id: profile.id, name: profile.name, product: profile.product_name })),
+          admins: admins.map((admin) => ({ id: admin.id, email: admin.email })),
+          membersCount: members.n,
+        },
+      });
+      await recordAuditIdParts(
+        trx,
+        actor,
+        { action: 'group.delete_members', target, key: 'userIds' },
+        membersOf(actor.organizationId, [group.id]),
+      );
+    }
     // The members are needed after their memberships are gone: keep them in a transaction-local table.
     await sql`create temporary table deleted_group_members on commit drop as ${membersOf(actor.organizationId, ids)}`.execute(
       trx,
@@ -293,13 +325,6 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
       sql`select distinct user_id from deleted_group_members`,
       products.map((row) => row.product_id),
     );
-    for (const group of groups) {
-      await recordAudit(trx, actor, {
-        action: 'group.delete',
-        target: { type: 'group', id: group.id, label: group.name },
-        before: { name: group.name, description: group.description },
-      });
-    }
     return groups.length;
   });
 }
@@ -328,13 +353,16 @@ export async function addMembers(
   return transaction(ctx.db, async (trx) => {
     const group = await requireGroup(trx, actor.organizationId, groupId);
     let added = 0;
+    let joinedIds: string[] = [];
     if (userIds.length > 0) {
       const joined = await joinGroup(trx, actor, groupId, userIds);
       added = joined.added;
+      joinedIds = joined.userIds;
       // Scheduled before any new user is created: new users get their own welcome from insertUsers.
       await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, joined.productIds);
     }
     let created = 0;
+    let createdUsers: { id: string; email: string }[] = [];
     if (newUsers.length > 0) {
       const rows = await insertUsers(
         trx,
@@ -343,17 +371,19 @@ export async function addMembers(
         'body.newUsers',
       );
       created = rows.length;
+      createdUsers = rows.map((row) => ({ id: row.id, email: row.email }));
     }
-    await recordAudit(trx, actor, {
-      action: 'group.members_add',
-      target: { type: 'group', id: groupId, label: group.name },
-      after: {
-        added,
-        created,
-        userIds: userIds.slice(0, 100),
-        newUsers: newUsers.map((user) => user.email).slice(0, 100),
+    // Every id that joined (bounded by the request), in parts when there are many: enough to undo.
+    await recordAuditWithIds(
+      trx,
+      actor,
+      {
+        action: 'group.members_add',
+        target: { type: 'group', id: groupId, label: group.name },
+        after: { added, created, newUsers: createdUsers },
       },
-    });
+      { side: 'after', key: 'userIds', values: joinedIds },
+    );
     return { added, created };
   });
 }
@@ -374,12 +404,18 @@ export async function removeMembers(
   return transaction(ctx.db, async (trx) => {
     const group = await requireGroup(trx, actor.organizationId, groupId);
     const removed = await leaveGroup(trx, actor.organizationId, groupId, ids);
-    await recordAudit(trx, actor, {
-      action: 'group.members_remove',
-      target: { type: 'group', id: groupId, label: group.name },
-      after: { removed, userIds: ids.slice(0, 100) },
-    });
-    return removed;
+    // Every id that left (not those who were not members), in parts when there are many.
+    await recordAuditWithIds(
+      trx,
+      actor,
+      {
+        action: 'group.members_remove',
+        target: { type: 'group', id: groupId, label: group.name },
+        after: { removed: removed.length },
+      },
+      { side: 'after', key: 'userIds', values: removed },
+    );
+    return removed.length;
   });
 }
 
@@ -437,7 +473,10 @@ export async function assignProfiles(ctx: AppContext, actor: Actor, groupId: str
     await recordAudit(trx, actor, {
       action: 'group.profiles_assign',
       target: { type: 'group', id: groupId, label: group.name },
-      after: { profiles: profiles.map((profile) => profile.name), members: group.members },
+      after: {
+        profiles: profiles.map((profile) => ({ id: profile.id, name: profile.name })),
+        members: group.members,
+      },
     });
     return { assigned: Number(inserted.numAffectedRows ?? 0), membersCount: group.members, warning };
   });
@@ -478,7 +517,7 @@ export async function unassignProfile(
     await recordAudit(trx, actor, {
       action: 'group.profiles_unassign',
       target: { type: 'group', id: groupId, label: group.name },
-      before: { profile: profile.name },
+      before: { profile: { id: profile.id, name: profile.name } },
     });
   });
 }

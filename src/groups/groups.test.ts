@@ -15,6 +15,7 @@ interface Group {
   profiles: { name: string }[];
   admins: { email: string }[];
 }
+type AuditJson = Record<string, unknown>;
 interface User {
   id: string;
   email: string;
@@ -194,6 +195,23 @@ describe('user groups', () => {
     );
     assert.deepEqual((await admin.post('/api/v1/groups/delete', { groupIds: [a] })).body, { deleted: 1 });
     assert.equal(await used(), 2);
+    const deletion = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select(['action', 'before'])
+      .where('target_id', '=', a)
+      .where('action', 'in', ['group.delete', 'group.delete_members'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      deletion.map((event) => [
+        event.action,
+        (event.before as AuditJson).profiles ?? (event.before as AuditJson).userIds,
+      ]),
+      [
+        ['group.delete', [{ id: profile('Photoshop Team'), name: 'Photoshop Team', product: 'Photoshop' }]],
+        ['group.delete_members', idsOf('ala', 'bartek', 'celina').sort()],
+      ],
+    );
     assert.deepEqual((await admin.get<Detail>(`/api/v1/users/${user.ala?.id}`)).body.profiles, []);
     assert.equal((await admin.get<Detail>(`/api/v1/users/${user.bartek?.id}`)).body.profiles[0]?.via, 'Beta');
     expectProblem(await admin.get(`/api/v1/groups/${a}`), 404, 'request.not_found');
@@ -329,5 +347,54 @@ describe('user groups', () => {
       422,
       'groups.unknown_users',
     );
+  });
+
+  test('the audit keeps every id: members added and removed, and a deleted group with its admins and members', async () => {
+    const created = await admin.post<{ items: User[] }>('/api/v1/users', {
+      users: Array.from({ length: 150 }, (_, index) => ({ email: `many${index}@audit-groups.example` })),
+    });
+    assert.equal(created.status, 201, created.text);
+    const ids = created.body.items.map((item) => item.id).sort();
+    const group = await admin.post<Group>('/api/v1/groups', { name: 'Audited crowd' });
+    const added = await admin.post(`/api/v1/groups/${group.body.id}/members`, { userIds: ids });
+    assert.equal(added.status, 200, added.text);
+    // Adding the same users again adds no one: the event names only who joined.
+    await admin.post(`/api/v1/groups/${group.body.id}/members`, { userIds: ids.slice(0, 2) });
+    const removed = await admin.post(`/api/v1/groups/${group.body.id}/members/remove`, {
+      userIds: [...ids.slice(0, 3), user.ala?.id],
+    });
+    assert.deepEqual(removed.body, { removed: 3 });
+    assert.equal(
+      (await admin.post(`/api/v1/users/${ids[5]}/admin-roles`, { role: 'group-admin', scopeId: group.body.id })).status,
+      200,
+    );
+    assert.equal((await admin.delete(`/api/v1/groups/${group.body.id}`)).status, 204);
+
+    const events = (
+      await instance.app.ctx.db
+        .selectFrom('audit_events')
+        .select(['action', 'before', 'after'])
+        .where('target_id', '=', group.body.id)
+        .orderBy('id')
+        .execute()
+    ).map((event) => ({ ...event, before: event.before as AuditJson | null, after: event.after as AuditJson | null }));
+    const of = (action: string) => events.filter((event) => event.action === action);
+    const [firstAdd, secondAdd] = of('group.members_add');
+    assert.deepEqual([...((firstAdd?.after?.userIds as string[]) ?? [])].sort(), ids);
+    assert.deepEqual([secondAdd?.after?.added, secondAdd?.after?.userIds], [0, []]);
+    assert.deepEqual(of('group.members_remove')[0]?.after, { removed: 3, userIds: ids.slice(0, 3) });
+    assert.deepEqual(of('group.delete')[0]?.before, {
+      name: 'Audited crowd',
+      description: null,
+      profiles: [],
+      admins: [{ id: ids[5], email: created.body.items.find((item) => item.id === ids[5])?.email }],
+      membersCount: 147,
+    });
+    const parts = of('group.delete_members');
+    assert.deepEqual(
+      parts.map((event) => [event.before?.part, event.before?.parts]),
+      [[1, 1]],
+    );
+    assert.deepEqual(parts[0]?.before?.userIds, ids.slice(3));
   });
 });
