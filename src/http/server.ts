@@ -34,7 +34,7 @@ import { organizationsRoutes } from '../organizations/organizations.routes.ts';
 import { outboxRoutes } from '../outbox/outbox.routes.ts';
 import { productsRoutes } from '../products/products.routes.ts';
 import type { Actor } from '../roles/policy.ts';
-import { SCIM_PREFIX, scimRoutes } from '../scim/scim.routes.ts';
+import { canonicalScimUrl, SCIM_PREFIX, scimRoutes } from '../scim/scim.routes.ts';
 import { scimTokensRoutes } from '../scim/scim.tokens.routes.ts';
 import { syncRoutes } from '../sync/sync.routes.ts';
 import { integrationsRoutes } from '../umapi/umapi.integrations.routes.ts';
@@ -143,6 +143,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
           },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    // SCIM clients spell endpoints in any case and with trailing slashes: route them as meant.
+    rewriteUrl: (request) => canonicalScimUrl(request.url ?? '/'),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -13,6 +13,7 @@ import { expectScimError, type ScimClient, scimClient, scimUser } from '../../te
 type Json = Record<string, unknown>;
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 describe('SCIM conformance findings', () => {
   let instance: TestInstance;
@@ -43,6 +44,16 @@ describe('SCIM conformance findings', () => {
 
   async function createUser(email: string, extra: Json = {}): Promise<Json> {
     const created = await scim.post<Json>('/Users', scimUser(email, extra));
+    assert.equal(created.status, 201, created.text);
+    return created.body;
+  }
+
+  async function createGroup(displayName: string, members: string[] = []): Promise<Json> {
+    const created = await scim.post<Json>('/Groups', {
+      schemas: [GROUP],
+      displayName,
+      members: members.map((value) => ({ value })),
+    });
     assert.equal(created.status, 201, created.text);
     return created.body;
   }
@@ -151,5 +162,47 @@ describe('SCIM conformance findings', () => {
       'invalidPath',
     );
     assert.match(String(unknown.detail), /the schemas here are/);
+  });
+
+  test('RFC 7644 §3.2, §3.4.3: trailing slashes and endpoint names in any case route as meant; root /.search is 501', async () => {
+    const user = await createUser('routes@conform.example');
+    const list = await scim.get<{ totalResults: number }>('/Users/');
+    assert.equal(list.status, 200, list.text);
+    assert.ok(list.body.totalResults >= 1);
+    const lower = await scim.get<Json>(`/users/${user.id}`);
+    assert.equal(lower.status, 200, lower.text);
+    assert.equal(lower.body.id, user.id);
+    assert.equal((await scim.get<Json>(`/USERS/${user.id}/`)).status, 200);
+    const created = await scim.post<Json>('/groups', { schemas: [GROUP], displayName: 'Lower-case route' });
+    assert.equal(created.status, 201, created.text);
+    const searched = await scim.post<{ totalResults: number }>('/users/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'userName eq "routes@conform.example"',
+    });
+    assert.equal(searched.body.totalResults, 1, searched.text);
+    assert.equal((await scim.get('/serviceproviderconfig')).status, 200);
+    const root = expectScimError(
+      await scim.post('/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] }),
+      501,
+    );
+    assert.match(String(root.detail), /\/Users\/\.search/);
+    expectScimError(await scim.get('/Users/not-a-uuid'), 404);
+  });
+
+  test('RFC 7643 §4.2: a member that is not (yet) a user is refused whole, naming it and what the provider does', async () => {
+    const user = await createUser('member@conform.example');
+    const group = await createGroup('Not yet users');
+    const ghost = randomUUID();
+    const refused = expectScimError(
+      await scim.patch(`/Groups/${group.id}`, [
+        { op: 'add', path: 'members', value: [{ value: user.id }, { value: ghost }] },
+      ]),
+      400,
+      'invalidValue',
+    );
+    assert.match(String(refused.detail), new RegExp(ghost));
+    assert.match(String(refused.detail), /POST \/Users/);
+    const after = await scim.get<Json>(`/Groups/${group.id}`);
+    assert.deepEqual(after.body.members ?? [], []);
   });
 });

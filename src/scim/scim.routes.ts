@@ -34,6 +34,36 @@ const SCIM_JSON = 'application/scim+json; charset=utf-8';
 
 type Query = Record<string, string | undefined>;
 
+const ENDPOINTS = ['Users', 'Groups', 'Bulk', 'Schemas', 'ResourceTypes', 'ServiceProviderConfig', '.search', 'Me'];
+
+/**
+ * The URL a SCIM request is routed by, spelled the way real clients send it: endpoint names in
+ * any case (`/users`, as Microsoft's test collection sends it) and a trailing slash (`/Users/`)
+ * are read as the canonical endpoint. Ids and query strings are left as sent; URLs outside
+ * /scim/v2 are returned unchanged. Used as the server's `rewriteUrl`.
+ * @returns the URL to route
+ */
+export function canonicalScimUrl(url: string): string {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : url.slice(queryAt);
+  if (path.slice(0, SCIM_PREFIX.length + 1).toLowerCase() !== `${SCIM_PREFIX.toLowerCase()}/`) {
+    return url;
+  }
+  const segments = path.slice(SCIM_PREFIX.length + 1).split('/');
+  while (segments.length > 1 && segments.at(-1) === '') {
+    segments.pop();
+  }
+  const endpoint = ENDPOINTS.find((name) => name.toLowerCase() === segments[0]?.toLowerCase());
+  if (endpoint) {
+    segments[0] = endpoint;
+  }
+  if (segments[1]?.toLowerCase() === '.search') {
+    segments[1] = '.search';
+  }
+  return `${SCIM_PREFIX}/${segments.join('/')}${query}`;
+}
+
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.status(status).type(SCIM_JSON).send(JSON.stringify(body));
 }
@@ -261,6 +291,18 @@ export function scimRoutes(ctx: AppContext) {
         return reply.status(204).send();
       });
     }
+
+    // A search across all resource types (RFC 7644 §3.4.3) is optional: said so, SCIM-shaped.
+    app.post('/.search', hide, async (_request, reply) =>
+      send(
+        reply,
+        501,
+        scimErrorBody(
+          501,
+          'Search across resource types is not supported: use POST /Users/.search or /Groups/.search.',
+        ),
+      ),
+    );
 
     app.post('/Bulk', hide, async (request, reply) =>
       send(reply, 200, await runBulk(ctx, request.actor!, baseUrl, request.body)),
