@@ -3,8 +3,9 @@
  * Administered`, `User Groups Administered`; docs/CSV.md): which admin roles a row gives its
  * user. The roles are then granted and revoked by the users capability's admin-role service.
  */
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { ADMIN_ROLES, type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
+import { resolveNames } from '../changes/names.ts';
 import type { DB } from '../db/schema.ts';
 import type { HeldAdminRole } from '../roles/roles.queries.ts';
 import type { AdminRoleGrant } from '../users/users.admin-roles.ts';
@@ -21,7 +22,6 @@ const SCOPE_COLUMNS: Record<
   {
     column: string;
     key: 'productsAdministered' | 'profilesAdministered' | 'groupsAdministered';
-    table: 'products' | 'product_profiles' | 'user_groups';
     noun: string;
     plural: string;
     fix: string;
@@ -30,7 +30,6 @@ const SCOPE_COLUMNS: Record<
   product: {
     column: 'Products Administered',
     key: 'productsAdministered',
-    table: 'products',
     noun: 'product',
     plural: 'products',
     fix: 'Use the names of products that exist (product names, not profile names).',
@@ -38,7 +37,6 @@ const SCOPE_COLUMNS: Record<
   profile: {
     column: 'Product Configurations Administered',
     key: 'profilesAdministered',
-    table: 'product_profiles',
     noun: 'product profile',
     plural: 'product profiles',
     fix: 'Use the names of product profiles that exist (profile names, not product names).',
@@ -46,7 +44,6 @@ const SCOPE_COLUMNS: Record<
   group: {
     column: 'User Groups Administered',
     key: 'groupsAdministered',
-    table: 'user_groups',
     noun: 'user group',
     plural: 'user groups',
     fix: 'Create the group first, or fix the name.',
@@ -91,19 +88,15 @@ export async function findAdminScopeNames(
 ): Promise<AdminScopeNames> {
   const found: AdminScopeNames = { product: new Map(), profile: new Map(), group: new Map() };
   for (const kind of SCOPE_KINDS) {
-    const { key, table } = SCOPE_COLUMNS[kind];
+    const { key } = SCOPE_COLUMNS[kind];
     const names = [...new Set(records.flatMap((record) => (record[key] ?? []).map((name) => name.toLowerCase())))];
     if (names.length === 0) {
       continue;
     }
-    const rows = await trx
-      .selectFrom(table)
-      .select(['id', 'name'])
-      .where('organization_id', '=', organizationId)
-      .where(sql<string>`lower(name)`, '=', sql<string>`any(${names}::text[])`)
-      .execute();
-    for (const row of rows) {
-      found[kind].set(row.name.toLowerCase(), { id: row.id, name: row.name });
+    // Through the change engine's one name resolver (case-insensitive), one query per kind.
+    const resolved = await resolveNames(trx, organizationId, kind, [{ field: SCOPE_COLUMNS[kind].column, names }]);
+    for (const [name, named] of resolved.found) {
+      found[kind].set(name, { id: named.id, name: named.name });
     }
   }
   return found;

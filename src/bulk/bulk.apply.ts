@@ -1,4 +1,6 @@
 import { sql, type Transaction } from 'kysely';
+import { resolveNames } from '../changes/names.ts';
+import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import type { DB, UserRow } from '../db/schema.ts';
@@ -15,17 +17,23 @@ import {
 import { AppError } from '../http/errors.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { type Actor, can } from '../roles/policy.ts';
-import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
+import type { HeldAdminRole } from '../roles/roles.queries.ts';
 import {
   type AdminRoleChange,
   type AdminRoleGrant,
   applyAdminRoleChanges,
   diffAdminRoles,
 } from '../users/users.admin-roles.ts';
+import {
+  type RemoveUserItem,
+  removeUsersCommand,
+  setUsersCommand,
+  snapshotUsers,
+  type UserState,
+  type UserStateItem,
+} from '../users/users.commands.ts';
 import { ADMIN_ROLE_LABELS } from '../users/users.csv.ts';
-import { removeUsers } from '../users/users.removal.ts';
 import { insertUsers, normalizeCountry } from '../users/users.service.ts';
-import { type UserPatch, updateUser } from '../users/users.update.ts';
 import {
   ADMIN_COLUMNS_TEXT,
   ADMIN_ROLES_COLUMN,
@@ -70,6 +78,14 @@ export interface BatchScope {
 export interface BatchResult {
   applied: Map<number, Outcome[]>;
   failed: Map<number, Failure>;
+  /** Per applied row, its state before and after (the change engine's outcome), kept for undo. */
+  changes?: Map<number, RowChange>;
+}
+
+/** An applied row's state before and after its change. */
+export interface RowChange {
+  before: unknown;
+  after: unknown;
 }
 
 /**
@@ -84,9 +100,13 @@ export class RowFailures extends Error {
   }
 }
 
-/** How a type of operation applies rows: all at once (set-based) or one at a time. */
+/**
+ * How a type of operation applies rows: all at once (`set`: the job splits a failing batch), all at
+ * once through the change engine's commands (`engine`: the engine's runner keeps each row all or
+ * nothing), or one at a time (`row`).
+ */
 export interface Handler {
-  mode: 'set' | 'row';
+  mode: 'set' | 'engine' | 'row';
   apply(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult>;
 }
 
@@ -139,6 +159,16 @@ export function failureOf(thrown: unknown): Failure {
   }
   const message = error instanceof Error ? error.message : String(error);
   return { outcome: { code: 'bulk.row_failed', params: { detail: message } }, message };
+}
+
+/** The failure of a row whose command item failed, worded as the error it came from. */
+export function failureOfOutcome(outcome: ItemOutcome<unknown>): Failure {
+  return failureOf(
+    new AppError(outcome.code, outcome.httpStatus ?? 422, outcome.message ?? outcome.code, {
+      ...(outcome.problems ? { errors: outcome.problems } : {}),
+      ...(outcome.extra ? { extra: outcome.extra } : {}),
+    }),
+  );
 }
 
 /**
@@ -587,60 +617,161 @@ const removeGroupMembers: Handler = {
   },
 };
 
-async function directNames(scope: BatchScope, userId: string) {
-  const organizationId = scope.operation.organizationId;
-  const profiles = await scope.trx
-    .selectFrom('user_profiles as up')
-    .innerJoin('product_profiles as p', (join) =>
-      join.onRef('p.organization_id', '=', 'up.organization_id').onRef('p.id', '=', 'up.profile_id'),
-    )
-    .select('p.name')
-    .where('up.organization_id', '=', organizationId)
-    .where('up.user_id', '=', userId)
-    .execute();
-  const groups = await scope.trx
-    .selectFrom('group_members as m')
-    .innerJoin('user_groups as g', (join) =>
-      join.onRef('g.organization_id', '=', 'm.organization_id').onRef('g.id', '=', 'm.group_id'),
-    )
-    .select('g.name')
-    .where('m.organization_id', '=', organizationId)
-    .where('m.user_id', '=', userId)
-    .execute();
-  return { profiles: profiles.map((row) => row.name), groups: groups.map((row) => row.name) };
+/** What a row's change came to, worded from the user's state before and after (`bulk.updated_user`…). */
+function userOutcomes(scope: BatchScope, before: UserState | null, after: UserState | null): Outcome[] {
+  if (!before || !after) {
+    return [];
+  }
+  const outcomes: Outcome[] = [];
+  if (before.firstName !== after.firstName || before.lastName !== after.lastName || before.country !== after.country) {
+    outcomes.push({ code: verb(scope, 'update_user'), params: { email: after.email } });
+  }
+  const missingFrom = (names: string[], from: string[]) =>
+    names.filter((name) => !from.some((other) => other.toLowerCase() === name.toLowerCase()));
+  outcomes.push(
+    ...missingFrom(after.profiles, before.profiles).map((profile) => ({
+      code: verb(scope, 'assign_profile'),
+      params: { profile },
+    })),
+    ...missingFrom(before.profiles, after.profiles).map((profile) => ({
+      code: verb(scope, 'unassign_profile'),
+      params: { profile },
+    })),
+    ...missingFrom(after.groups, before.groups).map((group) => ({
+      code: verb(scope, 'add_member'),
+      params: { group },
+    })),
+    ...missingFrom(before.groups, after.groups).map((group) => ({
+      code: verb(scope, 'remove_member'),
+      params: { group },
+    })),
+  );
+  const roles = (state: UserState) =>
+    state.adminRoles.map((role, index) => ({
+      key: `${role.role}|${state.adminRoleScopeIds[index] ?? ''}`,
+      params: { role: role.role, ...(role.scope === null ? {} : { scope: role.scope }) },
+    }));
+  const held = roles(before);
+  const holds = roles(after);
+  outcomes.push(
+    ...holds
+      .filter((role) => !held.some((other) => other.key === role.key))
+      .map((role) => ({ code: verb(scope, 'grant_role'), params: role.params })),
+    ...held
+      .filter((role) => !holds.some((other) => other.key === role.key))
+      .map((role) => ({ code: verb(scope, 'revoke_role'), params: role.params })),
+  );
+  return outcomes;
 }
 
-/** Differences between the current names and the wanted ones (case-insensitive). */
-function diffNames(current: string[], wanted: string[]): { added: string[]; removed: string[] } {
-  const lower = (names: string[]) => new Set(names.map((name) => name.trim().toLowerCase()));
-  const have = lower(current);
-  const want = lower(wanted);
-  return {
-    added: wanted.filter((name) => !have.has(name.trim().toLowerCase())),
-    removed: current.filter((name) => !want.has(name.toLowerCase())),
-  };
+/** The roles a user's state holds, as the admin columns compare them. */
+const heldRoles = (state: UserState | undefined): HeldAdminRole[] =>
+  (state?.adminRoles ?? []).map((role, index) => {
+    const scopeId = state?.adminRoleScopeIds[index] ?? null;
+    return {
+      id: '',
+      role: role.role,
+      scope: scopeId && role.scope !== null ? { id: scopeId, name: role.scope } : null,
+    };
+  });
+
+/** Names a row gives that the resolver did not find, worded as the CSV has always said it. */
+function unknownNames(
+  kind: 'profile' | 'group',
+  names: string[] | undefined,
+  found: Map<string, unknown>,
+): Failure | undefined {
+  const missing = (names ?? []).filter((name) => !found.has(name.trim().toLowerCase()));
+  if (missing.length === 0) {
+    return undefined;
+  }
+  const problems = missing.map((name) =>
+    kind === 'profile'
+      ? `no product profile named "${name}": use a profile name (not a product name) that exists`
+      : `no user group named "${name}": create it first or fix the name`,
+  );
+  const message = `${kind === 'profile' ? 'Unknown product profile' : 'Unknown user group'}: ${problems.join('; ')}.`;
+  return { outcome: { code: 'bulk.row_failed', params: { detail: message } }, message };
 }
 
-/** Edit users: a present column is the full new state; row by row through `updateUser`. */
+/**
+ * Edit users: a present column is the full new state, an absent one is untouched. The rows become
+ * items of `setUsersCommand` (set-based: the batch's users are locked in id order and changed by a
+ * statement per kind of change); names are resolved for the whole batch first, so a row naming
+ * something unknown fails alone without making the others go one by one.
+ */
 const editUsers: Handler = {
-  mode: 'row',
+  mode: 'engine',
   async apply(scope, rows) {
-    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
+    const { trx, actor, operation } = scope;
+    const users = await resolveUsers(trx, operation.organizationId, rows);
     const failed = new Map<number, Failure>();
     const applied = new Map<number, Outcome[]>();
-    for (const row of rows) {
-      const record = row.record as UserRecord;
+    const changes = new Map<number, RowChange>();
+    const found = rows.flatMap((row) => {
       const user = users.get(row.rowNumber);
       if (!user || !('id' in user)) {
         failed.set(row.rowNumber, user as Failure);
+        return [];
+      }
+      return [{ row, record: row.record as UserRecord, user }];
+    });
+    const profiles = await resolveNames(
+      trx,
+      operation.organizationId,
+      'profile',
+      found.map(({ record }) => ({ field: 'Product Profiles', names: record.profiles ?? [] })),
+    );
+    const groups = await resolveNames(
+      trx,
+      operation.organizationId,
+      'group',
+      found.map(({ record }) => ({ field: 'User Groups', names: record.groups ?? [] })),
+    );
+    const administered = found.filter(({ record }) => hasAdminColumns(record));
+    const adminNames = await findAdminScopeNames(
+      trx,
+      operation.organizationId,
+      administered.map(({ record }) => record),
+    );
+    const states = await snapshotUsers(
+      trx,
+      operation.organizationId,
+      administered.map(({ user }) => user.id),
+    );
+    const items: UserStateItem[] = [];
+    const itemRows: WorkRow[] = [];
+    for (const { row, record, user } of found) {
+      const item: UserStateItem = { user: { id: user.id } };
+      if (record.firstName !== undefined) {
+        item.firstName = record.firstName;
+      }
+      if (record.lastName !== undefined) {
+        item.lastName = record.lastName;
+      }
+      if (record.country !== undefined) {
+        try {
+          item.country = normalizeCountry(record.country, 'Country Code');
+        } catch (error) {
+          failed.set(row.rowNumber, failureOf(error));
+          continue;
+        }
+      }
+      const unknown =
+        unknownNames('profile', record.profiles, profiles.found) ?? unknownNames('group', record.groups, groups.found);
+      if (unknown) {
+        failed.set(row.rowNumber, unknown);
         continue;
       }
-      let adminChange: AdminRoleChange | undefined;
+      if (record.profiles !== undefined) {
+        item.profiles = record.profiles;
+      }
+      if (record.groups !== undefined) {
+        item.groups = record.groups;
+      }
       if (hasAdminColumns(record)) {
-        const organizationId = scope.operation.organizationId;
-        const names = await findAdminScopeNames(scope.trx, organizationId, [record]);
-        const held = (await findAdminRolesByUserIds(scope.trx, organizationId, [user.id])).get(user.id) ?? [];
-        const wanted = wantedAdminRoles(record, held, names);
+        const held = heldRoles(states.get(user.id));
+        const wanted = wantedAdminRoles(record, held, adminNames);
         if (wanted && 'problem' in wanted) {
           failed.set(
             row.rowNumber,
@@ -650,7 +781,7 @@ const editUsers: Handler = {
         }
         const diff = diffAdminRoles(held, wanted?.roles ?? held);
         if (diff.grant.length + diff.revoke.length > 0) {
-          if (!can(scope.actor, 'adminRole.assign')) {
+          if (!can(actor, 'adminRole.assign')) {
             failed.set(
               row.rowNumber,
               adminRolesNotAllowed(
@@ -660,74 +791,50 @@ const editUsers: Handler = {
             );
             continue;
           }
-          adminChange = { user, ...diff };
+          item.adminRoles = (wanted?.roles ?? []).map((grant) => ({
+            role: grant.role,
+            scope: grant.scope?.name ?? null,
+          }));
         }
       }
-      const patch: UserPatch = {};
-      const outcomes: Outcome[] = [];
-      const same = (a: string | null | undefined, b: string | null) => (a?.trim() || null) === (b ?? null);
-      if (record.firstName !== undefined && !same(record.firstName, user.first_name)) {
-        patch.firstName = record.firstName;
-      }
-      if (record.lastName !== undefined && !same(record.lastName, user.last_name)) {
-        patch.lastName = record.lastName;
-      }
-      if (record.country !== undefined) {
-        const country = normalizeCountry(record.country, 'Country Code');
-        if (country !== user.country) {
-          patch.country = country;
-        }
-      }
-      if (Object.keys(patch).length > 0) {
-        outcomes.push({ code: verb(scope, 'update_user'), params: { email: user.email } });
-      }
-      if (record.profiles !== undefined || record.groups !== undefined) {
-        const current = await directNames(scope, user.id);
-        if (record.profiles !== undefined) {
-          const diff = diffNames(current.profiles, record.profiles);
-          if (diff.added.length + diff.removed.length > 0) {
-            patch.profiles = record.profiles;
-            outcomes.push(
-              ...diff.added.map((profile) => ({ code: verb(scope, 'assign_profile'), params: { profile } })),
-              ...diff.removed.map((profile) => ({ code: verb(scope, 'unassign_profile'), params: { profile } })),
-            );
-          }
-        }
-        if (record.groups !== undefined) {
-          const diff = diffNames(current.groups, record.groups);
-          if (diff.added.length + diff.removed.length > 0) {
-            patch.groups = record.groups;
-            outcomes.push(
-              ...diff.added.map((group) => ({ code: verb(scope, 'add_member'), params: { group } })),
-              ...diff.removed.map((group) => ({ code: verb(scope, 'remove_member'), params: { group } })),
-            );
-          }
-        }
-      }
-      if (Object.keys(patch).length === 0 && !adminChange) {
-        applied.set(row.rowNumber, [{ code: 'bulk.unchanged', params: { email: user.email } }]);
+      items.push(item);
+      itemRows.push(row);
+    }
+    for (const outcome of await setUsersCommand(scope.ctx, actor, items)) {
+      const row = itemRows[outcome.index];
+      if (!row) {
         continue;
       }
-      if (Object.keys(patch).length > 0) {
-        await updateUser(scope.ctx, scope.actor, user.id, patch);
+      if (outcome.status === 'failed') {
+        failed.set(row.rowNumber, failureOfOutcome(outcome));
+        continue;
       }
-      if (adminChange) {
-        await applyAdminRoleChanges(scope.trx, scope.actor, [adminChange]);
-        outcomes.push(...adminRoleOutcomes(scope, adminChange));
+      const worded = userOutcomes(scope, outcome.before, outcome.after);
+      applied.set(
+        row.rowNumber,
+        worded.length > 0 ? worded : [{ code: 'bulk.unchanged', params: { email: outcome.after?.email ?? '' } }],
+      );
+      if (worded.length > 0) {
+        changes.set(row.rowNumber, { before: outcome.before, after: outcome.after });
       }
-      applied.set(row.rowNumber, outcomes);
     }
-    return { applied, failed };
+    return { applied, failed, changes };
   },
 };
 
-/** Remove users, with each row's content action. */
+/**
+ * Remove users, with each row's content action: the rows become items of `removeUsersCommand`
+ * (set-based: rows with the same content action are removed together, users locked in id order).
+ */
 const removeUsersHandler: Handler = {
-  mode: 'row',
+  mode: 'engine',
   async apply(scope, rows) {
     const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
     const failed = new Map<number, Failure>();
     const applied = new Map<number, Outcome[]>();
+    const changes = new Map<number, RowChange>();
+    const items: RemoveUserItem[] = [];
+    const itemRows: WorkRow[] = [];
     for (const row of rows) {
       const record = row.record as UserRecord;
       const user = users.get(row.rowNumber);
@@ -746,15 +853,28 @@ const removeUsersHandler: Handler = {
         );
         continue;
       }
-      const contentAction = record.contentAction ?? 'transfer-later';
-      await removeUsers(scope.ctx, scope.actor, {
-        userIds: [user.id],
-        contentAction,
-        transferTo: contentAction === 'transfer-now' ? (record.transferTo ?? undefined) : undefined,
+      items.push({
+        user: { id: user.id },
+        contentAction: record.contentAction ?? 'transfer-later',
+        ...(record.transferTo ? { transferTo: record.transferTo } : {}),
       });
-      applied.set(row.rowNumber, [{ code: verb(scope, 'remove_user'), params: { email: user.email } }]);
+      itemRows.push(row);
     }
-    return { applied, failed };
+    for (const outcome of await removeUsersCommand(scope.ctx, scope.actor, items)) {
+      const row = itemRows[outcome.index];
+      if (!row) {
+        continue;
+      }
+      if (outcome.status === 'failed') {
+        failed.set(row.rowNumber, failureOfOutcome(outcome));
+        continue;
+      }
+      applied.set(row.rowNumber, [
+        { code: verb(scope, 'remove_user'), params: { email: String(outcome.params.email) } },
+      ]);
+      changes.set(row.rowNumber, { before: outcome.before, after: outcome.after });
+    }
+    return { applied, failed, changes };
   },
 };
 

@@ -17,6 +17,7 @@ import {
   failureOf,
   HANDLERS,
   type Outcome,
+  type RowChange,
   RowFailures,
   type WorkRow,
 } from './bulk.apply.ts';
@@ -38,7 +39,14 @@ export interface DeficitLine {
   needed: number;
 }
 
-type Row = { rowNumber: number; status: 'succeeded' | 'failed'; message: string; outcomes: Outcome[] };
+type Row = {
+  rowNumber: number;
+  status: 'succeeded' | 'failed';
+  message: string;
+  outcomes: Outcome[];
+  /** An applied row's state before and after. */
+  changes?: RowChange;
+};
 
 /**
  * Processes a bulk operation's rows in batches. Each batch is one transaction that claims its rows
@@ -325,10 +333,11 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
   // counts licenses across batches, so its batches go one at a time; the embedded database has
   // one connection.
   //
-  // Types applied row by row (edit-users, remove-users, groups) go one batch at a time too: each
-  // row's change moves license counters and group rows, and a batch holds those row locks until it
-  // commits, so a second batch in flight only waited for the first (6,000 edit-users rows changing
-  // groups took 7 minutes with two batches waiting on each other's product rows).
+  // Types applied row by row (groups) go one batch at a time too: each row's change moves license
+  // counters and group rows, and a batch holds those row locks until it commits, so a second batch
+  // in flight only waited for the first. Types applied through the change engine's set-based
+  // commands (edit-users, remove-users) lock their users, groups and products in id order, once
+  // per batch, so batches in flight wait for each other only for those last writes.
   const serial =
     operation.dry_run || ctx.database.kind === 'pglite' || HANDLERS[operation.type as BulkType].mode === 'row';
   const lanes = serial ? 1 : ctx.config.bulk.concurrentBatches;
@@ -620,24 +629,28 @@ async function processBatch(
  * row takes its values from arrays by its offset in the window, so the statement is an index range
  * of the window's size whatever the statistics say (a join with the results as a table was planned,
  * for a new operation, as a nested loop reading every row of the operation per result).
- * A succeeded row stores its outcomes only; its message is derived from them when read.
+ * A succeeded row stores its outcomes only (its message is derived from them when read), and its
+ * state before and after when the change engine gave them.
  */
 async function storeResults(trx: Transaction<DB>, operationId: string, from: number, to: number, results: Row[]) {
   const width = to - from;
   const statuses: (string | null)[] = new Array(width).fill(null);
   const outcomes: (string | null)[] = new Array(width).fill(null);
   const messages: (string | null)[] = new Array(width).fill(null);
+  const changes: (string | null)[] = new Array(width).fill(null);
   for (const row of results) {
     const at = row.rowNumber - from - 1;
     statuses[at] = row.status;
     outcomes[at] = JSON.stringify(row.outcomes);
     messages[at] = row.status === 'succeeded' ? null : row.message;
+    changes[at] = row.changes ? JSON.stringify(row.changes) : null;
   }
   await sql`
     update bulk_operation_rows set
       status = (${statuses}::text[])[row_number - ${from}],
       outcomes = (${outcomes}::text[])[row_number - ${from}]::jsonb,
-      message = (${messages}::text[])[row_number - ${from}]
+      message = (${messages}::text[])[row_number - ${from}],
+      changes = (${changes}::text[])[row_number - ${from}]::jsonb
     where operation_id = ${operationId} and row_number > ${from} and row_number <= ${to}
       and row_number = any(${results.map((row) => row.rowNumber)}::int[])`.execute(trx);
 }
@@ -671,11 +684,12 @@ function mergeDeficits(lines: DeficitLine[], results: (Row & { deficits?: Failur
 }
 
 /** A succeeded row: its message is derived from its outcomes when it is read. */
-const succeededRow = (rowNumber: number, outcomes: Outcome[]): Row => ({
+const succeededRow = (rowNumber: number, outcomes: Outcome[], changes: RowChange | undefined): Row => ({
   rowNumber,
   status: 'succeeded',
   outcomes,
   message: '',
+  ...(changes ? { changes } : {}),
 });
 
 const failedRow = (rowNumber: number, failure: Failure): Row & { deficits?: Failure['deficits'] } => ({
@@ -689,7 +703,8 @@ const failedRow = (rowNumber: number, failure: Failure): Row & { deficits?: Fail
 /**
  * Applies rows so that each is all-or-nothing and rows are independent: set-based handlers try
  * the whole batch in a savepoint and, on a failure, drop the rows the error names or split the
- * batch in halves until the failing rows are alone; row handlers give every row its own savepoint.
+ * batch in halves until the failing rows are alone; engine handlers get the whole batch, the
+ * change engine's runner doing the same per item; row handlers give every row its own savepoint.
  */
 async function applyRows(scope: BatchScope, rows: WorkRow[]): Promise<Row[]> {
   const handler = HANDLERS[scope.operation.type];
@@ -700,7 +715,7 @@ async function applyRows(scope: BatchScope, rows: WorkRow[]): Promise<Row[]> {
     }
     return results;
   }
-  return attempt(scope, rows, true);
+  return attempt(scope, rows, handler.mode === 'set');
 }
 
 async function attempt(scope: BatchScope, rows: WorkRow[], split: boolean): Promise<Row[]> {
@@ -731,7 +746,9 @@ async function attempt(scope: BatchScope, rows: WorkRow[], split: boolean): Prom
   }
   return [
     ...[...result.failed].map(([rowNumber, failure]) => noteExhausted(scope, failedRow(rowNumber, failure))),
-    ...[...result.applied].map(([rowNumber, outcomes]) => succeededRow(rowNumber, outcomes)),
+    ...[...result.applied].map(([rowNumber, outcomes]) =>
+      succeededRow(rowNumber, outcomes, result.changes?.get(rowNumber)),
+    ),
   ].sort((a, b) => a.rowNumber - b.rowNumber);
 }
 

@@ -375,6 +375,8 @@ export interface BulkOperationRowsTable {
   status: Generated<'pending' | 'succeeded' | 'failed' | 'skipped'>;
   message: string | null;
   outcomes: Json | null;
+  /** An applied row's state before and after (`{ before, after }`), for undo. */
+  changes: Json | null;
 }
 
 /** A directory's sync connection (LDAP / Active Directory). */

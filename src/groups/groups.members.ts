@@ -146,27 +146,34 @@ export async function joinGroup(
 }
 
 /**
- * Puts one existing user into several groups (an edit of the user's groups), under the same rules.
- * @throws AppError 403; 422 removed user; `licenses.insufficient`
+ * Puts existing users into groups (edits of users' groups), set-based, under the same rules; the
+ * licenses of the groups' products are recounted for these users.
+ * @param pairs the memberships to add
+ * @param field the field path of a pair's user, for the removed-user refusal
+ * @throws AppError 403; 422 removed users; `licenses.insufficient`
  */
 export async function joinGroups(
   trx: Transaction<DB>,
   actor: Actor,
-  userId: string,
-  groupIds: string[],
-  field: string,
+  pairs: { userId: string; groupId: string }[],
+  field: (userIndex: number) => string,
 ): Promise<void> {
-  if (groupIds.length === 0) {
+  if (pairs.length === 0) {
     return;
   }
-  const products = await assertMayGiveGroupProfiles(trx, actor, groupIds);
-  await lockActiveUsers(trx, actor.organizationId, [userId], () => field);
+  const products = await assertMayGiveGroupProfiles(trx, actor, [...new Set(pairs.map((pair) => pair.groupId))]);
+  const userIds = [...new Set(pairs.map((pair) => pair.userId))];
+  await lockActiveUsers(trx, actor.organizationId, userIds, field);
+  // In key order (group, user), as joinGroup inserts.
+  const sorted = [...pairs].sort((a, b) =>
+    a.groupId === b.groupId ? a.userId.localeCompare(b.userId) : a.groupId.localeCompare(b.groupId),
+  );
   await insertMany(
     trx,
     'group_members',
-    groupIds.map((groupId) => ({ organization_id: actor.organizationId, group_id: groupId, user_id: userId })),
+    sorted.map((pair) => ({ organization_id: actor.organizationId, group_id: pair.groupId, user_id: pair.userId })),
   );
-  await grantLicenses(trx, actor.organizationId, [userId], [...new Set([...products.values()].flat())]);
+  await syncLicenses(trx, actor.organizationId, userIds, [...new Set([...products.values()].flat())]);
 }
 
 /**
@@ -209,24 +216,20 @@ export async function leaveGroup(
 }
 
 /**
- * Takes one user out of several groups (an edit of the user's groups); licenses are recounted by
- * the caller with the rest of the edit.
+ * Takes users out of groups (edits of users' groups), set-based; licenses are recounted by the
+ * caller with the rest of the edit.
  */
 export async function leaveGroups(
   trx: Transaction<DB>,
   organizationId: string,
-  userId: string,
-  groupIds: string[],
+  pairs: { userId: string; groupId: string }[],
 ): Promise<void> {
-  if (groupIds.length === 0) {
+  if (pairs.length === 0) {
     return;
   }
-  await trx
-    .deleteFrom('group_members')
-    .where('organization_id', '=', organizationId)
-    .where('user_id', '=', userId)
-    .where('group_id', 'in', groupIds)
-    .execute();
+  await sql`
+    delete from group_members m using unnest(${pairs.map((pair) => pair.groupId)}::uuid[], ${pairs.map((pair) => pair.userId)}::uuid[]) as t(group_id, user_id)
+    where m.organization_id = ${organizationId} and m.group_id = t.group_id and m.user_id = t.user_id`.execute(trx);
 }
 
 /**

@@ -10,9 +10,11 @@ import { AppError, notFound } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
 import { type AdminRoleGrant, applyAdminRoleChanges, changeAdminRole, diffAdminRoles } from './users.admin-roles.ts';
+import { loadUserDetail } from './users.details.ts';
+import { UserErrorCodes } from './users.errors.ts';
 import { type ContentAction, deleteUserPermanently, removeUsers, restoreUser } from './users.removal.ts';
 import { insertUsers, type NewUserInput } from './users.service.ts';
-import { type UserPatch, updateUser } from './users.update.ts';
+import { editUsers, type UserPatch } from './users.update.ts';
 
 /**
  * The users' commands of the change engine: protocol-neutral, many items each, one typed outcome
@@ -40,9 +42,15 @@ export interface UserState {
   version: number;
   /** Profiles held directly (names). */
   profiles: string[];
+  /** Their ids, in the same order (what a removal took, enough to give it back). */
+  profileIds: string[];
   /** Groups (names). */
   groups: string[];
+  /** Their ids, in the same order. */
+  groupIds: string[];
   adminRoles: { role: AdminRole; scope: string | null }[];
+  /** The ids of the admin roles' scopes (product, profile or group), in the same order. */
+  adminRoleScopeIds: (string | null)[];
 }
 
 /** Which user an item is about: by id, or by e-mail or sign-in name (case-insensitive). */
@@ -79,37 +87,45 @@ export async function snapshotUsers(
       status: user.status,
       version: user.version,
       profiles: [],
+      profileIds: [],
       groups: [],
+      groupIds: [],
       adminRoles: [],
+      adminRoleScopeIds: [],
     });
   }
-  const profiles = await sql<{ user_id: string; name: string }>`
-    select up.user_id, pp.name from user_profiles up
+  const profiles = await sql<{ user_id: string; id: string; name: string }>`
+    select up.user_id, pp.id, pp.name from user_profiles up
     join product_profiles pp on pp.organization_id = up.organization_id and pp.id = up.profile_id
     where up.organization_id = ${organizationId} and up.user_id = any(${ids}::uuid[]) order by lower(pp.name)`.execute(
     db,
   );
   for (const row of profiles.rows) {
     states.get(row.user_id)?.profiles.push(row.name);
+    states.get(row.user_id)?.profileIds.push(row.id);
   }
-  const groups = await sql<{ user_id: string; name: string }>`
-    select m.user_id, g.name from group_members m
+  const groups = await sql<{ user_id: string; id: string; name: string }>`
+    select m.user_id, g.id, g.name from group_members m
     join user_groups g on g.organization_id = m.organization_id and g.id = m.group_id
     where m.organization_id = ${organizationId} and m.user_id = any(${ids}::uuid[]) order by lower(g.name)`.execute(db);
   for (const row of groups.rows) {
     states.get(row.user_id)?.groups.push(row.name);
+    states.get(row.user_id)?.groupIds.push(row.id);
   }
   for (const [userId, held] of await findAdminRolesByUserIds(db, organizationId, ids)) {
     const state = states.get(userId);
     if (state) {
       state.adminRoles = held.map((role) => ({ role: role.role, scope: role.scope?.name ?? null }));
+      state.adminRoleScopeIds = held.map((role) => role.scope?.id ?? null);
     }
   }
   return states;
 }
 
 /**
- * Finds the users items name, set-based (one query for any number of them).
+ * Finds the users items name, set-based (one query for any number of them), and locks them
+ * (`FOR UPDATE`) in id order, so changes in flight at once lock their users in the same order and
+ * never wait on each other in a cycle; nothing changes them between this read and the write.
  * @returns the users, in the order of `refs`
  * @throws AppError 404 for a user not found; 409 `users.ambiguous` for a login two users share
  */
@@ -129,6 +145,8 @@ async function resolveUsers(scope: RunScope, actor: Actor, refs: UserRef[]): Pro
         eb.lit(false),
       ]),
     )
+    .orderBy('id')
+    .forUpdate()
     .execute();
   return refs.map((ref) => {
     const login = 'login' in ref ? ref.login.trim().toLowerCase() : '';
@@ -247,38 +265,6 @@ const SCOPE_KINDS: Record<'product' | 'profile' | 'group', NameKind> = {
   group: 'group',
 };
 
-async function wantedAdminRoles(
-  scope: RunScope,
-  actor: Actor,
-  roles: NonNullable<UserStateItem['adminRoles']>,
-): Promise<AdminRoleGrant[]> {
-  const wanted: AdminRoleGrant[] = [];
-  for (const [index, entry] of roles.entries()) {
-    const kind = ROLE_SCOPE[entry.role];
-    if (!kind) {
-      wanted.push({ role: entry.role, scope: null });
-      continue;
-    }
-    const field = `adminRoles.${index}.scope`;
-    const resolved = await resolveNames(scope.trx, actor.organizationId, SCOPE_KINDS[kind], [
-      { field, names: entry.scope ? [entry.scope] : [] },
-    ]);
-    const named = entry.scope ? resolved.found.get(entry.scope.trim().toLowerCase()) : undefined;
-    if (!named) {
-      throw new AppError(
-        'admin_roles.scope_not_found',
-        422,
-        `The role ${entry.role} needs the name of a ${kind} of this organization.`,
-        {
-          errors: [{ field, message: entry.scope ? `no ${kind} named "${entry.scope}"` : `the ${kind}'s name` }],
-        },
-      );
-    }
-    wanted.push({ role: entry.role, scope: { id: named.id, name: named.name } });
-  }
-  return wanted;
-}
-
 /** The fields of an item written to the user's own row (details and directory attributes). */
 const USER_COLUMNS = [
   'firstName',
@@ -292,8 +278,174 @@ const USER_COLUMNS = [
 ] as const;
 
 /**
+ * The admin roles items want, with their scopes found by name (one query per kind of scope for
+ * all items).
+ * @throws AppError `admin_roles.scope_not_found` (422) naming the entry
+ */
+async function wantedAdminRoles(
+  scope: RunScope,
+  actor: Actor,
+  lists: NonNullable<UserStateItem['adminRoles']>[],
+): Promise<AdminRoleGrant[][]> {
+  const found = new Map<string, { id: string; name: string }>();
+  for (const kind of ['product', 'profile', 'group'] as const) {
+    const names = lists.flatMap((roles) =>
+      roles.flatMap((entry) => (ROLE_SCOPE[entry.role] === kind && entry.scope ? [entry.scope] : [])),
+    );
+    if (names.length > 0) {
+      const resolved = await resolveNames(scope.trx, actor.organizationId, SCOPE_KINDS[kind], [
+        { field: 'adminRoles', names },
+      ]);
+      for (const [key, named] of resolved.found) {
+        found.set(`${kind}|${key}`, { id: named.id, name: named.name });
+      }
+    }
+  }
+  return lists.map((roles) =>
+    roles.map((entry, index): AdminRoleGrant => {
+      const kind = ROLE_SCOPE[entry.role];
+      if (!kind) {
+        return { role: entry.role, scope: null };
+      }
+      const named = entry.scope ? found.get(`${kind}|${entry.scope.trim().toLowerCase()}`) : undefined;
+      if (!named) {
+        const field = `adminRoles.${index}.scope`;
+        throw new AppError(
+          'admin_roles.scope_not_found',
+          422,
+          `The role ${entry.role} needs the name of a ${kind} of this organization.`,
+          {
+            errors: [{ field, message: entry.scope ? `no ${kind} named "${entry.scope}"` : `the ${kind}'s name` }],
+          },
+        );
+      }
+      return { role: entry.role, scope: named };
+    }),
+  );
+}
+
+/** The patch that brings a user to an item's state: fields already as wanted are left out. */
+function patchOf(item: UserStateItem, user: UserRow): UserPatch {
+  const patch: UserPatch = {
+    firstName: item.firstName,
+    lastName: item.lastName,
+    country: item.country,
+    email: item.email,
+    username: item.username,
+    alias: item.alias,
+    externalId: item.externalId,
+    enterprise: item.enterprise,
+    profiles: item.profiles,
+    groups: item.groups,
+  };
+  const same = (a: string | null | undefined, b: string | null) => (a?.trim() || null) === b;
+  if (same(patch.firstName, user.first_name)) {
+    delete patch.firstName;
+  }
+  if (same(patch.lastName, user.last_name)) {
+    delete patch.lastName;
+  }
+  if (patch.country !== undefined && (patch.country?.trim().toUpperCase() || null) === user.country) {
+    delete patch.country;
+  }
+  if (patch.email !== undefined && patch.email.trim().toLowerCase() === user.email.toLowerCase()) {
+    delete patch.email;
+  }
+  return patch;
+}
+
+/**
+ * Brings users to their items' states, set-based: the users are read and locked in one statement,
+ * their states taken before and after in a few queries, and every kind of change written once for
+ * all of them (`editUsers`, `applyAdminRoleChanges`).
+ */
+async function setUserStates(
+  scope: RunScope,
+  actor: Actor,
+  items: UserStateItem[],
+  field: (index: number) => string,
+): Promise<Applied<UserState>[]> {
+  const users = await resolveUsers(
+    scope,
+    actor,
+    items.map((item) => item.user),
+  );
+  if (new Set(users.map((user) => user.id)).size < users.length) {
+    // Applied apart by the runner: each item's state is then the one before it.
+    throw new AppError('users.repeated', 422, 'The same user is named by more than one item.');
+  }
+  for (const [index, item] of items.entries()) {
+    const user = users[index];
+    if (user && item.version !== undefined && item.version !== user.version) {
+      throw new AppError(
+        UserErrorCodes.versionConflict,
+        409,
+        `Someone else changed ${user.email} since you opened it: reload the user and make your change again.`,
+        {
+          extra: {
+            currentVersion: user.version,
+            current: await loadUserDetail(scope.trx, actor.organizationId, user.id),
+          },
+        },
+      );
+    }
+  }
+  const ids = users.map((user) => user.id);
+  const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
+  const edits = users.map((user, index) => ({
+    user,
+    patch: patchOf(items[index] as UserStateItem, user),
+    field: field(index),
+  }));
+  // The command authorizes what the items change; the writers check each profile's product and
+  // each group (scoped roles) on what actually changes.
+  if (edits.some((edit) => USER_COLUMNS.some((key) => edit.patch[key] !== undefined))) {
+    authorize(actor, 'user.update');
+  }
+  await editUsers(scope.trx, actor, edits);
+  const withRoles = items.flatMap((item, index) => {
+    const user = users[index];
+    return item.adminRoles !== undefined && user ? [{ user, roles: item.adminRoles }] : [];
+  });
+  if (withRoles.length > 0) {
+    const held = await findAdminRolesByUserIds(
+      scope.trx,
+      actor.organizationId,
+      withRoles.map((entry) => entry.user.id),
+    );
+    const wanted = await wantedAdminRoles(
+      scope,
+      actor,
+      withRoles.map((entry) => entry.roles),
+    );
+    const changes = withRoles.map((entry, index) => ({
+      user: entry.user,
+      ...diffAdminRoles(held.get(entry.user.id) ?? [], wanted[index] ?? []),
+    }));
+    if (changes.some((change) => change.grant.length + change.revoke.length > 0)) {
+      authorize(actor, 'adminRole.assign');
+    }
+    await applyAdminRoleChanges(scope.trx, actor, changes);
+  }
+  const after = await snapshotUsers(scope.trx, actor.organizationId, ids);
+  return users.map((user) => {
+    const was = before.get(user.id) ?? null;
+    const now = after.get(user.id) ?? null;
+    const moved = changed({ ...was, version: 0 }, { ...now, version: 0 });
+    return {
+      status: moved ? 'applied' : 'unchanged',
+      code: moved ? 'users.updated' : 'users.unchanged',
+      params: { email: now?.email ?? user.email },
+      before: was,
+      after: now,
+    };
+  });
+}
+
+/**
  * Brings users to a desired state: details, e-mail, directory attributes, direct profiles, groups
- * and admin roles; each item all or nothing.
+ * and admin roles; each item all or nothing. Set-based: a list is applied at once, and only when
+ * that fails are its halves tried apart (the runner), down to the failing items.
  * @returns per item `users.updated` or `users.unchanged`, with the state before and after
  */
 export async function setUsersCommand(
@@ -307,59 +459,13 @@ export async function setUsersCommand(
     ctx,
     items,
     async (scope, item) => {
-      const user = await resolveUser(scope, actor, item.user);
-      const before = await stateOf(scope, actor, user.id);
-      const patch: UserPatch = {
-        firstName: item.firstName,
-        lastName: item.lastName,
-        country: item.country,
-        email: item.email,
-        username: item.username,
-        alias: item.alias,
-        externalId: item.externalId,
-        enterprise: item.enterprise,
-        profiles: item.profiles,
-        groups: item.groups,
-        version: item.version,
-      };
-      const same = (a: string | null | undefined, b: string | null) => (a?.trim() || null) === b;
-      if (same(patch.firstName, user.first_name)) {
-        delete patch.firstName;
+      const [only] = await setUserStates(scope, actor, [item], () => 'body');
+      if (!only) {
+        throw new Error('setUserStates returned no outcome');
       }
-      if (same(patch.lastName, user.last_name)) {
-        delete patch.lastName;
-      }
-      if (patch.country !== undefined && (patch.country?.trim().toUpperCase() || null) === user.country) {
-        delete patch.country;
-      }
-      if (patch.email !== undefined && patch.email.trim().toLowerCase() === user.email.toLowerCase()) {
-        delete patch.email;
-      }
-      // The command authorizes what the item changes; the writers check each profile's product
-      // and each group (scoped roles) on what actually changes.
-      if (USER_COLUMNS.some((key) => patch[key] !== undefined)) {
-        authorize(actor, 'user.update');
-      }
-      await updateUser(scope.ctx, actor, user.id, patch);
-      if (item.adminRoles !== undefined) {
-        const held = (await findAdminRolesByUserIds(scope.trx, actor.organizationId, [user.id])).get(user.id) ?? [];
-        const diff = diffAdminRoles(held, await wantedAdminRoles(scope, actor, item.adminRoles));
-        if (diff.grant.length + diff.revoke.length > 0) {
-          authorize(actor, 'adminRole.assign');
-        }
-        await applyAdminRoleChanges(scope.trx, actor, [{ user, ...diff }]);
-      }
-      const after = await stateOf(scope, actor, user.id);
-      const moved = changed({ ...before, version: 0 }, { ...after, version: 0 });
-      return {
-        status: moved ? 'applied' : 'unchanged',
-        code: moved ? 'users.updated' : 'users.unchanged',
-        params: { email: after?.email ?? user.email },
-        before,
-        after,
-      };
+      return only;
     },
-    options,
+    { ...options, applyAll: (scope, all) => setUserStates(scope, actor, all, (index) => `items.${index}`) },
   );
 }
 

@@ -22,43 +22,47 @@ export interface ProfileRef {
 }
 
 /**
- * Gives and takes direct profiles of one user.
- * @param user the user's row, read under lock in the caller's transaction
+ * Gives and takes direct profiles of users, set-based (one delete and one insert for all of them).
+ * @param changes per user (its row read under lock in the caller's transaction), the profiles to
+ *   give and to take
  * @throws AppError 403 for a profile outside the actor's scope; 409 `users.removed` when giving
  *   a profile to a removed user
  */
 export async function changeUserProfiles(
   trx: Transaction<DB>,
   actor: Actor,
-  user: Pick<UserRow, 'id' | 'email' | 'status'>,
-  change: { give: ProfileRef[]; take: ProfileRef[] },
+  changes: { user: Pick<UserRow, 'id' | 'email' | 'status'>; give: ProfileRef[]; take: ProfileRef[] }[],
 ): Promise<void> {
-  for (const profile of [...change.give, ...change.take]) {
-    authorize(actor, 'profile.assign', { productId: profile.productId, profileId: profile.id });
+  for (const change of changes) {
+    for (const profile of [...change.give, ...change.take]) {
+      authorize(actor, 'profile.assign', { productId: profile.productId, profileId: profile.id });
+    }
+    if (change.give.length > 0 && change.user.status === 'removed') {
+      throw new AppError(
+        UserErrorCodes.removed,
+        409,
+        `${change.user.email} is removed: restore the user first, then give profiles or groups.`,
+      );
+    }
   }
-  if (change.give.length > 0 && user.status === 'removed') {
-    throw new AppError(
-      UserErrorCodes.removed,
-      409,
-      `${user.email} is removed: restore the user first, then give profiles or groups.`,
+  const taken = changes.flatMap((change) => change.take.map((profile) => [change.user.id, profile.id]));
+  if (taken.length > 0) {
+    await sql`
+      delete from user_profiles up using unnest(${taken.map(([user]) => user)}::uuid[], ${taken.map(([, profile]) => profile)}::uuid[]) as t(user_id, profile_id)
+      where up.organization_id = ${actor.organizationId} and up.user_id = t.user_id and up.profile_id = t.profile_id`.execute(
+      trx,
     );
-  }
-  if (change.take.length > 0) {
-    await trx
-      .deleteFrom('user_profiles')
-      .where('organization_id', '=', actor.organizationId)
-      .where('user_id', '=', user.id)
-      .where(
-        'profile_id',
-        'in',
-        change.take.map((profile) => profile.id),
-      )
-      .execute();
   }
   await insertMany(
     trx,
     'user_profiles',
-    change.give.map((profile) => ({ organization_id: actor.organizationId, user_id: user.id, profile_id: profile.id })),
+    changes.flatMap((change) =>
+      change.give.map((profile) => ({
+        organization_id: actor.organizationId,
+        user_id: change.user.id,
+        profile_id: profile.id,
+      })),
+    ),
   );
 }
 

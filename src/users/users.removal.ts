@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
+import { type AuditEntry, recordAudit, recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
@@ -115,6 +115,8 @@ export async function removeUsers(
       .selectAll()
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', ids)
+      // In id order, as every set-based change locks users: batches in flight never wait in a cycle.
+      .orderBy('id')
       .forUpdate()
       .execute();
     if (users.length !== ids.length) {
@@ -159,6 +161,14 @@ export async function removeUsers(
       .where('id', 'in', ids)
       .execute();
     await syncLicenses(trx, actor.organizationId, ids);
+    if (input.contentAction === 'delete') {
+      await trx
+        .deleteFrom('user_content')
+        .where('organization_id', '=', actor.organizationId)
+        .where('user_id', 'in', ids)
+        .execute();
+    }
+    const audits: AuditEntry[] = [];
     for (const user of users) {
       let content: Record<string, unknown> = { action: input.contentAction };
       if (target) {
@@ -167,14 +177,8 @@ export async function removeUsers(
           to: target.email,
           ...(await moveContent(trx, actor.organizationId, user.id, target.id)),
         };
-      } else if (input.contentAction === 'delete') {
-        await trx
-          .deleteFrom('user_content')
-          .where('organization_id', '=', actor.organizationId)
-          .where('user_id', '=', user.id)
-          .execute();
       }
-      await recordAudit(trx, actor, {
+      audits.push({
         action: 'user.remove',
         target: { type: 'user', id: user.id, label: user.email },
         before: {
@@ -190,6 +194,7 @@ export async function removeUsers(
         after: { status: 'removed', content },
       });
     }
+    await recordAudits(trx, actor, audits);
     return users.length;
   });
 }

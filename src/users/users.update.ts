@@ -1,6 +1,8 @@
-import { recordAudit } from '../audit/audit.service.ts';
+import { sql, type Transaction } from 'kysely';
+import { recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
+import type { DB, UserRow } from '../db/schema.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import { joinGroups, leaveGroups } from '../groups/groups.members.ts';
 import { AppError } from '../http/errors.ts';
@@ -12,7 +14,7 @@ import { UserErrorCodes } from './users.errors.ts';
 import { findGroupsByNames, findProfilesByNames } from './users.lookup.ts';
 import { changeUserProfiles } from './users.profiles.ts';
 import { findProductNamesByUserIds } from './users.queries.ts';
-import { normalizeCountry, queueWelcomeMessages, requireUser } from './users.service.ts';
+import { normalizeCountry, organizationLocale, queueWelcomeMessages, requireUser } from './users.service.ts';
 
 /** The fields an edit may change; profiles and groups are the full new sets (by name). */
 export interface UserPatch {
@@ -31,6 +33,19 @@ export interface UserPatch {
   version?: number | undefined;
 }
 
+/** One user's edit inside a set-based change: the row read under lock, the patch, the field prefix. */
+export interface UserEdit {
+  user: UserRow;
+  patch: UserPatch;
+  /** Where the patch's fields are named in errors: `body` for a request, `items.3` for a command item. */
+  field: string;
+}
+
+const DETAIL_KEYS = ['firstName', 'lastName', 'country', 'email'] as const;
+const DIRECTORY_KEYS = ['username', 'alias', 'externalId', 'enterprise'] as const;
+const touches = (patch: UserPatch, keys: readonly (keyof UserPatch)[]) =>
+  keys.some((key) => key in patch && patch[key] !== undefined);
+
 /**
  * Edits a user: details (not for users of a trusted domain), e-mail (Enterprise/Federated users,
  * effective at once, the user is told at the new address), and the full sets of direct profiles
@@ -45,13 +60,7 @@ export async function updateUser(
   userId: string,
   patch: UserPatch,
 ): Promise<UserDetailView> {
-  const touchesDetails = ['firstName', 'lastName', 'country', 'email'].some(
-    (key) => key in patch && patch[key as keyof UserPatch] !== undefined,
-  );
-  const touchesDirectory = ['username', 'alias', 'externalId', 'enterprise'].some(
-    (key) => key in patch && patch[key as keyof UserPatch] !== undefined,
-  );
-  if (touchesDetails || touchesDirectory) {
+  if (touches(patch, DETAIL_KEYS) || touches(patch, DIRECTORY_KEYS)) {
     authorize(actor, 'user.update');
   }
   await transaction(ctx.db, async (trx) => {
@@ -66,13 +75,44 @@ export async function updateUser(
         { extra: { currentVersion: user.version, current: await loadUserDetail(trx, actor.organizationId, userId) } },
       );
     }
-    const before: Record<string, unknown> = {};
-    const after: Record<string, unknown> = {};
-    if (touchesDetails) {
-      const standing = (await resolveDomainStandings(trx, actor.organizationId, [emailDomain(user.email)])).get(
-        emailDomain(user.email),
-      );
-      if (standing?.ownership === 'trusted') {
+    await editUsers(trx, actor, [{ user, patch, field: 'body' }]);
+  });
+  return loadUserDetail(ctx.db, actor.organizationId, userId);
+}
+
+/**
+ * The writer of users' columns and of the edit of their direct profiles and groups, set-based for
+ * any number of users (a statement per kind of change, not per user; only e-mail and directory
+ * attribute changes, which come one user at a time, are written per user). The caller has read
+ * and locked the users (in id order) and checked their versions. Rules: details of a trusted
+ * domain's users are read-only; an e-mail moves only within domains this organization owns with
+ * the same identity type; profiles and groups given or taken are authorized on their products and
+ * groups, and removed users get none; licenses are recounted and welcome e-mails queued; every
+ * attribute written is in the user's `user.update` audit event; the version moves with any change.
+ * @throws AppError 403; 409 `users.read_only`, `users.removed`; 422 `users.email_not_changeable`,
+ *   unknown names, removed users joining groups, `licenses.insufficient`
+ */
+export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserEdit[]): Promise<void> {
+  if (edits.length === 0) {
+    return;
+  }
+  if (edits.some((edit) => touches(edit.patch, DETAIL_KEYS) || touches(edit.patch, DIRECTORY_KEYS))) {
+    authorize(actor, 'user.update');
+  }
+  const organizationId = actor.organizationId;
+  const audits = new Map<string, { before: Record<string, unknown>; after: Record<string, unknown> }>(
+    edits.map((edit) => [edit.user.id, { before: {}, after: {} }]),
+  );
+  const detailed = edits.filter((edit) => touches(edit.patch, DETAIL_KEYS));
+  if (detailed.length > 0) {
+    const standings = await resolveDomainStandings(trx, organizationId, [
+      ...detailed.map((edit) => emailDomain(edit.user.email)),
+      ...detailed.flatMap((edit) => (edit.patch.email ? [emailDomain(edit.patch.email.trim())] : [])),
+    ]);
+    const rows: Record<string, string | null>[] = [];
+    const mails: Parameters<typeof queueMessages>[2] = [];
+    for (const { user, patch, field } of detailed) {
+      if (standings.get(emailDomain(user.email))?.ownership === 'trusted') {
         throw new AppError(
           UserErrorCodes.readOnly,
           409,
@@ -87,13 +127,11 @@ export async function updateUser(
         set.last_name = patch.lastName?.trim() || null;
       }
       if (patch.country !== undefined) {
-        set.country = normalizeCountry(patch.country, 'body.country');
+        set.country = normalizeCountry(patch.country, `${field}.country`);
       }
       if (patch.email !== undefined && patch.email.trim().toLowerCase() !== user.email.toLowerCase()) {
         const email = patch.email.trim();
-        const target = (await resolveDomainStandings(trx, actor.organizationId, [emailDomain(email)])).get(
-          emailDomain(email),
-        );
+        const target = standings.get(emailDomain(email));
         if (
           user.identity_type === 'personal' ||
           target?.ownership !== 'owned' ||
@@ -105,170 +143,220 @@ export async function updateUser(
             user.identity_type === 'personal'
               ? 'A Personal ID belongs to its user: its e-mail cannot be changed by the organization.'
               : `The new e-mail must be in a domain this organization owns with the same identity type (${user.identity_type}).`,
-            { errors: [{ field: 'body.email', message: 'not an e-mail this organization can give this user' }] },
+            { errors: [{ field: `${field}.email`, message: 'not an e-mail this organization can give this user' }] },
           );
         }
         set.email = email;
         set.username = email;
       }
       const changed = Object.entries(set).filter(([key, value]) => user[key as keyof typeof user] !== value);
-      if (changed.length > 0) {
-        await trx
-          .updateTable('users')
-          .set({ ...Object.fromEntries(changed), updated_at: new Date() })
-          .where('organization_id', '=', actor.organizationId)
-          .where('id', '=', userId)
-          .execute();
-        for (const [key, value] of changed) {
-          before[key] = user[key as keyof typeof user];
-          after[key] = value;
-        }
-        if (set.email && changed.some(([key]) => key === 'email')) {
-          const organization = await trx
-            .selectFrom('organizations')
-            .select('default_locale')
-            .where('id', '=', actor.organizationId)
-            .executeTakeFirstOrThrow();
-          await queueMessages(trx, actor.organizationId, [
-            {
-              kind: 'email_changed',
-              userId,
-              to: set.email,
-              locale: user.locale ?? organization.default_locale,
-              data: { previousEmail: user.email, email: set.email },
-            },
-          ]);
+      if (changed.length === 0) {
+        continue;
+      }
+      const audit = audits.get(user.id);
+      for (const [key, value] of changed) {
+        if (audit) {
+          audit.before[key] = user[key as keyof typeof user];
+          audit.after[key] = value;
         }
       }
-    }
-    if (touchesDirectory) {
-      // Written by a directory (SCIM): not the details a trusted domain's owner keeps, and
-      // audited like every other attribute.
-      const current = {
-        username: (after.username as string | undefined) ?? user.username,
-        alias: user.alias,
-        externalId: user.external_id,
-        enterprise: user.enterprise ?? null,
-      };
-      const wanted = {
-        username: patch.username ?? current.username,
-        alias: patch.alias ?? current.alias,
-        externalId: patch.externalId === undefined ? current.externalId : patch.externalId,
-        enterprise: patch.enterprise === undefined ? current.enterprise : patch.enterprise,
-      };
-      const changed = (Object.keys(current) as (keyof typeof current)[]).filter(
-        (key) => JSON.stringify(current[key]) !== JSON.stringify(wanted[key]),
-      );
-      if (changed.length > 0) {
-        await trx
-          .updateTable('users')
-          .set({
-            username: wanted.username,
-            alias: wanted.alias,
-            external_id: wanted.externalId,
-            enterprise: wanted.enterprise === null ? null : JSON.stringify(wanted.enterprise),
-            updated_at: new Date(),
-          })
-          .where('organization_id', '=', actor.organizationId)
-          .where('id', '=', userId)
-          .execute();
-        const columnOf = { username: 'username', alias: 'alias', externalId: 'external_id', enterprise: 'enterprise' };
-        for (const key of changed) {
-          before[key] = key in before ? before[key] : (user[columnOf[key] as keyof typeof user] ?? null);
-          after[key] = wanted[key];
-        }
+      rows.push({ id: user.id, ...Object.fromEntries(changed) });
+      if (set.email && changed.some(([key]) => key === 'email')) {
+        mails.push({
+          kind: 'email_changed',
+          userId: user.id,
+          to: set.email,
+          locale: user.locale ?? (await organizationLocale(trx, organizationId)),
+          data: { previousEmail: user.email, email: set.email },
+        });
       }
     }
-    const productsBefore = await findProductNamesByUserIds(trx, actor.organizationId, [userId]);
-    let entitlementsChanged = false;
-    if (patch.profiles !== undefined) {
-      const wanted = await findProfilesByNames(trx, actor.organizationId, [['body.profiles', patch.profiles]]);
-      const current = await trx
-        .selectFrom('user_profiles')
-        .innerJoin('product_profiles', (join) =>
-          join
-            .onRef('product_profiles.id', '=', 'user_profiles.profile_id')
-            .onRef('product_profiles.organization_id', '=', 'user_profiles.organization_id'),
-        )
-        .select(['product_profiles.id', 'product_profiles.name', 'product_profiles.product_id'])
-        .where('user_profiles.organization_id', '=', actor.organizationId)
-        .where('user_profiles.user_id', '=', userId)
+    if (rows.length > 0) {
+      // One statement for every user: a column not in a user's change keeps its value.
+      await sql`
+        update users u set
+          first_name = case when v.changes ? 'first_name' then v.changes ->> 'first_name' else u.first_name end,
+          last_name = case when v.changes ? 'last_name' then v.changes ->> 'last_name' else u.last_name end,
+          country = case when v.changes ? 'country' then v.changes ->> 'country' else u.country end,
+          email = case when v.changes ? 'email' then v.changes ->> 'email' else u.email end,
+          username = case when v.changes ? 'username' then v.changes ->> 'username' else u.username end,
+          updated_at = now()
+        from (select (r ->> 'id')::uuid as id, r as changes from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r) v
+        where u.organization_id = ${organizationId} and u.id = v.id`.execute(trx);
+    }
+    await queueMessages(trx, organizationId, mails);
+  }
+  for (const { user, patch } of edits.filter((edit) => touches(edit.patch, DIRECTORY_KEYS))) {
+    // Written by a directory (SCIM), one user at a time: not the details a trusted domain's owner
+    // keeps, and audited like every other attribute.
+    const audit = audits.get(user.id) ?? { before: {}, after: {} };
+    const current = {
+      username: (audit.after.username as string | undefined) ?? user.username,
+      alias: user.alias,
+      externalId: user.external_id,
+      enterprise: user.enterprise ?? null,
+    };
+    const wanted = {
+      username: patch.username ?? current.username,
+      alias: patch.alias ?? current.alias,
+      externalId: patch.externalId === undefined ? current.externalId : patch.externalId,
+      enterprise: patch.enterprise === undefined ? current.enterprise : patch.enterprise,
+    };
+    const changed = (Object.keys(current) as (keyof typeof current)[]).filter(
+      (key) => JSON.stringify(current[key]) !== JSON.stringify(wanted[key]),
+    );
+    if (changed.length > 0) {
+      await trx
+        .updateTable('users')
+        .set({
+          username: wanted.username,
+          alias: wanted.alias,
+          external_id: wanted.externalId,
+          enterprise: wanted.enterprise === null ? null : JSON.stringify(wanted.enterprise),
+          updated_at: new Date(),
+        })
+        .where('organization_id', '=', organizationId)
+        .where('id', '=', user.id)
         .execute();
-      const wantedIds = new Set([...wanted.values()].map((profile) => profile.id));
-      const currentIds = new Set(current.map((profile) => profile.id));
-      const added = [...wanted.values()].filter((profile) => !currentIds.has(profile.id));
-      const removed = current.filter((profile) => !wantedIds.has(profile.id));
-      await changeUserProfiles(trx, actor, user, {
-        give: added,
-        take: removed.map((profile) => ({ id: profile.id, name: profile.name, productId: profile.product_id })),
-      });
-      if (added.length + removed.length > 0) {
-        entitlementsChanged = true;
-        before.profiles = current.map((profile) => profile.name).sort();
-        after.profiles = [...wanted.values()].map((profile) => profile.name).sort();
+      const columnOf = { username: 'username', alias: 'alias', externalId: 'external_id', enterprise: 'enterprise' };
+      for (const key of changed) {
+        audit.before[key] =
+          key in audit.before ? audit.before[key] : (user[columnOf[key] as keyof typeof user] ?? null);
+        audit.after[key] = wanted[key];
       }
     }
-    if (patch.groups !== undefined) {
-      const wanted = await findGroupsByNames(trx, actor.organizationId, [['body.groups', patch.groups]]);
-      const current = await trx
-        .selectFrom('group_members')
-        .innerJoin('user_groups', (join) =>
-          join
-            .onRef('user_groups.id', '=', 'group_members.group_id')
-            .onRef('user_groups.organization_id', '=', 'group_members.organization_id'),
-        )
-        .select(['user_groups.id', 'user_groups.name'])
-        .where('group_members.organization_id', '=', actor.organizationId)
-        .where('group_members.user_id', '=', userId)
-        .execute();
-      const wantedIds = new Set([...wanted.values()].map((group) => group.id));
-      const currentIds = new Set(current.map((group) => group.id));
-      const added = [...wanted.values()].filter((group) => !currentIds.has(group.id));
-      const removed = current.filter((group) => !wantedIds.has(group.id));
+  }
+  const entitled = edits.filter((edit) => edit.patch.profiles !== undefined || edit.patch.groups !== undefined);
+  const entitledIds = entitled.map((edit) => edit.user.id);
+  const productsBefore = await findProductNamesByUserIds(trx, organizationId, entitledIds);
+  const moved = new Set<string>();
+  const profiled = entitled.filter((edit) => edit.patch.profiles !== undefined);
+  if (profiled.length > 0) {
+    const wanted = await findProfilesByNames(
+      trx,
+      organizationId,
+      profiled.map((edit) => [`${edit.field}.profiles`, edit.patch.profiles ?? []]),
+    );
+    const current = await sql<{ user_id: string; id: string; name: string; product_id: string }>`
+      select up.user_id, pp.id, pp.name, pp.product_id from user_profiles up
+      join product_profiles pp on pp.organization_id = up.organization_id and pp.id = up.profile_id
+      where up.organization_id = ${organizationId} and up.user_id = any(${profiled.map((edit) => edit.user.id)}::uuid[])`.execute(
+      trx,
+    );
+    const changes = profiled.map(({ user, patch }) => {
+      const mine = current.rows.filter((row) => row.user_id === user.id);
+      const wantedOnes = [
+        ...new Map(
+          (patch.profiles ?? []).flatMap((name) => {
+            const profile = wanted.get(name.trim().toLowerCase());
+            return profile ? [[profile.id, profile] as const] : [];
+          }),
+        ).values(),
+      ];
+      const wantedIds = new Set(wantedOnes.map((profile) => profile.id));
+      const currentIds = new Set(mine.map((profile) => profile.id));
+      const give = wantedOnes.filter((profile) => !currentIds.has(profile.id));
+      const take = mine
+        .filter((profile) => !wantedIds.has(profile.id))
+        .map((profile) => ({ id: profile.id, name: profile.name, productId: profile.product_id }));
+      if (give.length + take.length > 0) {
+        moved.add(user.id);
+        const audit = audits.get(user.id);
+        if (audit) {
+          audit.before.profiles = mine.map((profile) => profile.name).sort();
+          audit.after.profiles = wantedOnes.map((profile) => profile.name).sort();
+        }
+      }
+      return { user, give, take };
+    });
+    await changeUserProfiles(trx, actor, changes);
+  }
+  const grouped = entitled.filter((edit) => edit.patch.groups !== undefined);
+  if (grouped.length > 0) {
+    const wanted = await findGroupsByNames(
+      trx,
+      organizationId,
+      grouped.map((edit) => [`${edit.field}.groups`, edit.patch.groups ?? []]),
+    );
+    const current = await sql<{ user_id: string; id: string; name: string }>`
+      select m.user_id, g.id, g.name from group_members m
+      join user_groups g on g.organization_id = m.organization_id and g.id = m.group_id
+      where m.organization_id = ${organizationId} and m.user_id = any(${grouped.map((edit) => edit.user.id)}::uuid[])`.execute(
+      trx,
+    );
+    const joining: { userId: string; groupId: string }[] = [];
+    const leaving: { userId: string; groupId: string }[] = [];
+    const joinField = new Map<string, string>();
+    for (const { user, patch, field } of grouped) {
+      const mine = current.rows.filter((row) => row.user_id === user.id);
+      const wantedOnes = [
+        ...new Map(
+          (patch.groups ?? []).flatMap((name) => {
+            const group = wanted.get(name.trim().toLowerCase());
+            return group ? [[group.id, group] as const] : [];
+          }),
+        ).values(),
+      ];
+      const wantedIds = new Set(wantedOnes.map((group) => group.id));
+      const currentIds = new Set(mine.map((group) => group.id));
+      const added = wantedOnes.filter((group) => !currentIds.has(group.id));
+      const removed = mine.filter((group) => !wantedIds.has(group.id));
       for (const group of added) {
         authorize(actor, 'group.members.addExisting', { groupId: group.id });
       }
       for (const group of removed) {
         authorize(actor, 'group.members.remove', { groupId: group.id });
       }
-      await leaveGroups(
-        trx,
-        actor.organizationId,
-        userId,
-        removed.map((group) => group.id),
-      );
-      await joinGroups(
-        trx,
-        actor,
-        userId,
-        added.map((group) => group.id),
-        'body.groups',
-      );
+      joining.push(...added.map((group) => ({ userId: user.id, groupId: group.id })));
+      leaving.push(...removed.map((group) => ({ userId: user.id, groupId: group.id })));
+      joinField.set(user.id, `${field}.groups`);
       if (added.length + removed.length > 0) {
-        entitlementsChanged = true;
-        before.groups = current.map((group) => group.name).sort();
-        after.groups = [...wanted.values()].map((group) => group.name).sort();
+        moved.add(user.id);
+        const audit = audits.get(user.id);
+        if (audit) {
+          audit.before.groups = mine.map((group) => group.name).sort();
+          audit.after.groups = wantedOnes.map((group) => group.name).sort();
+        }
       }
     }
-    if (entitlementsChanged) {
-      await syncLicenses(trx, actor.organizationId, [userId]);
-      await queueWelcomeMessages(trx, actor.organizationId, [userId], productsBefore);
-      // Profiles and groups are part of the user an editor saw: the row's version moves with them.
-      await trx
-        .updateTable('users')
-        .set({ updated_at: new Date() })
-        .where('organization_id', '=', actor.organizationId)
-        .where('id', '=', userId)
-        .execute();
+    const touched = [...new Set([...leaving, ...joining].map((pair) => pair.groupId))].sort();
+    if (touched.length > 0) {
+      // The groups' rows (their members' version) are locked now, in id order, as strong as the
+      // membership triggers lock them: edits in flight at once wait in turn, never in a cycle.
+      await sql`select id from user_groups where organization_id = ${organizationId} and id = any(${touched}::uuid[])
+        order by id for no key update`.execute(trx);
     }
-    if (Object.keys(after).length > 0) {
-      await recordAudit(trx, actor, {
-        action: 'user.update',
-        target: { type: 'user', id: userId, label: (after.email as string | undefined) ?? user.email },
-        before,
-        after,
-      });
-    }
-  });
-  return loadUserDetail(ctx.db, actor.organizationId, userId);
+    await leaveGroups(trx, organizationId, leaving);
+    const joiners = [...new Set(joining.map((pair) => pair.userId))];
+    await joinGroups(trx, actor, joining, (index) => joinField.get(joiners[index] ?? '') ?? 'groups');
+  }
+  if (moved.size > 0) {
+    const ids = [...moved];
+    await syncLicenses(trx, organizationId, ids);
+    await queueWelcomeMessages(trx, organizationId, ids, productsBefore);
+    // Profiles and groups are part of the user an editor saw: the row's version moves with them.
+    await trx
+      .updateTable('users')
+      .set({ updated_at: new Date() })
+      .where('organization_id', '=', organizationId)
+      .where('id', 'in', ids)
+      .execute();
+  }
+  await recordAudits(
+    trx,
+    actor,
+    edits.flatMap(({ user }) => {
+      const audit = audits.get(user.id);
+      return audit && Object.keys(audit.after).length > 0
+        ? [
+            {
+              action: 'user.update',
+              target: { type: 'user', id: user.id, label: (audit.after.email as string | undefined) ?? user.email },
+              before: audit.before,
+              after: audit.after,
+            },
+          ]
+        : [];
+    }),
+  );
 }
