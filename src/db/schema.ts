@@ -221,6 +221,13 @@ export interface GroupMembersTable {
   created_at: CreatedAt;
 }
 
+/** A user's latest departure from a group (written by the group_members trigger). */
+export interface UserGroupDeparturesTable {
+  organization_id: string;
+  user_id: string;
+  left_at: Date;
+}
+
 export interface GroupProfilesTable {
   organization_id: string;
   group_id: string;
@@ -482,6 +489,7 @@ export interface DB {
   directory_trusts: DirectoryTrustsTable;
   user_profiles: UserProfilesTable;
   group_members: GroupMembersTable;
+  user_group_departures: UserGroupDeparturesTable;
   group_profiles: GroupProfilesTable;
   product_licenses: ProductLicensesTable;
   user_content: UserContentTable;

@@ -5,9 +5,17 @@ import { ScimError } from './scim.errors.ts';
  * weak validators built from row versions that the database bumps on every change.
  */
 
-/** A user's ETag: its row version. */
-export function userEtag(row: { version: number }): string {
-  return `W/"${row.version}"`;
+/**
+ * A user's ETag: its row version, and when its groups last changed (its `groups` are part of the
+ * resource, but joining or leaving a group does not write the user's row).
+ */
+export function userEtag(row: { version: number; groups_changed_at?: Date | null }): string {
+  return row.groups_changed_at ? `W/"${row.version}-${row.groups_changed_at.getTime()}"` : `W/"${row.version}"`;
+}
+
+/** When a user last changed, its groups included (RFC 7643 §3.1 `lastModified`). */
+export function userLastModified(row: { updated_at: Date; groups_changed_at?: Date | null }): Date {
+  return row.groups_changed_at && row.groups_changed_at > row.updated_at ? row.groups_changed_at : row.updated_at;
 }
 
 /** A group's ETag: its row version and its members' version (members are part of the resource). */

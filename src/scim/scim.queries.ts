@@ -360,18 +360,29 @@ function sortExpression(kind: 'users' | 'groups', sortBy: string | undefined): R
  * with the total count.
  * @returns the rows and the number of matches
  */
+/** A user row as SCIM presents it: with when its groups last changed. */
+export type ScimUserRow = UserRow & { groups_changed_at: Date | null };
+
+/**
+ * When a user's groups last changed (its newest membership, or its latest departure from a
+ * group), over `users` in scope: part of its `meta.lastModified` and ETag (RFC 7644 §3.14).
+ */
+export const groupsChangedAt = sql<Date | null>`greatest(
+  (select max(gm.created_at) from group_members gm where gm.organization_id = users.organization_id and gm.user_id = users.id),
+  (select d.left_at from user_group_departures d where d.organization_id = users.organization_id and d.user_id = users.id))`;
+
 export async function findScimUsersByOrganizationId(
   db: Executor,
   organizationId: string,
   page: ListPage,
-): Promise<{ rows: UserRow[]; total: number }> {
+): Promise<{ rows: ScimUserRow[]; total: number }> {
   const where = page.filter ?? sql<boolean>`true`;
   const order = sortExpression('users', page.sortBy);
   const direction = page.descending ? sql`desc` : sql`asc`;
   const [rows, total] = await Promise.all([
     page.count === 0
-      ? Promise.resolve({ rows: [] as UserRow[] })
-      : sql<UserRow>`select users.* from users where users.organization_id = ${organizationId} and ${where}
+      ? Promise.resolve({ rows: [] as ScimUserRow[] })
+      : sql<ScimUserRow>`select users.*, ${groupsChangedAt} as groups_changed_at from users where users.organization_id = ${organizationId} and ${where}
           order by ${order} ${direction}, users.id ${direction} limit ${page.count} offset ${page.offset}`.execute(db),
     sql<{
       n: number;

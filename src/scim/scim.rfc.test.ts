@@ -205,4 +205,63 @@ describe('SCIM conformance findings', () => {
     const after = await scim.get<Json>(`/Groups/${group.id}`);
     assert.deepEqual(after.body.members ?? [], []);
   });
+
+  test("RFC 7643 §3.1: a group's meta.lastModified moves when its members change, as its version does", async () => {
+    const user = await createUser('lastmodified@conform.example');
+    const group = await createGroup('Last modified');
+    const before = group.meta as Json;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const patched = await scim.patch<Json>(`/Groups/${group.id}`, [
+      { op: 'add', path: 'members', value: [{ value: user.id }] },
+    ]);
+    assert.equal(patched.status, 200, patched.text);
+    const after = (await scim.get<Json>(`/Groups/${group.id}`)).body.meta as Json;
+    assert.notEqual(after.version, before.version);
+    assert.ok(
+      Date.parse(String(after.lastModified)) > Date.parse(String(before.lastModified)),
+      `${after.lastModified} after ${before.lastModified}`,
+    );
+  });
+
+  test("RFC 7644 §3.14: a user's ETag and lastModified move when it joins or leaves a group, so If-None-Match never answers 304 with stale groups", async () => {
+    const user = await createUser('etag.groups@conform.example');
+    const group = await createGroup('ETag groups');
+    const first = await scim.get<Json>(`/Users/${user.id}`);
+    const etag = first.headers.get('etag') ?? '';
+    const meta = first.body.meta as Json;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await scim.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: user.id }] }]);
+    const joined = await scim.get<Json>(`/Users/${user.id}`, { 'if-none-match': etag });
+    assert.equal(joined.status, 200, 'not 304: the groups changed');
+    assert.deepEqual(
+      (joined.body.groups as Json[]).map((entry) => entry.value),
+      [group.id],
+    );
+    const joinedEtag = joined.headers.get('etag') ?? '';
+    assert.notEqual(joinedEtag, etag);
+    assert.equal((joined.body.meta as Json).version, joinedEtag);
+    const joinedAt = Date.parse(String((joined.body.meta as Json).lastModified));
+    assert.ok(joinedAt > Date.parse(String(meta.lastModified)));
+    expectScimError(
+      await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'displayName', value: 'Stale' }], {
+        'if-match': etag,
+      }),
+      412,
+    );
+    assert.equal((await scim.get(`/Users/${user.id}`, { 'if-none-match': joinedEtag })).status, 304);
+
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await scim.patch(`/Groups/${group.id}`, [{ op: 'remove', path: `members[value eq "${user.id}"]` }]);
+    const left = await scim.get<Json>(`/Users/${user.id}`, { 'if-none-match': joinedEtag });
+    assert.equal(left.status, 200, 'not 304: the user left the group');
+    assert.deepEqual(left.body.groups ?? [], []);
+    assert.notEqual(left.headers.get('etag'), joinedEtag);
+    assert.ok(Date.parse(String((left.body.meta as Json).lastModified)) > joinedAt);
+    const listed = await scim.get<{ Resources: Json[] }>(
+      `/Users?filter=${encodeURIComponent('userName eq "etag.groups@conform.example"')}`,
+    );
+    const [found] = listed.body.Resources;
+    assert.ok(found, listed.text);
+    assert.equal((found.meta as Json).version, left.headers.get('etag'));
+  });
 });

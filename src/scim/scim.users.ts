@@ -13,9 +13,15 @@ import {
 } from '../users/users.commands.ts';
 import { mailboxOf, normalizeCountry } from '../users/users.service.ts';
 import { invalidValue, ScimError, succeeded } from './scim.errors.ts';
-import { checkIfMatch, userEtag } from './scim.etag.ts';
+import { checkIfMatch, userEtag, userLastModified } from './scim.etag.ts';
 import { applyPatch, canonicalResource, type Doc, getCi, type ResourceSchemas } from './scim.patch.ts';
-import { findGroupsByUserIds, findUserIdsByUsername, isUuid } from './scim.queries.ts';
+import {
+  findGroupsByUserIds,
+  findUserIdsByUsername,
+  groupsChangedAt,
+  isUuid,
+  type ScimUserRow,
+} from './scim.queries.ts';
 import {
   COMMON_ATTRIBUTES,
   ENTERPRISE_ATTRIBUTES,
@@ -88,7 +94,7 @@ export function userDocument(row: UserRow): Doc {
  * @param groups the user's groups, when they are to be returned
  * @returns the resource
  */
-export function presentScimUser(baseUrl: string, row: UserRow, groups?: { id: string; name: string }[]): Doc {
+export function presentScimUser(baseUrl: string, row: ScimUserRow, groups?: { id: string; name: string }[]): Doc {
   const doc = userDocument(row);
   const name = doc.name as Doc | undefined;
   const formatted = [row.first_name, row.last_name].filter(Boolean).join(' ');
@@ -116,7 +122,7 @@ export function presentScimUser(baseUrl: string, row: UserRow, groups?: { id: st
     meta: {
       resourceType: 'User',
       created: row.created_at.toISOString(),
-      lastModified: row.updated_at.toISOString(),
+      lastModified: userLastModified(row).toISOString(),
       location: `${baseUrl}/Users/${row.id}`,
       version: userEtag(row),
     },
@@ -247,8 +253,12 @@ async function requireScimUser(
   organizationId: string,
   userId: string,
   lock = false,
-): Promise<UserRow> {
-  let query = ctx.db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);
+): Promise<ScimUserRow> {
+  let query = ctx.db
+    .selectFrom('users')
+    .selectAll()
+    .select(groupsChangedAt.as('groups_changed_at'))
+    .where('organization_id', '=', organizationId);
   query = query.where('id', '=', isUuid(userId) ? userId : '00000000-0000-0000-0000-000000000000');
   const row = await (lock ? query.forUpdate() : query).executeTakeFirst();
   if (!row) {
@@ -304,7 +314,7 @@ async function applyUserData(ctx: AppContext, actor: Actor, row: UserRow, data: 
  * @returns the created user
  * @throws ScimError 409 uniqueness for a taken userName or e-mail; 400 invalidValue; 403
  */
-export async function createScimUser(ctx: AppContext, actor: Actor, body: Doc): Promise<UserRow> {
+export async function createScimUser(ctx: AppContext, actor: Actor, body: Doc): Promise<ScimUserRow> {
   authorize(actor, 'user.create');
   const data = readUserDocument(canonicalResource(USER_SCHEMAS, body));
   return transaction(ctx.db, async (trx) => {
@@ -340,7 +350,7 @@ export async function createScimUser(ctx: AppContext, actor: Actor, body: Doc): 
  * Reads one user.
  * @throws ScimError 404
  */
-export async function getScimUser(ctx: AppContext, actor: Actor, userId: string): Promise<UserRow> {
+export async function getScimUser(ctx: AppContext, actor: Actor, userId: string): Promise<ScimUserRow> {
   authorize(actor, 'user.read');
   return requireScimUser(ctx, actor.organizationId, userId);
 }
@@ -358,7 +368,7 @@ export async function replaceScimUser(
   userId: string,
   body: Doc,
   ifMatch: string | undefined,
-): Promise<UserRow> {
+): Promise<ScimUserRow> {
   authorize(actor, 'user.read');
   const doc = canonicalResource(USER_SCHEMAS, body);
   readUserDocument(doc);
@@ -381,7 +391,7 @@ export async function patchScimUser(
   userId: string,
   operations: { op: 'add' | 'remove' | 'replace'; path?: string; value?: unknown }[],
   ifMatch: string | undefined,
-): Promise<UserRow> {
+): Promise<ScimUserRow> {
   authorize(actor, 'user.read');
   return transaction(ctx.db, async (trx) => {
     const inTrx = { ...ctx, db: trx };

@@ -22,6 +22,7 @@ import * as m20261207050000 from './20261207050000-create-mfa-factors.ts';
 import * as m20261207130000 from './20261207130000-cover-users-sort-indexes.ts';
 import * as m20261207130100 from './20261207130100-add-users-search-text.ts';
 import * as m20261207140000 from './20261207140000-add-bulk-row-changes.ts';
+import * as m20261207150000 from './20261207150000-track-group-membership-changes.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '20261207130000-cover-users-sort-indexes': m20261207130000,
   '20261207130100-add-users-search-text': m20261207130100,
   '20261207140000-add-bulk-row-changes': m20261207140000,
+  '20261207150000-track-group-membership-changes': m20261207150000,
 };
