@@ -87,7 +87,8 @@ export function toScimError(error: unknown): ScimError | null {
       return new ScimError(409, error.code === 'users.read_only' ? 'mutability' : 'uniqueness', error.message);
     }
     if (error.status === 422 || error.status === 400) {
-      const fields = error.errors?.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
+      // The problems' messages, without the REST field paths (`body.userIds.0`) a SCIM client never sent.
+      const fields = error.errors?.map((problem) => problem.message).join('; ');
       const detail = [fields ? `${error.message} (${fields})` : error.message, SCIM_HINTS[error.code]]
         .filter(Boolean)
         .join(' ');
