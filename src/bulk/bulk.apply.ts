@@ -5,12 +5,11 @@ import type { AppContext } from '../context.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import { type MembershipItem, membersAmong, setMembershipsCommand } from '../groups/groups.commands.ts';
 import {
-  addMembers,
   assignProfiles,
   changeGroupAdmins,
   createGroup,
-  removeMembers,
   unassignProfile,
   updateGroup,
 } from '../groups/groups.service.ts';
@@ -18,13 +17,9 @@ import { AppError } from '../http/errors.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { type Actor, can } from '../roles/policy.ts';
 import type { HeldAdminRole } from '../roles/roles.queries.ts';
+import { type AdminRoleGrant, diffAdminRoles } from '../users/users.admin-roles.ts';
 import {
-  type AdminRoleChange,
-  type AdminRoleGrant,
-  applyAdminRoleChanges,
-  diffAdminRoles,
-} from '../users/users.admin-roles.ts';
-import {
+  createUsersCommand,
   type RemoveUserItem,
   removeUsersCommand,
   setUsersCommand,
@@ -33,7 +28,7 @@ import {
   type UserStateItem,
 } from '../users/users.commands.ts';
 import { ADMIN_ROLE_LABELS } from '../users/users.csv.ts';
-import { insertUsers, normalizeCountry } from '../users/users.service.ts';
+import { normalizeCountry } from '../users/users.service.ts';
 import {
   ADMIN_COLUMNS_TEXT,
   ADMIN_ROLES_COLUMN,
@@ -89,24 +84,11 @@ export interface RowChange {
 }
 
 /**
- * Thrown by a set-based handler when it knows exactly which rows made the batch fail: the runner
- * fails those and applies the rest again, instead of splitting the batch.
- */
-export class RowFailures extends Error {
-  readonly failures: Map<number, Failure>;
-  constructor(failures: Map<number, Failure>) {
-    super(`${failures.size} rows failed`);
-    this.failures = failures;
-  }
-}
-
-/**
- * How a type of operation applies rows: all at once (`set`: the job splits a failing batch), all at
- * once through the change engine's commands (`engine`: the engine's runner keeps each row all or
- * nothing), or one at a time (`row`).
+ * How a type of operation applies rows: all at once through the change engine's commands
+ * (`engine`: the engine's runner keeps each row all or nothing), or one at a time (`row`).
  */
 export interface Handler {
-  mode: 'set' | 'engine' | 'row';
+  mode: 'engine' | 'row';
   apply(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult>;
 }
 
@@ -161,51 +143,23 @@ export function failureOf(thrown: unknown): Failure {
   return { outcome: { code: 'bulk.row_failed', params: { detail: message } }, message };
 }
 
-/** The failure of a row whose command item failed, worded as the error it came from. */
-export function failureOfOutcome(outcome: ItemOutcome<unknown>): Failure {
+/**
+ * The failure of a row whose command item failed, worded as the error it came from; `byProblems`
+ * words it by the item's own field problems (`Unknown product profile: no product profile named
+ * "X": …`), as rows of a set-based file always were.
+ */
+export function failureOfOutcome(outcome: ItemOutcome<unknown>, options: { byProblems?: boolean } = {}): Failure {
+  if (options.byProblems && outcome.problems?.length) {
+    const title = (outcome.message ?? outcome.code).split(': ')[0]?.replace(/\.$/, '') ?? outcome.code;
+    const detail = [...new Set(outcome.problems.map((problem) => problem.message))].join('; ');
+    return { outcome: { code: 'bulk.row_failed', params: { detail } }, message: `${title}: ${detail}.` };
+  }
   return failureOf(
     new AppError(outcome.code, outcome.httpStatus ?? 422, outcome.message ?? outcome.code, {
       ...(outcome.problems ? { errors: outcome.problems } : {}),
       ...(outcome.extra ? { extra: outcome.extra } : {}),
     }),
   );
-}
-
-/**
- * Runs a set-based service call for `rows`, translating field errors that name an index
- * (`rows.3.email`, `body.userIds.3`) into failures of those rows.
- * @throws RowFailures when the error names rows; the original error otherwise
- */
-async function naming<T>(rows: WorkRow[], fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof AppError && error.errors?.length) {
-      // The error's message lists the problems of every row ("Unknown product profile: …; …"):
-      // each row gets its title and its own problems only.
-      const title = error.message.split(': ')[0]?.replace(/\.$/, '') ?? error.message;
-      const problems = new Map<number, string[]>();
-      for (const problem of error.errors) {
-        const index = /\.(\d+)(\.|$)/.exec(problem.field)?.[1];
-        const row = index === undefined ? undefined : rows[Number(index)];
-        if (row && !problems.get(row.rowNumber)?.includes(problem.message)) {
-          problems.set(row.rowNumber, [...(problems.get(row.rowNumber) ?? []), problem.message]);
-        }
-      }
-      const failures = new Map<number, Failure>();
-      for (const [rowNumber, messages] of problems) {
-        const detail = messages.join('; ');
-        failures.set(rowNumber, {
-          outcome: { code: 'bulk.row_failed', params: { detail } },
-          message: `${title}: ${detail}.`,
-        });
-      }
-      if (failures.size > 0) {
-        throw new RowFailures(failures);
-      }
-    }
-    throw error;
-  }
 }
 
 const rowFailure = (code: string, params: Record<string, string | number>, message: string): Failure => ({
@@ -380,9 +334,41 @@ async function exhaustedFailure(scope: BatchScope, productIds: string[]): Promis
   };
 }
 
+/** The code of an item refused because a product it needs has no seat left in this run. */
+const EXHAUSTED = 'bulk.exhausted';
+
+/**
+ * The runner's hooks for products with no seat left: an item found to fail for licenses marks its
+ * products exhausted for the rest of the run, and items needing an exhausted product are refused
+ * at once instead of being tried again while the runner looks for the failing ones.
+ * @param needs per item index, the products it would take a seat of
+ */
+function exhaustionHooks(scope: BatchScope, needs: (index: number) => string[]) {
+  return {
+    refuse: (index: number) => {
+      const gone = needs(index).filter((id) => scope.exhausted.has(id));
+      return gone.length > 0
+        ? new AppError(EXHAUSTED, 422, 'No seat left.', { extra: { productIds: gone } })
+        : undefined;
+    },
+    onFailed: (outcome: ItemOutcome<unknown>) => {
+      for (const deficit of (outcome.extra?.deficits as LicenseDeficit[] | undefined) ?? []) {
+        scope.exhausted.add(deficit.productId);
+      }
+    },
+  };
+}
+
+/** The failure of a row whose item failed: a refusal for exhausted products, or the item's error. */
+async function itemFailure(scope: BatchScope, outcome: ItemOutcome<unknown>): Promise<Failure> {
+  return outcome.code === EXHAUSTED
+    ? exhaustedFailure(scope, (outcome.extra?.productIds as string[] | undefined) ?? [])
+    : failureOfOutcome(outcome, { byProblems: true });
+}
+
 /** Add users: set-based, one `insertUsers` for the whole batch. */
 const addUsers: Handler = {
-  mode: 'set',
+  mode: 'engine',
   async apply(scope, rows) {
     const { trx, actor, operation } = scope;
     const failed = new Map<number, Failure>();
@@ -401,6 +387,7 @@ const addUsers: Handler = {
     const adminNames = await findAdminScopeNames(trx, operation.organizationId, records);
     const adminRoles = new Map<number, AdminRoleGrant[]>();
     const ready: WorkRow[] = [];
+    const needs: string[][] = [];
     for (const row of rows) {
       const record = row.record as UserRecord;
       if (!record.email) {
@@ -457,39 +444,39 @@ const addUsers: Handler = {
         continue;
       }
       ready.push(row);
-    }
-    if (ready.length > 0) {
-      const inserted = await naming(ready, () =>
-        insertUsers(
-          trx,
-          actor,
-          {
-            users: ready.map((row) => {
-              const record = row.record as UserRecord;
-              return {
-                email: record.email ?? '',
-                firstName: record.firstName ?? undefined,
-                lastName: record.lastName ?? undefined,
-                country: record.country ?? undefined,
-                profiles: record.profiles ?? [],
-                groups: record.groups ?? [],
-              };
-            }),
-          },
-          'rows',
-        ),
-      );
-      // One e-mail is one user of the batch (the identity type follows the e-mail's domain).
-      const byEmail = new Map(inserted.map((user) => [user.email.toLowerCase(), user]));
-      const changes = ready.flatMap((row): AdminRoleChange[] => {
-        const user = byEmail.get((row.record as UserRecord).email?.trim().toLowerCase() ?? '');
-        const grant = adminRoles.get(row.rowNumber) ?? [];
-        return user && grant.length > 0 ? [{ user, grant, revoke: [] }] : [];
-      });
-      await applyAdminRoleChanges(trx, actor, changes);
+      needs.push([...products]);
     }
     const applied = new Map<number, Outcome[]>();
-    for (const row of ready) {
+    const changes = new Map<number, RowChange>();
+    const outcomes = await createUsersCommand(
+      scope.ctx,
+      actor,
+      ready.map((row) => {
+        const record = row.record as UserRecord;
+        const grants = adminRoles.get(row.rowNumber) ?? [];
+        return {
+          email: record.email ?? '',
+          firstName: record.firstName ?? undefined,
+          lastName: record.lastName ?? undefined,
+          country: record.country ?? undefined,
+          profiles: record.profiles ?? [],
+          groups: record.groups ?? [],
+          ...(grants.length > 0
+            ? { adminRoles: grants.map((grant) => ({ role: grant.role, scope: grant.scope?.name ?? null })) }
+            : {}),
+        };
+      }),
+      { field: 'rows', ...exhaustionHooks(scope, (index) => needs[index] ?? []) },
+    );
+    for (const outcome of outcomes) {
+      const row = ready[outcome.index];
+      if (!row) {
+        continue;
+      }
+      if (outcome.status === 'failed') {
+        failed.set(row.rowNumber, await itemFailure(scope, outcome));
+        continue;
+      }
       const record = row.record as UserRecord;
       applied.set(row.rowNumber, [
         { code: verb(scope, 'add_user'), params: { email: record.email ?? '' } },
@@ -497,8 +484,9 @@ const addUsers: Handler = {
         ...(record.groups ?? []).map((group) => ({ code: verb(scope, 'add_member'), params: { group } })),
         ...adminRoleOutcomes(scope, { grant: adminRoles.get(row.rowNumber) ?? [], revoke: [] }),
       ]);
+      changes.set(row.rowNumber, { before: outcome.before, after: outcome.after });
     }
-    return { applied, failed };
+    return { applied, failed, changes };
   },
 };
 
@@ -520,102 +508,74 @@ async function operationGroup(scope: BatchScope): Promise<{ id: string; name: st
   return { ...group, products: products.rows.map((row) => row.product_id) };
 }
 
-async function memberIds(scope: BatchScope, groupId: string, userIds: string[]): Promise<Set<string>> {
-  if (userIds.length === 0) {
-    return new Set();
-  }
-  const rows = await scope.trx
-    .selectFrom('group_members')
-    .select('user_id')
-    .where('organization_id', '=', scope.operation.organizationId)
-    .where('group_id', '=', groupId)
-    .where('user_id', 'in', userIds)
-    .execute();
-  return new Set(rows.map((row) => row.user_id));
-}
-
-/** The operation's group, each row's user (or why it has none), and which of them are members. */
-async function groupAndRowUsers(scope: BatchScope, rows: WorkRow[]) {
+/**
+ * Puts the rows' users into the operation's group, or takes them out: the rows become items of
+ * `setMembershipsCommand` (set-based: one `addMembers` or `removeMembers` for the batch).
+ */
+async function changeMembers(scope: BatchScope, rows: WorkRow[], member: boolean): Promise<BatchResult> {
+  const { trx, actor, operation } = scope;
   const group = await operationGroup(scope);
-  const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
-  const candidates = rows.flatMap((row) => {
+  const users = await resolveUsers(trx, operation.organizationId, rows);
+  const failed = new Map<number, Failure>();
+  const applied = new Map<number, Outcome[]>();
+  const changes = new Map<number, RowChange>();
+  // With no seat left for the group's products, only rows whose users already are members can go.
+  const members = member
+    ? await membersAmong(
+        trx,
+        operation.organizationId,
+        group.id,
+        [...users.values()].flatMap((user) => ('id' in user ? [user.id] : [])),
+      )
+    : new Set<string>();
+  const items: MembershipItem[] = [];
+  const itemRows: { row: WorkRow; email: string }[] = [];
+  for (const row of rows) {
     const user = users.get(row.rowNumber);
-    return user && 'id' in user ? [user.id] : [];
-  });
-  const members = await memberIds(scope, group.id, candidates);
-  return { group, users, members };
+    if (!user || !('id' in user)) {
+      failed.set(row.rowNumber, user as Failure);
+    } else if (member && user.status === 'removed') {
+      failed.set(
+        row.rowNumber,
+        rowFailure(
+          'bulk.row_failed',
+          { detail: 'removed' },
+          `${user.email} is removed from the organization: restore the user first.`,
+        ),
+      );
+    } else {
+      items.push({ group: { id: group.id }, userId: user.id, member });
+      itemRows.push({ row, email: user.email });
+    }
+  }
+  const needs = (index: number) => {
+    const item = items[index];
+    return item && member && !members.has(item.userId) ? group.products : [];
+  };
+  for (const outcome of await setMembershipsCommand(scope.ctx, actor, items, exhaustionHooks(scope, needs))) {
+    const entry = itemRows[outcome.index];
+    if (!entry) {
+      continue;
+    }
+    if (outcome.status === 'failed') {
+      failed.set(entry.row.rowNumber, await itemFailure(scope, outcome));
+    } else if (outcome.status === 'unchanged') {
+      applied.set(entry.row.rowNumber, [{ code: 'bulk.unchanged', params: { email: entry.email } }]);
+    } else {
+      applied.set(entry.row.rowNumber, [
+        { code: verb(scope, member ? 'add_member' : 'remove_member'), params: { group: group.name } },
+      ]);
+      changes.set(entry.row.rowNumber, { before: outcome.before, after: outcome.after });
+    }
+  }
+  return { applied, failed, changes };
 }
 
 /** Add users to a group: existing users only, set-based. */
-const addGroupMembers: Handler = {
-  mode: 'set',
-  async apply(scope, rows) {
-    const { group, users, members } = await groupAndRowUsers(scope, rows);
-    const failed = new Map<number, Failure>();
-    const applied = new Map<number, Outcome[]>();
-    const ready: { row: WorkRow; user: UserRow }[] = [];
-    const readyIds = new Set<string>();
-    const gone = group.products.filter((id) => scope.exhausted.has(id));
-    for (const row of rows) {
-      const user = users.get(row.rowNumber);
-      if (!user || !('id' in user)) {
-        failed.set(row.rowNumber, user as Failure);
-      } else if (user.status === 'removed') {
-        failed.set(
-          row.rowNumber,
-          rowFailure(
-            'bulk.row_failed',
-            { detail: 'removed' },
-            `${user.email} is removed from the organization: restore the user first.`,
-          ),
-        );
-      } else if (members.has(user.id) || readyIds.has(user.id)) {
-        applied.set(row.rowNumber, [{ code: 'bulk.unchanged', params: { email: user.email } }]);
-      } else if (gone.length > 0) {
-        failed.set(row.rowNumber, await exhaustedFailure(scope, gone));
-      } else {
-        ready.push({ row, user });
-        readyIds.add(user.id);
-      }
-    }
-    if (ready.length > 0) {
-      await naming(
-        ready.map((entry) => entry.row),
-        () => addMembers(scope.ctx, scope.actor, group.id, { userIds: ready.map((entry) => entry.user.id) }),
-      );
-    }
-    for (const { row } of ready) {
-      applied.set(row.rowNumber, [{ code: verb(scope, 'add_member'), params: { group: group.name } }]);
-    }
-    return { applied, failed };
-  },
-};
+const addGroupMembers: Handler = { mode: 'engine', apply: (scope, rows) => changeMembers(scope, rows, true) };
 
 /** Unassign users from a group, set-based. */
-const removeGroupMembers: Handler = {
-  mode: 'set',
-  async apply(scope, rows) {
-    const { group, users, members } = await groupAndRowUsers(scope, rows);
-    const failed = new Map<number, Failure>();
-    const applied = new Map<number, Outcome[]>();
-    const ready = new Set<string>();
-    for (const row of rows) {
-      const user = users.get(row.rowNumber);
-      if (!user || !('id' in user)) {
-        failed.set(row.rowNumber, user as Failure);
-      } else if (!members.has(user.id) || ready.has(user.id)) {
-        applied.set(row.rowNumber, [{ code: 'bulk.unchanged', params: { email: user.email } }]);
-      } else {
-        ready.add(user.id);
-        applied.set(row.rowNumber, [{ code: verb(scope, 'remove_member'), params: { group: group.name } }]);
-      }
-    }
-    if (ready.size > 0) {
-      await removeMembers(scope.ctx, scope.actor, group.id, [...ready]);
-    }
-    return { applied, failed };
-  },
-};
+const removeGroupMembers: Handler = { mode: 'engine', apply: (scope, rows) => changeMembers(scope, rows, false) };
 
 /** What a row's change came to, worded from the user's state before and after (`bulk.updated_user`…). */
 function userOutcomes(scope: BatchScope, before: UserState | null, after: UserState | null): Outcome[] {

@@ -220,6 +220,42 @@ describe('bulk rows through the change engine', () => {
     assert.deepEqual([changes?.after.profiles, changes?.after.groups, changes?.after.adminRoles], [[], [], []]);
   });
 
+  test('add-users and add-group-members rows keep the state they made', async () => {
+    const added = await runBulk(
+      admin,
+      { type: 'add-users' },
+      [
+        'Email,Product Configurations,User Groups,Admin Roles',
+        'fresh@engine.example,Acrobat Std,Finance,Support Admin',
+      ].join('\n'),
+    );
+    assert.equal(added.rows[0]?.status, 'succeeded', added.rows[0]?.message ?? '');
+    const [created] = await storedChanges(added.operation.id);
+    assert.equal(created?.before, null);
+    assert.equal(created?.after.email, 'fresh@engine.example');
+    assert.deepEqual(
+      [created?.after.profiles, created?.after.groups, created?.after.adminRoles],
+      [['Acrobat Std'], ['Finance'], [{ role: 'support-admin', scope: null }]],
+    );
+    const freshId = created?.after.id ?? '';
+
+    const joined = await runBulk(
+      admin,
+      { type: 'add-group-members', groupId: groupIds.Legal },
+      ['Email', 'fresh@engine.example', 'FRESH@engine.example', 'nobody@engine.example'].join('\n'),
+    );
+    assert.deepEqual(
+      joined.rows.map((row) => row.outcomes.map((outcome) => outcome.code).join()),
+      ['bulk.added_member', 'bulk.duplicate_row', 'bulk.unknown_user'],
+    );
+    const rows = await storedChanges(joined.operation.id);
+    assert.deepEqual(rows[0], {
+      before: { groupId: groupIds.Legal, group: 'Legal', userId: freshId, member: false },
+      after: { groupId: groupIds.Legal, group: 'Legal', userId: freshId, member: true },
+    });
+    assert.deepEqual((await state(freshId)).groups, ['Finance', 'Legal']);
+  });
+
   test('edit-users batches in flight at once, moving users between groups, apply every row once', async () => {
     const emails = Array.from({ length: 200 }, (_, index) => `mover${index}@engine.example`);
     const ids = await addUsers(emails.map((email, index) => ({ email, groups: [index % 2 ? 'Finance' : 'Legal'] })));

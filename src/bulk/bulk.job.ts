@@ -18,7 +18,6 @@ import {
   HANDLERS,
   type Outcome,
   type RowChange,
-  RowFailures,
   type WorkRow,
 } from './bulk.apply.ts';
 import type { BulkType, GroupRecord, UserRecord } from './csv/formats.ts';
@@ -701,24 +700,23 @@ const failedRow = (rowNumber: number, failure: Failure): Row & { deficits?: Fail
 });
 
 /**
- * Applies rows so that each is all-or-nothing and rows are independent: set-based handlers try
- * the whole batch in a savepoint and, on a failure, drop the rows the error names or split the
- * batch in halves until the failing rows are alone; engine handlers get the whole batch, the
- * change engine's runner doing the same per item; row handlers give every row its own savepoint.
+ * Applies rows so that each is all-or-nothing and rows are independent: engine handlers get the
+ * whole batch, the change engine's runner applying it at once and, on a failure, splitting it in
+ * halves down to the failing rows; row handlers give every row its own savepoint.
  */
 async function applyRows(scope: BatchScope, rows: WorkRow[]): Promise<Row[]> {
   const handler = HANDLERS[scope.operation.type];
   if (handler.mode === 'row') {
     const results: Row[] = [];
     for (const row of rows) {
-      results.push(...(await attempt(scope, [row], false)));
+      results.push(...(await attempt(scope, [row])));
     }
     return results;
   }
-  return attempt(scope, rows, handler.mode === 'set');
+  return attempt(scope, rows);
 }
 
-async function attempt(scope: BatchScope, rows: WorkRow[], split: boolean): Promise<Row[]> {
+async function attempt(scope: BatchScope, rows: WorkRow[]): Promise<Row[]> {
   const handler = HANDLERS[scope.operation.type];
   let result: BatchResult;
   await sql`savepoint bulk_rows`.execute(scope.trx);
@@ -728,21 +726,8 @@ async function attempt(scope: BatchScope, rows: WorkRow[], split: boolean): Prom
   } catch (error) {
     await sql`rollback to savepoint bulk_rows`.execute(scope.trx);
     await sql`release savepoint bulk_rows`.execute(scope.trx);
-    if (error instanceof RowFailures) {
-      const rest = rows.filter((row) => !error.failures.has(row.rowNumber));
-      const failed = [...error.failures].map(([rowNumber, failure]) =>
-        noteExhausted(scope, failedRow(rowNumber, failure)),
-      );
-      return [...failed, ...(rest.length > 0 ? await attempt(scope, rest, split) : [])];
-    }
-    if (rows.length === 1 || !split) {
-      return rows.map((row) => noteExhausted(scope, failedRow(row.rowNumber, failureOf(error))));
-    }
-    const middle = Math.ceil(rows.length / 2);
-    return [
-      ...(await attempt(scope, rows.slice(0, middle), split)),
-      ...(await attempt(scope, rows.slice(middle), split)),
-    ];
+    // What fails the whole batch (the operation's group deleted meanwhile) fails each of its rows.
+    return rows.map((row) => noteExhausted(scope, failedRow(row.rowNumber, failureOf(error))));
   }
   return [
     ...[...result.failed].map(([rowNumber, failure]) => noteExhausted(scope, failedRow(rowNumber, failure))),

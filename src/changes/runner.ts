@@ -42,6 +42,14 @@ export interface RunOptions {
   dryRun?: boolean;
   /** All items or none: the first failure is thrown (as one REST request answers). */
   atomic?: boolean;
+  /**
+   * Asked before each attempt of an item (by its index): an error refuses it at once, unapplied.
+   * For a caller that learns during the run that items cannot succeed (a product with no seat
+   * left), so they are not tried again and again while the runner looks for the failing ones.
+   */
+  refuse?: (index: number) => AppError | undefined;
+  /** Told of each item that failed, as soon as it has (not for an atomic run, which throws). */
+  onFailed?: (outcome: ItemOutcome<unknown>) => void;
 }
 
 class DryRunRollback extends Error {}
@@ -77,7 +85,7 @@ export async function runItems<I, S>(
     const scope: RunScope = { trx, ctx: { ...ctx, db: trx } };
     outcomes = options.atomic
       ? await applyAtomically(scope, items, applyOne, options.applyAll)
-      : await applyItems(scope, items, applyOne, options.applyAll);
+      : await applyItems(scope, items, applyOne, options.applyAll, options);
     if (options.dryRun) {
       throw new DryRunRollback();
     }
@@ -127,21 +135,52 @@ async function applyItems<I, S>(
   items: I[],
   applyOne: (scope: RunScope, item: I, index: number) => Promise<Applied<S>>,
   applyAll: ((scope: RunScope, items: I[]) => Promise<Applied<S>[]>) | undefined,
+  hooks: Pick<RunOptions, 'refuse' | 'onFailed'>,
 ): Promise<ItemOutcome<S>[]> {
-  return applyPart(
+  const outcomes = await applyPart(
     scope,
     items.map((item, index) => ({ item, index })),
     applyOne,
     applyAll,
+    hooks,
   );
+  return outcomes.sort((a, b) => a.index - b.index);
+}
+
+function failedOutcome<S>(index: number, error: AppError): ItemOutcome<S> {
+  return {
+    index,
+    status: 'failed',
+    code: error.code,
+    params: {},
+    message: error.message,
+    httpStatus: error.status,
+    ...(error.errors?.length ? { problems: error.errors } : {}),
+    ...(error.extra ? { extra: error.extra } : {}),
+    before: null,
+    after: null,
+  };
 }
 
 async function applyPart<I, S>(
   scope: RunScope,
-  part: { item: I; index: number }[],
+  entries: { item: I; index: number }[],
   applyOne: (scope: RunScope, item: I, index: number) => Promise<Applied<S>>,
   applyAll: ((scope: RunScope, items: I[]) => Promise<Applied<S>[]>) | undefined,
+  hooks: Pick<RunOptions, 'refuse' | 'onFailed'>,
 ): Promise<ItemOutcome<S>[]> {
+  const outcomes: ItemOutcome<S>[] = [];
+  const fail = (outcome: ItemOutcome<S>) => {
+    outcomes.push(outcome);
+    hooks.onFailed?.(outcome);
+  };
+  const part = entries.filter((entry) => {
+    const refused = hooks.refuse?.(entry.index);
+    if (refused) {
+      fail(failedOutcome(entry.index, refused));
+    }
+    return !refused;
+  });
   if (applyAll && part.length > 1) {
     await sql`savepoint change_all`.execute(scope.trx);
     try {
@@ -150,7 +189,7 @@ async function applyPart<I, S>(
         part.map((entry) => entry.item),
       );
       await sql`release savepoint change_all`.execute(scope.trx);
-      return applied.map((outcome, at) => ({ index: part[at]?.index ?? at, ...outcome }));
+      return [...outcomes, ...applied.map((outcome, at) => ({ index: part[at]?.index ?? at, ...outcome }))];
     } catch (error) {
       await sql`rollback to savepoint change_all`.execute(scope.trx);
       await sql`release savepoint change_all`.execute(scope.trx);
@@ -160,12 +199,17 @@ async function applyPart<I, S>(
     }
     const middle = Math.ceil(part.length / 2);
     return [
-      ...(await applyPart(scope, part.slice(0, middle), applyOne, applyAll)),
-      ...(await applyPart(scope, part.slice(middle), applyOne, applyAll)),
+      ...outcomes,
+      ...(await applyPart(scope, part.slice(0, middle), applyOne, applyAll, hooks)),
+      ...(await applyPart(scope, part.slice(middle), applyOne, applyAll, hooks)),
     ];
   }
-  const outcomes: ItemOutcome<S>[] = [];
   for (const { item, index } of part) {
+    const refused = hooks.refuse?.(index);
+    if (refused) {
+      fail(failedOutcome(index, refused));
+      continue;
+    }
     await sql`savepoint change_item`.execute(scope.trx);
     try {
       const applied = await applyOne(scope, item, index);
@@ -178,18 +222,7 @@ async function applyPart<I, S>(
       if (!(error instanceof AppError)) {
         throw thrown;
       }
-      outcomes.push({
-        index,
-        status: 'failed',
-        code: error.code,
-        params: {},
-        message: error.message,
-        httpStatus: error.status,
-        ...(error.errors?.length ? { problems: error.errors } : {}),
-        ...(error.extra ? { extra: error.extra } : {}),
-        before: null,
-        after: null,
-      });
+      fail(failedOutcome(index, error));
     }
   }
   return outcomes;

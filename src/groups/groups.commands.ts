@@ -354,6 +354,128 @@ export async function updateGroupsCommand(
   );
 }
 
+/** One membership to bring about: a user in a group (`member: true`) or out of it. */
+export interface MembershipItem {
+  group: GroupRef;
+  userId: string;
+  member: boolean;
+}
+
+/** A membership as the commands report it. */
+export interface MembershipState {
+  groupId: string;
+  group: string;
+  userId: string;
+  member: boolean;
+}
+
+/**
+ * Which of these users are members of a group (one query).
+ * @returns the ids of those who are
+ */
+export async function membersAmong(
+  db: Executor,
+  organizationId: string,
+  groupId: string,
+  userIds: string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) {
+    return new Set();
+  }
+  const rows = await sql<{ user_id: string }>`
+    select user_id from group_members
+    where organization_id = ${organizationId} and group_id = ${groupId} and user_id = any(${userIds}::uuid[])`.execute(
+    db,
+  );
+  return new Set(rows.rows.map((row) => row.user_id));
+}
+
+/**
+ * Brings single memberships about (a CSV file of users to add to a group, or to take out of it):
+ * set-based, one `addMembers` and one `removeMembers` per group for the whole list, so the rules,
+ * licenses, welcome e-mails and audit events (with every id that joined or left) are the group
+ * page's. A user named twice in a list changes once; the other items are unchanged.
+ * @returns per item `groups.member_added`, `groups.member_removed` or `groups.member_unchanged`,
+ *   with the membership before and after
+ */
+export async function setMembershipsCommand(
+  ctx: AppContext,
+  actor: Actor,
+  items: MembershipItem[],
+  options: RunOptions = {},
+): Promise<ItemOutcome<MembershipState>[]> {
+  const applyAll = async (scope: RunScope, all: MembershipItem[]): Promise<Applied<MembershipState>[]> => {
+    const groups = new Map<string, { id: string; name: string }>();
+    const keyOf = (ref: GroupRef) => ('id' in ref ? `id:${ref.id}` : `name:${ref.name.trim().toLowerCase()}`);
+    for (const item of all) {
+      if (!groups.has(keyOf(item.group))) {
+        const id = await resolveGroup(scope, actor, item.group);
+        const state = await scope.trx
+          .selectFrom('user_groups')
+          .select('name')
+          .where('organization_id', '=', actor.organizationId)
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        groups.set(keyOf(item.group), { id, name: state.name });
+      }
+    }
+    const changes = new Map<string, { members: Set<string>; add: string[]; remove: string[] }>();
+    for (const group of groups.values()) {
+      const users = all.filter((item) => groups.get(keyOf(item.group))?.id === group.id).map((item) => item.userId);
+      changes.set(group.id, {
+        members: await membersAmong(scope.trx, actor.organizationId, group.id, [...new Set(users)]),
+        add: [],
+        remove: [],
+      });
+    }
+    const outcomes = all.map((item): Applied<MembershipState> => {
+      const group = groups.get(keyOf(item.group)) ?? { id: '', name: '' };
+      const change = changes.get(group.id);
+      const was = change?.members.has(item.userId) ?? false;
+      const state = { groupId: group.id, group: group.name, userId: item.userId };
+      const list = item.member ? change?.add : change?.remove;
+      if (was === item.member || !list || list.includes(item.userId)) {
+        return {
+          status: 'unchanged',
+          code: 'groups.member_unchanged',
+          params: { group: group.name },
+          before: { ...state, member: was },
+          after: { ...state, member: was },
+        };
+      }
+      list.push(item.userId);
+      return {
+        status: 'applied',
+        code: item.member ? 'groups.member_added' : 'groups.member_removed',
+        params: { group: group.name },
+        before: { ...state, member: was },
+        after: { ...state, member: item.member },
+      };
+    });
+    for (const [groupId, change] of changes) {
+      if (change.add.length > 0) {
+        await addMembers(scope.ctx, actor, groupId, { userIds: change.add });
+      }
+      if (change.remove.length > 0) {
+        await removeMembers(scope.ctx, actor, groupId, change.remove);
+      }
+    }
+    return outcomes;
+  };
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const [only] = await applyAll(scope, [item]);
+      if (!only) {
+        throw new Error('the membership answered no outcome');
+      }
+      return only;
+    },
+    { ...options, applyAll },
+  );
+}
+
 /**
  * Deletes groups; members lose what only these groups gave them. Set-based: the whole list is
  * deleted in one statement (item by item only when that fails).

@@ -181,9 +181,12 @@ async function stateOf(scope: RunScope, actor: Actor, userId: string): Promise<U
 
 const changed = (before: unknown, after: unknown) => JSON.stringify(before) !== JSON.stringify(after);
 
+/** A user to create, with the admin roles to grant (a scoped role's product, profile or group by name). */
+export type NewUserItem = NewUserInput & { adminRoles?: { role: AdminRole; scope?: string | null }[] };
+
 /**
- * Creates users with their profiles and groups, set-based (the whole list in one insert; only
- * when it fails are items tried one by one).
+ * Creates users with their profiles, groups and admin roles, set-based (the whole list in one
+ * insert, the roles in one grant; when it fails, halves are tried down to the failing items).
  * @param options `field`: the field path of the items in the caller's input (`body.users`);
  *   `sendInstructions`: also queue the installation-instructions e-mail (`instructions.send`)
  * @returns per item `users.created` with the new state
@@ -191,7 +194,7 @@ const changed = (before: unknown, after: unknown) => JSON.stringify(before) !== 
 export async function createUsersCommand(
   ctx: AppContext,
   actor: Actor,
-  items: NewUserInput[],
+  items: NewUserItem[],
   options: RunOptions & { field?: string; sendInstructions?: boolean } = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.create');
@@ -199,7 +202,26 @@ export async function createUsersCommand(
     authorize(actor, 'instructions.send');
   }
   const field = options.field ?? 'users';
-  const created = async (scope: RunScope, rows: UserRow[]): Promise<Applied<UserState>[]> => {
+  const created = async (scope: RunScope, rows: UserRow[], all: NewUserItem[]): Promise<Applied<UserState>[]> => {
+    // One e-mail is one user of the list (the identity type follows the e-mail's domain).
+    const byEmail = new Map(rows.map((row) => [row.email.toLowerCase(), row]));
+    const granting = all.flatMap((item) => {
+      const user = byEmail.get(item.email.trim().toLowerCase());
+      return user && item.adminRoles?.length ? [{ user, roles: item.adminRoles }] : [];
+    });
+    if (granting.length > 0) {
+      authorize(actor, 'adminRole.assign');
+      const wanted = await wantedAdminRoles(
+        scope,
+        actor,
+        granting.map((entry) => entry.roles),
+      );
+      await applyAdminRoleChanges(
+        scope.trx,
+        actor,
+        granting.map((entry, index) => ({ user: entry.user, grant: wanted[index] ?? [], revoke: [] })),
+      );
+    }
     if (options.sendInstructions && rows.length > 0) {
       await sendInstructionsInTransaction(scope.ctx, scope.trx, actor, { userIds: rows.map((row) => row.id) });
     }
@@ -223,6 +245,7 @@ export async function createUsersCommand(
       const [only] = await created(
         scope,
         await insertUsers(scope.trx, actor, { users: [item] }, () => `${field}.${index}`),
+        [item],
       );
       if (!only) {
         throw new Error('insertUsers returned no row');
@@ -231,7 +254,7 @@ export async function createUsersCommand(
     },
     {
       ...options,
-      applyAll: async (scope, all) => created(scope, await insertUsers(scope.trx, actor, { users: all }, field)),
+      applyAll: async (scope, all) => created(scope, await insertUsers(scope.trx, actor, { users: all }, field), all),
     },
   );
 }
