@@ -324,4 +324,81 @@ describe('change paths: REST, CSV and SCIM reach the same state, audit events an
       assert.deepEqual([bob.body.groups, bob.body.products], [[], []], `${org.path}: Bob got nothing`);
     }
   });
+
+  test('each path records who manages the user, and the API shows it', async () => {
+    const expected: Record<Path, { type: string; name: string | null }> = {
+      rest: { type: 'console', name: null },
+      csv: { type: 'bulk', name: null },
+      scim: { type: 'scim', name: 'Directory' },
+    };
+    for (const org of orgs) {
+      const id = await userIdOf(org, ANNA);
+      const detail = await org.admin.get<{ managedBy: { type: string; id: string | null; name: string | null } }>(
+        `/api/v1/users/${id}`,
+      );
+      assert.deepEqual(
+        { type: detail.body.managedBy.type, name: detail.body.managedBy.name },
+        expected[org.path],
+        org.path,
+      );
+      assert.equal(detail.body.managedBy.id === null, org.path === 'rest', `${org.path}: the source's id`);
+      const group = await org.admin.get<{ managedBy: { type: string } }>(`/api/v1/groups/${org.designersId}`);
+      assert.equal(group.body.managedBy.type, 'console');
+    }
+  });
+
+  test('a SCIM connection replaces only the members it manages and removes only its own users', async () => {
+    const org = orgs.find((candidate) => candidate.path === 'scim') as Org;
+    const bobJoined = await org.admin.post(`/api/v1/groups/${org.designersId}/members`, { userIds: [org.bobId] });
+    ok(bobJoined);
+    const carol = await org.scim.post<{ id: string }>('/Users', scimUser('carol@paths.example'));
+    ok(carol, 201);
+    ok(
+      await org.scim.patch(`/Groups/${org.designersId}`, [
+        { op: 'add', path: 'members', value: [{ value: carol.body.id }] },
+      ]),
+    );
+    const membership = await instance.app.ctx.db
+      .selectFrom('group_members')
+      .select(['user_id', 'source_type'])
+      .where('organization_id', '=', org.organizationId)
+      .where('group_id', '=', org.designersId)
+      .orderBy('source_type')
+      .execute();
+    assert.deepEqual(
+      membership.map((row) => [row.user_id, row.source_type]),
+      [
+        [org.bobId, 'console'],
+        [carol.body.id, 'scim'],
+      ],
+    );
+    // The directory says the group has no members: only what the connection added goes.
+    ok(await org.scim.patch(`/Groups/${org.designersId}`, [{ op: 'replace', path: 'members', value: [] }]));
+    const left = await instance.app.ctx.db
+      .selectFrom('group_members')
+      .select('user_id')
+      .where('organization_id', '=', org.organizationId)
+      .where('group_id', '=', org.designersId)
+      .execute();
+    assert.deepEqual(
+      left.map((row) => row.user_id),
+      [org.bobId],
+    );
+    // Deprovisioning a user the console made is refused; the connection's own user is removed.
+    const refused = await org.scim.patch(`/Users/${org.bobId}`, [{ op: 'replace', path: 'active', value: false }]);
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.text, /managed by the console/);
+    ok(await org.scim.patch(`/Users/${carol.body.id}`, [{ op: 'replace', path: 'active', value: false }]));
+    const statuses = await instance.app.ctx.db
+      .selectFrom('users')
+      .select(['email', 'status'])
+      .where('organization_id', '=', org.organizationId)
+      .where('email', 'in', [BOB, 'carol@paths.example'])
+      .orderBy('email')
+      .execute();
+    assert.deepEqual(
+      statuses.map((row) => `${row.email} ${row.status}`),
+      [`${BOB} active`, 'carol@paths.example removed'],
+    );
+  });
 });

@@ -372,6 +372,10 @@ export async function authenticateApiToken(
       'This is the client secret of an integration: exchange it at /ims/token/v2 for an access token.',
     );
   }
+  if (purpose === 'scim') {
+    // What a token provisions over SCIM is managed by that connection.
+    actor.source = { type: 'scim', id: row.id };
+  }
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
     await ctx.db.updateTable('api_tokens').set({ last_used_at: sql<Date>`now()` }).where('id', '=', row.id).execute();
   }

@@ -5,6 +5,9 @@ import type { Actor } from '../roles/policy.ts';
 
 /** A timestamp column: read as a Date, written as a Date or an ISO string, defaulted by the DB. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+/** The kinds of source that make users, groups and memberships. */
+export type ChangeSourceType = 'console' | 'bulk' | 'scim' | 'directory_sync' | 'umapi';
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json = ColumnType<unknown, string | null | undefined, string | null>;
@@ -43,6 +46,10 @@ export interface UsersTable {
   version: Generated<number>;
   /** What the users-list search matches: e-mail, first and last name, lower-cased (generated). */
   search_text: ColumnType<string, never, never>;
+  /** Who manages the row: `console`, `bulk`, `scim`, `directory_sync` or `umapi` (see changes/source.ts). */
+  source_type: ColumnType<ChangeSourceType, ChangeSourceType | undefined, ChangeSourceType>;
+  /** The bulk operation's, SCIM token's, directory sync's or integration's id; null for the console. */
+  source_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AdminCredentialsTable {
@@ -87,6 +94,10 @@ export interface UserGroupsTable {
   external_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Bumped by a trigger whenever members join or leave: part of the SCIM ETag. */
   members_version: Generated<number>;
+  /** Who manages the row: `console`, `bulk`, `scim`, `directory_sync` or `umapi` (see changes/source.ts). */
+  source_type: ColumnType<ChangeSourceType, ChangeSourceType | undefined, ChangeSourceType>;
+  /** The bulk operation's, SCIM token's, directory sync's or integration's id; null for the console. */
+  source_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AdminRoleAssignmentsTable {
@@ -219,6 +230,10 @@ export interface GroupMembersTable {
   group_id: string;
   user_id: string;
   created_at: CreatedAt;
+  /** Who manages the row: `console`, `bulk`, `scim`, `directory_sync` or `umapi` (see changes/source.ts). */
+  source_type: ColumnType<ChangeSourceType, ChangeSourceType | undefined, ChangeSourceType>;
+  /** The bulk operation's, SCIM token's, directory sync's or integration's id; null for the console. */
+  source_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A user's latest departure from a group (written by the group_members trigger). */

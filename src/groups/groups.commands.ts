@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { resolveNames } from '../changes/names.ts';
 import { type Applied, type ItemOutcome, type RunOptions, type RunScope, runItems } from '../changes/runner.ts';
+import { synchronizingSource } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { AppError, notFound } from '../http/errors.ts';
@@ -243,9 +244,15 @@ async function applyGroupState(
   const remove = async (ids: string[]) => count('removed', await removeMembers(scope.ctx, actor, groupId, ids));
   if (members?.replace !== undefined) {
     const wanted = [...new Set(members.replace)];
+    // A synchronizing source (a SCIM connection, a directory sync) replaces only the memberships
+    // it manages: members added in the console, by a file or by another source stay.
+    const source = synchronizingSource(actor);
+    const managed = source
+      ? sql`and source_type = ${source.type} and source_id is not distinct from ${source.id}::text`
+      : sql``;
     const gone = await sql<{ user_id: string }>`
       select user_id from group_members where organization_id = ${actor.organizationId} and group_id = ${groupId}
-        and user_id <> all(${wanted}::uuid[])`.execute(scope.trx);
+        and user_id <> all(${wanted}::uuid[]) ${managed}`.execute(scope.trx);
     if (gone.rows.length > 0) {
       await remove(gone.rows.map((row) => row.user_id));
     }

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { sourceColumns, sourceOf } from '../changes/source.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError, type FieldProblem } from '../http/errors.ts';
@@ -17,7 +18,9 @@ import { GroupErrorCodes } from './groups.errors.ts';
  *   (a group admin of that group; system admins hold both). A product admin adding users to a
  *   group that carries another product's profile is refused, naming the product — never a silent
  *   spend of seats they do not manage;
- * - licenses follow in the same transaction (additive on join, recount on leave).
+ * - licenses follow in the same transaction (additive on join, recount on leave);
+ * - each membership records who manages it (`sourceOf(actor)`: the console, a bulk operation, a
+ *   SCIM connection, a sync), so a synchronizing source removes only its own.
  */
 
 /** A profile a group gives, with its product (for the scope rule and the refusal message). */
@@ -133,9 +136,11 @@ export async function joinGroup(
 ): Promise<{ added: number; userIds: string[]; productIds: string[] }> {
   const productIds = (await assertMayGiveGroupProfiles(trx, actor, [groupId])).get(groupId) ?? [];
   await lockActiveUsers(trx, actor.organizationId, userIds, field);
+  const source = sourceOf(actor);
   const inserted = await sql<{ user_id: string }>`
-    insert into group_members (organization_id, group_id, user_id)
-    select ${actor.organizationId}, ${groupId}, t.id from unnest(${userIds}::uuid[]) as t(id)
+    insert into group_members (organization_id, group_id, user_id, source_type, source_id)
+    select ${actor.organizationId}, ${groupId}, t.id, ${source.type}, ${source.id}::text
+    from unnest(${userIds}::uuid[]) as t(id)
     -- In key order: both indexes and the users' key lookups of the foreign key go page by page.
     order by t.id
     on conflict do nothing
@@ -171,7 +176,12 @@ export async function joinGroups(
   await insertMany(
     trx,
     'group_members',
-    sorted.map((pair) => ({ organization_id: actor.organizationId, group_id: pair.groupId, user_id: pair.userId })),
+    sorted.map((pair) => ({
+      organization_id: actor.organizationId,
+      group_id: pair.groupId,
+      user_id: pair.userId,
+      ...sourceColumns(actor),
+    })),
   );
   await syncLicenses(trx, actor.organizationId, userIds, [...new Set([...products.values()].flat())]);
 }
@@ -189,7 +199,12 @@ export async function insertNewUserMemberships(
   await insertMany(
     trx,
     'group_members',
-    rows.map((row) => ({ organization_id: actor.organizationId, group_id: row.groupId, user_id: row.userId })),
+    rows.map((row) => ({
+      organization_id: actor.organizationId,
+      group_id: row.groupId,
+      user_id: row.userId,
+      ...sourceColumns(actor),
+    })),
   );
 }
 

@@ -6,7 +6,7 @@ import { csvStream } from '../http/csv.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { USER_CSV_HEADERS, userCsvRows } from '../users/users.csv.ts';
-import { UserSchema } from '../users/users.routes.ts';
+import { ManagedBySchema, UserSchema } from '../users/users.routes.ts';
 import { listUsers } from '../users/users.service.ts';
 import {
   createGroupsCommand,
@@ -38,6 +38,7 @@ const GroupDetailSchema = GroupSchema.extend({
   admins: z.array(
     z.object({ id: z.uuid(), email: z.string(), firstName: z.string().nullable(), lastName: z.string().nullable() }),
   ),
+  managedBy: ManagedBySchema,
 }).meta({ id: 'UserGroupDetail' });
 
 const groupName = z

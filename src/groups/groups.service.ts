@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { recordAudit, recordAuditIdParts, recordAuditWithIds } from '../audit/audit.service.ts';
+import { presentSource, sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
@@ -98,8 +99,15 @@ export async function getGroup(ctx: AppContext, actor: Actor, groupId: string) {
   authorize(actor, 'group.read', { groupId });
   const profiles = await findProfilesByGroupId(ctx.db, actor.organizationId, groupId);
   const admins = await findAdminsByGroupId(ctx.db, actor.organizationId, groupId);
+  const source = await ctx.db
+    .selectFrom('user_groups')
+    .select(['source_type', 'source_id'])
+    .where('organization_id', '=', actor.organizationId)
+    .where('id', '=', groupId)
+    .executeTakeFirstOrThrow();
   return {
     ...presentGroup(row),
+    managedBy: await presentSource(ctx.db, actor.organizationId, source),
     profiles: profiles.map((profile) => ({
       id: profile.id,
       name: profile.name,
@@ -133,6 +141,7 @@ export async function createGroup(
         name: input.name.trim(),
         description: input.description?.trim() || null,
         external_id: input.externalId ?? null,
+        ...sourceColumns(actor),
       })
       .returning(['id', 'name', 'description', 'external_id'])
       .executeTakeFirstOrThrow();

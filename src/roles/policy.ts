@@ -22,6 +22,11 @@ export interface Actor {
   userAgent: string | null;
   /** Set while a bulk operation applies its rows: the audit log names the operation. */
   operationId?: string;
+  /**
+   * A source that synchronizes an outside directory (a SCIM connection's token, an Adobe-API
+   * integration, a directory sync): what it makes is recorded as managed by it (changes/source.ts).
+   */
+  source?: { type: 'scim' | 'umapi' | 'directory_sync'; id: string };
 }
 
 /**

@@ -53,6 +53,7 @@ function syncActor(sync: SyncRow, runId: string): Actor {
     sourceIp: null,
     userAgent: null,
     operationId: runId,
+    source: { type: 'directory_sync', id: sync.directory_id },
   };
 }
 

@@ -167,6 +167,7 @@ export async function authenticateUmapiCall(
     grants,
     sourceIp: origin.ip,
     userAgent: origin.userAgent,
+    source: { type: 'umapi', id: row.id },
   };
 }
 

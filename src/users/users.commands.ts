@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
 import { type NameKind, resolveNames } from '../changes/names.ts';
 import { type Applied, type ItemOutcome, type RunOptions, type RunScope, runItems } from '../changes/runner.ts';
+import { synchronizingSource } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
@@ -559,6 +560,18 @@ export async function removeUsersCommand(
       all.map((item) => item.user),
     );
     const ids = users.map((user) => user.id);
+    // A synchronizing source (a SCIM connection, a directory sync) removes only the users it manages.
+    const source = synchronizingSource(actor);
+    const foreign = source
+      ? users.find((user) => user.source_type !== source.type || user.source_id !== source.id)
+      : undefined;
+    if (foreign) {
+      throw new AppError(
+        'users.not_managed',
+        409,
+        `${foreign.email} is managed by ${foreign.source_type === 'console' ? 'the console' : `another source (${foreign.source_type})`}, not by this connection: it removes only the users it manages.`,
+      );
+    }
     const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
     // One removal per content decision (most lists have one).
     const decisions = new Map<string, { contentAction: ContentAction; transferTo?: string; userIds: string[] }>();

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { ROLE_SCOPE } from '../../shared/roles.ts';
+import { presentSource, type SourceView } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
@@ -19,6 +20,8 @@ export interface UserDetailView extends UserView {
   removedAt: string | null;
   /** How an admin signs in (whether a password is set, the last sign-in); null without admin roles. */
   adminSignIn: { passwordSet: boolean; lastSignInAt: string | null } | null;
+  /** Who manages the user: the console or API, a bulk operation, a SCIM connection, a sync. */
+  managedBy: SourceView;
 }
 
 /**
@@ -100,6 +103,7 @@ export async function loadUserDetail(db: Executor, organizationId: string, userI
       roles.length > 0
         ? { passwordSet: credentials !== undefined, lastSignInAt: credentials?.last_sign_in_at?.toISOString() ?? null }
         : null,
+    managedBy: await presentSource(db, organizationId, user),
   };
 }
 

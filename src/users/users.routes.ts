@@ -42,6 +42,21 @@ export const UserSchema = z
   })
   .meta({ id: 'User' });
 
+/** Who manages a user or a group (SPEC: the source that made it). */
+export const ManagedBySchema = z
+  .object({
+    type: z.enum(['console', 'bulk', 'scim', 'directory_sync', 'umapi']),
+    id: z.string().nullable().meta({
+      description: "The bulk operation's, SCIM token's, directory's or integration's id; null for the console.",
+    }),
+    name: z.string().nullable().meta({ description: "The SCIM token's, directory's or integration's name." }),
+  })
+  .meta({
+    id: 'ManagedBy',
+    description:
+      'The source that made it: the console or API, a bulk operation, a SCIM connection, a directory sync or an Adobe-API integration. A synchronizing source removes only what it manages.',
+  });
+
 const ScopeSchema = z
   .object({ type: z.enum(['product', 'profile', 'group']), id: z.uuid(), name: z.string() })
   .nullable();
@@ -71,6 +86,7 @@ const UserDetailSchema = UserSchema.extend({
     })
     .nullable()
     .meta({ description: 'How an admin signs in; null for users who hold no admin role.' }),
+  managedBy: ManagedBySchema,
 }).meta({ id: 'UserDetail' });
 
 const name = z.string().trim().max(LIMITS.nameMax, `at most ${LIMITS.nameMax} characters`);

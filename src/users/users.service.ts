@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
+import { sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { type Executor, transaction } from '../db/database.ts';
 import { insertManyReturning } from '../db/insert-many.ts';
@@ -311,6 +312,8 @@ export async function insertUsers(
       country: row.country,
       alias: row.alias,
       identity_type: row.identityType,
+      // Who manages the user: the console, a bulk operation, a SCIM connection, a sync…
+      ...sourceColumns(actor),
     })),
   );
   const idByKey = new Map(inserted.map((user) => [`${user.email.toLowerCase()}|${user.identity_type}`, user.id]));

@@ -23,6 +23,7 @@ import * as m20261207130000 from './20261207130000-cover-users-sort-indexes.ts';
 import * as m20261207130100 from './20261207130100-add-users-search-text.ts';
 import * as m20261207140000 from './20261207140000-add-bulk-row-changes.ts';
 import * as m20261207150000 from './20261207150000-track-group-membership-changes.ts';
+import * as m20261207160000 from './20261207160000-add-change-sources.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -53,4 +54,5 @@ export const migrations: Record<string, Migration> = {
   '20261207130100-add-users-search-text': m20261207130100,
   '20261207140000-add-bulk-row-changes': m20261207140000,
   '20261207150000-track-group-membership-changes': m20261207150000,
+  '20261207160000-add-change-sources': m20261207160000,
 };
