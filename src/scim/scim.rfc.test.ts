@@ -263,5 +263,15 @@ describe('SCIM conformance findings', () => {
     const [found] = listed.body.Resources;
     assert.ok(found, listed.text);
     assert.equal((found.meta as Json).version, left.headers.get('etag'));
+
+    const departures = () =>
+      instance.app.ctx.db
+        .selectFrom('user_group_departures')
+        .select('left_at')
+        .where('user_id', '=', String(user.id))
+        .execute();
+    assert.equal((await departures()).length, 1);
+    assert.equal((await scim.delete(`/Users/${user.id}`)).status, 204);
+    assert.deepEqual(await departures(), [], 'a user deleted for good leaves no departure behind');
   });
 });

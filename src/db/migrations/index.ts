@@ -24,6 +24,7 @@ import * as m20261207130100 from './20261207130100-add-users-search-text.ts';
 import * as m20261207140000 from './20261207140000-add-bulk-row-changes.ts';
 import * as m20261207150000 from './20261207150000-track-group-membership-changes.ts';
 import * as m20261207160000 from './20261207160000-add-change-sources.ts';
+import * as m20261207170000 from './20261207170000-forget-departures-of-deleted-users.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   '20261207140000-add-bulk-row-changes': m20261207140000,
   '20261207150000-track-group-membership-changes': m20261207150000,
   '20261207160000-add-change-sources': m20261207160000,
+  '20261207170000-forget-departures-of-deleted-users': m20261207170000,
 };
