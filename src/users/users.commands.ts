@@ -567,7 +567,7 @@ export async function removeUsersCommand(
       : undefined;
     if (foreign) {
       throw new AppError(
-        'users.not_managed',
+        UserErrorCodes.notManaged,
         409,
         `${foreign.email} is managed by ${foreign.source_type === 'console' ? 'the console' : `another source (${foreign.source_type})`}, not by this connection: it removes only the users it manages.`,
       );

@@ -14,4 +14,5 @@ export const UserErrorCodes = {
   noPendingContent: 'users.no_pending_content',
   removed: 'users.removed',
   versionConflict: 'users.version_conflict',
+  notManaged: 'users.not_managed',
 } as const;

@@ -102,10 +102,18 @@ describe('console: Settings → SCIM', () => {
       }),
     });
     assert.equal(created.status, 201);
+    const provisioned = (await created.json()) as { id: string };
     await page.getByTestId('nav-users').click();
     await page.getByTestId('users-search').fill('provisioned@scim');
     await page.getByTestId('users-table').getByRole('row').filter({ hasText: 'provisioned@scim.example' }).waitFor();
     await screenshot(page, '4-provisioned-user');
+    // Its page says who manages it, and that the next sync may change edits back.
+    await page.goto(`/users/${provisioned.id}`);
+    await page
+      .getByTestId('user-managed-by')
+      .filter({ hasText: 'Managed by: Entra ID (SCIM) — Synchronized from outside' })
+      .waitFor();
+    await screenshot(page, '4b-managed-by');
 
     await page.getByTestId('nav-settings').click();
     await row.getByTestId('scim-token-revoke').click();

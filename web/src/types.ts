@@ -124,6 +124,15 @@ export interface UserDetail extends User {
   removedAt: string | null;
   /** How an admin signs in; null for users without admin roles. */
   adminSignIn: { passwordSet: boolean; lastSignInAt: string | null } | null;
+  managedBy: ManagedBy;
+}
+
+/** Who manages a user or a group: the source that made it (the console or API, a file, a connection). */
+export interface ManagedBy {
+  type: 'console' | 'bulk' | 'scim' | 'directory_sync' | 'umapi';
+  id: string | null;
+  /** The SCIM token's, directory's or integration's name. */
+  name: string | null;
 }
 
 /** One line of a pasted list, as POST /api/v1/users/paste-preview checked it. */
@@ -176,6 +185,7 @@ export interface Group {
 export interface GroupDetail extends Group {
   profiles: { id: string; name: string; productId: string; productName: string }[];
   admins: { id: string; email: string; firstName: string | null; lastName: string | null }[];
+  managedBy: ManagedBy;
 }
 
 /** What deleting groups would take away (POST /api/v1/groups/deletion-preview). */

@@ -17,6 +17,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { api } from '../api.ts';
+import { ManagedByLine } from '../components/ManagedBy.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
 import { AdminsTab } from '../groups/AdminsTab.tsx';
@@ -172,6 +173,7 @@ export function GroupPage() {
             admins: formatNumber.format(group.adminsCount),
           })}
         </Text>
+        <ManagedByLine source={group.managedBy} testId="group-managed-by" />
       </Flex>
 
       {message?.kind === 'notice' && (

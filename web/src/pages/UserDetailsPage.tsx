@@ -29,6 +29,7 @@ import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
+import { ManagedByLine } from '../components/ManagedBy.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
 import { currentLocale, SPECTRUM_LOCALES } from '../i18n/index.ts';
@@ -245,6 +246,8 @@ export function UserDetailsPage() {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
+
+      <ManagedByLine source={user.managedBy} testId="user-managed-by" />
 
       <Section id="user-identity" title={t('users.details.identity')}>
         <Grid columns="repeat(auto-fill, minmax(240px, 1fr))" gap="size-200">
