@@ -5,14 +5,15 @@ import type { AppContext } from '../context.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
-import { type MembershipItem, membersAmong, setMembershipsCommand } from '../groups/groups.commands.ts';
 import {
-  assignProfiles,
-  changeGroupAdmins,
-  createGroup,
-  unassignProfile,
-  updateGroup,
-} from '../groups/groups.service.ts';
+  createGroupsCommand,
+  type GroupState,
+  type GroupStateItem,
+  type MembershipItem,
+  membersAmong,
+  setMembershipsCommand,
+  updateGroupsCommand,
+} from '../groups/groups.commands.ts';
 import { AppError } from '../http/errors.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { type Actor, can } from '../roles/policy.ts';
@@ -84,11 +85,12 @@ export interface RowChange {
 }
 
 /**
- * How a type of operation applies rows: all at once through the change engine's commands
- * (`engine`: the engine's runner keeps each row all or nothing), or one at a time (`row`).
+ * How a type of operation applies rows: a batch at a time through the change engine's commands
+ * (the engine's runner keeps each row all or nothing); `serial` types go one batch at a time even
+ * where several could be in flight.
  */
 export interface Handler {
-  mode: 'engine' | 'row';
+  serial: boolean;
   apply(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult>;
 }
 
@@ -368,7 +370,7 @@ async function itemFailure(scope: BatchScope, outcome: ItemOutcome<unknown>): Pr
 
 /** Add users: set-based, one `insertUsers` for the whole batch. */
 const addUsers: Handler = {
-  mode: 'engine',
+  serial: false,
   async apply(scope, rows) {
     const { trx, actor, operation } = scope;
     const failed = new Map<number, Failure>();
@@ -572,10 +574,10 @@ async function changeMembers(scope: BatchScope, rows: WorkRow[], member: boolean
 }
 
 /** Add users to a group: existing users only, set-based. */
-const addGroupMembers: Handler = { mode: 'engine', apply: (scope, rows) => changeMembers(scope, rows, true) };
+const addGroupMembers: Handler = { serial: false, apply: (scope, rows) => changeMembers(scope, rows, true) };
 
 /** Unassign users from a group, set-based. */
-const removeGroupMembers: Handler = { mode: 'engine', apply: (scope, rows) => changeMembers(scope, rows, false) };
+const removeGroupMembers: Handler = { serial: false, apply: (scope, rows) => changeMembers(scope, rows, false) };
 
 /** What a row's change came to, worded from the user's state before and after (`bulk.updated_user`…). */
 function userOutcomes(scope: BatchScope, before: UserState | null, after: UserState | null): Outcome[] {
@@ -661,7 +663,7 @@ function unknownNames(
  * something unknown fails alone without making the others go one by one.
  */
 const editUsers: Handler = {
-  mode: 'engine',
+  serial: false,
   async apply(scope, rows) {
     const { trx, actor, operation } = scope;
     const users = await resolveUsers(trx, operation.organizationId, rows);
@@ -787,7 +789,7 @@ const editUsers: Handler = {
  * (set-based: rows with the same content action are removed together, users locked in id order).
  */
 const removeUsersHandler: Handler = {
-  mode: 'engine',
+  serial: false,
   async apply(scope, rows) {
     const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
     const failed = new Map<number, Failure>();
@@ -868,87 +870,160 @@ async function resolveAdmins(scope: BatchScope, admins: GroupRecord['admins']): 
   return [...new Set(ids)];
 }
 
-/** Profile ids by name; unknown names are an error naming them. */
-async function resolveProfiles(scope: BatchScope, names: string[]): Promise<{ id: string; name: string }[]> {
-  if (names.length === 0) {
-    return [];
-  }
-  const lower = [...new Set(names.map((name) => name.trim().toLowerCase()))];
-  const rows = await scope.trx
-    .selectFrom('product_profiles')
-    .select(['id', 'name'])
-    .where('organization_id', '=', scope.operation.organizationId)
-    .where(sql<string>`lower(name)`, '=', sql<string>`any(${lower}::text[])`)
-    .execute();
-  const missing = lower.filter((name) => !rows.some((row) => row.name.toLowerCase() === name));
-  if (missing.length > 0) {
-    throw new AppError(
-      'users.unknown_profile',
-      422,
-      `Assigned Product Profiles: no product profile named ${missing.map((name) => `"${name}"`).join(', ')}. Use profile names (not product names) that exist.`,
+/**
+ * The profiles rows name, through the engine's one name resolver (one query for the batch).
+ * @returns per row, its profiles, or the failure naming the profiles not found
+ */
+async function resolveProfiles(
+  scope: BatchScope,
+  rows: WorkRow[],
+): Promise<Map<number, { id: string; name: string }[] | Failure>> {
+  const records = rows.map((row) => row.record as GroupRecord);
+  const resolved = await resolveNames(
+    scope.trx,
+    scope.operation.organizationId,
+    'profile',
+    records.map((record) => ({ field: 'Assigned Product Profiles', names: record.profiles ?? [] })),
+  );
+  const result = new Map<number, { id: string; name: string }[] | Failure>();
+  for (const [index, row] of rows.entries()) {
+    const lower = [...new Set((records[index]?.profiles ?? []).map((name) => name.trim().toLowerCase()))];
+    const missing = lower.filter((name) => !resolved.found.has(name));
+    result.set(
+      row.rowNumber,
+      missing.length > 0
+        ? failureOf(
+            new AppError(
+              'users.unknown_profile',
+              422,
+              `Assigned Product Profiles: no product profile named ${missing.map((name) => `"${name}"`).join(', ')}. Use profile names (not product names) that exist.`,
+            ),
+          )
+        : lower.flatMap((name) => {
+            const profile = resolved.found.get(name);
+            return profile ? [{ id: profile.id, name: profile.name }] : [];
+          }),
     );
   }
-  return rows;
+  return result;
 }
 
-async function groupAdminIds(scope: BatchScope, groupId: string): Promise<string[]> {
-  const rows = await scope.trx
-    .selectFrom('admin_role_assignments')
-    .select('user_id')
-    .where('organization_id', '=', scope.operation.organizationId)
-    .where('group_id', '=', groupId)
-    .where('role', '=', 'group-admin')
-    .execute();
-  return rows.flatMap((row) => (row.user_id ? [row.user_id] : []));
-}
-
-/** Add user groups, with their admins and profiles. */
-const addGroups: Handler = {
-  mode: 'row',
-  async apply(scope, rows) {
-    const applied = new Map<number, Outcome[]>();
-    for (const row of rows) {
-      const record = row.record as GroupRecord;
-      const admins = await resolveAdmins(scope, record.admins);
-      const profiles = await resolveProfiles(scope, record.profiles ?? []);
-      const group = await createGroup(scope.ctx, scope.actor, {
-        name: record.name,
-        description: record.description ?? undefined,
-      });
-      if (admins.length > 0) {
-        await changeGroupAdmins(scope.ctx, scope.actor, group.id, { add: { userIds: admins } });
-      }
-      if (profiles.length > 0) {
-        await assignProfiles(
-          scope.ctx,
-          scope.actor,
-          group.id,
-          profiles.map((profile) => profile.id),
-        );
-      }
-      applied.set(row.rowNumber, [
-        { code: verb(scope, 'add_group'), params: { group: record.name } },
-        ...profiles.map((profile) => ({ code: verb(scope, 'assign_profile'), params: { profile: profile.name } })),
-      ]);
+/** A row's admins and profiles resolved, or why the row fails (admins are checked first). */
+async function groupRowNames(
+  scope: BatchScope,
+  rows: WorkRow[],
+): Promise<Map<number, { admins: string[] | undefined; profiles: { id: string; name: string }[] } | Failure>> {
+  const profiles = await resolveProfiles(scope, rows);
+  const result = new Map<
+    number,
+    { admins: string[] | undefined; profiles: { id: string; name: string }[] } | Failure
+  >();
+  for (const row of rows) {
+    const record = row.record as GroupRecord;
+    try {
+      const admins = record.admins === undefined ? undefined : await resolveAdmins(scope, record.admins);
+      const named = profiles.get(row.rowNumber) ?? [];
+      result.set(row.rowNumber, Array.isArray(named) ? { admins, profiles: named } : named);
+    } catch (error) {
+      result.set(row.rowNumber, failureOf(error));
     }
-    return { applied, failed: new Map() };
-  },
-};
+  }
+  return result;
+}
 
-/** Edit user groups: the name is the key; description, admins and profiles become the row's. */
-const editGroups: Handler = {
-  mode: 'row',
+/** Add user groups, with their admins and profiles: the rows become items of `createGroupsCommand`. */
+const addGroups: Handler = {
+  serial: true,
   async apply(scope, rows) {
     const applied = new Map<number, Outcome[]>();
     const failed = new Map<number, Failure>();
+    const changes = new Map<number, RowChange>();
+    const names = await groupRowNames(scope, rows);
+    const ready: { row: WorkRow; profiles: { id: string; name: string }[] }[] = [];
+    const items: Parameters<typeof createGroupsCommand>[2] = [];
     for (const row of rows) {
       const record = row.record as GroupRecord;
-      const group = await scope.trx
-        .selectFrom('user_groups')
-        .select(['id', 'name', 'description'])
-        .where('organization_id', '=', scope.operation.organizationId)
-        .where(sql<string>`lower(name)`, '=', record.name.trim().toLowerCase())
-        .executeTakeFirst();
+      const named = names.get(row.rowNumber);
+      if (!named || !('profiles' in named)) {
+        failed.set(row.rowNumber, named as Failure);
+        continue;
+      }
+      items.push({
+        name: record.name,
+        ...(record.description ? { description: record.description } : {}),
+        profiles: named.profiles.map((profile) => profile.name),
+        admins: named.admins ?? [],
+      });
+      ready.push({ row, profiles: named.profiles });
+    }
+    for (const outcome of await createGroupsCommand(scope.ctx, scope.actor, items)) {
+      const entry = ready[outcome.index];
+      if (!entry) {
+        continue;
+      }
+      if (outcome.status === 'failed') {
+        failed.set(entry.row.rowNumber, failureOfOutcome(outcome));
+        continue;
+      }
+      applied.set(entry.row.rowNumber, [
+        { code: verb(scope, 'add_group'), params: { group: (entry.row.record as GroupRecord).name } },
+        ...entry.profiles.map((profile) => ({
+          code: verb(scope, 'assign_profile'),
+          params: { profile: profile.name },
+        })),
+      ]);
+      changes.set(entry.row.rowNumber, { before: outcome.before, after: outcome.after });
+    }
+    return { applied, failed, changes };
+  },
+};
+
+/** What an edited group's row came to, from its state before and after. */
+function groupOutcomes(scope: BatchScope, before: GroupState, after: GroupState): Outcome[] {
+  const outcomes: Outcome[] = [];
+  if (before.description !== after.description) {
+    outcomes.push({ code: verb(scope, 'update_group'), params: { group: after.name } });
+  }
+  if (JSON.stringify(before.admins) !== JSON.stringify(after.admins)) {
+    outcomes.push({ code: verb(scope, 'update_group'), params: { group: after.name } });
+  }
+  const missingFrom = (names: string[], from: string[]) => names.filter((name) => !from.includes(name));
+  outcomes.push(
+    ...missingFrom(after.profiles, before.profiles).map((profile) => ({
+      code: verb(scope, 'assign_profile'),
+      params: { profile },
+    })),
+    ...missingFrom(before.profiles, after.profiles).map((profile) => ({
+      code: verb(scope, 'unassign_profile'),
+      params: { profile },
+    })),
+  );
+  return outcomes;
+}
+
+/**
+ * Edit user groups: the name is the key; description, admins and profiles become the row's. The
+ * rows become items of `updateGroupsCommand`.
+ */
+const editGroups: Handler = {
+  serial: true,
+  async apply(scope, rows) {
+    const applied = new Map<number, Outcome[]>();
+    const failed = new Map<number, Failure>();
+    const changes = new Map<number, RowChange>();
+    const records = rows.map((row) => row.record as GroupRecord);
+    const groups = await resolveNames(
+      scope.trx,
+      scope.operation.organizationId,
+      'group',
+      records.map((record) => ({ field: 'User Group Name', names: [record.name] })),
+    );
+    const names = await groupRowNames(scope, rows);
+    const items: GroupStateItem[] = [];
+    const itemRows: WorkRow[] = [];
+    for (const [index, row] of rows.entries()) {
+      const record = row.record as GroupRecord;
+      const group = groups.problems.has(index) ? undefined : groups.found.get(record.name.trim().toLowerCase());
       if (!group) {
         failed.set(
           row.rowNumber,
@@ -960,60 +1035,38 @@ const editGroups: Handler = {
         );
         continue;
       }
-      const outcomes: Outcome[] = [];
-      if (record.description !== undefined && (record.description?.trim() || null) !== group.description) {
-        await updateGroup(scope.ctx, scope.actor, group.id, { description: record.description ?? null });
-        outcomes.push({ code: verb(scope, 'update_group'), params: { group: group.name } });
+      const named = names.get(row.rowNumber);
+      if (!named || !('profiles' in named)) {
+        failed.set(row.rowNumber, named as Failure);
+        continue;
       }
-      if (record.admins !== undefined) {
-        const wanted = await resolveAdmins(scope, record.admins);
-        const current = await groupAdminIds(scope, group.id);
-        const added = wanted.filter((id) => !current.includes(id));
-        if (added.length > 0) {
-          await changeGroupAdmins(scope.ctx, scope.actor, group.id, { add: { userIds: added } });
-        }
-        for (const id of current.filter((id) => !wanted.includes(id))) {
-          await changeGroupAdmins(scope.ctx, scope.actor, group.id, { removeUserId: id });
-        }
-        if (added.length > 0 || current.some((id) => !wanted.includes(id))) {
-          outcomes.push({ code: verb(scope, 'update_group'), params: { group: group.name } });
-        }
+      items.push({
+        group: { id: group.id },
+        ...(record.description === undefined ? {} : { description: record.description ?? null }),
+        ...(named.admins === undefined ? {} : { admins: named.admins }),
+        ...(record.profiles === undefined ? {} : { profiles: named.profiles.map((profile) => profile.name) }),
+      });
+      itemRows.push(row);
+    }
+    for (const outcome of await updateGroupsCommand(scope.ctx, scope.actor, items)) {
+      const row = itemRows[outcome.index];
+      if (!row) {
+        continue;
       }
-      if (record.profiles !== undefined) {
-        const wanted = await resolveProfiles(scope, record.profiles);
-        const current = await scope.trx
-          .selectFrom('group_profiles as gp')
-          .innerJoin('product_profiles as p', (join) =>
-            join.onRef('p.organization_id', '=', 'gp.organization_id').onRef('p.id', '=', 'gp.profile_id'),
-          )
-          .select(['p.id', 'p.name'])
-          .where('gp.organization_id', '=', scope.operation.organizationId)
-          .where('gp.group_id', '=', group.id)
-          .execute();
-        const added = wanted.filter((profile) => !current.some((have) => have.id === profile.id));
-        const removed = current.filter((have) => !wanted.some((profile) => profile.id === have.id));
-        if (added.length > 0) {
-          await assignProfiles(
-            scope.ctx,
-            scope.actor,
-            group.id,
-            added.map((profile) => profile.id),
-          );
-        }
-        for (const profile of removed) {
-          await unassignProfile(scope.ctx, scope.actor, group.id, profile.id);
-        }
-        outcomes.push(
-          ...added.map((profile) => ({ code: verb(scope, 'assign_profile'), params: { profile: profile.name } })),
-          ...removed.map((profile) => ({ code: verb(scope, 'unassign_profile'), params: { profile: profile.name } })),
-        );
+      if (outcome.status === 'failed' || !outcome.before || !outcome.after) {
+        failed.set(row.rowNumber, failureOfOutcome(outcome));
+        continue;
       }
+      const worded = groupOutcomes(scope, outcome.before, outcome.after);
       applied.set(
         row.rowNumber,
-        outcomes.length > 0 ? outcomes : [{ code: 'bulk.unchanged', params: { group: group.name } }],
+        worded.length > 0 ? worded : [{ code: 'bulk.unchanged', params: { group: outcome.after.name } }],
       );
+      if (worded.length > 0) {
+        changes.set(row.rowNumber, { before: outcome.before, after: outcome.after });
+      }
     }
-    return { applied, failed };
+    return { applied, failed, changes };
   },
 };
 

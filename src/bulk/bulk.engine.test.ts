@@ -256,6 +256,33 @@ describe('bulk rows through the change engine', () => {
     assert.deepEqual((await state(freshId)).groups, ['Finance', 'Legal']);
   });
 
+  test('add-groups and edit-groups rows keep the group before and after', async () => {
+    const added = await runBulk(
+      admin,
+      { type: 'add-groups' },
+      ['User Group Name,Description,Assigned Product Profiles', 'Auditors,Checks,acrobat std'].join('\n'),
+    );
+    assert.deepEqual(
+      added.rows[0]?.outcomes.map((outcome) => outcome.code),
+      ['bulk.added_group', 'bulk.assigned_profile'],
+    );
+    assert.equal(added.rows[0]?.message, 'added group Auditors; assigned Acrobat Std');
+    const edited = await runBulk(
+      admin,
+      { type: 'edit-groups' },
+      ['User Group Name,Description,Assigned Product Profiles', 'auditors,Reviews,Acrobat Pro'].join('\n'),
+    );
+    assert.equal(edited.rows[0]?.message, 'updated group Auditors; assigned Acrobat Pro; unassigned Acrobat Std');
+    const [changes] = (await storedChanges(edited.operation.id)) as unknown as {
+      before: { description: string; profiles: string[] };
+      after: { description: string; profiles: string[] };
+    }[];
+    assert.deepEqual(
+      [changes?.before.description, changes?.before.profiles, changes?.after.description, changes?.after.profiles],
+      ['Checks', ['Acrobat Std'], 'Reviews', ['Acrobat Pro']],
+    );
+  });
+
   test('edit-users batches in flight at once, moving users between groups, apply every row once', async () => {
     const emails = Array.from({ length: 200 }, (_, index) => `mover${index}@engine.example`);
     const ids = await addUsers(emails.map((email, index) => ({ email, groups: [index % 2 ? 'Finance' : 'Legal'] })));

@@ -332,13 +332,12 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
   // counts licenses across batches, so its batches go one at a time; the embedded database has
   // one connection.
   //
-  // Types applied row by row (groups) go one batch at a time too: each row's change moves license
-  // counters and group rows, and a batch holds those row locks until it commits, so a second batch
-  // in flight only waited for the first. Types applied through the change engine's set-based
-  // commands (edit-users, remove-users) lock their users, groups and products in id order, once
-  // per batch, so batches in flight wait for each other only for those last writes.
-  const serial =
-    operation.dry_run || ctx.database.kind === 'pglite' || HANDLERS[operation.type as BulkType].mode === 'row';
+  // Group files go one batch at a time too: a group's rows change its admins, profiles and the
+  // licenses of all its members, so a second batch in flight would only wait for the first. User
+  // and membership files go through the change engine's set-based commands, which lock users,
+  // groups and products in id order once per batch: batches in flight wait for each other only for
+  // those last writes, and never in a cycle.
+  const serial = operation.dry_run || ctx.database.kind === 'pglite' || HANDLERS[operation.type as BulkType].serial;
   const lanes = serial ? 1 : ctx.config.bulk.concurrentBatches;
   const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
   const failure = settled.find((result) => result.status === 'rejected');
@@ -700,23 +699,11 @@ const failedRow = (rowNumber: number, failure: Failure): Row & { deficits?: Fail
 });
 
 /**
- * Applies rows so that each is all-or-nothing and rows are independent: engine handlers get the
+ * Applies rows so that each is all-or-nothing and rows are independent: the handler gets the
  * whole batch, the change engine's runner applying it at once and, on a failure, splitting it in
- * halves down to the failing rows; row handlers give every row its own savepoint.
+ * halves down to the failing rows.
  */
 async function applyRows(scope: BatchScope, rows: WorkRow[]): Promise<Row[]> {
-  const handler = HANDLERS[scope.operation.type];
-  if (handler.mode === 'row') {
-    const results: Row[] = [];
-    for (const row of rows) {
-      results.push(...(await attempt(scope, [row])));
-    }
-    return results;
-  }
-  return attempt(scope, rows);
-}
-
-async function attempt(scope: BatchScope, rows: WorkRow[]): Promise<Row[]> {
   const handler = HANDLERS[scope.operation.type];
   let result: BatchResult;
   await sql`savepoint bulk_rows`.execute(scope.trx);
