@@ -146,13 +146,24 @@ export function failureOf(thrown: unknown): Failure {
 }
 
 /**
+ * What a row of a set-based file says when its item failed for problems of its own fields: the
+ * title, then the item's problems ("Unknown product profile: no product profile named "X": …"),
+ * as these rows have always been worded.
+ */
+const PROBLEM_TITLES: Record<string, string> = {
+  'users.unknown_profile': 'Unknown product profile',
+  'users.unknown_group': 'Unknown user group',
+  'users.already_exists': 'Already users of the organization',
+  'groups.removed_users': 'Removed users cannot join a group',
+};
+
+/**
  * The failure of a row whose command item failed, worded as the error it came from; `byProblems`
- * words it by the item's own field problems (`Unknown product profile: no product profile named
- * "X": …`), as rows of a set-based file always were.
+ * words the errors of `PROBLEM_TITLES` by the item's own field problems.
  */
 export function failureOfOutcome(outcome: ItemOutcome<unknown>, options: { byProblems?: boolean } = {}): Failure {
-  if (options.byProblems && outcome.problems?.length) {
-    const title = (outcome.message ?? outcome.code).split(': ')[0]?.replace(/\.$/, '') ?? outcome.code;
+  const title = PROBLEM_TITLES[outcome.code];
+  if (options.byProblems && title && outcome.problems?.length) {
     const detail = [...new Set(outcome.problems.map((problem) => problem.message))].join('; ');
     return { outcome: { code: 'bulk.row_failed', params: { detail } }, message: `${title}: ${detail}.` };
   }
@@ -579,6 +590,17 @@ const addGroupMembers: Handler = { serial: false, apply: (scope, rows) => change
 /** Unassign users from a group, set-based. */
 const removeGroupMembers: Handler = { serial: false, apply: (scope, rows) => changeMembers(scope, rows, false) };
 
+/** Profiles or groups a change gave and took, as outcomes (`bulk.assigned_profile`, `bulk.added_member`…). */
+function namesMoved(scope: BatchScope, kind: 'profile' | 'group', before: string[], after: string[]): Outcome[] {
+  const missingFrom = (names: string[], from: string[]) =>
+    names.filter((name) => !from.some((other) => other.toLowerCase() === name.toLowerCase()));
+  const [given, taken] = kind === 'profile' ? ['assign_profile', 'unassign_profile'] : ['add_member', 'remove_member'];
+  return [
+    ...missingFrom(after, before).map((name) => ({ code: verb(scope, given), params: { [kind]: name } })),
+    ...missingFrom(before, after).map((name) => ({ code: verb(scope, taken), params: { [kind]: name } })),
+  ];
+}
+
 /** What a row's change came to, worded from the user's state before and after (`bulk.updated_user`…). */
 function userOutcomes(scope: BatchScope, before: UserState | null, after: UserState | null): Outcome[] {
   if (!before || !after) {
@@ -588,25 +610,9 @@ function userOutcomes(scope: BatchScope, before: UserState | null, after: UserSt
   if (before.firstName !== after.firstName || before.lastName !== after.lastName || before.country !== after.country) {
     outcomes.push({ code: verb(scope, 'update_user'), params: { email: after.email } });
   }
-  const missingFrom = (names: string[], from: string[]) =>
-    names.filter((name) => !from.some((other) => other.toLowerCase() === name.toLowerCase()));
   outcomes.push(
-    ...missingFrom(after.profiles, before.profiles).map((profile) => ({
-      code: verb(scope, 'assign_profile'),
-      params: { profile },
-    })),
-    ...missingFrom(before.profiles, after.profiles).map((profile) => ({
-      code: verb(scope, 'unassign_profile'),
-      params: { profile },
-    })),
-    ...missingFrom(after.groups, before.groups).map((group) => ({
-      code: verb(scope, 'add_member'),
-      params: { group },
-    })),
-    ...missingFrom(before.groups, after.groups).map((group) => ({
-      code: verb(scope, 'remove_member'),
-      params: { group },
-    })),
+    ...namesMoved(scope, 'profile', before.profiles, after.profiles),
+    ...namesMoved(scope, 'group', before.groups, after.groups),
   );
   const roles = (state: UserState) =>
     state.adminRoles.map((role, index) => ({
@@ -987,17 +993,7 @@ function groupOutcomes(scope: BatchScope, before: GroupState, after: GroupState)
   if (JSON.stringify(before.admins) !== JSON.stringify(after.admins)) {
     outcomes.push({ code: verb(scope, 'update_group'), params: { group: after.name } });
   }
-  const missingFrom = (names: string[], from: string[]) => names.filter((name) => !from.includes(name));
-  outcomes.push(
-    ...missingFrom(after.profiles, before.profiles).map((profile) => ({
-      code: verb(scope, 'assign_profile'),
-      params: { profile },
-    })),
-    ...missingFrom(before.profiles, after.profiles).map((profile) => ({
-      code: verb(scope, 'unassign_profile'),
-      params: { profile },
-    })),
-  );
+  outcomes.push(...namesMoved(scope, 'profile', before.profiles, after.profiles));
   return outcomes;
 }
 

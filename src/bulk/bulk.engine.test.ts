@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { runBulk } from '../../test/support/bulk.ts';
 import { createProductWithProfiles } from '../../test/support/catalog.ts';
 import type { Client } from '../../test/support/client.ts';
-import { startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { startTestInstance, systemAdminActor, type TestInstance } from '../../test/support/instance.ts';
 import type { Actor } from '../roles/policy.ts';
 import { setUsersCommand, snapshotUsers, type UserState } from '../users/users.commands.ts';
 
@@ -29,20 +29,7 @@ describe('bulk rows through the change engine', () => {
     await admin.post(`/api/v1/groups/${groupIds.Legal}/profiles`, {
       profileIds: [(await profileId('Acrobat Pro')) ?? ''],
     });
-    const me = await instance.app.ctx.db
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', instance.admin.email)
-      .executeTakeFirstOrThrow();
-    actor = {
-      type: 'user',
-      id: me.id,
-      label: instance.admin.email,
-      organizationId: instance.organizationId,
-      grants: [{ role: 'system-admin', productId: null, profileId: null, groupId: null }],
-      sourceIp: null,
-      userAgent: 'bulk-engine-test',
-    };
+    actor = await systemAdminActor(instance, 'bulk-engine-test');
   });
   after(() => instance.close());
 

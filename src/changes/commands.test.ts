@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createProductWithProfiles } from '../../test/support/catalog.ts';
 import type { Client } from '../../test/support/client.ts';
-import { startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { startTestInstance, systemAdminActor, type TestInstance } from '../../test/support/instance.ts';
 import { createGroupsCommand, deleteGroupsCommand, updateGroupsCommand } from '../groups/groups.commands.ts';
 import type { Actor } from '../roles/policy.ts';
 import {
@@ -28,20 +28,7 @@ describe('change engine commands', () => {
     admin = await instance.signIn();
     await createProductWithProfiles(admin, 'Acrobat', 2, ['Acrobat Pro']);
     await createProductWithProfiles(admin, 'Photoshop', 100, ['Photoshop Std']);
-    const me = await instance.app.ctx.db
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', instance.admin.email)
-      .executeTakeFirstOrThrow();
-    actor = {
-      type: 'user',
-      id: me.id,
-      label: instance.admin.email,
-      organizationId: instance.organizationId,
-      grants: [{ role: 'system-admin', productId: null, profileId: null, groupId: null }],
-      sourceIp: null,
-      userAgent: 'engine-test',
-    };
+    actor = await systemAdminActor(instance, 'engine-test');
   });
   after(() => instance.close());
 

@@ -256,6 +256,14 @@ export async function leaveAllGroups(
   organizationId: string,
   userIds: string[],
 ): Promise<{ user_id: string; group_id: string; group_name: string }[]> {
+  // The groups' rows (their members' version, moved by the membership triggers) are locked first,
+  // in id order, as strong as the triggers lock them: removals in flight at once wait in turn,
+  // never in a cycle.
+  await sql`
+    select g.id from user_groups g
+    where g.organization_id = ${organizationId} and g.id in (
+      select m.group_id from group_members m where m.organization_id = ${organizationId} and m.user_id = any(${userIds}::uuid[]))
+    order by g.id for no key update of g`.execute(trx);
   const deleted = await sql<{ user_id: string; group_id: string; group_name: string }>`
     with gone as (
       delete from group_members where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])

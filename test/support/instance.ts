@@ -6,7 +6,7 @@ import { hashPassword } from '../../src/auth/secrets.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase, transaction } from '../../src/db/database.ts';
 import { createOrganizationWithAdmin } from '../../src/organizations/organizations.service.ts';
-import type { Grant } from '../../src/roles/policy.ts';
+import type { Actor, Grant } from '../../src/roles/policy.ts';
 import { insertGrants } from '../../src/roles/roles.queries.ts';
 import { Client } from './client.ts';
 
@@ -203,4 +203,26 @@ export async function createCatalog(
     .returning('id')
     .executeTakeFirstOrThrow();
   return { productId: product.id, profileId: profile.id, groupId: group.id };
+}
+
+/**
+ * The instance's first system admin as an actor, for tests that call commands directly.
+ * @param userAgent what the audit records as the actor's user agent
+ */
+export async function systemAdminActor(instance: TestInstance, userAgent: string): Promise<Actor> {
+  const me = await instance.app.ctx.db
+    .selectFrom('users')
+    .select('id')
+    .where('organization_id', '=', instance.organizationId)
+    .where('email', '=', instance.admin.email)
+    .executeTakeFirstOrThrow();
+  return {
+    type: 'user',
+    id: me.id,
+    label: instance.admin.email,
+    organizationId: instance.organizationId,
+    grants: [{ role: 'system-admin', productId: null, profileId: null, groupId: null }],
+    sourceIp: null,
+    userAgent,
+  };
 }
