@@ -54,6 +54,7 @@ describe('UMAPI: action batches', () => {
   let instance: TestInstance;
   let admin: Client;
   let umapi: UmapiConnection;
+  let integrationId: string;
 
   async function userByEmail(email: string): Promise<UserDetail | undefined> {
     const list = await admin.get<{ items: { id: string; email: string }[] }>(
@@ -75,7 +76,9 @@ describe('UMAPI: action batches', () => {
     await admin.post('/api/v1/product-profiles', { productId: scarce.body.id, name: 'Scarce Profile' });
     await admin.post('/api/v1/groups', { name: 'Design Team' });
     await admin.post('/api/v1/groups', { name: 'shared' });
-    umapi = (await connectIntegration(admin, instance.baseUrl, { name: 'User Sync Tool' })).connection;
+    const connected = await connectIntegration(admin, instance.baseUrl, { name: 'User Sync Tool' });
+    umapi = connected.connection;
+    integrationId = connected.id;
   });
   after(() => instance.close());
 
@@ -126,6 +129,39 @@ describe('UMAPI: action batches', () => {
     assert.ok(
       welcome.some((message) => message.kind === 'welcome'),
       'the profile brings the welcome e-mail, as everywhere',
+    );
+  });
+
+  test('the integration manages what it creates: users, groups and memberships show it as managedBy', async () => {
+    const answer = await umapi.actions([
+      { usergroup: 'Managed Team', requestID: requestID(), do: [{ createUserGroup: { description: 'From LDAP' } }] },
+      ...['mia', 'max'].map((name) => ({
+        user: `${name}@acme.example`,
+        requestID: requestID(),
+        do: [{ createEnterpriseID: { email: `${name}@acme.example` } }, { add: { group: ['managed team'] } }],
+      })),
+    ]);
+    assert.deepEqual(answer.body, { result: 'success', completed: 3, notCompleted: 0, completedInTestMode: 0 });
+    const managedBy = { type: 'umapi', id: integrationId, name: 'User Sync Tool' };
+    const mia = await admin.get<{ id: string; managedBy: unknown }>(
+      `/api/v1/users/${(await userByEmail('mia@acme.example'))?.id}`,
+    );
+    assert.deepEqual(mia.body.managedBy, managedBy);
+    const groups = await admin.get<{ items: { id: string; name: string }[] }>('/api/v1/groups?search=Managed');
+    const team = groups.body.items.find((group) => group.name === 'Managed Team');
+    const group = await admin.get<{ managedBy: unknown; description: string }>(`/api/v1/groups/${team?.id}`);
+    assert.deepEqual([group.body.managedBy, group.body.description], [managedBy, 'From LDAP']);
+    const memberships = await instance.app.ctx.db
+      .selectFrom('group_members')
+      .select(['source_type', 'source_id'])
+      .where('group_id', '=', team?.id ?? '')
+      .execute();
+    assert.deepEqual(
+      memberships.map((row) => [row.source_type, row.source_id]),
+      [
+        ['umapi', integrationId],
+        ['umapi', integrationId],
+      ],
     );
   });
 

@@ -1,34 +1,36 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { IdentityType } from '../../shared/contracts.ts';
 import { recordSecurityEvent } from '../audit/audit.service.ts';
+import { type Named, resolveNames } from '../changes/names.ts';
+import { type Applied, type ItemOutcome, type RunScope, runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
-import { transaction } from '../db/database.ts';
-import type { UserRow } from '../db/schema.ts';
+import { constraintError } from '../db/constraint-errors.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
-import { resolveAccessNames } from '../groups/groups.catalog.ts';
 import {
-  addMembers,
-  assignProfiles,
-  createGroup,
-  deleteGroups,
-  getGroup,
-  removeMembers,
-  unassignProfile,
-  updateGroup,
-} from '../groups/groups.service.ts';
+  createGroupsCommand,
+  deleteGroupsCommand,
+  type GroupStateItem,
+  snapshotGroup,
+  updateGroupsCommand,
+} from '../groups/groups.commands.ts';
 import { AppError } from '../http/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import { findUsersByLogin } from '../users/users.access.ts';
-import { getUserDetail } from '../users/users.details.ts';
-import { deleteUserPermanently, removeUsers, restoreUser } from '../users/users.removal.ts';
-import { addUsers } from '../users/users.service.ts';
-import { updateUser } from '../users/users.update.ts';
+import {
+  createUsersCommand,
+  deleteUsersCommand,
+  type NewUserItem,
+  removeUsersCommand,
+  restoreUsersCommand,
+  setUsersCommand,
+  snapshotUsers,
+  type UserStateItem,
+} from '../users/users.commands.ts';
 import { UmapiError, UmapiStepErrorCodes } from './umapi.errors.ts';
 
 /**
  * Action batches of Adobe's User Management API (`POST /v2/usermanagement/action/{org}`),
- * translated into Usher's users and groups services. What the clients send, from their source:
+ * translated into the change engine's commands. What the clients send, from their source:
  * - umapi-client `connection.py` Connection._execute_batch posts a JSON array of at most 10
  *   actions (`throttle_actions`), each `Action.wire_dict()` = the frame plus `do`, a list of at
  *   most 10 one-key commands (`throttle_commands`), group lists of at most 10 names
@@ -46,11 +48,14 @@ import { UmapiError, UmapiStepErrorCodes } from './umapi.errors.ts';
  * `{"result","completed","notCompleted","completedInTestMode","errors":[{"index","step",
  * "requestID","errorCode","message"}]}`; `index` and `step` are 0-based and must be present.
  *
- * Actions run in array order, each all or nothing: a savepoint per action, rolled back when a
- * command fails (the remaining commands of that action are skipped and reported by the failing
- * step). `testOnly` runs everything exactly the same way and rolls the whole batch back.
- * Every command is a call of a users or groups service, so authorization (the integration's role),
- * audit (the integration as actor), licenses and welcome e-mails are those of every other path.
+ * A batch is one run of the change engine's runner (`changes/runner.ts`) and an action is one of
+ * its items: all of its steps or none (a failing step rolls the action back; the remaining steps
+ * are skipped and the failing step is reported). Actions apply in array order. `testOnly` is the
+ * runner's dry run: everything runs exactly the same way and is rolled back. Each step is one
+ * item of a users or groups command (`users.commands.ts`, `groups.commands.ts`), run atomically
+ * inside the action, so authorization (the integration's role), audit and source tracking (the
+ * integration as actor: `managedBy` shows it), licenses and welcome e-mails are those of every
+ * other path. Names go through the one resolver (`changes/names.ts`), case-insensitively.
  */
 
 /** Most actions per call, commands per action and names per list (Adobe's limits, as the clients throttle). */
@@ -68,13 +73,13 @@ export interface ActionBatchResult {
   errors?: { index: number; step: number; requestID?: string; errorCode: string; message: string }[];
 }
 
-/** A failure of one command, reported in `errors[]`. */
-class StepFailure extends Error {
-  readonly errorCode: string;
-
+/**
+ * A failure of one command with a UMAPI error code (an AppError, so the runner reports it as the
+ * action's failure; the code is carried in `extra.umapiErrorCode`).
+ */
+class StepFailure extends AppError {
   constructor(errorCode: string, message: string) {
-    super(message);
-    this.errorCode = errorCode;
+    super('umapi.step_failed', 422, message, { extra: { umapiErrorCode: errorCode } });
   }
 }
 
@@ -145,16 +150,36 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, command: string): T {
   return parsed.data;
 }
 
+/** The user an action is about, as far as its steps need it (a user row or a command's state). */
+interface FrameUser {
+  id: string;
+  email: string;
+  username: string;
+  status: 'active' | 'removed' | string;
+}
+
 /** The state one action carries from command to command: the user it is about. */
 interface UserScope {
   ctx: AppContext;
   actor: Actor;
   frame: Frame;
-  user: UserRow | undefined;
+  user: FrameUser | undefined;
+}
+
+/** Each step is one item of a command, all or nothing: its failure is thrown as the AppError it is. */
+const ATOMIC = { atomic: true } as const;
+
+/** The outcome of a command run on one item. */
+async function only<S>(run: Promise<ItemOutcome<S>[]>): Promise<ItemOutcome<S>> {
+  const [outcome] = await run;
+  if (!outcome) {
+    throw new Error('a command answered no outcome');
+  }
+  return outcome;
 }
 
 /** Finds the user of a frame: Enterprise/Federated first, the Personal ID with `useAdobeID`. */
-async function findFrameUser(scope: UserScope, login?: string): Promise<UserRow | undefined> {
+async function findFrameUser(scope: UserScope, login?: string): Promise<FrameUser | undefined> {
   const { frame } = scope;
   const found = await findUsersByLogin(scope.ctx, scope.actor, login ?? frame.user ?? '', frame.domain);
   if (frame.useAdobeID) {
@@ -163,7 +188,7 @@ async function findFrameUser(scope: UserScope, login?: string): Promise<UserRow 
   return found[0];
 }
 
-async function requireFrameUser(scope: UserScope): Promise<UserRow> {
+async function requireFrameUser(scope: UserScope): Promise<FrameUser> {
   scope.user ??= await findFrameUser(scope);
   if (!scope.user) {
     throw new StepFailure(UmapiStepErrorCodes.userNotFound, `No user ${scope.frame.user} in this organization.`);
@@ -171,13 +196,18 @@ async function requireFrameUser(scope: UserScope): Promise<UserRow> {
   return scope.user;
 }
 
-async function reload(scope: UserScope, userId: string): Promise<void> {
-  const found = await findUsersByLogin(scope.ctx, scope.actor, scope.user?.email ?? scope.frame.user ?? '');
-  scope.user = found.find((user) => user.id === userId) ?? scope.user;
-}
+const keyOf = (name: string) => name.trim().toLowerCase();
 
-/** Resolves profile and user group names for `add`/`remove`, refusing unknown, admin and ambiguous names. */
-async function resolveNames(scope: UserScope, names: string[]): Promise<{ profiles: string[]; groups: string[] }> {
+/**
+ * Profiles and user groups named by `add`/`remove` (the one resolver, case-insensitive: Adobe's
+ * sync tool lower-cases names), refusing unknown, admin and ambiguous names.
+ * @returns the profiles and the groups, by their names in Usher
+ */
+async function resolveAccess(
+  ctx: AppContext,
+  actor: Actor,
+  names: string[],
+): Promise<{ profiles: string[]; groups: string[] }> {
   const admin = names.find((name) => name.trim().startsWith('_'));
   if (admin) {
     throw new StepFailure(
@@ -185,13 +215,13 @@ async function resolveNames(scope: UserScope, names: string[]): Promise<{ profil
       `"${admin}" is an admin group: admin roles are granted in Usher's console or REST API, not through this API.`,
     );
   }
-  const resolved = await resolveAccessNames(scope.ctx.db, scope.actor.organizationId, names);
-  const profiles: string[] = [];
-  const groups: string[] = [];
+  const wanted = [{ field: 'group', names }];
+  const profiles = await resolveNames(ctx.db, actor.organizationId, 'profile', wanted);
+  const groups = await resolveNames(ctx.db, actor.organizationId, 'group', wanted);
+  const resolved: { profiles: string[]; groups: string[] } = { profiles: [], groups: [] };
   for (const name of names) {
-    const match = resolved.get(name.trim().toLowerCase());
-    const profile = match?.profiles[0];
-    const group = match?.groups[0];
+    const profile = profiles.found.get(keyOf(name));
+    const group = groups.found.get(keyOf(name));
     if (profile && group) {
       throw new StepFailure(
         UmapiStepErrorCodes.groupAmbiguous,
@@ -199,32 +229,61 @@ async function resolveNames(scope: UserScope, names: string[]): Promise<{ profil
       );
     }
     if (profile) {
-      profiles.push(profile.name);
+      resolved.profiles.push(profile.name);
     } else if (group) {
-      groups.push(group.name);
+      resolved.groups.push(group.name);
     } else {
       throw new StepFailure(UmapiStepErrorCodes.groupNotFound, `No product profile or user group named "${name}".`);
     }
   }
-  return { profiles, groups };
+  return resolved;
+}
+
+/** One profile or user group by name (the one resolver, case-insensitive), or undefined. */
+async function findNamed(
+  ctx: AppContext,
+  actor: Actor,
+  kind: 'profile' | 'group',
+  name: string,
+): Promise<Named | undefined> {
+  const resolved = await resolveNames(ctx.db, actor.organizationId, kind, [{ field: kind, names: [name] }]);
+  return resolved.found.get(keyOf(name));
 }
 
 function namesOf(input: z.infer<typeof UserGroups>): string[] {
   return input === 'all' ? [] : [...(input.group ?? []), ...(input.product ?? []), ...(input.usergroup ?? [])];
 }
 
-/** The current direct profiles and groups of a user, by name. */
-async function currentAccess(scope: UserScope, userId: string): Promise<{ profiles: string[]; groups: string[] }> {
-  const detail = await getUserDetail(scope.ctx, scope.actor, userId);
+const lower = (names: string[]) => new Set(names.map((name) => name.toLowerCase()));
+
+/** The details of a create command, as a user item's fields (country `UD`, "undefined", is left out). */
+function detailsOf(input: z.infer<typeof CreateUser> | z.infer<typeof UpdateUser>, onlyFilled = false) {
+  const given = (value: string | undefined) => (onlyFilled ? Boolean(value) : value !== undefined);
   return {
-    profiles: detail.profiles.filter((profile) => profile.via === 'direct').map((profile) => profile.name),
-    groups: detail.groups.map((group) => group.name),
+    ...(given(input.firstname) ? { firstName: input.firstname } : {}),
+    ...(given(input.lastname) ? { lastName: input.lastname } : {}),
+    ...(given(input.country) && input.country?.toUpperCase() !== 'UD' ? { country: input.country } : {}),
   };
 }
 
-const lower = (names: string[]) => new Set(names.map((name) => name.toLowerCase()));
+/**
+ * Checks that an e-mail's domain gives the identity type a create command asks for.
+ * @throws StepFailure `error.user.identity_type` saying which command fits
+ */
+function checkIdentityType(command: string, email: string, wanted: IdentityType, type: IdentityType): void {
+  if (type === wanted) {
+    return;
+  }
+  const domain = emailDomain(email);
+  const reason =
+    wanted === 'personal'
+      ? `${domain} is claimed by ${A_TYPE[type].replace(/ ID$/, '')} directory of this organization, so its users are ${TYPE_LABELS[type]}s: use ${type === 'enterprise' ? 'createEnterpriseID' : 'createFederatedID'}`
+      : `${domain} is not claimed by ${A_TYPE[wanted]} directory of this organization (Usher would add ${A_TYPE[type]}): claim the domain under Settings → Domains${type === 'personal' ? ' or use addAdobeID' : ''}`;
+  throw new StepFailure(UmapiStepErrorCodes.identityType, `${command} ${email}: ${reason}.`);
+}
 
 async function createUserStep(scope: UserScope, command: string, value: unknown): Promise<void> {
+  const { ctx, actor } = scope;
   const input = parse(CreateUser, value, command);
   const wanted = CREATE_COMMANDS[command] as IdentityType;
   const email = (input.email ?? scope.frame.user ?? '').trim();
@@ -232,28 +291,16 @@ async function createUserStep(scope: UserScope, command: string, value: unknown)
     throw new StepFailure(UmapiStepErrorCodes.malformed, `${command}.email: give the user's e-mail address.`);
   }
   const domain = emailDomain(email);
-  const standing = (await resolveDomainStandings(scope.ctx.db, scope.actor.organizationId, [domain])).get(domain);
+  const standing = (await resolveDomainStandings(ctx.db, actor.organizationId, [domain])).get(domain);
   const type = standing?.identityType ?? 'personal';
-  if (type !== wanted) {
-    const reason =
-      wanted === 'personal'
-        ? `${domain} is claimed by ${A_TYPE[type].replace(/ ID$/, '')} directory of this organization, so its users are ${TYPE_LABELS[type]}s: use ${type === 'enterprise' ? 'createEnterpriseID' : 'createFederatedID'}`
-        : `${domain} is not claimed by ${A_TYPE[wanted]} directory of this organization (Usher would add ${A_TYPE[type]}): claim the domain under Settings → Domains${type === 'personal' ? ' or use addAdobeID' : ''}`;
-    throw new StepFailure(UmapiStepErrorCodes.identityType, `${command} ${email}: ${reason}.`);
-  }
-  const existing = (await findUsersByLogin(scope.ctx, scope.actor, email)).find(
+  checkIdentityType(command, email, wanted, type);
+  const existing = (await findUsersByLogin(ctx, actor, email)).find(
     (user) => user.identity_type === type && user.email.toLowerCase() === email.toLowerCase(),
   );
-  const details = {
-    ...(input.firstname !== undefined ? { firstName: input.firstname } : {}),
-    ...(input.lastname !== undefined ? { lastName: input.lastname } : {}),
-    ...(input.country !== undefined && input.country.toUpperCase() !== 'UD' ? { country: input.country } : {}),
-  };
+  const details = detailsOf(input);
   if (!existing) {
-    const [created] = await addUsers(scope.ctx, scope.actor, { users: [{ email, ...details }] });
-    if (created) {
-      scope.user = (await findUsersByLogin(scope.ctx, scope.actor, email)).find((user) => user.id === created.id);
-    }
+    const created = await only(createUsersCommand(ctx, actor, [{ email, ...details }], ATOMIC));
+    scope.user = created.after ?? undefined;
     return;
   }
   if (!input.option) {
@@ -265,12 +312,13 @@ async function createUserStep(scope: UserScope, command: string, value: unknown)
   scope.user = existing;
   if (existing.status === 'removed') {
     // Adding a removed user again brings them back (Usher's "restore"), as a new user would be.
-    await restoreUser(scope.ctx, scope.actor, existing.id);
+    const restored = await only(restoreUsersCommand(ctx, actor, [{ user: { id: existing.id } }], ATOMIC));
+    scope.user = restored.after ?? scope.user;
   }
   if (input.option === 'updateIfAlreadyExists' && Object.keys(details).length > 0) {
-    await updateUser(scope.ctx, scope.actor, existing.id, details);
+    const updated = await only(setUsersCommand(ctx, actor, [{ user: { id: existing.id }, ...details }], ATOMIC));
+    scope.user = updated.after ?? scope.user;
   }
-  await reload(scope, existing.id);
 }
 
 async function updateUserStep(scope: UserScope, value: unknown): Promise<void> {
@@ -286,24 +334,24 @@ async function updateUserStep(scope: UserScope, value: unknown): Promise<void> {
       `update.username: Usher's username of ${user.email} is ${user.username}; it follows the e-mail and cannot be set on its own.`,
     );
   }
-  const patch = {
-    ...(input.firstname !== undefined ? { firstName: input.firstname } : {}),
-    ...(input.lastname !== undefined ? { lastName: input.lastname } : {}),
-    ...(input.country !== undefined && input.country.toUpperCase() !== 'UD' ? { country: input.country } : {}),
+  const item: UserStateItem = {
+    user: { id: user.id },
+    ...detailsOf(input),
     ...(input.email !== undefined && input.email.toLowerCase() !== user.email.toLowerCase()
       ? { email: input.email }
       : {}),
   };
-  if (Object.keys(patch).length > 0) {
-    await updateUser(scope.ctx, scope.actor, user.id, patch);
-    await reload(scope, user.id);
+  if (Object.keys(item).length > 1) {
+    const updated = await only(setUsersCommand(scope.ctx, scope.actor, [item], ATOMIC));
+    scope.user = updated.after ?? user;
   }
 }
 
 async function userGroupsStep(scope: UserScope, command: 'add' | 'remove', value: unknown): Promise<void> {
   const input = parse(UserGroups, value, command);
   const user = await requireFrameUser(scope);
-  const current = await currentAccess(scope, user.id);
+  const state = (await snapshotUsers(scope.ctx.db, scope.actor.organizationId, [user.id])).get(user.id);
+  const current = { profiles: state?.profiles ?? [], groups: state?.groups ?? [] };
   let profiles: string[];
   let groups: string[];
   if (input === 'all') {
@@ -313,7 +361,7 @@ async function userGroupsStep(scope: UserScope, command: 'add' | 'remove', value
     profiles = [];
     groups = [];
   } else {
-    const names = await resolveNames(scope, namesOf(input));
+    const names = await resolveAccess(scope.ctx, scope.actor, namesOf(input));
     if (command === 'add') {
       profiles = [
         ...current.profiles,
@@ -327,24 +375,26 @@ async function userGroupsStep(scope: UserScope, command: 'add' | 'remove', value
       groups = current.groups.filter((name) => !dropGroups.has(name.toLowerCase()));
     }
   }
-  const patch = {
+  const item: UserStateItem = {
+    user: { id: user.id },
     ...(profiles.length !== current.profiles.length ? { profiles } : {}),
     ...(groups.length !== current.groups.length ? { groups } : {}),
   };
-  if (Object.keys(patch).length > 0) {
-    await updateUser(scope.ctx, scope.actor, user.id, patch);
+  if (Object.keys(item).length > 1) {
+    await only(setUsersCommand(scope.ctx, scope.actor, [item], ATOMIC));
   }
 }
 
 async function removeFromOrgStep(scope: UserScope, value: unknown): Promise<void> {
   const input = parse(RemoveFromOrg, value, 'removeFromOrg');
   const user = await requireFrameUser(scope);
+  const ref = { id: user.id };
   if (user.status !== 'removed') {
     // Content is kept for a later transfer, as the CSV remove does by default (SPEC §2).
-    await removeUsers(scope.ctx, scope.actor, { userIds: [user.id], contentAction: 'transfer-later' });
+    await only(removeUsersCommand(scope.ctx, scope.actor, [{ user: ref, contentAction: 'transfer-later' }], ATOMIC));
   }
   if (input.deleteAccount) {
-    await deleteUserPermanently(scope.ctx, scope.actor, user.id);
+    await only(deleteUsersCommand(scope.ctx, scope.actor, [{ user: ref }], ATOMIC));
   }
   scope.user = undefined;
 }
@@ -374,15 +424,8 @@ interface GroupScope {
   groupId: string | undefined;
 }
 
-async function findGroup(scope: GroupScope): Promise<string | undefined> {
-  const match = (await resolveAccessNames(scope.ctx.db, scope.actor.organizationId, [scope.name])).get(
-    scope.name.trim().toLowerCase(),
-  );
-  return match?.groups[0]?.id;
-}
-
 async function requireGroup(scope: GroupScope): Promise<string> {
-  scope.groupId ??= await findGroup(scope);
+  scope.groupId ??= (await findNamed(scope.ctx, scope.actor, 'group', scope.name))?.id;
   if (!scope.groupId) {
     throw new StepFailure(UmapiStepErrorCodes.groupNotFound, `No user group named "${scope.name}".`);
   }
@@ -402,24 +445,69 @@ async function findMemberIds(scope: GroupScope, logins: string[]): Promise<strin
   return ids;
 }
 
+/** Applies one update of a group (atomically, as a step). */
+async function updateGroupStep(scope: GroupScope, item: GroupStateItem): Promise<void> {
+  await only(updateGroupsCommand(scope.ctx, scope.actor, [item], ATOMIC));
+}
+
+/** `add`/`remove` on a usergroup frame: the group's product profiles and members. */
+async function groupAccessStep(scope: GroupScope, command: 'add' | 'remove', value: unknown): Promise<void> {
+  const input = parse(GroupMembers, value, command);
+  if (!input.productConfiguration && !input.user) {
+    throw new StepFailure(UmapiStepErrorCodes.malformed, `${command}: give productConfiguration or user names.`);
+  }
+  const groupId = await requireGroup(scope);
+  const item: GroupStateItem = { group: { id: groupId } };
+  if (input.productConfiguration) {
+    const names = input.productConfiguration;
+    const resolved = await resolveNames(scope.ctx.db, scope.actor.organizationId, 'profile', [
+      { field: 'productConfiguration', names },
+    ]);
+    const profiles = names.map((name) => {
+      const profile = resolved.found.get(keyOf(name));
+      if (!profile) {
+        throw new StepFailure(UmapiStepErrorCodes.groupNotFound, `No product profile named "${name}".`);
+      }
+      return profile;
+    });
+    if (command === 'add') {
+      item.profilesChange = { assign: profiles.map((profile) => profile.id) };
+    } else {
+      const current = (await snapshotGroup(scope.ctx.db, scope.actor.organizationId, groupId))?.profiles ?? [];
+      const dropped = lower(profiles.map((profile) => profile.name));
+      const kept = current.filter((name) => !dropped.has(name.toLowerCase()));
+      if (kept.length !== current.length) {
+        item.profiles = kept;
+      }
+    }
+  }
+  if (input.user) {
+    const ids = await findMemberIds(scope, input.user);
+    item.members = command === 'add' ? { add: ids } : { remove: ids };
+  }
+  if (Object.keys(item).length > 1) {
+    await updateGroupStep(scope, item);
+  }
+}
+
 async function runGroupCommand(scope: GroupScope, command: string, value: unknown): Promise<void> {
+  const { ctx, actor } = scope;
   switch (command) {
     case 'createUserGroup': {
       const input = parse(CreateUserGroup, value, command);
-      const match = (await resolveAccessNames(scope.ctx.db, scope.actor.organizationId, [scope.name])).get(
-        scope.name.trim().toLowerCase(),
-      );
-      const profile = match?.profiles[0];
+      const profile = await findNamed(ctx, actor, 'profile', scope.name);
       if (profile) {
         throw new StepFailure(
           UmapiStepErrorCodes.groupAmbiguous,
           `"${scope.name}" is the name of the product profile "${profile.name}": choose another user group name.`,
         );
       }
-      const existing = match?.groups[0];
+      const existing = await findNamed(ctx, actor, 'group', scope.name);
       if (!existing) {
-        const created = await createGroup(scope.ctx, scope.actor, { name: scope.name, description: input.description });
-        scope.groupId = created.id;
+        const created = await only(
+          createGroupsCommand(ctx, actor, [{ name: scope.name, description: input.description }], ATOMIC),
+        );
+        scope.groupId = created.after?.id;
         return;
       }
       if (!input.option) {
@@ -430,14 +518,15 @@ async function runGroupCommand(scope: GroupScope, command: string, value: unknow
       }
       scope.groupId = existing.id;
       if (input.option === 'updateIfAlreadyExists' && input.description !== undefined) {
-        await updateGroup(scope.ctx, scope.actor, existing.id, { description: input.description });
+        await updateGroupStep(scope, { group: { id: existing.id }, description: input.description });
       }
       return;
     }
     case 'updateUserGroup': {
       const input = parse(UpdateUserGroup, value, command);
       const groupId = await requireGroup(scope);
-      await updateGroup(scope.ctx, scope.actor, groupId, {
+      await updateGroupStep(scope, {
+        group: { id: groupId },
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.description !== undefined ? { description: input.description } : {}),
       });
@@ -448,150 +537,160 @@ async function runGroupCommand(scope: GroupScope, command: string, value: unknow
     }
     case 'deleteUserGroup': {
       const groupId = await requireGroup(scope);
-      await deleteGroups(scope.ctx, scope.actor, [groupId]);
+      await only(deleteGroupsCommand(ctx, actor, [{ group: { id: groupId } }], ATOMIC));
       scope.groupId = undefined;
       return;
     }
     case 'add':
-    case 'remove': {
-      const input = parse(GroupMembers, value, command);
-      const groupId = await requireGroup(scope);
-      if (input.productConfiguration) {
-        const resolved = await resolveAccessNames(scope.ctx.db, scope.actor.organizationId, input.productConfiguration);
-        const ids = input.productConfiguration.map((name) => {
-          const profile = resolved.get(name.trim().toLowerCase())?.profiles[0];
-          if (!profile) {
-            throw new StepFailure(UmapiStepErrorCodes.groupNotFound, `No product profile named "${name}".`);
-          }
-          return profile.id;
-        });
-        if (command === 'add') {
-          await assignProfiles(scope.ctx, scope.actor, groupId, ids);
-        } else {
-          const assigned = new Set((await getGroup(scope.ctx, scope.actor, groupId)).profiles.map((p) => p.id));
-          for (const id of ids.filter((profileId) => assigned.has(profileId))) {
-            await unassignProfile(scope.ctx, scope.actor, groupId, id);
-          }
-        }
-      }
-      if (input.user) {
-        const ids = await findMemberIds(scope, input.user);
-        if (command === 'add') {
-          await addMembers(scope.ctx, scope.actor, groupId, { userIds: ids });
-        } else {
-          await removeMembers(scope.ctx, scope.actor, groupId, ids);
-        }
-      }
-      if (!input.productConfiguration && !input.user) {
-        throw new StepFailure(UmapiStepErrorCodes.malformed, `${command}: give productConfiguration or user names.`);
-      }
-      return;
-    }
+    case 'remove':
+      return groupAccessStep(scope, command, value);
     default:
       throw new StepFailure(UmapiStepErrorCodes.unknownCommand, `Unknown command "${command}" for a user group.`);
   }
 }
 
+/** A new user and the groups it joins: the whole of a first sync's common action. */
+interface PlainCreate {
+  email: string;
+  command: string;
+  type: IdentityType;
+  details: ReturnType<typeof detailsOf>;
+  names: string[];
+}
+
 /**
- * The first sync's common batch, every action "create a new user and add it to groups", applied
- * as one `addUsers` call of all its users (with their profiles and groups) instead of two service
- * calls per action. Used only when every action has that shape for distinct e-mails; it runs in a
- * savepoint, and any failure (an existing user, an unknown name, a wrong identity type, seats)
- * rolls it back and returns false, so the batch then runs action by action and each failure is
- * reported at its own index and step. Outcomes are the same either way: the same service, the
- * same rules, one audit event per user.
- * @returns true when the whole batch was applied
+ * Reads an action of the first sync's common shape, "create a new user and add it to groups"
+ * (a create command without option, then only `add {"group":[…]}`).
+ * @returns the user to create, or undefined for any other action
  */
-async function createAllAtOnce(ctx: AppContext, actor: Actor, body: unknown[]): Promise<boolean> {
-  if (body.length < 2) {
-    return false;
+function plainCreateOf(raw: unknown): PlainCreate | undefined {
+  const parsed = Frame.safeParse(raw);
+  const frame = parsed.success ? parsed.data : undefined;
+  const [first, ...rest] = frame?.do ?? [];
+  const keys = first ? Object.keys(first) : [];
+  const command = keys[0];
+  if (!frame || frame.usergroup !== undefined || !first || keys.length !== 1 || !command) {
+    return undefined;
   }
-  const users: { email: string; type: IdentityType; details: Record<string, string>; names: string[] }[] = [];
-  for (const raw of body) {
-    const parsed = Frame.safeParse(raw);
-    const frame = parsed.success ? parsed.data : undefined;
-    const [first, ...rest] = frame?.do ?? [];
-    const command = first ? Object.keys(first) : [];
-    const name = command[0];
-    if (
-      !frame ||
-      frame.usergroup !== undefined ||
-      !first ||
-      command.length !== 1 ||
-      !name ||
-      !(name in CREATE_COMMANDS)
-    ) {
-      return false;
+  if (!(command in CREATE_COMMANDS)) {
+    return undefined;
+  }
+  const create = CreateUser.safeParse(first[command] ?? {});
+  if (!create.success) {
+    return undefined;
+  }
+  const names: string[] = [];
+  for (const step of rest) {
+    const add = step.add === undefined || Object.keys(step).length !== 1 ? undefined : UserGroups.safeParse(step.add);
+    if (!add?.success || add.data === 'all') {
+      return undefined;
     }
-    const create = CreateUser.safeParse(first[name] ?? {});
-    if (!create.success) {
-      return false;
-    }
-    const names: string[] = [];
-    for (const step of rest) {
-      const add = step.add === undefined || Object.keys(step).length !== 1 ? undefined : UserGroups.safeParse(step.add);
-      if (!add?.success || add.data === 'all') {
-        return false;
-      }
-      names.push(...namesOf(add.data));
-    }
-    const email = (create.data.email ?? frame.user ?? '').trim();
-    users.push({
-      email,
-      type: CREATE_COMMANDS[name] as IdentityType,
-      details: {
-        ...(create.data.firstname ? { firstName: create.data.firstname } : {}),
-        ...(create.data.lastname ? { lastName: create.data.lastname } : {}),
-        ...(create.data.country && create.data.country.toUpperCase() !== 'UD' ? { country: create.data.country } : {}),
-      },
-      names,
-    });
+    names.push(...namesOf(add.data));
   }
-  if (new Set(users.map((user) => user.email.toLowerCase())).size !== users.length) {
-    return false;
-  }
-  await sql`savepoint umapi_batch`.execute(ctx.db);
-  try {
-    const domains = users.map((user) => emailDomain(user.email));
-    const standings = await resolveDomainStandings(ctx.db, actor.organizationId, domains);
-    if (users.some((user) => (standings.get(emailDomain(user.email))?.identityType ?? 'personal') !== user.type)) {
-      throw new Error('identity type');
-    }
-    const scope: UserScope = { ctx, actor, frame: { do: [] }, user: undefined };
-    const inputs = [];
-    for (const user of users) {
-      const names = user.names.length > 0 ? await resolveNames(scope, user.names) : { profiles: [], groups: [] };
-      inputs.push({ email: user.email, ...user.details, profiles: names.profiles, groups: names.groups });
-    }
-    // addUsers refuses an e-mail that exists with that identity type (users.already_exists).
-    await addUsers(ctx, actor, { users: inputs });
-    await sql`release savepoint umapi_batch`.execute(ctx.db);
-    return true;
-  } catch {
-    await sql`rollback to savepoint umapi_batch`.execute(ctx.db);
-    await sql`release savepoint umapi_batch`.execute(ctx.db);
-    return false;
-  }
-}
-
-/** Turns what a command threw into an `errors[]` entry's code and message. */
-function describeFailure(error: unknown): { errorCode: string; message: string } | undefined {
-  if (error instanceof StepFailure) {
-    return { errorCode: error.errorCode, message: error.message };
-  }
-  if (error instanceof AppError) {
-    const detail = error.errors?.map((problem) => problem.message).join('; ');
-    return {
-      errorCode: `error.${error.code}`,
-      message: detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message,
-    };
-  }
-  return undefined;
+  return {
+    email: (create.data.email ?? frame.user ?? '').trim(),
+    command,
+    type: CREATE_COMMANDS[command] as IdentityType,
+    details: detailsOf(create.data, true),
+    names,
+  };
 }
 
 /**
- * Runs an action batch: each action in a savepoint, in order; the whole batch rolled back in
- * test mode.
+ * The first sync's common batch applied set-based: every action's user created by one
+ * `createUsersCommand` item list (one insert, with the profiles and groups). The runner tries it
+ * for the whole batch and, when it fails (an existing user, an unknown name, a wrong identity
+ * type, seats), for halves, down to single actions, which then run step by step and report each
+ * failure at its own index and step. Outcomes are the same either way.
+ */
+async function createPlainly(scope: RunScope, actor: Actor, users: PlainCreate[]): Promise<Applied<unknown>[]> {
+  const domains = users.map((user) => emailDomain(user.email));
+  const standings = await resolveDomainStandings(scope.trx, actor.organizationId, domains);
+  for (const user of users) {
+    if (!user.email.includes('@')) {
+      throw new StepFailure(UmapiStepErrorCodes.malformed, 'email');
+    }
+    const type = standings.get(emailDomain(user.email))?.identityType ?? 'personal';
+    checkIdentityType(user.command, user.email, user.type, type);
+  }
+  const named = await resolveAccess(
+    scope.ctx,
+    actor,
+    users.flatMap((user) => user.names),
+  );
+  const profiles = new Map(named.profiles.map((name) => [name.toLowerCase(), name]));
+  const groups = new Map(named.groups.map((name) => [name.toLowerCase(), name]));
+  const items = users.map(
+    (user): NewUserItem => ({
+      email: user.email,
+      ...user.details,
+      profiles: user.names.flatMap((name) => profiles.get(keyOf(name)) ?? []),
+      groups: user.names.flatMap((name) => groups.get(keyOf(name)) ?? []),
+    }),
+  );
+  // The command refuses an e-mail that exists with that identity type (users.already_exists).
+  const outcomes = await createUsersCommand(scope.ctx, actor, items, ATOMIC);
+  return outcomes.map((outcome) => ({
+    status: outcome.status,
+    code: outcome.code,
+    params: outcome.params,
+    before: outcome.before,
+    after: outcome.after,
+  }));
+}
+
+/** Turns a failed action's outcome into an `errors[]` entry's code and message. */
+function describeFailure(outcome: ItemOutcome<unknown>): { errorCode: string; message: string } {
+  const umapiErrorCode = outcome.extra?.umapiErrorCode;
+  if (typeof umapiErrorCode === 'string') {
+    return { errorCode: umapiErrorCode, message: outcome.message ?? '' };
+  }
+  const message = outcome.message ?? '';
+  const detail = outcome.problems?.map((problem) => problem.message).join('; ');
+  return {
+    errorCode: `error.${outcome.code}`,
+    message: detail && !message.includes(detail) ? `${message} (${detail})` : message,
+  };
+}
+
+/**
+ * Runs one action, step by step (an item of the runner, in its savepoint).
+ * @param reached told the position of each step as it starts (the failing step is reported)
+ */
+async function runAction(scope: RunScope, actor: Actor, raw: unknown, reached: (step: number) => void) {
+  reached(0);
+  const parsed = Frame.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StepFailure(
+      UmapiStepErrorCodes.malformed,
+      `${issue?.path.join('.') || 'action'}: ${issue?.message ?? 'invalid'} (an action is {"user"|"usergroup", "do":[…]}).`,
+    );
+  }
+  const frame = parsed.data;
+  if ((frame.user === undefined) === (frame.usergroup === undefined)) {
+    throw new StepFailure(UmapiStepErrorCodes.malformed, 'An action names either "user" or "usergroup".');
+  }
+  const userScope: UserScope = { ctx: scope.ctx, actor, frame, user: undefined };
+  const groupScope: GroupScope = { ctx: scope.ctx, actor, name: frame.usergroup ?? '', groupId: undefined };
+  for (const [position, command] of frame.do.entries()) {
+    reached(position);
+    const keys = Object.keys(command);
+    const name = keys[0];
+    if (keys.length !== 1 || name === undefined) {
+      throw new StepFailure(UmapiStepErrorCodes.malformed, 'Each command is an object with exactly one key.');
+    }
+    if (frame.user !== undefined) {
+      await runUserCommand(userScope, name, command[name]);
+    } else {
+      await runGroupCommand(groupScope, name, command[name]);
+    }
+  }
+}
+
+/**
+ * Runs an action batch through the change engine's runner: each action one item (all its steps
+ * or none), in order; in test mode, the runner's dry run.
  * @param body the request body as parsed JSON
  * @param testOnly validate and run exactly as for real, then change nothing
  * @returns Adobe's answer
@@ -613,95 +712,72 @@ export async function runActionBatch(
       `${body.length} actions in one call: send at most ${UMAPI_MAX_ACTIONS} (Adobe's limit, which umapi-client keeps).`,
     );
   }
+  const actions = body.map((raw: unknown) => ({ raw, plain: plainCreateOf(raw) }));
+  const plain = actions.flatMap((action) => (action.plain ? [action.plain] : []));
+  const setBased =
+    actions.length > 1 &&
+    plain.length === actions.length &&
+    new Set(plain.map((user) => user.email.toLowerCase())).size === plain.length;
+  const steps = new Map<number, number>();
+  const outcomes = await runItems(
+    ctx,
+    actions,
+    async (scope, action, index) => {
+      try {
+        await runAction(scope, actor, action.raw, (step) => steps.set(index, step));
+      } catch (error) {
+        const known = constraintError(error) ?? error;
+        if (known instanceof AppError) {
+          throw known;
+        }
+        console.error(JSON.stringify({ level: 50, msg: 'UMAPI command failed', err: String(error) }));
+        throw new StepFailure(UmapiStepErrorCodes.internal, 'Something went wrong on the server. It has been logged.');
+      }
+      return { status: 'applied', code: 'umapi.action_completed', params: {}, before: null, after: null };
+    },
+    {
+      dryRun: testOnly,
+      ...(setBased
+        ? {
+            applyAll: (scope: RunScope, all: typeof actions) =>
+              createPlainly(
+                scope,
+                actor,
+                all.flatMap((action) => (action.plain ? [action.plain] : [])),
+              ),
+          }
+        : {}),
+    },
+  );
   const result: ActionBatchResult = { result: 'success', completed: 0, notCompleted: 0, completedInTestMode: 0 };
   const errors: NonNullable<ActionBatchResult['errors']> = [];
-  // Denials are audited like every other denial, outside the batch's transaction so that a
-  // rolled-back action (or test mode) keeps their record.
-  const denials: { index: number; step: number; extra: Record<string, unknown> | undefined }[] = [];
-  const rollback = new Error('umapi test mode');
-  await transaction(ctx.db, async (trx) => {
-    const inTrx: AppContext = { ...ctx, db: trx };
-    if (await createAllAtOnce(inTrx, actor, body)) {
+  for (const outcome of outcomes) {
+    if (outcome.status !== 'failed') {
       if (testOnly) {
-        result.completedInTestMode = body.length;
-        throw rollback;
+        result.completedInTestMode += 1;
+      } else {
+        result.completed += 1;
       }
-      result.completed = body.length;
-      return;
+      continue;
     }
-    for (const [index, raw] of body.entries()) {
-      const requestID =
-        typeof raw === 'object' && raw !== null && typeof (raw as Frame).requestID === 'string'
-          ? (raw as Frame).requestID
-          : undefined;
-      let step = 0;
-      await sql`savepoint umapi_action`.execute(trx);
-      try {
-        const parsed = Frame.safeParse(raw);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          throw new StepFailure(
-            UmapiStepErrorCodes.malformed,
-            `${issue?.path.join('.') || 'action'}: ${issue?.message ?? 'invalid'} (an action is {"user"|"usergroup", "do":[…]}).`,
-          );
-        }
-        const frame = parsed.data;
-        if ((frame.user === undefined) === (frame.usergroup === undefined)) {
-          throw new StepFailure(UmapiStepErrorCodes.malformed, 'An action names either "user" or "usergroup".');
-        }
-        const userScope: UserScope = { ctx: inTrx, actor, frame, user: undefined };
-        const groupScope: GroupScope = { ctx: inTrx, actor, name: frame.usergroup ?? '', groupId: undefined };
-        for (const [position, command] of frame.do.entries()) {
-          step = position;
-          const keys = Object.keys(command);
-          const name = keys[0];
-          if (keys.length !== 1 || name === undefined) {
-            throw new StepFailure(UmapiStepErrorCodes.malformed, 'Each command is an object with exactly one key.');
-          }
-          if (frame.user !== undefined) {
-            await runUserCommand(userScope, name, command[name]);
-          } else {
-            await runGroupCommand(groupScope, name, command[name]);
-          }
-        }
-        await sql`release savepoint umapi_action`.execute(trx);
-        if (testOnly) {
-          result.completedInTestMode += 1;
-        } else {
-          result.completed += 1;
-        }
-      } catch (error) {
-        await sql`rollback to savepoint umapi_action`.execute(trx);
-        await sql`release savepoint umapi_action`.execute(trx);
-        if (error instanceof AppError && error.code === 'auth.forbidden') {
-          denials.push({ index, step, extra: error.extra });
-        }
-        let failure = describeFailure(error);
-        if (!failure) {
-          failure = {
-            errorCode: UmapiStepErrorCodes.internal,
-            message: 'Something went wrong on the server. It has been logged.',
-          };
-          console.error(JSON.stringify({ level: 50, msg: 'UMAPI command failed', err: String(error) }));
-        }
-        result.notCompleted += 1;
-        errors.push({ index, step, ...(requestID !== undefined ? { requestID } : {}), ...failure });
-      }
+    const { index } = outcome;
+    const step = steps.get(index) ?? 0;
+    const raw: unknown = body[index];
+    const requestID =
+      typeof raw === 'object' && raw !== null && typeof (raw as Frame).requestID === 'string'
+        ? (raw as Frame).requestID
+        : undefined;
+    result.notCompleted += 1;
+    errors.push({ index, step, ...(requestID !== undefined ? { requestID } : {}), ...describeFailure(outcome) });
+    if (outcome.code === 'auth.forbidden') {
+      // Denials are audited like every other denial, outside the batch's transaction so that a
+      // rolled-back action (or test mode) keeps their record.
+      await recordSecurityEvent(ctx.db, actor, {
+        action: 'authorization.denied',
+        target: null,
+        after: { api: 'umapi', index, step, testOnly, ...outcome.extra },
+      });
     }
-    if (testOnly) {
-      throw rollback;
-    }
-  }).catch((error: unknown) => {
-    if (error !== rollback) {
-      throw error;
-    }
-  });
-  for (const denial of denials) {
-    await recordSecurityEvent(ctx.db, actor, {
-      action: 'authorization.denied',
-      target: null,
-      after: { api: 'umapi', index: denial.index, step: denial.step, testOnly, ...denial.extra },
-    });
   }
   const succeeded = result.completed + result.completedInTestMode;
   result.result = result.notCompleted === 0 ? 'success' : succeeded === 0 ? 'error' : 'partial';
