@@ -347,7 +347,7 @@ describe('change paths: REST, CSV and SCIM reach the same state, audit events an
     }
   });
 
-  test('a SCIM connection replaces only the members it manages and removes only its own users', async () => {
+  test('a SCIM connection replaces only the members it manages and removes only its own users and groups', async () => {
     const org = orgs.find((candidate) => candidate.path === 'scim') as Org;
     const bobJoined = await org.admin.post(`/api/v1/groups/${org.designersId}/members`, { userIds: [org.bobId] });
     ok(bobJoined);
@@ -399,6 +399,18 @@ describe('change paths: REST, CSV and SCIM reach the same state, audit events an
     assert.deepEqual(
       statuses.map((row) => `${row.email} ${row.status}`),
       [`${BOB} active`, 'carol@paths.example removed'],
+    );
+    // Groups alike: the console's group stays, the connection's own group can be deleted.
+    const refusedGroup = await org.scim.delete(`/Groups/${org.designersId}`);
+    assert.equal(refusedGroup.status, 409, refusedGroup.text);
+    assert.match(refusedGroup.text, /managed by the console/);
+    const own = await org.scim.post<{ id: string }>('/Groups', { displayName: 'Synced team' });
+    ok(own, 201);
+    assert.equal((await org.scim.delete(`/Groups/${own.body.id}`)).status, 204);
+    const groups = await org.admin.get<{ items: { name: string }[] }>('/api/v1/groups');
+    assert.deepEqual(
+      groups.body.items.map((group) => group.name),
+      ['Designers'],
     );
   });
 });

@@ -503,6 +503,24 @@ export async function deleteGroupsCommand(
       ids.push(id);
       before.push(await snapshotGroup(scope.trx, actor.organizationId, id));
     }
+    // A synchronizing source (a SCIM connection, a directory sync) deletes only the groups it manages.
+    const source = synchronizingSource(actor);
+    if (source) {
+      const foreign = await scope.trx
+        .selectFrom('user_groups')
+        .select(['name', 'source_type'])
+        .where('organization_id', '=', actor.organizationId)
+        .where('id', 'in', ids)
+        .where((eb) => eb.or([eb('source_type', '!=', source.type), eb('source_id', 'is distinct from', source.id)]))
+        .executeTakeFirst();
+      if (foreign) {
+        throw new AppError(
+          GroupErrorCodes.notManaged,
+          409,
+          `The group ${foreign.name} is managed by ${foreign.source_type === 'console' ? 'the console' : `another source (${foreign.source_type})`}, not by this connection: it deletes only the groups it manages.`,
+        );
+      }
+    }
     await deleteGroups(scope.ctx, actor, ids);
     return before.map((state) => ({
       status: 'applied',

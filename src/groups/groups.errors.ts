@@ -7,4 +7,5 @@ export const GroupErrorCodes = {
   unknownProfiles: 'groups.unknown_profiles',
   tooLarge: 'groups.too_large',
   tooManyPerSave: 'groups.too_many_per_save',
+  notManaged: 'groups.not_managed',
 } as const;
