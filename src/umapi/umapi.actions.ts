@@ -560,7 +560,8 @@ interface PlainCreate {
 
 /**
  * Reads an action of the first sync's common shape, "create a new user and add it to groups"
- * (a create command without option, then only `add {"group":[…]}`).
+ * (a create command, then only `add {"group":[…]}`; an existing user fails the set-based try, so
+ * its `option` is applied by the action run step by step).
  * @returns the user to create, or undefined for any other action
  */
 function plainCreateOf(raw: unknown): PlainCreate | undefined {

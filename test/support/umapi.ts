@@ -183,13 +183,14 @@ export interface ActionAnswer {
 }
 
 /**
- * Creates an integration through the REST API as a system admin would, and gets an access token.
+ * Creates an integration through the REST API as a system admin would (confirming with the
+ * admin's password: the test instance's unless given), and gets an access token.
  * @returns the connection and the integration's ids
  */
 export async function connectIntegration(
   admin: Client,
   baseUrl: string,
-  input: { name?: string; role?: string; scope?: string[] } = {},
+  input: { name?: string; role?: string; scope?: string[]; password?: string } = {},
 ): Promise<{ connection: UmapiConnection; id: string; clientId: string; clientSecret: string; orgId: string }> {
   const created = await admin.post<{ id: string; clientId: string; clientSecret: string; orgId: string }>(
     '/api/v1/integrations',
@@ -197,7 +198,7 @@ export async function connectIntegration(
       name: input.name ?? 'User Sync Tool',
       role: input.role ?? 'system-admin',
       ...(input.scope ? { scope: input.scope } : {}),
-      password: ADMIN_PASSWORD,
+      password: input.password ?? ADMIN_PASSWORD,
     },
   );
   if (created.status !== 201) {
