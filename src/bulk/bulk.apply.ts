@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { resolveNames } from '../changes/names.ts';
 import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
@@ -9,11 +9,13 @@ import {
   createGroupsCommand,
   type GroupState,
   type GroupStateItem,
+  groupNames,
   type MembershipItem,
   membersAmong,
   setMembershipsCommand,
   updateGroupsCommand,
 } from '../groups/groups.commands.ts';
+import { productsByGroup } from '../groups/groups.members.ts';
 import { AppError } from '../http/errors.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { type Actor, can } from '../roles/policy.ts';
@@ -29,6 +31,7 @@ import {
   type UserStateItem,
 } from '../users/users.commands.ts';
 import { ADMIN_ROLE_LABELS } from '../users/users.csv.ts';
+import { findUsersByLogins } from '../users/users.lookup.ts';
 import { normalizeCountry } from '../users/users.service.ts';
 import {
   ADMIN_COLUMNS_TEXT,
@@ -218,24 +221,10 @@ async function resolveUsers(
   rows: WorkRow[],
 ): Promise<Map<number, UserRow | Failure>> {
   const records = rows.map((row) => row.record as UserRecord);
-  const emails = [...new Set(records.flatMap((record) => (record.email ? [record.email.toLowerCase()] : [])))];
-  const usernames = [
-    ...new Set(records.flatMap((record) => (!record.email && record.username ? [record.username.toLowerCase()] : []))),
-  ];
-  const found =
-    emails.length + usernames.length === 0
-      ? []
-      : await trx
-          .selectFrom('users')
-          .selectAll()
-          .where('organization_id', '=', organizationId)
-          .where((eb) =>
-            eb.or([
-              eb(sql<string>`lower(email)`, '=', sql<string>`any(${emails}::text[])`),
-              eb(sql<string>`lower(username)`, '=', sql<string>`any(${usernames}::text[])`),
-            ]),
-          )
-          .execute();
+  const found = await findUsersByLogins(trx, organizationId, {
+    emails: records.flatMap((record) => (record.email ? [record.email] : [])),
+    usernames: records.flatMap((record) => (!record.email && record.username ? [record.username] : [])),
+  });
   const result = new Map<number, UserRow | Failure>();
   for (const row of rows) {
     const record = row.record as UserRecord;
@@ -280,7 +269,10 @@ async function resolveUsers(
   return result;
 }
 
-/** Products each named profile and group gives, for the "no seat left" check. */
+/**
+ * Products each named profile and group gives, for the "no seat left" check: the names through
+ * the engine's one resolver, the groups' products through the membership writer's query.
+ */
 async function productsOfNames(
   trx: Transaction<DB>,
   organizationId: string,
@@ -288,29 +280,20 @@ async function productsOfNames(
   groupNames: string[],
 ): Promise<{ profiles: Map<string, string>; groups: Map<string, string[]> }> {
   const profiles = new Map<string, string>();
-  const groups = new Map<string, string[]>();
-  if (profileNames.length > 0) {
-    const rows = await trx
-      .selectFrom('product_profiles')
-      .select(['name', 'product_id'])
-      .where('organization_id', '=', organizationId)
-      .where(sql<string>`lower(name)`, '=', sql<string>`any(${profileNames}::text[])`)
-      .execute();
-    for (const row of rows) {
-      profiles.set(row.name.toLowerCase(), row.product_id);
+  for (const [name, profile] of (
+    await resolveNames(trx, organizationId, 'profile', [{ field: 'profiles', names: profileNames }])
+  ).found) {
+    if (profile.productId) {
+      profiles.set(name, profile.productId);
     }
   }
-  if (groupNames.length > 0) {
-    const rows = await sql<{ name: string; product_id: string }>`
-      select lower(g.name) as name, p.product_id
-      from user_groups g
-      join group_profiles gp on gp.organization_id = g.organization_id and gp.group_id = g.id
-      join product_profiles p on p.organization_id = gp.organization_id and p.id = gp.profile_id
-      where g.organization_id = ${organizationId} and lower(g.name) = any(${groupNames}::text[])`.execute(trx);
-    for (const row of rows.rows) {
-      groups.set(row.name, [...(groups.get(row.name) ?? []), row.product_id]);
-    }
-  }
+  const named = (await resolveNames(trx, organizationId, 'group', [{ field: 'groups', names: groupNames }])).found;
+  const products = await productsByGroup(
+    trx,
+    organizationId,
+    [...named.values()].map((group) => group.id),
+  );
+  const groups = new Map([...named].map(([name, group]) => [name, products.get(group.id) ?? []]));
   return { profiles, groups };
 }
 
@@ -505,20 +488,13 @@ const addUsers: Handler = {
 
 /** The group of a group-member operation, with the products its profiles give. */
 async function operationGroup(scope: BatchScope): Promise<{ id: string; name: string; products: string[] }> {
-  const group = await scope.trx
-    .selectFrom('user_groups')
-    .select(['id', 'name'])
-    .where('organization_id', '=', scope.operation.organizationId)
-    .where('id', '=', scope.operation.groupId ?? '00000000-0000-0000-0000-000000000000')
-    .executeTakeFirst();
-  if (!group) {
+  const { trx, operation } = scope;
+  const id = operation.groupId ?? '';
+  const name = id ? (await groupNames(trx, operation.organizationId, [id])).get(id) : undefined;
+  if (name === undefined) {
     throw new AppError('bulk.group_gone', 422, 'The user group of this operation no longer exists.');
   }
-  const products = await sql<{ product_id: string }>`
-    select distinct p.product_id from group_profiles gp
-    join product_profiles p on p.organization_id = gp.organization_id and p.id = gp.profile_id
-    where gp.organization_id = ${scope.operation.organizationId} and gp.group_id = ${group.id}`.execute(scope.trx);
-  return { ...group, products: products.rows.map((row) => row.product_id) };
+  return { id, name, products: (await productsByGroup(trx, operation.organizationId, [id])).get(id) ?? [] };
 }
 
 /**

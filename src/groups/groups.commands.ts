@@ -398,6 +398,23 @@ export async function membersAmong(
 }
 
 /**
+ * The names of groups, in one query.
+ * @returns id → name (groups not found are absent)
+ */
+export async function groupNames(db: Executor, organizationId: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('user_groups')
+    .select(['id', 'name'])
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+/**
  * Brings single memberships about (a CSV file of users to add to a group, or to take out of it):
  * set-based, one `addMembers` and one `removeMembers` per group for the whole list, so the rules,
  * licenses, welcome e-mails and audit events (with every id that joined or left) are the group
@@ -417,13 +434,10 @@ export async function setMembershipsCommand(
     for (const item of all) {
       if (!groups.has(keyOf(item.group))) {
         const id = await resolveGroup(scope, actor, item.group);
-        const state = await scope.trx
-          .selectFrom('user_groups')
-          .select('name')
-          .where('organization_id', '=', actor.organizationId)
-          .where('id', '=', id)
-          .executeTakeFirstOrThrow();
-        groups.set(keyOf(item.group), { id, name: state.name });
+        groups.set(keyOf(item.group), {
+          id,
+          name: (await groupNames(scope.trx, actor.organizationId, [id])).get(id) ?? '',
+        });
       }
     }
     const changes = new Map<string, { members: Set<string>; add: string[]; remove: string[] }>();

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { sourceColumns, sourceOf } from '../changes/source.ts';
+import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
 import { AppError, type FieldProblem } from '../http/errors.ts';
@@ -285,4 +286,27 @@ export async function groupProducts(
     join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
     where gp.organization_id = ${organizationId} and gp.group_id = any(${groupIds}::uuid[])`.execute(trx);
   return rows.rows.map((row) => row.product_id);
+}
+
+/**
+ * The products each group's profiles give, in one query.
+ * @returns group id → products (groups giving none are absent)
+ */
+export async function productsByGroup(
+  db: Executor,
+  organizationId: string,
+  groupIds: string[],
+): Promise<Map<string, string[]>> {
+  const products = new Map<string, string[]>();
+  if (groupIds.length === 0) {
+    return products;
+  }
+  const rows = await sql<{ group_id: string; product_id: string }>`
+    select distinct gp.group_id, pp.product_id from group_profiles gp
+    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+    where gp.organization_id = ${organizationId} and gp.group_id = any(${groupIds}::uuid[])`.execute(db);
+  for (const row of rows.rows) {
+    products.set(row.group_id, [...(products.get(row.group_id) ?? []), row.product_id]);
+  }
+  return products;
 }
