@@ -1,14 +1,22 @@
 import type { Locale } from '../../shared/contracts.ts';
 import { recordAudits } from '../audit/audit.service.ts';
+import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { findClaimedDomainNamesByDirectoryId } from '../domains/domains.queries.ts';
 import { emailDomain } from '../domains/identity.ts';
+import { setMembershipsCommand } from '../groups/groups.commands.ts';
 import { findMembersByGroupIds } from '../groups/groups.queries.ts';
-import { addMembers, removeMembers } from '../groups/groups.service.ts';
 import { AppError } from '../http/errors.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import type { Actor } from '../roles/policy.ts';
+import {
+  createUsersCommand,
+  removeUsersCommand,
+  restoreUsersCommand,
+  setUsersCommand,
+  type UserStateItem,
+} from '../users/users.commands.ts';
 import { findGroupsByNames, findProfilesByNames } from '../users/users.lookup.ts';
 import {
   findDirectProfilesByUserIds,
@@ -17,9 +25,7 @@ import {
   findUsersByEmailsOrIds,
   type SyncedUserRow,
 } from '../users/users.queries.ts';
-import { removeUsers, restoreUser } from '../users/users.removal.ts';
-import { insertUsers, type NewUserInput, normalizeCountry, organizationLocale } from '../users/users.service.ts';
-import { updateUser } from '../users/users.update.ts';
+import { type NewUserInput, normalizeCountry, organizationLocale } from '../users/users.service.ts';
 import { SyncErrorCodes } from './sync.errors.ts';
 import { type DirectoryUser, normalizeDn, withDirectory } from './sync.ldap.ts';
 import {
@@ -104,12 +110,20 @@ const errorText = (error: unknown) => {
   return 'Unexpected error; see the server log.';
 };
 
+/** A failed item's message, with its field problems. */
+const outcomeText = (outcome: ItemOutcome<unknown>) => {
+  const fields = outcome.problems?.map((problem) => problem.message).join('; ');
+  const message = outcome.message ?? outcome.code;
+  return fields && !message.includes(fields) ? `${message} (${fields})` : message;
+};
+
 const sameText = (a: string | null, b: string | null) => (a ?? '') === (b ?? '');
 
 /**
  * Performs one queued run: reads the directory, compares it with the users, memberships and
  * profiles this connection manages, and (unless a preview) applies the difference through the
- * users and groups services, each change audited with the connection as actor. Never throws:
+ * change engine's users and groups commands (`users.commands.ts`, `groups.commands.ts`), each
+ * change authorized, audited and recorded as managed with the connection as actor. Never throws:
  * every outcome, including a failure, ends in the run row.
  * @param ctx the worker's context
  * @param organizationId the tenant
@@ -540,9 +554,10 @@ function previewChunk(
 }
 
 /**
- * Applies one chunk's plans through the services: creations set-based (one transaction for the
- * chunk; when it fails, user by user so one bad entry does not stop the others), then restores,
- * details, memberships per group and direct profiles. A failure is that user's outcome.
+ * Applies one chunk's plans through the change engine's commands, each set-based over the chunk
+ * (the runner tries the whole list, then halves down to the failing entries, so one bad entry
+ * does not stop the others): creations, restores, details, memberships and direct profiles. A
+ * failure is that user's outcome, and the user's later changes are not tried.
  */
 async function applyChunk(
   ctx: AppContext,
@@ -556,13 +571,19 @@ async function applyChunk(
 ): Promise<void> {
   const organizationId = sync.organization_id;
   const failures = new Map<EntryPlan, string>();
-  const fail = (plan: EntryPlan, error: unknown) => {
-    if (!failures.has(plan)) {
-      failures.set(plan, errorText(error));
+  /** Records the failed items of a command run on these plans (item i is plans[i]). */
+  const failed = <S>(plans: EntryPlan[], outcomes: ItemOutcome<S>[]) => {
+    for (const outcome of outcomes) {
+      const plan = plans[outcome.index];
+      if (outcome.status === 'failed' && plan && !failures.has(plan)) {
+        failures.set(plan, outcomeText(outcome));
+      }
     }
   };
+  const idOf = (plan: EntryPlan) => plan.user?.id as string;
 
-  // New users, with their groups and profiles, in one transaction; user by user after a failure.
+  // New users, with their groups and profiles: one set-based command (the runner finds the
+  // failing entries), and the connection's record of them in the same transaction.
   const creates = chunk.filter((plan) => !plan.user);
   const newUser = (plan: EntryPlan): NewUserInput => ({
     email: plan.entry.email,
@@ -574,42 +595,45 @@ async function applyChunk(
   });
   const createdIds = new Map<EntryPlan, string>();
   if (creates.length > 0) {
-    const createAll = async (plans: EntryPlan[]) =>
-      transaction(ctx.db, async (trx) => {
-        const rows = await insertUsers(trx, actor, { users: plans.map(newUser) });
-        const idByEmail = new Map(rows.map((row) => [row.email.toLowerCase(), row.id]));
-        const tracked = plans.map((plan) => ({
-          userId: idByEmail.get(plan.entry.email.toLowerCase()) ?? '',
-          key: plan.entry.key,
-          dn: plan.entry.dn,
-        }));
-        await upsertSyncedUsers(trx, organizationId, sync.directory_id, tracked);
-        return tracked;
-      });
-    try {
-      const tracked = await createAll(creates);
-      for (const [index, plan] of creates.entries()) {
-        createdIds.set(plan, tracked[index]?.userId ?? '');
-      }
-    } catch {
-      for (const plan of creates) {
-        try {
-          const [tracked] = await createAll([plan]);
-          createdIds.set(plan, tracked?.userId ?? '');
-        } catch (error) {
-          fail(plan, error);
+    await transaction(ctx.db, async (trx) => {
+      const created = await createUsersCommand({ ...ctx, db: trx }, actor, creates.map(newUser));
+      failed(creates, created);
+      const tracked = created.flatMap((outcome) => {
+        const plan = creates[outcome.index];
+        if (outcome.status === 'failed' || !outcome.after || !plan) {
+          return [];
         }
-      }
-    }
+        createdIds.set(plan, outcome.after.id);
+        return [{ userId: outcome.after.id, key: plan.entry.key, dn: plan.entry.dn }];
+      });
+      await upsertSyncedUsers(trx, organizationId, sync.directory_id, tracked);
+    });
   }
 
   const existing = chunk.filter((plan) => plan.user && !isUnchanged(plan));
-  for (const plan of existing.filter((candidate) => candidate.restore)) {
-    try {
-      await restoreUser(ctx, actor, plan.user?.id as string);
-    } catch (error) {
-      fail(plan, error);
-    }
+  const restores = existing.filter((candidate) => candidate.restore);
+  if (restores.length > 0) {
+    failed(
+      restores,
+      await restoreUsersCommand(
+        ctx,
+        actor,
+        restores.map((plan) => ({ user: { id: idOf(plan) } })),
+      ),
+    );
+  }
+  // Users added by hand that the directory also has are taken over: managed by the connection
+  // from now on (the writer records it and audits the change of source).
+  const adopting = existing.filter((plan) => !plan.tracked && !failures.has(plan));
+  if (adopting.length > 0) {
+    failed(
+      adopting,
+      await setUsersCommand(
+        ctx,
+        actor,
+        adopting.map((plan) => ({ user: { id: idOf(plan) }, manage: true })),
+      ),
+    );
   }
   // Taken over (and renamed or moved) users are recorded as managed, with the audit event.
   const retrack = existing.filter((plan) => !failures.has(plan));
@@ -634,52 +658,41 @@ async function applyChunk(
       );
     });
   }
-  for (const plan of existing.filter(
-    (candidate) => Object.keys(candidate.details).length > 0 && !failures.has(candidate),
-  )) {
-    try {
-      await updateUser(ctx, actor, plan.user?.id as string, plan.details);
-    } catch (error) {
-      fail(plan, error);
-    }
-  }
-
-  // Memberships, one set-based change per group; after a failure, user by user.
-  const byGroup = (pick: (plan: EntryPlan) => string[]) => {
-    const map = new Map<string, EntryPlan[]>();
-    for (const plan of existing.filter((candidate) => !failures.has(candidate))) {
-      for (const groupId of pick(plan)) {
-        map.set(groupId, [...(map.get(groupId) ?? []), plan]);
-      }
-    }
-    return map;
-  };
-  for (const [groupId, plans] of byGroup((plan) => plan.removeGroups)) {
-    try {
-      await removeMembers(
+  // Details: one set-based command for the chunk.
+  const detailed = existing.filter((plan) => Object.keys(plan.details).length > 0 && !failures.has(plan));
+  if (detailed.length > 0) {
+    failed(
+      detailed,
+      await setUsersCommand(
         ctx,
         actor,
-        groupId,
-        plans.map((plan) => plan.user?.id as string),
-      );
-    } catch (error) {
-      for (const plan of plans) {
-        fail(plan, error);
-      }
-    }
+        detailed.map((plan) => ({ user: { id: idOf(plan) }, ...plan.details })),
+      ),
+    );
   }
-  for (const [groupId, plans] of byGroup((plan) => plan.addGroups)) {
-    try {
-      await addMembers(ctx, actor, groupId, { userIds: plans.map((plan) => plan.user?.id as string) });
-    } catch {
-      for (const plan of plans) {
-        try {
-          await addMembers(ctx, actor, groupId, { userIds: [plan.user?.id as string] });
-        } catch (error) {
-          fail(plan, error);
-        }
-      }
-    }
+
+  // Memberships left and joined: one set-based command (one change per group inside).
+  const moves = existing
+    .filter((plan) => !failures.has(plan))
+    .flatMap((plan) => [
+      ...plan.removeGroups.map((groupId) => ({
+        plan,
+        item: { group: { id: groupId }, userId: idOf(plan), member: false },
+      })),
+      ...plan.addGroups.map((groupId) => ({
+        plan,
+        item: { group: { id: groupId }, userId: idOf(plan), member: true },
+      })),
+    ]);
+  if (moves.length > 0) {
+    failed(
+      moves.map((move) => move.plan),
+      await setMembershipsCommand(
+        ctx,
+        actor,
+        moves.map((move) => move.item),
+      ),
+    );
   }
 
   // Direct profiles: the user's full set of direct profiles, with the mapped ones as the directory says.
@@ -688,28 +701,22 @@ async function applyChunk(
   );
   if (profilePlans.length > 0) {
     const current = groupSets(
-      (
-        await findDirectProfilesByUserIds(
-          ctx.db,
-          organizationId,
-          profilePlans.map((plan) => plan.user?.id as string),
-        )
-      ).map((row) => [row.user_id, row.name]),
+      (await findDirectProfilesByUserIds(ctx.db, organizationId, profilePlans.map(idOf))).map((row) => [
+        row.user_id,
+        row.name,
+      ]),
     );
-    for (const plan of profilePlans) {
-      const names = new Set(current.get(plan.user?.id as string) ?? []);
+    const items = profilePlans.map((plan): UserStateItem => {
+      const names = new Set(current.get(idOf(plan)) ?? []);
       for (const id of plan.removeProfiles) {
         names.delete(profileName.get(id) ?? '');
       }
       for (const id of plan.addProfiles) {
         names.add(profileName.get(id) ?? '');
       }
-      try {
-        await updateUser(ctx, actor, plan.user?.id as string, { profiles: [...names] });
-      } catch (error) {
-        fail(plan, error);
-      }
-    }
+      return { user: { id: idOf(plan) }, profiles: [...names] };
+    });
+    failed(profilePlans, await setUsersCommand(ctx, actor, items));
   }
 
   for (const plan of chunk) {
@@ -756,37 +763,41 @@ async function handleMissing(
   const policy = sync.missing_users;
   const failed = new Map<string, string>();
   const active = missing.filter((row) => row.status !== 'removed');
+  /** Records the failed items of a command run on these users (item i is ids[i]). */
+  const failedOf = <S>(ids: string[], outcomes: ItemOutcome<S>[]) => {
+    for (const outcome of outcomes) {
+      const id = ids[outcome.index];
+      if (outcome.status === 'failed' && id && !failed.has(id)) {
+        failed.set(id, outcomeText(outcome));
+      }
+    }
+  };
   if (!dryRun && active.length > 0) {
     if (policy === 'remove') {
       for (let start = 0; start < active.length; start += CHUNK) {
         const ids = active.slice(start, start + CHUNK).map((row) => row.id);
-        try {
-          await removeUsers(ctx, actor, { userIds: ids, contentAction: 'transfer-later' });
-        } catch {
-          for (const id of ids) {
-            try {
-              await removeUsers(ctx, actor, { userIds: [id], contentAction: 'transfer-later' });
-            } catch (error) {
-              failed.set(id, errorText(error));
-            }
-          }
-        }
+        failedOf(
+          ids,
+          await removeUsersCommand(
+            ctx,
+            actor,
+            ids.map((id) => ({ user: { id }, contentAction: 'transfer-later' })),
+          ),
+        );
       }
     } else if (policy === 'remove-entitlements') {
-      const byGroup = new Map<string, string[]>();
-      for (const row of active) {
-        for (const groupId of memberships.get(row.id) ?? []) {
-          byGroup.set(groupId, [...(byGroup.get(groupId) ?? []), row.id]);
-        }
-      }
-      for (const [groupId, ids] of byGroup) {
-        try {
-          await removeMembers(ctx, actor, groupId, ids);
-        } catch (error) {
-          for (const id of ids) {
-            failed.set(id, errorText(error));
-          }
-        }
+      const leaving = active.flatMap((row) =>
+        [...(memberships.get(row.id) ?? [])].map((groupId) => ({
+          group: { id: groupId },
+          userId: row.id,
+          member: false,
+        })),
+      );
+      if (leaving.length > 0) {
+        failedOf(
+          leaving.map((item) => item.userId),
+          await setMembershipsCommand(ctx, actor, leaving),
+        );
       }
       const withProfiles = active.filter((row) => (directProfiles.get(row.id)?.size ?? 0) > 0 && !failed.has(row.id));
       const current = await findDirectProfilesByUserIds(
@@ -794,14 +805,16 @@ async function handleMissing(
         organizationId,
         withProfiles.map((row) => row.id),
       );
-      for (const row of withProfiles) {
+      const items = withProfiles.map((row): UserStateItem => {
         const mappedHeld = directProfiles.get(row.id) ?? new Set<string>();
         const keep = current.filter((held) => held.user_id === row.id && !mappedHeld.has(held.profile_id));
-        try {
-          await updateUser(ctx, actor, row.id, { profiles: keep.map((held) => held.name) });
-        } catch (error) {
-          failed.set(row.id, errorText(error));
-        }
+        return { user: { id: row.id }, profiles: keep.map((held) => held.name) };
+      });
+      if (items.length > 0) {
+        failedOf(
+          withProfiles.map((row) => row.id),
+          await setUsersCommand(ctx, actor, items),
+        );
       }
     }
   }

@@ -312,8 +312,14 @@ describe('directory sync against a real OpenLDAP server', () => {
     );
     assert.deepEqual(groupsOf(await userByEmail('bob@acme.test')), ['Design', 'Engineering']);
     assert.deepEqual(groupsOf(await userByEmail('carol@acme.test')), ['Design'], 'nested group members count');
-    assert.equal((await userByEmail('frank@acme.test'))?.lastName, 'Fisher');
-    assert.deepEqual(groupsOf(await userByEmail('hand@acme.test')), ['Engineering'], 'a hand-added user is left alone');
+    const frank = (await userByEmail('frank@acme.test')) as (UserDetail & { managedBy: { type: string } }) | undefined;
+    assert.equal(frank?.lastName, 'Fisher');
+    assert.equal(frank?.managedBy.type, 'directory_sync', 'a taken-over user is managed by the connection');
+    const handUser = (await userByEmail('hand@acme.test')) as
+      | (UserDetail & { managedBy: { type: string } })
+      | undefined;
+    assert.equal(handUser?.managedBy.type, 'console');
+    assert.deepEqual(groupsOf(handUser), ['Engineering'], 'a hand-added user is left alone');
     assert.equal(await userByEmail('eve@elsewhere.test'), undefined);
 
     const events = await admin.get<{ items: { actor: { type: string; label: string }; action: string }[] }>(

@@ -281,6 +281,8 @@ export interface UserStateItem {
   adminRoles?: { role: AdminRole; scope?: string | null }[];
   /** The version the change was made on: a stale one fails the item (`users.version_conflict`). */
   version?: number;
+  /** Take the user over: managed by the actor's source from now on (a directory sync adopting a user). */
+  manage?: boolean;
 }
 
 const SCOPE_KINDS: Record<'product' | 'profile' | 'group', NameKind> = {
@@ -299,6 +301,7 @@ const USER_COLUMNS = [
   'alias',
   'externalId',
   'enterprise',
+  'manage',
 ] as const;
 
 /**
@@ -361,6 +364,7 @@ function patchOf(item: UserStateItem, user: UserRow): UserPatch {
     enterprise: item.enterprise,
     profiles: item.profiles,
     groups: item.groups,
+    manage: item.manage,
   };
   const same = (a: string | null | undefined, b: string | null) => (a?.trim() || null) === b;
   if (same(patch.firstName, user.first_name)) {

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { recordAudits } from '../audit/audit.service.ts';
+import { sourceOf } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB, UserRow } from '../db/schema.ts';
@@ -31,6 +32,11 @@ export interface UserPatch {
   enterprise?: Record<string, unknown> | null | undefined;
   /** The version the editor saw (body `version` or `If-Match`): a stale one is refused. */
   version?: number | undefined;
+  /**
+   * Take the user over: from now on managed by the actor's source (a directory sync adopting a
+   * user added by hand, whom it then updates and may remove like the users it created).
+   */
+  manage?: boolean | undefined;
 }
 
 /** One user's edit inside a set-based change: the row read under lock, the patch, the field prefix. */
@@ -223,6 +229,29 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
         audit.before[key] =
           key in audit.before ? audit.before[key] : (user[columnOf[key] as keyof typeof user] ?? null);
         audit.after[key] = wanted[key];
+      }
+    }
+  }
+  const source = sourceOf(actor);
+  const adopted = edits.filter(
+    ({ user, patch }) => patch.manage && (user.source_type !== source.type || user.source_id !== source.id),
+  );
+  if (adopted.length > 0) {
+    await trx
+      .updateTable('users')
+      .set({ source_type: source.type, source_id: source.id, updated_at: new Date() })
+      .where('organization_id', '=', organizationId)
+      .where(
+        'id',
+        'in',
+        adopted.map(({ user }) => user.id),
+      )
+      .execute();
+    for (const { user } of adopted) {
+      const audit = audits.get(user.id);
+      if (audit) {
+        audit.before.managedBy = { type: user.source_type, id: user.source_id };
+        audit.after.managedBy = source;
       }
     }
   }
