@@ -213,18 +213,26 @@ const nameOf = (record: UserRecord) => record.email ?? `${record.username ?? ''}
 /**
  * Finds the users that rows name: by e-mail (and identity type, when given), or by username and
  * domain; checks the `ID` column when present.
+ * @param options `lock`: lock the users now (in id order), so what the row is compared with
+ *   (an edit's admin roles held) cannot change before the command writes
  * @returns per row, the user or the failure
  */
 async function resolveUsers(
   trx: Transaction<DB>,
   organizationId: string,
   rows: WorkRow[],
+  options: { lock?: boolean } = {},
 ): Promise<Map<number, UserRow | Failure>> {
   const records = rows.map((row) => row.record as UserRecord);
-  const found = await findUsersByLogins(trx, organizationId, {
-    emails: records.flatMap((record) => (record.email ? [record.email] : [])),
-    usernames: records.flatMap((record) => (!record.email && record.username ? [record.username] : [])),
-  });
+  const found = await findUsersByLogins(
+    trx,
+    organizationId,
+    {
+      emails: records.flatMap((record) => (record.email ? [record.email] : [])),
+      usernames: records.flatMap((record) => (!record.email && record.username ? [record.username] : [])),
+    },
+    options,
+  );
   const result = new Map<number, UserRow | Failure>();
   for (const row of rows) {
     const record = row.record as UserRecord;
@@ -648,7 +656,7 @@ const editUsers: Handler = {
   serial: false,
   async apply(scope, rows) {
     const { trx, actor, operation } = scope;
-    const users = await resolveUsers(trx, operation.organizationId, rows);
+    const users = await resolveUsers(trx, operation.organizationId, rows, { lock: true });
     const failed = new Map<number, Failure>();
     const applied = new Map<number, Outcome[]>();
     const changes = new Map<number, RowChange>();
@@ -773,7 +781,7 @@ const editUsers: Handler = {
 const removeUsersHandler: Handler = {
   serial: false,
   async apply(scope, rows) {
-    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows);
+    const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows, { lock: true });
     const failed = new Map<number, Failure>();
     const applied = new Map<number, Outcome[]>();
     const changes = new Map<number, RowChange>();

@@ -107,27 +107,33 @@ export async function findGroupsByNames(
 /**
  * Finds users by e-mail or by sign-in name (case-insensitive), in one query: a file's rows name
  * their users so, and the caller tells apart users of one e-mail with several identity types.
+ * @param options `lock`: lock them (`FOR UPDATE`) for the caller's transaction
  * @returns every user matching any of them
  */
 export async function findUsersByLogins(
   db: Executor,
   organizationId: string,
   logins: { emails: string[]; usernames: string[] },
+  options: { lock?: boolean } = {},
 ): Promise<UserRow[]> {
   const emails = [...new Set(logins.emails.map((email) => email.toLowerCase()))];
   const usernames = [...new Set(logins.usernames.map((username) => username.toLowerCase()))];
   if (emails.length + usernames.length === 0) {
     return [];
   }
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where((eb) =>
-      eb.or([
-        eb(sql<string>`lower(email)`, '=', sql<string>`any(${emails}::text[])`),
-        eb(sql<string>`lower(username)`, '=', sql<string>`any(${usernames}::text[])`),
-      ]),
-    )
-    .execute();
+  return (
+    db
+      .selectFrom('users')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where((eb) =>
+        eb.or([
+          eb(sql<string>`lower(email)`, '=', sql<string>`any(${emails}::text[])`),
+          eb(sql<string>`lower(username)`, '=', sql<string>`any(${usernames}::text[])`),
+        ]),
+      )
+      // Locked in id order, as every set-based change locks users: never a wait in a cycle.
+      .$if(options.lock === true, (query) => query.orderBy('id').forUpdate())
+      .execute()
+  );
 }
