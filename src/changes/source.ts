@@ -14,8 +14,14 @@ export interface ChangeSource {
   id: string | null;
 }
 
-/** The sources that synchronize an outside directory: each removes only what it manages. */
-const SYNCHRONIZING: ChangeSourceType[] = ['scim', 'directory_sync', 'umapi'];
+/**
+ * The sources that synchronize an outside directory: each removes only what it manages. An
+ * Adobe-API integration records what it creates (`umapi`) but is not one of them: Adobe's User
+ * Management API lets a client remove any user and delete any user group its role allows, and
+ * the User Sync Tool relies on it (user-sync `engine/umapi.py` removes "Adobe-only" users found in
+ * the organization's listing, whoever added them; its own configuration says which).
+ */
+const SYNCHRONIZING: ChangeSourceType[] = ['scim', 'directory_sync'];
 
 /**
  * The source of the changes an actor makes.

@@ -165,6 +165,21 @@ describe('UMAPI: action batches', () => {
     );
   });
 
+  test('remove_from_organization and delete work on users and groups made elsewhere, as on Adobe (the sync tool removes Adobe-only users)', async () => {
+    const made = await admin.post('/api/v1/users', { users: [{ email: 'console-made@gmail.example' }] });
+    assert.equal(made.status, 201, made.text);
+    const group = await admin.post('/api/v1/groups', { name: 'Console Group' });
+    assert.equal(group.status, 201, group.text);
+    const answer = await umapi.actions([
+      { user: 'console-made@gmail.example', useAdobeID: true, do: [{ removeFromOrg: { deleteAccount: false } }] },
+      { usergroup: 'console group', do: [{ deleteUserGroup: {} }] },
+    ]);
+    assert.deepEqual(answer.body, { result: 'success', completed: 2, notCompleted: 0, completedInTestMode: 0 });
+    assert.equal((await userByEmail('console-made@gmail.example'))?.status, 'removed');
+    const groups = await admin.get<{ items: { name: string }[] }>('/api/v1/groups?search=Console');
+    assert.deepEqual(groups.body.items, []);
+  });
+
   test('a first-sync batch of new users with their groups: all created, in test mode nothing', async () => {
     const batch = ['one', 'two', 'three'].map((name) => ({
       user: `${name}@acme.example`,
