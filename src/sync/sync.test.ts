@@ -396,6 +396,20 @@ describe('directory sync against a real OpenLDAP server', () => {
     assert.deepEqual([quiet.removed, quiet.unchanged], [0, 1]);
   });
 
+  test('a user added by hand and taken over is removed by the connection when the directory drops them', async () => {
+    const made = await admin.post('/api/v1/users', { users: [{ email: 'kim@acme.test' }] });
+    assert.equal(made.status, 201, made.text);
+    await slapd.modify(personLdif({ uid: 'kim', mail: 'kim@acme.test', sn: 'Kim' }));
+    const adopted = await runSync();
+    assert.equal(adopted.takenOver, 1, JSON.stringify(adopted.outcomes));
+    const kim = (await userByEmail('kim@acme.test')) as (UserDetail & { managedBy: { type: string } }) | undefined;
+    assert.equal(kim?.managedBy.type, 'directory_sync');
+    await slapd.modify(`dn: ${personDn('kim')}\nchangetype: delete\n\n`);
+    const removed = await runSync({ ignoreSafetyLimit: true });
+    assert.deepEqual([removed.removed, removed.failed], [1, 0], JSON.stringify(removed.outcomes));
+    assert.equal((await userByEmail('kim@acme.test'))?.status, 'removed');
+  });
+
   test('the safety limit stops a run before it changes anything, e-mails, and can be passed on purpose', async () => {
     await slapd.modify(`${personLdif({ uid: 'gina', mail: 'gina@acme.test', sn: 'Green' })}`);
     await slapd.modify(`${personLdif({ uid: 'hugo', mail: 'hugo@acme.test', sn: 'Hill' })}`);
