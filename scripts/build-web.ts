@@ -1,10 +1,12 @@
 /**
- * Builds the console (web/) into dist/web with Vite. With `--if-needed` it skips the build when
+ * Builds the console (web/) into dist/web with Vite, then writes brotli and gzip copies of its
+ * files (the server sends those by Accept-Encoding). With `--if-needed` it skips the build when
  * dist/web is newer than every file under web/ and shared/, so `npm start` stays fast.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { precompress } from './precompress.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const output = path.join(root, 'dist/web/index.html');
@@ -21,7 +23,8 @@ function newestMtime(dir: string): number {
 const ifNeeded = process.argv.includes('--if-needed');
 if (ifNeeded && fs.existsSync(output)) {
   const sources = Math.max(newestMtime(path.join(root, 'web')), newestMtime(path.join(root, 'shared')));
-  if (fs.statSync(output).mtimeMs >= sources) {
+  const compressed = fs.readdirSync(path.join(path.dirname(output), 'assets')).some((name) => name.endsWith('.br'));
+  if (fs.statSync(output).mtimeMs >= sources && compressed) {
     process.exit(0);
   }
 }
@@ -31,4 +34,11 @@ const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite
   cwd: root,
   stdio: 'inherit',
 });
-process.exit(result.status ?? 1);
+if (result.status !== 0) {
+  process.exit(result.status ?? 1);
+}
+const compressed = precompress(path.dirname(output));
+const total = (key: 'bytes' | 'brotli' | 'gzip') => compressed.reduce((sum, file) => sum + file[key], 0);
+console.log(
+  `Compressed ${compressed.length} files: ${total('bytes')} bytes → ${total('brotli')} brotli, ${total('gzip')} gzip.`,
+);

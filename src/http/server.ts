@@ -72,6 +72,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** Where log lines go instead of stdout (tests read them). */
   logStream?: NodeJS.WritableStream;
+  /** The built console to serve (tests); dist/web by default. */
+  webRoot?: string;
 }
 
 function problemBody(request: FastifyRequest, status: number, code: string, detail: string, extra: object = {}) {
@@ -400,16 +402,31 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   await app.register(imsRoutes(ctx), { prefix: IMS_PREFIX });
   await app.register(umapiRoutes(ctx), { prefix: UMAPI_PREFIX });
 
-  await registerConsole(app);
+  await registerConsole(app, options.webRoot ?? WEB_ROOT);
   return app;
 }
 
-/** Serves the built console, with index.html for every client-side route. */
-async function registerConsole(app: FastifyInstance): Promise<void> {
-  const indexFile = path.join(WEB_ROOT, 'index.html');
+/**
+ * Serves the built console, with index.html for every client-side route. Files go out as their
+ * brotli or gzip copy (written at build time) by Accept-Encoding. Content-hashed files under
+ * assets/ never change, so browsers keep them for a year; index.html names the current ones and
+ * is revalidated on every load.
+ */
+async function registerConsole(app: FastifyInstance, webRoot: string): Promise<void> {
+  const indexFile = path.join(webRoot, 'index.html');
   const hasConsole = fs.existsSync(indexFile);
   if (hasConsole) {
-    await app.register(fastifyStatic, { root: WEB_ROOT, wildcard: false, index: false });
+    const assets = path.join(webRoot, 'assets') + path.sep;
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      wildcard: false,
+      index: false,
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (reply, file) => {
+        reply.header('cache-control', file.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
   }
   app.setNotFoundHandler(async (request, reply) => {
     const isPage =
@@ -426,8 +443,7 @@ async function registerConsole(app: FastifyInstance): Promise<void> {
           'content-security-policy',
           "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
         )
-        .type('text/html')
-        .send(fs.createReadStream(indexFile));
+        .sendFile('index.html');
     }
     if (isPage) {
       return reply

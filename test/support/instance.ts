@@ -64,12 +64,13 @@ export interface TestInstance {
  * Starts a real Usher (HTTP server on 127.0.0.1, job workers, fresh database) for a test file.
  * @param env extra environment variables (configuration under test)
  * @param options `bootstrap: false` starts on an empty database that prints a setup link; `logStream`
- *   receives the request log (at USHER_LOG_LEVEL, silent unless `env` sets it)
+ *   receives the request log (at USHER_LOG_LEVEL, silent unless `env` sets it); `webRoot` serves
+ *   another built console than dist/web
  * @returns the instance
  */
 export async function startTestInstance(
   env: Record<string, string> = {},
-  options: { bootstrap?: boolean; logStream?: NodeJS.WritableStream } = {},
+  options: { bootstrap?: boolean; logStream?: NodeJS.WritableStream; webRoot?: string } = {},
 ): Promise<TestInstance> {
   const { database, drop } = await openTestDatabase();
   const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
@@ -83,9 +84,11 @@ export async function startTestInstance(
     PORT: '1',
     ...env,
   });
-  const server = options.logStream
-    ? { strictStatuses: true, logStream: options.logStream }
-    : { strictStatuses: true, logger: false };
+  const server = {
+    strictStatuses: true,
+    ...(options.logStream ? { logStream: options.logStream } : { logger: false }),
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+  };
   const app = await createApp({ config, database, worker: true, server });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.server.address();
