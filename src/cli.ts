@@ -93,6 +93,17 @@ async function readLine(input: NodeJS.ReadableStream): Promise<string> {
   return text.split(/\r?\n|\r/)[0] ?? '';
 }
 
+/**
+ * Lines in a box drawn around them, wide enough for the longest (a link is never wrapped).
+ * @returns the block, with a blank line before and after
+ */
+function framed(lines: string[]): string {
+  const width = Math.max(...lines.map((line) => line.length));
+  const body = lines.map((line) => `║ ${line.padEnd(width)} ║`);
+  const rule = '═'.repeat(width + 2);
+  return ['', `╔${rule}╗`, ...body, `╚${rule}╝`, '', ''].join('\n');
+}
+
 async function runServer(mode: 'start' | 'serve' | 'worker'): Promise<void> {
   const config = loadConfig();
   const app = await createApp({ config, worker: mode !== 'serve' });
@@ -103,9 +114,17 @@ async function runServer(mode: 'start' | 'serve' | 'worker'): Promise<void> {
   if (app.firstRun.kind === 'created') {
     log.info({ organizationId: app.firstRun.organizationId, email: app.firstRun.email }, 'first organization created');
   } else if (app.firstRun.kind === 'setup-link') {
-    const line = '='.repeat(72);
-    process.stdout.write(
-      `\n${line}\nUsher has no organization yet. Open this one-time link to create it and its first admin:\n\n  ${app.firstRun.url}\n\n(or set USHER_ADMIN_EMAIL, USHER_ADMIN_PASSWORD and USHER_ORG_NAME and restart)\n${line}\n\n`,
+    // On stderr and framed, so it stands out from the JSON log lines on stdout.
+    process.stderr.write(
+      framed([
+        'Usher has no organization yet. Open this one-time link to create it',
+        'and its first admin:',
+        '',
+        `  ${app.firstRun.url}`,
+        '',
+        '(or set USHER_ADMIN_EMAIL, USHER_ADMIN_PASSWORD and USHER_ORG_NAME',
+        'and restart)',
+      ]),
     );
   }
   if (mode !== 'worker') {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openTestDatabase } from './support/instance.ts';
+import { freePort, waitHealthy } from './support/process.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../src/cli.ts');
 
@@ -33,19 +34,21 @@ function run(
   });
 }
 
+/** A fresh, empty database for a process: PostgreSQL with TEST_DATABASE_URL, else a PGlite folder. */
+async function emptyDatabase(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  if (process.env.TEST_DATABASE_URL) {
+    const test = await openTestDatabase();
+    return { env: { DATABASE_URL: test.url ?? '' }, cleanup: test.drop };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-cli-'));
+  return { env: { USHER_DATA_DIR: dir }, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
 describe('create-org on the command line', () => {
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
   before(async () => {
-    if (process.env.TEST_DATABASE_URL) {
-      const test = await openTestDatabase();
-      env = { DATABASE_URL: test.url ?? '' };
-      cleanup = test.drop;
-    } else {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-cli-'));
-      env = { USHER_DATA_DIR: dir };
-      cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
-    }
+    ({ env, cleanup } = await emptyDatabase());
   });
   after(() => cleanup());
 
@@ -91,5 +94,57 @@ describe('create-org on the command line', () => {
     );
     assert.equal(fromStdin.code, 0, fromStdin.err);
     assert.match(fromStdin.out, /stdin@example.org/);
+  });
+});
+
+describe('first start on an empty database', () => {
+  test('prints the set-up link in a frame on stderr, apart from the JSON log lines on stdout', async () => {
+    const database = await emptyDatabase();
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'serve'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...database.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        USHER_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitHealthy({ child, output: [], port, exited });
+      const lines = err.split('\n');
+      const linkLine = lines.find((line) => line.includes('/setup?token='));
+      assert.ok(linkLine, err);
+      const url = /(http\S+\/setup\?token=\S+)/.exec(linkLine)?.[1] ?? '';
+      assert.match(linkLine, /^║ {3}http\S+ +║$/, 'the link is a line of the frame');
+      const top = lines.findIndex((line) => line.startsWith('╔'));
+      const bottom = lines.findIndex((line) => line.startsWith('╚'));
+      const inside = lines.indexOf(linkLine);
+      assert.ok(top >= 0 && top < inside && inside < bottom, err);
+      const width = lines[top]?.length;
+      for (const line of lines.slice(top, bottom + 1)) {
+        assert.equal(line.length, width, `every line of the frame is as wide: ${JSON.stringify(line)}`);
+      }
+      assert.ok(!out.includes(url), 'the link is not among the log lines');
+      for (const line of out.split('\n').filter(Boolean)) {
+        assert.doesNotThrow(() => JSON.parse(line), `stdout holds only JSON log lines: ${line}`);
+      }
+      const page = await fetch(url.replace(/^https?:\/\/[^/]+/, `http://127.0.0.1:${port}`));
+      assert.equal(page.status, 200, 'the link opens the console');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await database.cleanup();
+    }
   });
 });
