@@ -196,6 +196,50 @@ describe('users list (browser)', () => {
     assert.equal(await userRow(page, 'celina@example.org').count(), 0);
   });
 
+  it('search, filters and sort live in the address: a bookmarked view opens as it was, Back restores it', async () => {
+    await openConsole(page, instance, '/users?search=nowak&status=active&sort=-email');
+    await userRow(page, 'bartek@example.org').waitFor();
+    assert.equal(await page.getByTestId('users-search').inputValue(), 'nowak');
+    await page.getByTestId('filter-status').filter({ hasText: 'Active' }).waitFor();
+    const emails = async () =>
+      (await page.getByTestId('users-table').getByRole('row').allTextContents())
+        .map((text) => /[a-z]+@example\.org/.exec(text)?.[0])
+        .filter((email) => email !== undefined);
+    const shown = await emails();
+    assert.ok(!shown.includes('ala@example.org') && !shown.includes('celina@example.org'), shown.join(' '));
+    assert.deepEqual(shown, [...shown].sort().reverse(), 'sorted by e-mail, descending');
+    const emailHeader = page.getByTestId('users-table').getByRole('columnheader', { name: 'E-mail' });
+    assert.equal(await emailHeader.getAttribute('aria-sort'), 'descending');
+    await screenshot(page, 'f1-bookmarked-view');
+
+    // Changing the view changes the address (replacing it: Back leaves the list, not a keystroke).
+    await pick(page, 'filter-identity-type', 'Enterprise ID');
+    await page.waitForURL(/identityType=enterprise/);
+    const address = new URL(page.url());
+    assert.equal(address.searchParams.get('search'), 'nowak');
+    assert.equal(address.searchParams.get('status'), 'active');
+    assert.equal(address.searchParams.get('sort'), '-email');
+    await pick(page, 'filter-identity-type', 'Any');
+    await page.waitForURL((url) => !url.searchParams.has('identityType'));
+
+    await userRow(page, 'bartek@example.org').click();
+    await page.waitForURL(new RegExp(`/users/${ids['bartek@example.org']}$`));
+    await page.goBack();
+    await page.waitForURL(/\/users\?/);
+    await userRow(page, 'bartek@example.org').waitFor();
+    assert.equal(await page.getByTestId('users-search').inputValue(), 'nowak');
+    await page.getByTestId('filter-status').filter({ hasText: 'Active' }).waitFor();
+    assert.deepEqual(await emails(), shown);
+    assert.equal(await emailHeader.getAttribute('aria-sort'), 'descending');
+    assert.equal(new URL(page.url()).search, '?search=nowak&status=active&sort=-email');
+
+    // The sidebar's link to /users shows the whole list again.
+    await page.getByTestId('nav-users').click();
+    await page.waitForURL((url) => url.pathname === '/users' && url.search === '');
+    await userRow(page, 'ala@example.org').waitFor();
+    assert.equal(await page.getByTestId('users-search').inputValue(), '');
+  });
+
   it('ran without script errors or console errors', () => {
     assert.deepEqual(problems, []);
   });

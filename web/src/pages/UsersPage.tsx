@@ -15,7 +15,7 @@ import {
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
 import { ItemsTable } from '../components/ItemsTable.tsx';
@@ -27,7 +27,7 @@ import { useProducts, useProfiles } from '../products/data.ts';
 import { useCan } from '../session.tsx';
 import type { Page, User } from '../types.ts';
 import { AddUsersDialog } from '../users/AddUsersDialog.tsx';
-import { EMPTY_USER_FILTERS, type UserFilterForm, type UserSort, userQuery } from '../users/filters.ts';
+import { type UserFilterForm, type UserSort, userQuery, userViewFromUrl, userViewToUrl } from '../users/filters.ts';
 import { fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
 import { PasteListDialog } from '../users/PasteListDialog.tsx';
 import { RemoveUsersDialog } from '../users/RemoveUsersDialog.tsx';
@@ -46,6 +46,10 @@ function toSort(descriptor: SortDescriptor): UserSort {
   return descriptor.direction === 'descending' ? `-${column}` : column;
 }
 
+function fromSort(sort: UserSort): SortDescriptor {
+  return { column: sort.replace('-', ''), direction: sort.startsWith('-') ? 'descending' : 'ascending' };
+}
+
 /** The organization's users: search, filters, sortable and paged table, add, paste a list, remove. */
 export function UsersPage() {
   const { t } = useTranslation();
@@ -53,10 +57,16 @@ export function UsersPage() {
   const navigate = useNavigate();
   const products = useProducts(can('product.read'));
   const profiles = useProfiles(can('profile.read'));
-  const [form, setForm] = useState<UserFilterForm>(EMPTY_USER_FILTERS);
+  // Search, filters and sort live in the address too (replacing its entry), so Back and bookmarks
+  // bring the same view back.
+  const [searchParams, setSearchParams] = useSearchParams();
+  const [form, setForm] = useState<UserFilterForm>(() => userViewFromUrl(searchParams).filters);
   const search = useDebounced(form.search, 300);
   const group = useDebounced(form.group, 300);
-  const [sortDescriptor, setSortDescriptor] = useState<SortDescriptor>({ column: 'email', direction: 'ascending' });
+  const [sortDescriptor, setSortDescriptor] = useState<SortDescriptor>(() =>
+    fromSort(userViewFromUrl(searchParams).sort),
+  );
+  const addressWritten = useRef(searchParams.toString());
   const [items, setItems] = useState<User[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState<'first' | 'more' | null>('first');
@@ -73,6 +83,24 @@ export function UsersPage() {
     [form, search, group, sortDescriptor],
   );
   const queryKey = queryString(query);
+
+  const address = userViewToUrl(form, toSort(sortDescriptor)).toString();
+  useEffect(() => {
+    if (address !== addressWritten.current) {
+      addressWritten.current = address;
+      setSearchParams(address, { replace: true });
+    }
+  }, [address, setSearchParams]);
+  // The address changed from outside (a link to /users, Back within the page): show what it says.
+  useEffect(() => {
+    const current = searchParams.toString();
+    if (current !== addressWritten.current) {
+      addressWritten.current = current;
+      const view = userViewFromUrl(searchParams);
+      setForm(view.filters);
+      setSortDescriptor(fromSort(view.sort));
+    }
+  }, [searchParams]);
 
   const load = useCallback(async (key: string, cursor: string | null) => {
     const mine = cursor ? generation.current : ++generation.current;

@@ -1,9 +1,10 @@
 /** The users list's search, filters and sort, and their query parameters. */
-import type { IdentityType } from '../../../shared/contracts.ts';
-import type { AdminRole } from '../../../shared/roles.ts';
+import { IDENTITY_TYPES, type IdentityType } from '../../../shared/contracts.ts';
+import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
 
 /** The status filter: a status, or "Inactive users" (removed, content waiting for transfer). */
 export type StatusFilter = 'active' | 'invited' | 'removed' | 'inactive';
+const STATUS_FILTERS: readonly StatusFilter[] = ['active', 'invited', 'removed', 'inactive'];
 
 export interface UserFilterForm {
   search: string;
@@ -29,6 +30,53 @@ export const EMPTY_USER_FILTERS: UserFilterForm = {
 };
 
 export type UserSort = 'email' | '-email' | 'name' | '-name';
+const USER_SORTS: readonly UserSort[] = ['email', '-email', 'name', '-name'];
+export const DEFAULT_USER_SORT: UserSort = 'email';
+
+/** `value` when it is one of `allowed`, else null (a hand-edited or stale address). */
+function oneOf<T extends string>(allowed: readonly T[], value: string | null): T | null {
+  return allowed.find((item) => item === value) ?? null;
+}
+
+/**
+ * The list's state from the page address (`/users?search=…&status=…&sort=…`), so Back restores it
+ * and a view can be bookmarked; unknown values are ignored.
+ */
+export function userViewFromUrl(params: URLSearchParams): { filters: UserFilterForm; sort: UserSort } {
+  return {
+    filters: {
+      search: params.get('search') ?? '',
+      identityType: oneOf(IDENTITY_TYPES, params.get('identityType')),
+      status: oneOf(STATUS_FILTERS, params.get('status')),
+      product: params.get('product') || null,
+      profile: params.get('profile') || null,
+      adminRole: oneOf(ADMIN_ROLES, params.get('adminRole')),
+      group: params.get('group') ?? '',
+    },
+    sort: oneOf(USER_SORTS, params.get('sort')) ?? DEFAULT_USER_SORT,
+  };
+}
+
+/** The page address's query for the list's state: only what differs from the defaults. */
+export function userViewToUrl(filters: UserFilterForm, sort: UserSort): URLSearchParams {
+  const params = new URLSearchParams();
+  const entries: [string, string | null][] = [
+    ['search', filters.search.trim() || null],
+    ['identityType', filters.identityType],
+    ['status', filters.status],
+    ['product', filters.product],
+    ['profile', filters.profile],
+    ['adminRole', filters.adminRole],
+    ['group', filters.group.trim() || null],
+    ['sort', sort === DEFAULT_USER_SORT ? null : sort],
+  ];
+  for (const [name, value] of entries) {
+    if (value) {
+      params.set(name, value);
+    }
+  }
+  return params;
+}
 
 /** The filters and sort as the query parameters of GET /api/v1/users. */
 export function userQuery(filters: UserFilterForm, sort: UserSort): Record<string, string | undefined> {
