@@ -370,7 +370,10 @@ async function itemFailure(scope: BatchScope, outcome: ItemOutcome<unknown>): Pr
     : failureOfOutcome(outcome, { byProblems: true });
 }
 
-/** Add users: set-based, one `insertUsers` for the whole batch. */
+/**
+ * Add users: after the CSV checks (identity type, admin columns, products with no seat left), the
+ * rows become items of `createUsersCommand` (set-based: one insert and one grant for the batch).
+ */
 const addUsers: Handler = {
   serial: false,
   async apply(scope, rows) {

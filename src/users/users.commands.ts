@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
-import { type NameKind, resolveNames } from '../changes/names.ts';
+import { type Named, type NameKind, resolveNames } from '../changes/names.ts';
 import { type Applied, type ItemOutcome, type RunOptions, type RunScope, runItems } from '../changes/runner.ts';
 import { synchronizingSource } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
@@ -206,10 +206,12 @@ export async function createUsersCommand(
   const created = async (scope: RunScope, rows: UserRow[], all: NewUserItem[]): Promise<Applied<UserState>[]> => {
     // One e-mail is one user of the list (the identity type follows the e-mail's domain).
     const byEmail = new Map(rows.map((row) => [row.email.toLowerCase(), row]));
+    const itemOf = new Map(all.map((item) => [item.email.trim().toLowerCase(), item]));
     const granting = all.flatMap((item) => {
       const user = byEmail.get(item.email.trim().toLowerCase());
       return user && item.adminRoles?.length ? [{ user, roles: item.adminRoles }] : [];
     });
+    const granted = new Map<string, AdminRoleGrant[]>();
     if (granting.length > 0) {
       authorize(actor, 'adminRole.assign');
       const wanted = await wantedAdminRoles(
@@ -217,27 +219,76 @@ export async function createUsersCommand(
         actor,
         granting.map((entry) => entry.roles),
       );
-      await applyAdminRoleChanges(
-        scope.trx,
-        actor,
-        granting.map((entry, index) => ({ user: entry.user, grant: wanted[index] ?? [], revoke: [] })),
-      );
+      const changes = granting.map((entry, index) => ({ user: entry.user, grant: wanted[index] ?? [], revoke: [] }));
+      await applyAdminRoleChanges(scope.trx, actor, changes);
+      for (const change of changes) {
+        granted.set(change.user.id, change.grant);
+      }
     }
     if (options.sendInstructions && rows.length > 0) {
       await sendInstructionsInTransaction(scope.ctx, scope.trx, actor, { userIds: rows.map((row) => row.id) });
     }
-    const states = await snapshotUsers(
-      scope.trx,
-      actor.organizationId,
-      rows.map((row) => row.id),
+    // A new user holds exactly what was written: the state is built from the items and their names
+    // (small tables), not read back from the relations a large import fills, whose plans made on
+    // the statistics of a smaller table would read all of them for every batch.
+    const resolve = (kind: 'profile' | 'group') =>
+      resolveNames(
+        scope.trx,
+        actor.organizationId,
+        kind,
+        all.map((item) => ({ field: kind, names: (kind === 'profile' ? item.profiles : item.groups) ?? [] })),
+      );
+    const [profiles, groups] = [(await resolve('profile')).found, (await resolve('group')).found];
+    const held = (names: string[] | undefined, found: Map<string, Named>) =>
+      [
+        ...new Map(
+          (names ?? []).flatMap((name) => {
+            const named = found.get(name.trim().toLowerCase());
+            return named ? [[named.id, named] as const] : [];
+          }),
+        ).values(),
+      ].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+    const versions = new Map(
+      (
+        await scope.trx
+          .selectFrom('users')
+          .select(['id', 'version'])
+          .where('organization_id', '=', actor.organizationId)
+          .where('id', 'in', rows.length > 0 ? rows.map((row) => row.id) : ['00000000-0000-0000-0000-000000000000'])
+          .execute()
+      ).map((row) => [row.id, row.version]),
     );
-    return rows.map((row) => ({
-      status: 'applied',
-      code: 'users.created',
-      params: { email: row.email },
-      before: null,
-      after: states.get(row.id) ?? null,
-    }));
+    return rows.map((row) => {
+      const item = itemOf.get(row.email.toLowerCase());
+      const myProfiles = held(item?.profiles, profiles);
+      const myGroups = held(item?.groups, groups);
+      const roles = [...(granted.get(row.id) ?? [])].sort((a, b) =>
+        a.role === b.role ? (a.scope?.name ?? '').localeCompare(b.scope?.name ?? '') : a.role.localeCompare(b.role),
+      );
+      return {
+        status: 'applied',
+        code: 'users.created',
+        params: { email: row.email },
+        before: null,
+        after: {
+          id: row.id,
+          email: row.email,
+          username: row.username,
+          firstName: row.first_name,
+          lastName: row.last_name,
+          country: row.country,
+          externalId: row.external_id,
+          status: row.status,
+          version: versions.get(row.id) ?? row.version,
+          profiles: myProfiles.map((profile) => profile.name),
+          profileIds: myProfiles.map((profile) => profile.id),
+          groups: myGroups.map((group) => group.name),
+          groupIds: myGroups.map((group) => group.id),
+          adminRoles: roles.map((role) => ({ role: role.role, scope: role.scope?.name ?? null })),
+          adminRoleScopeIds: roles.map((role) => role.scope?.id ?? null),
+        },
+      };
+    });
   };
   return runItems(
     ctx,
