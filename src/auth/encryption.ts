@@ -90,7 +90,7 @@ async function loadBox(config: Config): Promise<SecretBox> {
     throw new AppError(
       EncryptionErrorCodes.keyMissing,
       503,
-      'Set USHER_ENCRYPTION_KEY (32 random bytes, e.g. `openssl rand -base64 32`) on every Usher process before storing a directory password.',
+      'Set USHER_ENCRYPTION_KEY (32 random bytes, e.g. `openssl rand -base64 32`) on every Usher process before storing a directory password or enrolling an authenticator app.',
     );
   }
   const file = path.join(config.dataDir, KEY_FILE);

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import { recordAudit, recordSecurityEvent } from '../audit/audit.service.ts';
@@ -9,6 +9,7 @@ import { type Actor, authorize, can } from '../roles/policy.ts';
 import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import { AuthErrorCodes } from './auth.errors.ts';
 import { loginPolicy, type RequestOrigin, type SessionHandle, startSession } from './auth.service.ts';
+import { type SecretBox, secretBox } from './encryption.ts';
 import { checkAttempt, recordFailedAttempt } from './rate-limit.ts';
 import { hashSecret } from './secrets.ts';
 
@@ -37,6 +38,29 @@ function totpOf(secret: string, label: string): TOTP {
 function totpStep(secret: string, code: string, now = Date.now()): number | null {
   const delta = totpOf(secret, 'x').validate({ token: code, window: 1, timestamp: now });
   return delta === null ? null : Math.floor(now / 1000 / TOTP_PERIOD) + delta;
+}
+
+/** What a sealed TOTP secret is bound to: copied to another factor's row, it does not open. */
+const totpContext = (organizationId: string, userId: string, factorId: string) =>
+  `mfa-totp:${organizationId}:${userId}:${factorId}`;
+
+/**
+ * The base32 secret of a TOTP factor. Secrets are stored sealed (`v1.…`, see auth/encryption.ts);
+ * one stored before that (base32 never holds a dot) is read as is and marked `plain`, so the
+ * caller seals it at its first use.
+ */
+function openTotpSecret(
+  box: SecretBox,
+  factor: { id: string; secret: string | null },
+  owner: { organizationId: string; id: string },
+): { secret: string; plain: boolean } | null {
+  if (!factor.secret) {
+    return null;
+  }
+  if (!factor.secret.includes('.')) {
+    return { secret: factor.secret, plain: true };
+  }
+  return { secret: box.open(factor.secret, totpContext(owner.organizationId, owner.id, factor.id)), plain: false };
 }
 
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -119,6 +143,8 @@ export async function startTotpEnrolment(
 ): Promise<{ secret: string; otpauthUrl: string }> {
   requireSessionUser(actor);
   const secret = new Secret({ size: 20 }).base32;
+  const box = await secretBox(ctx.config);
+  const factorId = randomUUID();
   await transaction(ctx.db, async (trx) => {
     const confirmed = await trx
       .selectFrom('mfa_factors')
@@ -145,11 +171,12 @@ export async function startTotpEnrolment(
     await trx
       .insertInto('mfa_factors')
       .values({
+        id: factorId,
         organization_id: actor.organizationId,
         user_id: actor.id,
         kind: 'totp',
         label: 'Authenticator app',
-        secret,
+        secret: box.seal(secret, totpContext(actor.organizationId, actor.id, factorId)),
       })
       .execute();
   });
@@ -197,6 +224,7 @@ export async function confirmTotpEnrolment(
   code: string,
 ): Promise<{ recoveryCodes: string[] }> {
   requireSessionUser(actor);
+  const box = await secretBox(ctx.config);
   return transaction(ctx.db, async (trx) => {
     const pending = await trx
       .selectFrom('mfa_factors')
@@ -207,14 +235,15 @@ export async function confirmTotpEnrolment(
       .where('confirmed_at', 'is', null)
       .forUpdate()
       .executeTakeFirst();
-    if (!pending?.secret) {
+    const opened = pending ? openTotpSecret(box, pending, actor) : null;
+    if (!pending || !opened) {
       throw new AppError(
         AuthErrorCodes.mfaNoEnrolment,
         409,
         'No authenticator enrolment is under way: start one with POST /api/v1/auth/mfa/totp.',
       );
     }
-    const step = totpStep(pending.secret, code.trim());
+    const step = totpStep(opened.secret, code.trim());
     if (step === null) {
       throw new AppError(
         AuthErrorCodes.invalidCode,
@@ -227,7 +256,13 @@ export async function confirmTotpEnrolment(
     }
     await trx
       .updateTable('mfa_factors')
-      .set({ confirmed_at: sql<Date>`now()`, last_used_step: step })
+      .set({
+        confirmed_at: sql<Date>`now()`,
+        last_used_step: step,
+        ...(opened.plain
+          ? { secret: box.seal(opened.secret, totpContext(actor.organizationId, actor.id, pending.id)) }
+          : {}),
+      })
       .where('id', '=', pending.id)
       .execute();
     const recoveryCodes = await replaceRecoveryCodes(trx, actor);
@@ -369,6 +404,7 @@ export async function verifyMfa(
     });
   }
   const typed = code.trim();
+  const box = await secretBox(ctx.config);
   const method = await transaction(ctx.db, async (trx) => {
     if (/^\d{6}$/.test(typed)) {
       const factors = await trx
@@ -381,12 +417,19 @@ export async function verifyMfa(
         .forUpdate()
         .execute();
       for (const factor of factors) {
-        const step = factor.secret ? totpStep(factor.secret, typed) : null;
+        const opened = openTotpSecret(box, factor, actor);
+        const step = opened ? totpStep(opened.secret, typed) : null;
         // A code is good once: a step at or before the last one used is a replay.
-        if (step !== null && step > Number(factor.last_used_step ?? -1)) {
+        if (opened && step !== null && step > Number(factor.last_used_step ?? -1)) {
           await trx
             .updateTable('mfa_factors')
-            .set({ last_used_step: step, last_used_at: sql<Date>`now()` })
+            .set({
+              last_used_step: step,
+              last_used_at: sql<Date>`now()`,
+              ...(opened.plain
+                ? { secret: box.seal(opened.secret, totpContext(actor.organizationId, actor.id, factor.id)) }
+                : {}),
+            })
             .where('id', '=', factor.id)
             .execute();
           return { kind: 'totp' as const, factorId: factor.id };

@@ -4,6 +4,7 @@
  * and the organization setting that makes admins without a factor enrol first. @see issue 21
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { type Client, expectProblem } from '../../test/support/client.ts';
@@ -27,7 +28,12 @@ describe('second factor', () => {
   let instance: TestInstance;
 
   before(async () => {
-    instance = await startTestInstance({ USHER_LOGIN_MAX_FAILURES: '3', USHER_LOGIN_MAX_PER_ADDRESS: '400' });
+    // The key is set for PostgreSQL, where secrets cannot be stored without one.
+    instance = await startTestInstance({
+      USHER_LOGIN_MAX_FAILURES: '3',
+      USHER_LOGIN_MAX_PER_ADDRESS: '400',
+      USHER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    });
   });
   after(() => instance.close());
 
@@ -122,6 +128,48 @@ describe('second factor', () => {
     assert.deepEqual(
       audit.map((event) => event.action),
       ['auth.mfa_enrol', 'auth.mfa_failed', 'auth.mfa_verify', 'auth.mfa_failed'],
+    );
+  });
+
+  /** The stored secret column of the admin's authenticator app. */
+  async function storedSecret(userId: string): Promise<{ id: string; secret: string | null }> {
+    return instance.app.ctx.db
+      .selectFrom('mfa_factors')
+      .select(['id', 'secret'])
+      .where('user_id', '=', userId)
+      .where('kind', '=', 'totp')
+      .executeTakeFirstOrThrow();
+  }
+
+  test('the secret is stored sealed, bound to its row; one stored in plain text is sealed at its first use', async () => {
+    const { email, userId, secret } = await enrol();
+    const sealed = await storedSecret(userId);
+    const stored = sealed.secret ?? '';
+    assert.ok(stored.startsWith('v1.'), stored);
+    assert.ok(!stored.includes(secret));
+    assert.ok(!stored.includes(Buffer.from(secret).toString('base64url')));
+
+    // A secret written before sealing (plain base32) still works, and is sealed once used.
+    await instance.app.ctx.db.updateTable('mfa_factors').set({ secret }).where('id', '=', sealed.id).execute();
+    const { client } = await passwordStep(email);
+    const verified = await client.post('/api/v1/auth/mfa/verify', { code: totpCode(secret) });
+    assert.equal(verified.status, 200, verified.text);
+    const resealed = await storedSecret(userId);
+    assert.ok(resealed.secret?.startsWith('v1.'), resealed.secret ?? 'no secret');
+    assert.notEqual(resealed.secret, sealed.secret, 'a fresh nonce');
+
+    // Sealed for another admin's factor, it does not open: the sign-in fails with a 500, not a wrong code.
+    const other = await enrol();
+    await instance.app.ctx.db
+      .updateTable('mfa_factors')
+      .set({ secret: resealed.secret })
+      .where('id', '=', (await storedSecret(other.userId)).id)
+      .execute();
+    const third = await passwordStep(other.email);
+    expectProblem(
+      await third.client.post('/api/v1/auth/mfa/verify', { code: totpCode(secret, Date.now() + 30_000) }),
+      500,
+      'secrets.unreadable',
     );
   });
 
