@@ -273,7 +273,7 @@ export interface OutboxMessagesTable {
   to_address: string;
   locale: Generated<string>;
   data: Json;
-  status: Generated<'queued' | 'sending' | 'sent' | 'failed'>;
+  status: Generated<'queued' | 'sending' | 'sent' | 'failed' | 'discarded'>;
   attempts: Generated<number>;
   next_attempt_at: Generated<Date>;
   last_error: string | null;

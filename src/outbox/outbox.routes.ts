@@ -2,7 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
-import { getOutboxMessage, listOutbox, OUTBOX_STATUSES, retryOutboxMessage } from './outbox.service.ts';
+import {
+  discardOutboxMessages,
+  getOutboxMessage,
+  listOutbox,
+  OUTBOX_STATUSES,
+  retryOutboxMessage,
+} from './outbox.service.ts';
 
 const KINDS = [
   'welcome',
@@ -43,6 +49,36 @@ const OutboxMessageDetailSchema = OutboxMessageSchema.extend({
   html: z.string().meta({ description: 'The HTML part (every user-supplied value escaped).' }),
 }).meta({ id: 'OutboxMessageDetail' });
 
+/** The list's filters besides status; discarding by filter takes the same ones. */
+const FilterFields = {
+  kind: z.enum(KINDS).optional(),
+  q: z.string().trim().min(1).max(200).optional().meta({ description: "Part of the recipient's address, any case." }),
+  createdBefore: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .meta({ description: 'Only messages created before this.' }),
+};
+
+const DiscardBody = z
+  .object({
+    ids: z
+      .array(z.uuid())
+      .min(1)
+      .max(10_000)
+      .optional()
+      .meta({ description: 'The queued messages to discard (at most 10,000).' }),
+    filter: z
+      .object(FilterFields)
+      .strict()
+      .optional()
+      .meta({ description: 'Discard every queued message matching these filters of the list (`{}`: all queued).' }),
+  })
+  .strict()
+  .refine((body) => (body.ids === undefined) !== (body.filter === undefined), {
+    message: 'Give either `ids` or `filter`, not both and not neither.',
+    path: ['ids'],
+  });
+
 /** The e-mail outbox (system admins): list, rendered message, retry. */
 export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -58,7 +94,7 @@ export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'queued messages that failed before show when they are retried.',
           querystring: PageQuery.extend({
             status: z.enum(OUTBOX_STATUSES).optional(),
-            kind: z.enum(KINDS).optional(),
+            ...FilterFields,
           }),
           response: { 200: pageOf(OutboxMessageSchema), ...problems(401, 403) },
         },
@@ -90,6 +126,27 @@ export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => retryOutboxMessage(ctx, request.actor!, request.params.id),
+    );
+    app.post(
+      '/outbox/discard',
+      {
+        schema: {
+          tags,
+          summary: 'Discard queued e-mails',
+          description:
+            'Queued messages, by id or by the filters of the list, are never sent: they stay in the outbox as ' +
+            '`discarded`. Messages that are sending, sent, failed or discarded already are left alone and not counted.',
+          body: DiscardBody,
+          response: {
+            200: z.object({ discarded: z.number().int().meta({ description: 'How many messages were discarded.' }) }),
+            ...problems(400, 401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const body = request.body;
+        return discardOutboxMessages(ctx, request.actor!, body.ids ? { ids: body.ids } : { filter: body.filter ?? {} });
+      },
     );
   };
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { AppError } from '../http/errors.ts';
@@ -8,7 +8,7 @@ import { renderMail } from '../mail/render.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { OutboxErrorCodes } from './outbox.errors.ts';
 
-export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'discarded'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
 interface OutboxRow {
@@ -90,6 +90,31 @@ function selectMessages(ctx: AppContext, organizationId: string) {
     .where('m.organization_id', '=', organizationId);
 }
 
+/** The outbox list's filters besides status, shared by the list and by discarding. */
+export interface OutboxFilter {
+  kind?: string | undefined;
+  /** Part of the recipient's address, any case. */
+  q?: string | undefined;
+  /** Only messages created before this instant (ISO 8601). */
+  createdBefore?: string | undefined;
+}
+
+/** The filter as conditions on `outbox_messages as m`. */
+function filterConditions(filter: OutboxFilter) {
+  const conditions = [];
+  if (filter.kind) {
+    conditions.push(sql<boolean>`m.kind = ${filter.kind}`);
+  }
+  if (filter.q) {
+    const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql<boolean>`lower(m.to_address) like ${pattern}`);
+  }
+  if (filter.createdBefore) {
+    conditions.push(sql<boolean>`m.created_at < ${filter.createdBefore}::timestamptz`);
+  }
+  return conditions;
+}
+
 const isPosition = (value: unknown): value is { at: string; id: string } =>
   typeof value === 'object' &&
   value !== null &&
@@ -105,7 +130,7 @@ const isPosition = (value: unknown): value is { at: string; id: string } =>
 export async function listOutbox(
   ctx: AppContext,
   actor: Actor,
-  query: { status?: OutboxStatus | undefined; kind?: string | undefined; limit: number; cursor?: string | undefined },
+  query: OutboxFilter & { status?: OutboxStatus | undefined; limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'outbox.read');
   const position = decodeCursor(query.cursor, isPosition);
@@ -113,8 +138,8 @@ export async function listOutbox(
   if (query.status) {
     select = select.where('m.status', '=', query.status);
   }
-  if (query.kind) {
-    select = select.where('m.kind', '=', query.kind);
+  for (const condition of filterConditions(query)) {
+    select = select.where(condition);
   }
   if (position) {
     select = select.where(sql<boolean>`(m.created_at, m.id) < (${position.at}::timestamptz, ${position.id}::uuid)`);
@@ -188,4 +213,52 @@ export async function retryOutboxMessage(ctx: AppContext, actor: Actor, id: stri
     });
   });
   return getOutboxMessage(ctx, actor, id);
+}
+
+/** Which queued messages to discard: these ids, or every queued message the filter matches. */
+export type DiscardInput = { ids: string[]; filter?: undefined } | { ids?: undefined; filter: OutboxFilter };
+
+/**
+ * Discards queued messages so they are never sent: by id, or every queued message matching the
+ * list's filters. Messages that are sending, sent, failed or already discarded are left alone
+ * (and not counted). They stay in the outbox as `discarded`. Audited in the same transaction with
+ * the filter, the count and every id (their status before was `queued`).
+ * @throws AppError 403 without `outbox.discard`
+ * @returns how many messages were discarded
+ */
+export async function discardOutboxMessages(ctx: AppContext, actor: Actor, input: DiscardInput) {
+  authorize(actor, 'outbox.discard');
+  return transaction(ctx.db, async (trx) => {
+    let update = trx
+      .updateTable('outbox_messages as m')
+      .set({ status: 'discarded', next_attempt_at: sql<Date>`now()` })
+      .where('m.organization_id', '=', actor.organizationId)
+      .where('m.status', '=', 'queued');
+    if (input.ids) {
+      if (input.ids.length === 0) {
+        return { discarded: 0 };
+      }
+      update = update.where('m.id', 'in', input.ids);
+    } else {
+      for (const condition of filterConditions(input.filter)) {
+        update = update.where(condition);
+      }
+    }
+    const rows = await update.returning(['m.id']).execute();
+    const ids = rows.map((row) => row.id);
+    if (ids.length > 0) {
+      await recordAuditWithIds(
+        trx,
+        actor,
+        {
+          action: 'outbox.discard',
+          target: { type: 'outbox', id: null, label: `${ids.length} queued e-mails` },
+          before: { status: 'queued' },
+          after: { status: 'discarded', discarded: ids.length, filter: input.filter ?? null },
+        },
+        { side: 'before', key: 'ids', values: ids },
+      );
+    }
+    return { discarded: ids.length };
+  });
 }

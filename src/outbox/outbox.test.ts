@@ -315,6 +315,76 @@ describe('e-mail outbox and delivery over SMTP', () => {
     assert.deepEqual((await otherClient.get<{ items: unknown[] }>('/api/v1/outbox')).body.items, []);
     expectProblem(await instance.anonymous().get('/api/v1/outbox'), 401, 'auth.required');
   });
+
+  test('an admin discards queued e-mails by id and by filter; they stay listed as discarded and are never sent', async () => {
+    const changed = (to: string) => queue(ctx, instance.organizationId, to, 'email_changed', { email: to });
+    const one = await changed('discard-one@example.org');
+    const kept = await changed('discard-kept@example.org');
+    const byFilter = [await changed('Backlog-1@discard.example'), await changed('backlog-2@discard.example')];
+    const finished = await queue(ctx, instance.organizationId, 'backlog-3@discard.example', 'bulk_finished', {
+      operationId: '00000000-0000-4000-8000-000000000001',
+    });
+    await ctx.db.updateTable('outbox_messages').set({ status: 'sent' }).where('id', '=', kept).execute();
+
+    const byId = await admin.post<{ discarded: number }>('/api/v1/outbox/discard', { ids: [one, kept] });
+    assert.equal(byId.status, 200, byId.text);
+    assert.equal(byId.body.discarded, 1, 'only the queued one; a sent message is left alone');
+    const listed = await admin.get<OutboxItem>(`/api/v1/outbox/${one}`);
+    assert.equal(listed.body.status, 'discarded');
+    assert.equal((await admin.get<OutboxItem>(`/api/v1/outbox/${kept}`)).body.status, 'sent');
+
+    const query = 'q=DISCARD.EXAMPLE&kind=email_changed';
+    const matching = await admin.get<{ items: OutboxItem[] }>(`/api/v1/outbox?status=queued&${query}`);
+    assert.deepEqual(matching.body.items.map((item) => item.id).sort(), [...byFilter].sort());
+    const none = await admin.post<{ discarded: number }>('/api/v1/outbox/discard', {
+      filter: { q: 'discard.example', createdBefore: '2000-01-01T00:00:00Z' },
+    });
+    assert.equal(none.body.discarded, 0, 'nothing was created before 2000');
+    const filtered = await admin.post<{ discarded: number }>('/api/v1/outbox/discard', {
+      filter: { q: 'discard.example', kind: 'email_changed' },
+    });
+    assert.equal(filtered.status, 200, filtered.text);
+    assert.equal(filtered.body.discarded, 2);
+    const discarded = await admin.get<{ items: OutboxItem[] }>(`/api/v1/outbox?status=discarded&${query}`);
+    assert.equal(discarded.body.items.length, 2);
+    assert.equal((await admin.get<OutboxItem>(`/api/v1/outbox/${finished}`)).body.status, 'queued');
+
+    await deliverDueMessages(ctx);
+    assert.equal(mailsTo(smtp, 'discard-one@example.org').length, 0);
+    assert.equal(mailsTo(smtp, 'backlog-2@discard.example').length, 0);
+    assert.equal(mailsTo(smtp, 'backlog-3@discard.example').length, 1, 'the other kind still goes out');
+    const again = await admin.post<{ discarded: number }>('/api/v1/outbox/discard', { ids: byFilter });
+    assert.equal(again.body.discarded, 0, 'discarded already');
+
+    const audit = await admin.get<{
+      items: { action: string; before: { ids: string[] }; after: { discarded: number; filter: unknown } }[];
+    }>('/api/v1/audit-events?action=outbox.discard');
+    assert.equal(audit.body.items.length, 2);
+    assert.deepEqual(audit.body.items[0]?.before.ids.sort(), [...byFilter].sort());
+    assert.deepEqual(audit.body.items[0]?.after.filter, { q: 'discard.example', kind: 'email_changed' });
+    assert.equal(audit.body.items[0]?.after.discarded, 2);
+    assert.deepEqual(audit.body.items[1]?.before.ids, [one]);
+
+    const problem = expectProblem(
+      await admin.post('/api/v1/outbox/discard', { ids: [one], filter: {} }),
+      400,
+      'request.validation_failed',
+    );
+    assert.match(JSON.stringify(problem), /ids/);
+    expectProblem(await admin.post('/api/v1/outbox/discard', {}), 400, 'request.validation_failed');
+    expectProblem(
+      await admin.post('/api/v1/outbox/discard', { filter: { createdBefore: 'yesterday' } }),
+      400,
+      'request.validation_failed',
+    );
+    const support = await createAdmin(instance, instance.organizationId, 'support-admin');
+    const supportClient = await instance.signIn(support.email);
+    expectProblem(await supportClient.post('/api/v1/outbox/discard', { filter: {} }), 403, 'auth.forbidden');
+    const other = await createOrganization(instance, 'Discarding Org');
+    const otherClient = await instance.signIn(other.email);
+    const foreign = await otherClient.post<{ discarded: number }>('/api/v1/outbox/discard', { ids: [finished] });
+    assert.equal(foreign.body.discarded, 0, 'not a message of their organization');
+  });
 });
 
 describe('outbox without SMTP_URL, and the worker loop', () => {

@@ -25,6 +25,7 @@ import * as m20261207140000 from './20261207140000-add-bulk-row-changes.ts';
 import * as m20261207150000 from './20261207150000-track-group-membership-changes.ts';
 import * as m20261207160000 from './20261207160000-add-change-sources.ts';
 import * as m20261207170000 from './20261207170000-forget-departures-of-deleted-users.ts';
+import * as m20261207220000 from './20261207220000-allow-discarded-outbox-messages.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '20261207150000-track-group-membership-changes': m20261207150000,
   '20261207160000-add-change-sources': m20261207160000,
   '20261207170000-forget-departures-of-deleted-users': m20261207170000,
+  '20261207220000-allow-discarded-outbox-messages': m20261207220000,
 };
