@@ -18,6 +18,8 @@ export interface OrganizationsTable {
   default_locale: Generated<Locale>;
   /** Every admin signing in with a password must use a second factor. */
   require_mfa: Generated<boolean>;
+  /** "Send all" of a held outbox backlog: messages created up to here are not held. */
+  outbox_released_at: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }

@@ -25,6 +25,30 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(FIRST_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_SECONDS);
 }
 
+/** A backlog larger than this is held before its first delivery (see `heldBacklogs`). */
+export const BACKLOG_HOLD_MESSAGES = 100;
+
+/**
+ * The organizations whose outbox backlog is held, as SQL (`organization_id`, `released_at`,
+ * `messages`, `oldest`). An organization's backlog is its queued messages never attempted and
+ * created after its last "Send all" (`organizations.outbox_released_at`). It is held when it has
+ * more than BACKLOG_HOLD_MESSAGES messages and either the oldest is more than a day old (the sender
+ * was not running) or the organization never had a message sent (SMTP not yet configured): such a
+ * backlog waits for an administrator's "Send all" or "Discard all". Messages retried after a
+ * failure, and backlogs of an organization already sending, are never held.
+ */
+export const heldBacklogs = sql`
+  select m.organization_id, o.outbox_released_at as released_at,
+    count(*)::int as messages, min(m.created_at) as oldest
+  from outbox_messages m
+  join organizations o on o.id = m.organization_id
+  where m.status = 'queued' and m.attempts = 0
+    and m.created_at > coalesce(o.outbox_released_at, '-infinity'::timestamptz)
+  group by m.organization_id, o.outbox_released_at
+  having count(*) > ${BACKLOG_HOLD_MESSAGES}
+    and (min(m.created_at) < now() - interval '1 day'
+      or not exists (select 1 from outbox_messages s where s.organization_id = m.organization_id and s.status = 'sent'))`;
+
 /** A claimed message with what rendering it needs. */
 interface ClaimedMessage {
   id: string;
@@ -40,7 +64,7 @@ interface ClaimedMessage {
 
 /**
  * Claims due messages for this worker: queued ones whose time has come, and `sending` ones whose
- * lease has passed (their worker died). `FOR UPDATE SKIP LOCKED` lets any number of workers claim
+ * lease has passed (their worker died); never the messages of a held backlog. `FOR UPDATE SKIP LOCKED` lets any number of workers claim
  * at once without two of them taking the same message; the claim commits before anything is sent.
  * @param db database
  * @param limit most messages to claim
@@ -48,9 +72,13 @@ interface ClaimedMessage {
  */
 export async function claimDueMessages(db: Executor, limit = CLAIM_BATCH): Promise<ClaimedMessage[]> {
   const claimed = await sql<ClaimedMessage>`
-    with due as (
-      select id from outbox_messages
+    with held as (${heldBacklogs}), due as (
+      select id from outbox_messages d
       where status in ('queued', 'sending') and next_attempt_at <= now()
+        and not exists (
+          select 1 from held h
+          where h.organization_id = d.organization_id and d.status = 'queued' and d.attempts = 0
+            and d.created_at > coalesce(h.released_at, '-infinity'::timestamptz))
       order by next_attempt_at
       limit ${limit}
       for update skip locked

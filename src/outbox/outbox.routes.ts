@@ -4,9 +4,11 @@ import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
 import {
   discardOutboxMessages,
+  getOutboxBacklog,
   getOutboxMessage,
   listOutbox,
   OUTBOX_STATUSES,
+  releaseOutboxBacklog,
   retryOutboxMessage,
 } from './outbox.service.ts';
 
@@ -79,6 +81,14 @@ const DiscardBody = z
     path: ['ids'],
   });
 
+const BacklogSchema = z
+  .object({
+    held: z.boolean().meta({ description: 'A large backlog waits for "Send all" or "Discard all".' }),
+    messages: z.number().int().meta({ description: 'Queued messages held.' }),
+    oldestAt: z.iso.datetime().nullable().meta({ description: 'When the oldest held message was queued.' }),
+  })
+  .meta({ id: 'OutboxBacklog' });
+
 /** The e-mail outbox (system admins): list, rendered message, retry. */
 export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -126,6 +136,32 @@ export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => retryOutboxMessage(ctx, request.actor!, request.params.id),
+    );
+    app.get(
+      '/outbox/backlog',
+      {
+        schema: {
+          tags,
+          summary: 'Held backlog',
+          description:
+            'Whether the sender holds a large backlog of queued e-mails (more than 100 never attempted, the oldest ' +
+            'more than a day old or none of the organization ever sent) until an admin sends or discards it.',
+          response: { 200: BacklogSchema, ...problems(401, 403) },
+        },
+      },
+      async (request) => getOutboxBacklog(ctx, request.actor!),
+    );
+    app.post(
+      '/outbox/backlog/release',
+      {
+        schema: {
+          tags,
+          summary: 'Send a held backlog',
+          description: '"Send all": every message queued up to now is sent. "Discard all" is `POST /outbox/discard`.',
+          response: { 200: BacklogSchema, ...problems(401, 403) },
+        },
+      },
+      async (request) => releaseOutboxBacklog(ctx, request.actor!),
     );
     app.post(
       '/outbox/discard',

@@ -6,6 +6,7 @@ import { AppError } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { renderMail } from '../mail/render.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
+import { heldBacklogs } from './delivery.ts';
 import { OutboxErrorCodes } from './outbox.errors.ts';
 
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'discarded'] as const;
@@ -261,4 +262,53 @@ export async function discardOutboxMessages(ctx: AppContext, actor: Actor, input
     }
     return { discarded: ids.length };
   });
+}
+
+/**
+ * The organization's held backlog, if any: how many queued messages wait for "Send all" or
+ * "Discard all", and since when (see `heldBacklogs`).
+ * @throws AppError 403 without `outbox.read`
+ */
+export async function getOutboxBacklog(ctx: AppContext, actor: Actor) {
+  authorize(actor, 'outbox.read');
+  const held = await sql<{ messages: number; oldest: Date }>`
+    with held as (${heldBacklogs}) select messages, oldest from held where organization_id = ${actor.organizationId}`.execute(
+    ctx.db,
+  );
+  const row = held.rows[0];
+  return {
+    held: Boolean(row),
+    messages: row ? Number(row.messages) : 0,
+    oldestAt: row ? new Date(row.oldest).toISOString() : null,
+  };
+}
+
+/**
+ * "Send all": releases the organization's queued messages created up to now, so the sender
+ * delivers a held backlog. Audited with the previous release time.
+ * @throws AppError 403 without `outbox.retry`
+ */
+export async function releaseOutboxBacklog(ctx: AppContext, actor: Actor) {
+  authorize(actor, 'outbox.retry');
+  await transaction(ctx.db, async (trx) => {
+    const before = await trx
+      .selectFrom('organizations')
+      .select('outbox_released_at')
+      .where('id', '=', actor.organizationId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const after = await trx
+      .updateTable('organizations')
+      .set({ outbox_released_at: sql<Date>`now()` })
+      .where('id', '=', actor.organizationId)
+      .returning('outbox_released_at')
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, actor, {
+      action: 'outbox.release',
+      target: { type: 'organization', id: actor.organizationId, label: null },
+      before: { outboxReleasedAt: before.outbox_released_at?.toISOString() ?? null },
+      after: { outboxReleasedAt: after.outbox_released_at?.toISOString() ?? null },
+    });
+  });
+  return getOutboxBacklog(ctx, actor);
 }

@@ -385,6 +385,69 @@ describe('e-mail outbox and delivery over SMTP', () => {
     const foreign = await otherClient.post<{ discarded: number }>('/api/v1/outbox/discard', { ids: [finished] });
     assert.equal(foreign.body.discarded, 0, 'not a message of their organization');
   });
+
+  test('a large backlog is held before its first delivery until an admin sends it all or discards it all', async () => {
+    const organization = await createOrganization(instance, 'Backlog Org');
+    const owner = await instance.signIn(organization.email);
+    const welcomes = (prefix: string, count: number) =>
+      transaction(ctx.db, (trx) =>
+        queueMessages(
+          trx,
+          organization.organizationId,
+          Array.from({ length: count }, (_, index) => ({
+            kind: 'email_changed' as const,
+            userId: null,
+            to: `${prefix}-${index}@backlog.example`,
+            locale: 'en',
+            data: { email: `${prefix}-${index}@backlog.example` },
+          })),
+        ),
+      );
+    const sentTo = (prefix: string) =>
+      smtp.received.filter((mail) => mail.to.some((to) => to.startsWith(`${prefix}-`)));
+
+    await welcomes('small', 100);
+    assert.equal((await owner.get<{ held: boolean }>('/api/v1/outbox/backlog')).body.held, false, '100 is not held');
+    await welcomes('seeded', 1);
+    const held = await owner.get<{ held: boolean; messages: number; oldestAt: string }>('/api/v1/outbox/backlog');
+    assert.equal(held.status, 200, held.text);
+    assert.equal(held.body.held, true, 'never sent anything, 101 queued');
+    assert.equal(held.body.messages, 101);
+    await deliverDueMessages(ctx);
+    assert.equal(sentTo('small').length + sentTo('seeded').length, 0, 'nothing of a held backlog goes out');
+
+    const discardAll = await owner.post<{ discarded: number }>('/api/v1/outbox/discard', { filter: {} });
+    assert.equal(discardAll.body.discarded, 101);
+    assert.equal((await owner.get<{ held: boolean }>('/api/v1/outbox/backlog')).body.held, false);
+
+    await welcomes('second', 150);
+    assert.equal((await owner.get<{ held: boolean }>('/api/v1/outbox/backlog')).body.held, true);
+    const support = await createAdmin(instance, organization.organizationId, 'support-admin');
+    const supportClient = await instance.signIn(support.email);
+    expectProblem(await supportClient.post('/api/v1/outbox/backlog/release'), 403, 'auth.forbidden');
+    const released = await owner.post<{ held: boolean }>('/api/v1/outbox/backlog/release');
+    assert.equal(released.status, 200, released.text);
+    assert.equal(released.body.held, false);
+    await deliverDueMessages(ctx);
+    assert.equal(sentTo('second').length, 150, 'Send all sends the backlog');
+    const audit = await owner.get<{ items: { action: string; after: { outboxReleasedAt: string } }[] }>(
+      '/api/v1/audit-events?action=outbox.release',
+    );
+    assert.ok(audit.body.items[0]?.after.outboxReleasedAt);
+
+    // Now sending: a new burst is delivered, but a backlog left for more than a day is held again.
+    await welcomes('burst', 120);
+    assert.equal((await owner.get<{ held: boolean }>('/api/v1/outbox/backlog')).body.held, false);
+    await sql`update outbox_messages set created_at = now() - interval '2 days'
+      where organization_id = ${organization.organizationId} and status = 'queued'`.execute(ctx.db);
+    assert.equal((await owner.get<{ held: boolean }>('/api/v1/outbox/backlog')).body.held, false, 'released before');
+    await ctx.db
+      .updateTable('organizations')
+      .set({ outbox_released_at: null })
+      .where('id', '=', organization.organizationId)
+      .execute();
+    assert.equal((await owner.get<{ held: boolean }>('/api/v1/outbox/backlog')).body.held, true, 'older than a day');
+  });
 });
 
 describe('outbox without SMTP_URL, and the worker loop', () => {

@@ -45,7 +45,7 @@ export const ACTIONS = [
   'scim.provision',
   'outbox.read',
   'outbox.retry',
-  // Discarding queued e-mails (one, by filter, or a held backlog) and releasing a held backlog.
+  // Discarding queued e-mails (one, by filter, or a held backlog).
   'outbox.discard',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
