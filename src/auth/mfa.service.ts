@@ -73,7 +73,7 @@ function newRecoveryCode(): string {
 
 const normalizeRecoveryCode = (code: string) => code.toLowerCase().replace(/[\s-]/g, '');
 
-function requireSessionUser(actor: Actor): void {
+export function requireSessionUser(actor: Actor): void {
   authorize(actor, 'self.update');
   if (actor.type !== 'user') {
     throw new AppError(AuthErrorCodes.noSession, 400, 'Second factors belong to administrators, not API tokens.');
@@ -187,7 +187,7 @@ export async function startTotpEnrolment(
  * Writes a new set of recovery codes (the earlier ones stop working) inside the caller's transaction.
  * @returns the codes, to show once
  */
-async function replaceRecoveryCodes(
+export async function replaceRecoveryCodes(
   trx: Parameters<Parameters<typeof transaction>[1]>[0],
   actor: Actor,
 ): Promise<string[]> {
@@ -347,23 +347,26 @@ export async function removeMyFactor(ctx: AppContext, actor: Actor, factorId: st
   });
 }
 
+/** A sign-in waiting for its second factor, with the admin it is for and its throttle. */
+export interface OpenChallenge {
+  id: string;
+  webauthnChallenge: string | null;
+  actor: Actor;
+  subject: { scope: string; account: string; address: string };
+}
+
 /**
- * Completes a sign-in with the second factor: a TOTP code (6 digits, each usable once) or a
- * recovery code. A wrong code counts as a failed sign-in of the account (same throttle); every
- * use and failure is audited.
+ * The sign-in a challenge cookie belongs to, once the sign-in throttle lets it try a factor.
  * @param ctx the app
  * @param challengeToken the secret of the challenge cookie set by the sign-in
- * @param code what the admin typed
  * @param origin the caller
- * @returns the new session and the signed-in actor
- * @throws AppError 401 `auth.mfa_challenge_expired`; 429; 401 `auth.invalid_code`
+ * @throws AppError 401 `auth.mfa_challenge_expired`; 429
  */
-export async function verifyMfa(
+export async function openChallenge(
   ctx: AppContext,
   challengeToken: string | undefined,
-  code: string,
   origin: RequestOrigin,
-): Promise<{ session: SessionHandle; actor: Actor }> {
+): Promise<OpenChallenge> {
   const challenge = challengeToken
     ? await ctx.db
         .selectFrom('mfa_challenges')
@@ -372,7 +375,13 @@ export async function verifyMfa(
             .onRef('users.id', '=', 'mfa_challenges.user_id')
             .onRef('users.organization_id', '=', 'mfa_challenges.organization_id'),
         )
-        .select(['mfa_challenges.id', 'mfa_challenges.organization_id', 'mfa_challenges.user_id', 'users.email'])
+        .select([
+          'mfa_challenges.id',
+          'mfa_challenges.organization_id',
+          'mfa_challenges.user_id',
+          'mfa_challenges.webauthn_challenge',
+          'users.email',
+        ])
         .where('mfa_challenges.token_hash', '=', hashSecret(challengeToken))
         .where('mfa_challenges.expires_at', '>', sql<Date>`now()`)
         .where('users.status', '=', 'active')
@@ -396,13 +405,68 @@ export async function verifyMfa(
     userAgent: origin.userAgent,
   };
   const subject = { scope: 'login', account: challenge.email.trim().toLowerCase(), address: origin.ip };
-  const policy = loginPolicy(ctx);
-  const refusal = await checkAttempt(ctx.db, subject, policy);
+  const refusal = await checkAttempt(ctx.db, subject, loginPolicy(ctx));
   if (refusal) {
     throw new AppError(AuthErrorCodes.rateLimited, 429, 'Too many attempts. Try again later.', {
       extra: { retryAfterSeconds: refusal.retryAfterSeconds },
     });
   }
+  return { id: challenge.id, webauthnChallenge: challenge.webauthn_challenge, actor, subject };
+}
+
+/**
+ * Ends a sign-in's second-factor step: a wrong factor counts as a failed sign-in of the account
+ * (same throttle) and is audited; a right one starts the session, and its use is audited.
+ * @param method the factor that was right, or null
+ * @throws AppError 401 `auth.invalid_code` for a wrong factor or an admin who may not sign in
+ */
+export async function finishChallenge(
+  ctx: AppContext,
+  challenge: OpenChallenge,
+  method: { kind: 'totp' | 'webauthn' | 'recovery_code'; factorId: string | null } | null,
+  origin: RequestOrigin,
+): Promise<{ session: SessionHandle; actor: Actor }> {
+  const { actor } = challenge;
+  if (!method || !can(actor, 'console.signIn')) {
+    await recordFailedAttempt(ctx.db, challenge.subject, loginPolicy(ctx));
+    await recordSecurityEvent(ctx.db, actor, {
+      action: 'auth.mfa_failed',
+      target: { type: 'user', id: actor.id, label: actor.label },
+      after: { reason: method ? 'no_admin_role' : 'wrong_code' },
+    });
+    throw new AppError(AuthErrorCodes.invalidCode, 401, 'The code is not correct.');
+  }
+  await ctx.db.deleteFrom('mfa_challenges').where('id', '=', challenge.id).execute();
+  const session = await startSession(ctx, actor, origin, { method: method.kind, mfaEnrolmentRequired: false });
+  await transaction(ctx.db, (trx) =>
+    recordAudit(trx, actor, {
+      action: 'auth.mfa_verify',
+      target: { type: 'user', id: actor.id, label: actor.label },
+      after: { method: method.kind, ...(method.factorId ? { factorId: method.factorId } : {}), sessionId: session.id },
+    }),
+  );
+  return { session, actor };
+}
+
+/**
+ * Completes a sign-in with the second factor: a TOTP code (6 digits, each usable once) or a
+ * recovery code. A wrong code counts as a failed sign-in of the account (same throttle); every
+ * use and failure is audited.
+ * @param ctx the app
+ * @param challengeToken the secret of the challenge cookie set by the sign-in
+ * @param code what the admin typed
+ * @param origin the caller
+ * @returns the new session and the signed-in actor
+ * @throws AppError 401 `auth.mfa_challenge_expired`; 429; 401 `auth.invalid_code`
+ */
+export async function verifyMfa(
+  ctx: AppContext,
+  challengeToken: string | undefined,
+  code: string,
+  origin: RequestOrigin,
+): Promise<{ session: SessionHandle; actor: Actor }> {
+  const challenge = await openChallenge(ctx, challengeToken, origin);
+  const { actor } = challenge;
   const typed = code.trim();
   const box = await secretBox(ctx.config);
   const method = await transaction(ctx.db, async (trx) => {
@@ -448,23 +512,5 @@ export async function verifyMfa(
       .executeTakeFirst();
     return used ? { kind: 'recovery_code' as const, factorId: null } : null;
   });
-  if (!method || !can(actor, 'console.signIn')) {
-    await recordFailedAttempt(ctx.db, subject, policy);
-    await recordSecurityEvent(ctx.db, actor, {
-      action: 'auth.mfa_failed',
-      target: { type: 'user', id: actor.id, label: actor.label },
-      after: { reason: method ? 'no_admin_role' : 'wrong_code' },
-    });
-    throw new AppError(AuthErrorCodes.invalidCode, 401, 'The code is not correct.');
-  }
-  await ctx.db.deleteFrom('mfa_challenges').where('id', '=', challenge.id).execute();
-  const session = await startSession(ctx, actor, origin, { method: method.kind, mfaEnrolmentRequired: false });
-  await transaction(ctx.db, (trx) =>
-    recordAudit(trx, actor, {
-      action: 'auth.mfa_verify',
-      target: { type: 'user', id: actor.id, label: actor.label },
-      after: { method: method.kind, ...(method.factorId ? { factorId: method.factorId } : {}), sessionId: session.id },
-    }),
-  );
-  return { session, actor };
+  return finishChallenge(ctx, challenge, method, origin);
 }

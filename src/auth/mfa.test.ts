@@ -17,6 +17,23 @@ function totpCode(secret: string, timestamp = Date.now()): string {
   });
 }
 
+/** A well-formed answer of an authenticator that no key made (signature and data random). */
+function fakeCredential(kind: 'attestation' | 'assertion') {
+  const id = randomBytes(16).toString('base64url');
+  const clientDataJSON = Buffer.from(
+    JSON.stringify({ type: 'webauthn.get', challenge: 'x', origin: 'http://localhost:1' }),
+  ).toString('base64url');
+  const response =
+    kind === 'attestation'
+      ? { clientDataJSON, attestationObject: randomBytes(64).toString('base64url'), transports: ['usb'] }
+      : {
+          clientDataJSON,
+          authenticatorData: randomBytes(37).toString('base64url'),
+          signature: randomBytes(70).toString('base64url'),
+        };
+  return { id, rawId: id, type: 'public-key', response, clientExtensionResults: {} };
+}
+
 interface Enrolled {
   email: string;
   userId: string;
@@ -171,6 +188,107 @@ describe('second factor', () => {
       500,
       'secrets.unreadable',
     );
+  });
+
+  test("passkey enrolment: options for the public URL's host; a bad answer is a 400 naming the field", async () => {
+    const { email } = await createAdmin(instance, instance.organizationId, 'support-admin');
+    const client = await instance.signIn(email, ADMIN_PASSWORD);
+    expectProblem(
+      await client.post('/api/v1/auth/mfa/webauthn/registration/verify', { response: fakeCredential('attestation') }),
+      409,
+      'auth.mfa_no_enrolment',
+    );
+    const options = await client.post<{
+      challenge: string;
+      rp: { id: string; name: string };
+      user: { name: string };
+      attestation: string;
+    }>('/api/v1/auth/mfa/webauthn/registration/options', { label: 'YubiKey' });
+    assert.equal(options.status, 200, options.text);
+    assert.equal(options.body.rp.id, 'localhost');
+    assert.equal(options.body.user.name, email);
+    assert.equal(options.body.attestation, 'none');
+    assert.match(options.body.challenge, /^[A-Za-z0-9_-]{20,}$/);
+    const missing = expectProblem(
+      await client.post('/api/v1/auth/mfa/webauthn/registration/verify', {}),
+      400,
+      'request.validation_failed',
+    );
+    assert.ok(JSON.stringify(missing).includes('body.response'), JSON.stringify(missing));
+    const wrong = expectProblem(
+      await client.post('/api/v1/auth/mfa/webauthn/registration/verify', { response: fakeCredential('attestation') }),
+      400,
+      'auth.invalid_code',
+    );
+    assert.deepEqual(
+      (wrong.errors as { field: string }[]).map((problem) => problem.field),
+      ['body.response'],
+    );
+    // Nothing was enrolled: the password alone still signs in.
+    const again = await passwordStep(email);
+    assert.equal(again.body.mfaRequired, undefined);
+  });
+
+  test('passkey sign-in: options list the keys; a failed assertion is audited and counts toward the limits', async () => {
+    const { email, userId } = await createAdmin(instance, instance.organizationId, 'support-admin');
+    const credentialId = randomBytes(16).toString('base64url');
+    await instance.app.ctx.db
+      .insertInto('mfa_factors')
+      .values({
+        organization_id: instance.organizationId,
+        user_id: userId,
+        kind: 'webauthn',
+        label: 'Key',
+        credential_id: credentialId,
+        public_key: randomBytes(77),
+        sign_count: 0,
+        transports: ['usb'],
+        confirmed_at: new Date(),
+      })
+      .execute();
+    expectProblem(
+      await instance.anonymous().post('/api/v1/auth/mfa/webauthn/authentication/options', {}),
+      401,
+      'auth.mfa_challenge_expired',
+    );
+    const { client, body } = await passwordStep(email);
+    assert.deepEqual(body, { mfaRequired: true, methods: ['webauthn'] });
+    const options = await client.post<{ challenge: string; rpId: string; allowCredentials: { id: string }[] }>(
+      '/api/v1/auth/mfa/webauthn/authentication/options',
+      {},
+    );
+    assert.equal(options.status, 200, options.text);
+    assert.equal(options.body.rpId, 'localhost');
+    assert.deepEqual(
+      options.body.allowCredentials.map((key) => key.id),
+      [credentialId],
+    );
+    const assertion = { ...fakeCredential('assertion'), id: credentialId, rawId: credentialId };
+    expectProblem(
+      await client.post('/api/v1/auth/mfa/webauthn/authentication/verify', { response: assertion }),
+      401,
+      'auth.invalid_code',
+    );
+    // The challenge is spent by the attempt: the same answer again fails too.
+    expectProblem(
+      await client.post('/api/v1/auth/mfa/webauthn/authentication/verify', { response: assertion }),
+      401,
+      'auth.invalid_code',
+    );
+    expectProblem(await client.get('/api/v1/auth/session'), 401, 'auth.required');
+    const counters = await instance.app.ctx.db
+      .selectFrom('rate_limits')
+      .select(['key', 'hits'])
+      .where('key', '=', `login:account:${email}`)
+      .execute();
+    assert.equal(counters[0]?.hits, 2, JSON.stringify(counters));
+    const audit = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('target_id', '=', userId)
+      .where('action', '=', 'auth.mfa_failed')
+      .execute();
+    assert.equal(audit.length, 2);
   });
 
   test('a recovery code signs in once', async () => {

@@ -1,3 +1,4 @@
+import { type PublicKeyCredentialRequestOptionsJSON, startAuthentication } from '@simplewebauthn/browser';
 /**
  * The signed-in session: fetched once at start, replaced by sign-in, setup and the language
  * switch, cleared by sign-out and by any 401 (the session ended). It also decides the console's
@@ -22,6 +23,8 @@ interface SessionContextValue {
   signIn(email: string, password: string): Promise<MfaRequired | null>;
   /** Completes a sign-in with the code of the second factor. */
   verifyMfa(code: string): Promise<void>;
+  /** Completes the second factor with a passkey (the browser asks for it). */
+  verifyPasskey(): Promise<void>;
   signOut(): Promise<void>;
   /** Switches the console language at once and remembers it for the admin. */
   changeLocale(locale: Locale): Promise<void>;
@@ -92,6 +95,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [accept],
   );
 
+  const verifyPasskey = useCallback(async () => {
+    const optionsJSON = await api.post<PublicKeyCredentialRequestOptionsJSON>(
+      '/api/v1/auth/mfa/webauthn/authentication/options',
+      undefined,
+      { ignoreUnauthorized: true },
+    );
+    const response = await startAuthentication({ optionsJSON });
+    accept(
+      await api.post<Session>(
+        '/api/v1/auth/mfa/webauthn/authentication/verify',
+        { response },
+        { ignoreUnauthorized: true },
+      ),
+    );
+  }, [accept]);
+
   const signOut = useCallback(async () => {
     try {
       await api.post('/api/v1/auth/logout', undefined, { ignoreUnauthorized: true });
@@ -116,8 +135,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [accept]);
 
   const value = useMemo(
-    () => ({ state, accept, signIn, verifyMfa, signOut, changeLocale, refresh }),
-    [state, accept, signIn, verifyMfa, signOut, changeLocale, refresh],
+    () => ({ state, accept, signIn, verifyMfa, verifyPasskey, signOut, changeLocale, refresh }),
+    [state, accept, signIn, verifyMfa, verifyPasskey, signOut, changeLocale, refresh],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -11,6 +11,7 @@ import {
   TextField,
   useDateFormatter,
 } from '@adobe/react-spectrum';
+import { type PublicKeyCredentialCreationOptionsJSON, startRegistration } from '@simplewebauthn/browser';
 import QRCode from 'qrcode';
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -56,7 +57,7 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
 
 /**
  * The signed-in admin's second factors: enrol an authenticator app (QR code, then a code to
- * confirm), see and renew recovery codes, remove a factor.
+ * confirm) or a passkey (the browser asks the key), see and renew recovery codes, remove a factor.
  * @param onEnrolled called after an enrolment is confirmed (the session may change)
  */
 export function MfaSection({ onEnrolled }: { onEnrolled?: () => void }) {
@@ -197,6 +198,37 @@ export function MfaSection({ onEnrolled }: { onEnrolled?: () => void }) {
           }
         >
           {t('mfa.totpStart')}
+        </Button>
+      )}
+      {!enrolment && (
+        <Button
+          variant={hasTotp ? 'accent' : 'secondary'}
+          isPending={pending}
+          data-testid="mfa-passkey-start"
+          onPress={() =>
+            run(async () => {
+              setCodes(null);
+              const optionsJSON = await api.post<PublicKeyCredentialCreationOptionsJSON>(
+                '/api/v1/auth/mfa/webauthn/registration/options',
+                { label: t('mfa.passkeyFactor') },
+              );
+              const response = await startRegistration({ optionsJSON });
+              const answer = await api.post<{ recoveryCodes: string[] }>(
+                '/api/v1/auth/mfa/webauthn/registration/verify',
+                {
+                  response,
+                },
+              );
+              if (answer.recoveryCodes.length > 0) {
+                setCodes(answer.recoveryCodes);
+              }
+              setNotice(t('mfa.passkeyAdded'));
+              await load();
+              onEnrolled?.();
+            })
+          }
+        >
+          {t('mfa.passkeyStart')}
         </Button>
       )}
       {enrolment && (

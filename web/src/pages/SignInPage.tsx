@@ -14,7 +14,7 @@ import type { MfaRequired } from '../types.ts';
 /** Sign-in with e-mail and password; the language can be chosen before signing in. */
 export function SignInPage({ expired }: { expired: boolean }) {
   const { t } = useTranslation();
-  const { signIn, verifyMfa } = useSession();
+  const { signIn, verifyMfa, verifyPasskey } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   // After a password was set from a link, the page comes with the account's e-mail.
@@ -51,9 +51,13 @@ export function SignInPage({ expired }: { expired: boolean }) {
 
   const submitCode = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    secondFactor(verifyMfa(code.trim()));
+  };
+
+  const secondFactor = (answer: Promise<void>) => {
     setPending(true);
     setError(null);
-    verifyMfa(code.trim())
+    answer
       .then(() => navigate('/users', { replace: true }))
       .catch((caught: unknown) => {
         // A sign-in that waited too long starts again from the password.
@@ -93,6 +97,19 @@ export function SignInPage({ expired }: { expired: boolean }) {
                 <Content>{error}</Content>
               </InlineAlert>
             </div>
+          )}
+          {mfa?.methods.includes('webauthn') && (
+            <Flex direction="column" gap="size-100">
+              <p data-testid="mfa-passkey-prompt">{t('mfa.signInPasskey')}</p>
+              <Button
+                variant="accent"
+                isPending={pending}
+                data-testid="mfa-passkey"
+                onPress={() => secondFactor(verifyPasskey())}
+              >
+                {t('mfa.usePasskey')}
+              </Button>
+            </Flex>
           )}
           {mfa ? (
             <Form onSubmit={submitCode} validationBehavior="native" aria-label={t('mfa.signInTitle')}>
