@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LIMITS, LOCALES } from '../../shared/contracts.ts';
-import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import { AppError } from '../http/errors.ts';
 import { problems } from '../http/schemas.ts';
 import { authorize } from '../roles/policy.ts';
+import { setOwnLocale } from '../users/users.update.ts';
 import { signIn, signOut } from './auth.service.ts';
 import { clearSessionCookie, setMfaCookie, setSessionCookie } from './cookie.ts';
 import { MFA_CHALLENGE_MINUTES } from './mfa.challenge.ts';
@@ -120,26 +120,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         if (actor.type !== 'user') {
           throw new AppError('auth.not_a_user', 400, 'Preferences belong to administrators, not API tokens.');
         }
-        await transaction(ctx.db, async (trx) => {
-          const before = await trx
-            .selectFrom('users')
-            .select('locale')
-            .where('organization_id', '=', actor.organizationId)
-            .where('id', '=', actor.id)
-            .executeTakeFirstOrThrow();
-          await trx
-            .updateTable('users')
-            .set({ locale: request.body.locale, updated_at: new Date() })
-            .where('organization_id', '=', actor.organizationId)
-            .where('id', '=', actor.id)
-            .execute();
-          await recordAudit(trx, actor, {
-            action: 'user.preferences_update',
-            target: { type: 'user', id: actor.id, label: actor.label },
-            before: { locale: before.locale },
-            after: { locale: request.body.locale },
-          });
-        });
+        await transaction(ctx.db, (trx) => setOwnLocale(trx, actor, request.body.locale));
         return presentSession(
           ctx,
           actor,

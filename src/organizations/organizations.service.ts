@@ -9,6 +9,7 @@ import type { DB } from '../db/schema.ts';
 import { AppError, HttpErrorCodes, notFound } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { insertGrants } from '../roles/roles.queries.ts';
+import { insertFirstAdmin } from '../users/users.service.ts';
 
 /** The first organization and its first system admin. */
 export interface NewOrganization {
@@ -44,30 +45,21 @@ export async function createOrganizationWithAdmin(
     .returning(['id', 'name'])
     .executeTakeFirstOrThrow();
   const email = input.email.trim();
-  const user = await trx
-    .insertInto('users')
-    .values({
-      organization_id: organization.id,
-      email,
-      username: email,
-      first_name: input.firstName?.trim() || null,
-      last_name: input.lastName?.trim() || null,
-      country: null,
-      alias: email.split('@')[0] ?? email,
-      identity_type: 'personal',
-      locale: input.locale ?? null,
-    })
-    .returning(['id'])
-    .executeTakeFirstOrThrow();
+  const userId = await insertFirstAdmin(trx, organization.id, {
+    email,
+    firstName: input.firstName,
+    lastName: input.lastName,
+    locale: input.locale,
+  });
   await trx
     .insertInto('admin_credentials')
-    .values({ user_id: user.id, organization_id: organization.id, password_hash: await hashPassword(input.password) })
+    .values({ user_id: userId, organization_id: organization.id, password_hash: await hashPassword(input.password) })
     .execute();
   const grant = { role: 'system-admin' as const, productId: null, profileId: null, groupId: null };
-  await insertGrants(trx, organization.id, { userId: user.id }, [grant]);
+  await insertGrants(trx, organization.id, { userId }, [grant]);
   const actor: Actor = {
     type: origin.ip === null ? 'system' : 'user',
-    id: origin.ip === null ? 'system' : user.id,
+    id: origin.ip === null ? 'system' : userId,
     label: origin.ip === null ? `usher ${origin.via}` : email,
     organizationId: organization.id,
     grants: [grant],
@@ -81,18 +73,18 @@ export async function createOrganizationWithAdmin(
   });
   await recordAudit(trx, actor, {
     action: 'user.create',
-    target: { type: 'user', id: user.id, label: email },
+    target: { type: 'user', id: userId, label: email },
     after: { email, identityType: 'personal' },
   });
   await recordAudit(trx, actor, {
     action: 'admin_role.assign',
-    target: { type: 'user', id: user.id, label: email },
+    target: { type: 'user', id: userId, label: email },
     after: { role: 'system-admin' },
   });
   return {
     organizationId: organization.id,
-    userId: user.id,
-    actor: { ...actor, type: 'user', id: user.id, label: email },
+    userId,
+    actor: { ...actor, type: 'user', id: userId, label: email },
   };
 }
 

@@ -13,6 +13,7 @@ import { type Actor, authorize } from '../roles/policy.ts';
 import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
 import { assertSystemAdminRemains } from './users.removal.ts';
 import { organizationLocale, requireUser } from './users.service.ts';
+import { touchUsers } from './users.update.ts';
 
 export const AdminRoleErrorCodes = {
   scopeRequired: 'admin_roles.scope_required',
@@ -143,16 +144,11 @@ export async function applyAdminRoleChanges(
     );
   }
   // Admin roles are part of the user an editor saw: each user's version moves with them.
-  await trx
-    .updateTable('users')
-    .set({ updated_at: new Date() })
-    .where('organization_id', '=', actor.organizationId)
-    .where(
-      'id',
-      'in',
-      active.map((change) => change.user.id),
-    )
-    .execute();
+  await touchUsers(
+    trx,
+    actor.organizationId,
+    active.map((change) => change.user.id),
+  );
   await recordAudits(trx, actor, [
     ...active.flatMap((change) =>
       change.revoke.map((role) => ({

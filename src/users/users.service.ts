@@ -429,6 +429,38 @@ async function productsGivenBy(
   return given;
 }
 
+/**
+ * Inserts an organization's first administrator, a personal identity named by its e-mail, before
+ * any actor exists: the caller grants the role, stores the credential and audits the creation.
+ */
+export async function insertFirstAdmin(
+  trx: Transaction<DB>,
+  organizationId: string,
+  input: {
+    email: string;
+    firstName?: string | null | undefined;
+    lastName?: string | null | undefined;
+    locale?: Locale | null | undefined;
+  },
+): Promise<string> {
+  const user = await trx
+    .insertInto('users')
+    .values({
+      organization_id: organizationId,
+      email: input.email,
+      username: input.email,
+      first_name: input.firstName?.trim() || null,
+      last_name: input.lastName?.trim() || null,
+      country: null,
+      alias: input.email.split('@')[0] ?? input.email,
+      identity_type: 'personal',
+      locale: input.locale ?? null,
+    })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
+  return user.id;
+}
+
 /** The organization's default language, for e-mails to users who have not chosen one. */
 export async function organizationLocale(trx: Transaction<DB>, organizationId: string): Promise<Locale> {
   const row = await trx

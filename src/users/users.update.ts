@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { Locale } from '../../shared/contracts.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import { sourceOf } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
@@ -364,12 +365,7 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
     await syncLicenses(trx, organizationId, ids);
     await queueWelcomeMessages(trx, organizationId, ids, productsBefore);
     // Profiles and groups are part of the user an editor saw: the row's version moves with them.
-    await trx
-      .updateTable('users')
-      .set({ updated_at: new Date() })
-      .where('organization_id', '=', organizationId)
-      .where('id', 'in', ids)
-      .execute();
+    await touchUsers(trx, organizationId, ids);
   }
   await recordAudits(
     trx,
@@ -388,4 +384,47 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
         : [];
     }),
   );
+}
+
+/**
+ * Moves the version of users whose profiles, groups or admin roles changed: those are part of the
+ * user an editor saw, so a stale edit of any of them is refused.
+ */
+export async function touchUsers(trx: Transaction<DB>, organizationId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) {
+    return;
+  }
+  await trx
+    .updateTable('users')
+    .set({ updated_at: new Date() })
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', userIds)
+    .execute();
+}
+
+/**
+ * Sets a signed-in administrator's own console language, audited as `user.preferences_update`.
+ * The caller authorizes `self.update`; only a user actor has preferences.
+ */
+export async function setOwnLocale(trx: Transaction<DB>, actor: Actor, locale: Locale | null): Promise<void> {
+  const before = await trx
+    .selectFrom('users')
+    .select('locale')
+    .where('organization_id', '=', actor.organizationId)
+    .where('id', '=', actor.id)
+    .executeTakeFirstOrThrow();
+  await trx
+    .updateTable('users')
+    .set({ locale, updated_at: new Date() })
+    .where('organization_id', '=', actor.organizationId)
+    .where('id', '=', actor.id)
+    .execute();
+  await recordAudits(trx, actor, [
+    {
+      action: 'user.preferences_update',
+      target: { type: 'user', id: actor.id, label: actor.label },
+      before: { locale: before.locale },
+      after: { locale },
+    },
+  ]);
 }
