@@ -1,7 +1,7 @@
 import { useDateFormatter } from '@adobe/react-spectrum';
 import { useTranslation } from 'react-i18next';
 
-export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'discarded'] as const;
 
 /** An e-mail of the outbox, as `GET /api/v1/outbox` lists it. */
 export interface OutboxMessage {
@@ -34,4 +34,11 @@ export function useStatusText(): (message: OutboxMessage) => string {
     message.retrying && message.nextAttemptAt
       ? t('outbox.retryingAt', { time: formatTime.format(new Date(message.nextAttemptAt)) })
       : t(`outbox.status.${message.status}`);
+}
+
+/** A large backlog the sender holds until "Send all" or "Discard all" (`GET /api/v1/outbox/backlog`). */
+export interface OutboxBacklog {
+  held: boolean;
+  messages: number;
+  oldestAt: string | null;
 }

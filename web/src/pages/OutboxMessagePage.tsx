@@ -1,6 +1,8 @@
 import {
+  AlertDialog,
   Button,
   Content,
+  DialogTrigger,
   Flex,
   Heading,
   InlineAlert,
@@ -33,6 +35,7 @@ export function OutboxMessagePage() {
   const [error, setError] = useState<unknown>(null);
   const [retrying, setRetrying] = useState(false);
   const [retried, setRetried] = useState(false);
+  const [discarded, setDiscarded] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -58,6 +61,17 @@ export function OutboxMessagePage() {
     }
   };
 
+  const discard = async () => {
+    setError(null);
+    try {
+      await api.post<{ discarded: number }>('/api/v1/outbox/discard', { ids: [id] });
+      setDiscarded(true);
+      await load();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
   return (
     <Flex direction="column" gap="size-200">
       <Link>
@@ -72,6 +86,11 @@ export function OutboxMessagePage() {
       {retried && (
         <InlineAlert variant="positive">
           <Content>{t('outbox.view.retried')}</Content>
+        </InlineAlert>
+      )}
+      {discarded && (
+        <InlineAlert variant="positive">
+          <Content>{t('outbox.view.discarded')}</Content>
         </InlineAlert>
       )}
       {!message && error === null && <ProgressCircle aria-label={t('common.loading')} isIndeterminate />}
@@ -103,13 +122,29 @@ export function OutboxMessagePage() {
               </Content>
             </InlineAlert>
           )}
-          {can('outbox.retry') && (message.status === 'failed' || message.retrying) && (
-            <Flex>
+          <Flex gap="size-150">
+            {can('outbox.retry') && (message.status === 'failed' || message.retrying) && (
               <Button variant="accent" isPending={retrying} onPress={() => void retry()} data-testid="outbox-retry">
                 {t('outbox.view.retry')}
               </Button>
-            </Flex>
-          )}
+            )}
+            {can('outbox.discard') && message.status === 'queued' && (
+              <DialogTrigger>
+                <Button variant="negative" data-testid="outbox-discard">
+                  {t('outbox.view.discard')}
+                </Button>
+                <AlertDialog
+                  title={t('outbox.discard.title')}
+                  variant="destructive"
+                  primaryActionLabel={t('outbox.view.discard')}
+                  cancelLabel={t('common.cancel')}
+                  onPrimaryAction={() => void discard()}
+                >
+                  {t('outbox.view.discardConfirm')}
+                </AlertDialog>
+              </DialogTrigger>
+            )}
+          </Flex>
           <Heading level={3}>{t('outbox.view.text')}</Heading>
           <View backgroundColor="gray-75" padding="size-200" borderRadius="medium">
             <pre style={{ whiteSpace: 'pre-wrap', margin: 0, fontFamily: 'inherit' }} data-testid="outbox-view-text">

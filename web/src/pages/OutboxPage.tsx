@@ -1,7 +1,11 @@
 import {
+  AlertDialog,
+  Button,
+  ButtonGroup,
   Cell,
   Column,
   Content,
+  DialogTrigger,
   Flex,
   Heading,
   IllustratedMessage,
@@ -9,6 +13,7 @@ import {
   Item,
   Picker,
   Row,
+  SearchField,
   TableBody,
   TableHeader,
   TableView,
@@ -23,31 +28,43 @@ import { api, queryString } from '../api.ts';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
-import { OUTBOX_STATUSES, type OutboxMessage, useStatusText } from '../outbox/types.ts';
+import { OUTBOX_STATUSES, type OutboxBacklog, type OutboxMessage, useStatusText } from '../outbox/types.ts';
+import { useCan } from '../session.tsx';
 import type { Page } from '../types.ts';
+import { useDebounced } from '../users/useDebounced.ts';
 
 type ColumnKey = 'created' | 'to' | 'kind' | 'subject' | 'status';
 
-/** The organization's e-mail outbox (system admins): status filter, newest first, more pages. */
+/**
+ * The organization's e-mail outbox (system admins): status and recipient filters, newest first, more
+ * pages; discarding the queued e-mails shown, and "Send all" / "Discard all" of a held backlog.
+ */
 export function OutboxPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const formatDate = useDateFormatter({ dateStyle: 'short', timeStyle: 'medium' });
   const statusText = useStatusText();
+  const can = useCan();
   const [status, setStatus] = useState<string>('any');
+  const [searchText, setSearchText] = useState('');
+  const search = useDebounced(searchText.trim(), 250);
+  const [backlog, setBacklog] = useState<OutboxBacklog | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
   const [items, setItems] = useState<OutboxMessage[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState<'first' | 'more' | null>('first');
   const [error, setError] = useState<unknown>(null);
   const generation = useRef(0);
 
-  const load = useCallback(async (filter: string, cursor: string | null) => {
+  const load = useCallback(async (filter: string, q: string, cursor: string | null) => {
     const mine = cursor ? generation.current : ++generation.current;
     setLoading(cursor ? 'more' : 'first');
     setError(null);
     try {
       const query = queryString({
         status: filter === 'any' ? undefined : filter,
+        q: q || undefined,
         limit: String(LIMITS.pageSizeDefault),
         cursor: cursor ?? undefined,
       });
@@ -69,8 +86,32 @@ export function OutboxPage() {
   }, []);
 
   useEffect(() => {
-    void load(status, null);
-  }, [status, load]);
+    void version;
+    void load(status, search, null);
+    api.get<OutboxBacklog>('/api/v1/outbox/backlog').then(setBacklog, () => setBacklog(null));
+  }, [status, search, version, load]);
+
+  const act = async (run: () => Promise<string>) => {
+    setError(null);
+    setNotice(null);
+    try {
+      setNotice(await run());
+    } catch (caught) {
+      setError(caught);
+    }
+    setVersion((value) => value + 1);
+  };
+  const discard = (filter: { q?: string }) =>
+    act(async () => {
+      const result = await api.post<{ discarded: number }>('/api/v1/outbox/discard', { filter });
+      return t('outbox.discard.done', { n: result.discarded });
+    });
+  const sendAll = () =>
+    act(async () => {
+      await api.post<OutboxBacklog>('/api/v1/outbox/backlog/release');
+      return t('outbox.backlog.released');
+    });
+  const canDiscardShown = can('outbox.discard') && (status === 'queued' || status === 'any');
 
   const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
     { key: 'created', name: t('outbox.column.created'), width: 170 },
@@ -98,18 +139,88 @@ export function OutboxPage() {
     <Flex direction="column" gap="size-200">
       <PageTitle>{t('outbox.title')}</PageTitle>
       <Text>{t('outbox.intro')}</Text>
-      <Picker
-        label={t('outbox.status.label')}
-        selectedKey={status}
-        onSelectionChange={(key) => setStatus(String(key))}
-        data-testid="outbox-status"
-        width="size-2400"
-      >
-        {[
-          <Item key="any">{t('outbox.status.any')}</Item>,
-          ...OUTBOX_STATUSES.map((value) => <Item key={value}>{t(`outbox.status.${value}`)}</Item>),
-        ]}
-      </Picker>
+      {backlog?.held && (
+        <InlineAlert variant="notice" data-testid="outbox-backlog">
+          <Heading>{t('outbox.backlog.title', { n: backlog.messages })}</Heading>
+          <Content>
+            <Flex direction="column" gap="size-150">
+              <Text>
+                {t('outbox.backlog.body', {
+                  since: backlog.oldestAt ? formatDate.format(new Date(backlog.oldestAt)) : '',
+                })}
+              </Text>
+              <ButtonGroup>
+                {can('outbox.retry') && (
+                  <Button variant="accent" onPress={() => void sendAll()} data-testid="outbox-send-all">
+                    {t('outbox.backlog.sendAll')}
+                  </Button>
+                )}
+                {can('outbox.discard') && (
+                  <DialogTrigger>
+                    <Button variant="negative" data-testid="outbox-discard-all">
+                      {t('outbox.backlog.discardAll')}
+                    </Button>
+                    <AlertDialog
+                      title={t('outbox.discard.title')}
+                      variant="destructive"
+                      primaryActionLabel={t('outbox.backlog.discardAll')}
+                      cancelLabel={t('common.cancel')}
+                      onPrimaryAction={() => void discard({})}
+                    >
+                      {t('outbox.discard.allConfirm')}
+                    </AlertDialog>
+                  </DialogTrigger>
+                )}
+              </ButtonGroup>
+            </Flex>
+          </Content>
+        </InlineAlert>
+      )}
+      {notice && (
+        <InlineAlert variant="positive">
+          <Content>
+            <span data-testid="outbox-notice">{notice}</span>
+          </Content>
+        </InlineAlert>
+      )}
+      <Flex gap="size-150" wrap alignItems="end">
+        <Picker
+          label={t('outbox.status.label')}
+          selectedKey={status}
+          onSelectionChange={(key) => setStatus(String(key))}
+          data-testid="outbox-status"
+          width="size-2400"
+        >
+          {[
+            <Item key="any">{t('outbox.status.any')}</Item>,
+            ...OUTBOX_STATUSES.map((value) => <Item key={value}>{t(`outbox.status.${value}`)}</Item>),
+          ]}
+        </Picker>
+        <SearchField
+          label={t('outbox.search')}
+          value={searchText}
+          onChange={setSearchText}
+          maxLength={200}
+          width="size-3600"
+          data-testid="outbox-search"
+        />
+        {canDiscardShown && (
+          <DialogTrigger>
+            <Button variant="negative" isDisabled={items.length === 0} data-testid="outbox-discard-shown">
+              {t('outbox.discard.matching')}
+            </Button>
+            <AlertDialog
+              title={t('outbox.discard.title')}
+              variant="destructive"
+              primaryActionLabel={t('outbox.discard.action')}
+              cancelLabel={t('common.cancel')}
+              onPrimaryAction={() => void discard(search ? { q: search } : {})}
+            >
+              {t('outbox.discard.confirm')}
+            </AlertDialog>
+          </DialogTrigger>
+        )}
+      </Flex>
       {error !== null && (
         <InlineAlert variant="negative">
           <Heading>{t('outbox.loadFailed')}</Heading>
@@ -160,7 +271,7 @@ export function OutboxPage() {
         loadMoreText={t('users.loadMore')}
         hasMore={Boolean(nextCursor)}
         loading={loading === 'more'}
-        onLoadMore={() => void load(status, nextCursor)}
+        onLoadMore={() => void load(status, search, nextCursor)}
       />
     </Flex>
   );
