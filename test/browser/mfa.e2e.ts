@@ -6,6 +6,7 @@
  * @see issue 21
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,7 +40,8 @@ describe('second factor (browser)', () => {
 
   before(async () => {
     fs.mkdirSync(RESULTS, { recursive: true });
-    instance = await startTestInstance();
+    // Authenticator secrets are stored sealed: on PostgreSQL that needs the key.
+    instance = await startTestInstance({ USHER_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
     browser = await launch();
     ({ page } = await newPage(browser, instance.baseUrl));
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

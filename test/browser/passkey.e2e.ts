@@ -3,7 +3,8 @@
  * `WebAuthn.addVirtualAuthenticator`) stands in for a security key. An admin enrols a passkey on
  * "My account", signs out, and signs in with the password and then the passkey; with the key gone
  * from the authenticator the sign-in does not complete (failed assertions counting toward the
- * sign-in limits is tested in src/auth/mfa.test.ts). The console is opened
+ * sign-in limits is tested in src/auth/mfa.test.ts), a recovery code does, and the admin removes
+ * the passkey. The console is opened
  * at `localhost` (the relying party id of the default USHER_PUBLIC_URL; browsers refuse IP
  * addresses as relying parties). Screenshots: test-results/passkey-*.png.
  * @see issue 21
@@ -23,6 +24,7 @@ describe('passkey (browser)', () => {
   let page: Page;
   let cdp: CDPSession;
   let authenticatorId = '';
+  let recoveryCodes: string[] = [];
   const problems: string[] = [];
 
   before(async () => {
@@ -63,8 +65,10 @@ describe('passkey (browser)', () => {
     await page.getByTestId('mfa-none').waitFor();
     await page.getByTestId('mfa-passkey-start').click();
     await page.getByTestId('mfa-notice').filter({ hasText: 'Passkey added.' }).waitFor();
-    const codes = await page.getByTestId('mfa-recovery-codes').getByRole('listitem').allTextContents();
-    assert.equal(codes.length, 10);
+    recoveryCodes = (await page.getByTestId('mfa-recovery-codes').getByRole('listitem').allTextContents()).map((code) =>
+      code.trim(),
+    );
+    assert.equal(recoveryCodes.length, 10);
     await page.getByTestId('mfa-factor').filter({ hasText: 'Passkey' }).waitFor();
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     assert.equal(credentials.length, 1);
@@ -116,6 +120,29 @@ describe('passkey (browser)', () => {
     await page.getByTestId('login-error').waitFor();
     await screenshot(page, 'c1-no-key');
     assert.equal(await page.getByTestId('sign-out').count(), 0);
+  });
+
+  it('signs in with a recovery code instead, removes the passkey on "My account"; then the password alone signs in', async () => {
+    await page.getByTestId('mfa-code').fill(recoveryCodes[0] ?? '');
+    await page.getByTestId('mfa-submit').click();
+    await page.waitForURL('**/users');
+    await page.getByTestId('nav-profile').click();
+    await page.getByTestId('mfa-factor').filter({ hasText: 'Passkey' }).getByTestId('mfa-remove').click();
+    await page.getByTestId('mfa-none').waitFor();
+    const removed = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select('before')
+      .where('action', '=', 'auth.mfa_remove')
+      .execute();
+    assert.deepEqual(
+      removed.map((event) => (event.before as { kind: string }).kind),
+      ['webauthn'],
+    );
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('login-email').fill(instance.admin.email);
+    await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL('**/users');
     assert.deepEqual(problems, []);
   });
 });
