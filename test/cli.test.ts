@@ -139,8 +139,11 @@ describe('first start on an empty database', () => {
       for (const line of out.split('\n').filter(Boolean)) {
         assert.doesNotThrow(() => JSON.parse(line), `stdout holds only JSON log lines: ${line}`);
       }
-      const page = await fetch(url.replace(/^https?:\/\/[^/]+/, `http://127.0.0.1:${port}`));
-      assert.equal(page.status, 200, 'the link opens the console');
+      // The link's token is the one the server accepts (the console page itself is only there
+      // once the console is built, which the test suite does not need).
+      const token = new URL(url).searchParams.get('token') ?? '';
+      const check = await fetch(`http://127.0.0.1:${port}/api/v1/setup?token=${encodeURIComponent(token)}`);
+      assert.deepEqual(await check.json(), { valid: true }, 'the link carries a valid set-up token');
     } finally {
       child.kill('SIGTERM');
       await exited;
