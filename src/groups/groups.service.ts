@@ -287,6 +287,12 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
       .where('group_profiles.organization_id', '=', actor.organizationId)
       .where('group_profiles.group_id', 'in', ids)
       .execute();
+    // The members are needed after their memberships are gone: kept once, each user once, in a
+    // transaction-local table, analyzed so the license recount below is planned for its real size
+    // (a fresh temporary table is otherwise guessed at a few hundred rows).
+    await sql`create temporary table deleted_group_members on commit drop as
+      select distinct user_id from (${membersOf(actor.organizationId, ids)}) m`.execute(trx);
+    await sql`analyze deleted_group_members`.execute(trx);
     // Enough to give each group back: its details, profiles and admins in the deletion's event,
     // and every member's id in events of their own (`group.delete_members`, in parts of
     // AUDIT_IDS_PER_EVENT ids, written by one statement: a million members never pass through here).
@@ -294,12 +300,10 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
       const target = { type: 'group', id: group.id, label: group.name };
       const profiles = await findProfilesByGroupId(trx, actor.organizationId, group.id);
       const admins = await findAdminsByGroupId(trx, actor.organizationId, group.id);
-      const members = await trx
-        .selectFrom('group_members')
-        .select(sql<number>`count(*)::int`.as('n'))
-        .where('organization_id', '=', actor.organizationId)
-        .where('group_id', '=', group.id)
-        .executeTakeFirstOrThrow();
+      // One group's members are the table already kept; several groups each read their own.
+      const members =
+        ids.length === 1 ? sql`select user_id from deleted_group_members` : membersOf(actor.organizationId, [group.id]);
+      const count = await sql<{ n: number }>`select count(*)::int as n from (${members}) m`.execute(trx);
       await recordAudit(trx, actor, {
         action: 'group.delete',
         target,
@@ -309,20 +313,11 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
           ...(group.external_id !== null ? { externalId: group.external_id } : {}),
           profiles: profiles.map((profile) => ({ id: profile.id, name: profile.name, product: profile.product_name })),
           admins: admins.map((admin) => ({ id: admin.id, email: admin.email })),
-          membersCount: members.n,
+          membersCount: count.rows[0]?.n ?? 0,
         },
       });
-      await recordAuditIdParts(
-        trx,
-        actor,
-        { action: 'group.delete_members', target, key: 'userIds' },
-        membersOf(actor.organizationId, [group.id]),
-      );
+      await recordAuditIdParts(trx, actor, { action: 'group.delete_members', target, key: 'userIds' }, members);
     }
-    // The members are needed after their memberships are gone: keep them in a transaction-local table.
-    await sql`create temporary table deleted_group_members on commit drop as ${membersOf(actor.organizationId, ids)}`.execute(
-      trx,
-    );
     await trx
       .deleteFrom('user_groups')
       .where('organization_id', '=', actor.organizationId)
@@ -331,7 +326,7 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
     await syncLicenses(
       trx,
       actor.organizationId,
-      sql`select distinct user_id from deleted_group_members`,
+      sql`select user_id from deleted_group_members`,
       products.map((row) => row.product_id),
     );
     return groups.length;
