@@ -30,24 +30,30 @@ export const BACKLOG_HOLD_MESSAGES = 100;
 
 /**
  * The organizations whose outbox backlog is held, as SQL (`organization_id`, `released_at`,
- * `messages`, `oldest`). An organization's backlog is its queued messages never attempted and
- * created after its last "Send all" (`organizations.outbox_released_at`). It is held when it has
- * more than BACKLOG_HOLD_MESSAGES messages and either the oldest is more than a day old (the sender
- * was not running) or the organization never had a message sent (SMTP not yet configured): such a
- * backlog waits for an administrator's "Send all" or "Discard all". Messages retried after a
- * failure, and backlogs of an organization already sending, are never held.
+ * `oldest`). An organization's backlog is its queued messages never attempted and created after
+ * its last "Send all" (`organizations.outbox_released_at`). It is held when it has more than
+ * BACKLOG_HOLD_MESSAGES messages and either the oldest is more than a day old (the sender was not
+ * running) or the organization never had a message sent (SMTP not yet configured): such a backlog
+ * waits for an administrator's "Send all" or "Discard all". Messages retried after a failure, and
+ * bursts of an organization already sending, are never held. Each organization reads at most
+ * BACKLOG_HOLD_MESSAGES + 1 of its oldest queued rows (by its status index), so the claim stays
+ * cheap however large a fan-out is queued.
  */
 export const heldBacklogs = sql`
-  select m.organization_id, o.outbox_released_at as released_at,
-    count(*)::int as messages, min(m.created_at) as oldest
-  from outbox_messages m
-  join organizations o on o.id = m.organization_id
-  where m.status = 'queued' and m.attempts = 0
-    and m.created_at > coalesce(o.outbox_released_at, '-infinity'::timestamptz)
-  group by m.organization_id, o.outbox_released_at
-  having count(*) > ${BACKLOG_HOLD_MESSAGES}
-    and (min(m.created_at) < now() - interval '1 day'
-      or not exists (select 1 from outbox_messages s where s.organization_id = m.organization_id and s.status = 'sent'))`;
+  select o.id as organization_id, o.outbox_released_at as released_at, b.oldest
+  from organizations o
+  cross join lateral (
+    select count(*)::int as messages, min(q.created_at) as oldest from (
+      select m.created_at from outbox_messages m
+      where m.organization_id = o.id and m.status = 'queued' and m.attempts = 0
+        and m.created_at > coalesce(o.outbox_released_at, '-infinity'::timestamptz)
+      order by m.created_at
+      limit ${BACKLOG_HOLD_MESSAGES + 1}
+    ) q
+  ) b
+  where b.messages > ${BACKLOG_HOLD_MESSAGES}
+    and (b.oldest < now() - interval '1 day'
+      or not exists (select 1 from outbox_messages s where s.organization_id = o.id and s.status = 'sent'))`;
 
 /** A claimed message with what rendering it needs. */
 interface ClaimedMessage {

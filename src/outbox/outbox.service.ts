@@ -271,16 +271,20 @@ export async function discardOutboxMessages(ctx: AppContext, actor: Actor, input
  */
 export async function getOutboxBacklog(ctx: AppContext, actor: Actor) {
   authorize(actor, 'outbox.read');
-  const held = await sql<{ messages: number; oldest: Date }>`
-    with held as (${heldBacklogs}) select messages, oldest from held where organization_id = ${actor.organizationId}`.execute(
+  const held = await sql<{ oldest: Date }>`
+    with held as (${heldBacklogs}) select oldest from held where organization_id = ${actor.organizationId}`.execute(
     ctx.db,
   );
   const row = held.rows[0];
-  return {
-    held: Boolean(row),
-    messages: row ? Number(row.messages) : 0,
-    oldestAt: row ? new Date(row.oldest).toISOString() : null,
-  };
+  if (!row) {
+    return { held: false, messages: 0, oldestAt: null };
+  }
+  // Every held message, not only the first ones the hold reads.
+  const counted = await sql<{ n: number }>`
+    select count(*)::int as n from outbox_messages m join organizations o on o.id = m.organization_id
+    where m.organization_id = ${actor.organizationId} and m.status = 'queued' and m.attempts = 0
+      and m.created_at > coalesce(o.outbox_released_at, '-infinity'::timestamptz)`.execute(ctx.db);
+  return { held: true, messages: Number(counted.rows[0]?.n ?? 0), oldestAt: new Date(row.oldest).toISOString() };
 }
 
 /**
