@@ -23,12 +23,12 @@ describe('discarding queued e-mails (browser)', () => {
   let page: Page;
   const problems: string[] = [];
 
-  const queue = (addresses: string[]) =>
+  const queue = (addresses: string[], kind: 'email_changed' | 'bulk_finished' = 'email_changed') =>
     transaction(instance.app.ctx.db, (trx) =>
       queueMessages(
         trx,
         instance.organizationId,
-        addresses.map((to) => ({ kind: 'email_changed', userId: null, to, locale: 'en', data: { email: to } })),
+        addresses.map((to) => ({ kind, userId: null, to, locale: 'en', data: { email: to } })),
       ),
     );
   const statuses = async () =>
@@ -38,6 +38,7 @@ describe('discarding queued e-mails (browser)', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     instance = await startTestInstance({ USHER_PUBLIC_URL: 'http://127.0.0.1:1' });
     await queue(['keep@kept.example', 'one@drop.example', 'two@drop.example']);
+    await queue(['other-kind@drop.example'], 'bulk_finished');
     browser = await launch();
     ({ page } = await newPage(browser, instance.baseUrl));
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -52,6 +53,10 @@ describe('discarding queued e-mails (browser)', () => {
     await openConsole(page, instance, '/outbox');
     await page.getByTestId('outbox-search').fill('drop.example');
     const table = page.getByTestId('outbox-table');
+    await table.getByRole('row').filter({ hasText: 'other-kind@drop.example' }).waitFor();
+    await page.getByTestId('outbox-kind').click();
+    await page.getByRole('option', { name: 'E-mail address changed' }).click();
+    await table.getByRole('row').filter({ hasText: 'other-kind@drop.example' }).waitFor({ state: 'detached' });
     await table.getByRole('row').filter({ hasText: 'two@drop.example' }).waitFor();
     await table.getByRole('row').filter({ hasText: 'keep@kept.example' }).waitFor({ state: 'detached' });
     assert.deepEqual(await statuses(), ['Queued', 'Queued']);
@@ -61,6 +66,14 @@ describe('discarding queued e-mails (browser)', () => {
     await showing(table.getByRole('row').filter({ hasText: 'one@drop.example' }), 'Discarded');
     assert.deepEqual(await statuses(), ['Discarded', 'Discarded']);
     await screenshot(page, 'a1-discarded');
+    const otherKind = await instance.app.ctx.db
+      .selectFrom('outbox_messages')
+      .select('status')
+      .where('to_address', '=', 'other-kind@drop.example')
+      .executeTakeFirstOrThrow();
+    assert.equal(otherKind.status, 'queued', 'another kind is not discarded');
+    await page.getByTestId('outbox-kind').click();
+    await page.getByRole('option', { name: 'Any' }).click();
   });
 
   it('discards one message from its page', async () => {
@@ -84,7 +97,8 @@ describe('discarding queued e-mails (browser)', () => {
     await queue(Array.from({ length: 101 }, (_, index) => `user-${index}@backlog.example`));
     await openConsole(page, instance, '/outbox');
     const warning = page.getByTestId('outbox-backlog');
-    await showing(warning, 'Held, not sent: 101 queued e-mails');
+    // 101 new ones and the other kind left queued above.
+    await showing(warning, 'Held, not sent: 102 queued e-mails');
     await screenshot(page, 'b1-backlog');
     await page.getByTestId('outbox-send-all').click();
     await waitForText(page.getByTestId('outbox-notice'), 'The queued e-mails are being sent.');

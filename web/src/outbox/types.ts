@@ -3,6 +3,17 @@ import { useTranslation } from 'react-i18next';
 
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'discarded'] as const;
 
+/** The kinds of e-mail the list filters by (`kind` of `GET /api/v1/outbox`). */
+export const OUTBOX_KINDS = [
+  'welcome',
+  'instructions',
+  'email_changed',
+  'bulk_finished',
+  'sign_in_throttled',
+  'sync_attention',
+  'password_reset',
+] as const;
+
 /** An e-mail of the outbox, as `GET /api/v1/outbox` lists it. */
 export interface OutboxMessage {
   id: string;

@@ -28,7 +28,13 @@ import { api, queryString } from '../api.ts';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
-import { OUTBOX_STATUSES, type OutboxBacklog, type OutboxMessage, useStatusText } from '../outbox/types.ts';
+import {
+  OUTBOX_KINDS,
+  OUTBOX_STATUSES,
+  type OutboxBacklog,
+  type OutboxMessage,
+  useStatusText,
+} from '../outbox/types.ts';
 import { useCan } from '../session.tsx';
 import type { Page } from '../types.ts';
 import { useDebounced } from '../users/useDebounced.ts';
@@ -46,6 +52,7 @@ export function OutboxPage() {
   const statusText = useStatusText();
   const can = useCan();
   const [status, setStatus] = useState<string>('any');
+  const [kind, setKind] = useState<string>('any');
   const [searchText, setSearchText] = useState('');
   const search = useDebounced(searchText.trim(), 250);
   const [backlog, setBacklog] = useState<OutboxBacklog | null>(null);
@@ -57,13 +64,14 @@ export function OutboxPage() {
   const [error, setError] = useState<unknown>(null);
   const generation = useRef(0);
 
-  const load = useCallback(async (filter: string, q: string, cursor: string | null) => {
+  const load = useCallback(async (filter: string, ofKind: string, q: string, cursor: string | null) => {
     const mine = cursor ? generation.current : ++generation.current;
     setLoading(cursor ? 'more' : 'first');
     setError(null);
     try {
       const query = queryString({
         status: filter === 'any' ? undefined : filter,
+        kind: ofKind === 'any' ? undefined : ofKind,
         q: q || undefined,
         limit: String(LIMITS.pageSizeDefault),
         cursor: cursor ?? undefined,
@@ -87,9 +95,9 @@ export function OutboxPage() {
 
   useEffect(() => {
     void version;
-    void load(status, search, null);
+    void load(status, kind, search, null);
     api.get<OutboxBacklog>('/api/v1/outbox/backlog').then(setBacklog, () => setBacklog(null));
-  }, [status, search, version, load]);
+  }, [status, kind, search, version, load]);
 
   const act = async (run: () => Promise<string>) => {
     setError(null);
@@ -101,7 +109,7 @@ export function OutboxPage() {
     }
     setVersion((value) => value + 1);
   };
-  const discard = (filter: { q?: string }) =>
+  const discard = (filter: { kind?: string; q?: string }) =>
     act(async () => {
       const result = await api.post<{ discarded: number }>('/api/v1/outbox/discard', { filter });
       return t('outbox.discard.done', { n: result.discarded });
@@ -196,6 +204,20 @@ export function OutboxPage() {
             ...OUTBOX_STATUSES.map((value) => <Item key={value}>{t(`outbox.status.${value}`)}</Item>),
           ]}
         </Picker>
+        <Picker
+          label={t('outbox.column.kind')}
+          selectedKey={kind}
+          onSelectionChange={(key) => setKind(String(key))}
+          data-testid="outbox-kind"
+          width="size-3000"
+        >
+          {[
+            <Item key="any">{t('outbox.status.any')}</Item>,
+            ...OUTBOX_KINDS.map((value) => (
+              <Item key={value}>{t(`outbox.kind.${value}`, { defaultValue: value })}</Item>
+            )),
+          ]}
+        </Picker>
         <SearchField
           label={t('outbox.search')}
           value={searchText}
@@ -214,7 +236,9 @@ export function OutboxPage() {
               variant="destructive"
               primaryActionLabel={t('outbox.discard.action')}
               cancelLabel={t('common.cancel')}
-              onPrimaryAction={() => void discard(search ? { q: search } : {})}
+              onPrimaryAction={() =>
+                void discard({ ...(kind === 'any' ? {} : { kind }), ...(search ? { q: search } : {}) })
+              }
             >
               {t('outbox.discard.confirm')}
             </AlertDialog>
@@ -271,7 +295,7 @@ export function OutboxPage() {
         loadMoreText={t('users.loadMore')}
         hasMore={Boolean(nextCursor)}
         loading={loading === 'more'}
-        onLoadMore={() => void load(status, search, nextCursor)}
+        onLoadMore={() => void load(status, kind, search, nextCursor)}
       />
     </Flex>
   );
