@@ -329,6 +329,9 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
       sql`select user_id from deleted_group_members`,
       products.map((row) => row.product_id),
     );
+    // Gone now, not at commit: a runner deleting groups in several items of one transaction
+    // creates the table again for the next item.
+    await sql`drop table deleted_group_members`.execute(trx);
     return groups.length;
   });
 }

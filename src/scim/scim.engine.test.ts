@@ -142,4 +142,33 @@ describe('SCIM through the change engine', () => {
       ['seat1@example.com'],
     );
   });
+  test('Bulk deletes two groups with members in two operations of one request', async () => {
+    const member = await scim.post<Json>('/Users', scimUser('leaver@example.com'));
+    assert.equal(member.status, 201, member.text);
+    const ids: string[] = [];
+    for (const name of ['Leaving one', 'Leaving two']) {
+      const group = await scim.post<Json>('/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: name,
+        members: [{ value: String(member.body.id) }],
+      });
+      assert.equal(group.status, 201, group.text);
+      ids.push(String(group.body.id));
+    }
+    const response = await scim.post<{ Operations: Json[] }>('/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: ids.map((id) => ({ method: 'DELETE', path: `/Groups/${id}` })),
+    });
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(
+      response.body.Operations.map((operation) => operation.status),
+      ['204', '204'],
+      response.text,
+    );
+    for (const id of ids) {
+      assert.equal((await scim.get(`/Groups/${id}`)).status, 404);
+      const deletion = (await events(id)).find((event) => event.action === 'group.delete_members');
+      assert.deepEqual(deletion?.before?.userIds, [member.body.id]);
+    }
+  });
 });
