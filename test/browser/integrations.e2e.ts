@@ -84,7 +84,8 @@ describe('console: Settings → Integrations', () => {
 
     await page.getByTestId('nav-settings').click();
     await row.getByTestId('integration-rotate').click();
-    let confirm = page.getByRole('alertdialog');
+    // By test id: the rotate dialog may still be closing when the revoke dialog opens.
+    let confirm = page.getByTestId('integration-rotate-dialog');
     await confirm.waitFor();
     await confirm.getByRole('button', { name: 'Rotate secret', exact: true }).click();
     await secretElement.waitFor();
@@ -95,7 +96,7 @@ describe('console: Settings → Integrations', () => {
     assert.equal((await requestToken(instance.baseUrl, clientId, rotated)).status, 200);
 
     await row.getByTestId('integration-revoke').click();
-    confirm = page.getByRole('alertdialog');
+    confirm = page.getByTestId('integration-revoke-dialog');
     await confirm.waitFor();
     assert.match((await confirm.textContent()) ?? '', /User Sync Tool/);
     await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
