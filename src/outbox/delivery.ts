@@ -29,6 +29,13 @@ export function retryDelaySeconds(attempts: number): number {
 export const BACKLOG_HOLD_MESSAGES = 100;
 
 /**
+ * Kinds never held with a backlog: a person waits for them now (a password reset, a notice of
+ * blocked sign-ins), and they are never part of a mass send. Invitations come with welcome
+ * e-mails, which a backlog does hold.
+ */
+export const NEVER_HELD_KINDS = ['password_reset', 'sign_in_throttled'];
+
+/**
  * The organizations whose outbox backlog is held, as SQL (`organization_id`, `released_at`,
  * `oldest`). An organization's backlog is its queued messages never attempted and created after
  * its last "Send all" (`organizations.outbox_released_at`). It is held when it has more than
@@ -37,7 +44,7 @@ export const BACKLOG_HOLD_MESSAGES = 100;
  * waits for an administrator's "Send all" or "Discard all". Messages retried after a failure, and
  * bursts of an organization already sending, are never held. Each organization reads at most
  * BACKLOG_HOLD_MESSAGES + 1 of its oldest queued rows (by its status index), so the claim stays
- * cheap however large a fan-out is queued.
+ * cheap however large a fan-out is queued. NEVER_HELD_KINDS are neither counted nor held.
  */
 export const heldBacklogs = sql`
   select o.id as organization_id, o.outbox_released_at as released_at, b.oldest
@@ -47,13 +54,15 @@ export const heldBacklogs = sql`
       select m.created_at from outbox_messages m
       where m.organization_id = o.id and m.status = 'queued' and m.attempts = 0
         and m.created_at > coalesce(o.outbox_released_at, '-infinity'::timestamptz)
+        and m.kind <> all(${NEVER_HELD_KINDS}::text[])
       order by m.created_at
       limit ${BACKLOG_HOLD_MESSAGES + 1}
     ) q
   ) b
   where b.messages > ${BACKLOG_HOLD_MESSAGES}
     and (b.oldest < now() - interval '1 day'
-      or not exists (select 1 from outbox_messages s where s.organization_id = o.id and s.status = 'sent'))`;
+      or not exists (select 1 from outbox_messages s where s.organization_id = o.id and s.status = 'sent'
+        and s.kind <> all(${NEVER_HELD_KINDS}::text[])))`;
 
 /** A claimed message with what rendering it needs. */
 interface ClaimedMessage {
@@ -84,7 +93,8 @@ export async function claimDueMessages(db: Executor, limit = CLAIM_BATCH): Promi
         and not exists (
           select 1 from held h
           where h.organization_id = d.organization_id and d.status = 'queued' and d.attempts = 0
-            and d.created_at > coalesce(h.released_at, '-infinity'::timestamptz))
+            and d.created_at > coalesce(h.released_at, '-infinity'::timestamptz)
+            and d.kind <> all(${NEVER_HELD_KINDS}::text[]))
       order by next_attempt_at
       limit ${limit}
       for update skip locked

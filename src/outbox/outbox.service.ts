@@ -6,7 +6,7 @@ import { AppError } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { renderMail } from '../mail/render.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { heldBacklogs } from './delivery.ts';
+import { heldBacklogs, NEVER_HELD_KINDS } from './delivery.ts';
 import { OutboxErrorCodes } from './outbox.errors.ts';
 
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'discarded'] as const;
@@ -283,7 +283,8 @@ export async function getOutboxBacklog(ctx: AppContext, actor: Actor) {
   const counted = await sql<{ n: number }>`
     select count(*)::int as n from outbox_messages m join organizations o on o.id = m.organization_id
     where m.organization_id = ${actor.organizationId} and m.status = 'queued' and m.attempts = 0
-      and m.created_at > coalesce(o.outbox_released_at, '-infinity'::timestamptz)`.execute(ctx.db);
+      and m.created_at > coalesce(o.outbox_released_at, '-infinity'::timestamptz)
+      and m.kind <> all(${NEVER_HELD_KINDS}::text[])`.execute(ctx.db);
   return { held: true, messages: Number(counted.rows[0]?.n ?? 0), oldestAt: new Date(row.oldest).toISOString() };
 }
 

@@ -413,8 +413,22 @@ describe('e-mail outbox and delivery over SMTP', () => {
     assert.equal(held.status, 200, held.text);
     assert.equal(held.body.held, true, 'never sent anything, 101 queued');
     assert.equal(held.body.messages, 101);
+    // A password reset is awaited by a person: never held.
+    await transaction(ctx.db, (trx) =>
+      queueMessages(trx, organization.organizationId, [
+        {
+          kind: 'password_reset' as const,
+          userId: null,
+          to: 'reset-0@backlog.example',
+          locale: 'en',
+          data: { token: 'not-a-real-token', expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+        },
+      ]),
+    );
+    assert.equal((await owner.get<{ messages: number }>('/api/v1/outbox/backlog')).body.messages, 101);
     await deliverDueMessages(ctx);
     assert.equal(sentTo('small').length + sentTo('seeded').length, 0, 'nothing of a held backlog goes out');
+    assert.equal(sentTo('reset').length, 1, 'a password reset is not held with the backlog');
 
     const discardAll = await owner.post<{ discarded: number }>('/api/v1/outbox/discard', { filter: {} });
     assert.equal(discardAll.body.discarded, 101);
