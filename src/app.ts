@@ -4,11 +4,11 @@ import { type Config, loadConfig } from './config.ts';
 import type { AppContext } from './context.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { buildServer, type ServerOptions } from './http/server.ts';
 import { JobQueue } from './jobs/queue.ts';
-import { JOBS } from './jobs/registry.ts';
+import { JOBS } from './jobs.ts';
 import { ensureFirstOrganization, type FirstRunOutcome } from './organizations/setup.service.ts';
 import { startOutboxPoller } from './outbox/delivery.ts';
+import { buildServer, type ServerOptions } from './server.ts';
 
 /** One running Usher process: database, job queue, HTTP server (and workers, when asked). */
 export interface App {

@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { openBulkCsv } from '../src/bulk/csv/index.ts';
 import { loadConfig } from '../src/config.ts';
+import { csvStream, guardCell } from '../src/core/csv.ts';
 import { constraintError } from '../src/db/constraint-errors.ts';
-import { csvStream, guardCell } from '../src/http/csv.ts';
 import { upload, waitForOperation } from './support/bulk.ts';
 import { type Client, expectProblem } from './support/client.ts';
 import {

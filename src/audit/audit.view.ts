@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
+import { decodeCursor, encodeCursor } from '../core/schemas.ts';
 import type { AuditEventRow } from '../db/schema.ts';
-import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { type AuditFilter, findAuditEventsByOrganizationId } from './audit.queries.ts';
 

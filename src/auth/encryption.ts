@@ -3,7 +3,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { encryptionKeyBytes } from '../config.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../core/errors.ts';
 
 /** Seals and opens secrets stored in the database, bound to the row they belong to. */
 export interface SecretBox {

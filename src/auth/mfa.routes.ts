@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { problems } from '../http/schemas.ts';
+import { problems } from '../core/schemas.ts';
 import { MFA_COOKIE, setSessionCookie } from './cookie.ts';
 import {
   confirmTotpEnrolment,

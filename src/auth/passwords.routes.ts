@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/password-policy.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from '../http/schemas.ts';
+import { problems } from '../core/schemas.ts';
 import { changePassword, requestPasswordReset, resendInvitation, setPasswordFromLink } from './passwords.service.ts';
 
 /** A new password under the set-up policy. */

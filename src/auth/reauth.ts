@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
 import { recordSecurityEvent } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../core/errors.ts';
 import type { Action } from '../roles/permissions.ts';
 import { type Actor, can } from '../roles/policy.ts';
 import { AuthErrorCodes } from './auth.errors.ts';

@@ -11,8 +11,8 @@ import {
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
-import { AppError } from '../http/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import { AuthErrorCodes } from './auth.errors.ts';
 import type { RequestOrigin, SessionHandle } from './auth.service.ts';

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { resolveNames } from '../changes/names.ts';
 import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
@@ -16,7 +17,6 @@ import {
   updateGroupsCommand,
 } from '../groups/groups.commands.ts';
 import { productsByGroup } from '../groups/groups.members.ts';
-import { AppError } from '../http/errors.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { type Actor, can } from '../roles/policy.ts';
 import type { HeldAdminRole } from '../roles/roles.queries.ts';

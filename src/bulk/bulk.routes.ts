@@ -2,10 +2,10 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { csvStream } from '../http/csv.ts';
-import { AppError } from '../http/errors.ts';
-import { withoutControlCharacters } from '../http/input-guard.ts';
-import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { csvStream } from '../core/csv.ts';
+import { AppError } from '../core/errors.ts';
+import { withoutControlCharacters } from '../core/input-guard.ts';
+import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import { BulkErrorCodes } from './bulk.errors.ts';
 import {
   bulkResultsCsv,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import type { FieldProblem } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
-import type { FieldProblem } from '../http/errors.ts';
 
 /** What a name can stand for in a change. */
 export type NameKind = 'profile' | 'group' | 'product';

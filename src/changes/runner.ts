@@ -1,9 +1,9 @@
 import { sql, type Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
+import { AppError, type FieldProblem } from '../core/errors.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError, type FieldProblem } from '../http/errors.ts';
 
 /**
  * What one item of a command came to: a stable code with parameters (for any protocol to word),

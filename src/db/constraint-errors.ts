@@ -1,5 +1,5 @@
+import { AppError, HttpErrorCodes } from '../core/errors.ts';
 import { DomainErrorCodes } from '../domains/domains.errors.ts';
-import { AppError, HttpErrorCodes } from '../http/errors.ts';
 import { ProductErrorCodes } from '../products/products.errors.ts';
 
 /** What a violated constraint means to the caller: code, status, message and the field to fix. */

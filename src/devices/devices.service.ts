@@ -3,9 +3,9 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { hitRateLimit } from '../auth/rate-limit.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import type { AppContext } from '../context.ts';
+import { AppError, notFound } from '../core/errors.ts';
 import { type Executor, transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError, notFound } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import {
   DeviceErrorCodes,

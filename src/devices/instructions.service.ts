@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { DeviceErrorCodes } from './devices.errors.ts';
 import { type InstructionsRecipients, queueInstructions } from './instructions.ts';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
   createDirectory,
   deleteDirectory,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import { CHALLENGE_LABEL, CHALLENGE_VALUE_PREFIX } from './dns.ts';
 import { directoriesRoutes } from './domains.directories.routes.ts';
 import { DomainName, DomainSchema } from './domains.schemas.ts';

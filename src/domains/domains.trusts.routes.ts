@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { IdParams, problems } from '../http/schemas.ts';
+import { IdParams, problems } from '../core/schemas.ts';
 import { TrustedDirectorySchema, TrustSchema } from './domains.schemas.ts';
 import { grantTrust, listTrustedDirectories, listTrusts, revokeTrust } from './domains.trusts.service.ts';
 

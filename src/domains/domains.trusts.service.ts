@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
+import { AppError, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
-import { AppError, notFound } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { DomainErrorCodes } from './domains.errors.ts';
 import {

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '../http/schemas.ts';
+import { decodeCursor, encodeCursor } from '../core/schemas.ts';
 import { challengeRecord, type DnsRecord } from './dns.ts';
 import { type DomainRow, isNamePosition, type NamePosition } from './domains.queries.ts';
 

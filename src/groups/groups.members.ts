@@ -1,9 +1,9 @@
 import { sql, type Transaction } from 'kysely';
 import { sourceColumns, sourceOf } from '../changes/source.ts';
+import { AppError, type FieldProblem } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError, type FieldProblem } from '../http/errors.ts';
 import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, can, PolicyErrorCodes } from '../roles/policy.ts';
 import { GroupErrorCodes } from './groups.errors.ts';

@@ -1,8 +1,8 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely';
+import { AppError } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError } from '../http/errors.ts';
 
 /** Error codes of license accounting. */
 export const LicenseErrorCodes = {

@@ -6,7 +6,7 @@ import { signIn } from '../auth/auth.service.ts';
 import { setSessionCookie } from '../auth/cookie.ts';
 import { presentSession, SessionViewSchema } from '../auth/session-view.ts';
 import type { AppContext } from '../context.ts';
-import { problems } from '../http/schemas.ts';
+import { problems } from '../core/schemas.ts';
 import { getOrganization, updateOrganization } from './organizations.service.ts';
 import { completeSetup, isSetupTokenValid } from './setup.service.ts';
 

@@ -4,9 +4,9 @@ import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/passwor
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { AppContext } from '../context.ts';
+import { AppError, HttpErrorCodes, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError, HttpErrorCodes, notFound } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { insertGrants } from '../roles/roles.queries.ts';
 import { insertFirstAdmin } from '../users/users.service.ts';

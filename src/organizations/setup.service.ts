@@ -2,9 +2,9 @@ import { sql, type Transaction } from 'kysely';
 import { AuthErrorCodes } from '../auth/auth.errors.ts';
 import { hashSecret, randomToken } from '../auth/secrets.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { AppError } from '../http/errors.ts';
 import { createOrganizationWithAdmin, type NewOrganization } from './organizations.service.ts';
 
 const SETUP_TOKEN_DAYS = 7;

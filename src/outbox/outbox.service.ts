@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
+import { decodeCursor, encodeCursor } from '../core/schemas.ts';
 import { transaction } from '../db/database.ts';
-import { AppError } from '../http/errors.ts';
-import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { renderMail } from '../mail/render.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { heldBacklogs, NEVER_HELD_KINDS } from './delivery.ts';

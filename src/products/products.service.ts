@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
+import { AppError, notFound } from '../core/errors.ts';
+import { decodeCursor, encodeCursor } from '../core/schemas.ts';
 import { transaction } from '../db/database.ts';
-import { AppError, notFound } from '../http/errors.ts';
-import { decodeCursor, encodeCursor } from '../http/schemas.ts';
 import { syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
 import { ProductErrorCodes } from './products.errors.ts';

@@ -1,5 +1,5 @@
 import type { AdminRole } from '../../shared/roles.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../core/errors.ts';
 import { ACTIONS, type Action, ROLE_PERMISSIONS } from './permissions.ts';
 
 /** One admin role held by a user or an API token, with the scope of a scoped role. */

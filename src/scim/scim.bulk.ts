@@ -1,7 +1,7 @@
 import { runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { constraintError } from '../db/constraint-errors.ts';
-import { AppError } from '../http/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import { ScimError, type ScimErrorBody, scimErrorBody, toScimError } from './scim.errors.ts';
 import { type Doc, getCi } from './scim.patch.ts';

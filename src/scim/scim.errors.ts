@@ -1,5 +1,5 @@
 import type { ItemOutcome } from '../changes/runner.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../core/errors.ts';
 
 /**
  * SCIM errors (RFC 7644 §3.12): every failure under /scim/v2 leaves as

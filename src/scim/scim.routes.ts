@@ -2,8 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { recordSecurityEvent } from '../audit/audit.service.ts';
 import { authenticateApiToken } from '../auth/auth.service.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { constraintError } from '../db/constraint-errors.ts';
-import { AppError } from '../http/errors.ts';
 import { can } from '../roles/policy.ts';
 import { runBulk } from './scim.bulk.ts';
 import { ScimError, scimErrorBody, toScimError } from './scim.errors.ts';

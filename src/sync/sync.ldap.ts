@@ -7,7 +7,7 @@ import {
   type SearchOptions,
 } from 'ldapts';
 import { SYNC_LIMITS, type SyncAttributes } from '../../shared/sync.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../core/errors.ts';
 import { SyncErrorCodes } from './sync.errors.ts';
 
 /** Everything needed to read a directory (the bind password already opened). */

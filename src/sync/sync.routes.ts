@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { csvStream } from '../http/csv.ts';
-import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { csvStream } from '../core/csv.ts';
+import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
   PutSyncBody,
   StartRunBody,

@@ -2,12 +2,12 @@ import type { Locale } from '../../shared/contracts.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import { findClaimedDomainNamesByDirectoryId } from '../domains/domains.queries.ts';
 import { emailDomain } from '../domains/identity.ts';
 import { setMembershipsCommand } from '../groups/groups.commands.ts';
 import { findMembersByGroupIds } from '../groups/groups.queries.ts';
-import { AppError } from '../http/errors.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import type { Actor } from '../roles/policy.ts';
 import {

@@ -4,6 +4,7 @@ import { recordSecurityEvent } from '../audit/audit.service.ts';
 import { type Named, resolveNames } from '../changes/names.ts';
 import { type Applied, type ItemOutcome, type RunScope, runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import {
@@ -13,7 +14,6 @@ import {
   snapshotGroup,
   updateGroupsCommand,
 } from '../groups/groups.commands.ts';
-import { AppError } from '../http/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import { findUsersByLogin } from '../users/users.access.ts';
 import {

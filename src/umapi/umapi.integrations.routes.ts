@@ -4,7 +4,7 @@ import { LIMITS } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
 import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
-import { IdParams, problems } from '../http/schemas.ts';
+import { IdParams, problems } from '../core/schemas.ts';
 import {
   createIntegration,
   getIntegrationSettings,

@@ -8,7 +8,7 @@ import {
   rotateApiTokenSecret,
 } from '../api-tokens/api-tokens.service.ts';
 import type { AppContext } from '../context.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../core/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import { UMAPI_PREFIX } from './umapi.routes.ts';
 import { CLIENT_SECRET_PREFIX } from './umapi.tokens.ts';

@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordSecurityEvent } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import { listAccessGroups, resolveAccessNames } from '../groups/groups.catalog.ts';
-import { AppError } from '../http/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import { describeUsersAccess, findUsersByLogin, listUsersWithAccess } from '../users/users.access.ts';
 import { runActionBatch } from './umapi.actions.ts';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { csvStream } from '../http/csv.ts';
-import { problems } from '../http/schemas.ts';
+import { csvStream } from '../core/csv.ts';
+import { problems } from '../core/schemas.ts';
 import { exportUsers } from './users.export.ts';
 import { UserFilterQuery } from './users.routes.ts';
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
+import { AppError } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
-import { AppError } from '../http/errors.ts';
 import { UserErrorCodes } from './users.errors.ts';
 
 /** A profile found by name, with its product (for scope checks). */

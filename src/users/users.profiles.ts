@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
+import { AppError } from '../core/errors.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
-import { AppError } from '../http/errors.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { UserErrorCodes } from './users.errors.ts';
 

@@ -1,10 +1,10 @@
 import { sql, type Transaction } from 'kysely';
 import { type AuditEntry, recordAudit, recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
+import { AppError, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { leaveAllGroups } from '../groups/groups.members.ts';
-import { AppError, notFound } from '../http/errors.ts';
 import { syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { revokeAllAdminRoles } from './users.admin-roles.ts';

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { IDENTITY_TYPES, LIMITS, USER_STATUSES } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
 import type { AppContext } from '../context.ts';
-import { AppError, HttpErrorCodes } from '../http/errors.ts';
-import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { AppError, HttpErrorCodes } from '../core/errors.ts';
+import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
   changeAdminRolesCommand,
   createUsersCommand,

@@ -15,7 +15,7 @@ const SMART_QUOTES = /[\u2018\u2019\u201A\u201B\u201C\u201D\u201E\u201F\u00AB\u0
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 export const UNREADABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The cell of a formula-injection guard on export (src/http/csv.ts): `'` before what it guards. */
+/** The cell of a formula-injection guard on export (src/core/csv.ts): `'` before what it guards. */
 const GUARDED = /^'(?=[\s\u00A0\u3000"]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/;
 
 /** Collects the issues of one row, with the column names as written in the file. */

@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../core/errors.ts';
 
 /** Codes of problems with a whole bulk CSV file (the file is refused; no row is processed). */
 export const BulkFileErrorCodes = {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { expectProblem } from '../../test/support/client.ts';
-import { startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { expectProblem } from '../test/support/client.ts';
+import { startTestInstance, type TestInstance } from '../test/support/instance.ts';
 
 describe('HTTP edge: health, OpenAPI, bad input', () => {
   let instance: TestInstance;

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
-import { precompress } from '../../scripts/precompress.ts';
-import { startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { precompress } from '../scripts/precompress.ts';
+import { startTestInstance, type TestInstance } from '../test/support/instance.ts';
 
 /** A console built the way scripts/build-web.ts leaves it: hashed assets plus their .br/.gz copies. */
 function buildConsole(): { root: string; script: Buffer } {

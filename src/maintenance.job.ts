@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { deleteStaleRateLimits } from '../auth/rate-limit.ts';
-import { deleteExpiredSessions } from '../auth/sessions.queries.ts';
-import type { AppContext } from '../context.ts';
-import { deleteExpiredAccessTokens } from '../umapi/umapi.tokens.ts';
-import { defineJob } from './queue.ts';
+import { deleteStaleRateLimits } from './auth/rate-limit.ts';
+import { deleteExpiredSessions } from './auth/sessions.queries.ts';
+import type { AppContext } from './context.ts';
+import { defineJob } from './jobs/queue.ts';
+import { deleteExpiredAccessTokens } from './umapi/umapi.tokens.ts';
 
 /**
  * Hourly housekeeping: expired and idle sessions, old rate-limit counters, expired setup links,

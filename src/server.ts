@@ -13,37 +13,37 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { apiTokensRoutes } from '../api-tokens/api-tokens.routes.ts';
-import { auditRoutes } from '../audit/audit.routes.ts';
-import { recordSecurityEvent } from '../audit/audit.service.ts';
-import { AuthErrorCodes } from '../auth/auth.errors.ts';
-import { authRoutes } from '../auth/auth.routes.ts';
-import { authenticateApiToken, authenticateSession, checkCsrf, type SessionHandle } from '../auth/auth.service.ts';
-import { sessionCookieName } from '../auth/cookie.ts';
-import { mfaRoutes } from '../auth/mfa.routes.ts';
-import { passwordsRoutes } from '../auth/passwords.routes.ts';
-import { bulkRoutes } from '../bulk/bulk.routes.ts';
-import { csvTemplatesRoutes } from '../bulk/templates.routes.ts';
-import type { AppContext } from '../context.ts';
-import { constraintError } from '../db/constraint-errors.ts';
-import { isMigrated } from '../db/migrate.ts';
-import { devicesRoutes } from '../devices/devices.routes.ts';
-import { domainsRoutes } from '../domains/domains.routes.ts';
-import { groupsRoutes } from '../groups/groups.routes.ts';
-import { organizationsRoutes } from '../organizations/organizations.routes.ts';
-import { outboxRoutes } from '../outbox/outbox.routes.ts';
-import { productsRoutes } from '../products/products.routes.ts';
-import type { Actor } from '../roles/policy.ts';
-import { canonicalScimUrl, SCIM_PREFIX, scimRoutes } from '../scim/scim.routes.ts';
-import { scimTokensRoutes } from '../scim/scim.tokens.routes.ts';
-import { syncRoutes } from '../sync/sync.routes.ts';
-import { integrationsRoutes } from '../umapi/umapi.integrations.routes.ts';
-import { IMS_PREFIX, imsRoutes, UMAPI_PREFIX, umapiRoutes } from '../umapi/umapi.routes.ts';
-import { usersExportRoutes } from '../users/users.export.routes.ts';
-import { usersRoutes } from '../users/users.routes.ts';
-import { AppError, type FieldProblem, HttpErrorCodes } from './errors.ts';
-import { controlCharacterProblems } from './input-guard.ts';
-import { redactUrl } from './redact.ts';
+import { apiTokensRoutes } from './api-tokens/api-tokens.routes.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
+import { recordSecurityEvent } from './audit/audit.service.ts';
+import { AuthErrorCodes } from './auth/auth.errors.ts';
+import { authRoutes } from './auth/auth.routes.ts';
+import { authenticateApiToken, authenticateSession, checkCsrf, type SessionHandle } from './auth/auth.service.ts';
+import { sessionCookieName } from './auth/cookie.ts';
+import { mfaRoutes } from './auth/mfa.routes.ts';
+import { passwordsRoutes } from './auth/passwords.routes.ts';
+import { bulkRoutes } from './bulk/bulk.routes.ts';
+import { csvTemplatesRoutes } from './bulk/templates.routes.ts';
+import type { AppContext } from './context.ts';
+import { AppError, type FieldProblem, HttpErrorCodes } from './core/errors.ts';
+import { controlCharacterProblems } from './core/input-guard.ts';
+import { redactUrl } from './core/redact.ts';
+import { constraintError } from './db/constraint-errors.ts';
+import { isMigrated } from './db/migrate.ts';
+import { devicesRoutes } from './devices/devices.routes.ts';
+import { domainsRoutes } from './domains/domains.routes.ts';
+import { groupsRoutes } from './groups/groups.routes.ts';
+import { organizationsRoutes } from './organizations/organizations.routes.ts';
+import { outboxRoutes } from './outbox/outbox.routes.ts';
+import { productsRoutes } from './products/products.routes.ts';
+import type { Actor } from './roles/policy.ts';
+import { canonicalScimUrl, SCIM_PREFIX, scimRoutes } from './scim/scim.routes.ts';
+import { scimTokensRoutes } from './scim/scim.tokens.routes.ts';
+import { syncRoutes } from './sync/sync.routes.ts';
+import { integrationsRoutes } from './umapi/umapi.integrations.routes.ts';
+import { IMS_PREFIX, imsRoutes, UMAPI_PREFIX, umapiRoutes } from './umapi/umapi.routes.ts';
+import { usersExportRoutes } from './users/users.export.routes.ts';
+import { usersRoutes } from './users/users.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,7 +64,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** What a session that must enrol a second factor may still reach besides enrolment itself. */
 const MFA_ENROLMENT_PATHS = new Set(['/api/v1/auth/session', '/api/v1/auth/logout', '/api/v1/me']);
-const WEB_ROOT = path.resolve(import.meta.dirname, '../../dist/web');
+const WEB_ROOT = path.resolve(import.meta.dirname, '../dist/web');
 
 export interface ServerOptions {
   /** Replace undeclared response statuses with 500 (tests), so a route cannot drift from its contract. */
