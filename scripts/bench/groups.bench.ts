@@ -10,7 +10,7 @@ import {
   deleteGroups,
   unassignProfile,
 } from '../../src/groups/groups.service.ts';
-import { queueWelcomeForLicensesGrantedAt } from '../../src/licenses/licenses.ts';
+import { queueWelcomeForLicensesGrantedAt } from '../../src/outbox/welcome.ts';
 import type { Actor } from '../../src/roles/policy.ts';
 import { Client } from '../../test/support/client.ts';
 import { openBenchDatabase, timed } from './support.ts';

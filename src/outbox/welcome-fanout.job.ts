@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { DB } from '../db/schema.ts';
 import { defineJob } from '../jobs/queue.ts';
-import { queueWelcomeChunk, queueWelcomeForLicensesGrantedAt } from '../licenses/licenses.ts';
+import { queueWelcomeChunk, queueWelcomeForLicensesGrantedAt } from './welcome.ts';
 
 interface WelcomeFanoutProps {
   organizationId: string;
