@@ -6,7 +6,7 @@ import { AppError, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { ApiTokenKind } from '../db/schema.ts';
 import { type Actor, authorize, type Grant } from '../roles/policy.ts';
-import { insertGrants } from '../roles/roles.queries.ts';
+import { insertGrants } from '../users/users.admin-roles.ts';
 import { ApiTokenErrorCodes } from './api-tokens.errors.ts';
 import { findApiTokensByOrganizationId, findExistingScopeIds } from './api-tokens.queries.ts';
 

@@ -1,5 +1,6 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import { addLinkToQueuedWelcome } from '../outbox/welcome.ts';
 import { findAdminsWithoutPasswordByUserIds, replacePasswordTokens } from './password-tokens.queries.ts';
 import { hashSecret, randomToken } from './secrets.ts';
 
@@ -32,16 +33,12 @@ export async function attachInvitations(
   const expiresAt = new Date(Date.now() + INVITATION_TTL_HOURS * 3_600_000);
   const tokens = new Map(invited.map((userId) => [userId, randomToken()]));
   // The welcome e-mail queued in this transaction (dated with its `now()`), one per user.
-  const attached = await sql<{ user_id: string }>`
-    update outbox_messages m
-    set data = m.data || jsonb_build_object('token', r.token, 'expiresAt', ${expiresAt.toISOString()}::text)
-    from json_to_recordset(${JSON.stringify(
-      [...tokens].map(([user_id, token]) => ({ user_id, token })),
-    )}::json) as r(user_id uuid, token text)
-    where m.organization_id = ${organizationId} and m.user_id = r.user_id and m.kind = 'welcome'
-      and m.status = 'queued' and m.created_at = now()
-    returning m.user_id`.execute(trx);
-  const sent = [...new Set(attached.rows.map((row) => row.user_id))];
+  const sent = await addLinkToQueuedWelcome(
+    trx,
+    organizationId,
+    [...tokens].map(([userId, token]) => ({ userId, token })),
+    expiresAt,
+  );
   await replacePasswordTokens(
     trx,
     sent.map((userId) => ({

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import { queueMessagesSelected } from '../outbox/outbox.ts';
 
 /** Which users get an instructions e-mail: these ids, or every user who is not removed. */
 export type InstructionsRecipients = { userIds: string[] } | { all: true };
@@ -27,8 +28,14 @@ export async function queueInstructions(
     return [];
   }
   const which = 'userIds' in recipients ? sql`and u.id = any(${recipients.userIds}::uuid[])` : sql``;
-  const result = await sql<{ user_id: string }>`
-    with tokens as materialized (
+  // The links are this module's; the messages are the outbox's, written from the same statement.
+  return await queueMessagesSelected(
+    trx,
+    'instructions',
+    sql`select ${organizationId}::uuid, t.id, t.email, t.locale,
+      jsonb_build_object('linkId', l.id, 'token', t.token, 'expiresAt', l.expires_at)
+    from tokens t join links l on l.user_id = t.id`,
+    sql`with tokens as materialized (
       select u.id, u.email, coalesce(u.locale, o.default_locale) as locale,
         rtrim(translate(encode(sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())), 'base64'), '+/', '-_'), '=') as token
       from users u join organizations o on o.id = u.organization_id
@@ -38,11 +45,6 @@ export async function queueInstructions(
       select ${organizationId}, t.id, encode(sha256(convert_to(t.token, 'UTF8')), 'hex'), now() + make_interval(days => ${ttlDays})
       from tokens t
       returning id, user_id, expires_at
-    )
-    insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data)
-    select ${organizationId}, 'instructions', t.id, t.email, t.locale,
-      jsonb_build_object('linkId', l.id, 'token', t.token, 'expiresAt', l.expires_at)
-    from tokens t join links l on l.user_id = t.id
-    returning user_id`.execute(trx);
-  return result.rows.map((row) => row.user_id);
+    )`,
+  );
 }

@@ -8,7 +8,7 @@ import { AppError, HttpErrorCodes, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { insertGrants } from '../roles/roles.queries.ts';
+import { insertGrants } from '../users/users.admin-roles.ts';
 import { insertFirstAdmin } from '../users/users.service.ts';
 
 /** The first organization and its first system admin. */

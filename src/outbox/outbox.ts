@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
 
@@ -47,4 +47,27 @@ export async function queueMessages(
       })),
     );
   }
+}
+
+/**
+ * Queues e-mails of one kind chosen by a query, in one statement, so a message per user of a
+ * million-user organization never passes through the process. `rows` selects the columns
+ * `organization_id, user_id, to_address, locale, data`; `prelude` is an optional `with …` list it
+ * reads (it may write the caller's own tables, as the connection links of instructions do).
+ * @param trx the change's transaction (the messages exist exactly when it commits)
+ * @returns the ids of the users queued for
+ */
+export async function queueMessagesSelected(
+  trx: Transaction<DB>,
+  kind: MessageKind,
+  rows: RawBuilder<unknown>,
+  prelude?: RawBuilder<unknown>,
+): Promise<string[]> {
+  const result = await sql<{ user_id: string }>`
+    ${prelude ?? sql``}
+    insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data)
+    select q.organization_id, ${kind}, q.user_id, q.to_address, q.locale, q.data
+    from (${rows}) as q(organization_id, user_id, to_address, locale, data)
+    returning user_id`.execute(trx);
+  return result.rows.map((row) => row.user_id);
 }

@@ -37,32 +37,6 @@ export async function findGrantsByPrincipal(
   return rows.map(toGrant);
 }
 
-/** Inserts grants for one principal (a user or a token). */
-export async function insertGrants(
-  db: Executor,
-  organizationId: string,
-  principal: Principal,
-  grants: Grant[],
-): Promise<void> {
-  if (grants.length === 0) {
-    return;
-  }
-  await db
-    .insertInto('admin_role_assignments')
-    .values(
-      grants.map((grant) => ({
-        organization_id: organizationId,
-        user_id: 'userId' in principal ? principal.userId : null,
-        api_token_id: 'apiTokenId' in principal ? principal.apiTokenId : null,
-        role: grant.role,
-        product_id: grant.productId,
-        profile_id: grant.profileId,
-        group_id: grant.groupId,
-      })),
-    )
-    .execute();
-}
-
 /** One admin role a user holds, with the product, profile or group it covers. */
 export interface HeldAdminRole {
   /** The assignment's id. */

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import { attachInvitations } from '../auth/invitations.ts';
@@ -9,8 +9,9 @@ import { transaction } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { queueMessages } from '../outbox/outbox.ts';
-import { type Actor, authorize } from '../roles/policy.ts';
-import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
+import { addRolesToQueuedWelcome } from '../outbox/welcome.ts';
+import { type Actor, authorize, type Grant } from '../roles/policy.ts';
+import { findAdminRolesByUserIds, type HeldAdminRole, type Principal } from '../roles/roles.queries.ts';
 import { assertSystemAdminRemains } from './users.removal.ts';
 import { organizationLocale, requireUser } from './users.service.ts';
 import { touchUsers } from './users.update.ts';
@@ -169,16 +170,13 @@ export async function applyAdminRoleChanges(
     // transaction (a bulk row with profiles and roles) already has a welcome e-mail queued, dated
     // with the transaction's `now()`: the roles join it instead of making a second one.
     const welcomed = active.filter((change) => change.grant.length > 0);
-    const joined = await sql<{ user_id: string }>`
-      update outbox_messages m
-      set data = m.data || jsonb_build_object('adminRoles', coalesce(m.data -> 'adminRoles', '[]'::jsonb) || r.roles)
-      from json_to_recordset(${JSON.stringify(
-        welcomed.map((change) => ({ user_id: change.user.id, roles: change.grant.map(auditOf) })),
-      )}::json) as r(user_id uuid, roles jsonb)
-      where m.organization_id = ${actor.organizationId} and m.user_id = r.user_id and m.kind = 'welcome'
-        and m.status = 'queued' and m.created_at = now()
-      returning m.user_id`.execute(trx);
-    const hasWelcome = new Set(joined.rows.map((row) => row.user_id));
+    const hasWelcome = new Set(
+      await addRolesToQueuedWelcome(
+        trx,
+        actor.organizationId,
+        welcomed.map((change) => ({ userId: change.user.id, roles: change.grant.map(auditOf) })),
+      ),
+    );
     await queueMessages(
       trx,
       actor.organizationId,
@@ -199,6 +197,36 @@ export async function applyAdminRoleChanges(
       welcomed.map((change) => change.user.id),
     );
   }
+}
+
+/**
+ * Inserts the grants of a principal that holds them from its creation: an organization's first
+ * administrator, or a new API token (each audited by its creation's event; no welcome e-mail).
+ * Every other grant goes through `applyAdminRoleChanges`.
+ */
+export async function insertGrants(
+  trx: Transaction<DB>,
+  organizationId: string,
+  principal: Principal,
+  grants: Grant[],
+): Promise<void> {
+  if (grants.length === 0) {
+    return;
+  }
+  await trx
+    .insertInto('admin_role_assignments')
+    .values(
+      grants.map((grant) => ({
+        organization_id: organizationId,
+        user_id: 'userId' in principal ? principal.userId : null,
+        api_token_id: 'apiTokenId' in principal ? principal.apiTokenId : null,
+        role: grant.role,
+        product_id: grant.productId,
+        profile_id: grant.profileId,
+        group_id: grant.groupId,
+      })),
+    )
+    .execute();
 }
 
 /**

@@ -137,35 +137,6 @@ export function normalizeCountry(value: string | null | undefined, field: string
 }
 
 /**
- * Queues a welcome e-mail for each of these users who now holds a license, naming the products.
- * @param userIds users who may have gained profiles
- * @param before user id → products held before the change (absent = none)
- */
-export async function queueWelcomeMessages(
-  trx: Transaction<DB>,
-  organizationId: string,
-  userIds: string[],
-  before: Map<string, string[]> = new Map(),
-): Promise<void> {
-  if (userIds.length === 0) {
-    return;
-  }
-  // One statement: the products each user holds now, less those held before, become the e-mail.
-  const held = JSON.stringify(Object.fromEntries(before));
-  await sql`
-    insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data)
-    select u.organization_id, 'welcome', u.id, u.email, coalesce(u.locale, o.default_locale),
-      jsonb_build_object('products', jsonb_agg(p.name order by p.name))
-    from product_licenses pl
-    join products p on p.organization_id = pl.organization_id and p.id = pl.product_id
-    join users u on u.organization_id = pl.organization_id and u.id = pl.user_id
-    join organizations o on o.id = u.organization_id
-    where pl.organization_id = ${organizationId} and pl.user_id = any(${userIds}::uuid[])
-      and not coalesce(${held}::jsonb -> u.id::text, '[]'::jsonb) ? p.name
-    group by u.organization_id, u.id, u.email, u.locale, o.default_locale`.execute(trx);
-}
-
-/**
  * Adds users with their profiles and groups, all or nothing. The identity type follows each
  * e-mail's domain; one user per (e-mail, identity type). Licenses are counted and refused past
  * the seats; welcome (and, when asked, instructions) e-mails are queued in the same transaction.

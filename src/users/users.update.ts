@@ -10,13 +10,14 @@ import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import { joinGroups, leaveGroups } from '../groups/groups.members.ts';
 import { syncLicenses } from '../licenses/licenses.ts';
 import { queueMessages } from '../outbox/outbox.ts';
+import { queueWelcomeMessages } from '../outbox/welcome.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { loadUserDetail, type UserDetailView } from './users.details.ts';
 import { UserErrorCodes } from './users.errors.ts';
 import { findGroupsByNames, findProfilesByNames } from './users.lookup.ts';
 import { changeUserProfiles } from './users.profiles.ts';
 import { findProductNamesByUserIds } from './users.queries.ts';
-import { normalizeCountry, organizationLocale, queueWelcomeMessages, requireUser } from './users.service.ts';
+import { normalizeCountry, organizationLocale, requireUser } from './users.service.ts';
 
 /** The fields an edit may change; profiles and groups are the full new sets (by name). */
 export interface UserPatch {

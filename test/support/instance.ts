@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase, transaction } from '../../src/db/database.ts';
 import { createOrganizationWithAdmin } from '../../src/organizations/organizations.service.ts';
 import type { Actor, Grant } from '../../src/roles/policy.ts';
-import { insertGrants } from '../../src/roles/roles.queries.ts';
+import { insertGrants } from '../../src/users/users.admin-roles.ts';
 import { Client } from './client.ts';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
