@@ -306,6 +306,36 @@ describe('UMAPI: queries', () => {
     assert.equal((await connection.user('nobody@acme.example')).status, 404);
   });
 
+  test('api.py QueryMultiple._next_page reads pages 0, 1, 2… in turn: a user removed from a page already read moves no one past the next', async () => {
+    const first = await connection.users(0, { domain: 'acme.example' });
+    assert.equal(first.headers.get('x-total-count'), '449');
+    const gone = first.body.users[10];
+    assert.ok(gone);
+    const removed = await admin.post('/api/v1/users/remove', { userIds: [gone.id] });
+    assert.equal(removed.status, 200);
+    const seen = [...first.body.users];
+    for (let page = 1; ; page += 1) {
+      const answer = await connection.users(page, { domain: 'acme.example' });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers.get('x-current-page'), String(page));
+      assert.equal(answer.headers.get('x-page-size'), '200');
+      seen.push(...answer.body.users);
+      if (answer.body.lastPage) {
+        assert.equal(answer.headers.get('x-page-count'), String(page + 1));
+        break;
+      }
+    }
+    // Offset paging would have slid user200 onto page 0 after it was read, and never listed it.
+    assert.equal(seen.length, 449, 'every user once: the removed one as read before its removal');
+    assert.equal(new Set(seen.map((user) => user.email)).size, 449);
+    // A page asked for on its own (another process, a new run) is read by its number, and counted.
+    const alone = await connection.users(1, { domain: 'acme.example', directOnly: false });
+    assert.equal(alone.headers.get('x-total-count'), '448');
+    assert.equal(alone.body.users[0]?.email, 'user201@acme.example');
+    assert.equal(alone.body.lastPage, false);
+    assert.equal((await admin.post(`/api/v1/users/${gone.id}/restore`, {})).status, 200);
+  });
+
   test('a page that is not a number is a 400 naming it', async () => {
     const answer = await connection.call(`/users/${connection.orgId}/first`);
     assert.equal(answer.status, 400);

@@ -110,7 +110,8 @@ export async function countUsersForAccess(
 
 /**
  * Adds the access names (profiles, groups, profiles through groups, admin roles) to user rows,
- * four set-based queries for the whole page.
+ * two set-based queries for the whole page: the names (direct profiles, groups and, when asked,
+ * profiles through groups, as one union) and the admin roles.
  * @returns the users in the order given, with their access
  */
 async function withAccess(
@@ -126,59 +127,36 @@ async function withAccess(
   if (ids.length === 0) {
     return [];
   }
-  const direct = await db
-    .selectFrom('user_profiles')
-    .innerJoin('product_profiles', (join) =>
-      join
-        .onRef('product_profiles.organization_id', '=', 'user_profiles.organization_id')
-        .onRef('product_profiles.id', '=', 'user_profiles.profile_id'),
-    )
-    .select(['user_profiles.user_id', 'product_profiles.name'])
-    .where('user_profiles.organization_id', '=', organizationId)
-    .where('user_profiles.user_id', 'in', ids)
-    .orderBy(sql`lower(product_profiles.name)`)
-    .execute();
-  for (const row of direct) {
-    result.get(row.user_id)?.profiles.push(row.name);
-  }
-  const groups = await db
-    .selectFrom('group_members')
-    .innerJoin('user_groups', (join) =>
-      join
-        .onRef('user_groups.organization_id', '=', 'group_members.organization_id')
-        .onRef('user_groups.id', '=', 'group_members.group_id'),
-    )
-    .select(['group_members.user_id', 'user_groups.name'])
-    .where('group_members.organization_id', '=', organizationId)
-    .where('group_members.user_id', 'in', ids)
-    .orderBy(sql`lower(user_groups.name)`)
-    .execute();
-  for (const row of groups) {
-    result.get(row.user_id)?.groups.push(row.name);
-  }
-  if (throughGroups) {
-    const inherited = await db
-      .selectFrom('group_members')
-      .innerJoin('group_profiles', (join) =>
-        join
-          .onRef('group_profiles.organization_id', '=', 'group_members.organization_id')
-          .onRef('group_profiles.group_id', '=', 'group_members.group_id'),
-      )
-      .innerJoin('product_profiles', (join) =>
-        join
-          .onRef('product_profiles.organization_id', '=', 'group_profiles.organization_id')
-          .onRef('product_profiles.id', '=', 'group_profiles.profile_id'),
-      )
-      .select(['group_members.user_id', 'product_profiles.name'])
-      .distinct()
-      .where('group_members.organization_id', '=', organizationId)
-      .where('group_members.user_id', 'in', ids)
-      .execute();
-    for (const row of inherited) {
-      const access = result.get(row.user_id);
-      if (access && !access.profiles.includes(row.name)) {
-        access.groupProfiles.push(row.name);
-      }
+  const inherited = throughGroups
+    ? sql`union all
+      select distinct gm.user_id, 'i' as kind, pp.name from group_members gm
+      join group_profiles gp on gp.organization_id = gm.organization_id and gp.group_id = gm.group_id
+      join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+      where gm.organization_id = ${organizationId} and gm.user_id = any(${ids}::uuid[])`
+    : sql``;
+  const names = await sql<{ user_id: string; kind: 'p' | 'g' | 'i'; name: string }>`
+    select * from (
+      select up.user_id, 'p' as kind, pp.name from user_profiles up
+      join product_profiles pp on pp.organization_id = up.organization_id and pp.id = up.profile_id
+      where up.organization_id = ${organizationId} and up.user_id = any(${ids}::uuid[])
+      union all
+      select gm.user_id, 'g' as kind, g.name from group_members gm
+      join user_groups g on g.organization_id = gm.organization_id and g.id = gm.group_id
+      where gm.organization_id = ${organizationId} and gm.user_id = any(${ids}::uuid[])
+      ${inherited}
+    ) names order by kind, lower(name)`.execute(db);
+  for (const row of names.rows) {
+    const access = result.get(row.user_id);
+    if (!access) {
+      continue;
+    }
+    if (row.kind === 'p') {
+      access.profiles.push(row.name);
+    } else if (row.kind === 'g') {
+      access.groups.push(row.name);
+    } else if (!access.profiles.includes(row.name)) {
+      // 'i' sorts after 'p', so a profile held directly is already listed.
+      access.groupProfiles.push(row.name);
     }
   }
   const roles = await findAdminRolesByUserIds(db, organizationId, ids);
@@ -191,28 +169,101 @@ async function withAccess(
   return ids.map((id) => result.get(id)).filter((access) => access !== undefined);
 }
 
+/** Where a page of the listing starts and how long it is. */
+export interface UserAccessPage {
+  /** Rows to skip (numbered pages); ignored when `after` is given. */
+  offset: number;
+  limit: number;
+  /**
+   * Start after this user in the listing's order (`lower(email)`, then id): the last user of the
+   * page before, so the page is read from the index where that one ended instead of counting
+   * `offset` rows from the start.
+   */
+  after?: { email: string; id: string } | undefined;
+  /** Count the users the query selects (default); false leaves `total` undefined. */
+  countTotal?: boolean;
+}
+
 /**
  * One page of the organization's users (removed ones excepted) by e-mail, with their access.
- * Offset paging, because the callers (Adobe's clients) ask for numbered pages.
- * @returns the page and the total the query selects
+ * Offset paging, because the callers (Adobe's clients) ask for numbered pages, or keyset paging
+ * from the previous page's last user when the caller knows it.
+ * @returns the page, whether more users follow it, and the total the query selects (when counted)
  * @throws AppError 403 without `user.read`
  */
 export async function listUsersWithAccess(
   ctx: AppContext,
   actor: Actor,
   query: UserAccessQuery,
-  page: { offset: number; limit: number },
-): Promise<{ items: UserAccess[]; total: number }> {
+  page: UserAccessPage,
+): Promise<{
+  items: UserAccess[];
+  total: number | undefined;
+  more: boolean;
+  /** The page's last user as `after` of the next page (its sort key as the database computes it). */
+  last: { email: string; id: string } | undefined;
+}> {
   authorize(actor, 'user.read');
-  const total = await countUsersForAccess(ctx.db, actor.organizationId, query);
-  const rows = await filtered(ctx.db, actor.organizationId, query)
+  const total = page.countTotal === false ? undefined : await countUsersForAccess(ctx.db, actor.organizationId, query);
+  // The names come with the rows (correlated subqueries, each an index lookup per user of the
+  // page), so a page is one statement plus the admin roles.
+  let rowsQuery = filtered(ctx.db, actor.organizationId, query)
     .selectAll('users')
+    .select([
+      sql<string>`lower(users.email)`.as('sort_key'),
+      sql<string[]>`array(
+        select pp.name from user_profiles up
+        join product_profiles pp on pp.organization_id = up.organization_id and pp.id = up.profile_id
+        where up.organization_id = users.organization_id and up.user_id = users.id
+        order by lower(pp.name))`.as('profile_names'),
+      sql<string[]>`array(
+        select g.name from group_members gm
+        join user_groups g on g.organization_id = gm.organization_id and g.id = gm.group_id
+        where gm.organization_id = users.organization_id and gm.user_id = users.id
+        order by lower(g.name))`.as('group_names'),
+      query.throughGroups
+        ? sql<string[]>`array(
+        select distinct pp.name from group_members gm
+        join group_profiles gp on gp.organization_id = gm.organization_id and gp.group_id = gm.group_id
+        join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+        where gm.organization_id = users.organization_id and gm.user_id = users.id)`.as('inherited_names')
+        : sql<string[]>`'{}'::text[]`.as('inherited_names'),
+    ]);
+  if (page.after) {
+    const { email, id } = page.after;
+    rowsQuery = rowsQuery.where(sql<boolean>`(lower(users.email), users.id) > (${email}, ${id}::uuid)`);
+  } else if (page.offset > 0) {
+    rowsQuery = rowsQuery.offset(page.offset);
+  }
+  // One more than the page, to tell whether another page follows without counting.
+  const rows = await rowsQuery
     .orderBy(sql`lower(users.email)`)
     .orderBy('users.id')
-    .offset(page.offset)
-    .limit(page.limit)
+    .limit(page.limit + 1)
     .execute();
-  return { items: await withAccess(ctx.db, actor.organizationId, rows, query.throughGroups), total };
+  const more = rows.length > page.limit;
+  const pageRows = rows.slice(0, page.limit);
+  const roles = await findAdminRolesByUserIds(
+    ctx.db,
+    actor.organizationId,
+    pageRows.map((row) => row.id),
+  );
+  const items = pageRows.map(
+    ({ sort_key, profile_names, group_names, inherited_names, ...user }): UserAccess => ({
+      user,
+      profiles: profile_names,
+      groups: group_names,
+      groupProfiles: inherited_names.filter((name) => !profile_names.includes(name)),
+      adminRoles: roles.get(user.id) ?? [],
+    }),
+  );
+  const end = rows[Math.min(rows.length, page.limit) - 1];
+  return {
+    items,
+    total,
+    more,
+    last: end ? { email: end.sort_key, id: end.id } : undefined,
+  };
 }
 
 /**
