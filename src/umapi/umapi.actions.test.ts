@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '../../test/support/client.ts';
 import { startTestInstance, type TestInstance } from '../../test/support/instance.ts';
-import { connectIntegration, type UmapiConnection } from '../../test/support/umapi.ts';
+import { connectIntegration, type UmapiConnection, type UmapiUserView } from '../../test/support/umapi.ts';
 
 /**
  * Action batches of Adobe's User Management API, sent as the clients build them:
@@ -271,21 +271,133 @@ describe('UMAPI: action batches', () => {
     assert.equal((await userByEmail('ola@acme.example'))?.firstName, 'Aleksandra');
   });
 
-  test('UserAction.update: names and country; the username cannot be set apart from the e-mail', async () => {
+  test("UserAction.update: names, country and an Enterprise or Federated ID's username; a Personal ID's username is its e-mail", async () => {
     const answer = await umapi.actions([
       { user: 'OLA@acme.example', do: [{ update: { firstname: 'Ola', lastname: 'Kowalska', country: 'CZ' } }] },
-      { user: 'ola@acme.example', do: [{ update: { username: 'ola.k' } }] },
+      {
+        user: 'pat@gmail.example',
+        useAdobeID: true,
+        do: [
+          { addAdobeID: { email: 'pat@gmail.example', option: 'ignoreIfAlreadyExists' } },
+          { update: { username: 'pat' } },
+        ],
+      },
       { user: 'ghost@acme.example', do: [{ update: { firstname: 'Nobody' } }] },
+      // user-sync engine/umapi.py update_umapi_user: the directory's username changed.
+      { user: 'ola@acme.example', do: [{ update: { username: 'ola.k' } }] },
     ]);
     assert.deepEqual(
-      answer.body.errors?.map((error) => [error.index, error.errorCode]),
+      answer.body.errors?.map((error) => [error.index, error.step, error.errorCode]),
       [
-        [1, 'error.user.username_not_changeable'],
-        [2, 'error.user.nonexistent'],
+        [1, 1, 'error.user.username_not_changeable'],
+        [2, 0, 'error.user.nonexistent'],
       ],
     );
     const ola = await userByEmail('ola@acme.example');
     assert.deepEqual([ola?.firstName, ola?.lastName, ola?.country], ['Ola', 'Kowalska', 'CZ']);
+    // functional.py UserQuery(connection, "ola.k", domain): a username that is not an e-mail, with its domain.
+    const found = await umapi.call<{ user: UmapiUserView }>(
+      `/organizations/${umapi.orgId}/users/ola.k?domain=acme.example`,
+    );
+    assert.equal(found.status, 200);
+    assert.deepEqual([found.body.user.email, found.body.user.username], ['ola@acme.example', 'ola.k']);
+    const back = await umapi.actions([
+      { user: 'ola.k', domain: 'acme.example', do: [{ update: { username: 'ola@acme.example' } }] },
+    ]);
+    assert.equal(back.body.completed, 1);
+    assert.equal((await umapi.user('ola@acme.example')).body.user.username, 'ola@acme.example');
+  });
+
+  test('UserAction("jdoe", "sso.example").create(email=…): a Federated ID whose username is not its e-mail, alone or in a first-sync batch', async () => {
+    // user-sync engine/umapi.py create_umapi_commands_for_directory_user: Commands(username, domain).
+    const create = (username: string, email: string) => ({
+      user: username,
+      domain: 'sso.example',
+      requestID: requestID(),
+      do: [
+        {
+          createFederatedID: {
+            email,
+            firstname: username,
+            lastname: 'Doe',
+            country: 'US',
+            option: 'ignoreIfAlreadyExists',
+          },
+        },
+        { add: { group: ['design team'] } },
+      ],
+    });
+    const batch = await umapi.actions([
+      create('jdoe', 'john.doe@sso.example'),
+      create('asmith', 'anna.smith@sso.example'),
+    ]);
+    assert.deepEqual(batch.body, { result: 'success', completed: 2, notCompleted: 0, completedInTestMode: 0 });
+    const alone = await umapi.actions([create('bkowal', 'b.kowal@sso.example')]);
+    assert.equal(alone.body.completed, 1);
+    for (const [username, email] of [
+      ['jdoe', 'john.doe@sso.example'],
+      ['asmith', 'anna.smith@sso.example'],
+      ['bkowal', 'b.kowal@sso.example'],
+    ] as const) {
+      const found = await umapi.call<{ user: UmapiUserView }>(
+        `/organizations/${umapi.orgId}/users/${username}?domain=sso.example`,
+      );
+      assert.equal(found.status, 200, username);
+      assert.deepEqual(
+        [found.body.user.email, found.body.user.username, found.body.user.type, found.body.user.groups],
+        [email, username, 'federatedID', ['Design Team']],
+      );
+    }
+    // The next run names the user the same way: found by username and domain, not created again.
+    const again = await umapi.actions([
+      { ...create('jdoe', 'john.doe@sso.example'), do: [{ remove: { group: ['design team'] } }] },
+    ]);
+    assert.equal(again.body.completed, 1);
+    assert.deepEqual((await umapi.user('john.doe@sso.example')).body.user.groups, []);
+    const listed = await umapi.users(0, { domain: 'sso.example' });
+    assert.deepEqual(listed.body.users.map((user) => user.username).sort(), [
+      'asmith',
+      'bkowal',
+      'jdoe',
+      'ok@sso.example',
+    ]);
+  });
+
+  test('createEnterpriseID on a user added by hand takes it over: managed by the integration from then on, audited', async () => {
+    const made = await admin.post('/api/v1/users', { users: [{ email: 'hand@acme.example', firstName: 'Hand' }] });
+    assert.equal(made.status, 201, made.text);
+    const hand = await userByEmail('hand@acme.example');
+    const before = await admin.get<{ managedBy: { type: string } }>(`/api/v1/users/${hand?.id}`);
+    assert.equal(before.body.managedBy.type, 'console');
+    const answer = await umapi.actions([
+      {
+        user: 'hand@acme.example',
+        requestID: requestID(),
+        do: [
+          {
+            createEnterpriseID: {
+              email: 'hand@acme.example',
+              firstname: 'From LDAP',
+              option: 'ignoreIfAlreadyExists',
+            },
+          },
+        ],
+      },
+    ]);
+    assert.deepEqual(answer.body, { result: 'success', completed: 1, notCompleted: 0, completedInTestMode: 0 });
+    const after = await admin.get<{ managedBy: unknown; firstName: string }>(`/api/v1/users/${hand?.id}`);
+    assert.deepEqual(after.body.managedBy, { type: 'umapi', id: integrationId, name: 'User Sync Tool' });
+    assert.equal(after.body.firstName, 'Hand', 'ignoreIfAlreadyExists leaves the details');
+    const events = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select(['before', 'after'])
+      .where('target_id', '=', hand?.id ?? '')
+      .where('action', '=', 'user.update')
+      .execute();
+    assert.ok(
+      events.some((event) => JSON.stringify(event.after).includes('"managedBy"')),
+      'the change of source is audited',
+    );
   });
 
   test('an action is all or nothing: a failing step undoes the earlier steps and reports its own step', async () => {

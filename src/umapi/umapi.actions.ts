@@ -282,6 +282,33 @@ function checkIdentityType(command: string, email: string, wanted: IdentityType,
   throw new StepFailure(UmapiStepErrorCodes.identityType, `${command} ${email}: ${reason}.`);
 }
 
+/**
+ * The sign-in name a create command gives a new user: the frame's `user` when it is not the
+ * e-mail. umapi-client `functional.py` UserAction takes "username for create operations": a
+ * Federated ID whose username differs from its e-mail is `{"user": "<username>", "domain":
+ * "<domain>"}` (or an e-mail-like username without domain) with the e-mail in the command, as
+ * user-sync `engine/umapi.py` create_umapi_commands_for_directory_user builds it from the
+ * directory's username. A Personal ID signs in with its e-mail.
+ * @returns the username, or undefined when it is the e-mail
+ */
+function usernameOf(frame: Frame, email: string, type: IdentityType): string | undefined {
+  const user = frame.user?.trim();
+  if (type === 'personal' || !user || user.toLowerCase() === email.toLowerCase()) {
+    return undefined;
+  }
+  return user;
+}
+
+/**
+ * Whether a create command's existing user is taken over by the integration: one added by hand
+ * (the console, the REST API or a CSV file) becomes managed by it, as a directory sync takes over
+ * the users it finds (`setUsersCommand` with `manage`); one managed by a synchronizing source
+ * (SCIM, directory sync) or another integration stays theirs.
+ */
+function takesOver(user: { source_type: string }): boolean {
+  return user.source_type === 'console' || user.source_type === 'bulk';
+}
+
 async function createUserStep(scope: UserScope, command: string, value: unknown): Promise<void> {
   const { ctx, actor } = scope;
   const input = parse(CreateUser, value, command);
@@ -294,12 +321,15 @@ async function createUserStep(scope: UserScope, command: string, value: unknown)
   const standing = (await resolveDomainStandings(ctx.db, actor.organizationId, [domain])).get(domain);
   const type = standing?.identityType ?? 'personal';
   checkIdentityType(command, email, wanted, type);
+  const username = usernameOf(scope.frame, email, type);
   const existing = (await findUsersByLogin(ctx, actor, email)).find(
     (user) => user.identity_type === type && user.email.toLowerCase() === email.toLowerCase(),
   );
   const details = detailsOf(input);
   if (!existing) {
-    const created = await only(createUsersCommand(ctx, actor, [{ email, ...details }], ATOMIC));
+    const created = await only(
+      createUsersCommand(ctx, actor, [{ email, ...(username ? { username } : {}), ...details }], ATOMIC),
+    );
     scope.user = created.after ?? undefined;
     return;
   }
@@ -315,8 +345,14 @@ async function createUserStep(scope: UserScope, command: string, value: unknown)
     const restored = await only(restoreUsersCommand(ctx, actor, [{ user: { id: existing.id } }], ATOMIC));
     scope.user = restored.after ?? scope.user;
   }
-  if (input.option === 'updateIfAlreadyExists' && Object.keys(details).length > 0) {
-    const updated = await only(setUsersCommand(ctx, actor, [{ user: { id: existing.id }, ...details }], ATOMIC));
+  const item: UserStateItem = {
+    user: { id: existing.id },
+    ...(input.option === 'updateIfAlreadyExists' ? details : {}),
+    ...(input.option === 'updateIfAlreadyExists' && username && username !== existing.username ? { username } : {}),
+    ...(takesOver(existing) ? { manage: true } : {}),
+  };
+  if (Object.keys(item).length > 1) {
+    const updated = await only(setUsersCommand(ctx, actor, [item], ATOMIC));
     scope.user = updated.after ?? scope.user;
   }
 }
@@ -324,19 +360,25 @@ async function createUserStep(scope: UserScope, command: string, value: unknown)
 async function updateUserStep(scope: UserScope, value: unknown): Promise<void> {
   const input = parse(UpdateUser, value, 'update');
   const user = await requireFrameUser(scope);
-  if (
-    input.username !== undefined &&
-    input.username.toLowerCase() !== user.username.toLowerCase() &&
-    input.username.toLowerCase() !== (input.email ?? '').toLowerCase()
-  ) {
-    throw new StepFailure(
-      UmapiStepErrorCodes.usernameChange,
-      `update.username: Usher's username of ${user.email} is ${user.username}; it follows the e-mail and cannot be set on its own.`,
-    );
+  // user-sync `engine/umapi.py` update_umapi_user sends the directory's username when it changed.
+  let username: string | undefined;
+  if (input.username !== undefined && input.username !== user.username) {
+    const row = (await findUsersByLogin(scope.ctx, scope.actor, user.email)).find((found) => found.id === user.id);
+    if (row?.identity_type === 'personal') {
+      if (input.username.toLowerCase() !== (input.email ?? user.email).toLowerCase()) {
+        throw new StepFailure(
+          UmapiStepErrorCodes.usernameChange,
+          `update.username: ${user.email} is a Personal ID (Adobe ID), which signs in with its e-mail: its username cannot be set apart from it.`,
+        );
+      }
+    } else {
+      username = input.username;
+    }
   }
   const item: UserStateItem = {
     user: { id: user.id },
     ...detailsOf(input),
+    ...(username !== undefined ? { username } : {}),
     ...(input.email !== undefined && input.email.toLowerCase() !== user.email.toLowerCase()
       ? { email: input.email }
       : {}),
@@ -552,10 +594,14 @@ async function runGroupCommand(scope: GroupScope, command: string, value: unknow
 /** A new user and the groups it joins: the whole of a first sync's common action. */
 interface PlainCreate {
   email: string;
+  /** The frame's `user` (a username for a Federated or Enterprise ID that is not the e-mail). */
+  user: string | undefined;
   command: string;
   type: IdentityType;
   details: ReturnType<typeof detailsOf>;
   names: string[];
+  /** Set once the identity type is known (`usernameOf`). */
+  username?: string | undefined;
 }
 
 /**
@@ -590,6 +636,7 @@ function plainCreateOf(raw: unknown): PlainCreate | undefined {
   }
   return {
     email: (create.data.email ?? frame.user ?? '').trim(),
+    user: frame.user,
     command,
     type: CREATE_COMMANDS[command] as IdentityType,
     details: detailsOf(create.data, true),
@@ -613,6 +660,7 @@ async function createPlainly(scope: RunScope, actor: Actor, users: PlainCreate[]
     }
     const type = standings.get(emailDomain(user.email))?.identityType ?? 'personal';
     checkIdentityType(user.command, user.email, user.type, type);
+    user.username = usernameOf({ user: user.user, do: [] }, user.email, type);
   }
   const named = await resolveAccess(
     scope.ctx,
@@ -624,6 +672,7 @@ async function createPlainly(scope: RunScope, actor: Actor, users: PlainCreate[]
   const items = users.map(
     (user): NewUserItem => ({
       email: user.email,
+      ...(user.username ? { username: user.username } : {}),
       ...user.details,
       profiles: user.names.flatMap((name) => profiles.get(keyOf(name)) ?? []),
       groups: user.names.flatMap((name) => groups.get(keyOf(name)) ?? []),
