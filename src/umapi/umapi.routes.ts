@@ -134,9 +134,9 @@ const CURSOR_LIMIT = 10_000;
  * read from the index where page n stopped (keyset) and its total is not counted again, instead
  * of skipping n × 200 rows and counting every user for every page: a no-change sync of 10,000
  * users reads 50 pages, which offset paging makes quadratic. A page asked for without its
- * predecessor remembered (another process, a restart, a jump) is read by offset and counted, so
- * the cursors change the cost, not the answer; between pages, a user added or removed before the
- * cursor shifts no one into the next page twice or out of it.
+ * predecessor remembered (another process, a restart, a jump) is read by offset and counted. Read
+ * from the cursor, a user added or removed on an earlier page between two reads shifts no one
+ * into the next page twice or out of it, as it would by offset.
  */
 class ListingCursors {
   readonly #cursors = new Map<string, ListingCursor>();
