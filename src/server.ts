@@ -22,6 +22,7 @@ import { authenticateApiToken, authenticateSession, checkCsrf, type SessionHandl
 import { sessionCookieName } from './auth/cookie.ts';
 import { mfaRoutes } from './auth/mfa.routes.ts';
 import { passwordsRoutes } from './auth/passwords.routes.ts';
+import { ssoRoutes } from './auth/sso.routes.ts';
 import { bulkRoutes } from './bulk/bulk.routes.ts';
 import { csvTemplatesRoutes } from './bulk/templates.routes.ts';
 import type { AppContext } from './context.ts';
@@ -368,6 +369,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(authRoutes(ctx));
       await api.register(passwordsRoutes(ctx));
       await api.register(mfaRoutes(ctx));
+      await api.register(ssoRoutes(ctx));
       await api.register(organizationsRoutes(ctx));
       await api.register(apiTokensRoutes(ctx));
       await api.register(auditRoutes(ctx));

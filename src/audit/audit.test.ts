@@ -39,8 +39,20 @@ describe('audit log', () => {
     const page = await admin.get<Page>('/api/v1/audit-events?action=organization.update');
     const event = page.body.items[0];
     assert.ok(event);
-    assert.deepEqual(event.before, { name: 'Example Org', defaultLocale: 'en', requireMfa: false });
-    assert.deepEqual(event.after, { name: 'Audited Org', defaultLocale: 'en', requireMfa: false });
+    assert.deepEqual(event.before, {
+      name: 'Example Org',
+      defaultLocale: 'en',
+      requireMfa: false,
+      ssoOnly: false,
+      breakGlassUserId: null,
+    });
+    assert.deepEqual(event.after, {
+      name: 'Audited Org',
+      defaultLocale: 'en',
+      requireMfa: false,
+      ssoOnly: false,
+      breakGlassUserId: null,
+    });
     assert.equal(event.actor.label, instance.admin.email);
     assert.equal(event.actor.type, 'user');
     assert.deepEqual(event.source, { ip: '127.0.0.1', userAgent: 'audit-test/1.0' });

@@ -21,4 +21,5 @@ export const AuthErrorCodes = {
   mfaChallengeExpired: 'auth.mfa_challenge_expired',
   mfaEnrolmentRequired: 'auth.mfa_enrolment_required',
   invalidCode: 'auth.invalid_code',
+  ssoRequired: 'auth.sso_required',
 } as const;

@@ -42,7 +42,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'POST /api/v1/auth/mfa/verify completes the sign-in.',
           security: [],
           body: LoginBody,
-          response: { 200: z.union([SessionViewSchema, MfaRequiredSchema]), ...problems(401, 429) },
+          response: { 200: z.union([SessionViewSchema, MfaRequiredSchema]), ...problems(401, 403, 429) },
         },
       },
       async (request, reply) => {

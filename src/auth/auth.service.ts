@@ -12,6 +12,7 @@ import { type MfaMethod, mfaStateOf, startMfaChallenge } from './mfa.challenge.t
 import { type AttemptPolicy, checkAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './rate-limit.ts';
 import { hashSecret, randomToken, safeEqual, verifyPassword } from './secrets.ts';
 import { deleteSessionById, findSessionByTokenHash, updateSessionLastSeenById } from './sessions.queries.ts';
+import { passwordSignInRefused } from './sso.service.ts';
 
 /** Where a request comes from, for rate limits and the audit log. */
 export interface RequestOrigin {
@@ -152,6 +153,19 @@ export async function signIn(
       await warnOwnersOfFailures(ctx, candidates, failed.accountFailures, origin);
     }
     throw new AppError(AuthErrorCodes.invalidCredentials, 401, INVALID_CREDENTIALS);
+  }
+
+  if (await passwordSignInRefused(db, actor)) {
+    await recordSecurityEvent(db, actor, {
+      action: 'auth.login_failed',
+      target: { type: 'user', id: actor.id, label: actor.label },
+      after: { reason: 'sso_required' },
+    });
+    throw new AppError(
+      AuthErrorCodes.ssoRequired,
+      403,
+      "Your organization signs you in through its identity provider: enter your e-mail on the sign-in page and continue to your organization's sign-in.",
+    );
   }
 
   const mfa = await mfaStateOf(db, actor.organizationId, actor.id);

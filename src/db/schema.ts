@@ -20,6 +20,10 @@ export interface OrganizationsTable {
   require_mfa: Generated<boolean>;
   /** "Send all" of a held outbox backlog: messages created up to here are not held. */
   outbox_released_at: NullableTimestamp;
+  /** Admins of a Federated directory with an identity provider sign in only through it. */
+  sso_only: Generated<boolean>;
+  /** The system admin who keeps password sign-in under `sso_only` (break-glass). */
+  break_glass_user_id: string | null;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -199,6 +203,29 @@ export interface DirectoriesTable {
   name: string;
   identity_type: 'enterprise' | 'federated';
   created_at: CreatedAt;
+}
+
+export interface IdentityProvidersTable {
+  directory_id: string;
+  organization_id: string;
+  protocol: 'oidc' | 'saml';
+  oidc_issuer: string | null;
+  oidc_client_id: string | null;
+  /** Sealed with the instance key (src/auth/encryption.ts), bound to the directory. */
+  oidc_client_secret: string | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface SsoRequestsTable {
+  id: Generated<string>;
+  state_hash: string;
+  organization_id: string;
+  directory_id: string;
+  code_verifier: string;
+  nonce: string;
+  created_at: CreatedAt;
+  expires_at: Date;
 }
 
 export interface DomainsTable {
@@ -502,6 +529,8 @@ export interface DB {
   setup_tokens: SetupTokensTable;
   rate_limits: RateLimitsTable;
   directories: DirectoriesTable;
+  identity_providers: IdentityProvidersTable;
+  sso_requests: SsoRequestsTable;
   domains: DomainsTable;
   directory_trusts: DirectoryTrustsTable;
   user_profiles: UserProfilesTable;

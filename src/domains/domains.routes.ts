@@ -7,6 +7,7 @@ import { directoriesRoutes } from './domains.directories.routes.ts';
 import { DomainName, DomainSchema } from './domains.schemas.ts';
 import { addDomain, getDomain, listDomains, removeDomain, updateDomain, verifyDomain } from './domains.service.ts';
 import { trustsRoutes } from './domains.trusts.routes.ts';
+import { identityProvidersRoutes } from './identity-providers.routes.ts';
 
 const AddDomainBody = z.strictObject({
   name: DomainName,
@@ -30,6 +31,7 @@ const DomainsQuery = PageQuery.extend({
 export function domainsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     await app.register(directoriesRoutes(ctx));
+    await app.register(identityProvidersRoutes(ctx));
     await app.register(trustsRoutes(ctx));
     const tags = ['Domains'];
     app.get(

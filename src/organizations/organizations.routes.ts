@@ -21,6 +21,13 @@ const OrganizationSchema = z
       description:
         'Every admin signing in with a password must give a second factor; admins without one enrol at sign-in.',
     }),
+    ssoOnly: z.boolean().meta({
+      description:
+        'Admins whose e-mail is in a Federated directory with an identity provider sign in only through it; password sign-in is off for them except the break-glass admin.',
+    }),
+    breakGlassUserId: z.uuid().nullable().meta({
+      description: 'The system admin who keeps password sign-in while `ssoOnly` is on.',
+    }),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Organization' });
@@ -29,6 +36,15 @@ const OrganizationPatch = z.strictObject({
   name: z.string().trim().min(1).max(LIMITS.organizationNameMax).optional().meta({ description: 'New name.' }),
   defaultLocale: z.enum(LOCALES).optional().meta({ description: 'New default language.' }),
   requireMfa: z.boolean().optional().meta({ description: 'Require a second factor for every admin.' }),
+  ssoOnly: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Federated admins sign in only through their identity provider.' }),
+  breakGlassUserId: z
+    .uuid({ message: 'must be the user id of a system admin' })
+    .nullable()
+    .optional()
+    .meta({ description: 'A system admin who keeps password sign-in; null for none.' }),
 });
 
 const SetupBody = z
@@ -79,7 +95,7 @@ export function organizationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Update the organization',
           description: 'Renames the organization or changes its default language (system admins).',
           body: OrganizationPatch,
-          response: { 200: OrganizationSchema, ...problems(401, 403) },
+          response: { 200: OrganizationSchema, ...problems(401, 403, 422) },
         },
       },
       async (request) => updateOrganization(ctx, request.actor!, request.body),

@@ -8,6 +8,7 @@ import { AppError, HttpErrorCodes, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
+import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import { insertGrants } from '../users/users.admin-roles.ts';
 import { insertFirstAdmin } from '../users/users.service.ts';
 
@@ -95,6 +96,10 @@ export interface OrganizationView {
   defaultLocale: Locale;
   /** Every admin signing in with a password must give a second factor. */
   requireMfa: boolean;
+  /** Federated admins sign in only through their identity provider. */
+  ssoOnly: boolean;
+  /** The system admin who keeps password sign-in under `ssoOnly`. */
+  breakGlassUserId: string | null;
   createdAt: string;
 }
 
@@ -106,7 +111,7 @@ export async function getOrganization(ctx: AppContext, actor: Actor): Promise<Or
   authorize(actor, 'organization.read');
   const row = await ctx.db
     .selectFrom('organizations')
-    .select(['id', 'name', 'default_locale', 'require_mfa', 'created_at'])
+    .select(['id', 'name', 'default_locale', 'require_mfa', 'sso_only', 'break_glass_user_id', 'created_at'])
     .where('id', '=', actor.organizationId)
     .executeTakeFirst();
   if (!row) {
@@ -117,6 +122,8 @@ export async function getOrganization(ctx: AppContext, actor: Actor): Promise<Or
     name: row.name,
     defaultLocale: row.default_locale,
     requireMfa: row.require_mfa,
+    ssoOnly: row.sso_only,
+    breakGlassUserId: row.break_glass_user_id,
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -129,13 +136,19 @@ export async function getOrganization(ctx: AppContext, actor: Actor): Promise<Or
 export async function updateOrganization(
   ctx: AppContext,
   actor: Actor,
-  patch: { name?: string | undefined; defaultLocale?: Locale | undefined; requireMfa?: boolean | undefined },
+  patch: {
+    name?: string | undefined;
+    defaultLocale?: Locale | undefined;
+    requireMfa?: boolean | undefined;
+    ssoOnly?: boolean | undefined;
+    breakGlassUserId?: string | null | undefined;
+  },
 ): Promise<OrganizationView> {
   authorize(actor, 'organization.update');
   await transaction(ctx.db, async (trx) => {
     const before = await trx
       .selectFrom('organizations')
-      .select(['name', 'default_locale', 'require_mfa'])
+      .select(['name', 'default_locale', 'require_mfa', 'sso_only', 'break_glass_user_id'])
       .where('id', '=', actor.organizationId)
       .forUpdate()
       .executeTakeFirstOrThrow();
@@ -143,7 +156,18 @@ export async function updateOrganization(
       name: patch.name?.trim() ?? before.name,
       default_locale: patch.defaultLocale ?? before.default_locale,
       require_mfa: patch.requireMfa ?? before.require_mfa,
+      sso_only: patch.ssoOnly ?? before.sso_only,
+      break_glass_user_id: patch.breakGlassUserId === undefined ? before.break_glass_user_id : patch.breakGlassUserId,
     };
+    if (after.break_glass_user_id && after.break_glass_user_id !== before.break_glass_user_id) {
+      const grants = await findGrantsByPrincipal(trx, actor.organizationId, { userId: after.break_glass_user_id });
+      if (!grants.some((grant) => grant.role === 'system-admin')) {
+        const message = 'must be the user id of a system admin of this organization';
+        throw new AppError('organizations.break_glass_not_system_admin', 422, `breakGlassUserId ${message}.`, {
+          errors: [{ field: 'body.breakGlassUserId', message }],
+        });
+      }
+    }
     await trx
       .updateTable('organizations')
       .set({ ...after, updated_at: new Date() })
@@ -152,8 +176,20 @@ export async function updateOrganization(
     await recordAudit(trx, actor, {
       action: 'organization.update',
       target: { type: 'organization', id: actor.organizationId, label: after.name },
-      before: { name: before.name, defaultLocale: before.default_locale, requireMfa: before.require_mfa },
-      after: { name: after.name, defaultLocale: after.default_locale, requireMfa: after.require_mfa },
+      before: {
+        name: before.name,
+        defaultLocale: before.default_locale,
+        requireMfa: before.require_mfa,
+        ssoOnly: before.sso_only,
+        breakGlassUserId: before.break_glass_user_id,
+      },
+      after: {
+        name: after.name,
+        defaultLocale: after.default_locale,
+        requireMfa: after.require_mfa,
+        ssoOnly: after.sso_only,
+        breakGlassUserId: after.break_glass_user_id,
+      },
     });
   });
   return getOrganization(ctx, actor);

@@ -1,0 +1,138 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { LIMITS } from '../../shared/contracts.ts';
+import type { AppContext } from '../context.ts';
+import { AppError } from '../core/errors.ts';
+import { problems } from '../core/schemas.ts';
+import { setSessionCookie } from './cookie.ts';
+import { completeOidcSignIn, federatedDirectoryOf, SSO_REQUEST_MINUTES, startOidcSignIn } from './sso.service.ts';
+
+/** The cookie that binds a sign-in sent to the identity provider to this browser. */
+export const SSO_COOKIE = 'usher_sso';
+const SSO_COOKIE_PATH = '/api/v1/auth/sso';
+
+const DiscoverBody = z.strictObject({
+  email: z.string().trim().min(1).max(LIMITS.emailMax).meta({ description: "The administrator's e-mail." }),
+});
+
+const DiscoverAnswer = z
+  .object({
+    method: z.enum(['password', 'sso']).meta({
+      description: '`sso`: the e-mail belongs to a Federated directory with an identity provider; go to `startUrl`.',
+    }),
+    protocol: z.enum(['oidc', 'saml']).optional(),
+    startUrl: z.string().optional(),
+  })
+  .meta({ id: 'SignInMethod' });
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A small page for a browser that came back from the identity provider and cannot be signed in. */
+function refusalPage(message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in refused — Usher</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">
+<h1>Sign-in refused</h1><p data-testid="sso-error">${escapeHtml(message)}</p><p><a href="/">Back to sign-in</a></p></body></html>`;
+}
+
+/** Single sign-on through a Federated directory's identity provider. */
+export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['Authentication'];
+    const secure = ctx.config.publicUrl.startsWith('https://');
+
+    app.post(
+      '/auth/sso/discover',
+      {
+        config: { public: true },
+        schema: {
+          tags,
+          summary: 'How an e-mail signs in',
+          description:
+            'The e-mail-first sign-in page asks this: an e-mail whose domain a Federated directory with an identity provider claims signs in there (`startUrl`); any other e-mail with a password. Says nothing about whether the account exists.',
+          security: [],
+          body: DiscoverBody,
+          response: { 200: DiscoverAnswer, ...problems() },
+        },
+      },
+      async (request) => {
+        const directory = await federatedDirectoryOf(ctx.db, request.body.email);
+        if (directory?.protocol !== 'oidc') {
+          return { method: 'password' as const };
+        }
+        return {
+          method: 'sso' as const,
+          protocol: directory.protocol,
+          startUrl: `/api/v1/auth/sso/start?email=${encodeURIComponent(request.body.email.trim())}`,
+        };
+      },
+    );
+
+    app.get(
+      '/auth/sso/start',
+      {
+        config: { public: true },
+        schema: {
+          tags,
+          summary: 'Go to the identity provider',
+          description:
+            "Redirects the browser to the identity provider of the e-mail's Federated directory (authorization code flow with PKCE, state and nonce), binding the sign-in to this browser with a short-lived cookie.",
+          security: [],
+          querystring: z.object({ email: z.string().trim().min(1).max(LIMITS.emailMax) }),
+        },
+      },
+      async (request, reply) => {
+        try {
+          const { url, state } = await startOidcSignIn(ctx, request.query.email);
+          reply.setCookie(SSO_COOKIE, state, {
+            path: SSO_COOKIE_PATH,
+            httpOnly: true,
+            sameSite: 'lax',
+            secure,
+            maxAge: SSO_REQUEST_MINUTES * 60,
+          });
+          return reply.redirect(url, 302);
+        } catch (error) {
+          if (error instanceof AppError && error.status < 500) {
+            return reply.status(error.status).type('text/html; charset=utf-8').send(refusalPage(error.message));
+          }
+          throw error;
+        }
+      },
+    );
+
+    app.get(
+      '/auth/sso/oidc/callback',
+      {
+        config: { public: true },
+        schema: {
+          tags,
+          summary: 'Back from the identity provider (OpenID Connect)',
+          description:
+            "The redirect URI to register at the identity provider. Checks the state against this browser, exchanges the code with the PKCE verifier, verifies the ID token (signature, issuer, audience, expiry, nonce) and starts a session for the existing admin of that e-mail in the directory's organization; nobody is created. Answers a page saying why when refused.",
+          security: [],
+        },
+      },
+      async (request, reply) => {
+        const browserState = request.cookies[SSO_COOKIE];
+        reply.clearCookie(SSO_COOKIE, { path: SSO_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure });
+        try {
+          const callbackUrl = new URL(request.url, ctx.config.publicUrl);
+          const { session } = await completeOidcSignIn(ctx, callbackUrl, browserState, {
+            ip: request.ip,
+            userAgent: request.headers['user-agent'] ?? null,
+          });
+          setSessionCookie(ctx, reply, session.token ?? '');
+          return reply.redirect('/', 302);
+        } catch (error) {
+          if (error instanceof AppError) {
+            return reply.status(error.status).type('text/html; charset=utf-8').send(refusalPage(error.message));
+          }
+          throw error;
+        }
+      },
+    );
+  };
+}

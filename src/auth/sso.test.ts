@@ -1,0 +1,301 @@
+/**
+ * Single sign-on of a Federated directory's admins through OpenID Connect (issue 21 item 3),
+ * against a real OpenID provider (oidc-provider) on loopback. @see issue 21
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { type Client, expectProblem } from '../../test/support/client.ts';
+import {
+  ADMIN_PASSWORD,
+  createAdmin,
+  createOrganization,
+  startTestInstance,
+  type TestInstance,
+} from '../../test/support/instance.ts';
+import {
+  CookieJar,
+  signInAtProvider,
+  startOidcProvider,
+  type TestOidcProvider,
+} from '../../test/support/oidc-provider.ts';
+import { OIDC_CALLBACK_PATH } from './sso.service.ts';
+
+const DOMAIN = 'sso-federated.example';
+
+describe('single sign-on through OpenID Connect', () => {
+  let instance: TestInstance;
+  let admin: Client;
+  let provider: TestOidcProvider;
+  let directoryId = '';
+  let federatedAdmin = { userId: '', email: '' };
+
+  /** Makes an admin whose e-mail is `email` (the helper's admins have random e-mails). */
+  async function adminWithEmail(organizationId: string, email: string, role: 'system-admin' | 'support-admin') {
+    const made = await createAdmin(instance, organizationId, role);
+    await instance.app.ctx.db
+      .updateTable('users')
+      .set({ email, username: email })
+      .where('id', '=', made.userId)
+      .execute();
+    return { userId: made.userId, email };
+  }
+
+  /** The browser's way in: the sign-in page's question, Usher's redirect, the provider, back to Usher. */
+  async function ssoSignIn(email: string, options: { replay?: boolean } = {}) {
+    const discovered = await instance
+      .anonymous()
+      .post<{ method: string; startUrl: string }>('/api/v1/auth/sso/discover', { email });
+    assert.equal(discovered.status, 200, discovered.text);
+    assert.equal(discovered.body.method, 'sso');
+    const jar = new CookieJar();
+    const start = await fetch(instance.baseUrl + discovered.body.startUrl, { redirect: 'manual' });
+    assert.equal(start.status, 302, await start.clone().text());
+    jar.take(start);
+    assert.ok(jar.get('usher_sso'), 'the sign-in is bound to this browser by a cookie');
+    const authorizationUrl = new URL(start.headers.get('location') ?? '');
+    assert.equal(authorizationUrl.origin, new URL(provider.issuer).origin);
+    assert.equal(authorizationUrl.searchParams.get('code_challenge_method'), 'S256');
+    assert.ok(authorizationUrl.searchParams.get('nonce'));
+    const back = await signInAtProvider(authorizationUrl.href, email);
+    assert.equal(back.pathname, OIDC_CALLBACK_PATH);
+    const callback = () =>
+      fetch(instance.baseUrl + back.pathname + back.search, { headers: { cookie: jar.header() }, redirect: 'manual' });
+    const answer = await callback();
+    const text = await answer.text();
+    const session = answer.headers
+      .getSetCookie()
+      .find((cookie) => cookie.startsWith('usher_session='))
+      ?.split(';')[0];
+    const replay = options.replay ? await callback() : undefined;
+    return { status: answer.status, location: answer.headers.get('location'), text, session, replay };
+  }
+
+  before(async () => {
+    instance = await startTestInstance({ USHER_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    admin = await instance.signIn();
+    provider = await startOidcProvider(`${instance.app.ctx.config.publicUrl}${OIDC_CALLBACK_PATH}`);
+    const directory = await admin.post<{ id: string }>('/api/v1/directories', {
+      name: 'Federated staff',
+      identityType: 'federated',
+    });
+    assert.equal(directory.status, 201, directory.text);
+    directoryId = directory.body.id;
+    await instance.app.ctx.db
+      .insertInto('domains')
+      .values({
+        organization_id: instance.organizationId,
+        directory_id: directoryId,
+        name: DOMAIN,
+        verification_token: 'claimed-in-the-test',
+        status: 'claimed',
+        claimed_at: new Date(),
+      })
+      .execute();
+    federatedAdmin = await adminWithEmail(instance.organizationId, `ada@${DOMAIN}`, 'support-admin');
+  });
+  after(async () => {
+    await provider?.close();
+    await instance?.close();
+  });
+
+  test('a system admin sets the directory identity provider; the client secret is stored sealed', async () => {
+    const enterprise = await admin.post<{ id: string }>('/api/v1/directories', {
+      name: 'Enterprise staff',
+      identityType: 'enterprise',
+    });
+    expectProblem(
+      await admin.request('PUT', `/api/v1/directories/${enterprise.body.id}/identity-provider`, {
+        body: { protocol: 'oidc', issuer: provider.issuer, clientId: provider.clientId, clientSecret: 'x' },
+      }),
+      422,
+      'directories.not_federated',
+    );
+    const insecure = expectProblem(
+      await admin.request('PUT', `/api/v1/directories/${directoryId}/identity-provider`, {
+        body: { protocol: 'oidc', issuer: 'http://idp.example.com', clientId: 'x', clientSecret: 'x' },
+      }),
+      400,
+      'directories.invalid_issuer',
+    );
+    assert.match(JSON.stringify(insecure.errors), /body\.issuer/);
+    expectProblem(
+      await admin.request('PUT', `/api/v1/directories/${directoryId}/identity-provider`, {
+        body: { protocol: 'oidc', issuer: provider.issuer, clientId: provider.clientId },
+      }),
+      400,
+      'directories.client_secret_required',
+    );
+
+    const set = await admin.request<Record<string, unknown>>(
+      'PUT',
+      `/api/v1/directories/${directoryId}/identity-provider`,
+      {
+        body: {
+          protocol: 'oidc',
+          issuer: provider.issuer,
+          clientId: provider.clientId,
+          clientSecret: provider.clientSecret,
+        },
+      },
+    );
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.clientSecretSet, true);
+    assert.equal(set.body.redirectUri, `${instance.app.ctx.config.publicUrl}${OIDC_CALLBACK_PATH}`);
+    assert.ok(!set.text.includes(provider.clientSecret));
+    const stored = await instance.app.ctx.db
+      .selectFrom('identity_providers')
+      .select('oidc_client_secret')
+      .where('directory_id', '=', directoryId)
+      .executeTakeFirstOrThrow();
+    assert.match(stored.oidc_client_secret ?? '', /^v1\./);
+    assert.ok(!stored.oidc_client_secret?.includes(provider.clientSecret));
+
+    const tried = await admin.post<{ ok: boolean; message: string }>(
+      `/api/v1/directories/${directoryId}/identity-provider/test`,
+    );
+    assert.equal(tried.status, 200, tried.text);
+    assert.equal(tried.body.ok, true, tried.body.message);
+
+    const audit = await admin.get<{ items: { action: string; after: Record<string, unknown> }[] }>(
+      '/api/v1/audit-events?action=directory.identity_provider.update',
+    );
+    assert.equal(audit.body.items[0]?.after.clientSecretChanged, true);
+    assert.ok(!JSON.stringify(audit.body).includes(provider.clientSecret));
+  });
+
+  test('the sign-in page learns which e-mails go to the identity provider', async () => {
+    const password = await instance.anonymous().post('/api/v1/auth/sso/discover', { email: instance.admin.email });
+    assert.deepEqual(password.body, { method: 'password' });
+    const sso = await instance.anonymous().post('/api/v1/auth/sso/discover', { email: `anyone@${DOMAIN}` });
+    assert.equal(sso.body.method, 'sso');
+    assert.equal(sso.body.protocol, 'oidc');
+  });
+
+  test('a federated admin signs in through the provider and gets a session as password sign-in gives', async () => {
+    const result = await ssoSignIn(federatedAdmin.email, { replay: true });
+    assert.equal(result.status, 302, result.text);
+    assert.equal(result.location, '/');
+    assert.ok(result.session, 'a session cookie is set');
+    const response = await fetch(`${instance.baseUrl}/api/v1/auth/session`, { headers: { cookie: result.session } });
+    const session = (await response.json()) as { user: { email: string }; csrfToken: string };
+    assert.equal(response.status, 200);
+    assert.equal(session.user.email, federatedAdmin.email);
+    assert.ok(session.csrfToken, 'the console gets its CSRF token from the session');
+    // Writes need the CSRF token, as with password sign-in.
+    const noCsrf = await fetch(`${instance.baseUrl}/api/v1/me`, {
+      method: 'PATCH',
+      headers: { cookie: result.session, 'content-type': 'application/json' },
+      body: JSON.stringify({ locale: 'fi' }),
+    });
+    assert.equal(noCsrf.status, 403);
+
+    // The same answer from the provider a second time (a replayed state) is refused.
+    assert.equal(result.replay?.status, 400);
+    assert.match(await (result.replay?.text() ?? ''), /already used/);
+
+    const audit = await admin.get<{ items: { action: string; targetId: string; after: Record<string, unknown> }[] }>(
+      '/api/v1/audit-events?action=auth.login',
+    );
+    const login = audit.body.items.find((item) => item.after.method === 'sso');
+    assert.ok(login, JSON.stringify(audit.body.items));
+  });
+
+  test('an ID token for another audience is refused', async () => {
+    provider.tamper = (claims) => {
+      claims.aud = 'another-client';
+    };
+    try {
+      const result = await ssoSignIn(federatedAdmin.email);
+      assert.equal(result.status, 401, result.text);
+      assert.match(result.text, /not accepted/);
+      assert.match(result.text, /aud/);
+      assert.equal(result.session, undefined);
+    } finally {
+      provider.tamper = undefined;
+    }
+  });
+
+  test('an expired ID token is refused', async () => {
+    provider.tamper = (claims) => {
+      const now = Math.floor(Date.now() / 1000);
+      claims.iat = now - 7200;
+      claims.exp = now - 3600;
+    };
+    try {
+      const result = await ssoSignIn(federatedAdmin.email);
+      assert.equal(result.status, 401, result.text);
+      assert.match(result.text, /exp/);
+      assert.equal(result.session, undefined);
+    } finally {
+      provider.tamper = undefined;
+    }
+  });
+
+  test('a callback without the browser cookie or with a made-up state is refused', async () => {
+    const forged = await fetch(`${instance.baseUrl}${OIDC_CALLBACK_PATH}?code=abc&state=made-up`, {
+      headers: { cookie: 'usher_sso=made-up' },
+      redirect: 'manual',
+    });
+    assert.equal(forged.status, 400);
+    assert.match(forged.headers.get('content-type') ?? '', /text\/html/);
+  });
+
+  test('someone the provider knows but who is not an admin in Usher is refused; nobody is created', async () => {
+    const before = await instance.app.ctx.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    const result = await ssoSignIn(`nobody@${DOMAIN}`);
+    assert.equal(result.status, 403, result.text);
+    assert.match(result.text, /not an administrator of this organization/);
+    assert.equal(result.session, undefined);
+    const afterCount = await instance.app.ctx.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    assert.equal(String(afterCount?.n), String(before?.n));
+    const audit = await admin.get<{ items: { after: Record<string, unknown> }[] }>(
+      '/api/v1/audit-events?action=auth.sso_failed',
+    );
+    assert.ok(audit.body.items.some((item) => item.after.reason === 'unknown_user'));
+  });
+
+  test('an admin of another organization is refused', async () => {
+    const other = await createOrganization(instance, 'Other Org');
+    await adminWithEmail(other.organizationId, `grace@${DOMAIN}`, 'system-admin');
+    const result = await ssoSignIn(`grace@${DOMAIN}`);
+    assert.equal(result.status, 403, result.text);
+    assert.equal(result.session, undefined);
+  });
+
+  test('password sign-in is off for federated admins when the organization says so, except the break-glass admin', async () => {
+    const system = await adminWithEmail(instance.organizationId, `root@${DOMAIN}`, 'system-admin');
+    expectProblem(
+      await admin.patch('/api/v1/organization', { breakGlassUserId: federatedAdmin.userId }),
+      422,
+      'organizations.break_glass_not_system_admin',
+    );
+    const set = await admin.patch('/api/v1/organization', { ssoOnly: true, breakGlassUserId: system.userId });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.ssoOnly, true);
+
+    expectProblem(
+      await instance.anonymous().post('/api/v1/auth/login', { email: federatedAdmin.email, password: ADMIN_PASSWORD }),
+      403,
+      'auth.sso_required',
+    );
+    // The break-glass admin and admins outside the directory keep their password.
+    await instance.signIn(system.email, ADMIN_PASSWORD);
+    await instance.signIn(instance.admin.email, ADMIN_PASSWORD);
+    // A wrong password still answers as any wrong password does.
+    expectProblem(
+      await instance.anonymous().post('/api/v1/auth/login', { email: federatedAdmin.email, password: 'wrong one' }),
+      401,
+      'auth.invalid_credentials',
+    );
+    const off = await admin.patch('/api/v1/organization', { ssoOnly: false });
+    assert.equal(off.status, 200, off.text);
+    await instance.signIn(federatedAdmin.email, ADMIN_PASSWORD);
+  });
+});
