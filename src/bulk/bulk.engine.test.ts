@@ -111,7 +111,12 @@ describe('bulk rows through the change engine', () => {
           .where('action', '!=', 'user.create')
           .orderBy('action')
           .execute()
-      ).map((event) => ({ action: event.action, before: event.before, after: event.after }));
+      ).map((event) => ({ action: event.action, before: rowless(event.before), after: rowless(event.after) }));
+    // An admin-role event names its assignment's row, which differs between two users by nature.
+    const rowless = (value: unknown) =>
+      value !== null && typeof value === 'object' && 'id' in value && 'role' in value
+        ? { ...value, id: '<row>' }
+        : value;
     const csvEvents = await events(byCsv);
     assert.deepEqual(
       csvEvents.map((event) => event.action),

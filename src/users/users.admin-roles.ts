@@ -6,7 +6,7 @@ import { deleteSessionsOfFormerAdmins } from '../auth/sessions.queries.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
-import { insertMany } from '../db/insert-many.ts';
+import { insertManyReturning } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import { addRolesToQueuedWelcome } from '../outbox/welcome.ts';
@@ -126,8 +126,10 @@ export async function applyAdminRoleChanges(
     );
   }
   const granted = active.flatMap((change) => change.grant.map((grant) => ({ user: change.user, grant })));
+  // The assignments' ids, by user and role: each grant's audit names the row it wrote.
+  const grantedIds = new Map<string, string>();
   if (granted.length > 0) {
-    await insertMany(
+    const inserted = await insertManyReturning(
       trx,
       'admin_role_assignments',
       granted.map(({ user, grant }) => {
@@ -143,6 +145,10 @@ export async function applyAdminRoleChanges(
         };
       }),
     );
+    for (const row of inserted) {
+      const scopeId = row.product_id ?? row.profile_id ?? row.group_id ?? '';
+      grantedIds.set(`${row.user_id}|${row.role}|${scopeId}`, row.id);
+    }
   }
   // Admin roles are part of the user an editor saw: each user's version moves with them.
   await touchUsers(
@@ -155,13 +161,13 @@ export async function applyAdminRoleChanges(
       change.revoke.map((role) => ({
         action: 'admin_role.revoke',
         target: { type: 'user', id: change.user.id, label: change.user.email },
-        before: auditOf(role),
+        before: { id: role.id, ...auditOf(role) },
       })),
     ),
     ...granted.map(({ user, grant }) => ({
       action: 'admin_role.assign',
       target: { type: 'user', id: user.id, label: user.email },
-      after: auditOf(grant),
+      after: { id: grantedIds.get(`${user.id}|${grantKey(grant)}`) ?? null, ...auditOf(grant) },
     })),
   ]);
   if (granted.length > 0) {

@@ -299,11 +299,22 @@ describe('users', () => {
     const audit = await admin.get<{
       items: { action: string; before: Record<string, unknown>; after: Record<string, unknown> }[];
     }>(`/api/v1/audit-events?target=${jan?.id}&action=user.update`);
+    // The event names what changed by id and name, so the change can be reversed.
+    const designers = await instance.app.ctx.db
+      .selectFrom('user_groups')
+      .select('id')
+      .where('organization_id', '=', instance.organizationId)
+      .where('name', '=', 'Designers')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(audit.body.items.at(-1)?.before, { first_name: null, country: null, profiles: [], groups: [] });
     assert.deepEqual(audit.body.items.at(-1)?.after, {
       first_name: 'Jan',
       country: 'CZ',
-      profiles: ['Acrobat Pro', 'Acrobat Reader'],
-      groups: ['Designers'],
+      profiles: [
+        { id: acrobat.profiles['Acrobat Pro'], name: 'Acrobat Pro' },
+        { id: acrobat.profiles['Acrobat Reader'], name: 'Acrobat Reader' },
+      ],
+      groups: [{ id: designers.id, name: 'Designers' }],
     });
   });
 
@@ -383,6 +394,11 @@ describe('users', () => {
     assert.deepEqual(granted.body.adminRoles, [
       { role: 'product-admin', scope: { type: 'product', id: acrobat.productId, name: 'Acrobat' } },
     ]);
+    const assignment = await instance.app.ctx.db
+      .selectFrom('admin_role_assignments')
+      .select('id')
+      .where('user_id', '=', heir?.id ?? '')
+      .executeTakeFirstOrThrow();
     expectProblem(
       await admin.post(`/api/v1/users/${heir?.id}/admin-roles`, { role: 'product-admin' }),
       400,
@@ -397,6 +413,26 @@ describe('users', () => {
       body: { role: 'product-admin', scopeId: acrobat.productId },
     });
     assert.deepEqual(revoked.body.adminRoles, []);
+    // Both events name the assignment by id, with its scope's id and name.
+    const roleEvents = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select(['action', 'before', 'after'])
+      .where('target_id', '=', heir?.id ?? '')
+      .where('action', 'in', ['admin_role.assign', 'admin_role.revoke'])
+      .orderBy('id')
+      .execute();
+    const role = {
+      id: assignment.id,
+      role: 'product-admin',
+      scope: { type: 'product', id: acrobat.productId, name: 'Acrobat' },
+    };
+    assert.deepEqual(
+      roleEvents.map((event) => [event.action, event.before, event.after]),
+      [
+        ['admin_role.assign', null, role],
+        ['admin_role.revoke', role, null],
+      ],
+    );
     const me = (await admin.get<Page>(`/api/v1/users?search=${encodeURIComponent(instance.admin.email)}`)).body
       .items[0];
     expectProblem(

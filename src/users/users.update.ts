@@ -294,8 +294,8 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
         moved.add(user.id);
         const audit = audits.get(user.id);
         if (audit) {
-          audit.before.profiles = mine.map((profile) => profile.name).sort();
-          audit.after.profiles = wantedOnes.map((profile) => profile.name).sort();
+          audit.before.profiles = named(mine);
+          audit.after.profiles = named(wantedOnes);
         }
       }
       return { user, give, take };
@@ -345,8 +345,8 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
         moved.add(user.id);
         const audit = audits.get(user.id);
         if (audit) {
-          audit.before.groups = mine.map((group) => group.name).sort();
-          audit.after.groups = wantedOnes.map((group) => group.name).sort();
+          audit.before.groups = named(mine);
+          audit.after.groups = named(wantedOnes);
         }
       }
     }
@@ -385,6 +385,13 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
         : [];
     }),
   );
+}
+
+/** Profiles or groups as the audit records them: id and name, by name (so undo can find them). */
+function named(items: { id: string; name: string }[]): { id: string; name: string }[] {
+  return items
+    .map(({ id, name }) => ({ id, name }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**
