@@ -184,6 +184,11 @@ describe('bulk rows through the change engine', () => {
       true,
       false,
     ]);
+    assert.deepEqual(
+      result.rows.map((row) => row.changes),
+      await storedChanges(result.operation.id),
+      "the rows API answers each row's before and after, null for rows that changed nothing",
+    );
   });
 
   test('a remove-users row keeps the profiles, groups and admin roles it took, with ids and names', async () => {
@@ -198,6 +203,7 @@ describe('bulk rows through the change engine', () => {
     const result = await runBulk(admin, { type: 'remove-users' }, 'Email\nleaving@engine.example');
     assert.equal(result.rows[0]?.status, 'succeeded', result.rows[0]?.message ?? '');
     const [changes] = await storedChanges(result.operation.id);
+    assert.deepEqual(result.rows[0]?.changes, changes, 'the rows API answers what the row changed');
     assert.equal(changes?.before.status, 'active');
     assert.deepEqual(
       [changes?.before.profiles, changes?.before.profileIds],

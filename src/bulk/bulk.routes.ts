@@ -65,6 +65,22 @@ const RowSchema = z
     outcomes: z.array(
       z.object({ code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() }),
     ),
+    changes: z
+      .object({
+        before: z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .meta({ description: 'The user or group before the row (null: the row created it).' }),
+        after: z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .meta({ description: 'The user or group after the row (null: the row deleted it).' }),
+      })
+      .nullable()
+      .meta({
+        description:
+          "What an applied row changed: its user's or group's state before and after (in a dry run, what it would have changed); null for a row that changed nothing or failed.",
+      }),
   })
   .meta({ id: 'BulkOperationRow' });
 
@@ -263,7 +279,7 @@ export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: "A bulk operation's rows with their outcomes",
           description:
-            'Every row of the file in order, with its status, an English message and outcome codes (what was, or in a dry run would be, done).',
+            'Every row of the file in order, with its status, an English message, outcome codes (what was, or in a dry run would be, done) and the state of its user or group before and after.',
           params: IdParams,
           querystring: PageQuery.extend({ status: z.enum(['pending', 'succeeded', 'failed', 'skipped']).optional() }),
           response: { 200: pageOf(RowSchema), ...problems(401, 403, 404) },

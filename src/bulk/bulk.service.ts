@@ -431,6 +431,9 @@ export async function listBulkOperations(
   };
 }
 
+/** A row's user or group before and after it, as the job stored it (`bulk_operation_rows.changes`). */
+type RowChanges = { before: Record<string, unknown> | null; after: Record<string, unknown> | null };
+
 const isRowPosition = (value: unknown): value is { row: number } =>
   typeof value === 'object' && value !== null && typeof (value as { row?: unknown }).row === 'number';
 
@@ -450,7 +453,7 @@ export async function listBulkOperationRows(
   const position = decodeCursor(query.cursor, isRowPosition);
   let select = ctx.db
     .selectFrom('bulk_operation_rows')
-    .select(['row_number', 'status', 'message', 'outcomes', 'key'])
+    .select(['row_number', 'status', 'message', 'outcomes', 'key', 'changes'])
     .where('operation_id', '=', operationId)
     .orderBy('row_number')
     .limit(query.limit + 1);
@@ -470,6 +473,7 @@ export async function listBulkOperationRows(
       key: row.key ? (row.key.split('|')[1] ?? '') : null,
       message: messageOf(row),
       outcomes: (row.outcomes as Outcome[] | null) ?? [],
+      changes: (row.changes as RowChanges | null) ?? null,
     })),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ row: last.row_number }) : null,
   };

@@ -22,6 +22,8 @@ export interface BulkRow {
   status: string;
   message: string;
   outcomes: { code: string; params?: Record<string, string | number> }[];
+  /** The row's user or group before and after it (null: the row changed nothing). */
+  changes: { before: Record<string, unknown> | null; after: Record<string, unknown> | null } | null;
 }
 
 /**

@@ -66,6 +66,8 @@ export interface BulkRow {
   /** The server's English explanation. */
   message: string | null;
   outcomes: BulkOutcome[];
+  /** What an applied row changed: its user's or group's state before and after (null: nothing). */
+  changes: { before: Record<string, unknown> | null; after: Record<string, unknown> | null } | null;
 }
 
 /** Whether the operation may still change (progress to poll, cancel to offer). */
