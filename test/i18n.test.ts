@@ -16,6 +16,7 @@ import { BulkFileErrorCodes } from '../src/bulk/csv/csv.errors.ts';
 import { HttpErrorCodes } from '../src/core/errors.ts';
 import { DeviceErrorCodes } from '../src/devices/devices.errors.ts';
 import { DomainErrorCodes } from '../src/domains/domains.errors.ts';
+import { IdentityProviderErrorCodes } from '../src/domains/identity-providers.service.ts';
 import { GroupErrorCodes } from '../src/groups/groups.errors.ts';
 import { LicenseErrorCodes } from '../src/licenses/licenses.ts';
 import { OutboxErrorCodes } from '../src/outbox/outbox.errors.ts';
@@ -67,6 +68,8 @@ const DECLARED_CODES = [
   ...Object.values(BulkFileErrorCodes),
   ...Object.values(SyncErrorCodes),
   ...Object.values(EncryptionErrorCodes),
+  ...Object.values(IdentityProviderErrorCodes),
+  'organizations.break_glass_not_system_admin',
 ];
 
 /** Messages that may be the same as English (names, codes, cognates). */

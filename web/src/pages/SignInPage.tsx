@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useLocation, useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { ApiError } from '../api.ts';
+import { ApiError, api } from '../api.ts';
 import { LanguagePicker } from '../components/LanguagePicker.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -28,13 +28,44 @@ export function SignInPage({ expired }: { expired: boolean }) {
   /** After a right password, the second factor the sign-in waits for. */
   const [mfa, setMfa] = useState<MfaRequired | null>(null);
   const [code, setCode] = useState('');
+  /** Where a federated admin's e-mail signs in (its identity provider), once the e-mail is known. */
+  const [sso, setSso] = useState<{ email: string; startUrl: string } | null>(null);
+  /** The break-glass way: a federated admin who keeps a password. */
+  const [usePassword, setUsePassword] = useState(false);
+
+  /** Asks how an e-mail signs in: its identity provider, or a password. */
+  const discover = async (typed: string) => {
+    const trimmed = typed.trim();
+    if (!trimmed.includes('@')) {
+      setSso(null);
+      return null;
+    }
+    const answer = await api.post<{ method: 'password' | 'sso'; startUrl?: string }>('/api/v1/auth/sso/discover', {
+      email: trimmed,
+    });
+    const found = answer.method === 'sso' && answer.startUrl ? { email: trimmed, startUrl: answer.startUrl } : null;
+    setSso(found);
+    return found;
+  };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setPending(true);
     setError(null);
-    signIn(email.trim(), password)
-      .then((prompt) => {
+    const federated = usePassword ? Promise.resolve(null) : discover(email).catch(() => null);
+    federated
+      .then((found) => {
+        if (found) {
+          window.location.assign(found.startUrl);
+          return null;
+        }
+        return signIn(email.trim(), password).then((prompt) => ({ prompt }));
+      })
+      .then((result) => {
+        if (!result) {
+          return;
+        }
+        const { prompt } = result;
         if (prompt) {
           setMfa(prompt);
           setPassword('');
@@ -140,22 +171,35 @@ export function SignInPage({ expired }: { expired: boolean }) {
                   type="email"
                   autoComplete="username"
                   value={email}
-                  onChange={setEmail}
+                  onChange={(value) => {
+                    setEmail(value);
+                    if (sso && value.trim() !== sso.email) {
+                      setSso(null);
+                      setUsePassword(false);
+                    }
+                  }}
+                  onBlur={() => {
+                    discover(email).catch(() => setSso(null));
+                  }}
                   maxLength={LIMITS.emailMax}
                   isRequired
                   autoFocus
                   data-testid="login-email"
                 />
-                <TextField
-                  label={t('signIn.password')}
-                  type="password"
-                  autoComplete="current-password"
-                  value={password}
-                  onChange={setPassword}
-                  maxLength={LIMITS.passwordMax}
-                  isRequired
-                  data-testid="login-password"
-                />
+                {sso && !usePassword ? (
+                  <p data-testid="login-sso-notice">{t('signIn.ssoNotice')}</p>
+                ) : (
+                  <TextField
+                    label={t('signIn.password')}
+                    type="password"
+                    autoComplete="current-password"
+                    value={password}
+                    onChange={setPassword}
+                    maxLength={LIMITS.passwordMax}
+                    isRequired
+                    data-testid="login-password"
+                  />
+                )}
                 <Button
                   type="submit"
                   variant="accent"
@@ -163,9 +207,14 @@ export function SignInPage({ expired }: { expired: boolean }) {
                   marginTop="size-200"
                   data-testid="login-submit"
                 >
-                  {t('signIn.submit')}
+                  {sso && !usePassword ? t('signIn.ssoContinue') : t('signIn.submit')}
                 </Button>
               </Form>
+              {sso && !usePassword && (
+                <Link onPress={() => setUsePassword(true)} data-testid="login-use-password">
+                  {t('signIn.usePassword')}
+                </Link>
+              )}
               <Link>
                 <RouterLink to="/forgot-password" data-testid="login-forgot">
                   {t('signIn.forgot')}

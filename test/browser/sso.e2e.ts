@@ -1,0 +1,120 @@
+/**
+ * Single sign-on in a real browser (issue 21 item 3): the sign-in page asks for the e-mail first;
+ * a federated admin's e-mail goes to the organization's OpenID provider (oidc-provider on
+ * loopback), and the admin comes back signed in to the console. Someone the provider knows who is
+ * not an admin gets a page saying so. Screenshots go to test-results/sso-*.png. @see issue 21
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { OIDC_CALLBACK_PATH } from '../../src/auth/sso.service.ts';
+import { launch, newPage, RESULTS, screenshot as save } from '../support/browser.ts';
+import { createAdmin, startTestInstance, type TestInstance } from '../support/instance.ts';
+import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
+
+const screenshot = (page: Page, name: string) => save(page, 'sso', name);
+const DOMAIN = 'federated-browser.example';
+
+describe('single sign-on (browser)', () => {
+  let instance: TestInstance;
+  let provider: TestOidcProvider;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  before(async () => {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    instance = await startTestInstance({ USHER_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    // The provider sends the browser back to the public URL: here, the test server itself.
+    (instance.app.ctx.config as { publicUrl: string }).publicUrl = instance.baseUrl;
+    provider = await startOidcProvider(`${instance.baseUrl}${OIDC_CALLBACK_PATH}`);
+    const admin = await instance.signIn();
+    const directory = await admin.post<{ id: string }>('/api/v1/directories', {
+      name: 'Federated staff',
+      identityType: 'federated',
+    });
+    assert.equal(directory.status, 201, directory.text);
+    await instance.app.ctx.db
+      .insertInto('domains')
+      .values({
+        organization_id: instance.organizationId,
+        directory_id: directory.body.id,
+        name: DOMAIN,
+        verification_token: 'claimed-in-the-test',
+        status: 'claimed',
+        claimed_at: new Date(),
+      })
+      .execute();
+    const set = await admin.request('PUT', `/api/v1/directories/${directory.body.id}/identity-provider`, {
+      body: {
+        protocol: 'oidc',
+        issuer: provider.issuer,
+        clientId: provider.clientId,
+        clientSecret: provider.clientSecret,
+      },
+    });
+    assert.equal(set.status, 200, set.text);
+    const made = await createAdmin(instance, instance.organizationId, 'support-admin');
+    await instance.app.ctx.db
+      .updateTable('users')
+      .set({ email: `ada@${DOMAIN}`, username: `ada@${DOMAIN}` })
+      .where('id', '=', made.userId)
+      .execute();
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await provider?.close();
+    await instance?.close();
+  });
+
+  /** Types the e-mail on Usher's sign-in page, continues to the provider and signs in there. */
+  async function throughProvider(page: Page, email: string): Promise<void> {
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto('/');
+    await page.getByTestId('login-email').fill(email);
+    await page.getByTestId('login-email').press('Tab');
+    await page.getByTestId('login-sso-notice').waitFor();
+    assert.equal(await page.getByTestId('login-password').count(), 0, 'no password for a federated admin');
+    await screenshot(page, '1-email-first');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(`${provider.issuer}/**`);
+    await page.locator('input[name="login"]').fill(email);
+    await page.locator('input[name="password"]').fill('anything');
+    await page.locator('button[type="submit"]').click();
+  }
+
+  it('a federated admin signs in through the OpenID provider and lands in the console', async () => {
+    const { page } = await newPage(browser, instance.baseUrl);
+    await throughProvider(page, `ada@${DOMAIN}`);
+    await page.getByTestId('sign-out').waitFor();
+    await page.waitForURL('**/users');
+    await screenshot(page, '2-signed-in');
+    const session = await page.evaluate(async () => {
+      const response = await fetch('/api/v1/auth/session');
+      return (await response.json()) as { user: { email: string } };
+    });
+    assert.equal(session.user.email, `ada@${DOMAIN}`);
+  });
+
+  it('someone the provider knows who is not an admin gets a page saying so', async () => {
+    const { page } = await newPage(browser, instance.baseUrl);
+    await throughProvider(page, `nobody@${DOMAIN}`);
+    await page.getByTestId('sso-error').waitFor();
+    assert.match((await page.getByTestId('sso-error').textContent()) ?? '', /not an administrator/);
+    await screenshot(page, '3-refused');
+  });
+
+  it('an e-mail outside federated directories still signs in with a password', async () => {
+    const { page } = await newPage(browser, instance.baseUrl);
+    await page.goto('/');
+    await page.getByTestId('login-email').fill(instance.admin.email);
+    await page.getByTestId('login-email').press('Tab');
+    await page.getByTestId('login-password').fill(instance.admin.password);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL('**/users');
+    assert.deepEqual(problems, []);
+  });
+});
