@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { OIDC_CALLBACK_PATH } from '../../src/auth/sso.service.ts';
-import { launch, newPage, RESULTS, screenshot as save } from '../support/browser.ts';
+import { launch, newPage, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
 import { createAdmin, startTestInstance, type TestInstance } from '../support/instance.ts';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
 
@@ -46,15 +46,6 @@ describe('single sign-on (browser)', () => {
         claimed_at: new Date(),
       })
       .execute();
-    const set = await admin.request('PUT', `/api/v1/directories/${directory.body.id}/identity-provider`, {
-      body: {
-        protocol: 'oidc',
-        issuer: provider.issuer,
-        clientId: provider.clientId,
-        clientSecret: provider.clientSecret,
-      },
-    });
-    assert.equal(set.status, 200, set.text);
     const made = await createAdmin(instance, instance.organizationId, 'support-admin');
     await instance.app.ctx.db
       .updateTable('users')
@@ -85,6 +76,29 @@ describe('single sign-on (browser)', () => {
     await page.locator('input[name="password"]').fill('anything');
     await page.locator('button[type="submit"]').click();
   }
+
+  it('a system admin sets the directory identity provider on the Settings page and tests it', async () => {
+    const { page } = await newPage(browser, instance.baseUrl);
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await openConsole(page, instance, '/settings');
+    const row = page.getByTestId('directory-table').getByRole('row').filter({ hasText: 'Federated staff' });
+    await row.getByTestId('directory-identity-provider').click();
+    const dialog = page.getByTestId('identity-provider-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('identity-provider-issuer').fill(provider.issuer);
+    await page.getByTestId('identity-provider-client-id').fill(provider.clientId);
+    await page.getByTestId('identity-provider-client-secret').fill(provider.clientSecret);
+    await page.getByTestId('identity-provider-save').click();
+    await page.getByTestId('identity-provider-redirect-uri').waitFor();
+    assert.equal(
+      await page.getByTestId('identity-provider-redirect-uri').textContent(),
+      `${instance.baseUrl}${OIDC_CALLBACK_PATH}`,
+    );
+    await page.getByTestId('identity-provider-test').click();
+    await page.getByTestId('identity-provider-test-result').waitFor();
+    assert.match((await page.getByTestId('identity-provider-test-result').textContent()) ?? '', /answered/);
+    await screenshot(page, '0-identity-provider');
+  });
 
   it('a federated admin signs in through the OpenID provider and lands in the console', async () => {
     const { page } = await newPage(browser, instance.baseUrl);

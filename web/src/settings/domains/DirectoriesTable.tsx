@@ -28,6 +28,7 @@ export function DirectoriesTable(props: {
   domains: Domain[];
   loading: boolean;
   onTrusts: (directory: Directory) => void;
+  onIdentityProvider: (directory: Directory) => void;
   onDelete: (directory: Directory) => void;
 }) {
   const { t } = useTranslation();
@@ -38,7 +39,7 @@ export function DirectoriesTable(props: {
     { key: 'name', name: t('domains.directories.column.name'), width: '2fr' },
     { key: 'identityType', name: t('domains.directories.column.identityType'), width: '1.5fr' },
     { key: 'domains', name: t('domains.directories.column.domains'), width: '3fr' },
-    { key: 'actions', name: t('domains.directories.column.actions'), width: 300, hideHeader: true },
+    { key: 'actions', name: t('domains.directories.column.actions'), width: 380, hideHeader: true },
   ];
   const domainsOf = (directory: Directory) =>
     props.domains
@@ -65,6 +66,16 @@ export function DirectoriesTable(props: {
             >
               {t('domains.directories.trust')}
             </ActionButton>
+            {can('domain.manage') && directory.identityType === 'federated' && (
+              <ActionButton
+                isQuiet
+                onPress={() => props.onIdentityProvider(directory)}
+                aria-label={t('domains.directories.signInNamed', { name: directory.name })}
+                data-testid="directory-identity-provider"
+              >
+                {t('domains.directories.signIn')}
+              </ActionButton>
+            )}
             {can('domain.manage') && (
               <ActionButton
                 isQuiet

@@ -10,6 +10,7 @@ import { AddDomainDialog } from './AddDomainDialog.tsx';
 import { CreateDirectoryDialog } from './CreateDirectoryDialog.tsx';
 import { DirectoriesTable } from './DirectoriesTable.tsx';
 import { DomainsTable, type VerifyOutcome } from './DomainsTable.tsx';
+import { IdentityProviderDialog } from './IdentityProviderDialog.tsx';
 import { MoveDomainDialog } from './MoveDomainDialog.tsx';
 import { TrustsDialog } from './TrustsDialog.tsx';
 import type { Directory, Domain } from './types.ts';
@@ -19,6 +20,7 @@ type DialogState =
   | { kind: 'domain' }
   | { kind: 'move'; domain: Domain }
   | { kind: 'trusts'; directory: Directory }
+  | { kind: 'identityProvider'; directory: Directory }
   | null;
 
 /**
@@ -97,6 +99,7 @@ export function DomainsSection() {
         domains={domains ?? []}
         loading={directories === null && error === null}
         onTrusts={(directory) => setDialog({ kind: 'trusts', directory })}
+        onIdentityProvider={(directory) => setDialog({ kind: 'identityProvider', directory })}
         onDelete={(directory) => change(api.delete(`/api/v1/directories/${encodeURIComponent(directory.id)}`))}
       />
 
@@ -129,6 +132,7 @@ export function DomainsSection() {
           <MoveDomainDialog domain={dialog.domain} directories={directories ?? []} onMoved={() => void load()} />
         )}
         {dialog?.kind === 'trusts' && <TrustsDialog directory={dialog.directory} />}
+        {dialog?.kind === 'identityProvider' && <IdentityProviderDialog directory={dialog.directory} />}
       </DialogContainer>
     </section>
   );
