@@ -36,6 +36,7 @@ import { domainsRoutes } from './domains/domains.routes.ts';
 import { groupsRoutes } from './groups/groups.routes.ts';
 import { organizationsRoutes } from './organizations/organizations.routes.ts';
 import { outboxRoutes } from './outbox/outbox.routes.ts';
+import { overviewRoutes } from './overview/overview.routes.ts';
 import { productsRoutes } from './products/products.routes.ts';
 import type { Actor } from './roles/policy.ts';
 import { canonicalScimUrl, SCIM_PREFIX, scimRoutes } from './scim/scim.routes.ts';
@@ -385,6 +386,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(devicesRoutes(ctx));
       await api.register(integrationsRoutes(ctx));
       await api.register(syncRoutes(ctx));
+      await api.register(overviewRoutes(ctx));
       api.all('/*', { schema: { hide: true }, config: { public: true } }, async (request, reply) =>
         sendProblem(
           reply,

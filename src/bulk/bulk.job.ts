@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { defineJob, type JobRun } from '../jobs/queue.ts';
+import { noteSeatLevels } from '../licenses/alerts.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import type { Action } from '../roles/permissions.ts';
@@ -423,6 +424,9 @@ async function finishOperation(ctx: AppContext, operationId: string): Promise<vo
       .returning(['id'])
       .executeTakeFirst();
     if (finished) {
+      if (!operation.dry_run) {
+        await noteDeficitLevels(trx, operation.organization_id, deficits);
+      }
       await notifyInitiator(trx, operationId);
     }
   });
@@ -458,6 +462,40 @@ async function refreshDeficits(
         }
       : line;
   });
+}
+
+/**
+ * A finished run that could not assign licenses shows a demand beyond the seats: its products'
+ * alert levels follow that demand (110 % of the seats alerts the system admins).
+ */
+async function noteDeficitLevels(trx: Transaction<DB>, organizationId: string, deficits: DeficitLine[]) {
+  const wanted = deficits.filter((line) => line.needed > 0);
+  if (wanted.length === 0) {
+    return;
+  }
+  const products = await trx
+    .selectFrom('products')
+    .select(['id', 'name', 'license_quantity', 'licenses_used', 'alert_level'])
+    .where('organization_id', '=', organizationId)
+    .where(
+      'id',
+      'in',
+      wanted.map((line) => line.productId),
+    )
+    .execute();
+  await noteSeatLevels(
+    trx,
+    organizationId,
+    products.map((product) => ({
+      id: product.id,
+      name: product.name,
+      quantity: product.license_quantity,
+      used: product.licenses_used,
+      missing: wanted.find((line) => line.productId === product.id)?.needed ?? 0,
+      stored: product.alert_level,
+    })),
+    { keepDemandLevel: true },
+  );
 }
 
 /** Queues the "bulk operation finished" e-mail to the admin who started it. */

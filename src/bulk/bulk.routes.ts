@@ -21,7 +21,7 @@ import {
 import { BulkFileError, BulkFileErrorCodes } from './csv/csv.errors.ts';
 import { BULK_TYPES, type BulkType } from './csv/formats.ts';
 
-const BulkOperationSchema = z
+export const BulkOperationSchema = z
   .object({
     id: z.uuid(),
     type: z.enum(BULK_TYPES),

@@ -73,6 +73,8 @@ export interface ProductsTable {
   name: string;
   license_quantity: number;
   licenses_used: Generated<number>;
+  /** The highest seat-use threshold (90, 100, 110 %) the system admins were last alerted of; 0 = none. */
+  alert_level: Generated<number>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }

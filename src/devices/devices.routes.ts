@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { IdParams, problems } from '../core/schemas.ts';
+import { MatchingBody } from '../users/users.routes.ts';
 import { connectDevice, describeLink, disconnectDevice, listUserDevices, PLATFORMS } from './devices.service.ts';
 import { sendInstructions } from './instructions.service.ts';
 
@@ -32,9 +33,10 @@ const SendInstructionsBody = z
       .max(1000)
       .optional(),
     all: z.literal(true).optional().meta({ description: 'Every user of the organization who is not removed.' }),
+    matching: MatchingBody.optional(),
   })
-  .refine((body) => (body.userIds === undefined) !== (body.all === undefined), {
-    message: 'send either userIds or all: true',
+  .refine((body) => [body.userIds, body.all, body.matching].filter((value) => value !== undefined).length === 1, {
+    message: 'send one of userIds, all: true or matching',
     path: ['userIds'],
   });
 
@@ -48,8 +50,9 @@ export function devicesRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['Devices'],
           summary: 'Send installation instructions',
           description:
-            'Queues an instructions e-mail, each with a new personal connection link, to the chosen users or to every ' +
-            'user of the organization who is not removed.',
+            'Queues an instructions e-mail, each with a new personal connection link, to the chosen users, to every ' +
+            'user of the organization who is not removed, or to those the users list shows for a search and filters ' +
+            '(`matching`, removed users left out).',
           body: SendInstructionsBody,
           response: { 200: z.object({ queued: z.number().int() }), ...problems(401, 403, 422) },
         },

@@ -5,6 +5,8 @@ import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
+import { findMatchingUserIds } from '../users/users.matching.ts';
+import type { UserListFilter } from '../users/users.service.ts';
 import { DeviceErrorCodes } from './devices.errors.ts';
 import { type InstructionsRecipients, queueInstructions } from './instructions.ts';
 
@@ -51,7 +53,7 @@ export async function sendInstructionsInTransaction(
 /**
  * "Send instructions" from the users list: to chosen users, or to every user of the organization
  * who is not removed (set-based, any size). Each e-mail carries a new personal connection link.
- * @param body `userIds` (up to 1,000) or `all: true`
+ * @param body `userIds` (up to 1,000), `all: true`, or `matching`: the users list's search and filters
  * @returns how many e-mails were queued
  * @throws AppError 403 without `instructions.send`; 422 `instructions.unknown_users` naming ids that
  *   are not users of the organization or are removed
@@ -59,14 +61,20 @@ export async function sendInstructionsInTransaction(
 export async function sendInstructions(
   ctx: AppContext,
   actor: Actor,
-  body: { userIds?: string[] | undefined; all?: boolean | undefined },
+  body: { userIds?: string[] | undefined; all?: boolean | undefined; matching?: UserListFilter | undefined },
 ): Promise<{ queued: number }> {
   authorize(actor, 'instructions.send');
+  const matched = body.matching
+    ? await findMatchingUserIds(ctx, actor, body.matching, { skipRemoved: true, field: 'body.matching' })
+    : null;
+  if (matched?.length === 0) {
+    return { queued: 0 };
+  }
   return transaction(ctx.db, async (trx) => {
     if (body.all) {
       return { queued: await sendInstructionsInTransaction(ctx, trx, actor, { all: true }) };
     }
-    const wanted = [...new Set(body.userIds ?? [])];
+    const wanted = matched ?? [...new Set(body.userIds ?? [])];
     const found = await trx
       .selectFrom('users')
       .select(['id', 'status'])

@@ -2,6 +2,7 @@ import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { AppError } from '../core/errors.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
+import { noteSeatLevels, type ProductSeats } from './alerts.ts';
 
 /** Error codes of license accounting. */
 export const LicenseErrorCodes = {
@@ -128,6 +129,7 @@ async function applyLicenseDeltas(
 ): Promise<void> {
   const deltas = rows.filter((row) => row.delta !== 0).sort((a, b) => a.product_id.localeCompare(b.product_id));
   const deficits: LicenseDeficit[] = [];
+  const seats: ProductSeats[] = [];
   // In a fixed order, so concurrent changes lock products in the same order (no deadlock).
   for (const { product_id, delta } of deltas) {
     const row = await trx
@@ -135,8 +137,16 @@ async function applyLicenseDeltas(
       .set({ licenses_used: sql<number>`licenses_used + ${delta}` })
       .where('organization_id', '=', organizationId)
       .where('id', '=', product_id)
-      .returning(['id', 'name', 'license_quantity', 'licenses_used'])
+      .returning(['id', 'name', 'license_quantity', 'licenses_used', 'alert_level'])
       .executeTakeFirstOrThrow();
+    seats.push({
+      id: row.id,
+      name: row.name,
+      quantity: row.license_quantity,
+      used: row.licenses_used,
+      missing: 0,
+      stored: row.alert_level,
+    });
     if (delta > 0 && row.licenses_used > row.license_quantity) {
       deficits.push({
         productId: row.id,
@@ -155,6 +165,9 @@ async function applyLicenseDeltas(
       { extra: { deficits } },
     );
   }
+  // A threshold crossed (90 or 100 % of the seats taken, or use back below one): reads nothing
+  // more unless a level changed.
+  await noteSeatLevels(trx, organizationId, seats, { keepDemandLevel: true });
 }
 
 /**

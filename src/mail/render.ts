@@ -11,6 +11,7 @@ export type MailKind =
   | 'bulk_finished'
   | 'sign_in_throttled'
   | 'sync_attention'
+  | 'license_alert'
   | 'password_reset';
 
 /** One rendered e-mail: subject, plain-text part and HTML part. */
@@ -235,6 +236,29 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
           label: t('syncAttention.button'),
           url: `${input.publicUrl}/settings/directories/${encodeURIComponent(str(data.directoryId))}/sync/runs/${encodeURIComponent(str(data.runId))}`,
         },
+      };
+    }
+    case 'license_alert': {
+      const product = str(data.product);
+      const total = num(data.total);
+      const used = num(data.used);
+      const missing = num(data.missing);
+      const level = num(data.level);
+      const subjectKey =
+        level >= 110 ? 'licenseAlert.subject110' : level >= 100 ? 'licenseAlert.subject100' : 'licenseAlert.subject90';
+      return {
+        subject: t(subjectKey, { product }),
+        paragraphs: [
+          t('licenseAlert.used', {
+            product,
+            used,
+            total,
+            percent: total > 0 ? Math.floor((used * 100) / total) : 100,
+          }),
+          ...(missing > 0 ? [t('licenseAlert.missing', { product, missing, total, demand: used + missing })] : []),
+          t('licenseAlert.advice'),
+        ],
+        action: { lead: t('licenseAlert.action'), label: t('licenseAlert.button'), url: `${input.publicUrl}/overview` },
       };
     }
     default:

@@ -20,6 +20,7 @@ const KINDS = [
   'sign_in_throttled',
   'sync_attention',
   'password_reset',
+  'license_alert',
 ] as const;
 
 const OutboxMessageSchema = z
@@ -27,7 +28,7 @@ const OutboxMessageSchema = z
     id: z.uuid(),
     kind: z.string().meta({
       description:
-        '`welcome`, `instructions`, `email_changed`, `bulk_finished`, `sign_in_throttled`, `sync_attention` or `password_reset`.',
+        '`welcome`, `instructions`, `email_changed`, `bulk_finished`, `sign_in_throttled`, `sync_attention`, `password_reset` or `license_alert`.',
     }),
     to: z.string(),
     userId: z.uuid().nullable(),

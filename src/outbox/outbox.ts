@@ -10,6 +10,7 @@ export type MessageKind =
   | 'bulk_finished'
   | 'sign_in_throttled'
   | 'sync_attention'
+  | 'license_alert'
   | 'password_reset';
 
 /** One e-mail to queue. */

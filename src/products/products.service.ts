@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../core/schemas.ts';
 import { transaction } from '../db/database.ts';
+import { noteSeatLevels } from '../licenses/alerts.ts';
 import { syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
 import { ProductErrorCodes } from './products.errors.ts';
@@ -179,7 +180,7 @@ export async function updateProduct(
   const row = await transaction(ctx.db, async (trx) => {
     const before = await trx
       .selectFrom('products')
-      .select(['name', 'license_quantity', 'licenses_used'])
+      .select(['name', 'license_quantity', 'licenses_used', 'alert_level'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', productId)
       .forUpdate()
@@ -212,6 +213,24 @@ export async function updateProduct(
       before: { name: before.name, licenseQuantity: before.license_quantity },
       after: { name: updated.name, licenseQuantity: updated.license_quantity },
     });
+    if (updated.license_quantity !== before.license_quantity) {
+      // Fewer seats can cross a threshold (alerted); more seats end the alerts, 110 % included.
+      await noteSeatLevels(
+        trx,
+        actor.organizationId,
+        [
+          {
+            id: updated.id,
+            name: updated.name,
+            quantity: updated.license_quantity,
+            used: updated.licenses_used,
+            missing: 0,
+            stored: before.alert_level,
+          },
+        ],
+        { keepDemandLevel: false },
+      );
+    }
     return updated;
   });
   return presentProduct(row);

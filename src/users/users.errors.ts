@@ -15,4 +15,5 @@ export const UserErrorCodes = {
   removed: 'users.removed',
   versionConflict: 'users.version_conflict',
   notManaged: 'users.not_managed',
+  tooManyMatching: 'users.too_many_matching',
 } as const;

@@ -3,12 +3,29 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
 import { problems } from '../core/schemas.ts';
+import { CappedCountSchema } from '../overview/overview.routes.ts';
 import { exportUsers } from './users.export.ts';
+import { countUsers } from './users.matching.ts';
 import { UserFilterQuery } from './users.routes.ts';
 
-/** The users list as a CSV file, with the list's search and filters. */
+/** The users list's companions: its total, and its users as a CSV file, for the list's search and filters. */
 export function usersExportRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/users/count',
+      {
+        schema: {
+          tags: ['Users'],
+          summary: 'Count users',
+          description:
+            'How many users the list shows for the same search and filters: exact up to 10,000, else `exact: false` ' +
+            '("more than 10,000"); the count costs the same at any size.',
+          querystring: UserFilterQuery,
+          response: { 200: CappedCountSchema, ...problems(401, 403) },
+        },
+      },
+      async (request) => countUsers(ctx, request.actor!, request.query),
+    );
     app.get(
       '/users.csv',
       {

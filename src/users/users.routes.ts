@@ -14,6 +14,7 @@ import {
   setUsersCommand,
 } from './users.commands.ts';
 import { getUserDetail, loadUserDetail } from './users.details.ts';
+import { findMatchingUserIds } from './users.matching.ts';
 import { PASTE_MAX_LINES, previewPastedList } from './users.paste.ts';
 import { USER_SORTS } from './users.queries.ts';
 import { settlePendingContent, setUserContent } from './users.removal.ts';
@@ -166,16 +167,28 @@ const ListQuery = PageQuery.extend(UserFilterQuery.shape).extend({
   sort: z.enum(USER_SORTS).default('email').meta({ description: 'email, -email, name (last name) or -name.' }),
 });
 
-const RemoveBody = z.strictObject({
-  userIds: z.array(z.uuid()).min(1).max(10_000),
-  contentAction: z
-    .enum(['transfer-later', 'transfer-now', 'delete'])
-    .default('transfer-later')
-    .meta({ description: "What happens to the users' stored content." }),
-  transferTo: email
-    .optional()
-    .meta({ description: 'With transfer-now: the e-mail of the user who receives the content.' }),
+/** "Select all N matching": the users list's search and filters, as its query string sends them. */
+export const MatchingBody = z.strictObject(UserFilterQuery.shape).meta({
+  description:
+    'Every user the users list shows for this search and filters (as its query parameters), at most 10,000; instead of ids.',
 });
+
+const RemoveBody = z
+  .strictObject({
+    userIds: z.array(z.uuid()).min(1).max(10_000).optional(),
+    matching: MatchingBody.optional(),
+    contentAction: z
+      .enum(['transfer-later', 'transfer-now', 'delete'])
+      .default('transfer-later')
+      .meta({ description: "What happens to the users' stored content." }),
+    transferTo: email
+      .optional()
+      .meta({ description: 'With transfer-now: the e-mail of the user who receives the content.' }),
+  })
+  .refine((body) => (body.userIds === undefined) !== (body.matching === undefined), {
+    message: 'send either userIds or matching',
+    path: ['userIds'],
+  });
 
 const RoleBody = z.strictObject({
   role: z.enum(ADMIN_ROLES),
@@ -264,17 +277,24 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Remove users',
           description:
             'Revokes every profile, group membership and admin right of the users, who move to Directory users (status removed); ' +
-            'their content is kept for transfer later, transferred now, or deleted.',
+            'their content is kept for transfer later, transferred now, or deleted. The users are chosen by `userIds`, or by ' +
+            '`matching`: the users list\'s search and filters ("select all N matching"; removed users left out).',
           body: RemoveBody,
           response: { 200: z.object({ removed: z.number().int() }), ...problems(401, 403, 404, 409, 422) },
         },
       },
       async (request) => {
-        const { contentAction, transferTo } = request.body;
+        const { contentAction, transferTo, matching } = request.body;
+        const userIds = matching
+          ? await findMatchingUserIds(ctx, request.actor!, matching, { skipRemoved: true, field: 'body.matching' })
+          : [...new Set(request.body.userIds)];
+        if (userIds.length === 0) {
+          return { removed: 0 };
+        }
         const outcomes = await removeUsersCommand(
           ctx,
           request.actor!,
-          [...new Set(request.body.userIds)].map((id) => ({ user: { id }, contentAction, transferTo })),
+          userIds.map((id) => ({ user: { id }, contentAction, transferTo })),
           { atomic: true },
         );
         return { removed: outcomes.length };

@@ -337,7 +337,7 @@ describe('bulk operations (browser)', () => {
       await own.getByTestId('login-email').fill(email);
       await own.getByTestId('login-password').fill(ADMIN_PASSWORD);
       await own.getByTestId('login-submit').click();
-      await own.waitForURL('**/users');
+      await own.waitForURL('**/overview');
       await own.getByTestId('nav-bulk').click();
       await own.getByTestId('bulk-upload').click();
       await own.getByTestId('bulk-upload-dialog').waitFor();

@@ -59,7 +59,7 @@ async function signIn(page: Page, instance: TestInstance): Promise<void> {
   await page.getByTestId('login-email').fill(instance.admin.email);
   await page.getByTestId('login-password').fill(instance.admin.password);
   await page.getByTestId('login-submit').click();
-  await page.waitForURL('**/users');
+  await page.waitForURL('**/overview');
 }
 
 /** Opens the console afresh (no dialog left over from a failed test), signing in when needed. */
@@ -70,6 +70,7 @@ async function openConsole(page: Page, instance: TestInstance): Promise<void> {
   await shell.or(signInForm).first().waitFor();
   if (await signInForm.isVisible()) {
     await signIn(page, instance);
+    await page.goto('/users');
   }
   await shell.waitFor();
 }
@@ -123,7 +124,7 @@ describe('console (browser)', () => {
 
     await page.getByTestId('login-password').fill(instance.admin.password);
     await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     for (const id of NAV_ITEMS) {
       await page.getByTestId(id).waitFor();
     }
@@ -135,7 +136,8 @@ describe('console (browser)', () => {
       'Audit log',
       'Settings',
     ]);
-    await waitForText(page.getByTestId('page-title'), 'Users');
+    // The console opens on the overview.
+    await waitForText(page.getByTestId('page-title'), 'Overview');
     assert.equal(await page.getByTestId('organization-name').textContent(), 'Example Org');
     assert.equal(await page.getByTestId('signed-in-as').textContent(), instance.admin.email);
     assert.equal(await page.getByTestId('login-error').count(), 0);
@@ -457,7 +459,7 @@ describe('first-run setup (browser)', () => {
     await waitForText(page.getByTestId('page-title'), 'Nastavení Usher');
     await screenshot(page, 'setup-form');
     await page.getByTestId('setup-submit').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     await waitForText(page.getByTestId('nav-users'), 'Uživatelé');
     assert.equal(await page.getByTestId('organization-name').textContent(), 'Setup Org');
     assert.equal(await page.getByTestId('signed-in-as').textContent(), 'first.admin@example.com');

@@ -88,7 +88,7 @@ describe('second factor (browser)', () => {
     await screenshot(page, 'b1-code');
     await page.getByTestId('mfa-code').fill(await freshCode(secret, usedSteps));
     await page.getByTestId('mfa-submit').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     await page.getByTestId('sign-out').waitFor();
   });
 
@@ -97,7 +97,7 @@ describe('second factor (browser)', () => {
     await passwordStep(page, instance.admin.email);
     await page.getByTestId('mfa-code').fill(recoveryCodes[0] ?? '');
     await page.getByTestId('mfa-submit').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     await page.getByTestId('nav-profile').click();
     await waitForText(page.getByTestId('mfa-recovery-left'), 'Unused recovery codes: 9');
   });

@@ -92,7 +92,7 @@ describe('passkey (browser)', () => {
     await passwordStep();
     await screenshot(page, 'b1-prompt');
     await page.getByTestId('mfa-passkey').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     await page.getByTestId('sign-out').waitFor();
     const audit = await instance.app.ctx.db
       .selectFrom('audit_events')
@@ -125,7 +125,7 @@ describe('passkey (browser)', () => {
   it('signs in with a recovery code instead, removes the passkey on "My account"; then the password alone signs in', async () => {
     await page.getByTestId('mfa-code').fill(recoveryCodes[0] ?? '');
     await page.getByTestId('mfa-submit').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     await page.getByTestId('nav-profile').click();
     await page.getByTestId('mfa-factor').filter({ hasText: 'Passkey' }).getByTestId('mfa-remove').click();
     await page.getByTestId('mfa-none').waitFor();
@@ -142,7 +142,7 @@ describe('passkey (browser)', () => {
     await page.getByTestId('login-email').fill(instance.admin.email);
     await page.getByTestId('login-password').fill(ADMIN_PASSWORD);
     await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     assert.deepEqual(problems, []);
   });
 });

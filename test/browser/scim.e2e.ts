@@ -61,7 +61,7 @@ describe('console: Settings → SCIM', () => {
     await page.getByTestId('login-email').fill(instance.admin.email);
     await page.getByTestId('login-password').fill(instance.admin.password);
     await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     await page.getByTestId('nav-settings').click();
     const baseUrl = page.getByTestId('scim-base-url');
     await baseUrl.waitFor();

@@ -110,7 +110,7 @@ describe('admin sign-in (browser)', () => {
     assert.equal(await invitee.page.getByTestId('login-email').inputValue(), EMAIL);
     await invitee.page.getByTestId('login-password').fill(FIRST_PASSWORD);
     await invitee.page.getByTestId('login-submit').click();
-    await invitee.page.waitForURL('**/users');
+    await invitee.page.waitForURL('**/overview');
     assert.equal(await invitee.page.getByTestId('signed-in-as').textContent(), EMAIL);
     for (const hidden of ['nav-audit', 'nav-outbox']) {
       assert.equal(await invitee.page.getByTestId(hidden).count(), 0, hidden);
@@ -151,7 +151,7 @@ describe('admin sign-in (browser)', () => {
     await invitee.page.getByTestId('login-email').fill(EMAIL);
     await invitee.page.getByTestId('login-password').fill(SECOND_PASSWORD);
     await invitee.page.getByTestId('login-submit').click();
-    await invitee.page.waitForURL('**/users');
+    await invitee.page.waitForURL('**/overview');
     await invitee.page.getByTestId('sign-out').click();
   });
 
@@ -176,7 +176,7 @@ describe('admin sign-in (browser)', () => {
     await showing(invitee.page.getByTestId('login-error'), 'The e-mail or password is not correct.');
     await invitee.page.getByTestId('login-password').fill(THIRD_PASSWORD);
     await invitee.page.getByTestId('login-submit').click();
-    await invitee.page.waitForURL('**/users');
+    await invitee.page.waitForURL('**/overview');
     await screenshot(invitee.page, 'e3-signed-in');
     assert.deepEqual(problems, []);
   });

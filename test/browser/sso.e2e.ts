@@ -104,7 +104,7 @@ describe('single sign-on (browser)', () => {
     const { page } = await newPage(browser, instance.baseUrl);
     await throughProvider(page, `ada@${DOMAIN}`);
     await page.getByTestId('sign-out').waitFor();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     await screenshot(page, '2-signed-in');
     const session = await page.evaluate(async () => {
       const response = await fetch('/api/v1/auth/session');
@@ -128,7 +128,7 @@ describe('single sign-on (browser)', () => {
     await page.getByTestId('login-email').press('Tab');
     await page.getByTestId('login-password').fill(instance.admin.password);
     await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/users');
+    await page.waitForURL('**/overview');
     assert.deepEqual(problems, []);
   });
 });

@@ -81,7 +81,7 @@ export async function signIn(page: Page, instance: TestInstance): Promise<void> 
   await page.getByTestId('login-email').fill(instance.admin.email);
   await page.getByTestId('login-password').fill(instance.admin.password);
   await page.getByTestId('login-submit').click();
-  await page.waitForURL('**/users');
+  await page.waitForURL('**/overview');
 }
 
 /** Opens a console page afresh (no dialog left over from a failed test), signing in when needed. */
@@ -92,7 +92,7 @@ export async function openConsole(page: Page, instance: TestInstance, pathname =
   await shell.or(signInForm).first().waitFor();
   if (await signInForm.isVisible()) {
     await signIn(page, instance);
-    if (pathname !== '/users') {
+    if (pathname !== '/overview') {
       await page.goto(pathname);
     }
   }

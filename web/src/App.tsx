@@ -13,6 +13,7 @@ import { GroupsPage } from './pages/GroupsPage.tsx';
 import { MfaEnrolmentPage } from './pages/MfaEnrolmentPage.tsx';
 import { OutboxMessagePage } from './pages/OutboxMessagePage.tsx';
 import { OutboxPage } from './pages/OutboxPage.tsx';
+import { OverviewPage } from './pages/OverviewPage.tsx';
 import { ProductsPage } from './pages/ProductsPage.tsx';
 import { ProfilePage } from './pages/ProfilePage.tsx';
 import { SetPasswordPage } from './pages/SetPasswordPage.tsx';
@@ -81,6 +82,7 @@ function ConsoleRoutes() {
     <Routes>
       <Route path="/setup" element={<SetupPage />} />
       <Route element={<Shell />}>
+        <Route path="/overview" element={<OverviewPage />} />
         <Route path="/users" element={<UsersPage />} />
         <Route path="/users/:id" element={canUsers ? <UserDetailsPage /> : <Navigate to="/users" replace />} />
         <Route path="/groups" element={<GroupsPage />} />
@@ -96,7 +98,8 @@ function ConsoleRoutes() {
         <Route path="/settings/directories/:id/sync/runs/:runId" element={<SyncRunPage />} />
         <Route path="/profile" element={<ProfilePage />} />
       </Route>
-      <Route path="*" element={<Navigate to="/users" replace />} />
+      {/* The overview is the console's home. */}
+      <Route path="*" element={<Navigate to="/overview" replace />} />
     </Routes>
   );
 }

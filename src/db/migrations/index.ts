@@ -28,6 +28,7 @@ import * as m20261207170000 from './20261207170000-forget-departures-of-deleted-
 import * as m20261207220000 from './20261207220000-allow-discarded-outbox-messages.ts';
 import * as m20261207220100 from './20261207220100-add-outbox-released-at.ts';
 import * as m20261207230000 from './20261207230000-create-identity-providers.ts';
+import * as m20261207230500 from './20261207230500-add-product-alert-level.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -63,4 +64,5 @@ export const migrations: Record<string, Migration> = {
   '20261207220000-allow-discarded-outbox-messages': m20261207220000,
   '20261207220100-add-outbox-released-at': m20261207220100,
   '20261207230000-create-identity-providers': m20261207230000,
+  '20261207230500-add-product-alert-level': m20261207230500,
 };

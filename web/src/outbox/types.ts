@@ -12,6 +12,7 @@ export const OUTBOX_KINDS = [
   'sign_in_throttled',
   'sync_attention',
   'password_reset',
+  'license_alert',
 ] as const;
 
 /** An e-mail of the outbox, as `GET /api/v1/outbox` lists it. */

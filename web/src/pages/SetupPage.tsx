@@ -74,7 +74,7 @@ export function SetupPage() {
       .post<Session>('/api/v1/setup', body, { ignoreUnauthorized: true })
       .then((session) => {
         accept(session);
-        navigate('/users', { replace: true });
+        navigate('/overview', { replace: true });
       })
       .catch((caught: unknown) => {
         setPending(false);

@@ -72,7 +72,7 @@ export function SignInPage({ expired }: { expired: boolean }) {
           setPending(false);
           return;
         }
-        navigate('/users', { replace: true });
+        navigate('/overview', { replace: true });
       })
       .catch((caught: unknown) => {
         setError(errorMessage(t, caught));
@@ -89,7 +89,7 @@ export function SignInPage({ expired }: { expired: boolean }) {
     setPending(true);
     setError(null);
     answer
-      .then(() => navigate('/users', { replace: true }))
+      .then(() => navigate('/overview', { replace: true }))
       .catch((caught: unknown) => {
         // A sign-in that waited too long starts again from the password.
         if (caught instanceof ApiError && caught.code === 'auth.mfa_challenge_expired') {

@@ -23,6 +23,8 @@ import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
+import type { CappedCount } from '../overview/types.ts';
+import { useCountText } from '../overview/useCountText.ts';
 import { useProducts, useProfiles } from '../products/data.ts';
 import { useCan } from '../session.tsx';
 import type { Page, User } from '../types.ts';
@@ -72,6 +74,10 @@ export function UsersPage() {
   const [loading, setLoading] = useState<'first' | 'more' | null>('first');
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<Selection>(new Set());
+  /** "Select all N matching": the actions take the list's search and filters instead of ids. */
+  const [matchingAll, setMatchingAll] = useState(false);
+  const [total, setTotal] = useState<CappedCount | null>(null);
+  const countText = useCountText();
   const [dialog, setDialog] = useState<DialogState>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
@@ -120,6 +126,7 @@ export function UsersPage() {
       setNextCursor(page.nextCursor);
       if (!cursor) {
         setSelected(new Set());
+        setMatchingAll(false);
       }
     } catch (caught) {
       if (mine === generation.current) {
@@ -139,7 +146,36 @@ export function UsersPage() {
     }
   }, [queryKey, load, version, canRead]);
 
+  /** The list's search and filters without its sort: what "all matching" and the total are about. */
+  const matchingFilter = useMemo(() => {
+    const filter: Record<string, string> = {};
+    for (const [key, value] of Object.entries(query)) {
+      if (value && key !== 'sort') {
+        filter[key] = value;
+      }
+    }
+    return filter;
+  }, [query]);
+
+  // The total is its own request, so the page of rows never waits for counting.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a recount after a change.
+  useEffect(() => {
+    if (!canRead) {
+      return;
+    }
+    const controller = new AbortController();
+    setTotal(null);
+    api
+      .get<CappedCount>(`/api/v1/users/count${queryString(matchingFilter)}`, { signal: controller.signal })
+      .then(setTotal)
+      .catch(() => setTotal(null));
+    return () => controller.abort();
+  }, [matchingFilter, version, canRead]);
+
   const selectedIds = selected === 'all' ? items.map((user) => user.id) : [...selected].map(String);
+  /** More users match than the rows loaded: the header checkbox offers all of them. */
+  const moreThanLoaded = total !== null && (!total.exact || total.total > items.length);
+  const matching = matchingAll && total ? { filter: matchingFilter, count: countText(total) } : undefined;
   const selectedUsers = items.filter((user) => selectedIds.includes(user.id));
   /** Removed users can be restored, not removed again or sent instructions. */
   const removedSelected = selectedUsers.filter((user) => user.status === 'removed');
@@ -253,16 +289,18 @@ export function UsersPage() {
           {canRemove && (
             <Button
               variant="negative"
-              isDisabled={selectedIds.length === 0 || removedSelected.length > 0}
+              isDisabled={!matching && (selectedIds.length === 0 || removedSelected.length > 0)}
               onPress={() => setDialog('remove')}
               data-testid="users-remove"
             >
-              {selectedIds.length > 0
-                ? t('users.remove.buttonCount', { n: selectedIds.length })
-                : t('users.remove.button')}
+              {matching
+                ? t('users.remove.buttonCount', { n: matching.count })
+                : selectedIds.length > 0
+                  ? t('users.remove.buttonCount', { n: selectedIds.length })
+                  : t('users.remove.button')}
             </Button>
           )}
-          {canRemove && onlyRemoved && (
+          {canRemove && onlyRemoved && !matching && (
             <Button
               variant="accent"
               isPending={restoring}
@@ -278,7 +316,7 @@ export function UsersPage() {
           {canSend && (
             <Button
               variant="secondary"
-              isDisabled={selectedIds.length === 0 || removedSelected.length > 0}
+              isDisabled={!matching && (selectedIds.length === 0 || removedSelected.length > 0)}
               onPress={() => setDialog('instructions')}
               data-testid="users-send-instructions"
             >
@@ -304,7 +342,34 @@ export function UsersPage() {
           </Link>
         </Flex>
       </Flex>
-      {removedSelected.length > 0 && !onlyRemoved && (
+      {selected === 'all' && (canRemove || canSend) && moreThanLoaded && total && (
+        <Flex gap="size-150" alignItems="center" wrap data-testid="users-select-matching-bar">
+          {matching ? (
+            <>
+              <Text data-testid="users-matching-selected">
+                {t('users.matching.allSelected', { n: countText(total) })}
+              </Text>
+              <Button variant="secondary" onPress={() => setSelected(new Set())} data-testid="users-matching-clear">
+                {t('users.matching.clear')}
+              </Button>
+            </>
+          ) : (
+            <>
+              <Text>{t('users.matching.pageSelected', { n: items.length })}</Text>
+              {total.exact ? (
+                <Button variant="secondary" onPress={() => setMatchingAll(true)} data-testid="users-select-matching">
+                  {t('users.matching.selectAll', { n: countText(total) })}
+                </Button>
+              ) : (
+                <Text data-testid="users-matching-too-many">
+                  {t('users.matching.tooMany', { n: countText(total) })}
+                </Text>
+              )}
+            </>
+          )}
+        </Flex>
+      )}
+      {removedSelected.length > 0 && !onlyRemoved && !matching && (
         <Text data-testid="users-removed-selected">{t('users.removedSelected')}</Text>
       )}
       <UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />
@@ -338,7 +403,10 @@ export function UsersPage() {
         overflowMode="truncate"
         selectionMode={canRemove || canSend ? 'multiple' : 'none'}
         selectedKeys={selected}
-        onSelectionChange={setSelected}
+        onSelectionChange={(keys) => {
+          setSelected(keys);
+          setMatchingAll(false);
+        }}
         onAction={(key) => navigate(`/users/${encodeURIComponent(String(key))}`)}
         sortDescriptor={sortDescriptor}
         onSortChange={setSortDescriptor}
@@ -357,7 +425,11 @@ export function UsersPage() {
       />
       <LoadMoreFooter
         testId="users"
-        shownText={t('users.shown', { n: items.length })}
+        shownText={
+          total
+            ? t('users.shownOf', { n: items.length, total: countText(total) })
+            : t('users.shown', { n: items.length })
+        }
         loadMoreText={t('users.loadMore')}
         hasMore={Boolean(nextCursor)}
         loading={loading === 'more'}
@@ -371,6 +443,7 @@ export function UsersPage() {
         {dialog === 'remove' && (
           <RemoveUsersDialog
             userIds={selectedIds}
+            matching={matching}
             email={selectedIds.length === 1 ? items.find((user) => user.id === selectedIds[0])?.email : undefined}
             onRemoved={(count) => changed(t('users.remove.removed', { n: count }))}
           />
@@ -378,6 +451,7 @@ export function UsersPage() {
         {(dialog === 'instructions' || dialog === 'instructionsAll') && (
           <SendInstructionsDialog
             userIds={dialog === 'instructionsAll' ? 'all' : selectedIds}
+            matching={dialog === 'instructions' ? matching : undefined}
             onSent={(queued) => {
               setSendError(null);
               setNotice(t('instructions.sent', { n: queued }));

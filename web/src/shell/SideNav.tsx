@@ -3,13 +3,14 @@ import { NavLink } from 'react-router';
 import { useCan } from '../session.tsx';
 
 interface NavItem {
-  id: 'users' | 'groups' | 'products' | 'bulk' | 'audit' | 'outbox' | 'settings';
+  id: 'overview' | 'users' | 'groups' | 'products' | 'bulk' | 'audit' | 'outbox' | 'settings';
   path: string;
   /** The ability needed to see the item; none = every admin. */
   ability?: string;
 }
 
 const ITEMS: NavItem[] = [
+  { id: 'overview', path: '/overview' },
   { id: 'users', path: '/users' },
   { id: 'groups', path: '/groups' },
   { id: 'products', path: '/products' },

@@ -30,13 +30,15 @@ function isContentAction(value: string): value is ContentAction {
 
 interface RemoveUsersDialogProps {
   userIds: string[];
+  /** "Select all N matching": the list's search and filters (instead of `userIds`), and N as shown. */
+  matching?: { filter: Record<string, string>; count: string };
   /** The e-mail of the one user removed, to name them; absent for several. */
   email?: string;
   onRemoved: (count: number) => void;
 }
 
 /** Removes users, choosing what happens to their stored content (transfer later by default). */
-export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDialogProps) {
+export function RemoveUsersDialog({ userIds, matching, email, onRemoved }: RemoveUsersDialogProps) {
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
   const [contentAction, setContentAction] = useState<ContentAction>('transfer-later');
@@ -50,7 +52,7 @@ export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDial
     setPending(true);
     api
       .post<{ removed: number }>('/api/v1/users/remove', {
-        userIds,
+        ...(matching ? { matching: matching.filter } : { userIds }),
         contentAction,
         ...(contentAction === 'transfer-now' ? { transferTo: transferTo.trim() } : {}),
       })
@@ -68,7 +70,11 @@ export function RemoveUsersDialog({ userIds, email, onRemoved }: RemoveUsersDial
   return (
     <Dialog size="M" data-testid="remove-users-dialog">
       <Heading>
-        {email ? t('users.remove.titleOne', { email }) : t('users.remove.title', { count: userIds.length })}
+        {matching
+          ? t('users.remove.titleMatching', { n: matching.count })
+          : email
+            ? t('users.remove.titleOne', { email })
+            : t('users.remove.title', { count: userIds.length })}
       </Heading>
       <Divider />
       <Content>

@@ -10,6 +10,8 @@ import { errorMessage } from '../errors.ts';
  */
 export function SendInstructionsDialog(props: {
   userIds: string[] | 'all';
+  /** "Select all N matching": the list's search and filters (instead of `userIds`), and N as shown. */
+  matching?: { filter: Record<string, string>; count: string };
   onSent: (queued: number) => void;
   onFailed: (message: string) => void;
 }) {
@@ -22,7 +24,7 @@ export function SendInstructionsDialog(props: {
     try {
       const result = await api.post<{ queued: number }>(
         '/api/v1/users/send-instructions',
-        all ? { all: true } : { userIds: props.userIds },
+        props.matching ? { matching: props.matching.filter } : all ? { all: true } : { userIds: props.userIds },
       );
       props.onSent(result.queued);
     } catch (caught) {
@@ -39,7 +41,11 @@ export function SendInstructionsDialog(props: {
       onPrimaryAction={() => void send()}
       data-testid="send-instructions-dialog"
     >
-      {all ? t('instructions.confirmAll') : t('instructions.confirmSelected', { n: props.userIds.length })}
+      {props.matching
+        ? t('instructions.confirmMatching', { n: props.matching.count })
+        : all
+          ? t('instructions.confirmAll')
+          : t('instructions.confirmSelected', { n: props.userIds.length })}
     </AlertDialog>
   );
 }
