@@ -385,6 +385,8 @@ export interface DevicesTable {
   name: string;
   device_identifier: string;
   connected_at: CreatedAt;
+  /** The device's latest connection through a link (a reconnect moves it). */
+  last_seen_at: Generated<Date>;
 }
 
 /** A bulk CSV operation. */

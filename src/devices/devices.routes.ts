@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { IdParams, problems } from '../core/schemas.ts';
+import { IdParams, PageQuery, problems } from '../core/schemas.ts';
+import { CappedCountSchema } from '../overview/overview.routes.ts';
 import { MatchingBody } from '../users/users.routes.ts';
+import { listDevices, listUsersAwaitingDevice } from './devices.list.ts';
 import { connectDevice, describeLink, disconnectDevice, listUserDevices, PLATFORMS } from './devices.service.ts';
 import { sendInstructions } from './instructions.service.ts';
 
@@ -40,6 +42,24 @@ const SendInstructionsBody = z
     path: ['userIds'],
   });
 
+const DeviceUserSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+});
+
+const ListTotal = CappedCountSchema.nullable().meta({
+  description: 'How many match (exact up to 10,000); on the first page only, null on the next ones.',
+});
+
+const search = z
+  .string()
+  .trim()
+  .max(320)
+  .optional()
+  .meta({ description: "Part of the user's e-mail or name, or of the device's name." });
+
 /** Instructions e-mails, device connection (public) and users' devices. */
 export function devicesRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -58,6 +78,60 @@ export function devicesRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => sendInstructions(ctx, request.actor!, request.body),
+    );
+    app.get(
+      '/devices',
+      {
+        schema: {
+          tags: ['Devices'],
+          summary: "List the organization's devices",
+          description:
+            'Every connected device with its user, newest connection first: searched by user or device name, filtered ' +
+            'by platform, cursor-paged at any size; the first page says how many match.',
+          querystring: PageQuery.extend({ search, platform: z.enum(PLATFORMS).optional() }),
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  id: z.uuid(),
+                  user: DeviceUserSchema,
+                  platform: z.enum(PLATFORMS),
+                  name: z.string(),
+                  deviceId: z.string(),
+                  connectedAt: z.iso.datetime(),
+                  lastSeenAt: z.iso.datetime().meta({ description: 'Its latest connection (a reconnect included).' }),
+                }),
+              ),
+              nextCursor: z.string().nullable(),
+              total: ListTotal,
+            }),
+            ...problems(401, 403),
+          },
+        },
+      },
+      async (request) => listDevices(ctx, request.actor!, request.query),
+    );
+    app.get(
+      '/devices/awaiting',
+      {
+        schema: {
+          tags: ['Devices'],
+          summary: 'List users not connected yet',
+          description:
+            'Users who were sent instructions and have connected no device (removed users left out), in e-mail order, ' +
+            'each with their latest instructions e-mail; cursor-paged; the first page says how many.',
+          querystring: PageQuery.extend({ search }),
+          response: {
+            200: z.object({
+              items: z.array(z.object({ user: DeviceUserSchema, sentAt: z.iso.datetime() })),
+              nextCursor: z.string().nullable(),
+              total: ListTotal,
+            }),
+            ...problems(401, 403),
+          },
+        },
+      },
+      async (request) => listUsersAwaitingDevice(ctx, request.actor!, request.query),
     );
     app.get(
       '/users/:id/devices',

@@ -198,6 +198,12 @@ export async function connectDevice(
       if (existing.user_id !== link.user_id || existing.platform !== input.platform) {
         throw new AppError(DeviceErrorCodes.identifierTaken, 409, IDENTIFIER_TAKEN_MESSAGE);
       }
+      await trx
+        .updateTable('devices')
+        .set({ last_seen_at: sql<Date>`now()` })
+        .where('organization_id', '=', link.organization_id)
+        .where('id', '=', existing.id)
+        .execute();
       if (existing.name !== input.name) {
         await trx.updateTable('devices').set({ name: input.name }).where('id', '=', existing.id).execute();
         await recordAudit(trx, actor, {

@@ -6,6 +6,7 @@ import { AuditPage } from './pages/AuditPage.tsx';
 import { BulkOperationPage } from './pages/BulkOperationPage.tsx';
 import { BulkOperationsPage } from './pages/BulkOperationsPage.tsx';
 import { ConnectPage } from './pages/ConnectPage.tsx';
+import { DevicesPage } from './pages/DevicesPage.tsx';
 import { DirectorySyncPage } from './pages/DirectorySyncPage.tsx';
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage.tsx';
 import { GroupPage } from './pages/GroupPage.tsx';
@@ -88,6 +89,7 @@ function ConsoleRoutes() {
         <Route path="/groups" element={<GroupsPage />} />
         <Route path="/groups/:id" element={canGroups ? <GroupPage /> : <Navigate to="/groups" replace />} />
         <Route path="/products" element={<ProductsPage />} />
+        <Route path="/devices" element={<DevicesPage />} />
         <Route path="/bulk" element={<BulkOperationsPage />} />
         <Route path="/bulk/:id" element={canBulk ? <BulkOperationPage /> : <Navigate to="/bulk" replace />} />
         <Route path="/audit" element={canAudit ? <AuditPage /> : <Navigate to="/users" replace />} />

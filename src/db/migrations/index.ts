@@ -29,6 +29,7 @@ import * as m20261207220000 from './20261207220000-allow-discarded-outbox-messag
 import * as m20261207220100 from './20261207220100-add-outbox-released-at.ts';
 import * as m20261207230000 from './20261207230000-create-identity-providers.ts';
 import * as m20261207230500 from './20261207230500-add-product-alert-level.ts';
+import * as m20261207230600 from './20261207230600-add-device-last-seen.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -65,4 +66,5 @@ export const migrations: Record<string, Migration> = {
   '20261207220100-add-outbox-released-at': m20261207220100,
   '20261207230000-create-identity-providers': m20261207230000,
   '20261207230500-add-product-alert-level': m20261207230500,
+  '20261207230600-add-device-last-seen': m20261207230600,
 };

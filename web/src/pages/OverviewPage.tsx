@@ -254,6 +254,11 @@ export function OverviewPage() {
                   </li>
                 ))}
               </ul>
+              <Link>
+                <RouterLink to="/devices?connected=false" data-testid="overview-awaiting-all">
+                  {t('overview.awaiting.all')}
+                </RouterLink>
+              </Link>
             </Flex>
           )}
         </Section>

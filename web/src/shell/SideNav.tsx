@@ -3,7 +3,7 @@ import { NavLink } from 'react-router';
 import { useCan } from '../session.tsx';
 
 interface NavItem {
-  id: 'overview' | 'users' | 'groups' | 'products' | 'bulk' | 'audit' | 'outbox' | 'settings';
+  id: 'overview' | 'users' | 'groups' | 'products' | 'devices' | 'bulk' | 'audit' | 'outbox' | 'settings';
   path: string;
   /** The ability needed to see the item; none = every admin. */
   ability?: string;
@@ -14,6 +14,7 @@ const ITEMS: NavItem[] = [
   { id: 'users', path: '/users' },
   { id: 'groups', path: '/groups' },
   { id: 'products', path: '/products' },
+  { id: 'devices', path: '/devices', ability: 'device.read' },
   { id: 'bulk', path: '/bulk', ability: 'bulk.run' },
   { id: 'audit', path: '/audit', ability: 'audit.read' },
   { id: 'outbox', path: '/outbox', ability: 'outbox.read' },
