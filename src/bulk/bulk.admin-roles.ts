@@ -4,11 +4,10 @@
  * user. The roles are then granted and revoked by the users capability's admin-role service.
  */
 import type { Transaction } from 'kysely';
-import { ADMIN_ROLES, type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
+import type { AdminRole, ScopeKind } from '../../shared/roles.ts';
 import { resolveNames } from '../changes/names.ts';
 import type { DB } from '../db/schema.ts';
-import type { HeldAdminRole } from '../roles/roles.queries.ts';
-import type { AdminRoleGrant } from '../users/users.admin-roles.ts';
+import type { AdminRolesInPart } from '../users/users.admin-roles.ts';
 import { ADMIN_ROLE_LABELS } from '../users/users.csv.ts';
 import { show } from './csv/cells.ts';
 import { ADMIN_ROLE_NAMES, adminRoleOf, type UserRecord } from './csv/formats.ts';
@@ -105,20 +104,18 @@ export async function findAdminScopeNames(
 const quoted = (values: string[]) => values.map(show).join(', ');
 
 /**
- * The full set of admin roles a row gives its user. `Admin Roles`, when present, decides which
- * roles the user holds (a scope column with names implies its role); a scope column, when present,
- * decides the scopes of its role (an empty one: none); an absent column keeps what the user holds.
- * A scoped role needs at least one scope.
+ * What a row's admin columns say, translated for the users commands (`AdminRolesInPart`): `Admin
+ * Roles`, when present, the roles held; a scope column, when present, the scopes of its role (an
+ * empty one: none). A column left out is left out of the part, and the command keeps what the user
+ * holds for it (`completeAdminRoles`). Unknown roles and names are the row's problem, worded here.
  * @param record the row
- * @param held the roles the user holds now (none for a new user)
  * @param names the scopes named by the batch's rows (findAdminScopeNames)
- * @returns null when the row has no admin column; the wanted roles; or the problem with the row
+ * @returns null when the row has no admin column; the part, scopes by name as written; or the problem
  */
-export function wantedAdminRoles(
+export function adminRolesPartOf(
   record: UserRecord,
-  held: HeldAdminRole[],
   names: AdminScopeNames,
-): { roles: AdminRoleGrant[] } | { problem: AdminColumnsProblem } | null {
+): { part: AdminRolesInPart<string> } | { problem: AdminColumnsProblem } | null {
   if (!hasAdminColumns(record)) {
     return null;
   }
@@ -139,7 +136,7 @@ export function wantedAdminRoles(
       message: `${ADMIN_ROLES_COLUMN}: ${quoted(unknownRoles)} ${unknownRoles.length === 1 ? 'is not an admin role' : 'are not admin roles'}. Write ${ADMIN_ROLE_NAMES.join(', ')} (any case), or leave ${unknownRoles.length === 1 ? 'it' : 'them'} out.`,
     });
   }
-  const scopes = new Map<ScopeKind, AdminRoleGrant['scope'][]>();
+  const scopes: Partial<Record<ScopeKind, string[]>> = {};
   for (const kind of SCOPE_KINDS) {
     const { column, key, noun, plural, fix } = SCOPE_COLUMNS[kind];
     const cell = record[key];
@@ -153,49 +150,38 @@ export function wantedAdminRoles(
         message: `${column}: no ${unknown.length === 1 ? noun : plural} named ${quoted(unknown)}. ${fix}`,
       });
     }
-    scopes.set(
-      kind,
-      cell.flatMap((name) => names[kind].get(name.toLowerCase()) ?? []),
-    );
+    scopes[kind] = cell;
   }
   if (problems.length > 0) {
     return {
       problem: { column: problems[0]?.column ?? ADMIN_ROLES_COLUMN, message: problems.map((p) => p.message).join(' ') },
     };
   }
-  const roles: AdminRoleGrant[] = [];
-  for (const role of ADMIN_ROLES) {
-    const kind = ROLE_SCOPE[role];
-    const mine = held.filter((grant) => grant.role === role);
-    if (kind === null) {
-      if (record.adminRoles !== undefined ? listed.has(role) : mine.length > 0) {
-        roles.push({ role, scope: null });
-      }
-      continue;
-    }
-    const named = scopes.get(kind);
-    const covers = named ?? mine.map((grant) => grant.scope);
-    const holds = record.adminRoles !== undefined ? listed.has(role) || (named?.length ?? 0) > 0 : covers.length > 0;
-    if (!holds) {
-      continue;
-    }
-    if (covers.length === 0) {
-      const { column, plural } = SCOPE_COLUMNS[kind];
-      const label = ADMIN_ROLE_LABELS[role];
-      return {
-        problem: {
-          column: ADMIN_ROLES_COLUMN,
-          message: `${ADMIN_ROLES_COLUMN}: ${label} needs the ${plural} it covers in column "${column}". ${named === undefined ? `Add the column "${column}"` : `Fill in "${column}"`}, or take ${label} out of "${ADMIN_ROLES_COLUMN}".`,
-        },
-      };
-    }
-    const seen = new Set<string>();
-    for (const scope of covers) {
-      if (scope && !seen.has(scope.id)) {
-        seen.add(scope.id);
-        roles.push({ role, scope });
-      }
-    }
+  return { part: { ...(record.adminRoles !== undefined ? { roles: [...listed] } : {}), scopes } };
+}
+
+/**
+ * A part's scopes found by name (the batch's `findAdminScopeNames`), for `completeAdminRoles`.
+ * @param part a row's part (its names are known: `adminRolesPartOf` checked them)
+ * @param names the scopes named by the batch's rows
+ */
+export function resolvedPart(part: AdminRolesInPart<string>, names: AdminScopeNames): AdminRolesInPart {
+  const scopes: AdminRolesInPart['scopes'] = {};
+  for (const [kind, cell] of Object.entries(part.scopes ?? {}) as [ScopeKind, string[]][]) {
+    scopes[kind] = cell.flatMap((name) => names[kind].get(name.toLowerCase()) ?? []);
   }
-  return { roles };
+  return { roles: part.roles, scopes };
+}
+
+/**
+ * The row's problem when its admin columns leave a scoped role without a scope, in the columns' words.
+ * @param given whether the role's scope column is in the file (then empty) or absent
+ */
+export function missingScopeProblem(role: AdminRole, kind: ScopeKind, given: boolean): AdminColumnsProblem {
+  const { column, plural } = SCOPE_COLUMNS[kind];
+  const label = ADMIN_ROLE_LABELS[role];
+  return {
+    column: ADMIN_ROLES_COLUMN,
+    message: `${ADMIN_ROLES_COLUMN}: ${label} needs the ${plural} it covers in column "${column}". ${given ? `Fill in "${column}"` : `Add the column "${column}"`}, or take ${label} out of "${ADMIN_ROLES_COLUMN}".`,
+  };
 }

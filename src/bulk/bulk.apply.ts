@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { AdminRole, ScopeKind } from '../../shared/roles.ts';
 import { resolveNames } from '../changes/names.ts';
 import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
@@ -19,14 +20,12 @@ import {
 import { productsByGroup } from '../groups/groups.members.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { type Actor, can } from '../roles/policy.ts';
-import type { HeldAdminRole } from '../roles/roles.queries.ts';
-import { type AdminRoleGrant, diffAdminRoles } from '../users/users.admin-roles.ts';
+import { type AdminRoleGrant, completeAdminRoles } from '../users/users.admin-roles.ts';
 import {
   createUsersCommand,
   type RemoveUserItem,
   removeUsersCommand,
   setUsersCommand,
-  snapshotUsers,
   type UserState,
   type UserStateItem,
 } from '../users/users.commands.ts';
@@ -36,9 +35,11 @@ import { normalizeCountry } from '../users/users.service.ts';
 import {
   ADMIN_COLUMNS_TEXT,
   ADMIN_ROLES_COLUMN,
+  adminRolesPartOf,
   findAdminScopeNames,
   hasAdminColumns,
-  wantedAdminRoles,
+  missingScopeProblem,
+  resolvedPart,
 } from './bulk.admin-roles.ts';
 import type { BulkType, GroupRecord, IdentityType, UserRecord } from './csv/formats.ts';
 
@@ -420,14 +421,21 @@ const addUsers: Handler = {
         );
         continue;
       }
-      const admin = wantedAdminRoles(record, [], adminNames);
-      if (admin && 'problem' in admin) {
-        failed.set(
-          row.rowNumber,
-          rowFailure('bulk.row_invalid', { detail: admin.problem.column }, admin.problem.message),
-        );
+      const part = adminRolesPartOf(record, adminNames);
+      // A new user holds no role: the users' rule completes the columns from nothing.
+      const complete =
+        part && !('problem' in part) ? completeAdminRoles([], resolvedPart(part.part, adminNames)) : null;
+      const problem =
+        part && 'problem' in part
+          ? part.problem
+          : complete && 'missingScope' in complete
+            ? missingScopeProblem(complete.missingScope.role, complete.missingScope.kind, complete.missingScope.given)
+            : null;
+      if (problem) {
+        failed.set(row.rowNumber, rowFailure('bulk.row_invalid', { detail: problem.column }, problem.message));
         continue;
       }
+      const admin = complete && 'roles' in complete ? complete : null;
       if (admin && admin.roles.length > 0) {
         if (!can(actor, 'adminRole.assign')) {
           failed.set(
@@ -619,17 +627,6 @@ function userOutcomes(scope: BatchScope, before: UserState | null, after: UserSt
   return outcomes;
 }
 
-/** The roles a user's state holds, as the admin columns compare them. */
-const heldRoles = (state: UserState | undefined): HeldAdminRole[] =>
-  (state?.adminRoles ?? []).map((role, index) => {
-    const scopeId = state?.adminRoleScopeIds[index] ?? null;
-    return {
-      id: '',
-      role: role.role,
-      scope: scopeId && role.scope !== null ? { id: scopeId, name: role.scope } : null,
-    };
-  });
-
 /** Names a row gives that the resolver did not find, worded as the CSV has always said it. */
 function unknownNames(
   kind: 'profile' | 'group',
@@ -647,6 +644,35 @@ function unknownNames(
   );
   const message = `${kind === 'profile' ? 'Unknown product profile' : 'Unknown user group'}: ${problems.join('; ')}.`;
   return { outcome: { code: 'bulk.row_failed', params: { detail: message } }, message };
+}
+
+/**
+ * An edit-users row's failure caused by its admin columns, in the columns' words: a scoped role
+ * left without a scope, or a change of roles the uploader may not make.
+ * @returns undefined for any other failure
+ */
+function adminColumnsFailure(outcome: ItemOutcome<UserState>, row: WorkRow): Failure | undefined {
+  const extra = outcome.extra ?? {};
+  if (outcome.code === 'admin_roles.scope_required') {
+    const record = row.record as UserRecord;
+    const kind = extra.kind as ScopeKind;
+    const columns: Record<ScopeKind, 'productsAdministered' | 'profilesAdministered' | 'groupsAdministered'> = {
+      product: 'productsAdministered',
+      profile: 'profilesAdministered',
+      group: 'groupsAdministered',
+    };
+    const key = columns[kind];
+    const problem = missingScopeProblem(extra.role as AdminRole, kind, record[key] !== undefined);
+    return rowFailure('bulk.row_invalid', { detail: problem.column }, problem.message);
+  }
+  if (outcome.code === 'auth.forbidden' && extra.action === 'adminRole.assign') {
+    const email = (row.record as UserRecord).email ?? '';
+    return adminRolesNotAllowed(
+      'grant or revoke admin roles',
+      `The admin columns would change the admin roles of ${email}: remove the columns ${ADMIN_COLUMNS_TEXT} from the file (or make them match the user's current roles), or ask a system admin to upload it.`,
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -689,11 +715,6 @@ const editUsers: Handler = {
       operation.organizationId,
       administered.map(({ record }) => record),
     );
-    const states = await snapshotUsers(
-      trx,
-      operation.organizationId,
-      administered.map(({ user }) => user.id),
-    );
     const items: UserStateItem[] = [];
     const itemRows: WorkRow[] = [];
     for (const { row, record, user } of found) {
@@ -724,33 +745,18 @@ const editUsers: Handler = {
       if (record.groups !== undefined) {
         item.groups = record.groups;
       }
-      if (hasAdminColumns(record)) {
-        const held = heldRoles(states.get(user.id));
-        const wanted = wantedAdminRoles(record, held, adminNames);
-        if (wanted && 'problem' in wanted) {
-          failed.set(
-            row.rowNumber,
-            rowFailure('bulk.row_invalid', { detail: wanted.problem.column }, wanted.problem.message),
-          );
-          continue;
-        }
-        const diff = diffAdminRoles(held, wanted?.roles ?? held);
-        if (diff.grant.length + diff.revoke.length > 0) {
-          if (!can(actor, 'adminRole.assign')) {
-            failed.set(
-              row.rowNumber,
-              adminRolesNotAllowed(
-                'grant or revoke admin roles',
-                `The admin columns would change the admin roles of ${user.email}: remove the columns ${ADMIN_COLUMNS_TEXT} from the file (or make them match the user's current roles), or ask a system admin to upload it.`,
-              ),
-            );
-            continue;
-          }
-          item.adminRoles = (wanted?.roles ?? []).map((grant) => ({
-            role: grant.role,
-            scope: grant.scope?.name ?? null,
-          }));
-        }
+      // The columns as the command's part: a column left out keeps what the user holds, a rule of
+      // the users command, which also refuses a change of roles the uploader may not make.
+      const part = adminRolesPartOf(record, adminNames);
+      if (part && 'problem' in part) {
+        failed.set(
+          row.rowNumber,
+          rowFailure('bulk.row_invalid', { detail: part.problem.column }, part.problem.message),
+        );
+        continue;
+      }
+      if (part) {
+        item.adminRolesInPart = part.part;
       }
       items.push(item);
       itemRows.push(row);
@@ -761,7 +767,7 @@ const editUsers: Handler = {
         continue;
       }
       if (outcome.status === 'failed') {
-        failed.set(row.rowNumber, failureOfOutcome(outcome));
+        failed.set(row.rowNumber, adminColumnsFailure(outcome, row) ?? failureOfOutcome(outcome));
         continue;
       }
       const worded = userOutcomes(scope, outcome.before, outcome.after);

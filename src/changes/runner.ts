@@ -52,6 +52,31 @@ export interface RunOptions {
   onFailed?: (outcome: ItemOutcome<unknown>) => void;
 }
 
+/**
+ * `runItems` for a set-based command: `applyAll` applies any list of items, and a single item is
+ * the list of one.
+ * @returns one outcome per item, in input order
+ */
+export function runSetBased<I, S>(
+  ctx: AppContext,
+  items: I[],
+  applyAll: (scope: RunScope, items: I[]) => Promise<Applied<S>[]>,
+  options: RunOptions = {},
+): Promise<ItemOutcome<S>[]> {
+  return runItems(
+    ctx,
+    items,
+    async (scope, item) => {
+      const [only] = await applyAll(scope, [item]);
+      if (!only) {
+        throw new Error('a set-based command answered no outcome');
+      }
+      return only;
+    },
+    { ...options, applyAll },
+  );
+}
+
 class DryRunRollback extends Error {}
 
 /**

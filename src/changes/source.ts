@@ -52,6 +52,11 @@ export function synchronizingSource(actor: Actor): ChangeSource | null {
   return SYNCHRONIZING.includes(source.type) ? source : null;
 }
 
+/** Whether a user, group or membership recorded with this source type is a synchronized one. */
+export function isSynchronized(type: ChangeSourceType): boolean {
+  return SYNCHRONIZING.includes(type);
+}
+
 /** A source as the API shows it: `managedBy` of users and groups. */
 export interface SourceView {
   type: ChangeSourceType;

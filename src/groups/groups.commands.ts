@@ -1,6 +1,13 @@
 import { sql } from 'kysely';
 import { resolveNames } from '../changes/names.ts';
-import { type Applied, type ItemOutcome, type RunOptions, type RunScope, runItems } from '../changes/runner.ts';
+import {
+  type Applied,
+  type ItemOutcome,
+  type RunOptions,
+  type RunScope,
+  runItems,
+  runSetBased,
+} from '../changes/runner.ts';
 import { synchronizingSource } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
@@ -483,18 +490,7 @@ export async function setMembershipsCommand(
     }
     return outcomes;
   };
-  return runItems(
-    ctx,
-    items,
-    async (scope, item) => {
-      const [only] = await applyAll(scope, [item]);
-      if (!only) {
-        throw new Error('the membership answered no outcome');
-      }
-      return only;
-    },
-    { ...options, applyAll },
-  );
+  return runSetBased(ctx, items, applyAll, options);
 }
 
 /**
@@ -544,16 +540,5 @@ export async function deleteGroupsCommand(
       after: null,
     }));
   };
-  return runItems(
-    ctx,
-    items,
-    async (scope, item) => {
-      const [only] = await deleteAll(scope, [item]);
-      if (!only) {
-        throw new Error('deletion answered no group');
-      }
-      return only;
-    },
-    { ...options, applyAll: deleteAll },
-  );
+  return runSetBased(ctx, items, deleteAll, options);
 }

@@ -72,6 +72,46 @@ describe('SCIM through the change engine', () => {
     assert.deepEqual([update?.before?.externalId, update?.after?.externalId], ['okta-group-1', 'okta-group-2']);
   });
 
+  test('an update takes over a hand-made user; a user another connection manages is refused with users.not_managed', async () => {
+    const admin = await instance.signIn();
+    const made = await admin.post<{ items: { id: string }[] }>('/api/v1/users', {
+      users: [{ email: 'hand.engine@example.com', firstName: 'Hand' }],
+    });
+    assert.equal(made.status, 201, made.text);
+    const handId = made.body.items[0]?.id ?? '';
+    const managedBy = async (id: string) =>
+      (await admin.get<{ managedBy: { type: string; id: string | null } }>(`/api/v1/users/${id}`)).body.managedBy;
+    assert.equal((await managedBy(handId)).type, 'console');
+
+    // PUT of a hand-made user: updated and managed by this connection from now on, audited.
+    const put = await scim.put<Json>(`/Users/${handId}`, scimUser('hand.engine@example.com'));
+    assert.equal(put.status, 200, put.text);
+    const mine = await managedBy(handId);
+    assert.equal(mine.type, 'scim');
+    const update = (await events(handId)).find((event) => event.action === 'user.update');
+    assert.deepEqual(
+      [update?.before?.managedBy, update?.after?.managedBy, update?.after?.first_name],
+      [{ type: 'console', id: null }, { type: 'scim', id: mine.id }, 'Ada'],
+    );
+
+    // A user another SCIM connection manages: PATCH and PUT are refused and change nothing.
+    const other = (await scimClient(instance, 'Other IdP')).scim;
+    const theirs = await other.post<Json>('/Users', scimUser('theirs.engine@example.com'));
+    assert.equal(theirs.status, 201, theirs.text);
+    const theirsId = String(theirs.body.id);
+    const patched = await scim.patch(`/Users/${theirsId}`, [{ op: 'replace', path: 'name.givenName', value: 'Mine' }]);
+    const refused = expectScimError(patched, 409);
+    assert.match(String(refused.detail), /managed by another source \(scim\), not by this connection/);
+    assert.equal(refused.scimType, undefined);
+    expectScimError(await scim.put(`/Users/${theirsId}`, scimUser('theirs.engine@example.com')), 409);
+    const still = await other.get<Json>(`/Users/${theirsId}`);
+    assert.equal((still.body.name as Json).givenName, 'Ada');
+    assert.equal((await managedBy(theirsId)).type, 'scim');
+    // Nothing of it was changed, so nothing was audited.
+    const audit = await admin.get<{ items: unknown[] }>(`/api/v1/audit-events?target=${theirsId}&action=user.update`);
+    assert.deepEqual(audit.body.items, []);
+  });
+
   test('a PATCH whose last operation fails changes nothing (the commands roll back with the request)', async () => {
     const user = await scim.post<Json>('/Users', scimUser('atomic.engine@example.com'));
     const group = await scim.post<Json>('/Groups', {

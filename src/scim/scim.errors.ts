@@ -84,6 +84,10 @@ export function toScimError(error: unknown): ScimError | null {
   }
   if (error instanceof AppError) {
     if (error.status === 409) {
+      // A user or group another source manages is no uniqueness problem: no scimType fits it.
+      if (error.code === 'users.not_managed' || error.code === 'groups.not_managed') {
+        return new ScimError(409, undefined, error.message);
+      }
       return new ScimError(409, error.code === 'users.read_only' ? 'mutability' : 'uniqueness', error.message);
     }
     if (error.status === 422 || error.status === 400) {

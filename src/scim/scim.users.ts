@@ -288,10 +288,15 @@ async function applyUserData(ctx: AppContext, actor: Actor, row: UserRow, data: 
   if (data.active && row.status === 'removed') {
     succeeded(await restoreUsersCommand(ctx, actor, [{ user }]));
   }
+  // A hand-managed user the connection updates is taken over (managed by it from now on); one it
+  // deprovisions is not (the removal is refused: it removes only its own users); one another
+  // synchronizing source manages is refused by the command (409 users.not_managed).
+  const deprovisions = !data.active && row.status !== 'removed';
   succeeded(
     await setUsersCommand(ctx, actor, [
       {
         user,
+        ...(deprovisions ? {} : { manage: true }),
         firstName: data.givenName,
         lastName: data.familyName,
         country: data.country,

@@ -772,19 +772,22 @@ async function handleMissing(
       }
     }
   };
+  /** Runs a command on these users a chunk at a time, recording its failed items. */
+  const inChunks = async (rows: SyncedUserRow[], run: (ids: string[]) => Promise<ItemOutcome<unknown>[]>) => {
+    for (let start = 0; start < rows.length; start += CHUNK) {
+      const ids = rows.slice(start, start + CHUNK).map((row) => row.id);
+      failedOf(ids, await run(ids));
+    }
+  };
   if (!dryRun && active.length > 0) {
     if (policy === 'remove') {
-      for (let start = 0; start < active.length; start += CHUNK) {
-        const ids = active.slice(start, start + CHUNK).map((row) => row.id);
-        failedOf(
-          ids,
-          await removeUsersCommand(
-            ctx,
-            actor,
-            ids.map((id) => ({ user: { id }, contentAction: 'transfer-later' })),
-          ),
-        );
-      }
+      await inChunks(active, (ids) =>
+        removeUsersCommand(
+          ctx,
+          actor,
+          ids.map((id) => ({ user: { id }, contentAction: 'transfer-later' })),
+        ),
+      );
     } else if (policy === 'remove-entitlements') {
       const leaving = active.flatMap((row) =>
         [...(memberships.get(row.id) ?? [])].map((groupId) => ({
@@ -817,6 +820,18 @@ async function handleMissing(
         );
       }
     }
+  }
+  // Users left as they are (the `preserve` policy, or removed already) are released: hand-managed
+  // from now on, so the console no longer says a sync will change them back.
+  const released = missing.filter((row) => (row.status === 'removed' || policy === 'preserve') && !failed.has(row.id));
+  if (!dryRun) {
+    await inChunks(released, (ids) =>
+      setUsersCommand(
+        ctx,
+        actor,
+        ids.map((id) => ({ user: { id }, release: true })),
+      ),
+    );
   }
   for (const row of missing) {
     const removedAlready = row.status === 'removed';

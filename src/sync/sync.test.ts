@@ -302,7 +302,14 @@ describe('directory sync against a real OpenLDAP server', () => {
       /manages this user from now on/,
     );
 
-    const alice = await userByEmail('alice@acme.test');
+    const alice = (await userByEmail('alice@acme.test')) as
+      | (UserDetail & { managedBy: { type: string; id: string | null } })
+      | undefined;
+    assert.deepEqual(
+      [alice?.managedBy.type, alice?.managedBy.id],
+      ['directory_sync', directoryId],
+      'a user the sync created records the connection as its source',
+    );
     assert.deepEqual(groupsOf(alice), ['Engineering']);
     assert.deepEqual(
       alice?.profiles
@@ -376,7 +383,22 @@ describe('directory sync against a real OpenLDAP server', () => {
     await slapd.modify(`dn: ${personDn('frank')}\nchangetype: delete\n\n`);
     const preserved = await runSync();
     assert.equal(preserved.outcomes.find((outcome) => outcome.email === 'frank@acme.test')?.action, 'release');
-    assert.equal((await userByEmail('frank@acme.test'))?.status, 'active');
+    const frank = (await userByEmail('frank@acme.test')) as
+      | (UserDetail & { managedBy: { type: string; id: string | null } })
+      | undefined;
+    assert.equal(frank?.status, 'active');
+    assert.deepEqual(
+      frank?.managedBy,
+      { type: 'console', id: null, name: null },
+      'a released user is hand-managed from now on',
+    );
+    const release = await admin.get<{ items: { before: unknown; after: unknown }[] }>(
+      `/api/v1/audit-events?target=${frank?.id}&action=user.update`,
+    );
+    assert.deepEqual(
+      [release.body.items[0]?.before, release.body.items[0]?.after],
+      [{ managedBy: { type: 'directory_sync', id: directoryId } }, { managedBy: { type: 'console', id: null } }],
+    );
 
     assert.equal((await put('remove-entitlements')).status, 200);
     await slapd.modify(`dn: ${personDn('carol')}\nchangetype: delete\n\n`);

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
+import { ADMIN_ROLES, type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import { attachInvitations } from '../auth/invitations.ts';
 import { deleteSessionsOfFormerAdmins } from '../auth/sessions.queries.ts';
@@ -63,6 +63,59 @@ export function diffAdminRoles(
     return fresh;
   });
   return { grant, revoke: held.filter((role) => !want.has(grantKey(role))) };
+}
+
+/**
+ * Admin roles given in parts, each part left out kept as the user holds it (the admin columns of a
+ * CSV file, each of which may be absent).
+ */
+export interface AdminRolesInPart<Scope = { id: string; name: string }> {
+  /** The roles the user holds; absent: those held now. A kind whose scopes are given implies its role. */
+  roles?: AdminRole[] | undefined;
+  /** Per kind of scope, the full set of scopes of that kind's role (empty: none); absent: those held now. */
+  scopes?: Partial<Record<ScopeKind, Scope[]>> | undefined;
+}
+
+/**
+ * The full set of admin roles a user ends with when given roles in part: a part left out keeps
+ * what the user holds; a scoped role needs at least one scope.
+ * @param held the roles held now (none for a new user)
+ * @param part the roles and scopes given
+ * @returns the wanted roles, or the first scoped role left without a scope
+ */
+export function completeAdminRoles(
+  held: HeldAdminRole[],
+  part: AdminRolesInPart,
+): { roles: AdminRoleGrant[] } | { missingScope: { role: AdminRole; kind: ScopeKind; given: boolean } } {
+  const roles: AdminRoleGrant[] = [];
+  const listed = part.roles === undefined ? undefined : new Set(part.roles);
+  for (const role of ADMIN_ROLES) {
+    const kind = ROLE_SCOPE[role];
+    const mine = held.filter((grant) => grant.role === role);
+    if (kind === null) {
+      if (listed ? listed.has(role) : mine.length > 0) {
+        roles.push({ role, scope: null });
+      }
+      continue;
+    }
+    const named = part.scopes?.[kind];
+    const covers = named ?? mine.flatMap((grant) => (grant.scope ? [grant.scope] : []));
+    const holds = listed ? listed.has(role) || (named?.length ?? 0) > 0 : covers.length > 0;
+    if (!holds) {
+      continue;
+    }
+    if (covers.length === 0) {
+      return { missingScope: { role, kind, given: named !== undefined } };
+    }
+    const seen = new Set<string>();
+    for (const scope of covers) {
+      if (!seen.has(scope.id)) {
+        seen.add(scope.id);
+        roles.push({ role, scope });
+      }
+    }
+  }
+  return { roles };
 }
 
 /** The audit (and welcome e-mail) shape of a role: `{ role, scope: { type, id, name } }`. */

@@ -1,20 +1,34 @@
 import { sql } from 'kysely';
-import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
+import { type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
 import { type Named, type NameKind, resolveNames } from '../changes/names.ts';
-import { type Applied, type ItemOutcome, type RunOptions, type RunScope, runItems } from '../changes/runner.ts';
-import { synchronizingSource } from '../changes/source.ts';
+import {
+  type Applied,
+  type ItemOutcome,
+  type RunOptions,
+  type RunScope,
+  runItems,
+  runSetBased,
+} from '../changes/runner.ts';
+import { isSynchronized, synchronizingSource } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { sendInstructionsInTransaction } from '../devices/instructions.service.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
-import { type AdminRoleGrant, applyAdminRoleChanges, changeAdminRole, diffAdminRoles } from './users.admin-roles.ts';
+import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
+import {
+  type AdminRoleGrant,
+  type AdminRolesInPart,
+  applyAdminRoleChanges,
+  changeAdminRole,
+  completeAdminRoles,
+  diffAdminRoles,
+} from './users.admin-roles.ts';
 import { loadUserDetail } from './users.details.ts';
 import { UserErrorCodes } from './users.errors.ts';
 import { type ContentAction, deleteUserPermanently, removeUsers, restoreUser } from './users.removal.ts';
-import { insertUsers, type NewUserInput } from './users.service.ts';
+import { insertUsers, type NewUserInput, type UserView } from './users.service.ts';
 import { editUsers, type UserPatch } from './users.update.ts';
 
 /**
@@ -31,16 +45,10 @@ import { editUsers, type UserPatch } from './users.update.ts';
  */
 
 /** A user as the commands report it: enough to show a change and to reverse it. */
-export interface UserState {
-  id: string;
-  email: string;
-  username: string;
-  firstName: string | null;
-  lastName: string | null;
-  country: string | null;
+export interface UserState
+  extends Pick<UserView, 'id' | 'email' | 'username' | 'firstName' | 'lastName' | 'country' | 'version'> {
   externalId: string | null;
   status: UserRow['status'];
-  version: number;
   /** Profiles held directly (names). */
   profiles: string[];
   /** Their ids, in the same order (what a removal took, enough to give it back). */
@@ -330,10 +338,18 @@ export interface UserStateItem {
   groups?: string[];
   /** The full set of admin roles, with the name of a scoped role's product, profile or group. */
   adminRoles?: { role: AdminRole; scope?: string | null }[];
+  /**
+   * Admin roles in part, scopes by name: a part left out keeps what the user holds (ignored when
+   * `adminRoles` is given). A scoped role left without a scope fails the item
+   * (`admin_roles.scope_required`, with `role` and `kind`).
+   */
+  adminRolesInPart?: AdminRolesInPart<string>;
   /** The version the change was made on: a stale one fails the item (`users.version_conflict`). */
   version?: number;
   /** Take the user over: managed by the actor's source from now on (a directory sync adopting a user). */
   manage?: boolean;
+  /** Release the user: hand-managed (the console) from now on, no longer the actor's to synchronize. */
+  release?: boolean;
 }
 
 const SCOPE_KINDS: Record<'product' | 'profile' | 'group', NameKind> = {
@@ -353,6 +369,7 @@ const USER_COLUMNS = [
   'externalId',
   'enterprise',
   'manage',
+  'release',
 ] as const;
 
 /**
@@ -402,6 +419,70 @@ async function wantedAdminRoles(
   );
 }
 
+/** The refusal of a synchronizing source's change to a user it does not manage (409 `users.not_managed`). */
+function notManaged(user: UserRow, verb: 'changes' | 'removes' = 'changes'): AppError {
+  return new AppError(
+    UserErrorCodes.notManaged,
+    409,
+    `${user.email} is managed by ${user.source_type === 'console' ? 'the console' : `another source (${user.source_type})`}, not by this connection: it ${verb} only the users it manages.`,
+  );
+}
+
+/**
+ * The full sets of admin roles of items given in part (undefined: not in part), their scopes found
+ * by name in one query per kind, each part left out kept as held (`completeAdminRoles`).
+ * @throws AppError `admin_roles.scope_not_found` (422) for an unknown name;
+ *   `admin_roles.scope_required` (400, extra `role` and `kind`) for a scoped role left without a scope
+ */
+async function adminRolesOfParts(
+  scope: RunScope,
+  actor: Actor,
+  parts: (AdminRolesInPart<string> | undefined)[],
+  held: HeldAdminRole[][],
+): Promise<(AdminRoleGrant[] | undefined)[]> {
+  const found = new Map<string, { id: string; name: string }>();
+  for (const kind of ['product', 'profile', 'group'] as const) {
+    const names = parts.flatMap((part) => part?.scopes?.[kind] ?? []);
+    if (names.length === 0) {
+      continue;
+    }
+    const field = `adminRolesInPart.scopes.${kind}`;
+    const resolved = await resolveNames(scope.trx, actor.organizationId, SCOPE_KINDS[kind], [{ field, names }]);
+    const missing = names.filter((name) => !resolved.found.has(name.trim().toLowerCase()));
+    if (missing.length > 0) {
+      throw new AppError(
+        'admin_roles.scope_not_found',
+        422,
+        `No ${kind} named ${missing.map((name) => `"${name}"`).join(', ')}.`,
+        {
+          errors: [{ field, message: `no ${kind} named "${missing[0]}"` }],
+        },
+      );
+    }
+    for (const [key, named] of resolved.found) {
+      found.set(`${kind}|${key}`, { id: named.id, name: named.name });
+    }
+  }
+  return parts.map((part, index) => {
+    if (!part) {
+      return undefined;
+    }
+    const scopes: AdminRolesInPart['scopes'] = {};
+    for (const [kind, names] of Object.entries(part.scopes ?? {}) as [ScopeKind, string[]][]) {
+      scopes[kind] = names.flatMap((name) => found.get(`${kind}|${name.trim().toLowerCase()}`) ?? []);
+    }
+    const complete = completeAdminRoles(held[index] ?? [], { roles: part.roles, scopes });
+    if ('missingScope' in complete) {
+      const { role, kind } = complete.missingScope;
+      throw new AppError('admin_roles.scope_required', 400, `The role ${role} needs the ${kind}s it covers.`, {
+        errors: [{ field: `adminRolesInPart.scopes.${kind}`, message: `the ${kind}s ${role} covers` }],
+        extra: { role, kind },
+      });
+    }
+    return complete.roles;
+  });
+}
+
 /** The patch that brings a user to an item's state: fields already as wanted are left out. */
 function patchOf(item: UserStateItem, user: UserRow): UserPatch {
   const patch: UserPatch = {
@@ -416,6 +497,7 @@ function patchOf(item: UserStateItem, user: UserRow): UserPatch {
     profiles: item.profiles,
     groups: item.groups,
     manage: item.manage,
+    release: item.release,
   };
   const same = (a: string | null | undefined, b: string | null) => (a?.trim() || null) === b;
   if (same(patch.firstName, user.first_name)) {
@@ -469,6 +551,18 @@ async function setUserStates(
       );
     }
   }
+  // A synchronizing source (a SCIM connection, a directory sync) changes only what it manages or
+  // takes over (`manage`): a user another one synchronizes is refused.
+  const syncing = synchronizingSource(actor);
+  const foreign = syncing
+    ? users.find(
+        (user) =>
+          isSynchronized(user.source_type) && (user.source_type !== syncing.type || user.source_id !== syncing.id),
+      )
+    : undefined;
+  if (foreign) {
+    throw notManaged(foreign);
+  }
   const ids = users.map((user) => user.id);
   const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
   const edits = users.map((user, index) => ({
@@ -484,7 +578,9 @@ async function setUserStates(
   await editUsers(scope.trx, actor, edits);
   const withRoles = items.flatMap((item, index) => {
     const user = users[index];
-    return item.adminRoles !== undefined && user ? [{ user, roles: item.adminRoles }] : [];
+    return (item.adminRoles !== undefined || item.adminRolesInPart !== undefined) && user
+      ? [{ user, roles: item.adminRoles, part: item.adminRolesInPart }]
+      : [];
   });
   if (withRoles.length > 0) {
     const held = await findAdminRolesByUserIds(
@@ -492,14 +588,20 @@ async function setUserStates(
       actor.organizationId,
       withRoles.map((entry) => entry.user.id),
     );
-    const wanted = await wantedAdminRoles(
+    const full = await wantedAdminRoles(
       scope,
       actor,
-      withRoles.map((entry) => entry.roles),
+      withRoles.map((entry) => entry.roles ?? []),
+    );
+    const parts = await adminRolesOfParts(
+      scope,
+      actor,
+      withRoles.map((entry) => (entry.roles === undefined ? entry.part : undefined)),
+      withRoles.map((entry) => held.get(entry.user.id) ?? []),
     );
     const changes = withRoles.map((entry, index) => ({
       user: entry.user,
-      ...diffAdminRoles(held.get(entry.user.id) ?? [], wanted[index] ?? []),
+      ...diffAdminRoles(held.get(entry.user.id) ?? [], parts[index] ?? full[index] ?? []),
     }));
     if (changes.some((change) => change.grant.length + change.revoke.length > 0)) {
       authorize(actor, 'adminRole.assign');
@@ -576,23 +678,10 @@ export async function changeAdminRolesCommand(
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'adminRole.assign');
-  return runItems(
-    ctx,
-    items,
-    async (scope, item) => {
-      const user = await resolveUser(scope, actor, item.user);
-      const before = await stateOf(scope, actor, user.id);
-      await changeAdminRole(scope.ctx, actor, user.id, item);
-      return {
-        status: 'applied',
-        code: item.grant ? 'admin_roles.granted' : 'admin_roles.revoked',
-        params: { email: user.email, role: item.role },
-        before,
-        after: await stateOf(scope, actor, user.id),
-      };
-    },
-    options,
-  );
+  return eachUser(ctx, actor, items, options, async (scope, item, userId) => {
+    await changeAdminRole(scope.ctx, actor, userId, item);
+    return { code: item.grant ? 'admin_roles.granted' : 'admin_roles.revoked', params: { role: item.role } };
+  });
 }
 
 /**
@@ -621,11 +710,7 @@ export async function removeUsersCommand(
       ? users.find((user) => user.source_type !== source.type || user.source_id !== source.id)
       : undefined;
     if (foreign) {
-      throw new AppError(
-        UserErrorCodes.notManaged,
-        409,
-        `${foreign.email} is managed by ${foreign.source_type === 'console' ? 'the console' : `another source (${foreign.source_type})`}, not by this connection: it removes only the users it manages.`,
-      );
+      throw notManaged(foreign, 'removes');
     }
     const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
     // One removal per content decision (most lists have one).
@@ -650,18 +735,7 @@ export async function removeUsersCommand(
       after: after.get(user.id) ?? null,
     }));
   };
-  return runItems(
-    ctx,
-    items,
-    async (scope, item) => {
-      const [only] = await removeAll(scope, [item]);
-      if (!only) {
-        throw new Error('removal answered no user');
-      }
-      return only;
-    },
-    { ...options, applyAll: removeAll },
-  );
+  return runSetBased(ctx, items, removeAll, options);
 }
 
 /**
@@ -675,23 +749,10 @@ export async function restoreUsersCommand(
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.remove');
-  return runItems(
-    ctx,
-    items,
-    async (scope, item) => {
-      const user = await resolveUser(scope, actor, item.user);
-      const before = await stateOf(scope, actor, user.id);
-      await restoreUser(scope.ctx, actor, user.id);
-      return {
-        status: 'applied',
-        code: 'users.restored',
-        params: { email: user.email },
-        before,
-        after: await stateOf(scope, actor, user.id),
-      };
-    },
-    options,
-  );
+  return eachUser(ctx, actor, items, options, async (scope, _item, userId) => {
+    await restoreUser(scope.ctx, actor, userId);
+    return { code: 'users.restored' };
+  });
 }
 
 /**
@@ -705,14 +766,36 @@ export async function deleteUsersCommand(
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.delete');
+  return eachUser(ctx, actor, items, options, async (scope, _item, userId) => {
+    await deleteUserPermanently(scope.ctx, actor, userId);
+    return { code: 'users.deleted', gone: true };
+  });
+}
+
+/**
+ * Runs a change of one user per item, answering its code with the user's state before and after
+ * (none after a deletion: `gone`).
+ */
+function eachUser<I extends { user: UserRef }>(
+  ctx: AppContext,
+  actor: Actor,
+  items: I[],
+  options: RunOptions,
+  change: (
+    scope: RunScope,
+    item: I,
+    userId: string,
+  ) => Promise<{ code: string; params?: Record<string, string>; gone?: boolean }>,
+): Promise<ItemOutcome<UserState>[]> {
   return runItems(
     ctx,
     items,
     async (scope, item) => {
       const user = await resolveUser(scope, actor, item.user);
       const before = await stateOf(scope, actor, user.id);
-      await deleteUserPermanently(scope.ctx, actor, user.id);
-      return { status: 'applied', code: 'users.deleted', params: { email: user.email }, before, after: null };
+      const { code, params, gone } = await change(scope, item, user.id);
+      const after = gone ? null : await stateOf(scope, actor, user.id);
+      return { status: 'applied', code, params: { email: user.email, ...params }, before, after };
     },
     options,
   );

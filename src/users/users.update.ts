@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Locale } from '../../shared/contracts.ts';
 import { recordAudits } from '../audit/audit.service.ts';
-import { sourceOf } from '../changes/source.ts';
+import { type ChangeSource, sourceOf } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
@@ -39,6 +39,11 @@ export interface UserPatch {
    * user added by hand, whom it then updates and may remove like the users it created).
    */
   manage?: boolean | undefined;
+  /**
+   * Release the user: no longer managed by a synchronizing source, hand-managed (the console) from
+   * now on (a directory sync whose directory dropped the user under the `preserve` policy).
+   */
+  release?: boolean | undefined;
 }
 
 /** One user's edit inside a set-based change: the row read under lock, the patch, the field prefix. */
@@ -234,26 +239,35 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
       }
     }
   }
+  // Who manages the user from now on: the actor's source when it takes the user over, the console
+  // when the user is released; one statement per new source, the change in each user's audit event.
   const source = sourceOf(actor);
-  const adopted = edits.filter(
-    ({ user, patch }) => patch.manage && (user.source_type !== source.type || user.source_id !== source.id),
-  );
-  if (adopted.length > 0) {
+  const hand: ChangeSource = { type: 'console', id: null };
+  for (const [target, which] of [
+    [source, (patch: UserPatch) => patch.manage === true],
+    [hand, (patch: UserPatch) => patch.release === true && patch.manage !== true],
+  ] as const) {
+    const moving = edits.filter(
+      ({ user, patch }) => which(patch) && (user.source_type !== target.type || user.source_id !== target.id),
+    );
+    if (moving.length === 0) {
+      continue;
+    }
     await trx
       .updateTable('users')
-      .set({ source_type: source.type, source_id: source.id, updated_at: new Date() })
+      .set({ source_type: target.type, source_id: target.id, updated_at: new Date() })
       .where('organization_id', '=', organizationId)
       .where(
         'id',
         'in',
-        adopted.map(({ user }) => user.id),
+        moving.map(({ user }) => user.id),
       )
       .execute();
-    for (const { user } of adopted) {
+    for (const { user } of moving) {
       const audit = audits.get(user.id);
       if (audit) {
         audit.before.managedBy = { type: user.source_type, id: user.source_id };
-        audit.after.managedBy = source;
+        audit.after.managedBy = target;
       }
     }
   }
