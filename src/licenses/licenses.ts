@@ -21,6 +21,15 @@ export interface LicenseDeficit {
 }
 
 /**
+ * Affected users up to which a recount names them in an id array (each table read by index, for
+ * those users only); past it, the recount reads the users from their query with hash joins.
+ */
+const ID_ARRAY_USERS = 50_000;
+
+/** A product's license counter change. */
+type LicenseDelta = { product_id: string; delta: number };
+
+/**
  * Brings `product_licenses` (and `products.licenses_used`) in line with the profiles the given
  * users hold, directly or through groups: one license per (user, product), however many profiles
  * and groups give it; removed users hold none. Set-based: one statement for any number of users.
@@ -28,6 +37,14 @@ export interface LicenseDeficit {
  * Call it in the transaction of every change to a user's profiles, groups, group profiles or
  * status, with the users it touched. Counters are updated with row locks on the products, so two
  * concurrent assignments cannot both take the last seat.
+ *
+ * Linear whatever the statistics say (issue 22). With statistics taken while `product_licenses`
+ * was empty or full of dead rows, the licenses were planned as a one-row table and joined to the
+ * affected users by a nested loop re-reading every affected user per license: 231 s to take a
+ * profile from a 20,000-member group. Now nested loops are off for this one statement, so each
+ * join is a hash or merge join (each side read once); up to `ID_ARRAY_USERS` affected users are
+ * named in an array, so every table is read by index for those users only, and more (a large
+ * group's members) are read from their query.
  * @param trx the transaction of the change
  * @param organizationId the tenant
  * @param users the users whose entitlements may have changed: ids, or a query selecting `user_id`
@@ -42,34 +59,82 @@ export async function syncLicenses(
   users: string[] | RawBuilder<unknown>,
   productIds?: string[],
 ): Promise<void> {
-  if (Array.isArray(users) && users.length === 0) {
+  if ((Array.isArray(users) && users.length === 0) || (productIds && productIds.length === 0)) {
     return;
   }
-  const affected = Array.isArray(users) ? sql`select unnest(${[...new Set(users)]}::uuid[]) as user_id` : users;
-  // Limiting to some products (a group's profiles) keeps a million-member change to the rows it can touch.
+  let affected: RecountUsers;
+  if (Array.isArray(users)) {
+    affected = { ids: [...new Set(users)] };
+  } else {
+    // At most ID_ARRAY_USERS + 1 read: a large group's members stay in the database.
+    const { rows } = await sql<{ user_id: string }>`
+      select distinct user_id from (select user_id from (${users}) a limit ${ID_ARRAY_USERS + 1}) a`.execute(trx);
+    affected = rows.length <= ID_ARRAY_USERS ? { ids: rows.map((row) => row.user_id) } : { query: users };
+  }
+  if ('ids' in affected && affected.ids.length === 0) {
+    return;
+  }
+  const recount = licenseRecount(organizationId, affected, productIds);
+  const changed = await withoutNestedLoops(trx, () => recount.execute(trx));
+  await applyLicenseDeltas(trx, organizationId, changed.rows);
+}
+
+/**
+ * Runs `run` with the planner's nested loops off (`set_config(…, true)`: this transaction only,
+ * back to the value before once `run` is done; a rollback restores it too), so each join is a
+ * hash or merge join, linear whatever the statistics say. Where a join has no other way (a
+ * `lateral` one) the planner still uses a nested loop.
+ * @returns what `run` returns
+ */
+export async function withoutNestedLoops<T>(trx: Transaction<DB>, run: () => Promise<T>): Promise<T> {
+  const setting = await sql<{ before: string }>`
+    select current_setting('enable_nestloop') as before, set_config('enable_nestloop', 'off', true)`.execute(trx);
+  const result = await run();
+  await sql`select set_config('enable_nestloop', ${setting.rows[0]?.before ?? 'on'}, true)`.execute(trx);
+  return result;
+}
+
+/** The users a recount covers: named in an array, or selected (`user_id`) by a query. */
+export type RecountUsers = { ids: string[] } | { query: RawBuilder<unknown> };
+
+/**
+ * The statement of `syncLicenses` (exported for its plan test): brings these users' licenses of
+ * these products in line with their profiles and returns the counter change per product. Run it
+ * `withoutNestedLoops`, as `syncLicenses` does.
+ * @returns the statement, selecting `product_id` and `delta`
+ */
+export function licenseRecount(
+  organizationId: string,
+  users: RecountUsers,
+  productIds?: string[],
+): RawBuilder<LicenseDelta> {
+  const among = (column: string) =>
+    'ids' in users
+      ? sql`${sql.ref(column)} = any(${users.ids}::uuid[])`
+      : sql`${sql.ref(column)} in (select user_id from affected)`;
+  const affected =
+    'ids' in users ? sql`` : sql`affected as materialized (select distinct user_id from (${users.query}) a),`;
   const onlyProducts = productIds ? sql`and pp.product_id = any(${productIds}::uuid[])` : sql``;
   const onlyLicenses = productIds ? sql`and pl.product_id = any(${productIds}::uuid[])` : sql``;
-  if (productIds && productIds.length === 0) {
-    return;
-  }
-  const changed = await sql<{ product_id: string; delta: number }>`
-    with affected as (${affected}),
+  return sql<LicenseDelta>`
+    with ${affected}
     held as (
       select up.user_id, up.profile_id from user_profiles up
-      where up.organization_id = ${organizationId} and up.user_id in (select user_id from affected)
+      where up.organization_id = ${organizationId} and ${among('up.user_id')}
       union
       select gm.user_id, gp.profile_id from group_members gm
       join group_profiles gp on gp.organization_id = gm.organization_id and gp.group_id = gm.group_id
-      where gm.organization_id = ${organizationId} and gm.user_id in (select user_id from affected)
+      where gm.organization_id = ${organizationId} and ${among('gm.user_id')}
     ),
-    desired as (
+    desired as materialized (
       select distinct pp.product_id, held.user_id from held
       join product_profiles pp on pp.organization_id = ${organizationId} and pp.id = held.profile_id ${onlyProducts}
       join users u on u.organization_id = ${organizationId} and u.id = held.user_id and u.status <> 'removed'
+        and ${among('u.id')}
     ),
     removed as (
       delete from product_licenses pl
-      where pl.organization_id = ${organizationId} and pl.user_id in (select user_id from affected) ${onlyLicenses}
+      where pl.organization_id = ${organizationId} and ${among('pl.user_id')} ${onlyLicenses}
         and not exists (select 1 from desired d where d.product_id = pl.product_id and d.user_id = pl.user_id)
       returning pl.product_id, -1 as delta
     ),
@@ -80,8 +145,7 @@ export async function syncLicenses(
       returning product_id, 1 as delta
     )
     select product_id, sum(delta)::int as delta from (select * from removed union all select * from added) changes
-    group by product_id`.execute(trx);
-  await applyLicenseDeltas(trx, organizationId, changed.rows);
+    group by product_id`;
 }
 
 /**
@@ -122,11 +186,7 @@ export async function grantNewUserLicenses(
  * cannot deadlock nor both take the last seat.
  * @throws AppError `licenses.insufficient` (422) with a deficit per product
  */
-async function applyLicenseDeltas(
-  trx: Transaction<DB>,
-  organizationId: string,
-  rows: { product_id: string; delta: number }[],
-): Promise<void> {
+async function applyLicenseDeltas(trx: Transaction<DB>, organizationId: string, rows: LicenseDelta[]): Promise<void> {
   const deltas = rows.filter((row) => row.delta !== 0).sort((a, b) => a.product_id.localeCompare(b.product_id));
   const deficits: LicenseDeficit[] = [];
   const seats: ProductSeats[] = [];
