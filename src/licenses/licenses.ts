@@ -48,7 +48,8 @@ type LicenseDelta = { product_id: string; delta: number };
  * @param trx the transaction of the change
  * @param organizationId the tenant
  * @param users the users whose entitlements may have changed: ids, or a query selecting `user_id`
- *   (a group's members), so a large set never passes through this process
+ *   (a group's members): up to `ID_ARRAY_USERS` are read into an id array, a larger set never
+ *   passes through this process
  * @param productIds when given, only these products' licenses are recounted
  * @throws AppError `licenses.insufficient` (422) with a deficit per product when a product would
  *   exceed its licenses because of this change (the caller's transaction then rolls back)
