@@ -17,10 +17,12 @@ import {
   type Failure,
   failureOf,
   HANDLERS,
+  type Handler,
   type Outcome,
   type RowChange,
   type WorkRow,
 } from './bulk.apply.ts';
+import { UNDO_HANDLER } from './bulk.undo.ts';
 import type { BulkType, GroupRecord, UserRecord } from './csv/formats.ts';
 
 /** What an operation needs of its initiator, before any row is tried. */
@@ -155,6 +157,8 @@ type OperationRow = {
   initiator_type: Actor['type'];
   initiator_id: string;
   initiator_label: string;
+  /** The operation undoes another: its rows go to the undo's handler. */
+  undo: boolean;
 };
 
 /**
@@ -267,6 +271,7 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
       'initiator_type',
       'initiator_id',
       'initiator_label',
+      'undo',
     ])
     .where('id', '=', operationId)
     .executeTakeFirst();
@@ -338,7 +343,10 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
   // and membership files go through the change engine's set-based commands, which lock users,
   // groups and products in id order once per batch: batches in flight wait for each other only for
   // those last writes, and never in a cycle.
-  const serial = operation.dry_run || ctx.database.kind === 'pglite' || HANDLERS[operation.type as BulkType].serial;
+  const serial =
+    operation.dry_run ||
+    ctx.database.kind === 'pglite' ||
+    (operation.undo ? UNDO_HANDLER : HANDLERS[operation.type as BulkType]).serial;
   const lanes = serial ? 1 : ctx.config.bulk.concurrentBatches;
   const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
   const failure = settled.find((result) => result.status === 'rejected');
@@ -611,6 +619,7 @@ async function processBatch(
     exhausted,
   };
   let consumed = state.consumed as unknown as Record<string, number>;
+  const handler = operation.undo ? UNDO_HANDLER : HANDLERS[operation.type as BulkType];
   let results: Row[];
   if (operation.dry_run) {
     // A dry run applies the batch for real in a savepoint and rolls it back. Licenses taken by
@@ -625,13 +634,13 @@ async function processBatch(
         .where('id', '=', productId)
         .execute();
     }
-    results = await applyRows(scope, rows);
+    results = await applyRows(scope, handler, rows);
     const after = await licenseCounts(trx, operation.organization_id);
     consumed = Object.fromEntries([...after].map(([id, used]) => [id, used - (before.get(id) ?? 0)]));
     await sql`rollback to savepoint bulk_dry_run`.execute(trx);
     await sql`release savepoint bulk_dry_run`.execute(trx);
   } else {
-    results = await applyRows(scope, rows);
+    results = await applyRows(scope, handler, rows);
   }
 
   await storeResults(trx, operation.id, from, to, results);
@@ -741,8 +750,7 @@ const failedRow = (rowNumber: number, failure: Failure): Row & { deficits?: Fail
  * whole batch, the change engine's runner applying it at once and, on a failure, splitting it in
  * halves down to the failing rows.
  */
-async function applyRows(scope: BatchScope, rows: WorkRow[]): Promise<Row[]> {
-  const handler = HANDLERS[scope.operation.type];
+async function applyRows(scope: BatchScope, handler: Handler, rows: WorkRow[]): Promise<Row[]> {
   let result: BatchResult;
   await sql`savepoint bulk_rows`.execute(scope.trx);
   try {

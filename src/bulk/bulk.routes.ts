@@ -18,6 +18,7 @@ import {
   listBulkOperations,
   runDryRunForReal,
 } from './bulk.service.ts';
+import { undoBulkOperation } from './bulk.undo.ts';
 import { BulkFileError, BulkFileErrorCodes } from './csv/csv.errors.ts';
 import { BULK_TYPES, type BulkType } from './csv/formats.ts';
 
@@ -52,7 +53,19 @@ export const BulkOperationSchema = z
         }),
       )
       .meta({ description: 'License deficit report: products whose seats ran out.' }),
-    sourceOperationId: z.uuid().nullable().meta({ description: 'The dry run this operation ran for real.' }),
+    sourceOperationId: z
+      .uuid()
+      .nullable()
+      .meta({ description: 'The dry run this operation ran for real, or (with `undo`) the operation it undoes.' }),
+    undo: z.boolean().meta({ description: 'The operation undoes the one named by sourceOperationId.' }),
+    undoneBy: z
+      .object({
+        operationId: z.uuid().meta({ description: 'The undo operation.' }),
+        label: z.string().meta({ description: 'Who ran it.' }),
+        at: z.iso.datetime().meta({ description: 'When it finished.' }),
+      })
+      .nullable()
+      .meta({ description: 'Who undid this operation and when, or null.' }),
   })
   .meta({ id: 'BulkOperation' });
 
@@ -340,6 +353,36 @@ export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) =>
         reply.status(202).send({ id: await runDryRunForReal(ctx, request.actor!, request.params.id) }),
+    );
+
+    app.post(
+      '/bulk-operations/:id/undo',
+      {
+        schema: {
+          tags,
+          summary: 'Undo a finished operation',
+          description:
+            'Creates a new operation that brings every item the operation changed back to its state before: users it created are removed, users it removed are restored with what they lost, details, profiles, groups, admin roles and memberships it changed are set back. An item changed since by anyone else is a conflict: listed as failed (with who changed it last) and never overwritten. Run it as a dry run first (`dryRun: true`) to preview each item; the undo can itself be undone (redo). Only who may run the operation may undo it.',
+          params: IdParams,
+          body: z
+            .object({
+              dryRun: z
+                .boolean()
+                .optional()
+                .meta({ description: 'Preview: apply nothing, answer per item what would change. Default false.' }),
+            })
+            .strict()
+            .optional()
+            .nullable(),
+          response: { 202: z.object({ id: z.uuid() }), ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send({
+          id: await undoBulkOperation(ctx, request.actor!, request.params.id, {
+            dryRun: request.body?.dryRun ?? false,
+          }),
+        }),
     );
 
     app.delete(

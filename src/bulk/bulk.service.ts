@@ -11,6 +11,7 @@ import { type Actor, authorize, can } from '../roles/policy.ts';
 import { describeOutcome, type Outcome } from './bulk.apply.ts';
 import { BulkErrorCodes } from './bulk.errors.ts';
 import { type DeficitLine, notifyInitiator, processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
+import { type UndoneBy, undoBulkOperation, undoneBy } from './bulk.undo.ts';
 import type { BulkType, ParsedRow, UserRecord } from './csv/formats.ts';
 import { openBulkCsv } from './csv/parse.ts';
 
@@ -42,9 +43,13 @@ export interface BulkOperationView {
   error: { code: string; message: string } | null;
   deficits: DeficitLine[];
   sourceOperationId: string | null;
+  /** The operation undoes the one named by `sourceOperationId`. */
+  undo: boolean;
+  /** Who undid this operation and when (its latest finished undo), or null. */
+  undoneBy: UndoneBy | null;
 }
 
-function present(row: Selectable<BulkOperationsTable>): BulkOperationView {
+function present(row: Selectable<BulkOperationsTable>, undone?: Map<string, UndoneBy>): BulkOperationView {
   return {
     id: row.id,
     type: row.type as BulkType,
@@ -67,6 +72,8 @@ function present(row: Selectable<BulkOperationsTable>): BulkOperationView {
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     deficits: (row.deficits as unknown as DeficitLine[]) ?? [],
     sourceOperationId: row.source_operation_id,
+    undo: row.undo,
+    undoneBy: undone?.get(row.id) ?? null,
   };
 }
 
@@ -285,6 +292,10 @@ class RowStore {
 export async function runDryRunForReal(ctx: AppContext, actor: Actor, operationId: string): Promise<string> {
   authorize(actor, 'bulk.run');
   const source = await requireOperation(ctx, actor, operationId);
+  if (source.undo && source.dryRun && source.finishedAt && source.sourceOperationId) {
+    // The preview of an undo runs for real as a new undo, planned against the state of now.
+    return undoBulkOperation(ctx, actor, source.sourceOperationId, { dryRun: false });
+  }
   if (!source.dryRun || !source.finishedAt || source.status === 'failed' || source.status === 'cancelled') {
     throw new AppError(
       BulkErrorCodes.notFinishedDryRun,
@@ -378,7 +389,7 @@ async function requireOperation(ctx: AppContext, actor: Actor, operationId: stri
   if (!row) {
     throw notFound('Bulk operation');
   }
-  return present(row);
+  return present(row, await undoneBy(ctx, actor.organizationId, [row.id]));
 }
 
 /**
@@ -423,9 +434,14 @@ export async function listBulkOperations(
   }
   const rows = await select.execute();
   const page = rows.slice(0, query.limit);
+  const undone = await undoneBy(
+    ctx,
+    actor.organizationId,
+    page.map((row) => row.id),
+  );
   const last = page.at(-1);
   return {
-    items: page.map(present),
+    items: page.map((row) => present(row, undone)),
     nextCursor:
       rows.length > query.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null,
   };

@@ -414,6 +414,8 @@ export interface BulkOperationsTable {
   consumed: ColumnType<unknown, string | undefined, string>;
   cancel_requested: Generated<boolean>;
   source_operation_id: string | null;
+  /** The operation undoes the one named by `source_operation_id`. */
+  undo: Generated<boolean>;
   created_at: CreatedAt;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;

@@ -1,0 +1,752 @@
+import { sql } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Applied, ItemOutcome, RunScope } from '../changes/runner.ts';
+import { runItems } from '../changes/runner.ts';
+import type { AppContext } from '../context.ts';
+import { AppError, notFound } from '../core/errors.ts';
+import { transaction } from '../db/database.ts';
+import {
+  createGroupsCommand,
+  deleteGroupsCommand,
+  type GroupState,
+  type GroupStateItem,
+  groupNames,
+  type MembershipState,
+  setMembershipsCommand,
+  snapshotGroup,
+  updateGroupsCommand,
+} from '../groups/groups.commands.ts';
+import { type Actor, authorize, can } from '../roles/policy.ts';
+import {
+  removeUsersCommand,
+  restoreUsersCommand,
+  setUsersCommand,
+  snapshotUsers,
+  type UserState,
+  type UserStateItem,
+} from '../users/users.commands.ts';
+import {
+  type BatchResult,
+  type BatchScope,
+  type Failure,
+  failureOfOutcome,
+  type Handler,
+  type Outcome,
+  type RowChange,
+  type WorkRow,
+} from './bulk.apply.ts';
+import { processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
+import type { BulkType } from './csv/formats.ts';
+
+/**
+ * Undoing a bulk operation. The undo is an operation of its own (`undo`, with
+ * `source_operation_id` naming the operation it undoes), whose rows are the succeeded rows of the
+ * other with their recorded state before and after. Each row is brought from its state after back
+ * to its state before, through the change engine's commands only (which authorize, audit with the
+ * undo's operation id, count seats and queue e-mails as any change does):
+ * - a user the operation created is removed; a user it removed is restored and given back its
+ *   details, profiles, groups and admin roles; a user it edited gets back what the edit changed;
+ * - a group it created is deleted; a group it edited gets back its description, admins, profiles
+ *   (and a group an undo deleted is created again, for a redo);
+ * - a membership it gave is taken, one it took is given back.
+ * An item changed since by anyone else (its state now differs from the recorded state after, in
+ * what the undo would touch) is a conflict: it fails, named with who changed it last, and is never
+ * overwritten. A user deleted permanently cannot be brought back. Since an undo records its own
+ * rows' states before and after, it can be undone in turn (redo).
+ */
+
+/** Error codes of undo. */
+export const UndoErrorCodes = {
+  notFinished: 'bulk.undo_not_finished',
+  dryRun: 'bulk.undo_of_dry_run',
+  alreadyUndone: 'bulk.already_undone',
+  conflict: 'bulk.undo_conflict',
+  notUndoable: 'bulk.undo_not_undoable',
+} as const;
+
+type Kind = 'user' | 'group' | 'membership';
+
+const KINDS: Record<BulkType, Kind> = {
+  'add-users': 'user',
+  'edit-users': 'user',
+  'remove-users': 'user',
+  'add-groups': 'group',
+  'edit-groups': 'group',
+  'add-group-members': 'membership',
+  'remove-group-members': 'membership',
+};
+
+/** What an undo row holds: the row of the undone operation's state before and after. */
+interface UndoRecord {
+  kind: 'undo';
+  change: RowChange;
+}
+
+/** Past tense of the changes an undo words (the console translates the codes). */
+const DONE: Record<string, string> = {
+  remove_user: 'removed_user',
+  restore_user: 'restored_user',
+  update_user: 'updated_user',
+  add_group: 'added_group',
+  delete_group: 'deleted_group',
+  update_group: 'updated_group',
+  add_member: 'added_member',
+  remove_member: 'removed_member',
+  assign_profile: 'assigned_profile',
+  unassign_profile: 'unassigned_profile',
+  grant_role: 'granted_role',
+  revoke_role: 'revoked_role',
+};
+
+const verb = (scope: BatchScope, change: string) =>
+  scope.operation.dryRun ? `bulk.would_${change}` : `bulk.${DONE[change] ?? change}`;
+
+const sorted = (values: (string | null)[]) => [...values.map((value) => value ?? '')].sort().join('\n');
+
+/** A user's fields an undo compares and sets, each as one comparable text. */
+const USER_FIELDS = {
+  firstName: (state: UserState) => state.firstName ?? '',
+  lastName: (state: UserState) => state.lastName ?? '',
+  country: (state: UserState) => state.country ?? '',
+  email: (state: UserState) => state.email.toLowerCase(),
+  status: (state: UserState) => (state.status === 'removed' ? 'removed' : 'present'),
+  profiles: (state: UserState) => sorted(state.profileIds),
+  groups: (state: UserState) => sorted(state.groupIds),
+  adminRoles: (state: UserState) =>
+    sorted(state.adminRoles.map((role, index) => `${role.role}|${state.adminRoleScopeIds[index] ?? ''}`)),
+} as const;
+type UserField = keyof typeof USER_FIELDS;
+
+const GROUP_FIELDS = {
+  name: (state: GroupState) => state.name.toLowerCase(),
+  description: (state: GroupState) => state.description ?? '',
+  profiles: (state: GroupState) => sorted(state.profiles.map((name) => name.toLowerCase())),
+  admins: (state: GroupState) => sorted(state.admins),
+  membersCount: (state: GroupState) => String(state.membersCount),
+} as const;
+type GroupField = keyof typeof GROUP_FIELDS;
+
+/** The fields that differ between two states (all of them when either is missing). */
+function differing<S, F extends string>(fields: Record<F, (state: S) => string>, a: S | null, b: S | null): F[] {
+  const names = Object.keys(fields) as F[];
+  if (!a || !b) {
+    return names;
+  }
+  return names.filter((name) => fields[name](a) !== fields[name](b));
+}
+
+/** An item the undo brings back, or why it cannot. */
+type Plan<S> =
+  | { row: WorkRow; id: string; label: string; target: S | null; expected: S | null; touched: string[] }
+  | { row: WorkRow; failure: Failure };
+
+const recordOf = (row: WorkRow) => (row.record as unknown as UndoRecord).change;
+
+/** Who changed these items last, from the audit log (one query). */
+async function lastChanges(scope: BatchScope, ids: string[]): Promise<Map<string, { by: string; at: string }>> {
+  const found = new Map<string, { by: string; at: string }>();
+  if (ids.length === 0) {
+    return found;
+  }
+  const rows = await sql<{ target_id: string; actor_label: string | null; at: Date }>`
+    select distinct on (target_id) target_id, actor_label, at from audit_events
+    where organization_id = ${scope.operation.organizationId} and target_id = any(${ids}::text[])
+    order by target_id, id desc`.execute(scope.trx);
+  for (const row of rows.rows) {
+    found.set(row.target_id, { by: row.actor_label ?? 'unknown', at: new Date(row.at).toISOString() });
+  }
+  return found;
+}
+
+function conflict(label: string, last: { by: string; at: string } | undefined): Failure {
+  const who = last ? ` by ${last.by} at ${last.at}` : '';
+  return {
+    outcome: {
+      code: UndoErrorCodes.conflict,
+      params: { item: label, ...(last ? { by: last.by, at: last.at } : {}) },
+    },
+    message: `${label} was changed since${who}: skipped, not overwritten. Change it by hand if needed.`,
+  };
+}
+
+function notUndoable(label: string, why: string): Failure {
+  return { outcome: { code: UndoErrorCodes.notUndoable, params: { item: label } }, message: `${label} ${why}` };
+}
+
+/**
+ * Plans each row: the item's state now against its recorded state after, in the fields the undo
+ * would touch. Conflicts are named with who changed the item last.
+ */
+async function planRows<S extends { id: string }, F extends string>(
+  scope: BatchScope,
+  rows: WorkRow[],
+  fields: Record<F, (state: S) => string>,
+  current: Map<string, S>,
+  labelOf: (state: S) => string,
+  gone: (state: S) => Failure | undefined,
+): Promise<Plan<S>[]> {
+  const plans: Plan<S>[] = [];
+  const conflicting: { row: WorkRow; id: string; label: string }[] = [];
+  for (const row of rows) {
+    const change = recordOf(row);
+    const before = change.before as S | null;
+    const after = change.after as S | null;
+    const recorded = (after ?? before) as S;
+    const id = recorded.id;
+    const label = labelOf(recorded);
+    const now = current.get(id) ?? null;
+    const touched = differing(fields, before, after);
+    if (after && !now) {
+      plans.push({ row, failure: gone(after) ?? notUndoable(label, 'no longer exists: it cannot be brought back.') });
+      continue;
+    }
+    if (!after && now) {
+      conflicting.push({ row, id, label });
+      continue;
+    }
+    if (after && now && touched.some((field) => fields[field](now) !== fields[field](after))) {
+      conflicting.push({ row, id, label });
+      continue;
+    }
+    plans.push({ row, id, label, target: before, expected: now, touched });
+  }
+  const last = await lastChanges(
+    scope,
+    conflicting.map((entry) => entry.id),
+  );
+  for (const entry of conflicting) {
+    plans.push({ row: entry.row, failure: conflict(entry.label, last.get(entry.id)) });
+  }
+  return plans;
+}
+
+type Ready<S> = Extract<Plan<S>, { id: string }>;
+
+/**
+ * Applies the ready items through the engine's runner: each item all or nothing (its own
+ * savepoint), set-based where the commands are; the commands run atomic inside it, so an item
+ * failing splits the list until it is alone.
+ */
+async function applyReady<S>(
+  scope: BatchScope,
+  ready: Ready<S>[],
+  applyAll: (run: RunScope, items: Ready<S>[]) => Promise<Applied<S>[]>,
+): Promise<ItemOutcome<S>[]> {
+  return runItems(
+    scope.ctx,
+    ready,
+    async (run, item) => {
+      const [only] = await applyAll(run, [item]);
+      if (!only) {
+        throw new Error('undo answered no item');
+      }
+      return only;
+    },
+    { applyAll },
+  );
+}
+
+/** Names moved between two lists, as given and taken outcomes. */
+function moved(scope: BatchScope, kind: 'profile' | 'group', from: string[], to: string[]): Outcome[] {
+  const lower = (names: string[]) => new Set(names.map((name) => name.toLowerCase()));
+  const had = lower(from);
+  const has = lower(to);
+  const [given, taken] = kind === 'profile' ? ['assign_profile', 'unassign_profile'] : ['add_member', 'remove_member'];
+  return [
+    ...to
+      .filter((name) => !had.has(name.toLowerCase()))
+      .map((name) => ({ code: verb(scope, given), params: { [kind]: name } })),
+    ...from
+      .filter((name) => !has.has(name.toLowerCase()))
+      .map((name) => ({ code: verb(scope, taken), params: { [kind]: name } })),
+  ];
+}
+
+function userWords(scope: BatchScope, from: UserState, to: UserState | null): Outcome[] {
+  if (!to) {
+    return [];
+  }
+  const outcomes: Outcome[] = [];
+  if (from.status !== 'removed' && to.status === 'removed') {
+    return [{ code: verb(scope, 'remove_user'), params: { email: from.email } }];
+  }
+  if (from.status === 'removed' && to.status !== 'removed') {
+    outcomes.push({ code: verb(scope, 'restore_user'), params: { email: to.email } });
+  }
+  if (from.firstName !== to.firstName || from.lastName !== to.lastName || from.country !== to.country) {
+    outcomes.push({ code: verb(scope, 'update_user'), params: { email: to.email } });
+  }
+  outcomes.push(
+    ...moved(scope, 'profile', from.profiles, to.profiles),
+    ...moved(scope, 'group', from.groups, to.groups),
+  );
+  const roles = (state: UserState) =>
+    state.adminRoles.map((role, index) => ({
+      key: `${role.role}|${state.adminRoleScopeIds[index] ?? ''}`,
+      params: { role: role.role, ...(role.scope === null ? {} : { scope: role.scope }) },
+    }));
+  const held = roles(from);
+  const holds = roles(to);
+  outcomes.push(
+    ...holds
+      .filter((role) => !held.some((other) => other.key === role.key))
+      .map((role) => ({ code: verb(scope, 'grant_role'), params: role.params })),
+    ...held
+      .filter((role) => !holds.some((other) => other.key === role.key))
+      .map((role) => ({ code: verb(scope, 'revoke_role'), params: role.params })),
+  );
+  return outcomes;
+}
+
+/** Users: removed (created by the operation), restored with what they lost, or set back. */
+async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult> {
+  const { trx, actor, operation } = scope;
+  const ids = rows.map((row) => {
+    const change = recordOf(row);
+    return ((change.after ?? change.before) as UserState).id;
+  });
+  const current = await snapshotUsers(trx, operation.organizationId, ids);
+  const plans = await planRows<UserState, UserField>(
+    scope,
+    rows,
+    USER_FIELDS,
+    current,
+    (state) => state.email,
+    () => undefined,
+  );
+  const failed = new Map<number, Failure>();
+  const ready: Ready<UserState>[] = [];
+  for (const plan of plans) {
+    if ('failure' in plan) {
+      failed.set(plan.row.rowNumber, plan.failure);
+    } else {
+      ready.push(plan);
+    }
+  }
+  const setItem = (plan: Ready<UserState>, all: boolean): UserStateItem => {
+    const target = plan.target as UserState;
+    const touched = new Set(all ? Object.keys(USER_FIELDS) : plan.touched);
+    return {
+      user: { id: plan.id },
+      ...(touched.has('firstName') ? { firstName: target.firstName } : {}),
+      ...(touched.has('lastName') ? { lastName: target.lastName } : {}),
+      ...(touched.has('country') ? { country: target.country } : {}),
+      ...(touched.has('email') ? { email: target.email } : {}),
+      ...(touched.has('profiles') ? { profiles: target.profiles } : {}),
+      ...(touched.has('groups') ? { groups: target.groups } : {}),
+      ...(touched.has('adminRoles')
+        ? { adminRoles: target.adminRoles.map((role) => ({ role: role.role, scope: role.scope })) }
+        : {}),
+    };
+  };
+  const outcomes = await applyReady(scope, ready, async (run, items) => {
+    const remove = items.filter(
+      (plan) => !plan.target || (plan.target.status === 'removed' && plan.expected?.status !== 'removed'),
+    );
+    const restore = items.filter(
+      (plan) => plan.target && plan.target.status !== 'removed' && plan.expected?.status === 'removed',
+    );
+    const set = items.filter((plan) => !remove.includes(plan) && !restore.includes(plan));
+    if (remove.length > 0) {
+      await removeUsersCommand(
+        run.ctx,
+        actor,
+        remove.map((plan) => ({ user: { id: plan.id } })),
+        { atomic: true },
+      );
+    }
+    if (restore.length > 0) {
+      await restoreUsersCommand(
+        run.ctx,
+        actor,
+        restore.map((plan) => ({ user: { id: plan.id } })),
+        { atomic: true },
+      );
+    }
+    const sets = [...restore.map((plan) => setItem(plan, true)), ...set.map((plan) => setItem(plan, false))];
+    if (sets.length > 0) {
+      await setUsersCommand(run.ctx, actor, sets, { atomic: true });
+    }
+    const after = await snapshotUsers(
+      run.trx,
+      operation.organizationId,
+      items.map((plan) => plan.id),
+    );
+    return items.map((plan) => ({
+      status: 'applied',
+      code: 'bulk.undone',
+      params: { item: plan.label },
+      before: plan.expected,
+      after: after.get(plan.id) ?? null,
+    }));
+  });
+  return collect(ready, outcomes, failed, (plan, outcome) =>
+    plan.expected ? userWords(scope, plan.expected, outcome.after) : [],
+  );
+}
+
+/** Groups: deleted (created by the operation), created again (deleted by an undo), or set back. */
+async function undoGroups(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult> {
+  const { trx, actor, operation } = scope;
+  const current = new Map<string, GroupState>();
+  for (const row of rows) {
+    const change = recordOf(row);
+    const id = ((change.after ?? change.before) as GroupState).id;
+    const state = await snapshotGroup(trx, operation.organizationId, id);
+    if (state) {
+      current.set(id, state);
+    }
+  }
+  const plans = await planRows<GroupState, GroupField>(
+    scope,
+    rows,
+    GROUP_FIELDS,
+    current,
+    (state) => state.name,
+    () => undefined,
+  );
+  const failed = new Map<number, Failure>();
+  const ready: Ready<GroupState>[] = [];
+  for (const plan of plans) {
+    if ('failure' in plan) {
+      failed.set(plan.row.rowNumber, plan.failure);
+    } else {
+      ready.push(plan);
+    }
+  }
+  const outcomes = await applyReady(scope, ready, async (run, items) => {
+    const remove = items.filter((plan) => !plan.target);
+    const create = items.filter((plan) => plan.target && !plan.expected);
+    const update = items.filter((plan) => plan.target && plan.expected);
+    if (remove.length > 0) {
+      await deleteGroupsCommand(
+        run.ctx,
+        actor,
+        remove.map((plan) => ({ group: { id: plan.id } })),
+        { atomic: true },
+      );
+    }
+    const created = new Map<Ready<GroupState>, string>();
+    if (create.length > 0) {
+      const made = await createGroupsCommand(
+        run.ctx,
+        actor,
+        create.map((plan) => {
+          const target = plan.target as GroupState;
+          return {
+            name: target.name,
+            ...(target.description ? { description: target.description } : {}),
+            profiles: target.profiles,
+            admins: target.admins,
+          };
+        }),
+        { atomic: true },
+      );
+      for (const [index, plan] of create.entries()) {
+        created.set(plan, made[index]?.after?.id ?? plan.id);
+      }
+    }
+    if (update.length > 0) {
+      const items: GroupStateItem[] = update.map((plan) => {
+        const target = plan.target as GroupState;
+        const touched = new Set(plan.touched);
+        return {
+          group: { id: plan.id },
+          ...(touched.has('description') ? { description: target.description } : {}),
+          ...(touched.has('admins') ? { admins: target.admins } : {}),
+          ...(touched.has('profiles') ? { profiles: target.profiles } : {}),
+        };
+      });
+      await updateGroupsCommand(run.ctx, actor, items, { atomic: true });
+    }
+    const states: Applied<GroupState>[] = [];
+    for (const plan of items) {
+      const id = created.get(plan) ?? plan.id;
+      states.push({
+        status: 'applied',
+        code: 'bulk.undone',
+        params: { item: plan.label },
+        before: plan.expected,
+        after: plan.target ? await snapshotGroup(run.trx, operation.organizationId, id) : null,
+      });
+    }
+    return states;
+  });
+  return collect(ready, outcomes, failed, (plan, outcome) => {
+    if (!outcome.after) {
+      return [{ code: verb(scope, 'delete_group'), params: { group: plan.label } }];
+    }
+    if (!plan.expected) {
+      return [{ code: verb(scope, 'add_group'), params: { group: plan.label } }];
+    }
+    return [
+      ...(plan.touched.some((field) => field === 'description' || field === 'admins')
+        ? [{ code: verb(scope, 'update_group'), params: { group: plan.label } }]
+        : []),
+      ...moved(scope, 'profile', plan.expected.profiles, outcome.after.profiles),
+    ];
+  });
+}
+
+type Membership = MembershipState & { id: string };
+
+/** Memberships: taken back, or given back. */
+async function undoMemberships(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult> {
+  const { trx, actor, operation } = scope;
+  const asMembership = (state: unknown): Membership | null => {
+    const value = state as MembershipState | null;
+    return value ? { ...value, id: `${value.groupId}|${value.userId}` } : null;
+  };
+  const recorded = rows.map((row) => asMembership(recordOf(row).after) as Membership);
+  const groupIds = [...new Set(recorded.map((state) => state.groupId))];
+  const names = await groupNames(trx, operation.organizationId, groupIds);
+  const current = new Map<string, Membership>();
+  for (const groupId of groupIds) {
+    if (!names.has(groupId)) {
+      continue;
+    }
+    const users = recorded.filter((state) => state.groupId === groupId).map((state) => state.userId);
+    const members = await sql<{ user_id: string }>`
+      select user_id from group_members
+      where organization_id = ${operation.organizationId} and group_id = ${groupId} and user_id = any(${users}::uuid[])`.execute(
+      trx,
+    );
+    const isMember = new Set(members.rows.map((row) => row.user_id));
+    for (const userId of users) {
+      const id = `${groupId}|${userId}`;
+      current.set(id, { id, groupId, group: names.get(groupId) ?? '', userId, member: isMember.has(userId) });
+    }
+  }
+  const wrapped = rows.map((row) => ({
+    ...row,
+    record: {
+      kind: 'undo',
+      change: { before: asMembership(recordOf(row).before), after: asMembership(recordOf(row).after) },
+    } as unknown as WorkRow['record'],
+  }));
+  const plans = await planRows<Membership, 'member'>(
+    scope,
+    wrapped,
+    { member: (state) => String(state.member) },
+    current,
+    (state) => state.group,
+    () => undefined,
+  );
+  const failed = new Map<number, Failure>();
+  const ready: Ready<Membership>[] = [];
+  for (const plan of plans) {
+    if ('failure' in plan) {
+      failed.set(plan.row.rowNumber, plan.failure);
+    } else {
+      ready.push(plan);
+    }
+  }
+  const outcomes = await applyReady(scope, ready, async (run, items) => {
+    await setMembershipsCommand(
+      run.ctx,
+      actor,
+      items.map((plan) => {
+        const target = plan.target as Membership;
+        return { group: { id: target.groupId }, userId: target.userId, member: target.member };
+      }),
+      { atomic: true },
+    );
+    // Stored as the membership commands report it, without the key the comparison used.
+    const bare = (state: Membership | null) => {
+      if (!state) {
+        return null;
+      }
+      const { id: _key, ...membership } = state;
+      return membership as Membership;
+    };
+    return items.map((plan) => ({
+      status: 'applied',
+      code: 'bulk.undone',
+      params: { item: plan.label },
+      before: bare(plan.expected),
+      after: bare(plan.target),
+    }));
+  });
+  return collect(ready, outcomes, failed, (plan) => [
+    { code: verb(scope, plan.target?.member ? 'add_member' : 'remove_member'), params: { group: plan.label } },
+  ]);
+}
+
+/** The batch's result: applied rows with their words and states, failed rows with why. */
+function collect<S>(
+  ready: Ready<S>[],
+  outcomes: ItemOutcome<S>[],
+  failed: Map<number, Failure>,
+  words: (plan: Ready<S>, outcome: ItemOutcome<S>) => Outcome[],
+): BatchResult {
+  const applied = new Map<number, Outcome[]>();
+  const changes = new Map<number, RowChange>();
+  for (const outcome of outcomes) {
+    const plan = ready[outcome.index];
+    if (!plan) {
+      continue;
+    }
+    if (outcome.status === 'failed') {
+      failed.set(plan.row.rowNumber, failureOfOutcome(outcome));
+      continue;
+    }
+    const worded = words(plan, outcome);
+    applied.set(plan.row.rowNumber, worded.length > 0 ? worded : [{ code: 'bulk.unchanged', params: {} }]);
+    // What the undo did, kept so that it can be undone in turn (redo).
+    changes.set(plan.row.rowNumber, { before: outcome.before, after: outcome.after });
+  }
+  return { applied, failed, changes };
+}
+
+/** Applies an undo operation's rows, of the kind of the operation undone. */
+export const UNDO_HANDLER: Handler = {
+  serial: true,
+  apply(scope, rows) {
+    switch (KINDS[scope.operation.type]) {
+      case 'user':
+        return undoUsers(scope, rows);
+      case 'group':
+        return undoGroups(scope, rows);
+      case 'membership':
+        return undoMemberships(scope, rows);
+    }
+  },
+};
+
+/**
+ * Starts the undo of a finished operation: a new operation (a dry run, or for real) whose rows are
+ * the succeeded rows of the other. Who may run the operation may undo it (the same policy checks
+ * as its upload); an undo can itself be undone.
+ * @returns the new operation's id
+ * @throws AppError 403; 404; 409 not finished, a dry run, already undone
+ */
+export async function undoBulkOperation(
+  ctx: AppContext,
+  actor: Actor,
+  operationId: string,
+  options: { dryRun: boolean },
+): Promise<string> {
+  authorize(actor, 'bulk.run');
+  let query = ctx.db
+    .selectFrom('bulk_operations')
+    .selectAll()
+    .where('organization_id', '=', actor.organizationId)
+    .where('id', '=', operationId);
+  if (!can(actor, 'bulk.readAll')) {
+    query = query.where('initiator_id', '=', actor.id);
+  }
+  const source = await query.executeTakeFirst();
+  if (!source) {
+    throw notFound('Bulk operation');
+  }
+  const type = source.type as BulkType;
+  const target = source.group_id ? { groupId: source.group_id } : undefined;
+  authorize(actor, 'bulk.run', target);
+  authorize(actor, REQUIRED_ACTION[type], target);
+  if (source.dry_run) {
+    throw new AppError(
+      UndoErrorCodes.dryRun,
+      409,
+      'A dry run changed nothing, so there is nothing to undo: undo the operation that ran for real.',
+    );
+  }
+  if (!source.finished_at || source.status === 'queued' || source.status === 'running') {
+    throw new AppError(
+      UndoErrorCodes.notFinished,
+      409,
+      'The operation has not finished: wait for it to finish (or cancel it), then undo it.',
+    );
+  }
+  return transaction(ctx.db, async (trx) => {
+    // One undo at a time per operation: the operation's row is locked while the undo is created.
+    await trx.selectFrom('bulk_operations').select('id').where('id', '=', operationId).forUpdate().execute();
+    const undone = await trx
+      .selectFrom('bulk_operations')
+      .select(['id', 'initiator_label'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('source_operation_id', '=', operationId)
+      .where('undo', '=', true)
+      .where('dry_run', '=', false)
+      .where('status', 'not in', ['failed', 'cancelled'])
+      .executeTakeFirst();
+    if (undone) {
+      throw new AppError(
+        UndoErrorCodes.alreadyUndone,
+        409,
+        `The operation is already undone (by ${undone.initiator_label}, operation ${undone.id}): undo that operation to redo it.`,
+      );
+    }
+    const operation = await trx
+      .insertInto('bulk_operations')
+      .values({
+        organization_id: actor.organizationId,
+        type: source.type,
+        file_name: source.file_name,
+        dry_run: options.dryRun,
+        group_id: source.group_id,
+        group_name: source.group_name,
+        initiator_type: actor.type,
+        initiator_id: actor.id,
+        initiator_label: actor.label,
+        delimiter: source.delimiter,
+        header: source.header,
+        source_operation_id: operationId,
+        undo: true,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const inserted = await sql`
+      insert into bulk_operation_rows (organization_id, operation_id, row_number, cells, record, key, status)
+      select organization_id, ${operation.id}::uuid, row_number, cells,
+        jsonb_build_object('kind', 'undo', 'change', changes), key, 'pending'
+      from bulk_operation_rows
+      where operation_id = ${operationId} and status = 'succeeded' and changes is not null`.execute(trx);
+    const rows = Number(inserted.numAffectedRows ?? 0);
+    await trx.updateTable('bulk_operations').set({ total_rows: rows }).where('id', '=', operation.id).execute();
+    await recordAudit(trx, actor, {
+      action: 'bulk.create',
+      target: { type: 'bulk_operation', id: operation.id, label: source.file_name },
+      after: { type: source.type, dryRun: options.dryRun, rows, undoes: operationId },
+    });
+    await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
+    return operation.id;
+  });
+}
+
+/** Who undid an operation, and when: its latest finished undo that ran for real. */
+export interface UndoneBy {
+  operationId: string;
+  label: string;
+  at: string;
+}
+
+/**
+ * Who undid each of these operations (one query).
+ * @returns operation id → its undo (operations not undone are absent)
+ */
+export async function undoneBy(ctx: AppContext, organizationId: string, ids: string[]): Promise<Map<string, UndoneBy>> {
+  const found = new Map<string, UndoneBy>();
+  if (ids.length === 0) {
+    return found;
+  }
+  const rows = await ctx.db
+    .selectFrom('bulk_operations')
+    .select(['id', 'source_operation_id', 'initiator_label', 'finished_at'])
+    .where('organization_id', '=', organizationId)
+    .where('source_operation_id', 'in', ids)
+    .where('undo', '=', true)
+    .where('dry_run', '=', false)
+    .where('status', 'in', ['completed', 'completed_with_errors'])
+    .orderBy('finished_at', 'asc')
+    .execute();
+  for (const row of rows) {
+    if (row.source_operation_id && row.finished_at) {
+      found.set(row.source_operation_id, {
+        operationId: row.id,
+        label: row.initiator_label,
+        at: row.finished_at.toISOString(),
+      });
+    }
+  }
+  return found;
+}
