@@ -272,6 +272,114 @@ describe('undo of bulk operations', () => {
     );
   });
 
+  test('add-groups: the groups are deleted with their admins and profiles, a redo creates them again', async () => {
+    const before = await organization();
+    const added = await runBulk(
+      admin,
+      { type: 'add-groups' },
+      [
+        'User Group Name,Description,User Group Admins,Assigned Product Profiles',
+        'Sales,Sales team,Personal ID-ann@undo.example,Acrobat Std',
+        'Ops,,,Photoshop Std',
+      ].join('\n'),
+    );
+    assert.deepEqual([added.operation.succeededRows, added.operation.failedRows], [2, 0], JSON.stringify(added.rows));
+    const applied = await organization();
+    const undone = await undo(added.operation.id);
+    assert.deepEqual(
+      [undone.operation.succeededRows, undone.operation.failedRows],
+      [2, 0],
+      JSON.stringify(undone.rows),
+    );
+    assert.deepEqual(codes(undone.rows[0]), ['bulk.deleted_group']);
+    assert.deepEqual(await organization(), before);
+    const redo = await undo(undone.operation.id);
+    assert.deepEqual([redo.operation.succeededRows, redo.operation.failedRows], [2, 0], JSON.stringify(redo.rows));
+    // A group created again has a new id: compared by names.
+    const byName = (state: Awaited<ReturnType<typeof organization>>) => ({
+      ...state,
+      users: state.users.map(({ groupIds, adminRoleScopeIds, ...user }) => user),
+    });
+    assert.deepEqual(byName(await organization()), byName(applied));
+  });
+
+  test('edit-groups: description, admins and profiles come back', async () => {
+    const before = await organization();
+    const edited = await runBulk(
+      admin,
+      { type: 'edit-groups' },
+      [
+        'User Group Name,Description,User Group Admins,Assigned Product Profiles',
+        'Sales,Changed,Personal ID-bob@undo.example,Acrobat Pro',
+        'Ops,Operations,,',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      [edited.operation.succeededRows, edited.operation.failedRows],
+      [2, 0],
+      JSON.stringify(edited.rows),
+    );
+    assert.notDeepEqual(await organization(), before);
+    const undone = await undo(edited.operation.id);
+    assert.deepEqual(
+      [undone.operation.succeededRows, undone.operation.failedRows],
+      [2, 0],
+      JSON.stringify(undone.rows),
+    );
+    assert.deepEqual(await organization(), before);
+  });
+
+  test('add and remove group members: the memberships and the licenses they gave come back', async () => {
+    const sales = await instance.app.ctx.db
+      .selectFrom('user_groups')
+      .select('id')
+      .where('organization_id', '=', instance.organizationId)
+      .where('name', '=', 'Sales')
+      .executeTakeFirstOrThrow();
+    const before = await organization();
+    const added = await runBulk(
+      admin,
+      { type: 'add-group-members', groupId: sales.id },
+      'Email\nbob@undo.example\ncid@undo.example\n',
+    );
+    assert.deepEqual([added.operation.succeededRows, added.operation.failedRows], [2, 0], JSON.stringify(added.rows));
+    assert.notDeepEqual(await organization(), before);
+    const undoneAdd = await undo(added.operation.id);
+    assert.deepEqual(undoneAdd.rows.map(codes), [['bulk.removed_member'], ['bulk.removed_member']]);
+    assert.deepEqual(await organization(), before);
+
+    const removed = await runBulk(
+      admin,
+      { type: 'remove-group-members', groupId: groupIds.Legal },
+      'Email\nbob@undo.example\n',
+    );
+    assert.deepEqual(
+      [removed.operation.succeededRows, removed.operation.failedRows],
+      [1, 0],
+      JSON.stringify(removed.rows),
+    );
+    assert.notDeepEqual(await organization(), before);
+    const undoneRemove = await undo(removed.operation.id);
+    assert.deepEqual(undoneRemove.rows.map(codes), [['bulk.added_member']]);
+    assert.deepEqual(await organization(), before);
+  });
+
+  test('a group given members since it was added is a conflict, not deleted', async () => {
+    const added = await runBulk(admin, { type: 'add-groups' }, 'User Group Name\nTemp\n');
+    assert.equal(added.operation.succeededRows, 1);
+    const temp = await instance.app.ctx.db
+      .selectFrom('user_groups')
+      .select('id')
+      .where('organization_id', '=', instance.organizationId)
+      .where('name', '=', 'Temp')
+      .executeTakeFirstOrThrow();
+    const joined = await runBulk(admin, { type: 'add-group-members', groupId: temp.id }, 'Email\nbob@undo.example\n');
+    assert.equal(joined.operation.succeededRows, 1);
+    const undone = await undo(added.operation.id);
+    assert.deepEqual(undone.rows.map(codes), [['bulk.undo_conflict']]);
+    assert.ok(await snapshotGroup(instance.app.ctx.db, instance.organizationId, temp.id), 'the group is kept');
+  });
+
   test('an unfinished or unknown operation cannot be undone; the body is checked', async () => {
     expectProblem(
       await admin.post('/api/v1/bulk-operations/00000000-0000-4000-8000-000000000000/undo', {}),
