@@ -45,8 +45,12 @@ export interface BulkOperation {
   /** Why the whole file failed (status `failed`). */
   error: { code: string; message: string } | null;
   deficits: BulkDeficit[];
-  /** The dry run this operation was started from ("Run for real"). */
+  /** The dry run this operation was started from ("Run for real"), or the operation it undoes. */
   sourceOperationId: string | null;
+  /** The operation undoes the one named by `sourceOperationId`. */
+  undo: boolean;
+  /** Who undid this operation and when (its latest finished undo), or null. */
+  undoneBy: { operationId: string; label: string; at: string } | null;
 }
 
 /** One outcome of a row, as a stable code with its parameters. */

@@ -1,6 +1,7 @@
 import {
   ActionButton,
   AlertDialog,
+  Badge,
   Button,
   Content,
   DialogTrigger,
@@ -35,9 +36,15 @@ function canRunForReal(operation: BulkOperation): boolean {
   return operation.dryRun && (operation.status === 'completed' || operation.status === 'completed_with_errors');
 }
 
+/** Whether an operation can be undone: it ran for real, has finished, and is not undone yet. */
+function canUndo(operation: BulkOperation): boolean {
+  return !operation.dryRun && !isUnfinished(operation) && operation.undoneBy === null;
+}
+
 /**
  * One bulk operation: status, counts and live progress, who started it and when, cancel while it
- * runs, "Run for real" after a dry run, the results CSV, the license deficit report, and its rows.
+ * runs, "Run for real" after a dry run, "Undo" (a preview first, then for real), the results CSV,
+ * the license deficit report, and its rows.
  */
 export function BulkOperationPage() {
   const { t } = useTranslation();
@@ -51,7 +58,7 @@ export function BulkOperationPage() {
   const operation = loaded?.id === id ? loaded : null;
   const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
-  const [pending, setPending] = useState<'cancel' | 'run' | 'remove' | null>(null);
+  const [pending, setPending] = useState<'cancel' | 'run' | 'remove' | 'undo' | null>(null);
   const path = bulkPath(id);
   const canRun = can('bulk.run');
 
@@ -125,6 +132,17 @@ export function BulkOperationPage() {
       .finally(() => setPending(null));
   };
 
+  // The undo starts as a preview (a dry run); its page offers to run it for real.
+  const undo = () => {
+    setError(null);
+    setPending('undo');
+    api
+      .post<{ id: string }>(`${path}/undo`, { dryRun: true })
+      .then((answer) => navigate(`/bulk/${encodeURIComponent(answer.id)}`))
+      .catch((caught: unknown) => setError(caught))
+      .finally(() => setPending(null));
+  };
+
   const remove = () => {
     setError(null);
     setPending('remove');
@@ -153,6 +171,11 @@ export function BulkOperationPage() {
         <Flex gap="size-100" alignItems="center">
           <StatusBadge operation={operation} />
           {operation.dryRun && <DryRunBadge />}
+          {operation.undo && (
+            <Badge variant="seafoam" data-testid="bulk-undo-badge">
+              {t('bulk.undo.badge')}
+            </Badge>
+          )}
         </Flex>
       </Flex>
 
@@ -199,13 +222,30 @@ export function BulkOperationPage() {
             </Button>
             <AlertDialog
               variant="confirmation"
-              title={t('bulk.run.title')}
+              title={t(operation.undo ? 'bulk.undo.runTitle' : 'bulk.run.title')}
               primaryActionLabel={t('bulk.run.action')}
               cancelLabel={t('common.cancel')}
               onPrimaryAction={runForReal}
               data-testid="bulk-run-dialog"
             >
-              {t('bulk.run.text', { name: operation.fileName })}
+              {operation.undo ? t('bulk.undo.runText') : t('bulk.run.text', { name: operation.fileName })}
+            </AlertDialog>
+          </DialogTrigger>
+        )}
+        {canRun && canUndo(operation) && (
+          <DialogTrigger>
+            <Button variant="secondary" isPending={pending === 'undo'} data-testid="bulk-undo">
+              {t('bulk.undo.action')}
+            </Button>
+            <AlertDialog
+              variant="confirmation"
+              title={t('bulk.undo.title')}
+              primaryActionLabel={t('bulk.undo.action')}
+              cancelLabel={t('common.cancel')}
+              onPrimaryAction={undo}
+              data-testid="bulk-undo-dialog"
+            >
+              {t('bulk.undo.text', { name: operation.fileName })}
             </AlertDialog>
           </DialogTrigger>
         )}
@@ -243,9 +283,20 @@ export function BulkOperationPage() {
             onPress={() => navigate(`/bulk/${encodeURIComponent(operation.sourceOperationId ?? '')}`)}
             data-testid="bulk-source"
           >
-            {t('bulk.source')}
+            {t(operation.undo ? 'bulk.undoSource' : 'bulk.source')}
           </Link>
         </View>
+      )}
+      {operation.undoneBy && (
+        <Flex gap="size-100" alignItems="center" data-testid="bulk-undone-by">
+          <span>{t('bulk.undoneBy', { name: operation.undoneBy.label, at: date(operation.undoneBy.at) })}</span>
+          <Link
+            onPress={() => navigate(`/bulk/${encodeURIComponent(operation.undoneBy?.operationId ?? '')}`)}
+            data-testid="bulk-open-undo"
+          >
+            {t('bulk.openUndo')}
+          </Link>
+        </Flex>
       )}
 
       {error !== null && (
