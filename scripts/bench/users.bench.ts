@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { encodeCursor } from '../../src/core/schemas.ts';
+import { encodeCursor } from '../../src/core/paging.ts';
 import { measure, openBenchDatabase, since } from './support.ts';
 
 const PASSWORD = 'benchmark password';

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { likeContains } from '../db/like.ts';
 import type { AuditEventRow } from '../db/schema.ts';
 
 /** Filters of the audit log list and export. */
@@ -15,11 +16,6 @@ export interface AuditFilter {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Escapes `%`, `_` and `\` so user text matches literally inside LIKE. */
-export function likeContains(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
 
 /**
  * One page of an organization's audit events, newest first, after the keyset cursor `beforeId`.

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { decodeCursor, encodeCursor } from '../core/schemas.ts';
+import { keysetPage, Positions } from '../core/paging.ts';
 import type { AuditEventRow } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { type AuditFilter, findAuditEventsByOrganizationId } from './audit.queries.ts';
@@ -38,9 +38,6 @@ function presentAuditEvent(row: AuditEventRow) {
   };
 }
 
-const isPosition = (value: unknown): value is { id: number } =>
-  typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'number';
-
 /**
  * One page of the audit log.
  * @throws AppError 403 without `audit.read`; 400 for a cursor that is not ours
@@ -51,17 +48,13 @@ export async function listAuditEvents(
   query: AuditQuery & { limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'audit.read');
-  const position = decodeCursor(query.cursor, isPosition);
-  const rows = await findAuditEventsByOrganizationId(ctx.db, actor.organizationId, toFilter(query), {
-    limit: query.limit + 1,
-    beforeId: position?.id,
+  return keysetPage(query, {
+    position: Positions.id,
+    read: (before, limit) =>
+      findAuditEventsByOrganizationId(ctx.db, actor.organizationId, toFilter(query), { limit, beforeId: before?.id }),
+    positionOf: (row) => ({ id: row.id }),
+    present: (page) => page.map(presentAuditEvent),
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(presentAuditEvent),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
-  };
 }
 
 export const AUDIT_CSV_HEADER = [

@@ -8,9 +8,9 @@ import { defineJob, type JobRun } from '../jobs/queue.ts';
 import { noteSeatLevels } from '../licenses/alerts.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
 import { queueMessages } from '../outbox/outbox.ts';
+import { findGrantsByPrincipal } from '../roles/grants.ts';
 import type { Action } from '../roles/permissions.ts';
 import { type Actor, can } from '../roles/policy.ts';
-import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import {
   type BatchResult,
   type BatchScope,

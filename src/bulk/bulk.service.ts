@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
-import { decodeCursor, encodeCursor } from '../core/schemas.ts';
+import { keysetPage, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import { insertMany, type ManyRow } from '../db/insert-many.ts';
 import type { BulkOperationsTable, DB } from '../db/schema.ts';
@@ -401,12 +401,6 @@ export async function getBulkOperation(ctx: AppContext, actor: Actor, operationI
   return requireOperation(ctx, actor, operationId);
 }
 
-const isPosition = (value: unknown): value is { at: string; id: string } =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { at?: unknown }).at === 'string' &&
-  typeof (value as { id?: unknown }).id === 'string';
-
 /**
  * The operations, newest first, cursor-paged. System admins see every operation of the
  * organization; other admins their own.
@@ -417,41 +411,39 @@ export async function listBulkOperations(
   query: { limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'bulk.run');
-  const position = decodeCursor(query.cursor, isPosition);
   const owner = visibleTo(actor);
-  let select = ctx.db
-    .selectFrom('bulk_operations')
-    .selectAll()
-    .where('organization_id', '=', actor.organizationId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(query.limit + 1);
-  if (owner) {
-    select = select.where('initiator_id', '=', owner);
-  }
-  if (position) {
-    select = select.where(sql<boolean>`(created_at, id) < (${position.at}::timestamptz, ${position.id}::uuid)`);
-  }
-  const rows = await select.execute();
-  const page = rows.slice(0, query.limit);
-  const undone = await undoneBy(
-    ctx,
-    actor.organizationId,
-    page.map((row) => row.id),
-  );
-  const last = page.at(-1);
-  return {
-    items: page.map((row) => present(row, undone)),
-    nextCursor:
-      rows.length > query.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null,
-  };
+  return keysetPage(query, {
+    position: Positions.atId,
+    read: (position, limit) => {
+      let select = ctx.db
+        .selectFrom('bulk_operations')
+        .selectAll()
+        .where('organization_id', '=', actor.organizationId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit);
+      if (owner) {
+        select = select.where('initiator_id', '=', owner);
+      }
+      if (position) {
+        select = select.where(sql<boolean>`(created_at, id) < (${position.at}::timestamptz, ${position.id}::uuid)`);
+      }
+      return select.execute();
+    },
+    positionOf: (row) => ({ at: row.created_at.toISOString(), id: row.id }),
+    present: async (page) => {
+      const undone = await undoneBy(
+        ctx,
+        actor.organizationId,
+        page.map((row) => row.id),
+      );
+      return page.map((row) => present(row, undone));
+    },
+  });
 }
 
 /** A row's user or group before and after it, as the job stored it (`bulk_operation_rows.changes`). */
 type RowChanges = { before: Record<string, unknown> | null; after: Record<string, unknown> | null };
-
-const isRowPosition = (value: unknown): value is { row: number } =>
-  typeof value === 'object' && value !== null && typeof (value as { row?: unknown }).row === 'number';
 
 /** One page of an operation's rows, with each row's status, message and outcomes. */
 export async function listBulkOperationRows(
@@ -465,34 +457,36 @@ export async function listBulkOperationRows(
   },
 ) {
   authorize(actor, 'bulk.run');
-  await requireOperation(ctx, actor, operationId);
-  const position = decodeCursor(query.cursor, isRowPosition);
-  let select = ctx.db
-    .selectFrom('bulk_operation_rows')
-    .select(['row_number', 'status', 'message', 'outcomes', 'key', 'changes'])
-    .where('operation_id', '=', operationId)
-    .orderBy('row_number')
-    .limit(query.limit + 1);
-  if (query.status) {
-    select = select.where('status', '=', query.status);
-  }
-  if (position) {
-    select = select.where('row_number', '>', position.row);
-  }
-  const rows = await select.execute();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((row) => ({
-      rowNumber: row.row_number,
-      status: row.status,
-      key: row.key ? (row.key.split('|')[1] ?? '') : null,
-      message: messageOf(row),
-      outcomes: (row.outcomes as Outcome[] | null) ?? [],
-      changes: (row.changes as RowChanges | null) ?? null,
-    })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ row: last.row_number }) : null,
-  };
+  return keysetPage(query, {
+    position: Positions.row,
+    // The cursor is checked first, then the operation.
+    read: async (position, limit) => {
+      await requireOperation(ctx, actor, operationId);
+      let select = ctx.db
+        .selectFrom('bulk_operation_rows')
+        .select(['row_number', 'status', 'message', 'outcomes', 'key', 'changes'])
+        .where('operation_id', '=', operationId)
+        .orderBy('row_number')
+        .limit(limit);
+      if (query.status) {
+        select = select.where('status', '=', query.status);
+      }
+      if (position) {
+        select = select.where('row_number', '>', position.row);
+      }
+      return select.execute();
+    },
+    positionOf: (row) => ({ row: row.row_number }),
+    present: (page) =>
+      page.map((row) => ({
+        rowNumber: row.row_number,
+        status: row.status,
+        key: row.key ? (row.key.split('|')[1] ?? '') : null,
+        message: messageOf(row),
+        outcomes: (row.outcomes as Outcome[] | null) ?? [],
+        changes: (row.changes as RowChanges | null) ?? null,
+      })),
+  });
 }
 
 /**

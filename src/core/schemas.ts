@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
-import { AppError, HttpErrorCodes } from './errors.ts';
 
 /** RFC 9457 problem details, with Usher's stable `code` and field-level `errors`. */
 export const ProblemSchema = z
@@ -75,43 +74,4 @@ export function pageOf<T extends z.ZodType>(item: T) {
       .nullable()
       .meta({ description: 'Pass as `cursor` to get the next page; null on the last page.' }),
   });
-}
-
-/**
- * Encodes a keyset position as an opaque cursor.
- * @returns base64url text
- */
-export function encodeCursor(position: unknown): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
-
-/**
- * Decodes a cursor made by `encodeCursor`.
- * @param cursor the `cursor` query parameter, if any
- * @param check tells whether the decoded value is a position of this list
- * @returns the position, or undefined for the first page
- * @throws AppError `request.validation_failed` (400) naming `querystring.cursor` for a cursor
- *   that is not one of this list's
- */
-export function decodeCursor<T>(cursor: string | undefined, check: (value: unknown) => value is T): T | undefined {
-  if (!cursor) {
-    return undefined;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  if (!check(value)) {
-    throw new AppError(
-      HttpErrorCodes.validationFailed,
-      400,
-      'The cursor is not valid: use the nextCursor of a previous page.',
-      {
-        errors: [{ field: 'querystring.cursor', message: 'not a cursor of this list' }],
-      },
-    );
-  }
-  return value;
 }

@@ -1,7 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
-import type { Actor } from '../roles/policy.ts';
+
+/** Who acts: an admin, an API token, Usher itself or a directory sync (see roles/policy.ts `Actor`). */
+export type ActorType = 'user' | 'api_token' | 'system' | 'directory_sync';
 
 /** A timestamp column: read as a Date, written as a Date or an ISO string, defaulted by the DB. */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -399,7 +401,7 @@ export interface BulkOperationsTable {
   group_id: string | null;
   group_name: string | null;
   status: Generated<'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled'>;
-  initiator_type: Actor['type'];
+  initiator_type: ActorType;
   initiator_id: string;
   initiator_label: string;
   delimiter: Generated<string>;

@@ -1,3 +1,5 @@
+import { registerConstraints } from '../db/constraint-errors.ts';
+
 /** Error codes of instructions e-mails and devices. */
 export const DeviceErrorCodes = {
   linkInvalid: 'devices.link_invalid',
@@ -21,3 +23,18 @@ export const MOBILE_LIMIT_MESSAGE =
 export const IDENTIFIER_TAKEN_MESSAGE =
   'A device with this identifier is already connected for another user or as another platform. ' +
   'Ask your administrator to disconnect it first.';
+
+registerConstraints({
+  devices__organization_id_link_id_mobile: {
+    code: DeviceErrorCodes.mobileLimit,
+    status: 409,
+    message: MOBILE_LIMIT_MESSAGE,
+    field: 'body.platform',
+  },
+  devices__organization_id_device_identifier: {
+    code: DeviceErrorCodes.identifierTaken,
+    status: 409,
+    message: IDENTIFIER_TAKEN_MESSAGE,
+    field: 'body.deviceId',
+  },
+});

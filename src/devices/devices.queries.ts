@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { likeContains } from '../audit/audit.queries.ts';
 import type { Executor } from '../db/database.ts';
+import { likeContains } from '../db/like.ts';
 
 /**
  * Users who were sent instructions (a connection link) and have connected no device since, and

@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
+import { keysetPage, namePosition, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { DomainErrorCodes } from './domains.errors.ts';
@@ -10,7 +11,7 @@ import {
   findDirectoryById,
   findTrustsByDirectoryId,
 } from './domains.queries.ts';
-import { type DirectoryView, pageOfRows, presentDirectory, readCursor } from './domains.view.ts';
+import { type DirectoryView, presentDirectory } from './domains.view.ts';
 
 type DirectoryIdentityType = DirectoryView['identityType'];
 
@@ -24,11 +25,12 @@ export async function listDirectories(
   query: { limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'domain.read');
-  const rows = await findDirectoriesByOrganizationId(ctx.db, actor.organizationId, {
-    limit: query.limit + 1,
-    after: readCursor(query.cursor),
+  return keysetPage(query, {
+    position: Positions.nameId,
+    read: (after, limit) => findDirectoriesByOrganizationId(ctx.db, actor.organizationId, { limit, after }),
+    positionOf: namePosition,
+    present: (page) => page.map(presentDirectory),
   });
-  return pageOfRows(rows, query.limit, presentDirectory);
 }
 
 /**

@@ -1,17 +1,6 @@
 import { sql } from 'kysely';
+import type { NamePosition } from '../core/paging.ts';
 import type { Executor } from '../db/database.ts';
-
-/** A keyset position in a name-ordered list (`name` lower-cased). */
-export interface NamePosition {
-  name: string;
-  id: string;
-}
-
-export const isNamePosition = (value: unknown): value is NamePosition =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as NamePosition).name === 'string' &&
-  typeof (value as NamePosition).id === 'string';
 
 const DIRECTORY_COLUMNS = ['id', 'name', 'identity_type', 'created_at'] as const;
 

@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
+import { keysetPage, namePosition, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
@@ -14,7 +15,7 @@ import {
   findDomainsByOrganizationId,
   isDomainClaimedByOtherOrganization,
 } from './domains.queries.ts';
-import { type DomainView, pageOfRows, presentDomain, readCursor } from './domains.view.ts';
+import { type DomainView, presentDomain } from './domains.view.ts';
 
 function directoryNotFound(directoryId: string): AppError {
   return new AppError(
@@ -83,13 +84,18 @@ export async function listDomains(
   },
 ) {
   authorize(actor, 'domain.read');
-  const rows = await findDomainsByOrganizationId(ctx.db, actor.organizationId, {
-    limit: query.limit + 1,
-    after: readCursor(query.cursor),
-    directoryId: query.directoryId,
-    status: query.status,
+  return keysetPage(query, {
+    position: Positions.nameId,
+    read: (after, limit) =>
+      findDomainsByOrganizationId(ctx.db, actor.organizationId, {
+        limit,
+        after,
+        directoryId: query.directoryId,
+        status: query.status,
+      }),
+    positionOf: namePosition,
+    present: (page) => page.map(presentDomain),
   });
-  return pageOfRows(rows, query.limit, presentDomain);
 }
 
 /**

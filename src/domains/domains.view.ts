@@ -1,6 +1,5 @@
-import { decodeCursor, encodeCursor } from '../core/schemas.ts';
 import { challengeRecord, type DnsRecord } from './dns.ts';
-import { type DomainRow, isNamePosition, type NamePosition } from './domains.queries.ts';
+import type { DomainRow } from './domains.queries.ts';
 
 type DirectoryIdentityType = 'enterprise' | 'federated';
 
@@ -90,31 +89,5 @@ export function presentTrustedDirectory(row: {
     owner: { id: row.owner_id, name: row.owner_name },
     domains: row.domains,
     trustedAt: row.trusted_at.toISOString(),
-  };
-}
-
-/**
- * Reads the cursor of a name-ordered list.
- * @throws AppError 400 for a cursor that is not one of this list's
- */
-export function readCursor(cursor: string | undefined): NamePosition | undefined {
-  const position = decodeCursor(cursor, isNamePosition);
-  return position;
-}
-
-/**
- * One page of a name-ordered list, fetched with `limit + 1` rows to know whether more follow.
- * @returns the page's items and the cursor of the next page
- */
-export function pageOfRows<Row extends { id: string; name: string }, View>(
-  rows: Row[],
-  limit: number,
-  present: (row: Row) => View,
-) {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(present),
-    nextCursor: rows.length > limit && last ? encodeCursor({ name: last.name.toLowerCase(), id: last.id }) : null,
   };
 }

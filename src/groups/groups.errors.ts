@@ -1,3 +1,5 @@
+import { registerConstraints } from '../db/constraint-errors.ts';
+
 /** Error codes of user groups. */
 export const GroupErrorCodes = {
   nameTaken: 'groups.name_taken',
@@ -9,3 +11,12 @@ export const GroupErrorCodes = {
   tooManyPerSave: 'groups.too_many_per_save',
   notManaged: 'groups.not_managed',
 } as const;
+
+registerConstraints({
+  user_groups__organization_id_name: {
+    code: GroupErrorCodes.nameTaken,
+    status: 409,
+    message: 'A user group with this name already exists in the organization: choose another name.',
+    field: 'body.name',
+  },
+});

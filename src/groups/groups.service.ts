@@ -3,14 +3,13 @@ import { recordAudit, recordAuditIdParts, recordAuditWithIds } from '../audit/au
 import { presentSource, sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
-import { decodeCursor, encodeCursor } from '../core/schemas.ts';
+import { keysetPage, namePosition, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { scheduleWelcomeForGrant } from '../outbox/welcome-fanout.job.ts';
-import { isNamePosition } from '../products/products.queries.ts';
+import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/grants.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
-import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
 import { type AdminRoleGrant, applyAdminRoleChanges } from '../users/users.admin-roles.ts';
 import { insertUsers, type NewUserInput } from '../users/users.service.ts';
 import { GroupErrorCodes } from './groups.errors.ts';
@@ -76,18 +75,17 @@ export async function listGroups(
   query: { limit: number; cursor?: string | undefined; search?: string | undefined },
 ) {
   authorize(actor, 'group.read');
-  const after = decodeCursor(query.cursor, isNamePosition);
-  const rows = await findGroupsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'group.read'), {
-    limit: query.limit + 1,
-    search: query.search,
-    after,
+  return keysetPage(query, {
+    position: Positions.nameId,
+    read: (after, limit) =>
+      findGroupsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'group.read'), {
+        limit,
+        search: query.search,
+        after,
+      }),
+    positionOf: namePosition,
+    present: (page) => page.map(presentGroup),
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(presentGroup),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ name: last.name.toLowerCase(), id: last.id }) : null,
-  };
 }
 
 /**

@@ -7,8 +7,8 @@ import type { AppContext } from '../context.ts';
 import { AppError, HttpErrorCodes, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
+import { findGrantsByPrincipal } from '../roles/grants.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import { insertGrants } from '../users/users.admin-roles.ts';
 import { insertFirstAdmin } from '../users/users.service.ts';
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
-import { decodeCursor, encodeCursor } from '../core/schemas.ts';
+import { keysetPage, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import { renderMail } from '../mail/render.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
@@ -116,14 +116,6 @@ function filterConditions(filter: OutboxFilter) {
   return conditions;
 }
 
-const isPosition = (value: unknown): value is { at: string; id: string } =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { at?: unknown }).at === 'string' &&
-  typeof (value as { id?: unknown }).id === 'string' &&
-  /^[0-9a-f-]{36}$/.test((value as { id: string }).id) &&
-  !Number.isNaN(Date.parse((value as { at: string }).at));
-
 /**
  * One page of the organization's outbox, newest first, each message with its rendered subject.
  * @throws AppError 403 without `outbox.read`; 400 for a foreign cursor
@@ -134,28 +126,28 @@ export async function listOutbox(
   query: OutboxFilter & { status?: OutboxStatus | undefined; limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'outbox.read');
-  const position = decodeCursor(query.cursor, isPosition);
-  let select = selectMessages(ctx, actor.organizationId);
-  if (query.status) {
-    select = select.where('m.status', '=', query.status);
-  }
-  for (const condition of filterConditions(query)) {
-    select = select.where(condition);
-  }
-  if (position) {
-    select = select.where(sql<boolean>`(m.created_at, m.id) < (${position.at}::timestamptz, ${position.id}::uuid)`);
-  }
-  const rows = (await select
-    .orderBy('m.created_at', 'desc')
-    .orderBy('m.id', 'desc')
-    .limit(query.limit + 1)
-    .execute()) as OutboxRow[];
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((row) => present(ctx, row)),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.created_key, id: last.id }) : null,
-  };
+  return keysetPage(query, {
+    position: Positions.atId,
+    read: async (position, limit) => {
+      let select = selectMessages(ctx, actor.organizationId);
+      if (query.status) {
+        select = select.where('m.status', '=', query.status);
+      }
+      for (const condition of filterConditions(query)) {
+        select = select.where(condition);
+      }
+      if (position) {
+        select = select.where(sql<boolean>`(m.created_at, m.id) < (${position.at}::timestamptz, ${position.id}::uuid)`);
+      }
+      return (await select
+        .orderBy('m.created_at', 'desc')
+        .orderBy('m.id', 'desc')
+        .limit(limit)
+        .execute()) as OutboxRow[];
+    },
+    positionOf: (row) => ({ at: row.created_key, id: row.id }),
+    present: (page) => page.map((row) => present(ctx, row)),
+  });
 }
 
 /**

@@ -1,19 +1,8 @@
 import { type ExpressionBuilder, sql } from 'kysely';
+import type { NamePosition } from '../core/paging.ts';
 import type { Executor } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import type { Reachable } from '../roles/policy.ts';
-
-/** A keyset position in a name-ordered list. */
-export interface NamePosition {
-  name: string;
-  id: string;
-}
-
-export const isNamePosition = (value: unknown): value is NamePosition =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as NamePosition).name === 'string' &&
-  typeof (value as NamePosition).id === 'string';
 
 const PRODUCT_COLUMNS = ['id', 'name', 'license_quantity', 'licenses_used', 'created_at', 'updated_at'] as const;
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
-import { decodeCursor, encodeCursor } from '../core/schemas.ts';
+import { keysetPage, namePosition, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import { noteSeatLevels } from '../licenses/alerts.ts';
 import { syncLicenses } from '../licenses/licenses.ts';
@@ -15,8 +15,6 @@ import {
   findProfileById,
   findProfileIdByProductIdAndProfileIds,
   findProfilesByOrganizationId,
-  isNamePosition,
-  type NamePosition,
 } from './products.queries.ts';
 
 /** A product as the API shows it. */
@@ -86,24 +84,6 @@ function presentProfile(
   };
 }
 
-function readCursor(cursor: string | undefined): NamePosition | undefined {
-  const position = decodeCursor(cursor, isNamePosition);
-  return position;
-}
-
-function pageOfRows<Row extends { id: string; name: string }, View>(
-  rows: Row[],
-  limit: number,
-  present: (row: Row) => View,
-) {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(present),
-    nextCursor: rows.length > limit && last ? encodeCursor({ name: last.name.toLowerCase(), id: last.id }) : null,
-  };
-}
-
 /**
  * Lists the products the actor may see, by name, cursor-paged.
  * @throws AppError 403 without `product.read`
@@ -114,11 +94,13 @@ export async function listProducts(
   query: { limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'product.read');
-  const rows = await findProductsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'product.read'), {
-    limit: query.limit + 1,
-    after: readCursor(query.cursor),
+  return keysetPage(query, {
+    position: Positions.nameId,
+    read: (after, limit) =>
+      findProductsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'product.read'), { limit, after }),
+    positionOf: namePosition,
+    present: (page) => page.map(presentProduct),
   });
-  return pageOfRows(rows, query.limit, presentProduct);
 }
 
 /**
@@ -275,17 +257,24 @@ export async function listProfiles(
   query: { limit: number; cursor?: string | undefined; productId?: string | undefined },
 ) {
   authorize(actor, 'profile.read');
-  const rows = await findProfilesByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'profile.read'), {
-    limit: query.limit + 1,
-    after: readCursor(query.cursor),
-    productId: query.productId,
+  return keysetPage(query, {
+    position: Positions.nameId,
+    read: (after, limit) =>
+      findProfilesByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'profile.read'), {
+        limit,
+        after,
+        productId: query.productId,
+      }),
+    positionOf: namePosition,
+    present: async (page) => {
+      const counts = await countUsersByProfileIds(
+        ctx.db,
+        actor.organizationId,
+        page.map((row) => row.id),
+      );
+      return page.map((row) => presentProfile(row, counts.get(row.id) ?? 0));
+    },
   });
-  const counts = await countUsersByProfileIds(
-    ctx.db,
-    actor.organizationId,
-    rows.map((row) => row.id),
-  );
-  return pageOfRows(rows, query.limit, (row) => presentProfile(row, counts.get(row.id) ?? 0));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AdminRole } from '../../shared/roles.ts';
 import { AppError } from '../core/errors.ts';
+import type { ActorType } from '../db/schema.ts';
 import { ACTIONS, type Action, ROLE_PERMISSIONS } from './permissions.ts';
 
 /** One admin role held by a user or an API token, with the scope of a scoped role. */
@@ -12,7 +13,7 @@ export interface Grant {
 
 /** Who is acting: an administrator, an API token, Usher itself (jobs), or a directory's sync connection. */
 export interface Actor {
-  type: 'user' | 'api_token' | 'system' | 'directory_sync';
+  type: ActorType;
   id: string;
   /** Shown in the audit log: the admin's e-mail or the token's name. */
   label: string;

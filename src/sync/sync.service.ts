@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { secretBox } from '../auth/encryption.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
-import { decodeCursor, encodeCursor } from '../core/schemas.ts';
+import { keysetPage, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import { findClaimedDomainNamesByDirectoryId, findDirectoryById } from '../domains/domains.queries.ts';
 import { emailDomain } from '../domains/identity.ts';
@@ -372,8 +372,6 @@ async function requireRun(ctx: AppContext, actor: Actor, directoryId: string, ru
   return run;
 }
 
-const isSeq = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-
 /**
  * A run with its counts and the first page of per-user outcomes (system admins).
  * @throws AppError 403; 404
@@ -397,31 +395,27 @@ export async function listSyncRunUsers(
   query: { limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'domain.manage');
-  await requireRun(ctx, actor, directoryId, runId);
-  const after = decodeCursor(query.cursor, isSeq) ?? 0;
-  const rows = await findSyncRunUsersByRunId(ctx.db, actor.organizationId, runId, {
-    limit: query.limit + 1,
-    afterSeq: after,
+  return keysetPage(query, {
+    position: Positions.number,
+    // The cursor is checked first, then the run.
+    read: async (after, limit) => {
+      await requireRun(ctx, actor, directoryId, runId);
+      return findSyncRunUsersByRunId(ctx.db, actor.organizationId, runId, { limit, afterSeq: after ?? 0 });
+    },
+    positionOf: (row) => row.seq,
+    present: (page) =>
+      page.map((row) => ({
+        seq: row.seq,
+        email: row.email,
+        dn: row.dn,
+        userId: row.user_id,
+        action: row.action,
+        status: row.status,
+        message: row.message,
+        changes: (row.changes as Record<string, unknown> | null) ?? null,
+      })),
   });
-  const items = rows.slice(0, query.limit).map((row) => ({
-    seq: row.seq,
-    email: row.email,
-    dn: row.dn,
-    userId: row.user_id,
-    action: row.action,
-    status: row.status,
-    message: row.message,
-    changes: (row.changes as Record<string, unknown> | null) ?? null,
-  }));
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null };
 }
-
-const isRunPosition = (value: unknown): value is { createdAt: string; id: string } =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { createdAt?: unknown }).createdAt === 'string' &&
-  typeof (value as { id?: unknown }).id === 'string';
 
 /**
  * A directory's runs, newest first (system admins).
@@ -434,20 +428,15 @@ export async function listSyncRuns(
   query: { limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'domain.manage');
-  await requireDirectory(ctx, actor, directoryId);
-  const rows = await findSyncRunsByDirectoryId(ctx.db, actor.organizationId, directoryId, {
-    limit: query.limit + 1,
-    before: decodeCursor(query.cursor, isRunPosition),
+  return keysetPage(query, {
+    position: Positions.createdAtId,
+    read: async (before, limit) => {
+      await requireDirectory(ctx, actor, directoryId);
+      return findSyncRunsByDirectoryId(ctx.db, actor.organizationId, directoryId, { limit, before });
+    },
+    positionOf: (row) => ({ createdAt: row.created_at.toISOString(), id: row.id }),
+    present: (page) => page.map(presentRun),
   });
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
-  return {
-    items: items.map(presentRun),
-    nextCursor:
-      rows.length > query.limit && last
-        ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id })
-        : null,
-  };
 }
 
 /** Header of a run's results CSV. */

@@ -1,7 +1,7 @@
 import type { IdentityType } from '../../shared/contracts.ts';
 import { emailDomain } from '../domains/identity.ts';
 import type { AccessGroup } from '../groups/groups.catalog.ts';
-import type { HeldAdminRole } from '../roles/roles.queries.ts';
+import type { HeldAdminRole } from '../roles/grants.ts';
 import type { UserAccess } from '../users/users.access.ts';
 
 /**

@@ -4,8 +4,8 @@ import type { RequestOrigin } from '../auth/auth.service.ts';
 import { hitRateLimit } from '../auth/rate-limit.ts';
 import { hashSecret, randomToken, safeEqual } from '../auth/secrets.ts';
 import type { AppContext } from '../context.ts';
+import { findGrantsByPrincipal } from '../roles/grants.ts';
 import type { Actor } from '../roles/policy.ts';
-import { findGrantsByPrincipal } from '../roles/roles.queries.ts';
 import { OAuthError, OAuthErrorCodes, UmapiError } from './umapi.errors.ts';
 
 /** Prefix of an integration's client secret, so secret scanners and people recognise one. */

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
+import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/grants.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
 
 /**
  * A user with the names of everything that gives them access: direct profiles, user groups,

@@ -15,8 +15,8 @@ import { AppError, notFound } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { sendInstructionsInTransaction } from '../devices/instructions.service.ts';
+import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/grants.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/roles.queries.ts';
 import {
   type AdminRoleGrant,
   type AdminRolesInPart,

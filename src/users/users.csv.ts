@@ -3,7 +3,7 @@ import type { IdentityType } from '../../shared/contracts.ts';
 import { type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
 import type { Executor } from '../db/database.ts';
 import { emailDomain } from '../domains/identity.ts';
-import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
+import { findAdminRolesByUserIds } from '../roles/grants.ts';
 import { applyUserFilter, type UserFilter } from './users.queries.ts';
 
 /** The columns of a user CSV file, in Adobe Admin Console's order and spelling (SPEC section 2). */

@@ -4,8 +4,8 @@ import { presentSource, type SourceView } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import { findAdminRolesByUserIds } from '../roles/grants.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { findAdminRolesByUserIds } from '../roles/roles.queries.ts';
 import { findProductNamesByUserIds } from './users.queries.ts';
 import { presentUser, requireUser, type UserView } from './users.service.ts';
 

@@ -1,3 +1,5 @@
+import { registerConstraints } from '../db/constraint-errors.ts';
+
 /** Error codes of user management. */
 export const UserErrorCodes = {
   alreadyExists: 'users.already_exists',
@@ -17,3 +19,12 @@ export const UserErrorCodes = {
   notManaged: 'users.not_managed',
   tooManyMatching: 'users.too_many_matching',
 } as const;
+
+registerConstraints({
+  users__organization_id_email_identity_type: {
+    code: UserErrorCodes.alreadyExists,
+    status: 409,
+    message: 'A user with this e-mail and identity type already exists in the organization.',
+    field: 'body.email',
+  },
+});

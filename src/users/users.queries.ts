@@ -1,7 +1,7 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { AdminRole } from '../../shared/roles.ts';
-import { likeContains } from '../audit/audit.queries.ts';
 import type { Executor } from '../db/database.ts';
+import { likeContains } from '../db/like.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 
 /** Sort orders of the users list; each has its own keyset. */
@@ -25,13 +25,6 @@ export interface UserPosition {
   k: string[];
   id: string;
 }
-
-export const isUserPosition = (value: unknown): value is UserPosition =>
-  typeof value === 'object' &&
-  value !== null &&
-  Array.isArray((value as UserPosition).k) &&
-  (value as UserPosition).k.every((part) => typeof part === 'string') &&
-  typeof (value as UserPosition).id === 'string';
 
 const SORT_KEYS: Record<'email' | 'name', ReturnType<typeof sql<string>>[]> = {
   email: [sql<string>`lower(users.email)`],

@@ -6,7 +6,7 @@ import { recordAudits } from '../audit/audit.service.ts';
 import { sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, type FieldProblem, notFound } from '../core/errors.ts';
-import { decodeCursor, encodeCursor } from '../core/schemas.ts';
+import { keysetPage, Positions } from '../core/paging.ts';
 import { type Executor, transaction } from '../db/database.ts';
 import { insertManyReturning } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
@@ -23,7 +23,6 @@ import {
   findProductNamesByUserIds,
   findUserById,
   findUsersByOrganizationId,
-  isUserPosition,
   searchUsersByOrganizationId,
   sortKeyOf,
   type UserFilter,
@@ -515,31 +514,31 @@ export async function resolveUserFilter(
  */
 export async function listUsers(ctx: AppContext, actor: Actor, query: ListUsersQuery) {
   authorize(actor, 'user.read');
-  const position = decodeCursor(query.cursor, isUserPosition);
   const filter = await resolveUserFilter(ctx, actor.organizationId, query);
-  const pageQuery = { sort: query.sort, limit: query.limit + 1, after: position };
   const search = filter.search?.trim();
-  // A search may stop reading before its page is full (a rare one- or two-character term in a
-  // large organization): it then ends with a cursor from which the next page goes on.
-  const { rows, resumeAt } = search
-    ? await searchUsersByOrganizationId(ctx.db, actor.organizationId, { ...filter, search }, pageQuery)
-    : { rows: await findUsersByOrganizationId(ctx.db, actor.organizationId, filter, pageQuery), resumeAt: null };
-  const page = rows.slice(0, query.limit);
-  const products = await findProductNamesByUserIds(
-    ctx.db,
-    actor.organizationId,
-    page.map((user) => user.id),
-  );
-  const last = page.at(-1);
-  return {
-    items: page.map((user) => presentUser(user, products.get(user.id) ?? [])),
-    nextCursor:
-      rows.length > query.limit && last
-        ? encodeCursor({ k: sortKeyOf(last, query.sort), id: last.id })
-        : resumeAt
-          ? encodeCursor(resumeAt)
-          : null,
-  };
+  return keysetPage(query, {
+    position: Positions.sortKeyId,
+    // A search may stop reading before its page is full (a rare one- or two-character term in a
+    // large organization): it then ends with a cursor from which the next page goes on.
+    read: async (after, limit) =>
+      search
+        ? searchUsersByOrganizationId(
+            ctx.db,
+            actor.organizationId,
+            { ...filter, search },
+            { sort: query.sort, limit, after },
+          )
+        : findUsersByOrganizationId(ctx.db, actor.organizationId, filter, { sort: query.sort, limit, after }),
+    positionOf: (user) => ({ k: sortKeyOf(user, query.sort), id: user.id }),
+    present: async (page) => {
+      const products = await findProductNamesByUserIds(
+        ctx.db,
+        actor.organizationId,
+        page.map((user) => user.id),
+      );
+      return page.map((user) => presentUser(user, products.get(user.id) ?? []));
+    },
+  });
 }
 
 /**
