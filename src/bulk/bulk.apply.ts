@@ -682,7 +682,8 @@ function adminColumnsFailure(outcome: ItemOutcome<UserState>, row: WorkRow): Fai
  * something unknown fails alone without making the others go one by one.
  */
 const editUsers: Handler = {
-  serial: false,
+  // One batch at a time: see processOperation.
+  serial: true,
   async apply(scope, rows) {
     const { trx, actor, operation } = scope;
     const users = await resolveUsers(trx, operation.organizationId, rows, { lock: true });
@@ -788,7 +789,8 @@ const editUsers: Handler = {
  * (set-based: rows with the same content action are removed together, users locked in id order).
  */
 const removeUsersHandler: Handler = {
-  serial: false,
+  // One batch at a time: see processOperation.
+  serial: true,
   async apply(scope, rows) {
     const users = await resolveUsers(scope.trx, scope.operation.organizationId, rows, { lock: true });
     const failed = new Map<number, Failure>();

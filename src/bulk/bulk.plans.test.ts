@@ -17,6 +17,7 @@ import { openDatabase } from '../db/database.ts';
 import type { Actor } from '../roles/policy.ts';
 import { runBulkOperation } from './bulk.job.ts';
 import { createBulkOperation } from './bulk.service.ts';
+import type { BulkType } from './csv/formats.ts';
 
 /** Rows per file: past a few batches, small enough for the normal suite. */
 const ROWS = 800;
@@ -35,12 +36,30 @@ const READS_PER_ROW = 40;
  * without the refresh 811 on PGlite, growing with the file.
  */
 const FIRST_READS_PER_ROW = 400;
-const TABLES = ['users', 'user_profiles', 'group_members', 'bulk_operation_rows'];
+/**
+ * Files of the other types (edit-users changing groups, add- and remove-group-members into a group
+ * giving a product, remove-users), on the users of the add-users files after `ANALYZE`: they filter
+ * the same shared tables by users, groups and a new operation. Measured on PostgreSQL: 96 to 366
+ * per row, most of it small tables (1,600 users) read whole once per 100-row batch, which is what
+ * the planner rightly does at this size. A plan re-reading the organization's users or memberships
+ * per row reads at least 1,600 per row.
+ */
+const OTHER_READS_PER_ROW = 600;
+const TABLES = [
+  'users',
+  'user_profiles',
+  'group_members',
+  'product_licenses',
+  'user_groups',
+  'bulk_operation_rows',
+  'bulk_operations',
+];
 
 describe('bulk operations on analyzed tables read a bounded number of rows per row', () => {
   let target: Awaited<ReturnType<typeof openTestDatabase>>;
   let app: Awaited<ReturnType<typeof createApp>>;
   let actor: Actor;
+  let groupId: string;
 
   before(async () => {
     target = await openTestDatabase();
@@ -70,6 +89,22 @@ describe('bulk operations on analyzed tables read a bounded number of rows per r
       .values({ organization_id: organizationId, product_id: product.id, name: 'Plan Profile' })
       .execute();
     await db.insertInto('user_groups').values({ organization_id: organizationId, name: 'Plan Group' }).execute();
+    // A second group giving the product: joining and leaving it moves licenses.
+    const giving = await db
+      .insertInto('user_groups')
+      .values({ organization_id: organizationId, name: 'Plan Group Two' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    groupId = giving.id;
+    const profile = await db
+      .selectFrom('product_profiles')
+      .select('id')
+      .where('name', '=', 'Plan Profile')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('group_profiles')
+      .values({ organization_id: organizationId, group_id: giving.id, profile_id: profile.id })
+      .execute();
     const admin = await db
       .selectFrom('users')
       .select('id')
@@ -92,23 +127,24 @@ describe('bulk operations on analyzed tables read a bounded number of rows per r
     await target?.drop();
   });
 
-  /** Rows read from the tables so far, once every session has reported them. */
-  async function readsSoFar(): Promise<number> {
+  /** Rows read from each table so far, once every session has reported them. */
+  async function readsSoFar(): Promise<Map<string, number>> {
     const db = target.database.db;
-    let last = -1;
+    let last = '';
     for (;;) {
       if (target.database.kind === 'pglite') {
         await sql`select pg_stat_force_next_flush()`.execute(db);
       }
       await sql`select pg_stat_clear_snapshot()`.execute(db);
-      const result = await sql<{ reads: number }>`
-        select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::float8 as reads
-        from pg_stat_user_tables where relname = any(${TABLES}::text[])`.execute(db);
-      const reads = result.rows[0]?.reads ?? 0;
-      if (reads === last) {
+      const result = await sql<{ name: string; reads: number }>`
+        select relname as name, (seq_tup_read + coalesce(idx_tup_fetch, 0))::float8 as reads
+        from pg_stat_user_tables where relname = any(${TABLES}::text[]) order by relname`.execute(db);
+      const reads = new Map(result.rows.map((row) => [row.name, row.reads]));
+      const seen = JSON.stringify([...reads]);
+      if (seen === last) {
         return reads;
       }
-      last = reads;
+      last = seen;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -117,7 +153,11 @@ describe('bulk operations on analyzed tables read a bounded number of rows per r
    * Uploads and applies a file through sessions of their own (on PostgreSQL), closed afterwards so
    * that they report what they read.
    */
-  async function run(lines: string[]): Promise<{ reads: number; succeeded: number; failed: number }> {
+  async function run(
+    lines: string[],
+    type: BulkType = 'add-users',
+    group?: string,
+  ): Promise<{ reads: number; byTable: string; succeeded: number; failed: number }> {
     const before = await readsSoFar();
     const own = target.url ? await openDatabase({ databaseUrl: target.url, poolSize: 3 }) : undefined;
     const ctx: AppContext = own ? { ...app.ctx, db: own.db, database: own } : app.ctx;
@@ -127,7 +167,8 @@ describe('bulk operations on analyzed tables read a bounded number of rows per r
         yield `${lines.join('\n')}\n`;
       }
       id = await createBulkOperation(ctx, actor, {
-        type: 'add-users',
+        type,
+        ...(group ? { groupId: group } : {}),
         fileName: 'plans.csv',
         dryRun: false,
         file: file(),
@@ -141,7 +182,18 @@ describe('bulk operations on analyzed tables read a bounded number of rows per r
       .select(['succeeded_rows', 'failed_rows'])
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
-    return { reads: (await readsSoFar()) - before, succeeded: operation.succeeded_rows, failed: operation.failed_rows };
+    const now = await readsSoFar();
+    const byTable = [...now].map(([name, reads]) => [name, reads - (before.get(name) ?? 0)] as const);
+    return {
+      reads: byTable.reduce((sum, [, reads]) => sum + reads, 0),
+      // Which tables were read, for the message of a failure.
+      byTable: byTable
+        .filter(([, reads]) => reads > 0)
+        .map(([name, reads]) => `${name} ${reads}`)
+        .join(', '),
+      succeeded: operation.succeeded_rows,
+      failed: operation.failed_rows,
+    };
   }
 
   const file = (prefix: string, repeated: number) => [
@@ -163,8 +215,38 @@ describe('bulk operations on analyzed tables read a bounded number of rows per r
     ] as const) {
       assert.ok(
         result.reads <= most * rows,
-        `the ${name} file read ${result.reads} rows for its ${rows} rows (${(result.reads / rows).toFixed(1)} per row; at most ${most})`,
+        `the ${name} file read ${result.reads} rows for its ${rows} rows (${(result.reads / rows).toFixed(1)} per row; at most ${most}: ${result.byTable})`,
       );
+    }
+  });
+
+  test('files of every other type after ANALYZE', async (t) => {
+    if (target.database.kind === 'pglite') {
+      // PGlite's batches follow the machine's speed (about 100 ms each): on a loaded machine they
+      // hold a few rows, and reading the small tables whole per batch reads thousands per row.
+      t.skip('batch sizes, and so rows read per row, follow the machine speed on PGlite');
+      return;
+    }
+    await sql`analyze`.execute(target.database.db);
+    const emails = (prefix: string) => Array.from({ length: ROWS }, (_, index) => `${prefix}${index}@plans.example`);
+    const steps: [string, BulkType, string[], string?][] = [
+      [
+        'edit-users, groups changed',
+        'edit-users',
+        ['Email,First Name,User Groups', ...emails('first').map((email) => `${email},Edited,Plan Group Two`)],
+      ],
+      ['add-group-members', 'add-group-members', ['Email', ...emails('second')], groupId],
+      ['remove-group-members', 'remove-group-members', ['Email', ...emails('second')], groupId],
+      ['remove-users', 'remove-users', ['Email', ...emails('first')]],
+    ];
+    for (const [name, type, lines, group] of steps) {
+      const result = await run(lines, type, group);
+      assert.deepEqual([name, result.succeeded, result.failed], [name, ROWS, 0]);
+      assert.ok(
+        result.reads <= OTHER_READS_PER_ROW * ROWS,
+        `${name} read ${result.reads} rows for its ${ROWS} rows (${(result.reads / ROWS).toFixed(1)} per row; at most ${OTHER_READS_PER_ROW}: ${result.byTable})`,
+      );
+      await sql`analyze`.execute(target.database.db);
     }
   });
 });

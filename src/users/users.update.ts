@@ -117,12 +117,14 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
     edits.map((edit) => [edit.user.id, { before: {}, after: {} }]),
   );
   const detailed = edits.filter((edit) => touches(edit.patch, DETAIL_KEYS));
+  // The users' own columns changed, written once below together with the version move of users
+  // whose profiles or groups changed: one update of each user's row (and its indexes), not two.
+  const rows: Record<string, string | null>[] = [];
   if (detailed.length > 0) {
     const standings = await resolveDomainStandings(trx, organizationId, [
       ...detailed.map((edit) => emailDomain(edit.user.email)),
       ...detailed.flatMap((edit) => (edit.patch.email ? [emailDomain(edit.patch.email.trim())] : [])),
     ]);
-    const rows: Record<string, string | null>[] = [];
     const mails: Parameters<typeof queueMessages>[2] = [];
     for (const { user, patch, field } of detailed) {
       if (standings.get(emailDomain(user.email))?.ownership === 'trusted') {
@@ -184,19 +186,6 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
         });
       }
     }
-    if (rows.length > 0) {
-      // One statement for every user: a column not in a user's change keeps its value.
-      await sql`
-        update users u set
-          first_name = case when v.changes ? 'first_name' then v.changes ->> 'first_name' else u.first_name end,
-          last_name = case when v.changes ? 'last_name' then v.changes ->> 'last_name' else u.last_name end,
-          country = case when v.changes ? 'country' then v.changes ->> 'country' else u.country end,
-          email = case when v.changes ? 'email' then v.changes ->> 'email' else u.email end,
-          username = case when v.changes ? 'username' then v.changes ->> 'username' else u.username end,
-          updated_at = now()
-        from (select (r ->> 'id')::uuid as id, r as changes from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r) v
-        where u.organization_id = ${organizationId} and u.id = v.id`.execute(trx);
-    }
     await queueMessages(trx, organizationId, mails);
   }
   for (const { user, patch } of edits.filter((edit) => touches(edit.patch, DIRECTORY_KEYS))) {
@@ -219,6 +208,11 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
       (key) => JSON.stringify(current[key]) !== JSON.stringify(wanted[key]),
     );
     if (changed.length > 0) {
+      // The sign-in name written here is final: the e-mail change written below keeps it.
+      const detail = rows.find((row) => row.id === user.id);
+      if (detail) {
+        delete detail.username;
+      }
       await trx
         .updateTable('users')
         .set({
@@ -375,12 +369,30 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
     const joiners = [...new Set(joining.map((pair) => pair.userId))];
     await joinGroups(trx, actor, joining, (index) => joinField.get(joiners[index] ?? '') ?? 'groups');
   }
+  // Profiles and groups are part of the user an editor saw: the row's version moves with them.
+  const written = new Set(rows.map((row) => row.id));
+  for (const id of moved) {
+    if (!written.has(id)) {
+      rows.push({ id });
+    }
+  }
+  if (rows.length > 0) {
+    // One statement for every user: a column not in a user's change keeps its value.
+    await sql`
+      update users u set
+        first_name = case when v.changes ? 'first_name' then v.changes ->> 'first_name' else u.first_name end,
+        last_name = case when v.changes ? 'last_name' then v.changes ->> 'last_name' else u.last_name end,
+        country = case when v.changes ? 'country' then v.changes ->> 'country' else u.country end,
+        email = case when v.changes ? 'email' then v.changes ->> 'email' else u.email end,
+        username = case when v.changes ? 'username' then v.changes ->> 'username' else u.username end,
+        updated_at = now()
+      from (select (r ->> 'id')::uuid as id, r as changes from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) r) v
+      where u.organization_id = ${organizationId} and u.id = v.id`.execute(trx);
+  }
   if (moved.size > 0) {
     const ids = [...moved];
     await syncLicenses(trx, organizationId, ids);
     await queueWelcomeMessages(trx, organizationId, ids, productsBefore);
-    // Profiles and groups are part of the user an editor saw: the row's version moves with them.
-    await touchUsers(trx, organizationId, ids);
   }
   await recordAudits(
     trx,
