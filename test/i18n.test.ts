@@ -24,6 +24,7 @@ import { ProductErrorCodes } from '../src/products/products.errors.ts';
 import { PolicyErrorCodes } from '../src/roles/policy.ts';
 import { SyncErrorCodes } from '../src/sync/sync.errors.ts';
 import { UserErrorCodes } from '../src/users/users.errors.ts';
+import { AUDIT_ACTIONS } from '../web/src/audit/actions.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const localesDir = path.join(root, 'web/src/i18n/locales');
@@ -84,6 +85,9 @@ const MAY_EQUAL_ENGLISH = new Set([
   'settings.tokens.role',
   'signIn.email',
   'audit.system',
+  // Placeholders only: who, what and to whom.
+  'audit.details.sentence',
+  'audit.details.sentenceNoTarget',
   // Identity type names are the same in every language (SPEC section 1: files and the console).
   'domains.identityType.enterprise',
   'domains.identityType.federated',
@@ -240,5 +244,36 @@ describe('console message files', () => {
     assert.ok(used.size > 50, `expected many message keys in web/src, found ${used.size}`);
     const unknown = [...used].filter((key) => !english.has(key) && !english.has(`${key}_other`));
     assert.deepEqual(unknown, []);
+  });
+
+  it('names every audit action the server writes, in every language', () => {
+    const written = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          walk(full);
+        } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+          const text = fs.readFileSync(full, 'utf8');
+          for (const match of text.matchAll(/\baction: ([^,\n]*)/g)) {
+            for (const quoted of match[1]!.matchAll(/'([a-z_]+\.[a-z_]+)'/g)) {
+              written.add(quoted[1]!);
+            }
+          }
+        }
+      }
+    };
+    walk(path.join(root, 'src'));
+    assert.ok(written.size > 50, `expected many audited actions in src, found ${written.size}`);
+    const known = new Set<string>(AUDIT_ACTIONS);
+    assert.deepEqual(
+      [...written].filter((action) => !action.startsWith('test.') && !known.has(action)),
+      [],
+      'actions written by the server but not named in web/src/audit/actions.ts',
+    );
+    for (const [locale, own] of messages) {
+      const unnamed = AUDIT_ACTIONS.filter((action) => !own.has(`audit.action.${action}`));
+      assert.deepEqual(unnamed, [], `${locale}: audit actions without a name`);
+    }
   });
 });

@@ -256,35 +256,59 @@ describe('console (browser)', () => {
     await screenshot(page, 'c5-token-revoked');
   });
 
-  it('(d) lists sign-in and token events, filters by action, and exports CSV', async () => {
+  it('(d) lists sign-in and token events in words, filters by action (kept in the address), and exports CSV', async () => {
     await openConsole(page, instance);
     await page.getByTestId('nav-audit').click();
     await waitForText(page.getByTestId('page-title'), 'Audit log');
     const table = page.getByTestId('audit-table');
     const rows = table.getByRole('row').filter({ has: page.locator('[data-column="action"]') });
     const actionCells = table.locator('[data-column="action"]');
-    for (const action of ['auth.login', 'api_token.create', 'api_token.revoke']) {
-      await actionCells
-        .filter({ hasText: new RegExp(`^${action.replace('.', '\\.')}$`) })
-        .first()
-        .waitFor();
+    // Each action is named in words; its code stays on the cell for machines.
+    for (const [action, name] of [
+      ['auth.login', 'Signed in'],
+      ['api_token.create', 'API token created'],
+      ['api_token.revoke', 'API token revoked'],
+    ] as const) {
+      await waitForText(table.locator(`[data-action="${action}"]`).first(), name);
     }
-    const loginRow = rows.filter({ has: page.locator('[data-column="action"]', { hasText: /^auth\.login$/ }) }).first();
+    const loginRow = rows.filter({ has: page.locator('[data-action="auth.login"]') }).first();
     assert.ok(((await loginRow.textContent()) ?? '').includes(instance.admin.email));
+    const tableText = (await table.textContent()) ?? '';
+    for (const raw of ['∅', '[]', '{"', 'auth.login']) {
+      assert.ok(!tableText.includes(raw), `the table shows ${raw}`);
+    }
     const allCount = await rows.count();
     await screenshot(page, 'd1-audit-log');
 
+    // One event's details: who did what to whom, and its fields side by side.
+    await rows
+      .filter({ has: page.locator('[data-action="api_token.revoke"]') })
+      .first()
+      .locator('[data-column="action"]')
+      .click();
+    const details = page.getByTestId('audit-event-dialog');
+    await details.waitFor();
+    const sentence = (await details.getByTestId('audit-event-sentence').textContent()) ?? '';
+    assert.ok(sentence.startsWith(`${instance.admin.email}: API token revoked — `), sentence);
+    await details.getByTestId('audit-event-diff').waitFor();
+    await screenshot(page, 'd1b-audit-event');
+    await page.getByTestId('audit-event-close').click();
+    await details.waitFor({ state: 'detached' });
+
+    // A typed prefix filters too (the picker offers the actions by name).
     await page.getByTestId('audit-filter-action').fill('api_token.');
     await page.getByTestId('audit-apply').click();
-    await actionCells
-      .filter({ hasNotText: /^api_token\./ })
-      .first()
-      .waitFor({ state: 'detached' });
+    await table.locator('[data-action]:not([data-action^="api_token."])').first().waitFor({ state: 'detached' });
     await actionCells.first().waitFor();
-    const filtered = (await actionCells.allTextContents()).sort();
+    const cells = await table.locator('[data-action]').all();
+    const filtered = (await Promise.all(cells.map((cell) => cell.getAttribute('data-action')))).sort();
     assert.deepEqual(filtered, ['api_token.create', 'api_token.revoke']);
     assert.ok(filtered.length < allCount, `filtering narrowed ${allCount} rows to ${filtered.length}`);
     await screenshot(page, 'd2-audit-filtered');
+    // The filter is in the address: reloading the page keeps it.
+    assert.match(page.url(), /\/audit\?action=api_token\.$/);
+    await page.reload();
+    await waitForText(page.getByTestId('audit-shown'), 'Events shown: 2');
 
     const exportLink = page.getByTestId('audit-export');
     assert.match((await exportLink.getAttribute('href')) ?? '', /^\/api\/v1\/audit-events\.csv\?action=api_token\.$/);

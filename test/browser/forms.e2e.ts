@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import {
+  launch,
+  newPage,
+  openConsole,
+  pickSearched,
+  RESULTS,
+  screenshot as save,
+  searchIn,
+  waitForText,
+} from '../support/browser.ts';
 import { createProductWithProfiles } from '../support/catalog.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
@@ -31,6 +40,26 @@ async function isValid(page: Page, testId: string): Promise<boolean> {
     .evaluate((element) => (element as unknown as { checkValidity(): boolean }).checkValidity());
 }
 
+/**
+ * Chooses a group in a groups field: searched, chosen, shown as a tag. The suggestions stay open
+ * for the next choice, so they are closed afterwards (Escape closes them, not the dialog).
+ */
+async function pickGroup(page: Page, testId: string, typed: string, name: string): Promise<void> {
+  await searchIn(page, testId, typed);
+  await page.getByRole('option', { name, exact: true }).click();
+  await page.getByTestId(`${testId}-chosen`).getByText(name, { exact: true }).waitFor();
+  await page.getByTestId(testId).press('Escape');
+  await page.getByRole('listbox').waitFor({ state: 'detached' });
+}
+
+/** Removes a chosen group's tag with the keyboard (Delete on the focused tag). */
+async function removeTag(page: Page, testId: string, name: string): Promise<void> {
+  const tag = page.getByTestId(`${testId}-chosen`).getByText(name, { exact: true });
+  await tag.click();
+  await page.keyboard.press('Delete');
+  await tag.waitFor({ state: 'detached' });
+}
+
 describe('dialogs recover from server errors (browser)', () => {
   let instance: TestInstance;
   let admin: Client;
@@ -44,13 +73,18 @@ describe('dialogs recover from server errors (browser)', () => {
     instance = await startTestInstance();
     admin = await instance.signIn();
     await createProductWithProfiles(admin, PRODUCT, 5, [PROFILE]);
-    const group = await admin.post('/api/v1/groups', { name: GROUP });
-    assert.equal(group.status, 201, group.text);
+    for (const name of [GROUP, 'Gone One', 'Gone Two']) {
+      const group = await admin.post<{ id: string }>('/api/v1/groups', { name });
+      assert.equal(group.status, 201, group.text);
+      ids[name] = group.body.id;
+    }
     const users = await admin.post<{ items: { id: string; email: string }[] }>('/api/v1/users', {
       users: [
         { email: 'alice@example.org', firstName: 'Alice', profiles: [PROFILE] },
         { email: 'bob@example.org', firstName: 'Bob' },
         { email: 'dora@example.org', firstName: 'Dora' },
+        { email: 'erin@example.org', firstName: 'Erin' },
+        { email: 'finn@example.org', firstName: 'Finn' },
       ],
     });
     assert.equal(users.status, 201, users.text);
@@ -77,11 +111,12 @@ describe('dialogs recover from server errors (browser)', () => {
     await instance?.close();
   });
 
-  it('Add users: an existing e-mail, then an unknown group, each corrected in place', async () => {
+  it('Add users: an existing e-mail, then a group deleted meanwhile, each corrected in place', async () => {
     await openConsole(page, instance, '/users');
     await page.getByTestId('users-add').click();
     await page.getByTestId('add-user-email-0').fill('alice@example.org');
-    await page.getByTestId('add-users-groups').fill('Nobody Group');
+    // Groups are chosen by search, never typed.
+    await pickGroup(page, 'add-users-groups', 'Gone', 'Gone One');
     await page.getByTestId('add-users-submit').click();
     await page.getByTestId('add-user-row-0').filter({ hasText: 'already a user of the organization' }).waitFor();
     assert.equal(await isValid(page, 'add-user-email-0'), false, 'the refused e-mail is marked invalid');
@@ -90,16 +125,16 @@ describe('dialogs recover from server errors (browser)', () => {
     await page.getByTestId('add-user-email-0').fill('carol@example.org');
     assert.equal(await isValid(page, 'add-user-email-0'), true, 'the corrected e-mail is valid again');
     await page.getByTestId('add-users-error').waitFor({ state: 'detached' });
+    // The chosen group is deleted before the save: the refusal names the group field.
+    const deleted = await admin.delete(`/api/v1/groups/${ids['Gone One']}`);
+    assert.ok(deleted.status < 300, deleted.text);
     await page.getByTestId('add-users-submit').click();
-    // The next refusal names the group field.
-    await page
-      .getByTestId('add-users-dialog')
-      .getByText('no user group named "Nobody Group"', { exact: false })
-      .waitFor();
+    await page.getByTestId('add-users-dialog').getByText('no user group named "Gone One"', { exact: false }).waitFor();
     assert.equal(await isValid(page, 'add-users-groups'), false);
     await screenshot(page, 'a2-add-users-unknown-group');
 
-    await page.getByTestId('add-users-groups').fill(GROUP);
+    await removeTag(page, 'add-users-groups', 'Gone One');
+    await pickGroup(page, 'add-users-groups', GROUP.slice(0, 4), GROUP);
     assert.equal(await isValid(page, 'add-users-groups'), true);
     await page.getByTestId('add-users-submit').click();
     await page.getByTestId('add-users-dialog').waitFor({ state: 'detached' });
@@ -107,17 +142,20 @@ describe('dialogs recover from server errors (browser)', () => {
     await userRow(page, 'carol@example.org').waitFor();
   });
 
-  it('Edit user: an unknown group, corrected, saves', async () => {
+  it('Edit user: a group deleted meanwhile, corrected, saves', async () => {
     await openConsole(page, instance, `/users/${ids['bob@example.org']}`);
     await waitForText(page.getByTestId('page-title'), 'Bob');
     await page.getByTestId('user-edit').click();
-    await page.getByTestId('edit-groups').fill('Nobody Group');
+    await pickGroup(page, 'edit-groups', 'Gone', 'Gone Two');
+    const deleted = await admin.delete(`/api/v1/groups/${ids['Gone Two']}`);
+    assert.ok(deleted.status < 300, deleted.text);
     await page.getByTestId('edit-user-submit').click();
     await page.getByTestId('edit-user-error').waitFor();
     assert.equal(await isValid(page, 'edit-groups'), false);
     await screenshot(page, 'b1-edit-user-refused');
 
-    await page.getByTestId('edit-groups').fill(GROUP);
+    await removeTag(page, 'edit-groups', 'Gone Two');
+    await pickGroup(page, 'edit-groups', GROUP.slice(0, 4), GROUP);
     assert.equal(await isValid(page, 'edit-groups'), true);
     await page.getByTestId('edit-user-error').waitFor({ state: 'detached' });
     await page.getByTestId('edit-user-submit').click();
@@ -125,25 +163,28 @@ describe('dialogs recover from server errors (browser)', () => {
     await page.getByTestId('user-groups').getByText(GROUP).waitFor();
   });
 
-  it('Remove users: content transferred to an unknown e-mail, corrected, removes', async () => {
+  it('Remove users: content transferred to a user removed meanwhile, corrected, removes', async () => {
     await openConsole(page, instance, '/users');
     await userRow(page, 'carol@example.org').getByRole('checkbox').click();
     await page.getByTestId('users-remove').click();
     await page.getByTestId('remove-transfer-now').click();
-    await page.getByTestId('remove-transfer-to').fill('nobody@example.org');
+    // The receiving user is chosen by search; the one chosen is removed before the save.
+    await pickSearched(page, 'remove-transfer-to', 'erin', 'Erin · erin@example.org');
+    const gone = await admin.post('/api/v1/users/remove', { userIds: [ids['erin@example.org']] });
+    assert.equal(gone.status, 200, gone.text);
     await page.getByTestId('remove-users-submit').click();
     await page.getByTestId('remove-users-error').waitFor();
     assert.equal(await isValid(page, 'remove-transfer-to'), false);
     await screenshot(page, 'c1-remove-refused');
 
-    await page.getByTestId('remove-transfer-to').fill('alice@example.org');
+    await pickSearched(page, 'remove-transfer-to', 'alice', 'Alice · alice@example.org');
     assert.equal(await isValid(page, 'remove-transfer-to'), true);
     await page.getByTestId('remove-users-submit').click();
     await page.getByTestId('remove-users-dialog').waitFor({ state: 'detached' });
     await page.getByTestId('users-notice').filter({ hasText: 'Users removed: 1' }).waitFor();
   });
 
-  it("Transfer content: a removed user's content to an unknown e-mail, corrected, transfers", async () => {
+  it("Transfer content: a removed user's content to a user removed meanwhile, corrected, transfers", async () => {
     const content = await admin.request('PUT', `/api/v1/users/${ids['dora@example.org']}/content`, {
       body: { items: 3, bytes: 2048 },
     });
@@ -152,12 +193,14 @@ describe('dialogs recover from server errors (browser)', () => {
     assert.equal(removed.status, 200, removed.text);
     await openConsole(page, instance, `/users/${ids['dora@example.org']}`);
     await page.getByTestId('user-content-transfer').click();
-    await page.getByTestId('transfer-content-to').fill('nobody@example.org');
+    await pickSearched(page, 'transfer-content-to', 'finn', 'Finn · finn@example.org');
+    const gone = await admin.post('/api/v1/users/remove', { userIds: [ids['finn@example.org']] });
+    assert.equal(gone.status, 200, gone.text);
     await page.getByTestId('transfer-content-submit').click();
     await page.getByTestId('transfer-content-error').waitFor();
     assert.equal(await isValid(page, 'transfer-content-to'), false, 'the refusal is shown at the field');
 
-    await page.getByTestId('transfer-content-to').fill('alice@example.org');
+    await pickSearched(page, 'transfer-content-to', 'alice', 'Alice · alice@example.org');
     assert.equal(await isValid(page, 'transfer-content-to'), true);
     await page.getByTestId('transfer-content-submit').click();
     await page.getByTestId('transfer-content-dialog').waitFor({ state: 'detached' });

@@ -16,6 +16,7 @@ import {
   pick,
   RESULTS,
   screenshot as save,
+  searchIn,
   waitForText,
 } from '../support/browser.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
@@ -296,7 +297,9 @@ describe('users and products (browser)', () => {
     await screenshot(page, 'h1-removed-content-pending');
 
     await page.getByTestId('user-content-transfer').click();
-    await page.getByTestId('transfer-content-to').fill('dave@example.org');
+    // The receiving user is chosen by search.
+    await searchIn(page, 'transfer-content-to', 'dave');
+    await page.getByRole('option').filter({ hasText: 'dave@example.org' }).click();
     await page.getByTestId('transfer-content-submit').click();
     await page.getByTestId('transfer-content-dialog').waitFor({ state: 'detached' });
     await page.getByTestId('user-content-pending').waitFor({ state: 'detached' });
@@ -308,6 +311,8 @@ describe('users and products (browser)', () => {
     await screenshot(page, 'h2-delete-permanently');
     await confirm.getByRole('button', { name: 'Delete permanently', exact: true }).click();
     await page.waitForURL('**/users');
+    // The list says who was deleted.
+    await page.getByTestId('users-notice').filter({ hasText: 'alice@example.org was deleted permanently.' }).waitFor();
     await userRow(page, 'dave@example.org').waitFor();
     assert.equal(await userRow(page, 'alice@example.org').count(), 0);
     const gone = await client.get(`/api/v1/users/${alice.id}`);

@@ -77,6 +77,30 @@ export async function choose(page: Page, testId: string, typed: string, option: 
   await page.getByRole('listbox').waitFor({ state: 'detached' });
 }
 
+/** Types into a search picker and waits until every suggestion is an answer to that search. */
+export async function searchIn(page: Page, testId: string, typed: string): Promise<void> {
+  await page.getByTestId(testId).fill(typed);
+  const options = page.getByRole('listbox').getByRole('option');
+  for (let attempt = 0; attempt < 150; attempt++) {
+    const texts = await options.allTextContents();
+    if (texts.length > 0 && texts.every((text) => text.toLowerCase().includes(typed.toLowerCase()))) {
+      return;
+    }
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the suggestions for "${typed}" did not come`);
+}
+
+/**
+ * Chooses one item of a single-choice search picker (the field keeps the choice): searched first,
+ * so the option clicked is one of the answers to the search, not of an earlier list.
+ */
+export async function pickSearched(page: Page, testId: string, typed: string, option: string): Promise<void> {
+  await searchIn(page, testId, typed);
+  await page.getByRole('option', { name: option, exact: true }).click();
+  await page.getByRole('listbox').waitFor({ state: 'detached' });
+}
+
 export async function signIn(page: Page, instance: TestInstance): Promise<void> {
   await page.getByTestId('login-email').fill(instance.admin.email);
   await page.getByTestId('login-password').fill(instance.admin.password);

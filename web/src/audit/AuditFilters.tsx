@@ -1,21 +1,40 @@
-import { Button, DatePicker, Flex, Form, TextField } from '@adobe/react-spectrum';
-import { type FormEvent, useState } from 'react';
+import { Button, ComboBox, DatePicker, Flex, Form, Item, TextField } from '@adobe/react-spectrum';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AUDIT_ACTIONS, useActionName } from './actions.ts';
 import { type AuditFilterForm, EMPTY_FILTERS } from './filters.ts';
 
 interface AuditFiltersProps {
+  /** The filters applied (from the address). */
   initial: AuditFilterForm;
   onApply: (filters: AuditFilterForm) => void;
 }
 
-/** Action, actor, target and time-range filters of the audit log, applied with a button. */
+/**
+ * Action (a picker of the actions' names, or a typed prefix such as `auth.`), actor, target and
+ * time-range filters of the audit log, applied with a button.
+ */
 export function AuditFilters({ initial, onApply }: AuditFiltersProps) {
   const { t } = useTranslation();
+  const actionName = useActionName();
   const [form, setForm] = useState<AuditFilterForm>(initial);
+  // The address changed from outside (Back, a bookmark): the form shows the filters applied.
+  useEffect(() => setForm(initial), [initial]);
   const set =
     <K extends keyof AuditFilterForm>(key: K) =>
     (value: AuditFilterForm[K]) =>
       setForm((current) => ({ ...current, [key]: value }));
+
+  const actions = AUDIT_ACTIONS.map((action) => ({ id: action, name: actionName(action) })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
+  const known = actions.find((action) => action.id === form.action);
+  const [actionText, setActionText] = useState(known?.name ?? form.action);
+  useEffect(() => {
+    setActionText(
+      AUDIT_ACTIONS.some((action) => action === initial.action) ? actionName(initial.action) : initial.action,
+    );
+  }, [initial, actionName]);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -25,15 +44,31 @@ export function AuditFilters({ initial, onApply }: AuditFiltersProps) {
   return (
     <Form onSubmit={submit} aria-label={t('audit.filters')} data-testid="audit-filters">
       <Flex gap="size-200" wrap alignItems="start">
-        <TextField
+        <ComboBox
           label={t('audit.filter.action')}
           description={t('audit.filter.actionHint')}
-          value={form.action}
-          onChange={set('action')}
-          maxLength={200}
-          width="size-2400"
+          items={actions}
+          allowsCustomValue
+          menuTrigger="focus"
+          inputValue={actionText}
+          onInputChange={(value) => {
+            setActionText(value);
+            const chosen = actions.find((action) => action.name === value);
+            set('action')(chosen ? chosen.id : value.trim());
+          }}
+          selectedKey={known?.id ?? null}
+          onSelectionChange={(key) => {
+            const chosen = actions.find((action) => action.id === key);
+            if (chosen) {
+              setActionText(chosen.name);
+              set('action')(chosen.id);
+            }
+          }}
+          width="size-3600"
           data-testid="audit-filter-action"
-        />
+        >
+          {(action) => <Item key={action.id}>{action.name}</Item>}
+        </ComboBox>
         <TextField
           label={t('audit.filter.actor')}
           value={form.actor}
@@ -72,6 +107,7 @@ export function AuditFilters({ initial, onApply }: AuditFiltersProps) {
             variant="secondary"
             onPress={() => {
               setForm(EMPTY_FILTERS);
+              setActionText('');
               onApply(EMPTY_FILTERS);
             }}
             data-testid="audit-reset"

@@ -9,7 +9,31 @@ export interface ItemsColumn<K extends string> {
   sortable?: boolean;
 }
 
+/** The height of a Spectrum table's header row (regular and compact density). */
 const HEADER_HEIGHT = 34;
+
+/**
+ * The height of a table that fits its rows (at least `minRows`, so an empty one shows its empty
+ * state) and, given `max`, stops growing there and scrolls: every table of the console is sized so.
+ */
+export function tableHeight(rows: number, rowHeight: number, minRows = 2, max?: string): string {
+  const fitted = `${HEADER_HEIGHT + Math.max(rows, minRows) * rowHeight + 8}px`;
+  return max ? `min(${max}, ${fitted})` : fitted;
+}
+
+/** The props of an {@link ItemsTable}: its own and TableView's. */
+export type ItemsTableProps<T, K extends string> = {
+  columns: ItemsColumn<K>[];
+  items: T[];
+  itemKey: (item: T) => Key;
+  cell: (item: T, key: K) => ReactNode;
+  cellText: (item: T, key: K) => string;
+  /** True while the first page loads (the table shows a spinner). */
+  loading: boolean;
+  rowHeight: number;
+  maxHeight?: string;
+  'data-testid'?: string;
+} & Omit<SpectrumTableProps<T>, 'children' | 'height'>;
 
 /**
  * The console's list table: one row per item, one cell per column, rendered by `cell` (with
@@ -17,27 +41,10 @@ const HEADER_HEIGHT = 34;
  * so a short list does not leave an empty box. Everything else (selection, sorting, row actions,
  * the empty state) is TableView's own props, passed through.
  */
-export function ItemsTable<T, K extends string>(
-  props: {
-    columns: ItemsColumn<K>[];
-    items: T[];
-    itemKey: (item: T) => Key;
-    cell: (item: T, key: K) => ReactNode;
-    cellText: (item: T, key: K) => string;
-    /** True while the first page loads (the table shows a spinner). */
-    loading: boolean;
-    rowHeight: number;
-    maxHeight?: string;
-    'data-testid'?: string;
-  } & Omit<SpectrumTableProps<T>, 'children' | 'height'>,
-) {
+export function ItemsTable<T, K extends string>(props: ItemsTableProps<T, K>) {
   const { columns, items, itemKey, cell, cellText, loading, rowHeight, maxHeight = '70vh', ...tableProps } = props;
   return (
-    <TableView
-      minHeight="size-2400"
-      {...tableProps}
-      height={`min(${maxHeight}, ${HEADER_HEIGHT + Math.max(items.length, 4) * rowHeight + 8}px)`}
-    >
+    <TableView minHeight="size-2400" {...tableProps} height={tableHeight(items.length, rowHeight, 4, maxHeight)}>
       <TableHeader columns={columns}>
         {(column) => (
           <Column key={column.key} width={column.width} allowsSorting={column.sortable}>

@@ -1,4 +1,4 @@
-import { Item, Picker } from '@adobe/react-spectrum';
+import { Item, Picker, Text } from '@adobe/react-spectrum';
 import { useTranslation } from 'react-i18next';
 import { LOCALE_NAMES, LOCALES, type Locale } from '../../../shared/contracts.ts';
 import { isLocale } from '../i18n/index.ts';
@@ -33,7 +33,10 @@ export function LanguagePicker({ value, onChange, label, testId, isDisabled }: L
     >
       {(item) => (
         <Item key={item.id} textValue={item.name}>
-          <span lang={item.id}>{item.name}</span>
+          {/* In a Text the picker names its button by the chosen language as well as by its label. */}
+          <Text>
+            <span lang={item.id}>{item.name}</span>
+          </Text>
         </Item>
       )}
     </Picker>

@@ -19,11 +19,11 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
+import { UserSearchPicker, userLabel } from '../components/UserSearchPicker.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import type { GroupDetail, User } from '../types.ts';
-import { FormError } from '../users/FormError.tsx';
 import { groupPath } from './labels.ts';
-import { UserSearchPicker, userLabel } from './UserSearchPicker.tsx';
 
 /** Users (existing and new together) added to a group, or made its admins, per save. */
 export const ADD_PEOPLE_MAX = 10;
@@ -220,8 +220,10 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
               description={t('groups.people.existingHint')}
               excludeIds={exclude}
               onChoose={(user) => {
-                setChosen((current) => [...current, user]);
-                errors.edited('userIds');
+                if (user) {
+                  setChosen((current) => [...current, user]);
+                  errors.edited('userIds');
+                }
               }}
               isDisabled={full}
               testId={`${formId}-search`}

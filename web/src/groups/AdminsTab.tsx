@@ -15,15 +15,15 @@ import {
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
+import { tableHeight } from '../components/ItemsTable.tsx';
 import { useCan } from '../session.tsx';
 import type { GroupDetail } from '../types.ts';
 import { fullName } from '../users/labels.ts';
 import { AddPeopleDialog } from './AddPeopleDialog.tsx';
-import { ConfirmButton } from './ConfirmButton.tsx';
 import { groupPath } from './labels.ts';
 
 const ROW_HEIGHT = 49;
-const HEADER_HEIGHT = 34;
 
 type Admin = GroupDetail['admins'][number];
 type ColumnKey = 'name' | 'email' | 'actions';
@@ -91,7 +91,7 @@ export function AdminsTab({ group, onSaved, onError }: AdminsTabProps) {
       <TableView
         aria-label={t('groups.tabs.admins')}
         data-testid="group-admins-table"
-        height={`${HEADER_HEIGHT + Math.max(group.admins.length, 2) * ROW_HEIGHT + 4}px`}
+        height={tableHeight(group.admins.length, ROW_HEIGHT, 2)}
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('groups.admins.empty')}</Heading>

@@ -16,9 +16,9 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { useProfiles } from '../products/data.ts';
 import type { ProductProfile } from '../types.ts';
-import { FormError } from '../users/FormError.tsx';
 import { groupPath } from './labels.ts';
 
 const FORM_ID = 'assign-group-profiles';

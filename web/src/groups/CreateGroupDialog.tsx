@@ -11,9 +11,9 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import type { Group } from '../types.ts';
-import { FormError } from '../users/FormError.tsx';
 import { GroupFields } from './GroupFields.tsx';
 import { GROUP_CODE_FIELDS } from './labels.ts';
 

@@ -14,8 +14,8 @@ import {
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
 import type { GroupDeletionPreview } from '../types.ts';
-import { FormError } from '../users/FormError.tsx';
 
 interface DeleteGroupsDialogProps {
   groupIds: string[];

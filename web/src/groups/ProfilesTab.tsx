@@ -15,14 +15,14 @@ import {
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
+import { tableHeight } from '../components/ItemsTable.tsx';
 import { useCan } from '../session.tsx';
 import type { GroupDetail } from '../types.ts';
 import { AssignProfilesDialog, type AssignResult } from './AssignProfilesDialog.tsx';
-import { ConfirmButton } from './ConfirmButton.tsx';
 import { groupPath } from './labels.ts';
 
 const ROW_HEIGHT = 49;
-const HEADER_HEIGHT = 34;
 
 type Profile = GroupDetail['profiles'][number];
 type ColumnKey = 'profile' | 'product' | 'actions';
@@ -92,7 +92,7 @@ export function ProfilesTab({ group, onAssigned, onChanged, onError }: ProfilesT
       <TableView
         aria-label={t('groups.tabs.profiles')}
         data-testid="group-profiles-table"
-        height={`${HEADER_HEIGHT + Math.max(group.profiles.length, 2) * ROW_HEIGHT + 4}px`}
+        height={tableHeight(group.profiles.length, ROW_HEIGHT, 2)}
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('groups.profiles.empty')}</Heading>

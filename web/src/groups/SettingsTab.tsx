@@ -2,10 +2,10 @@ import { Button, DialogContainer, Divider, Flex, Form, Heading, Text, View } fro
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import { useCan } from '../session.tsx';
 import type { GroupDetail } from '../types.ts';
-import { FormError } from '../users/FormError.tsx';
 import { DeleteGroupsDialog } from './DeleteGroupsDialog.tsx';
 import { GroupFields } from './GroupFields.tsx';
 import { GROUP_CODE_FIELDS, groupPath } from './labels.ts';

@@ -24,12 +24,12 @@ import { DryRunBadge, OperationProgress, StatusBadge } from '../bulk/ProgressCel
 import { type BulkOperation, bulkPath, isUnfinished } from '../bulk/types.ts';
 import { UploadDialog } from '../bulk/UploadDialog.tsx';
 import { usePoll } from '../bulk/usePoll.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
-import { ConfirmButton } from '../groups/ConfirmButton.tsx';
 import { useCan } from '../session.tsx';
 import type { Page } from '../types.ts';
 

@@ -27,7 +27,7 @@ export function ForgotPasswordPage() {
   };
 
   return (
-    <div className="usher-centered">
+    <main className="usher-centered">
       <View
         width="size-4600"
         maxWidth="100%"
@@ -85,6 +85,6 @@ export function ForgotPasswordPage() {
           </Link>
         </Flex>
       </View>
-    </div>
+    </main>
   );
 }

@@ -13,7 +13,7 @@ export function MfaEnrolmentPage() {
   const session = useSignedIn();
   const { refresh, signOut } = useSession();
   return (
-    <div className="usher-centered">
+    <main className="usher-centered">
       <View
         width="size-6000"
         maxWidth="100%"
@@ -41,6 +41,6 @@ export function MfaEnrolmentPage() {
           </Flex>
         </Flex>
       </View>
-    </div>
+    </main>
   );
 }

@@ -2,32 +2,29 @@ import {
   AlertDialog,
   Button,
   ButtonGroup,
-  Cell,
-  Column,
   Content,
+  DatePicker,
+  type DateValue,
   DialogTrigger,
   Flex,
   Heading,
-  IllustratedMessage,
   InlineAlert,
   Item,
   Picker,
-  Row,
   SearchField,
-  TableBody,
-  TableHeader,
-  TableView,
   Text,
   useDateFormatter,
 } from '@adobe/react-spectrum';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
-import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
-import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
-import { PageTitle } from '../components/PageTitle.tsx';
-import { errorMessage } from '../errors.ts';
+import { FormError } from '../components/FormError.tsx';
+import type { ItemsColumn } from '../components/ItemsTable.tsx';
+import { instantFromUrl, toInstant } from '../components/instants.ts';
+import { ListPage } from '../components/ListPage.tsx';
+import { useAddressState } from '../components/useAddressState.ts';
+import { usePagedList } from '../components/usePagedList.ts';
 import {
   OUTBOX_KINDS,
   OUTBOX_STATUSES,
@@ -36,8 +33,35 @@ import {
   useStatusText,
 } from '../outbox/types.ts';
 import { useCan } from '../session.tsx';
-import type { Page } from '../types.ts';
 import { useDebounced } from '../users/useDebounced.ts';
+
+/** The outbox filters as the page holds them (and its address shows them). */
+interface OutboxView {
+  status: string;
+  kind: string;
+  search: string;
+  createdBefore: DateValue | null;
+}
+
+function outboxViewFromUrl(params: URLSearchParams): OutboxView {
+  return {
+    status: params.get('status') ?? 'any',
+    kind: params.get('kind') ?? 'any',
+    search: params.get('q') ?? '',
+    createdBefore: instantFromUrl(params.get('createdBefore')),
+  };
+}
+
+function outboxViewToUrl(view: OutboxView): URLSearchParams {
+  return new URLSearchParams(
+    queryString({
+      status: view.status === 'any' ? undefined : view.status,
+      kind: view.kind === 'any' ? undefined : view.kind,
+      q: view.search,
+      createdBefore: view.createdBefore ? toInstant(view.createdBefore) : undefined,
+    }),
+  );
+}
 
 type ColumnKey = 'created' | 'to' | 'kind' | 'subject' | 'status';
 
@@ -51,53 +75,31 @@ export function OutboxPage() {
   const formatDate = useDateFormatter({ dateStyle: 'short', timeStyle: 'medium' });
   const statusText = useStatusText();
   const can = useCan();
-  const [status, setStatus] = useState<string>('any');
-  const [kind, setKind] = useState<string>('any');
-  const [searchText, setSearchText] = useState('');
-  const search = useDebounced(searchText.trim(), 250);
+  const [view, setView] = useAddressState(outboxViewFromUrl, outboxViewToUrl);
+  const { status, kind } = view;
+  const search = useDebounced(view.search.trim(), 250);
+  const createdBefore = view.createdBefore ? toInstant(view.createdBefore) : undefined;
+  const set =
+    <K extends keyof OutboxView>(key: K) =>
+    (value: OutboxView[K]) =>
+      setView((current) => ({ ...current, [key]: value }));
   const [backlog, setBacklog] = useState<OutboxBacklog | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
-  const [items, setItems] = useState<OutboxMessage[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
   const [error, setError] = useState<unknown>(null);
-  const generation = useRef(0);
+  const [version, setVersion] = useState(0);
+  const path = `/api/v1/outbox${queryString({
+    status: status === 'any' ? undefined : status,
+    kind: kind === 'any' ? undefined : kind,
+    q: search,
+    createdBefore,
+  })}`;
+  const list = usePagedList<OutboxMessage>(path);
+  const { items, reload } = list;
 
-  const load = useCallback(async (filter: string, ofKind: string, q: string, cursor: string | null) => {
-    const mine = cursor ? generation.current : ++generation.current;
-    setLoading(cursor ? 'more' : 'first');
-    setError(null);
-    try {
-      const query = queryString({
-        status: filter === 'any' ? undefined : filter,
-        kind: ofKind === 'any' ? undefined : ofKind,
-        q: q || undefined,
-        limit: String(LIMITS.pageSizeDefault),
-        cursor: cursor ?? undefined,
-      });
-      const page = await api.get<Page<OutboxMessage>>(`/api/v1/outbox${query}`);
-      if (mine !== generation.current) {
-        return;
-      }
-      setItems((current) => (cursor ? [...current, ...page.items] : page.items));
-      setNextCursor(page.nextCursor);
-    } catch (caught) {
-      if (mine === generation.current) {
-        setError(caught);
-      }
-    } finally {
-      if (mine === generation.current) {
-        setLoading(null);
-      }
-    }
-  }, []);
-
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the backlog is read again with the list and after an action.
   useEffect(() => {
-    void version;
-    void load(status, kind, search, null);
     api.get<OutboxBacklog>('/api/v1/outbox/backlog').then(setBacklog, () => setBacklog(null));
-  }, [status, kind, search, version, load]);
+  }, [path, version]);
 
   const act = async (run: () => Promise<string>) => {
     setError(null);
@@ -107,9 +109,10 @@ export function OutboxPage() {
     } catch (caught) {
       setError(caught);
     }
+    reload();
     setVersion((value) => value + 1);
   };
-  const discard = (filter: { kind?: string; q?: string }) =>
+  const discard = (filter: { kind?: string; q?: string; createdBefore?: string }) =>
     act(async () => {
       const result = await api.post<{ discarded: number }>('/api/v1/outbox/discard', { filter });
       return t('outbox.discard.done', { n: result.discarded });
@@ -121,14 +124,14 @@ export function OutboxPage() {
     });
   const canDiscardShown = can('outbox.discard') && (status === 'queued' || status === 'any');
 
-  const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
+  const columns: ItemsColumn<ColumnKey>[] = [
     { key: 'created', name: t('outbox.column.created'), width: 170 },
     { key: 'to', name: t('outbox.column.to'), width: '1fr' },
     { key: 'kind', name: t('outbox.column.kind'), width: 200 },
     { key: 'subject', name: t('outbox.column.subject'), width: '1.5fr' },
     { key: 'status', name: t('outbox.column.status'), width: 220 },
   ];
-  const cell = (message: OutboxMessage, key: ColumnKey): string => {
+  const cellText = (message: OutboxMessage, key: ColumnKey): string => {
     switch (key) {
       case 'created':
         return formatDate.format(new Date(message.createdAt));
@@ -144,89 +147,99 @@ export function OutboxPage() {
   };
 
   return (
-    <Flex direction="column" gap="size-200">
-      <PageTitle>{t('outbox.title')}</PageTitle>
-      <Text>{t('outbox.intro')}</Text>
-      {backlog?.held && (
-        <InlineAlert variant="notice" data-testid="outbox-backlog">
-          <Heading>{t('outbox.backlog.title', { n: backlog.messages })}</Heading>
-          <Content>
-            <Flex direction="column" gap="size-150">
-              <Text>
-                {t('outbox.backlog.body', {
-                  since: backlog.oldestAt ? formatDate.format(new Date(backlog.oldestAt)) : '',
-                })}
-              </Text>
-              <ButtonGroup>
-                {can('outbox.retry') && (
-                  <Button variant="accent" onPress={() => void sendAll()} data-testid="outbox-send-all">
-                    {t('outbox.backlog.sendAll')}
-                  </Button>
-                )}
-                {can('outbox.discard') && (
-                  <DialogTrigger>
-                    <Button variant="negative" data-testid="outbox-discard-all">
-                      {t('outbox.backlog.discardAll')}
-                    </Button>
-                    <AlertDialog
-                      title={t('outbox.discard.title')}
-                      variant="destructive"
-                      primaryActionLabel={t('outbox.backlog.discardAll')}
-                      cancelLabel={t('common.cancel')}
-                      onPrimaryAction={() => void discard({})}
-                    >
-                      {t('outbox.discard.allConfirm')}
-                    </AlertDialog>
-                  </DialogTrigger>
-                )}
-              </ButtonGroup>
-            </Flex>
-          </Content>
-        </InlineAlert>
-      )}
-      {notice && (
-        <InlineAlert variant="positive">
-          <Content>
-            <span data-testid="outbox-notice">{notice}</span>
-          </Content>
-        </InlineAlert>
-      )}
-      <Flex gap="size-150" wrap alignItems="end">
-        <Picker
-          label={t('outbox.status.label')}
-          selectedKey={status}
-          onSelectionChange={(key) => setStatus(String(key))}
-          data-testid="outbox-status"
-          width="size-2400"
-        >
-          {[
-            <Item key="any">{t('outbox.status.any')}</Item>,
-            ...OUTBOX_STATUSES.map((value) => <Item key={value}>{t(`outbox.status.${value}`)}</Item>),
-          ]}
-        </Picker>
-        <Picker
-          label={t('outbox.column.kind')}
-          selectedKey={kind}
-          onSelectionChange={(key) => setKind(String(key))}
-          data-testid="outbox-kind"
-          width="size-3000"
-        >
-          {[
-            <Item key="any">{t('outbox.status.any')}</Item>,
-            ...OUTBOX_KINDS.map((value) => (
-              <Item key={value}>{t(`outbox.kind.${value}`, { defaultValue: value })}</Item>
-            )),
-          ]}
-        </Picker>
-        <SearchField
-          label={t('outbox.search')}
-          value={searchText}
-          onChange={setSearchText}
-          maxLength={200}
-          width="size-3600"
-          data-testid="outbox-search"
-        />
-        {canDiscardShown && (
+    <ListPage
+      title={t('outbox.title')}
+      testId="outbox"
+      intro={
+        <>
+          <Text>{t('outbox.intro')}</Text>
+          {backlog?.held && (
+            <InlineAlert variant="notice" data-testid="outbox-backlog">
+              <Heading>{t('outbox.backlog.title', { n: backlog.messages })}</Heading>
+              <Content>
+                <Flex direction="column" gap="size-150">
+                  <Text>
+                    {t('outbox.backlog.body', {
+                      since: backlog.oldestAt ? formatDate.format(new Date(backlog.oldestAt)) : '',
+                    })}
+                  </Text>
+                  <ButtonGroup>
+                    {can('outbox.retry') && (
+                      <Button variant="accent" onPress={() => void sendAll()} data-testid="outbox-send-all">
+                        {t('outbox.backlog.sendAll')}
+                      </Button>
+                    )}
+                    {can('outbox.discard') && (
+                      <DialogTrigger>
+                        <Button variant="negative" data-testid="outbox-discard-all">
+                          {t('outbox.backlog.discardAll')}
+                        </Button>
+                        <AlertDialog
+                          title={t('outbox.discard.title')}
+                          variant="destructive"
+                          primaryActionLabel={t('outbox.backlog.discardAll')}
+                          cancelLabel={t('common.cancel')}
+                          onPrimaryAction={() => void discard({})}
+                        >
+                          {t('outbox.discard.allConfirm')}
+                        </AlertDialog>
+                      </DialogTrigger>
+                    )}
+                  </ButtonGroup>
+                </Flex>
+              </Content>
+            </InlineAlert>
+          )}
+          {error !== null && <FormError title={t('outbox.actionFailed')} error={error} testId="outbox-action-error" />}
+        </>
+      }
+      toolbar={
+        <>
+          <Picker
+            label={t('outbox.status.label')}
+            selectedKey={status}
+            onSelectionChange={(key) => set('status')(String(key))}
+            data-testid="outbox-status"
+            width="size-2400"
+          >
+            {[
+              <Item key="any">{t('outbox.status.any')}</Item>,
+              ...OUTBOX_STATUSES.map((value) => <Item key={value}>{t(`outbox.status.${value}`)}</Item>),
+            ]}
+          </Picker>
+          <Picker
+            label={t('outbox.column.kind')}
+            selectedKey={kind}
+            onSelectionChange={(key) => set('kind')(String(key))}
+            data-testid="outbox-kind"
+            width="size-3000"
+          >
+            {[
+              <Item key="any">{t('outbox.status.any')}</Item>,
+              ...OUTBOX_KINDS.map((value) => (
+                <Item key={value}>{t(`outbox.kind.${value}`, { defaultValue: value })}</Item>
+              )),
+            ]}
+          </Picker>
+          <SearchField
+            label={t('outbox.search')}
+            value={view.search}
+            onChange={set('search')}
+            maxLength={200}
+            width="size-3600"
+            data-testid="outbox-search"
+          />
+          <DatePicker
+            label={t('outbox.createdBefore')}
+            granularity="minute"
+            value={view.createdBefore}
+            onChange={set('createdBefore')}
+            data-testid="outbox-created-before"
+          />
+        </>
+      }
+      actions={
+        canDiscardShown && (
           <DialogTrigger>
             <Button variant="negative" isDisabled={items.length === 0} data-testid="outbox-discard-shown">
               {t('outbox.discard.matching')}
@@ -237,66 +250,40 @@ export function OutboxPage() {
               primaryActionLabel={t('outbox.discard.action')}
               cancelLabel={t('common.cancel')}
               onPrimaryAction={() =>
-                void discard({ ...(kind === 'any' ? {} : { kind }), ...(search ? { q: search } : {}) })
+                void discard({
+                  ...(kind === 'any' ? {} : { kind }),
+                  ...(search ? { q: search } : {}),
+                  ...(createdBefore ? { createdBefore } : {}),
+                })
               }
             >
               {t('outbox.discard.confirm')}
             </AlertDialog>
           </DialogTrigger>
-        )}
-      </Flex>
-      {error !== null && (
-        <InlineAlert variant="negative">
-          <Heading>{t('outbox.loadFailed')}</Heading>
-          <Content>{errorMessage(t, error)}</Content>
-        </InlineAlert>
-      )}
-      <TableView
-        aria-label={t('outbox.title')}
-        density="compact"
-        overflowMode="truncate"
-        data-testid="outbox-table"
-        height={`min(70vh, ${34 + Math.max(items.length, 4) * 33 + 8}px)`}
-        minHeight="size-2400"
-        onAction={(key) => navigate(`/outbox/${encodeURIComponent(String(key))}`)}
-        renderEmptyState={() => (
-          <IllustratedMessage>
-            <Heading>{t('outbox.empty')}</Heading>
-          </IllustratedMessage>
-        )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={loading === 'first' ? 'loading' : 'idle'}>
-          {items.map((message) => (
-            <Row key={message.id}>
-              {columns.map((column) => {
-                const text = cell(message, column.key);
-                return (
-                  <Cell key={`${message.id}:${column.key}`} textValue={text}>
-                    <span title={text} data-column={column.key}>
-                      {text}
-                    </span>
-                  </Cell>
-                );
-              })}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
-      <LoadMoreFooter
-        testId="outbox"
-        shownText={t('outbox.shown', { n: items.length })}
-        loadMoreText={t('users.loadMore')}
-        hasMore={Boolean(nextCursor)}
-        loading={loading === 'more'}
-        onLoadMore={() => void load(status, kind, search, nextCursor)}
-      />
-    </Flex>
+        )
+      }
+      notice={notice}
+      loadFailedText={t('outbox.loadFailed')}
+      emptyText={t('outbox.empty')}
+      shownText={t('outbox.shown', { n: items.length })}
+      loadMoreText={t('users.loadMore')}
+      list={list}
+      columns={columns}
+      table={{
+        density: 'compact',
+        onAction: (key) => navigate(`/outbox/${encodeURIComponent(String(key))}`),
+        itemKey: (message) => message.id,
+        cell: (message, key) => {
+          const text = cellText(message, key);
+          return (
+            <span title={text} data-column={key}>
+              {text}
+            </span>
+          );
+        },
+        cellText,
+        rowHeight: 33,
+      }}
+    />
   );
 }

@@ -12,7 +12,6 @@ import {
   Heading,
   IllustratedMessage,
   InlineAlert,
-  Meter,
   Row,
   type Selection,
   TableBody,
@@ -24,8 +23,10 @@ import {
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { tableHeight } from '../components/ItemsTable.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { UsageBar } from '../components/UsageBar.tsx';
 import { errorMessage } from '../errors.ts';
 import { useProducts, useProfiles } from '../products/data.ts';
 import { ProductDialog } from '../products/ProductDialog.tsx';
@@ -34,7 +35,6 @@ import { useCan } from '../session.tsx';
 import type { Product, ProductProfile } from '../types.ts';
 
 const ROW_HEIGHT = 49;
-const HEADER_HEIGHT = 34;
 
 type DialogState =
   | { kind: 'product'; product?: Product }
@@ -45,13 +45,6 @@ type ProductColumn = 'name' | 'licenses' | 'actions';
 type ProfileColumn = 'name' | 'description' | 'services' | 'users' | 'actions';
 
 /** The meter's colour: calm below 90 % of the seats, a warning up to full, critical above. */
-function meterVariant(used: number, total: number): 'positive' | 'warning' | 'critical' {
-  if (used > total) {
-    return 'critical';
-  }
-  return total > 0 && used / total >= 0.9 ? 'warning' : 'positive';
-}
-
 /** Products with their licenses (used / total), and the profiles of the selected product. */
 export function ProductsPage() {
   const { t } = useTranslation();
@@ -87,13 +80,7 @@ export function ProductsPage() {
         const total = item.licenseQuantity;
         return (
           <Flex alignItems="center" gap="size-150" width="100%">
-            <Meter
-              aria-label={t('products.licenseMeter', { name: item.name })}
-              value={total > 0 ? Math.min(100, (used / total) * 100) : used > 0 ? 100 : 0}
-              variant={meterVariant(used, total)}
-              showValueLabel={false}
-              width="size-1700"
-            />
+            <UsageBar used={used} total={total} title={t('products.licenseMeter', { name: item.name })} />
             <Text data-column="licenses">{licenses(item)}</Text>
           </Flex>
         );
@@ -213,7 +200,7 @@ export function ProductsPage() {
         selectionStyle="highlight"
         selectedKeys={selected}
         onSelectionChange={setSelected}
-        height={`min(50vh, ${HEADER_HEIGHT + Math.max(productRows.length, 3) * ROW_HEIGHT + 4}px)`}
+        height={tableHeight(productRows.length, ROW_HEIGHT, 3, '50vh')}
         minHeight="size-2000"
         renderEmptyState={() => (
           <IllustratedMessage>
@@ -266,7 +253,7 @@ export function ProductsPage() {
           <TableView
             aria-label={t('products.profiles.titleOf', { product: product.name })}
             data-testid="profiles-table"
-            height={`${HEADER_HEIGHT + Math.max(profileRows.length, 3) * ROW_HEIGHT + 4}px`}
+            height={tableHeight(profileRows.length, ROW_HEIGHT, 3)}
             maxHeight="size-6000"
             renderEmptyState={() => (
               <IllustratedMessage>

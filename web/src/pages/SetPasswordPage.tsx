@@ -42,7 +42,7 @@ export function SetPasswordPage({ mode }: { mode: 'invitation' | 'reset' }) {
   };
 
   return (
-    <div className="usher-centered">
+    <main className="usher-centered">
       <View
         width="size-4600"
         maxWidth="100%"
@@ -123,6 +123,6 @@ export function SetPasswordPage({ mode }: { mode: 'invitation' | 'reset' }) {
           )}
         </Flex>
       </View>
-    </div>
+    </main>
   );
 }

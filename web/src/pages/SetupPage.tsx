@@ -87,7 +87,7 @@ export function SetupPage() {
   };
 
   return (
-    <div className="usher-centered">
+    <main className="usher-centered">
       <View
         width="size-6000"
         maxWidth="100%"
@@ -209,6 +209,6 @@ export function SetupPage() {
           )}
         </Flex>
       </View>
-    </div>
+    </main>
   );
 }

@@ -102,7 +102,7 @@ export function SignInPage({ expired }: { expired: boolean }) {
   };
 
   return (
-    <div className="usher-centered">
+    <main className="usher-centered">
       <View
         width="size-4600"
         maxWidth="100%"
@@ -233,6 +233,6 @@ export function SignInPage({ expired }: { expired: boolean }) {
           />
         </Flex>
       </View>
-    </div>
+    </main>
   );
 }

@@ -1,12 +1,10 @@
 import {
   ActionButton,
-  AlertDialog,
   Button,
   Cell,
   Column,
   Content,
   DialogContainer,
-  DialogTrigger,
   Divider,
   Flex,
   Grid,
@@ -29,6 +27,8 @@ import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
+import { tableHeight } from '../components/ItemsTable.tsx';
 import { ManagedByLine } from '../components/ManagedBy.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -47,43 +47,6 @@ import { TransferContentDialog } from '../users/TransferContentDialog.tsx';
 type DialogState = 'edit' | 'remove' | 'adminRole' | 'transfer' | null;
 
 const ROW_HEIGHT = 41;
-const HEADER_HEIGHT = 34;
-
-/** A destructive action confirmed in an alert dialog. */
-function ConfirmButton({
-  label,
-  title,
-  text,
-  onConfirm,
-  testId,
-  isQuiet,
-}: {
-  label: string;
-  title: string;
-  text: string;
-  onConfirm: () => void;
-  testId: string;
-  isQuiet?: boolean;
-}) {
-  const { t } = useTranslation();
-  return (
-    <DialogTrigger>
-      <ActionButton isQuiet={isQuiet} data-testid={testId}>
-        {label}
-      </ActionButton>
-      <AlertDialog
-        variant="destructive"
-        title={title}
-        primaryActionLabel={label}
-        cancelLabel={t('common.cancel')}
-        onPrimaryAction={onConfirm}
-        data-testid={`${testId}-dialog`}
-      >
-        {text}
-      </AlertDialog>
-    </DialogTrigger>
-  );
-}
 
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
   return (
@@ -221,7 +184,7 @@ export function UserDetailsPage() {
               setError(null);
               api
                 .delete(path)
-                .then(() => navigate('/users'))
+                .then(() => navigate('/users', { state: { deleted: user.email } }))
                 .catch((caught: unknown) => setError(caught));
             }}
           />
@@ -271,7 +234,7 @@ export function UserDetailsPage() {
           aria-label={t('users.details.profiles')}
           density="compact"
           data-testid="user-profiles-table"
-          height={`${HEADER_HEIGHT + Math.max(user.profiles.length, 2) * ROW_HEIGHT + 4}px`}
+          height={tableHeight(user.profiles.length, ROW_HEIGHT, 2)}
           renderEmptyState={() => (
             <IllustratedMessage>
               <Heading>{t('users.details.noProfiles')}</Heading>

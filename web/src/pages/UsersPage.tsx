@@ -15,13 +15,14 @@ import {
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate, useSearchParams } from 'react-router';
+import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
 import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { userLabel } from '../components/UserSearchPicker.tsx';
 import { errorMessage } from '../errors.ts';
 import type { CappedCount } from '../overview/types.ts';
 import { useCountText } from '../overview/useCountText.ts';
@@ -79,7 +80,11 @@ export function UsersPage() {
   const [total, setTotal] = useState<CappedCount | null>(null);
   const countText = useCountText();
   const [dialog, setDialog] = useState<DialogState>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  // A user deleted permanently on their details page is named here, where the admin lands.
+  const deletedEmail = (useLocation().state as { deleted?: unknown } | null)?.deleted;
+  const [notice, setNotice] = useState<string | null>(
+    typeof deletedEmail === 'string' ? t('users.details.deleted', { email: deletedEmail }) : null,
+  );
   const [version, setVersion] = useState(0);
   const generation = useRef(0);
   const canRead = can('user.read');
@@ -445,6 +450,7 @@ export function UsersPage() {
             userIds={selectedIds}
             matching={matching}
             email={selectedIds.length === 1 ? items.find((user) => user.id === selectedIds[0])?.email : undefined}
+            people={selectedUsers.map(userLabel)}
             onRemoved={(count) => changed(t('users.remove.removed', { n: count }))}
           />
         )}

@@ -15,9 +15,9 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import type { Product, ProductProfile } from '../types.ts';
-import { FormError } from '../users/FormError.tsx';
 
 const FORM_ID = 'product-profile';
 

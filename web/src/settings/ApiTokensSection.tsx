@@ -19,6 +19,7 @@ import {
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { tableHeight } from '../components/ItemsTable.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
 import type { ApiToken } from '../types.ts';
@@ -33,7 +34,6 @@ type ColumnWidth = number | `${number}fr`;
 type ColumnKey = 'name' | 'prefix' | 'role' | 'createdAt' | 'createdBy' | 'lastUsedAt' | 'status' | 'actions';
 
 const ROW_HEIGHT = 48;
-const HEADER_HEIGHT = 34;
 
 /** API tokens: the list, creating one (its secret shown once), and revoking. */
 export function ApiTokensSection() {
@@ -131,7 +131,7 @@ export function ApiTokensSection() {
       <TableView
         aria-label={t('settings.tokens.title')}
         marginTop="size-200"
-        height={`${HEADER_HEIGHT + Math.max(rows.length, 3) * ROW_HEIGHT + 4}px`}
+        height={tableHeight(rows.length, ROW_HEIGHT, 3)}
         maxHeight="size-6000"
         data-testid="token-table"
         renderEmptyState={() => (

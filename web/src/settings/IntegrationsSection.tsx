@@ -22,6 +22,7 @@ import {
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { tableHeight } from '../components/ItemsTable.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
 import type { Integration, IntegrationSettings } from '../types.ts';
@@ -40,7 +41,6 @@ type DialogState = { kind: 'create' } | { kind: 'secret'; name: string; secret: 
 type ColumnKey = 'name' | 'clientId' | 'role' | 'createdAt' | 'lastUsedAt' | 'status' | 'actions';
 
 const ROW_HEIGHT = 48;
-const HEADER_HEIGHT = 34;
 
 /** The `connector-umapi.yml` of Adobe's User Sync Tool pointed at this Usher. */
 function connectorYaml(settings: IntegrationSettings, clientId: string): string {
@@ -237,7 +237,7 @@ export function IntegrationsSection() {
       <TableView
         aria-label={t('settings.integrations.title')}
         marginTop="size-200"
-        height={`${HEADER_HEIGHT + Math.max(rows.length, 2) * ROW_HEIGHT + 4}px`}
+        height={tableHeight(rows.length, ROW_HEIGHT, 2)}
         maxHeight="size-6000"
         data-testid="integration-table"
         renderEmptyState={() => (

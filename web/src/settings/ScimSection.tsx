@@ -29,6 +29,7 @@ import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { tableHeight } from '../components/ItemsTable.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
 import type { ScimSettings, ScimToken } from '../types.ts';
@@ -40,7 +41,6 @@ type ColumnKey = 'name' | 'prefix' | 'createdAt' | 'lastUsedAt' | 'status' | 'ac
 
 const FORM_ID = 'create-scim-token';
 const ROW_HEIGHT = 48;
-const HEADER_HEIGHT = 34;
 
 function CreateScimTokenDialog({ onCreated }: { onCreated: (token: CreatedScimToken) => void }) {
   const { t } = useTranslation();
@@ -240,7 +240,7 @@ export function ScimSection() {
       <TableView
         aria-label={t('settings.scim.tokensTitle')}
         marginTop="size-200"
-        height={`${HEADER_HEIGHT + Math.max(rows.length, 2) * ROW_HEIGHT + 4}px`}
+        height={tableHeight(rows.length, ROW_HEIGHT, 2)}
         maxHeight="size-6000"
         data-testid="scim-token-table"
         renderEmptyState={() => (

@@ -18,12 +18,13 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
+import { GroupsField } from '../components/GroupsField.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import { useProfiles } from '../products/data.ts';
 import { useCan } from '../session.tsx';
 import type { User } from '../types.ts';
 import { CountryPicker } from './CountryPicker.tsx';
-import { FormError } from './FormError.tsx';
 import { NamesField } from './NamesField.tsx';
 
 /** Users added per save in the console (as in Adobe Admin Console). */
@@ -225,7 +226,7 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
               errorMessage={errors.problem('profiles')}
               testId="add-users-profiles"
             />
-            <NamesField
+            <GroupsField
               label={t('users.add.groups')}
               description={t('users.add.groupsHint')}
               value={groupNames}
@@ -233,7 +234,6 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
                 setGroupNames(names);
                 errors.edited('groups');
               }}
-              options={null}
               errorMessage={errors.problem('groups')}
               testId="add-users-groups"
             />

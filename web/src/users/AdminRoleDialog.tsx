@@ -15,11 +15,11 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { GroupSearchPicker } from '../components/GroupSearchPicker.tsx';
 import { useProducts, useProfiles } from '../products/data.ts';
 import { roleKey, scopeOf } from '../settings/roles.ts';
 import type { UserDetail } from '../types.ts';
-import { FormError } from './FormError.tsx';
 
 const FORM_ID = 'add-admin-role';
 

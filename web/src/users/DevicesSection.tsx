@@ -18,6 +18,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { tableHeight } from '../components/ItemsTable.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
 
@@ -89,7 +90,7 @@ export function DevicesSection(props: { userId: string }) {
         aria-label={t('devices.title')}
         density="compact"
         data-testid="devices-table"
-        height={`${34 + Math.max(devices?.length ?? 0, 2) * 40 + 8}px`}
+        height={tableHeight(devices?.length ?? 0, 40)}
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('devices.empty')}</Heading>

@@ -15,12 +15,13 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
+import { GroupsField } from '../components/GroupsField.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import { useProfiles } from '../products/data.ts';
 import { useCan } from '../session.tsx';
 import type { UserDetail } from '../types.ts';
 import { CountryPicker } from './CountryPicker.tsx';
-import { FormError } from './FormError.tsx';
 import { NamesField } from './NamesField.tsx';
 
 const FORM_ID = 'edit-user';
@@ -186,11 +187,10 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
                 testId="edit-profiles"
               />
             )}
-            <NamesField
+            <GroupsField
               label={t('users.edit.groups')}
               value={groupNames}
               onChange={onEdit('groups', setGroupNames)}
-              options={null}
               errorMessage={fieldError('groups')}
               testId="edit-groups"
             />

@@ -19,9 +19,9 @@ import { type FormEvent, memo, useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
 import { useCan } from '../session.tsx';
 import type { PastedRow, User } from '../types.ts';
-import { FormError } from './FormError.tsx';
 import { identityTypeKey, problemsByField } from './labels.ts';
 import { mailboxOf, PASTE_MAX, type ReviewRow, type RowProblem, reviewProblems, toReviewRows } from './paste.ts';
 

@@ -7,18 +7,19 @@ import {
   Flex,
   Form,
   Heading,
+  InlineAlert,
   Radio,
   RadioGroup,
   Text,
-  TextField,
   useDialogContainer,
 } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
+import type { PickerOption } from '../components/SearchPicker.tsx';
+import { UserSearchPicker, userLabel } from '../components/UserSearchPicker.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
-import { FormError } from './FormError.tsx';
 
 export type ContentAction = 'transfer-later' | 'transfer-now' | 'delete';
 
@@ -34,15 +35,23 @@ interface RemoveUsersDialogProps {
   matching?: { filter: Record<string, string>; count: string };
   /** The e-mail of the one user removed, to name them; absent for several. */
   email?: string;
+  /** How the users removed are named (name · e-mail), listed in the dialog. */
+  people?: string[];
   onRemoved: (count: number) => void;
 }
 
-/** Removes users, choosing what happens to their stored content (transfer later by default). */
-export function RemoveUsersDialog({ userIds, matching, email, onRemoved }: RemoveUsersDialogProps) {
+/** How many of the removed users the dialog names before "and N more". */
+const NAMED = 10;
+
+/**
+ * Removes users, naming who is removed and choosing what happens to their stored content (transfer
+ * later by default; to a user chosen by search; or deleted, which is final).
+ */
+export function RemoveUsersDialog({ userIds, matching, email, people = [], onRemoved }: RemoveUsersDialogProps) {
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
   const [contentAction, setContentAction] = useState<ContentAction>('transfer-later');
-  const [transferTo, setTransferTo] = useState('');
+  const [transferTo, setTransferTo] = useState<(PickerOption & { email: string }) | null>(null);
   const errors = useServerErrors();
   const [pending, setPending] = useState(false);
 
@@ -54,7 +63,7 @@ export function RemoveUsersDialog({ userIds, matching, email, onRemoved }: Remov
       .post<{ removed: number }>('/api/v1/users/remove', {
         ...(matching ? { matching: matching.filter } : { userIds }),
         contentAction,
-        ...(contentAction === 'transfer-now' ? { transferTo: transferTo.trim() } : {}),
+        ...(contentAction === 'transfer-now' && transferTo ? { transferTo: transferTo.email } : {}),
       })
       .then((answer) => {
         onRemoved(answer.removed);
@@ -88,6 +97,17 @@ export function RemoveUsersDialog({ userIds, matching, email, onRemoved }: Remov
         )}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.remove.action')}>
           <Flex direction="column" gap="size-150">
+            {people.length > 1 && (
+              <Flex direction="column" gap="size-50">
+                <Text>{t('users.remove.who')}</Text>
+                <ul className="usher-plain-list" data-testid="remove-users-who">
+                  {people.slice(0, NAMED).map((person) => (
+                    <li key={person}>{person}</li>
+                  ))}
+                </ul>
+                {people.length > NAMED && <Text>{t('users.remove.andMore', { n: people.length - NAMED })}</Text>}
+              </Flex>
+            )}
             <Text>{t('users.remove.intro')}</Text>
             <RadioGroup
               label={t('users.remove.content')}
@@ -111,22 +131,25 @@ export function RemoveUsersDialog({ userIds, matching, email, onRemoved }: Remov
               </Radio>
             </RadioGroup>
             {contentAction === 'transfer-now' && (
-              <TextField
+              <UserSearchPicker
                 label={t('users.remove.transferTo')}
                 description={t('users.remove.transferToHint')}
-                type="email"
-                value={transferTo}
-                onChange={(value) => {
-                  setTransferTo(value);
+                excludeIds={new Set(userIds)}
+                selected={transferTo}
+                onChoose={(user) => {
+                  setTransferTo(user ? { id: user.id, label: userLabel(user), email: user.email } : null);
                   errors.edited('transferTo');
                 }}
                 isRequired
-                maxLength={LIMITS.emailMax}
-                validationState={transferProblem ? 'invalid' : undefined}
                 errorMessage={transferProblem}
-                width="100%"
-                data-testid="remove-transfer-to"
+                testId="remove-transfer-to"
               />
+            )}
+            {contentAction === 'delete' && (
+              <InlineAlert variant="notice" data-testid="remove-delete-warning">
+                <Heading>{t('users.remove.deleteWarningTitle')}</Heading>
+                <Content>{t('users.remove.deleteWarning')}</Content>
+              </InlineAlert>
             )}
           </Flex>
         </Form>

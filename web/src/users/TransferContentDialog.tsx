@@ -6,16 +6,16 @@ import {
   Divider,
   Form,
   Heading,
-  TextField,
   useDialogContainer,
 } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { FormError } from '../components/FormError.tsx';
+import type { PickerOption } from '../components/SearchPicker.tsx';
+import { UserSearchPicker, userLabel } from '../components/UserSearchPicker.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import type { UserDetail } from '../types.ts';
-import { FormError } from './FormError.tsx';
 
 const FORM_ID = 'transfer-content';
 
@@ -23,7 +23,7 @@ const FORM_ID = 'transfer-content';
 export function TransferContentDialog({ user, onSaved }: { user: UserDetail; onSaved: (user: UserDetail) => void }) {
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
-  const [to, setTo] = useState('');
+  const [to, setTo] = useState<(PickerOption & { email: string }) | null>(null);
   const errors = useServerErrors();
   const [pending, setPending] = useState(false);
 
@@ -32,7 +32,7 @@ export function TransferContentDialog({ user, onSaved }: { user: UserDetail; onS
     errors.reset();
     setPending(true);
     api
-      .post<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}/content/transfer`, { to: to.trim() })
+      .post<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}/content/transfer`, { to: to?.email ?? '' })
       .then((saved) => {
         onSaved(saved);
         dismiss();
@@ -59,22 +59,18 @@ export function TransferContentDialog({ user, onSaved }: { user: UserDetail; onS
           />
         )}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.content.transferTitle')}>
-          <TextField
+          <UserSearchPicker
             label={t('users.remove.transferTo')}
             description={t('users.remove.transferToHint')}
-            type="email"
-            value={to}
-            onChange={(value) => {
-              setTo(value);
+            excludeIds={new Set([user.id])}
+            selected={to}
+            onChoose={(chosen) => {
+              setTo(chosen ? { id: chosen.id, label: userLabel(chosen), email: chosen.email } : null);
               errors.edited('to');
             }}
             isRequired
-            autoFocus
-            maxLength={LIMITS.emailMax}
-            validationState={toProblem ? 'invalid' : undefined}
             errorMessage={toProblem}
-            width="100%"
-            data-testid="transfer-content-to"
+            testId="transfer-content-to"
           />
         </Form>
       </Content>

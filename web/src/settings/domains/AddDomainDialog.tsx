@@ -13,8 +13,9 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
+import { FormError } from '../../components/FormError.tsx';
+import { fieldProblems } from '../../errors.ts';
 import { DirectoryPicker } from './DirectoryPicker.tsx';
-import { FormErrors } from './FormErrors.tsx';
 import type { Directory, Domain } from './types.ts';
 
 const FORM_ID = 'add-domain';
@@ -49,7 +50,12 @@ export function AddDomainDialog(props: { directories: Directory[]; onAdded: (dom
       <Heading>{t('domains.domains.addTitle')}</Heading>
       <Divider />
       <Content>
-        <FormErrors title={t('domains.domains.addFailed')} error={error} />
+        <FormError
+          title={t('domains.domains.addFailed')}
+          error={error}
+          rest={fieldProblems(error)}
+          testId="domains-form-error"
+        />
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native">
           <Flex direction="column" gap="size-150">
             <TextField

@@ -16,7 +16,8 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../../shared/contracts.ts';
 import { api } from '../../api.ts';
-import { FormErrors } from './FormErrors.tsx';
+import { FormError } from '../../components/FormError.tsx';
+import { fieldProblems } from '../../errors.ts';
 import { DIRECTORY_IDENTITY_TYPES, type Directory, type DirectoryIdentityType } from './types.ts';
 
 const FORM_ID = 'create-directory';
@@ -51,7 +52,12 @@ export function CreateDirectoryDialog({ onCreated }: { onCreated: (directory: Di
       <Heading>{t('domains.directories.createTitle')}</Heading>
       <Divider />
       <Content>
-        <FormErrors title={t('domains.directories.createFailed')} error={error} />
+        <FormError
+          title={t('domains.directories.createFailed')}
+          error={error}
+          rest={fieldProblems(error)}
+          testId="domains-form-error"
+        />
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native">
           <Flex direction="column" gap="size-150">
             <TextField

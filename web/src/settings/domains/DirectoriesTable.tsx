@@ -13,14 +13,14 @@ import {
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { tableHeight } from '../../components/ItemsTable.tsx';
 import { useCan } from '../../session.tsx';
-import { ConfirmButton } from './ConfirmButton.tsx';
 import type { Directory, Domain } from './types.ts';
 
 type ColumnKey = 'name' | 'identityType' | 'domains' | 'actions';
 
 const ROW_HEIGHT = 48;
-const HEADER_HEIGHT = 34;
 
 /** The organization's directories: name, identity type, domains, and Trust / Delete. */
 export function DirectoriesTable(props: {
@@ -88,6 +88,7 @@ export function DirectoriesTable(props: {
             )}
             {can('domain.manage') && (
               <ConfirmButton
+                isQuiet
                 label={t('domains.directories.delete')}
                 ariaLabel={t('domains.directories.deleteNamed', { name: directory.name })}
                 title={t('domains.directories.deleteTitle')}
@@ -109,7 +110,7 @@ export function DirectoriesTable(props: {
     <TableView
       aria-label={t('domains.directories.title')}
       marginTop="size-100"
-      height={`${HEADER_HEIGHT + Math.max(rows.length, 2) * ROW_HEIGHT + 4}px`}
+      height={tableHeight(rows.length, ROW_HEIGHT, 2)}
       maxHeight="size-4600"
       data-testid="directory-table"
       renderEmptyState={() => (

@@ -17,9 +17,10 @@ import {
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api.ts';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
+import { tableHeight } from '../../components/ItemsTable.tsx';
 import { errorMessage } from '../../errors.ts';
 import { useCan } from '../../session.tsx';
-import { ConfirmButton } from './ConfirmButton.tsx';
 import { CopyButton } from './CopyButton.tsx';
 import type { Domain } from './types.ts';
 
@@ -32,7 +33,6 @@ export interface VerifyOutcome {
 type ColumnKey = 'name' | 'directory' | 'status' | 'recordName' | 'recordValue' | 'lastCheckedAt' | 'actions';
 
 const ROW_HEIGHT = 72;
-const HEADER_HEIGHT = 34;
 
 function VerifyResult({ outcome }: { outcome: VerifyOutcome }) {
   const { t } = useTranslation();
@@ -143,6 +143,7 @@ export function DomainsTable(props: {
               {t('domains.domains.move')}
             </ActionButton>
             <ConfirmButton
+              isQuiet
               label={t('domains.domains.remove')}
               ariaLabel={t('domains.domains.removeNamed', { name: domain.name })}
               title={t('domains.domains.removeTitle')}
@@ -172,7 +173,7 @@ export function DomainsTable(props: {
         aria-label={t('domains.domains.title')}
         marginTop="size-100"
         overflowMode="wrap"
-        height={`${HEADER_HEIGHT + Math.max(rows.length, 2) * ROW_HEIGHT + 4}px`}
+        height={tableHeight(rows.length, ROW_HEIGHT, 2)}
         maxHeight="size-6000"
         data-testid="domain-table"
         renderEmptyState={() => (

@@ -15,8 +15,9 @@ import {
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../../api.ts';
+import { FormError } from '../../components/FormError.tsx';
+import { fieldProblems } from '../../errors.ts';
 import { CopyButton } from './CopyButton.tsx';
-import { FormErrors } from './FormErrors.tsx';
 import type { Directory } from './types.ts';
 
 const FORM_ID = 'identity-provider';
@@ -98,7 +99,12 @@ export function IdentityProviderDialog({ directory }: { directory: Directory }) 
       <Heading>{t('domains.identityProvider.title', { name: directory.name })}</Heading>
       <Divider />
       <Content>
-        <FormErrors title={t('domains.identityProvider.failed')} error={error} />
+        <FormError
+          title={t('domains.identityProvider.failed')}
+          error={error}
+          rest={fieldProblems(error)}
+          testId="domains-form-error"
+        />
         {tested && (
           <InlineAlert
             variant={tested.ok ? 'positive' : 'negative'}

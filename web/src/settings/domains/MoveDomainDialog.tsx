@@ -11,8 +11,9 @@ import {
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
+import { FormError } from '../../components/FormError.tsx';
+import { fieldProblems } from '../../errors.ts';
 import { DirectoryPicker } from './DirectoryPicker.tsx';
-import { FormErrors } from './FormErrors.tsx';
 import type { Directory, Domain } from './types.ts';
 
 /** Moves a domain to another directory (a pending one may also have none). */
@@ -43,7 +44,12 @@ export function MoveDomainDialog(props: { domain: Domain; directories: Directory
       <Heading>{t('domains.domains.moveTitle', { name: props.domain.name })}</Heading>
       <Divider />
       <Content>
-        <FormErrors title={t('domains.domains.moveFailed')} error={error} />
+        <FormError
+          title={t('domains.domains.moveFailed')}
+          error={error}
+          rest={fieldProblems(error)}
+          testId="domains-form-error"
+        />
         {props.domain.status === 'claimed' && <Text>{t('domains.domains.moveClaimed')}</Text>}
         <DirectoryPicker
           directories={props.directories}

@@ -15,6 +15,7 @@ import {
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
+import { tableHeight } from '../../components/ItemsTable.tsx';
 import { errorMessage } from '../../errors.ts';
 import { useSignedIn } from '../../session.tsx';
 import { CopyButton } from './CopyButton.tsx';
@@ -23,7 +24,6 @@ import type { TrustedDirectory } from './types.ts';
 type ColumnKey = 'name' | 'identityType' | 'owner' | 'domains';
 
 const ROW_HEIGHT = 48;
-const HEADER_HEIGHT = 34;
 
 /** Directories of other organizations that trust this one, and this organization's id to give them. */
 export function TrustedDirectoriesSection() {
@@ -85,7 +85,7 @@ export function TrustedDirectoriesSection() {
       <TableView
         aria-label={t('domains.trusted.title')}
         marginTop="size-200"
-        height={`${HEADER_HEIGHT + Math.max(rows.length, 2) * ROW_HEIGHT + 4}px`}
+        height={tableHeight(rows.length, ROW_HEIGHT, 2)}
         maxHeight="size-4600"
         data-testid="trusted-directory-table"
         renderEmptyState={() => (

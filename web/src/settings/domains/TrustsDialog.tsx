@@ -17,8 +17,9 @@ import {
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
+import { FormError } from '../../components/FormError.tsx';
+import { fieldProblems } from '../../errors.ts';
 import { useCan } from '../../session.tsx';
-import { FormErrors } from './FormErrors.tsx';
 import type { Directory, DirectoryTrust } from './types.ts';
 
 const FORM_ID = 'grant-trust';
@@ -77,7 +78,12 @@ export function TrustsDialog({ directory }: { directory: Directory }) {
       <Content>
         <Flex direction="column" gap="size-200">
           <Text>{t('domains.trusts.intro')}</Text>
-          <FormErrors title={t('domains.trusts.failed')} error={error} />
+          <FormError
+            title={t('domains.trusts.failed')}
+            error={error}
+            rest={fieldProblems(error)}
+            testId="domains-form-error"
+          />
           {trusts === null && error === null && (
             <ProgressCircle aria-label={t('common.loading')} isIndeterminate size="S" />
           )}

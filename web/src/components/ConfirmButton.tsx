@@ -13,7 +13,10 @@ interface ConfirmButtonProps {
   isDisabled?: boolean;
 }
 
-/** A destructive action confirmed in an alert dialog. */
+/**
+ * A destructive action confirmed in an alert dialog first; the dialog's test id is `<testId>-dialog`.
+ * The console's one confirm button.
+ */
 export function ConfirmButton({
   label,
   ariaLabel,

@@ -1,0 +1,103 @@
+import { Content, Flex, Heading, IllustratedMessage, InlineAlert } from '@adobe/react-spectrum';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorMessage } from '../errors.ts';
+import { type ItemsColumn, ItemsTable, type ItemsTableProps } from './ItemsTable.tsx';
+import { LoadMoreFooter } from './LoadMoreFooter.tsx';
+import { PageTitle } from './PageTitle.tsx';
+import type { PagedList } from './usePagedList.ts';
+
+interface ListPageProps<T, K extends string> {
+  title: string;
+  /**
+   * Prefix of the page's test ids: `<testId>-table`, `-shown`, `-load-more`, `-notice`, `-error`.
+   */
+  testId: string;
+  /** Beside the title (an export link). */
+  headerEnd?: ReactNode;
+  /** Under the title: an introduction, a warning. */
+  intro?: ReactNode;
+  /** The search field and filters. */
+  toolbar?: ReactNode;
+  /** The page's actions, at the end of the toolbar's row. */
+  actions?: ReactNode;
+  /** A success message of the last action. */
+  notice?: string | null;
+  loadFailedText: string;
+  emptyText: string;
+  shownText: string;
+  loadMoreText: string;
+  list: PagedList<T>;
+  columns: ItemsColumn<K>[];
+  /** The table's other props (cells, selection, sorting, row actions). */
+  table: Omit<ItemsTableProps<T, K>, 'columns' | 'items' | 'loading' | 'data-testid' | 'aria-label'>;
+  /** Dialogs of the page. */
+  children?: ReactNode;
+}
+
+/**
+ * The console's one list page: title, search and filters with the page's actions, a success
+ * message, a load error, the table of items and the "Load more" footer.
+ */
+export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
+  const { t } = useTranslation();
+  const { list } = props;
+  return (
+    <Flex direction="column" gap="size-200">
+      <Flex justifyContent="space-between" alignItems="center" wrap gap="size-200">
+        <PageTitle>{props.title}</PageTitle>
+        {props.headerEnd}
+      </Flex>
+      {props.intro}
+      {(props.toolbar || props.actions) && (
+        <Flex gap="size-150" wrap alignItems="end" justifyContent="space-between">
+          <Flex gap="size-150" wrap alignItems="end">
+            {props.toolbar}
+          </Flex>
+          {props.actions && (
+            <Flex gap="size-100" wrap>
+              {props.actions}
+            </Flex>
+          )}
+        </Flex>
+      )}
+      {props.notice && (
+        <InlineAlert variant="positive">
+          <Heading>{t('users.done')}</Heading>
+          <Content>
+            <span data-testid={`${props.testId}-notice`}>{props.notice}</span>
+          </Content>
+        </InlineAlert>
+      )}
+      {list.error !== null && (
+        <InlineAlert variant="negative" data-testid={`${props.testId}-error`}>
+          <Heading>{props.loadFailedText}</Heading>
+          <Content>{errorMessage(t, list.error)}</Content>
+        </InlineAlert>
+      )}
+      <ItemsTable
+        overflowMode="truncate"
+        renderEmptyState={() => (
+          <IllustratedMessage>
+            <Heading>{props.emptyText}</Heading>
+          </IllustratedMessage>
+        )}
+        {...props.table}
+        aria-label={props.title}
+        data-testid={`${props.testId}-table`}
+        columns={props.columns}
+        items={list.items}
+        loading={list.loading === 'first'}
+      />
+      <LoadMoreFooter
+        testId={props.testId}
+        shownText={props.shownText}
+        loadMoreText={props.loadMoreText}
+        hasMore={list.hasMore}
+        loading={list.loading === 'more'}
+        onLoadMore={list.loadMore}
+      />
+      {props.children}
+    </Flex>
+  );
+}
