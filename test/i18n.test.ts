@@ -256,7 +256,7 @@ describe('console message files', () => {
         } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
           const text = fs.readFileSync(full, 'utf8');
           for (const match of text.matchAll(/\baction: ([^,\n]*)/g)) {
-            for (const quoted of match[1]!.matchAll(/'([a-z_]+\.[a-z_]+)'/g)) {
+            for (const quoted of match[1]!.matchAll(/'([a-z_]+(?:\.[a-z_]+)+)'/g)) {
               written.add(quoted[1]!);
             }
           }
