@@ -69,7 +69,7 @@ describe('accessibility of every page (browser, axe-core)', () => {
   /** Checks the page as it is now, under a name. */
   async function check(name: string): Promise<void> {
     // Let spinners settle: the page's own content is what is checked.
-    await page.waitForLoadState('networkidle');
+    await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => undefined);
     await page.waitForTimeout(300);
     await screenshot(page, name);
     found.set(name, await violations(page));

@@ -54,6 +54,11 @@ async function pickGroup(page: Page, testId: string, typed: string, name: string
 
 /** Removes a chosen group's tag with the keyboard (Delete on the focused tag). */
 async function removeTag(page: Page, testId: string, name: string): Promise<void> {
+  // The refused field has the focus back, and with it its suggestions may be open over the tags.
+  if (await page.getByRole('listbox').isVisible()) {
+    await page.getByTestId(testId).press('Escape');
+    await page.getByRole('listbox').waitFor({ state: 'detached' });
+  }
   const tag = page.getByTestId(`${testId}-chosen`).getByText(name, { exact: true });
   await tag.click();
   await page.keyboard.press('Delete');
