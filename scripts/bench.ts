@@ -14,7 +14,8 @@
  *             and applied: times, ratios to the first, lock waits; a bare COPY and the same writes
  *             by SQL alone; two refused uploads (issues 6, 22). Options: --rows N (default 25000),
  *             --files N (add-users files, default 3), --types a,b (only steps of these types),
- *             --big N (also stream an N-row file)
+ *             --big N (also stream an N-row file), --undo (undo the first add-users file, then
+ *             redo it: the undo's and the redo's times beside the file's apply time)
  *
  *   embedded  the embedded server (PGlite) under load: a console user's latencies while a 25,000-row
  *             add-users file is uploaded and applied, while a 2,000-row edit-users file changes
@@ -66,6 +67,7 @@ const { positionals, values } = parseArgs({
     fanout: { type: 'string' },
     memory: { type: 'boolean' },
     groups: { type: 'string' },
+    undo: { type: 'boolean' },
   },
 });
 const name = positionals[0];
@@ -85,6 +87,7 @@ switch (name) {
       files: Number(values.files ?? 3),
       big: Number(values.big ?? 0),
       types: values.types?.split(','),
+      undo: values.undo ?? false,
     });
     break;
   case 'embedded':

@@ -203,6 +203,7 @@ export async function runBulkBench(options: {
   files: number;
   big: number;
   types?: string[] | undefined;
+  undo?: boolean;
 }): Promise<void> {
   const copySeconds = options.rows > 0 ? await bareCopy(options.rows) : 0;
   const { database, label, drop } = await openBenchDatabase();
@@ -368,6 +369,28 @@ export async function runBulkBench(options: {
           `  ${pad(step.label, 28)}${lpad(`${uploaded.seconds.toFixed(2)} s`, 9)}${lpad(`${applied.seconds.toFixed(2)} s`, 9)}${lpad(`${total.toFixed(2)} s`, 9)}${lpad(`${(total / firstTotal).toFixed(2)}×`, 9)}  ${pad(`${operation.status} ${operation.succeeded_rows}/${operation.failed_rows}`, 34)}${waits ? `${waits.waiting} of ${waits.samples} samples (max ${waits.max})` : 'n/a'}`,
         );
         await analyze();
+        if (options.undo && step === chosen[0] && step.addUsers) {
+          // The undo of the file (its users removed), then the redo (restored with what they had),
+          // so the steps after go on with the same organization.
+          let source = uploaded.result;
+          for (const what of ['undo', 'redo']) {
+            const started = await client.post<{ id: string }>(`/api/v1/bulk-operations/${source}/undo`, {});
+            if (started.status !== 202) {
+              throw new Error(`${what}: answered ${started.status} ${started.text}`);
+            }
+            const undone = await timed(() => runBulkOperation(app.ctx, started.body.id));
+            const result = await db
+              .selectFrom('bulk_operations')
+              .select(['status', 'succeeded_rows', 'failed_rows'])
+              .where('id', '=', started.body.id)
+              .executeTakeFirstOrThrow();
+            console.log(
+              `  ${pad(`  ${what} of ${step.label}`, 28)}${lpad('', 9)}${lpad(`${undone.seconds.toFixed(2)} s`, 9)}${lpad('', 9)}${lpad(`${(undone.seconds / applied.seconds).toFixed(2)}×`, 9)}  ${pad(`${result.status} ${result.succeeded_rows}/${result.failed_rows}`, 34)}(× the file's apply)`,
+            );
+            source = started.body.id;
+            await analyze();
+          }
+        }
         if (step === steps[files - 1]) {
           floor = await sameWritesInSql(db, org, rows);
           floorSeconds = [...floor.values()].reduce((sum, value) => sum + value, 0);

@@ -348,7 +348,8 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
   const serial =
     operation.dry_run ||
     ctx.database.kind === 'pglite' ||
-    (operation.undo ? UNDO_HANDLER : HANDLERS[operation.type as BulkType]).serial;
+    // An undo goes as its type's files go: its users and memberships through the same set-based commands.
+    HANDLERS[operation.type as BulkType].serial;
   const lanes = serial ? 1 : ctx.config.bulk.concurrentBatches;
   const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
   const failure = settled.find((result) => result.status === 'rejected');

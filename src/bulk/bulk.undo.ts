@@ -600,6 +600,7 @@ function collect<S>(
 
 /** Applies an undo operation's rows, of the kind of the operation undone. */
 export const UNDO_HANDLER: Handler = {
+  // Not asked: an undo's batches go one at a time or several at once as its type's files do.
   serial: true,
   apply(scope, rows) {
     switch (KINDS[scope.operation.type]) {
