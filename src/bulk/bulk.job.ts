@@ -93,13 +93,19 @@ export const cleanupBulkJob = defineJob<Record<string, never>, AppContext>({
 });
 
 /**
- * Deletes finished operations (and their rows) older than `days`.
+ * Deletes finished operations (and their rows) older than `days`, and uploads cut off while their
+ * rows were stored (a process stopped mid-upload) that are more than an hour old.
  * @returns how many operations were deleted
  */
 export async function deleteOldOperations(db: Kysely<DB>, days: number): Promise<number> {
   const result = await db
     .deleteFrom('bulk_operations')
-    .where('finished_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+    .where((eb) =>
+      eb.or([
+        eb('finished_at', '<', sql<Date>`now() - make_interval(days => ${days})`),
+        eb.and([eb('status', '=', 'receiving'), eb('created_at', '<', sql<Date>`now() - interval '1 hour'`)]),
+      ]),
+    )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -1,4 +1,4 @@
-import type { Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
@@ -31,7 +31,8 @@ export interface BulkOperationView {
   fileName: string;
   dryRun: boolean;
   group: { id: string; name: string } | null;
-  status: Selectable<BulkOperationsTable>['status'];
+  /** Never `receiving`: an operation whose rows are still being stored is not shown. */
+  status: Exclude<Selectable<BulkOperationsTable>['status'], 'receiving'>;
   initiatedBy: { kind: 'user' | 'token'; id: string; label: string };
   createdAt: string;
   startedAt: string | null;
@@ -56,7 +57,7 @@ function present(row: Selectable<BulkOperationsTable>, undone?: Map<string, Undo
     fileName: row.file_name,
     dryRun: row.dry_run,
     group: row.group_id ? { id: row.group_id, name: row.group_name ?? '' } : null,
-    status: row.status,
+    status: row.status === 'receiving' ? 'queued' : row.status,
     initiatedBy: {
       kind: row.initiator_type === 'api_token' ? 'token' : 'user',
       id: row.initiator_id,
@@ -128,8 +129,8 @@ async function requireGroupFor(ctx: AppContext, actor: Actor, type: BulkType, gr
 }
 
 /**
- * Reads an uploaded file into a new bulk operation and queues it for the worker, in one
- * transaction: the operation exists with all its rows, or not at all. File-level problems (an
+ * Reads an uploaded file into a new bulk operation and queues it for the worker: the operation
+ * appears with all its rows, or not at all. File-level problems (an
  * unknown header, too many rows) refuse the upload; row-level problems fail their rows.
  *
  * The file is read ahead before anything is written: a file within HOLD_ROWS rows (every file
@@ -166,25 +167,30 @@ export async function createBulkOperation(ctx: AppContext, actor: Actor, input: 
         'The file has a header but no data rows: add one row per user or group.',
       );
     }
-    return await transaction(ctx.db, async (trx) => {
-      const operation = await trx
-        .insertInto('bulk_operations')
-        .values({
-          organization_id: actor.organizationId,
-          type: input.type,
-          file_name: input.fileName.slice(0, 255),
-          dry_run: input.dryRun,
-          group_id: group?.id ?? null,
-          group_name: group?.name ?? null,
-          initiator_type: actor.type,
-          initiator_id: actor.id,
-          initiator_label: actor.label,
-          delimiter: header.delimiter,
-          header: header.names,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const store = new RowStore(trx, actor.organizationId, operation.id);
+    // The operation is stored `receiving`, its rows in short transactions of INSERT_ROWS each, so
+    // a large file never holds the embedded database's one connection for long; a last short
+    // transaction makes it `queued`, audits it and queues its job. Until then no list, page or
+    // worker sees it; a failed upload deletes it, and one cut off by a crash is swept later.
+    const operation = await ctx.db
+      .insertInto('bulk_operations')
+      .values({
+        organization_id: actor.organizationId,
+        type: input.type,
+        file_name: input.fileName.slice(0, 255),
+        dry_run: input.dryRun,
+        group_id: group?.id ?? null,
+        group_name: group?.name ?? null,
+        status: 'receiving',
+        initiator_type: actor.type,
+        initiator_id: actor.id,
+        initiator_label: actor.label,
+        delimiter: header.delimiter,
+        header: header.names,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    try {
+      const store = new RowStore(ctx.db, actor.organizationId, operation.id);
       for (const row of held.splice(0)) {
         await store.add(row);
       }
@@ -197,19 +203,29 @@ export async function createBulkOperation(ctx: AppContext, actor: Actor, input: 
         }
       }
       await store.flush();
-      await trx
-        .updateTable('bulk_operations')
-        .set({ total_rows: store.total, processed_rows: store.failed, failed_rows: store.failed })
-        .where('id', '=', operation.id)
-        .execute();
-      await recordAudit(trx, actor, {
-        action: 'bulk.create',
-        target: { type: 'bulk_operation', id: operation.id, label: input.fileName.slice(0, 255) },
-        after: { type: input.type, dryRun: input.dryRun, rows: store.total, groupId: group?.id ?? null },
+      await transaction(ctx.db, async (trx) => {
+        const queued = await trx
+          .updateTable('bulk_operations')
+          .set({ status: 'queued', total_rows: store.total, processed_rows: store.failed, failed_rows: store.failed })
+          .where('id', '=', operation.id)
+          .where('status', '=', 'receiving')
+          .executeTakeFirst();
+        if (Number(queued.numUpdatedRows) !== 1) {
+          throw new Error(`Bulk operation ${operation.id} disappeared while its rows were stored.`);
+        }
+        await recordAudit(trx, actor, {
+          action: 'bulk.create',
+          target: { type: 'bulk_operation', id: operation.id, label: input.fileName.slice(0, 255) },
+          after: { type: input.type, dryRun: input.dryRun, rows: store.total, groupId: group?.id ?? null },
+        });
+        await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
       });
-      await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
       return operation.id;
-    });
+    } catch (error) {
+      // The rows go with it (on delete cascade).
+      await ctx.db.deleteFrom('bulk_operations').where('id', '=', operation.id).execute();
+      throw error;
+    }
   } finally {
     // Stops the reader (and the upload stream under it) when the upload was refused half-way.
     await reader.return?.();
@@ -226,12 +242,12 @@ class RowStore {
   failed = 0;
   private chunk: ManyRow<'bulk_operation_rows'>[] = [];
   private readonly firstRowOf = new Map<string, number>();
-  private readonly trx: Transaction<DB>;
+  private readonly db: Kysely<DB>;
   private readonly organizationId: string;
   private readonly operationId: string;
 
-  constructor(trx: Transaction<DB>, organizationId: string, operationId: string) {
-    this.trx = trx;
+  constructor(db: Kysely<DB>, organizationId: string, operationId: string) {
+    this.db = db;
     this.organizationId = organizationId;
     this.operationId = operationId;
   }
@@ -279,7 +295,7 @@ class RowStore {
 
   async flush(): Promise<void> {
     if (this.chunk.length > 0) {
-      await insertMany(this.trx, 'bulk_operation_rows', this.chunk.splice(0));
+      await insertMany(this.db, 'bulk_operation_rows', this.chunk.splice(0));
     }
   }
 }
@@ -381,7 +397,8 @@ async function requireOperation(ctx: AppContext, actor: Actor, operationId: stri
     .selectFrom('bulk_operations')
     .selectAll()
     .where('organization_id', '=', actor.organizationId)
-    .where('id', '=', operationId);
+    .where('id', '=', operationId)
+    .where('status', '<>', 'receiving');
   if (owner) {
     query = query.where('initiator_id', '=', owner);
   }
@@ -419,6 +436,7 @@ export async function listBulkOperations(
         .selectFrom('bulk_operations')
         .selectAll()
         .where('organization_id', '=', actor.organizationId)
+        .where('status', '<>', 'receiving')
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit);

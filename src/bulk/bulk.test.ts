@@ -640,4 +640,98 @@ describe('bulk CSV operations', () => {
     const cleared = await admin.get<{ items: BulkOperation[] }>('/api/v1/bulk-operations');
     assert.deepEqual(cleared.body.items, []);
   });
+
+  test('an upload whose rows are still being stored is shown nowhere, and one cut off is swept after an hour', async () => {
+    const db = instance.app.ctx.db;
+    const initiator = await db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', instance.admin.email)
+      .executeTakeFirstOrThrow();
+    const receiving = async (createdAt: Date) => {
+      const operation = await db
+        .insertInto('bulk_operations')
+        .values({
+          organization_id: instance.organizationId,
+          type: 'add-users',
+          file_name: 'cut-off.csv',
+          status: 'receiving',
+          initiator_type: 'user',
+          initiator_id: initiator.id,
+          initiator_label: instance.admin.email,
+          header: ['Email'],
+          created_at: createdAt,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('bulk_operation_rows')
+        .values({
+          organization_id: instance.organizationId,
+          operation_id: operation.id,
+          row_number: 2,
+          cells: ['cut@bulk.example'],
+          key: 'cut@bulk.example',
+        })
+        .execute();
+      return operation.id;
+    };
+    const stale = await receiving(new Date(Date.now() - 2 * 3_600_000));
+    const fresh = await receiving(new Date());
+    const listed = await admin.get<{ items: BulkOperation[] }>('/api/v1/bulk-operations?limit=100');
+    assert.deepEqual(
+      listed.body.items.filter((operation) => operation.id === stale || operation.id === fresh),
+      [],
+    );
+    expectProblem(await admin.get(`/api/v1/bulk-operations/${fresh}`), 404, 'request.not_found');
+    expectProblem(await admin.get(`/api/v1/bulk-operations/${fresh}/rows`), 404, 'request.not_found');
+    expectProblem(await admin.post(`/api/v1/bulk-operations/${fresh}/cancel`), 404, 'request.not_found');
+
+    assert.equal(await deleteOldOperations(db, 90), 1);
+    const left = await db.selectFrom('bulk_operations').select('id').where('id', 'in', [stale, fresh]).execute();
+    assert.deepEqual(
+      left.map((row) => row.id),
+      [fresh],
+    );
+    const staleRows = await db
+      .selectFrom('bulk_operation_rows')
+      .select('row_number')
+      .where('operation_id', '=', stale)
+      .execute();
+    assert.equal(staleRows.length, 0);
+    await db.deleteFrom('bulk_operations').where('id', '=', fresh).execute();
+  });
+
+  test('an upload refused after its first rows were stored leaves no operation behind', async () => {
+    // Over the hold-back of 50,000 rows, rows are stored as they are read; the row limit, raised
+    // past it, refuses the file at row N+1 and the half-stored operation is deleted with its rows.
+    const limits = instance.app.ctx.config.bulk as { maxRows: number };
+    const saved = limits.maxRows;
+    limits.maxRows = 50_010;
+    const counts = async () => {
+      const db = instance.app.ctx.db;
+      const operations = await db
+        .selectFrom('bulk_operations')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      const rows = await db
+        .selectFrom('bulk_operation_rows')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return [Number(operations.n), Number(rows.n)];
+    };
+    try {
+      // Two bytes a row keeps the file under this instance's byte limit; each row is invalid, which
+      // fails the row, not the file.
+      const before = await counts();
+      expectProblem(
+        await upload(admin, { type: 'add-users', dryRun: true }, `Email\n${'x\n'.repeat(50_020)}`),
+        413,
+        'bulk.too_many_rows',
+      );
+      assert.deepEqual(await counts(), before);
+    } finally {
+      limits.maxRows = saved;
+    }
+  });
 });

@@ -400,7 +400,9 @@ export interface BulkOperationsTable {
   dry_run: Generated<boolean>;
   group_id: string | null;
   group_name: string | null;
-  status: Generated<'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled'>;
+  status: Generated<
+    'receiving' | 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled'
+  >;
   initiator_type: ActorType;
   initiator_id: string;
   initiator_label: string;

@@ -31,6 +31,7 @@ import * as m20261207230000 from './20261207230000-create-identity-providers.ts'
 import * as m20261207230500 from './20261207230500-add-product-alert-level.ts';
 import * as m20261207230600 from './20261207230600-add-device-last-seen.ts';
 import * as m20261207230700 from './20261207230700-add-bulk-undo.ts';
+import * as m20261207231000 from './20261207231000-add-receiving-bulk-status.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -69,4 +70,5 @@ export const migrations: Record<string, Migration> = {
   '20261207230500-add-product-alert-level': m20261207230500,
   '20261207230600-add-device-last-seen': m20261207230600,
   '20261207230700-add-bulk-undo': m20261207230700,
+  '20261207231000-add-receiving-bulk-status': m20261207231000,
 };
