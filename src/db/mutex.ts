@@ -3,6 +3,19 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /** Marks the async context of a transaction's callback (see `inTransactionScope`). */
 const transactionScope = new AsyncLocalStorage<true>();
 
+/** Marks the async context of background work: jobs, not requests (see `inBackground`). */
+const backgroundScope = new AsyncLocalStorage<true>();
+
+/**
+ * How long the connection must have been free of foreground work before background work takes
+ * it. A request runs its statements one after another with a little JavaScript between them;
+ * waiting for a short quiet gap lets all of them run before the next background batch instead of
+ * one batch between each two of them.
+ */
+const QUIET_MS = 15;
+/** The longest a background statement defers to foreground work, so jobs always progress. */
+const MAX_DEFER_MS = 250;
+
 /**
  * Runs a transaction callback marked as such, so that a nested request for the single PGlite
  * connection from inside it fails at once instead of waiting forever.
@@ -14,11 +27,35 @@ export function inTransactionScope<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * A FIFO lock over the single PGlite session. Kysely and the job queue both take it, so a
- * statement of one can never land inside the other's open transaction.
+ * Runs background work (a job) marked as such: on the embedded database its statements give way
+ * to requests' statements, so a long job slows requests by one of its batches at most.
+ * @param fn the work
+ * @returns what `fn` returns
+ */
+export function inBackground<T>(fn: () => Promise<T>): Promise<T> {
+  return backgroundScope.run(true, fn);
+}
+
+interface Waiter {
+  grant: () => void;
+  since: number;
+}
+
+/**
+ * The lock over the single PGlite session. Kysely and the job queue both take it, so a statement
+ * of one can never land inside the other's open transaction.
+ *
+ * Foreground work (requests, the queue's own polling) is served first, in arrival order;
+ * background work (inside `inBackground`) waits until the connection has been free of
+ * foreground work for QUIET_MS, or until it has waited MAX_DEFER_MS, then in arrival order too.
  */
 export class ConnectionLock {
-  #tail: Promise<void> = Promise.resolve();
+  #held = false;
+  #foreground: Waiter[] = [];
+  #background: Waiter[] = [];
+  /** When foreground work last held the connection (ms, monotonic). */
+  #foregroundAt = Number.NEGATIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
 
   /**
    * Waits for the lock.
@@ -32,14 +69,23 @@ export class ConnectionLock {
         'Database access outside the open transaction: pass the transaction (trx) to the query or job instead of the root database.',
       );
     }
-    let release!: () => void;
-    const next = new Promise<void>((resolve) => {
-      release = resolve;
+    const background = backgroundScope.getStore() === true;
+    await new Promise<void>((grant) => {
+      (background ? this.#background : this.#foreground).push({ grant, since: performance.now() });
+      this.#dispatch();
     });
-    const previous = this.#tail;
-    this.#tail = previous.then(() => next);
-    await previous;
-    return release;
+    let released = false;
+    return () => {
+      if (released) {
+        return;
+      }
+      released = true;
+      if (!background) {
+        this.#foregroundAt = performance.now();
+      }
+      this.#held = false;
+      this.#dispatch();
+    };
   }
 
   /**
@@ -53,6 +99,38 @@ export class ConnectionLock {
       return await fn();
     } finally {
       release();
+    }
+  }
+
+  /** Hands the free connection to the next waiter that may have it now. */
+  #dispatch(): void {
+    if (this.#held) {
+      return;
+    }
+    const foreground = this.#foreground.shift();
+    if (foreground) {
+      this.#held = true;
+      this.#foregroundAt = performance.now();
+      foreground.grant();
+      return;
+    }
+    const background = this.#background[0];
+    if (!background) {
+      return;
+    }
+    const now = performance.now();
+    const wait = Math.min(this.#foregroundAt + QUIET_MS - now, background.since + MAX_DEFER_MS - now);
+    if (wait <= 0) {
+      this.#background.shift();
+      this.#held = true;
+      background.grant();
+      return;
+    }
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#dispatch();
+      }, Math.ceil(wait));
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { type ConstructorOptions, PgBoss, type QueueOptions } from 'pg-boss';
 import { fromKysely } from 'pg-boss/dist/adapters/kysely.js';
 import type { Database } from '../db/database.ts';
+import { inBackground } from '../db/mutex.ts';
 import type { DB } from '../db/schema.ts';
 
 /** What a job's code receives besides its props. */
@@ -134,11 +135,14 @@ export class JobQueue {
     for (const job of jobs) {
       await this.#boss.work(job.name, { ...polling, batchSize: 1 }, async (batch) => {
         for (const entry of batch) {
-          await job.perform(deps, entry.data as object, {
-            id: entry.id,
-            retryCount: entry.retryCount,
-            signal: AbortSignal.any([entry.signal, this.#stopping.signal]),
-          });
+          // Jobs give way to requests on the embedded database (see ConnectionLock).
+          await inBackground(() =>
+            job.perform(deps, entry.data as object, {
+              id: entry.id,
+              retryCount: entry.retryCount,
+              signal: AbortSignal.any([entry.signal, this.#stopping.signal]),
+            }),
+          );
         }
       });
     }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import nodemailer from 'nodemailer';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
+import { inBackground } from '../db/mutex.ts';
 import { renderMail } from '../mail/render.ts';
 
 /** Messages claimed per round; each round's lease covers their worst-case send time. */
@@ -260,7 +261,8 @@ export function startOutboxPoller(ctx: AppContext, onError: (error: unknown) => 
     if (stopped || running) {
       return;
     }
-    running = deliverDueMessages(ctx)
+    // Sending gives way to requests on the embedded database (see ConnectionLock).
+    running = inBackground(() => deliverDueMessages(ctx))
       .then(() => {}, onError)
       .finally(() => {
         running = null;
