@@ -47,7 +47,8 @@ interface Waiter {
  *
  * Foreground work (requests, the queue's own polling) is served first, in arrival order;
  * background work (inside `inBackground`) waits until the connection has been free of
- * foreground work for QUIET_MS, or until it has waited MAX_DEFER_MS, then in arrival order too.
+ * foreground work for QUIET_MS, then in arrival order too — but a background statement that has
+ * waited MAX_DEFER_MS goes next whatever is queued, so jobs always progress.
  */
 export class ConnectionLock {
   #held = false;
@@ -56,6 +57,16 @@ export class ConnectionLock {
   /** When foreground work last held the connection (ms, monotonic). */
   #foregroundAt = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
+  readonly #quietMs: number;
+  readonly #maxDeferMs: number;
+
+  /**
+   * @param timing the quiet gap background work waits for and the longest it defers (tests)
+   */
+  constructor(timing: { quietMs?: number; maxDeferMs?: number } = {}) {
+    this.#quietMs = timing.quietMs ?? QUIET_MS;
+    this.#maxDeferMs = timing.maxDeferMs ?? MAX_DEFER_MS;
+  }
 
   /**
    * Waits for the lock.
@@ -107,6 +118,15 @@ export class ConnectionLock {
     if (this.#held) {
       return;
     }
+    // A background statement that has deferred long enough goes first, even before queued
+    // foreground ones: foreground work that never pauses cannot stop a job.
+    const overdue = this.#background[0];
+    if (overdue && performance.now() - overdue.since >= this.#maxDeferMs) {
+      this.#background.shift();
+      this.#held = true;
+      overdue.grant();
+      return;
+    }
     const foreground = this.#foreground.shift();
     if (foreground) {
       this.#held = true;
@@ -119,7 +139,7 @@ export class ConnectionLock {
       return;
     }
     const now = performance.now();
-    const wait = Math.min(this.#foregroundAt + QUIET_MS - now, background.since + MAX_DEFER_MS - now);
+    const wait = Math.min(this.#foregroundAt + this.#quietMs - now, background.since + this.#maxDeferMs - now);
     if (wait <= 0) {
       this.#background.shift();
       this.#held = true;
