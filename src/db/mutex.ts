@@ -12,9 +12,9 @@ const backgroundScope = new AsyncLocalStorage<true>();
  * waiting for a short quiet gap lets all of them run before the next background batch instead of
  * one batch between each two of them.
  */
-const QUIET_MS = 15;
+const QUIET_MS = 10;
 /** The longest a background statement defers to foreground work, so jobs always progress. */
-const MAX_DEFER_MS = 250;
+const MAX_DEFER_MS = 100;
 
 /**
  * Runs a transaction callback marked as such, so that a nested request for the single PGlite
