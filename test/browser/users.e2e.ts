@@ -189,7 +189,7 @@ describe('users and products (browser)', () => {
     await userRow(page, 'dave@example.org').waitFor({ state: 'detached' });
     const rows = page.getByTestId('users-table').locator('[data-column="email"]');
     assert.deepEqual(await rows.allTextContents(), ['erin@example.org']);
-    await waitForText(page.getByTestId('users-shown'), 'Users shown: 1');
+    await waitForText(page.getByTestId('users-shown'), 'Users shown: 1 of 1');
     await screenshot(page, 'd1-search');
     await page.getByTestId('users-search').fill('');
     await userRow(page, 'dave@example.org').waitFor();
