@@ -264,3 +264,36 @@ export async function grantLicenses(
     select product_id, count(*)::int as delta from granted group by product_id`.execute(trx);
   await applyLicenseDeltas(trx, organizationId, added.rows);
 }
+
+/**
+ * Deletes the licenses of a user deleted for good. A removed user holds none (removal recounted
+ * them), so no counter moves; any left by older data go with the user.
+ * @param trx the transaction of the deletion
+ * @param organizationId the tenant
+ * @param userId the user being deleted
+ */
+export async function dropUserLicenses(trx: Transaction<DB>, organizationId: string, userId: string): Promise<void> {
+  await trx
+    .deleteFrom('product_licenses')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+/**
+ * Deletes every license of a product being deleted (its counter goes with the product row).
+ * @param trx the transaction of the deletion
+ * @param organizationId the tenant
+ * @param productId the product being deleted
+ */
+export async function dropProductLicenses(
+  trx: Transaction<DB>,
+  organizationId: string,
+  productId: string,
+): Promise<void> {
+  await trx
+    .deleteFrom('product_licenses')
+    .where('organization_id', '=', organizationId)
+    .where('product_id', '=', productId)
+    .execute();
+}

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../core/errors.ts';
 import { keysetPage, namePosition, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import { noteSeatLevels } from '../licenses/alerts.ts';
-import { syncLicenses } from '../licenses/licenses.ts';
+import { dropProductLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
 import { ProductErrorCodes } from './products.errors.ts';
 import {
@@ -225,11 +225,7 @@ export async function updateProduct(
 export async function deleteProduct(ctx: AppContext, actor: Actor, productId: string): Promise<void> {
   authorize(actor, 'product.manage');
   await transaction(ctx.db, async (trx) => {
-    await trx
-      .deleteFrom('product_licenses')
-      .where('organization_id', '=', actor.organizationId)
-      .where('product_id', '=', productId)
-      .execute();
+    await dropProductLicenses(trx, actor.organizationId, productId);
     const deleted = await trx
       .deleteFrom('products')
       .where('organization_id', '=', actor.organizationId)

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { leaveAllGroups } from '../groups/groups.members.ts';
-import { syncLicenses } from '../licenses/licenses.ts';
+import { dropUserLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { revokeAllAdminRoles } from './users.admin-roles.ts';
 import { UserErrorCodes } from './users.errors.ts';
@@ -243,11 +243,7 @@ export async function deleteUserPermanently(ctx: AppContext, actor: Actor, userI
         'Only a removed user can be deleted permanently: remove the user first.',
       );
     }
-    await trx
-      .deleteFrom('product_licenses')
-      .where('organization_id', '=', actor.organizationId)
-      .where('user_id', '=', userId)
-      .execute();
+    await dropUserLicenses(trx, actor.organizationId, userId);
     await trx
       .deleteFrom('users')
       .where('organization_id', '=', actor.organizationId)
