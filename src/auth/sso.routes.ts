@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { problems } from '../core/schemas.ts';
 import { setSessionCookie } from './cookie.ts';
+import { completeSamlSignIn, samlServiceProviderMetadata, startSamlSignIn } from './saml.service.ts';
 import { completeOidcSignIn, federatedDirectoryOf, SSO_REQUEST_MINUTES, startOidcSignIn } from './sso.service.ts';
 
 /** The cookie that binds a sign-in sent to the identity provider to this browser. */
@@ -59,7 +60,7 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const directory = await federatedDirectoryOf(ctx.db, request.body.email);
-        if (directory?.protocol !== 'oidc') {
+        if (!directory) {
           return { method: 'password' as const };
         }
         return {
@@ -78,13 +79,18 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Go to the identity provider',
           description:
-            "Redirects the browser to the identity provider of the e-mail's Federated directory (authorization code flow with PKCE, state and nonce), binding the sign-in to this browser with a short-lived cookie.",
+            "Redirects the browser to the identity provider of the e-mail's Federated directory: OpenID Connect (authorization code flow with PKCE, state and nonce, bound to this browser with a short-lived cookie) or SAML 2.0 (an AuthnRequest with the HTTP-Redirect binding, whose id the answer must name).",
           security: [],
           querystring: z.object({ email: z.string().trim().min(1).max(LIMITS.emailMax) }),
         },
       },
       async (request, reply) => {
         try {
+          const directory = await federatedDirectoryOf(ctx.db, request.query.email);
+          if (directory?.protocol === 'saml') {
+            const { url } = await startSamlSignIn(ctx, request.query.email);
+            return reply.redirect(url, 302);
+          }
           const { url, state } = await startOidcSignIn(ctx, request.query.email);
           reply.setCookie(SSO_COOKIE, state, {
             path: SSO_COOKIE_PATH,
@@ -134,5 +140,66 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
       },
     );
+
+    app.get(
+      '/auth/saml/:directoryId/metadata',
+      {
+        config: { public: true },
+        schema: {
+          tags,
+          summary: 'SAML service provider metadata',
+          description:
+            "Usher's SAML 2.0 metadata for a Federated directory, to give its identity provider: the entity id (this URL, the audience of assertions) and the Assertion Consumer Service (HTTP-POST binding). Public, like any SP metadata.",
+          security: [],
+          params: z.object({ directoryId: z.uuid() }),
+        },
+      },
+      async (request, reply) => {
+        const xml = await samlServiceProviderMetadata(ctx, request.params.directoryId);
+        return reply.type('application/samlmetadata+xml; charset=utf-8').send(xml);
+      },
+    );
+
+    await app.register(async (acs) => {
+      acs.addContentTypeParser(
+        'application/x-www-form-urlencoded',
+        { parseAs: 'string', bodyLimit: 1024 * 1024 },
+        (_request, body, done) => {
+          done(null, Object.fromEntries(new URLSearchParams(String(body))));
+        },
+      );
+      acs.post(
+        '/auth/saml/:directoryId/acs',
+        {
+          config: { public: true },
+          schema: {
+            tags,
+            summary: 'Back from the identity provider (SAML Assertion Consumer Service)',
+            description:
+              "The ACS URL to register at the identity provider (HTTP-POST binding). The response or its assertion must be signed with the provider's certificate; issuer, audience, recipient, destination and validity times are checked, InResponseTo must name a sign-in Usher started for this directory (each works once) and an assertion is accepted once. Starts a session for the existing admin of that e-mail in the directory's organization; nobody is created. Answers a page saying why when refused.",
+            security: [],
+            params: z.object({ directoryId: z.uuid() }),
+            consumes: ['application/x-www-form-urlencoded'],
+          },
+        },
+        async (request, reply) => {
+          try {
+            const body = (request.body ?? {}) as { SAMLResponse?: string };
+            const { directoryId } = request.params as { directoryId: string };
+            const { session } = await completeSamlSignIn(ctx, directoryId, body, {
+              ip: request.ip,
+              userAgent: request.headers['user-agent'] ?? null,
+            });
+            setSessionCookie(ctx, reply, session.token ?? '');
+            return reply.redirect('/', 303);
+          } catch (error) {
+            if (error instanceof AppError) {
+              return reply.status(error.status).type('text/html; charset=utf-8').send(refusalPage(error.message));
+            }
+            throw error;
+          }
+        },
+      );
+    });
   };
 }

@@ -222,9 +222,9 @@ export async function startOidcSignIn(ctx: AppContext, email: string): Promise<{
 /** The e-mail an ID token names: `email`, else an e-mail-shaped `preferred_username` or `upn` (Entra ID). */
 function emailOfClaims(claims: Record<string, unknown>): string | undefined {
   for (const name of ['email', 'preferred_username', 'upn']) {
-    const value = claims[name];
-    if (typeof value === 'string' && /^[^@\s]+@[^@\s]+$/.test(value)) {
-      return value.trim().toLowerCase();
+    const email = emailOf(claims[name]);
+    if (email) {
+      return email;
     }
   }
   return undefined;
@@ -258,7 +258,13 @@ export async function completeOidcSignIn(
         .returningAll()
         .executeTakeFirst()
     : undefined;
-  if (!request || request.expires_at.getTime() <= Date.now() || !browserState || browserState !== state) {
+  if (
+    !request?.code_verifier ||
+    !request.nonce ||
+    request.expires_at.getTime() <= Date.now() ||
+    !browserState ||
+    browserState !== state
+  ) {
     throw new AppError(
       SsoErrorCodes.invalidState,
       400,
@@ -269,14 +275,6 @@ export async function completeOidcSignIn(
     organizationId: request.organization_id,
     directoryId: request.directory_id,
     protocol: 'oidc',
-  };
-  const failure = async (code: string, status: number, message: string, detail: Record<string, unknown>) => {
-    await recordSecurityEvent(ctx.db, ssoActor(directory, String(detail.email ?? 'unknown'), origin), {
-      action: 'auth.sso_failed',
-      target: { type: 'directory', id: directory.directoryId, label: 'OpenID Connect' },
-      after: { protocol: 'oidc', code, ...detail },
-    });
-    return new AppError(code, status, message);
   };
   const settings = await oidcSettingsOf(ctx, directory);
   const config = await discoverProvider(settings, {
@@ -302,21 +300,67 @@ export async function completeOidcSignIn(
     }
   } catch (error) {
     const reason = reasonOf(error);
-    throw await failure(
-      SsoErrorCodes.tokenRejected,
-      401,
-      `The identity provider's answer was not accepted: ${reason}. Try again, or ask a system admin to check the identity provider's settings.`,
-      { error: reason },
-    );
+    throw await ssoFailure(ctx, directory, origin, {
+      code: SsoErrorCodes.tokenRejected,
+      status: 401,
+      message: `The identity provider's answer was not accepted: ${reason}. Try again, or ask a system admin to check the identity provider's settings.`,
+      detail: { error: reason },
+    });
   }
-  const email = emailOfClaims(claims);
+  return signInFederatedAdmin(ctx, directory, emailOfClaims(claims), origin, {
+    subject: String(claims.sub ?? ''),
+  });
+}
+
+/**
+ * Records a refused single sign-on in the directory's organization (`auth.sso_failed`) and returns
+ * the error to answer.
+ */
+export async function ssoFailure(
+  ctx: AppContext,
+  directory: FederatedDirectory,
+  origin: RequestOrigin,
+  failure: { code: string; status: number; message: string; detail: Record<string, unknown> },
+): Promise<AppError> {
+  await recordSecurityEvent(ctx.db, ssoActor(directory, String(failure.detail.email ?? 'unknown'), origin), {
+    action: 'auth.sso_failed',
+    target: { type: 'directory', id: directory.directoryId, label: PROTOCOL_LABELS[directory.protocol] },
+    after: { protocol: directory.protocol, code: failure.code, ...failure.detail },
+  });
+  return new AppError(failure.code, failure.status, failure.message);
+}
+
+const PROTOCOL_LABELS = { oidc: 'OpenID Connect', saml: 'SAML' } as const;
+
+/**
+ * The one rule of single sign-on, whatever the protocol: the e-mail the identity provider vouched
+ * for must be in a domain the directory claims and belong to an active user of the directory's
+ * organization who may sign in to the console (an admin). Nobody is created. Refusals are audited.
+ * @param ctx the app
+ * @param directory the directory whose identity provider signed the person in
+ * @param email the e-mail the provider vouched for, lower case (undefined when it named none)
+ * @param origin the caller
+ * @param subject what else the provider said of the person, for the audit of a refusal
+ * @returns the session, started as password sign-in starts it (method `sso`)
+ * @throws AppError `sso.no_email` (403), `sso.not_an_admin` (403)
+ */
+export async function signInFederatedAdmin(
+  ctx: AppContext,
+  directory: FederatedDirectory,
+  email: string | undefined,
+  origin: RequestOrigin,
+  subject: Record<string, unknown>,
+): Promise<{ session: SessionHandle; actor: Actor }> {
   if (!email) {
-    throw await failure(
-      SsoErrorCodes.noEmail,
-      403,
-      'The identity provider did not say which e-mail you signed in with: it must send the `email` claim (scope `email`).',
-      { subject: String(claims.sub ?? '') },
-    );
+    throw await ssoFailure(ctx, directory, origin, {
+      code: SsoErrorCodes.noEmail,
+      status: 403,
+      message:
+        directory.protocol === 'oidc'
+          ? 'The identity provider did not say which e-mail you signed in with: it must send the `email` claim (scope `email`).'
+          : 'The identity provider did not say which e-mail you signed in with: it must send the e-mail as the NameID (format emailAddress) or an `email` attribute.',
+      detail: subject,
+    });
   }
   const notAnAdmin =
     'You signed in at your identity provider, but you are not an administrator of this organization in Usher. Ask one of its administrators for access.';
@@ -349,13 +393,20 @@ export async function completeOidcSignIn(
     userAgent: origin.userAgent,
   };
   if (!actor || !can(actor, 'console.signIn')) {
-    throw await failure(SsoErrorCodes.notAnAdmin, 403, notAnAdmin, {
-      email,
-      reason: !claimed ? 'domain_not_in_directory' : user ? 'no_admin_role' : 'unknown_user',
+    throw await ssoFailure(ctx, directory, origin, {
+      code: SsoErrorCodes.notAnAdmin,
+      status: 403,
+      message: notAnAdmin,
+      detail: { email, reason: !claimed ? 'domain_not_in_directory' : user ? 'no_admin_role' : 'unknown_user' },
     });
   }
   const session = await startSession(ctx, actor, origin, { method: 'sso', mfaEnrolmentRequired: false });
   return { session, actor };
+}
+
+/** The e-mail an identity provider vouched for, if the value is e-mail-shaped (lower case). */
+export function emailOf(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[^@\s]+@[^@\s]+$/.test(value.trim()) ? value.trim().toLowerCase() : undefined;
 }
 
 /** An openid-client error with the check that failed (its cause names the claim). */

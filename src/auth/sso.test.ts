@@ -1,6 +1,7 @@
 /**
- * Single sign-on of a Federated directory's admins through OpenID Connect (issue 21 item 3),
- * against a real OpenID provider (oidc-provider) on loopback. @see issue 21
+ * Single sign-on of a Federated directory's admins through OpenID Connect and SAML 2.0 (issue 21
+ * item 3), against a real OpenID provider (oidc-provider) and a SAML identity provider signing with
+ * a key made for the run, both on loopback. @see issue 21
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -19,16 +20,21 @@ import {
   startOidcProvider,
   type TestOidcProvider,
 } from '../../test/support/oidc-provider.ts';
+import { startSamlIdp, type TestSamlIdp } from '../../test/support/saml-idp.ts';
 import { OIDC_CALLBACK_PATH } from './sso.service.ts';
 
 const DOMAIN = 'sso-federated.example';
+const SAML_DOMAIN = 'saml-federated.example';
 
-describe('single sign-on through OpenID Connect', () => {
+describe('single sign-on through OpenID Connect and SAML', () => {
   let instance: TestInstance;
   let admin: Client;
   let provider: TestOidcProvider;
   let directoryId = '';
   let federatedAdmin = { userId: '', email: '' };
+  let idp: TestSamlIdp;
+  let samlDirectoryId = '';
+  let samlAdmin = { userId: '', email: '' };
 
   /** Makes an admin whose e-mail is `email` (the helper's admins have random e-mails). */
   async function adminWithEmail(organizationId: string, email: string, role: 'system-admin' | 'support-admin') {
@@ -93,8 +99,29 @@ describe('single sign-on through OpenID Connect', () => {
       })
       .execute();
     federatedAdmin = await adminWithEmail(instance.organizationId, `ada@${DOMAIN}`, 'support-admin');
+
+    idp = await startSamlIdp();
+    const samlDirectory = await admin.post<{ id: string }>('/api/v1/directories', {
+      name: 'SAML staff',
+      identityType: 'federated',
+    });
+    assert.equal(samlDirectory.status, 201, samlDirectory.text);
+    samlDirectoryId = samlDirectory.body.id;
+    await instance.app.ctx.db
+      .insertInto('domains')
+      .values({
+        organization_id: instance.organizationId,
+        directory_id: samlDirectoryId,
+        name: SAML_DOMAIN,
+        verification_token: 'claimed-in-the-test',
+        status: 'claimed',
+        claimed_at: new Date(),
+      })
+      .execute();
+    samlAdmin = await adminWithEmail(instance.organizationId, `lin@${SAML_DOMAIN}`, 'support-admin');
   });
   after(async () => {
+    await idp?.close();
     await provider?.close();
     await instance?.close();
   });
@@ -297,5 +324,186 @@ describe('single sign-on through OpenID Connect', () => {
     const off = await admin.patch('/api/v1/organization', { ssoOnly: false });
     assert.equal(off.status, 200, off.text);
     await instance.signIn(federatedAdmin.email, ADMIN_PASSWORD);
+  });
+
+  /** The sign-in page's question and Usher's redirect to the SAML IdP; the AuthnRequest the IdP reads. */
+  async function samlStart(email: string) {
+    const discovered = await instance
+      .anonymous()
+      .post<{ method: string; protocol: string; startUrl: string }>('/api/v1/auth/sso/discover', { email });
+    assert.equal(discovered.body.method, 'sso', discovered.text);
+    assert.equal(discovered.body.protocol, 'saml');
+    const start = await fetch(instance.baseUrl + discovered.body.startUrl, { redirect: 'manual' });
+    assert.equal(start.status, 302, await start.clone().text());
+    const location = start.headers.get('location') ?? '';
+    assert.ok(location.startsWith(`${idp.ssoUrl}?`), location);
+    return idp.readRequest(location);
+  }
+
+  /** The browser posting the IdP's answer to Usher's ACS (HTTP-POST binding). */
+  async function postToAcs(samlResponse: string) {
+    const answer = await fetch(`${instance.baseUrl}/api/v1/auth/saml/${samlDirectoryId}/acs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ SAMLResponse: samlResponse }).toString(),
+      redirect: 'manual',
+    });
+    const session = answer.headers
+      .getSetCookie()
+      .find((cookie) => cookie.startsWith('usher_session='))
+      ?.split(';')[0];
+    return { status: answer.status, location: answer.headers.get('location'), text: await answer.text(), session };
+  }
+
+  test('SAML: a system admin sets the identity provider from its metadata; Usher publishes its SP metadata', async () => {
+    const path = `/api/v1/directories/${samlDirectoryId}/identity-provider`;
+    expectProblem(
+      await admin.request('PUT', path, { body: { protocol: 'saml', metadataXml: '<html>not metadata</html>' } }),
+      400,
+      'directories.invalid_saml_metadata',
+    );
+    const missing = expectProblem(
+      await admin.request('PUT', path, { body: { protocol: 'saml', entityId: idp.entityId } }),
+      400,
+      'directories.saml_settings_required',
+    );
+    assert.match(String(missing.detail), /metadataUrl/);
+    expectProblem(
+      await admin.request('PUT', path, {
+        body: { protocol: 'saml', entityId: idp.entityId, ssoUrl: idp.ssoUrl, certificate: 'not a certificate' },
+      }),
+      400,
+      'directories.invalid_saml_certificate',
+    );
+    const fromXml = await admin.request<{ saml: { entityId: string } }>('PUT', path, {
+      body: { protocol: 'saml', metadataXml: idp.metadataXml },
+    });
+    assert.equal(fromXml.status, 200, fromXml.text);
+    assert.equal(fromXml.body.saml.entityId, idp.entityId);
+
+    const set = await admin.request<{
+      protocol: string;
+      saml: {
+        entityId: string;
+        ssoUrl: string;
+        metadataUrl: string;
+        spEntityId: string;
+        acsUrl: string;
+        certificates: unknown[];
+      };
+    }>('PUT', path, { body: { protocol: 'saml', metadataUrl: idp.metadataUrl } });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.protocol, 'saml');
+    assert.equal(set.body.saml.ssoUrl, idp.ssoUrl);
+    assert.equal(set.body.saml.metadataUrl, idp.metadataUrl);
+    assert.equal(set.body.saml.certificates.length, 1);
+    const publicUrl = instance.app.ctx.config.publicUrl;
+    assert.equal(set.body.saml.spEntityId, `${publicUrl}/api/v1/auth/saml/${samlDirectoryId}/metadata`);
+    assert.equal(set.body.saml.acsUrl, `${publicUrl}/api/v1/auth/saml/${samlDirectoryId}/acs`);
+
+    const metadata = await fetch(`${instance.baseUrl}/api/v1/auth/saml/${samlDirectoryId}/metadata`);
+    assert.equal(metadata.status, 200);
+    const xml = await metadata.text();
+    assert.ok(xml.includes(`entityID="${set.body.saml.spEntityId}"`), xml);
+    assert.ok(xml.includes(`Location="${set.body.saml.acsUrl}"`), xml);
+    assert.equal((await fetch(`${instance.baseUrl}/api/v1/auth/saml/${crypto.randomUUID()}/metadata`)).status, 404);
+
+    const tried = await admin.post<{ ok: boolean; message: string }>(`${path}/test`);
+    assert.equal(tried.body.ok, true, tried.body.message);
+  });
+
+  test('SAML: a federated admin signs in with a signed assertion; the same answer twice is refused', async () => {
+    const request = await samlStart(samlAdmin.email);
+    const samlResponse = idp.respond(request, samlAdmin.email);
+    const result = await postToAcs(samlResponse);
+    assert.equal(result.status, 303, result.text);
+    assert.equal(result.location, '/');
+    assert.ok(result.session, 'a session cookie is set');
+    const response = await fetch(`${instance.baseUrl}/api/v1/auth/session`, { headers: { cookie: result.session } });
+    const session = (await response.json()) as { user: { email: string } };
+    assert.equal(session.user.email, samlAdmin.email);
+
+    const replayed = await postToAcs(samlResponse);
+    assert.equal(replayed.status, 401, replayed.text);
+    assert.equal(replayed.session, undefined);
+
+    // The same assertion id in the answer to a new request is a replay too (ids are kept in the database).
+    const assertionId = /<saml:Assertion[^>]* ID="([^"]+)"/.exec(Buffer.from(samlResponse, 'base64').toString())?.[1];
+    const again = await postToAcs(idp.respond(await samlStart(samlAdmin.email), samlAdmin.email, { assertionId }));
+    assert.equal(again.status, 401, again.text);
+    assert.match(again.text, /already used/);
+
+    // A response signed as a whole (rather than its assertion) is accepted too.
+    const whole = await postToAcs(idp.respond(await samlStart(samlAdmin.email), samlAdmin.email, { sign: 'response' }));
+    assert.equal(whole.status, 303, whole.text);
+
+    const audit = await admin.get<{ items: { action: string; after: Record<string, unknown> }[] }>(
+      '/api/v1/audit-events?action=auth.login',
+    );
+    assert.ok(audit.body.items.some((item) => item.after.method === 'sso'));
+  });
+
+  test('SAML: an assertion for another audience, expired, for another recipient or unsolicited is refused', async () => {
+    const cases: [string, (request: Awaited<ReturnType<typeof samlStart>>) => string, RegExp][] = [
+      ['audience', (r) => idp.respond(r, samlAdmin.email, { audience: 'https://another-sp.example/' }), /audience/],
+      [
+        'expired',
+        (r) => idp.respond(r, samlAdmin.email, { expiresIn: -600 }),
+        /expired|no valid subject confirmation/i,
+      ],
+      [
+        'recipient',
+        (r) => idp.respond(r, samlAdmin.email, { recipient: 'https://another-sp.example/acs' }),
+        /meant for|Recipient/,
+      ],
+      ['unsolicited', (r) => idp.respond(r, samlAdmin.email, { inResponseTo: '_made-up' }), /InResponseTo/],
+    ];
+    for (const [name, make, reason] of cases) {
+      const result = await postToAcs(make(await samlStart(samlAdmin.email)));
+      assert.equal(result.status, 401, `${name}: ${result.text}`);
+      assert.match(result.text, reason, name);
+      assert.equal(result.session, undefined, name);
+    }
+  });
+
+  test('SAML: a tampered or unsigned answer is refused', async () => {
+    const tampered = await postToAcs(
+      idp.respond(await samlStart(samlAdmin.email), samlAdmin.email, {
+        tamper: (xml) => xml.replaceAll(samlAdmin.email, `eve@${SAML_DOMAIN}`),
+      }),
+    );
+    assert.equal(tampered.status, 401, tampered.text);
+    assert.match(tampered.text, /signature/i);
+    const unsigned = await postToAcs(idp.respond(await samlStart(samlAdmin.email), samlAdmin.email, { sign: 'none' }));
+    assert.equal(unsigned.status, 401, unsigned.text);
+    assert.match(unsigned.text, /signature/i);
+  });
+
+  test('SAML: an unknown person and an admin of another organization are refused; nobody is created', async () => {
+    const countUsers = async () =>
+      String(
+        (
+          await instance.app.ctx.db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirst()
+        )?.n,
+      );
+    const before = await countUsers();
+    const unknown = await postToAcs(idp.respond(await samlStart(`nobody@${SAML_DOMAIN}`), `nobody@${SAML_DOMAIN}`));
+    assert.equal(unknown.status, 403, unknown.text);
+    assert.match(unknown.text, /not an administrator of this organization/);
+    assert.equal(await countUsers(), before);
+
+    const other = await createOrganization(instance, 'Other SAML Org');
+    await adminWithEmail(other.organizationId, `ming@${SAML_DOMAIN}`, 'system-admin');
+    const foreign = await postToAcs(idp.respond(await samlStart(`ming@${SAML_DOMAIN}`), `ming@${SAML_DOMAIN}`));
+    assert.equal(foreign.status, 403, foreign.text);
+    assert.equal(foreign.session, undefined);
+
+    const audit = await admin.get<{ items: { after: Record<string, unknown> }[] }>(
+      '/api/v1/audit-events?action=auth.sso_failed',
+    );
+    assert.ok(audit.body.items.some((item) => item.after.protocol === 'saml' && item.after.reason === 'unknown_user'));
   });
 });

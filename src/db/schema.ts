@@ -217,6 +217,14 @@ export interface IdentityProvidersTable {
   oidc_client_id: string | null;
   /** Sealed with the instance key (src/auth/encryption.ts), bound to the directory. */
   oidc_client_secret: string | null;
+  /** SAML: the identity provider's entity id (the Issuer of its responses). */
+  saml_entity_id: string | null;
+  /** SAML: where the AuthnRequest goes (HTTP-Redirect binding). */
+  saml_sso_url: string | null;
+  /** SAML: the IdP's signing certificates, PEM, one after the other. */
+  saml_certificates: string | null;
+  /** SAML: the metadata URL the settings were read from, if any. */
+  saml_metadata_url: string | null;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -226,9 +234,19 @@ export interface SsoRequestsTable {
   state_hash: string;
   organization_id: string;
   directory_id: string;
-  code_verifier: string;
-  nonce: string;
+  /** OpenID Connect only (null for SAML). */
+  code_verifier: string | null;
+  /** OpenID Connect only (null for SAML). */
+  nonce: string | null;
   created_at: CreatedAt;
+  expires_at: Date;
+}
+
+/** SAML assertions accepted, remembered until they expire so a replay is refused. */
+export interface SamlAssertionsTable {
+  organization_id: string;
+  directory_id: string;
+  assertion_id: string;
   expires_at: Date;
 }
 
@@ -541,6 +559,7 @@ export interface DB {
   directories: DirectoriesTable;
   identity_providers: IdentityProvidersTable;
   sso_requests: SsoRequestsTable;
+  saml_assertions: SamlAssertionsTable;
   domains: DomainsTable;
   directory_trusts: DirectoryTrustsTable;
   user_profiles: UserProfilesTable;

@@ -12,16 +12,34 @@ import {
 const IdentityProviderSchema = z
   .object({
     directoryId: z.uuid(),
-    protocol: z.enum(['oidc']),
-    issuer: z.string().meta({ description: "The provider's issuer URL; its discovery document is read from it." }),
-    clientId: z.string(),
+    protocol: z.enum(['oidc', 'saml']),
+    issuer: z
+      .string()
+      .meta({ description: "OpenID Connect: the provider's issuer URL; its discovery document is read from it." }),
+    clientId: z.string().meta({ description: 'OpenID Connect: the client id (empty for SAML).' }),
     clientSecretSet: z.boolean().meta({ description: 'A client secret is stored (sealed); it is never shown.' }),
-    redirectUri: z.string().meta({ description: 'The redirect URI to register at the identity provider.' }),
+    redirectUri: z
+      .string()
+      .meta({ description: 'OpenID Connect: the redirect URI to register at the identity provider.' }),
+    saml: z
+      .object({
+        entityId: z.string().meta({ description: "The identity provider's entity id (Issuer of its responses)." }),
+        ssoUrl: z.string().meta({ description: 'Where sign-in requests go (HTTP-Redirect binding).' }),
+        metadataUrl: z.string().nullable().meta({ description: 'The metadata URL the settings were read from.' }),
+        certificates: z
+          .array(z.object({ subject: z.string(), validTo: z.iso.datetime() }))
+          .meta({ description: 'The signing certificates responses or assertions must be signed with.' }),
+        spEntityId: z.string().meta({ description: "Usher's entity id (the audience) to register at the provider." }),
+        acsUrl: z.string().meta({ description: "Usher's Assertion Consumer Service URL (HTTP-POST) to register." }),
+        spMetadataUrl: z.string().meta({ description: "Usher's SP metadata, for providers that import it." }),
+      })
+      .optional()
+      .meta({ description: 'SAML 2.0: the provider and what to register there.' }),
     updatedAt: z.iso.datetime(),
   })
   .meta({ id: 'IdentityProvider' });
 
-const IdentityProviderBody = z.strictObject({
+const OidcBody = z.strictObject({
   protocol: z.literal('oidc').meta({ description: 'OpenID Connect.' }),
   issuer: z.string().trim().min(1).max(500).meta({
     description:
@@ -36,6 +54,41 @@ const IdentityProviderBody = z.strictObject({
     .meta({ description: 'Required the first time; left out, the stored secret is kept.' }),
 });
 
+const SamlBody = z.strictObject({
+  protocol: z.literal('saml').meta({ description: 'SAML 2.0.' }),
+  metadataUrl: z.string().trim().min(1).max(2000).optional().meta({
+    description: "The identity provider's metadata URL (https); read when saved and when tested.",
+  }),
+  metadataXml: z
+    .string()
+    .min(1)
+    .max(1024 * 1024)
+    .optional()
+    .meta({ description: "The identity provider's metadata XML, when it has no URL." }),
+  entityId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .optional()
+    .meta({ description: "Without metadata: the IdP's entity id." }),
+  ssoUrl: z
+    .string()
+    .trim()
+    .min(1)
+    .max(2000)
+    .optional()
+    .meta({ description: 'Without metadata: its single sign-on URL (HTTP-Redirect binding).' }),
+  certificate: z
+    .string()
+    .min(1)
+    .max(20_000)
+    .optional()
+    .meta({ description: 'Without metadata: its signing certificate (PEM or base64).' }),
+});
+
+const IdentityProviderBody = z.discriminatedUnion('protocol', [OidcBody, SamlBody]);
+
 /** A Federated directory's identity provider for single sign-on of its admins. */
 export function identityProvidersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -46,7 +99,8 @@ export function identityProvidersRoutes(ctx: AppContext): FastifyPluginAsyncZod 
         schema: {
           tags,
           summary: "Get a directory's identity provider",
-          description: 'The OpenID Connect provider its admins sign in through (never the client secret).',
+          description:
+            'The OpenID Connect or SAML 2.0 provider its admins sign in through (never the client secret), with what to register there.',
           params: IdParams,
           response: { 200: IdentityProviderSchema, ...problems(401, 403, 404) },
         },
@@ -60,7 +114,7 @@ export function identityProvidersRoutes(ctx: AppContext): FastifyPluginAsyncZod 
           tags,
           summary: "Set a directory's identity provider",
           description:
-            'Sets the OpenID Connect provider of a Federated directory (authorization code flow with PKCE). The admins whose e-mail is in its claimed domains then sign in through it. System admins.',
+            "Sets the identity provider of a Federated directory: OpenID Connect (issuer, client id and secret; authorization code flow with PKCE) or SAML 2.0 (the provider's metadata URL or XML, or its entity id, single sign-on URL and signing certificate). The admins whose e-mail is in its claimed domains then sign in through it. System admins.",
           params: IdParams,
           body: IdentityProviderBody,
           response: { 200: IdentityProviderSchema, ...problems(401, 403, 404, 422, 503) },
@@ -90,7 +144,8 @@ export function identityProvidersRoutes(ctx: AppContext): FastifyPluginAsyncZod 
         schema: {
           tags,
           summary: "Test a directory's identity provider",
-          description: "Reads the provider's discovery document as sign-in does. System admins.",
+          description:
+            "OpenID Connect: reads the provider's discovery document as sign-in does. SAML: reads its metadata URL again and checks its certificates. System admins.",
           params: IdParams,
           response: {
             200: z.object({ ok: z.boolean(), message: z.string() }),

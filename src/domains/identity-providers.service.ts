@@ -1,27 +1,62 @@
+import { X509Certificate } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.ts';
 import { secretBox } from '../auth/encryption.ts';
+import { parseIdpMetadata, pemOf, type SamlSettings, samlAcsUrl, samlEntityId } from '../auth/saml.service.ts';
 import { clientSecretContext, discoverProvider, isLoopbackUrl, oidcRedirectUri } from '../auth/sso.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
-import { transaction } from '../db/database.ts';
+import { type Executor, transaction } from '../db/database.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 
 /** A directory's identity provider as the API shows it (never the client secret). */
 export interface IdentityProviderView {
   directoryId: string;
-  protocol: 'oidc';
+  protocol: 'oidc' | 'saml';
   issuer: string;
   clientId: string;
   clientSecretSet: boolean;
   /** The redirect URI to register at the identity provider. */
   redirectUri: string;
+  /** SAML: the identity provider's settings and what to register there. */
+  saml?: SamlView;
   updatedAt: string;
+}
+
+/** A SAML identity provider as the API shows it, with Usher's side to register at the provider. */
+export interface SamlView {
+  entityId: string;
+  ssoUrl: string;
+  metadataUrl: string | null;
+  certificates: { subject: string; validTo: string }[];
+  spEntityId: string;
+  acsUrl: string;
+  spMetadataUrl: string;
+}
+
+/** The body of a SAML identity provider: its metadata (URL or XML), or its three settings. */
+export interface SamlInput {
+  protocol: 'saml';
+  metadataUrl?: string | undefined;
+  metadataXml?: string | undefined;
+  entityId?: string | undefined;
+  ssoUrl?: string | undefined;
+  certificate?: string | undefined;
+}
+
+/** The body of an OpenID Connect identity provider. */
+export interface OidcInput {
+  protocol: 'oidc';
+  issuer: string;
+  clientId: string;
+  clientSecret?: string | undefined;
 }
 
 export const IdentityProviderErrorCodes = {
   notFederated: 'directories.not_federated',
   secretRequired: 'directories.client_secret_required',
   invalidIssuer: 'directories.invalid_issuer',
+  samlSettingsRequired: 'directories.saml_settings_required',
+  metadataUnavailable: 'directories.saml_metadata_unavailable',
 } as const;
 
 /**
@@ -43,9 +78,30 @@ export async function getIdentityProvider(
   if (!row) {
     throw notFound('Identity provider');
   }
+  const certificates = (
+    row.saml_certificates?.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []
+  )
+    .map((pem) => new X509Certificate(pem))
+    .map((certificate) => ({
+      subject: certificate.subject.replace(/\n/g, ', '),
+      validTo: new Date(certificate.validTo).toISOString(),
+    }));
   return {
     directoryId,
-    protocol: 'oidc',
+    protocol: row.protocol,
+    ...(row.protocol === 'saml'
+      ? {
+          saml: {
+            entityId: row.saml_entity_id ?? '',
+            ssoUrl: row.saml_sso_url ?? '',
+            metadataUrl: row.saml_metadata_url,
+            certificates,
+            spEntityId: samlEntityId(ctx, directoryId),
+            acsUrl: samlAcsUrl(ctx, directoryId),
+            spMetadataUrl: samlEntityId(ctx, directoryId),
+          },
+        }
+      : {}),
     issuer: row.oidc_issuer ?? '',
     clientId: row.oidc_client_id ?? '',
     clientSecretSet: Boolean(row.oidc_client_secret),
@@ -81,39 +137,28 @@ export async function setIdentityProvider(
   ctx: AppContext,
   actor: Actor,
   directoryId: string,
-  input: { protocol: 'oidc'; issuer: string; clientId: string; clientSecret?: string | undefined },
+  input: OidcInput | SamlInput,
 ): Promise<IdentityProviderView> {
   authorize(actor, 'domain.manage');
+  if (input.protocol === 'saml') {
+    return setSamlIdentityProvider(ctx, actor, directoryId, input);
+  }
   const issuer = input.issuer.trim().replace(/\/+$/, '');
   checkIssuer(issuer);
   const box = input.clientSecret ? await secretBox(ctx.config) : undefined;
   await transaction(ctx.db, async (trx) => {
-    const directory = await trx
-      .selectFrom('directories')
-      .select(['name', 'identity_type'])
-      .where('organization_id', '=', actor.organizationId)
-      .where('id', '=', directoryId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!directory) {
-      throw notFound('Directory');
-    }
-    if (directory.identity_type !== 'federated') {
-      throw new AppError(
-        IdentityProviderErrorCodes.notFederated,
-        422,
-        'Only a Federated directory signs in through an identity provider: change its identity type to federated first.',
-      );
-    }
+    const directory = await federatedDirectoryForUpdate(trx, actor, directoryId);
     const before = await trx
       .selectFrom('identity_providers')
-      .select(['protocol', 'oidc_issuer', 'oidc_client_id', 'oidc_client_secret'])
+      .select(['protocol', 'oidc_issuer', 'oidc_client_id', 'oidc_client_secret', 'saml_entity_id'])
       .where('organization_id', '=', actor.organizationId)
       .where('directory_id', '=', directoryId)
       .executeTakeFirst();
     const sealed = input.clientSecret
       ? box?.seal(input.clientSecret, clientSecretContext(actor.organizationId, directoryId))
-      : before?.oidc_client_secret;
+      : before?.protocol === 'oidc'
+        ? before.oidc_client_secret
+        : null;
     if (!sealed) {
       const message = 'is required the first time: the client secret the identity provider gave for Usher';
       throw new AppError(IdentityProviderErrorCodes.secretRequired, 400, `clientSecret ${message}.`, {
@@ -125,6 +170,10 @@ export async function setIdentityProvider(
       oidc_issuer: issuer,
       oidc_client_id: input.clientId.trim(),
       oidc_client_secret: sealed,
+      saml_entity_id: null,
+      saml_sso_url: null,
+      saml_certificates: null,
+      saml_metadata_url: null,
       updated_at: new Date(),
     };
     await trx
@@ -135,14 +184,173 @@ export async function setIdentityProvider(
     await recordAudit(trx, actor, {
       action: 'directory.identity_provider.update',
       target: { type: 'directory', id: directoryId, label: directory.name },
-      before: before
-        ? { protocol: before.protocol, issuer: before.oidc_issuer, clientId: before.oidc_client_id }
-        : null,
+      before: before ? auditedSettings(before) : null,
       after: {
         protocol: input.protocol,
         issuer,
         clientId: values.oidc_client_id,
         clientSecretChanged: Boolean(input.clientSecret),
+      },
+    });
+  });
+  return getIdentityProvider(ctx, actor, directoryId);
+}
+
+/** The directory, locked, if it is a Federated directory of the actor's organization. */
+async function federatedDirectoryForUpdate(trx: Executor, actor: Actor, directoryId: string) {
+  const directory = await trx
+    .selectFrom('directories')
+    .select(['name', 'identity_type'])
+    .where('organization_id', '=', actor.organizationId)
+    .where('id', '=', directoryId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!directory) {
+    throw notFound('Directory');
+  }
+  if (directory.identity_type !== 'federated') {
+    throw new AppError(
+      IdentityProviderErrorCodes.notFederated,
+      422,
+      'Only a Federated directory signs in through an identity provider: change its identity type to federated first.',
+    );
+  }
+  return directory;
+}
+
+/** What the audit log keeps of a provider's settings (never a secret). */
+function auditedSettings(row: {
+  protocol: 'oidc' | 'saml';
+  oidc_issuer: string | null;
+  oidc_client_id: string | null;
+  saml_entity_id: string | null;
+}): Record<string, unknown> {
+  return row.protocol === 'oidc'
+    ? { protocol: row.protocol, issuer: row.oidc_issuer, clientId: row.oidc_client_id }
+    : { protocol: row.protocol, entityId: row.saml_entity_id };
+}
+
+/** The https URL of a SAML setting (plain http only on this machine). */
+function checkUrl(value: string, field: string, example: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url)))) {
+    const message = `must be an https URL, e.g. ${example}; plain http only on localhost`;
+    throw new AppError('directories.invalid_saml_url', 400, `${field} ${message}.`, {
+      errors: [{ field: `body.${field}`, message }],
+    });
+  }
+  return url;
+}
+
+/** Reads an identity provider's metadata from its URL (10 seconds, 1 MB at most). */
+async function fetchMetadata(metadataUrl: string): Promise<string> {
+  const url = checkUrl(
+    metadataUrl,
+    'metadataUrl',
+    'https://login.microsoftonline.com/<tenant>/federationmetadata/2007-06/federationmetadata.xml',
+  );
+  let text: string;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'follow' });
+    if (!response.ok) {
+      throw new Error(`it answered HTTP ${response.status}`);
+    }
+    text = await response.text();
+  } catch (error) {
+    const message = `could not be read: ${(error as Error).message}`;
+    throw new AppError(IdentityProviderErrorCodes.metadataUnavailable, 400, `metadataUrl ${message}.`, {
+      errors: [{ field: 'body.metadataUrl', message }],
+    });
+  }
+  if (text.length > 1024 * 1024) {
+    const message = 'is larger than 1 MB: give the metadata of this one identity provider';
+    throw new AppError(IdentityProviderErrorCodes.metadataUnavailable, 400, `metadataUrl ${message}.`, {
+      errors: [{ field: 'body.metadataUrl', message }],
+    });
+  }
+  return text;
+}
+
+/** A SAML provider's settings from its metadata URL, its metadata XML, or the three values given. */
+async function samlSettingsFrom(input: SamlInput): Promise<SamlSettings & { metadataUrl: string | null }> {
+  if (input.metadataUrl) {
+    return {
+      ...(await parseIdpMetadata(await fetchMetadata(input.metadataUrl.trim()))),
+      metadataUrl: input.metadataUrl.trim(),
+    };
+  }
+  if (input.metadataXml) {
+    return { ...(await parseIdpMetadata(input.metadataXml)), metadataUrl: null };
+  }
+  if (!input.entityId || !input.ssoUrl || !input.certificate) {
+    const message = 'give metadataUrl, or metadataXml, or all three of entityId, ssoUrl and certificate';
+    throw new AppError(
+      IdentityProviderErrorCodes.samlSettingsRequired,
+      400,
+      `A SAML identity provider needs its settings: ${message}.`,
+      {
+        errors: [{ field: 'body', message }],
+      },
+    );
+  }
+  checkUrl(input.ssoUrl.trim(), 'ssoUrl', 'https://<org>.okta.com/app/<app>/<id>/sso/saml');
+  return {
+    entityId: input.entityId.trim(),
+    ssoUrl: input.ssoUrl.trim(),
+    certificates: pemOf(input.certificate, 'certificate'),
+    metadataUrl: null,
+  };
+}
+
+/**
+ * Sets a Federated directory's SAML 2.0 identity provider from its metadata (URL or XML) or its
+ * entity id, single sign-on URL and signing certificate; audited.
+ */
+async function setSamlIdentityProvider(
+  ctx: AppContext,
+  actor: Actor,
+  directoryId: string,
+  input: SamlInput,
+): Promise<IdentityProviderView> {
+  const settings = await samlSettingsFrom(input);
+  await transaction(ctx.db, async (trx) => {
+    const directory = await federatedDirectoryForUpdate(trx, actor, directoryId);
+    const before = await trx
+      .selectFrom('identity_providers')
+      .select(['protocol', 'oidc_issuer', 'oidc_client_id', 'saml_entity_id'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('directory_id', '=', directoryId)
+      .executeTakeFirst();
+    const values = {
+      protocol: 'saml' as const,
+      oidc_issuer: null,
+      oidc_client_id: null,
+      oidc_client_secret: null,
+      saml_entity_id: settings.entityId,
+      saml_sso_url: settings.ssoUrl,
+      saml_certificates: settings.certificates,
+      saml_metadata_url: settings.metadataUrl,
+      updated_at: new Date(),
+    };
+    await trx
+      .insertInto('identity_providers')
+      .values({ directory_id: directoryId, organization_id: actor.organizationId, ...values })
+      .onConflict((conflict) => conflict.column('directory_id').doUpdateSet(values))
+      .execute();
+    await recordAudit(trx, actor, {
+      action: 'directory.identity_provider.update',
+      target: { type: 'directory', id: directoryId, label: directory.name },
+      before: before ? auditedSettings(before) : null,
+      after: {
+        protocol: 'saml',
+        entityId: settings.entityId,
+        ssoUrl: settings.ssoUrl,
+        metadataUrl: settings.metadataUrl,
       },
     });
   });
@@ -161,15 +369,19 @@ export async function removeIdentityProvider(ctx: AppContext, actor: Actor, dire
       .deleteFrom('identity_providers')
       .where('organization_id', '=', actor.organizationId)
       .where('directory_id', '=', directoryId)
-      .returning(['protocol', 'oidc_issuer', 'oidc_client_id'])
+      .returning(['protocol', 'oidc_issuer', 'oidc_client_id', 'saml_entity_id'])
       .executeTakeFirst();
     if (!removed) {
       throw notFound('Identity provider');
     }
     await recordAudit(trx, actor, {
       action: 'directory.identity_provider.remove',
-      target: { type: 'directory', id: directoryId, label: removed.oidc_issuer ?? removed.protocol },
-      before: { protocol: removed.protocol, issuer: removed.oidc_issuer, clientId: removed.oidc_client_id },
+      target: {
+        type: 'directory',
+        id: directoryId,
+        label: removed.oidc_issuer ?? removed.saml_entity_id ?? removed.protocol,
+      },
+      before: auditedSettings(removed),
     });
   });
 }
@@ -187,10 +399,13 @@ export async function testIdentityProvider(
   authorize(actor, 'domain.manage');
   const row = await ctx.db
     .selectFrom('identity_providers')
-    .select(['oidc_issuer', 'oidc_client_id', 'oidc_client_secret'])
+    .select(['protocol', 'oidc_issuer', 'oidc_client_id', 'oidc_client_secret', 'saml_metadata_url', 'saml_entity_id'])
     .where('organization_id', '=', actor.organizationId)
     .where('directory_id', '=', directoryId)
     .executeTakeFirst();
+  if (row?.protocol === 'saml') {
+    return testSamlIdentityProvider(ctx, actor, directoryId, row.saml_metadata_url);
+  }
   if (!row?.oidc_issuer || !row.oidc_client_id || !row.oidc_client_secret) {
     throw notFound('Identity provider');
   }
@@ -206,4 +421,36 @@ export async function testIdentityProvider(
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }
+}
+
+/** A SAML provider's check: its metadata URL still answers with the same entity, its certificates are valid. */
+async function testSamlIdentityProvider(
+  ctx: AppContext,
+  actor: Actor,
+  directoryId: string,
+  metadataUrl: string | null,
+): Promise<{ ok: boolean; message: string }> {
+  const view = await getIdentityProvider(ctx, actor, directoryId);
+  const saml = view.saml;
+  const expired = saml?.certificates.filter((certificate) => Date.parse(certificate.validTo) <= Date.now()) ?? [];
+  if (!saml || saml.certificates.length === expired.length) {
+    return {
+      ok: false,
+      message: 'Every signing certificate of the identity provider has expired: read its metadata again.',
+    };
+  }
+  if (metadataUrl) {
+    try {
+      const current = await samlSettingsFrom({ protocol: 'saml', metadataUrl });
+      if (current.entityId !== saml.entityId || current.ssoUrl !== saml.ssoUrl) {
+        return {
+          ok: false,
+          message: `The metadata at ${metadataUrl} has changed: save the provider again to read it.`,
+        };
+      }
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
+  }
+  return { ok: true, message: `Sign-in goes to ${saml.ssoUrl}; assertions must be signed by ${saml.entityId}.` };
 }

@@ -32,6 +32,7 @@ import * as m20261207230500 from './20261207230500-add-product-alert-level.ts';
 import * as m20261207230600 from './20261207230600-add-device-last-seen.ts';
 import * as m20261207230700 from './20261207230700-add-bulk-undo.ts';
 import * as m20261207231000 from './20261207231000-add-receiving-bulk-status.ts';
+import * as m20261207232000 from './20261207232000-add-saml-identity-providers.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -71,4 +72,5 @@ export const migrations: Record<string, Migration> = {
   '20261207230600-add-device-last-seen': m20261207230600,
   '20261207230700-add-bulk-undo': m20261207230700,
   '20261207231000-add-receiving-bulk-status': m20261207231000,
+  '20261207232000-add-saml-identity-providers': m20261207232000,
 };
