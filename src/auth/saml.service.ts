@@ -6,7 +6,6 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import type { RequestOrigin, SessionHandle } from './auth.service.ts';
-import { hashSecret } from './secrets.ts';
 import {
   emailOf,
   type FederatedDirectory,
@@ -16,6 +15,7 @@ import {
   signInFederatedAdmin,
   ssoFailure,
 } from './sso.service.ts';
+import { deleteSsoRequestByKey, findSamlRequestCreatedAt, insertSsoRequest } from './sso-requests.queries.ts';
 
 const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -144,36 +144,20 @@ export async function parseIdpMetadata(xml: string): Promise<SamlSettings> {
 function requestStore(ctx: AppContext, directory: FederatedDirectory): CacheProvider {
   return {
     async saveAsync(key, value) {
-      await ctx.db.deleteFrom('sso_requests').where('expires_at', '<=', sql<Date>`now()`).execute();
-      await ctx.db
-        .insertInto('sso_requests')
-        .values({
-          state_hash: hashSecret(key),
-          organization_id: directory.organizationId,
-          directory_id: directory.directoryId,
-          expires_at: new Date(Date.now() + SSO_REQUEST_MINUTES * 60_000),
-        })
-        .execute();
+      await insertSsoRequest(ctx.db, {
+        key,
+        organizationId: directory.organizationId,
+        directoryId: directory.directoryId,
+        expiresAt: new Date(Date.now() + SSO_REQUEST_MINUTES * 60_000),
+      });
       return { value, createdAt: Date.now() };
     },
     async getAsync(key) {
-      const row = await ctx.db
-        .selectFrom('sso_requests')
-        .select('created_at')
-        .where('state_hash', '=', hashSecret(key))
-        .where('directory_id', '=', directory.directoryId)
-        .where('code_verifier', 'is', null)
-        .where('expires_at', '>', sql<Date>`now()`)
-        .executeTakeFirst();
-      return row ? row.created_at.toISOString() : null;
+      return (await findSamlRequestCreatedAt(ctx.db, key, directory.directoryId))?.toISOString() ?? null;
     },
     async removeAsync(key) {
       if (key) {
-        await ctx.db
-          .deleteFrom('sso_requests')
-          .where('state_hash', '=', hashSecret(key))
-          .where('directory_id', '=', directory.directoryId)
-          .execute();
+        await deleteSsoRequestByKey(ctx.db, key, directory.directoryId);
       }
       return key;
     },

@@ -8,7 +8,8 @@ import { findGrantsByPrincipal } from '../roles/grants.ts';
 import { type Actor, can } from '../roles/policy.ts';
 import { type RequestOrigin, type SessionHandle, startSession } from './auth.service.ts';
 import { secretBox } from './encryption.ts';
-import { hashSecret, randomToken } from './secrets.ts';
+import { randomToken } from './secrets.ts';
+import { deleteSsoRequestByKey, insertSsoRequest } from './sso-requests.queries.ts';
 
 /** Error codes of single sign-on. */
 export const SsoErrorCodes = {
@@ -194,18 +195,14 @@ export async function startOidcSignIn(ctx: AppContext, email: string): Promise<{
   const state = randomToken();
   const nonce = oidc.randomNonce();
   const codeVerifier = oidc.randomPKCECodeVerifier();
-  await ctx.db.deleteFrom('sso_requests').where('expires_at', '<=', sql<Date>`now()`).execute();
-  await ctx.db
-    .insertInto('sso_requests')
-    .values({
-      state_hash: hashSecret(state),
-      organization_id: directory.organizationId,
-      directory_id: directory.directoryId,
-      code_verifier: codeVerifier,
-      nonce,
-      expires_at: new Date(Date.now() + SSO_REQUEST_MINUTES * 60_000),
-    })
-    .execute();
+  await insertSsoRequest(ctx.db, {
+    key: state,
+    organizationId: directory.organizationId,
+    directoryId: directory.directoryId,
+    codeVerifier,
+    nonce,
+    expiresAt: new Date(Date.now() + SSO_REQUEST_MINUTES * 60_000),
+  });
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: oidcRedirectUri(ctx),
     scope: 'openid email profile',
@@ -251,13 +248,7 @@ export async function completeOidcSignIn(
   origin: RequestOrigin,
 ): Promise<{ session: SessionHandle; actor: Actor }> {
   const state = callbackUrl.searchParams.get('state') ?? '';
-  const request = state
-    ? await ctx.db
-        .deleteFrom('sso_requests')
-        .where('state_hash', '=', hashSecret(state))
-        .returningAll()
-        .executeTakeFirst()
-    : undefined;
+  const request = state ? await deleteSsoRequestByKey(ctx.db, state) : undefined;
   if (
     !request?.code_verifier ||
     !request.nonce ||
