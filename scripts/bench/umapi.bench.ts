@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { createApp } from '../../src/app.ts';
 import { runBulkOperation } from '../../src/bulk/bulk.job.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -109,6 +110,10 @@ export async function runUmapiBench(options: { users: number; concurrency: numbe
     }
     let failed = 0;
     let next = 0;
+    // Statements sent to PostgreSQL during the sync, counted at the driver (pg's Client.query):
+    // the figure that the per-call cost follows on a loaded machine. BENCH_TRACE_CALL=n prints the
+    // statements of the n-th call.
+    const counted = countStatements(Number(process.env.BENCH_TRACE_CALL ?? -1), () => next);
     const sync = await timed(() =>
       Promise.all(
         Array.from({ length: options.concurrency }, async () => {
@@ -124,8 +129,9 @@ export async function runUmapiBench(options: { users: number; concurrency: numbe
         }),
       ),
     );
+    counted.stop();
     console.log(
-      `  first sync through UMAPI (${batches.length} calls of 10 actions, ${options.concurrency} client${options.concurrency > 1 ? 's' : ''}): ${sync.seconds.toFixed(2)} s, ${failed} actions failed = ${(sync.seconds / csv.seconds).toFixed(1)}× the CSV file; ${(options.users / sync.seconds).toFixed(0)} users/s`,
+      `  first sync through UMAPI (${batches.length} calls of 10 actions, ${options.concurrency} client${options.concurrency > 1 ? 's' : ''}): ${sync.seconds.toFixed(2)} s, ${failed} actions failed = ${(sync.seconds / csv.seconds).toFixed(1)}× the CSV file; ${(options.users / sync.seconds).toFixed(0)} users/s; ${(counted.count / batches.length).toFixed(1)} statements per call${counted.count === 0 ? ' (PGlite: not counted)' : ''}`,
     );
 
     await analyze();
@@ -153,4 +159,28 @@ export async function runUmapiBench(options: { users: number; concurrency: numbe
     await app.close();
     await drop();
   }
+}
+
+/**
+ * Counts the statements the pg driver sends until `stop` (nothing on PGlite).
+ * @param traceCall print the statements sent while `callOf()` is this call
+ */
+function countStatements(traceCall: number, callOf: () => number): { count: number; stop: () => void } {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  const counter = {
+    count: 0,
+    stop: () => {
+      proto.query = original;
+    },
+  };
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    counter.count += 1;
+    if (callOf() === traceCall) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      console.log(`    [call ${traceCall}] ${String(text).replace(/\s+/g, ' ').slice(0, 160)}`);
+    }
+    return original.apply(this, args);
+  };
+  return counter;
 }
