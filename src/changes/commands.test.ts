@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { createProductWithProfiles } from '../../test/support/catalog.ts';
 import type { Client } from '../../test/support/client.ts';
 import { startTestInstance, systemAdminActor, type TestInstance } from '../../test/support/instance.ts';
+import { transaction } from '../db/database.ts';
 import { createGroupsCommand, deleteGroupsCommand, updateGroupsCommand } from '../groups/groups.commands.ts';
 import type { Actor } from '../roles/policy.ts';
 import {
@@ -17,16 +18,18 @@ import {
   restoreUsersCommand,
   setUsersCommand,
 } from '../users/users.commands.ts';
+import { type Resolution, resolveForChange } from './resolution.ts';
 
 describe('change engine commands', () => {
   let instance: TestInstance;
   let admin: Client;
   let actor: Actor;
+  let acrobatId: string;
 
   before(async () => {
     instance = await startTestInstance();
     admin = await instance.signIn();
-    await createProductWithProfiles(admin, 'Acrobat', 2, ['Acrobat Pro']);
+    acrobatId = (await createProductWithProfiles(admin, 'Acrobat', 2, ['Acrobat Pro'])).productId;
     await createProductWithProfiles(admin, 'Photoshop', 100, ['Photoshop Std']);
     actor = await systemAdminActor(instance, 'engine-test');
   });
@@ -232,5 +235,62 @@ describe('change engine commands', () => {
       .where('name', 'like', '%group admin%')
       .execute();
     assert.deepEqual(stored, []);
+  });
+
+  test('names resolved once by the caller: trusted only from resolveForChange in the same transaction, rules as without', async () => {
+    const ctx = instance.app.ctx;
+    const org = instance.organizationId;
+    const withResolution = (who: Actor, email: string, profiles: string[]) =>
+      transaction(ctx.db, async (trx) => {
+        const resolution = await resolveForChange(trx, org, {
+          profiles,
+          groups: [],
+          domains: [email.split('@')[1] ?? ''],
+        });
+        return createUsersCommand({ ...ctx, db: trx }, who, [{ email, profiles }], { resolution });
+      });
+    const [created] = await withResolution(actor, 'once@resolved.example', ['PHOTOSHOP STD']);
+    assert.equal(created?.status, 'applied');
+    assert.deepEqual(created?.after?.profiles, ['Photoshop Std']);
+    const stored = await ctx.db
+      .selectFrom('users')
+      .select(['id', 'version'])
+      .where('email', '=', 'once@resolved.example')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([created?.after?.id, created?.after?.version], [stored.id, stored.version]);
+
+    // The command still authorizes what the resolution names: an Acrobat admin gives no Photoshop.
+    const acrobatAdmin: Actor = {
+      ...actor,
+      label: 'acrobat admin',
+      grants: [{ role: 'product-admin', productId: acrobatId, profileId: null, groupId: null }],
+    };
+    const [denied] = await withResolution(acrobatAdmin, 'denied@resolved.example', ['Photoshop Std']);
+    assert.equal(denied?.code, 'auth.forbidden');
+
+    // Read outside the command's transaction: not trusted, the names are read again.
+    await createProductWithProfiles(admin, 'Stale', 10, ['Stale Profile']);
+    const stale = await resolveForChange(ctx.db, org, { profiles: ['stale profile'] });
+    await ctx.db
+      .updateTable('product_profiles')
+      .set({ name: 'Fresh Profile' })
+      .where('name', '=', 'Stale Profile')
+      .execute();
+    const [refused] = await createUsersCommand(
+      ctx,
+      actor,
+      [{ email: 'stale@resolved.example', profiles: ['Stale Profile'] }],
+      {
+        resolution: stale,
+      },
+    );
+    assert.equal(refused?.code, 'users.unknown_profile');
+
+    // An object that only looks like a resolution is a bug, never input.
+    const forged = { ...stale } as Resolution;
+    await assert.rejects(
+      createUsersCommand(ctx, actor, [{ email: 'forged@resolved.example' }], { resolution: forged }),
+      /not made by resolveForChange/,
+    );
   });
 });

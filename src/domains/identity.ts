@@ -46,7 +46,20 @@ export async function resolveDomainStandings(
   if (unique.length === 0) {
     return standings;
   }
-  const rows = await db
+  for (const row of await domainStandingsQuery(db, organizationId, unique).execute()) {
+    standings.set(row.name, standingOf(row));
+  }
+  return standings;
+}
+
+/**
+ * The query of {@link resolveDomainStandings}, for a caller that reads it with other lookups in
+ * one statement (`changes/resolution.ts`): a row per claimed domain among `domains` that gives
+ * the organization an identity type.
+ * @param domains lower-case domains, at least one
+ */
+export function domainStandingsQuery(db: Executor, organizationId: string, domains: string[]) {
+  return db
     .selectFrom('domains')
     .innerJoin('directories', (join) =>
       join
@@ -60,7 +73,7 @@ export async function resolveDomainStandings(
       sql<boolean>`domains.organization_id = ${organizationId}`.as('owned'),
     ])
     .where('domains.status', '=', 'claimed')
-    .where('domains.name', 'in', unique)
+    .where('domains.name', 'in', domains)
     .where((eb) =>
       eb.or([
         eb('domains.organization_id', '=', organizationId),
@@ -72,16 +85,19 @@ export async function resolveDomainStandings(
             .where('directory_trusts.trustee_organization_id', '=', organizationId),
         ),
       ]),
-    )
-    .execute();
-  for (const row of rows) {
-    standings.set(row.name, {
-      identityType: row.identity_type,
-      ownership: row.owned ? 'owned' : 'trusted',
-      directoryId: row.directory_id,
-    });
-  }
-  return standings;
+    );
+}
+
+/**
+ * The standing a row of {@link domainStandingsQuery} gives.
+ * @param row the domain's row, or undefined when no row came (Personal ID)
+ */
+export function standingOf(
+  row: { directory_id: string | null; identity_type: IdentityType; owned: boolean } | undefined,
+): DomainStanding {
+  return row
+    ? { identityType: row.identity_type, ownership: row.owned ? 'owned' : 'trusted', directoryId: row.directory_id }
+    : NONE;
 }
 
 /**

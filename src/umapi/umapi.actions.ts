@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { IdentityType } from '../../shared/contracts.ts';
 import { recordSecurityEvent } from '../audit/audit.service.ts';
 import { type Named, resolveNames } from '../changes/names.ts';
+import { type Resolution, resolveForChange } from '../changes/resolution.ts';
 import { type Applied, type ItemOutcome, type RunScope, runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
@@ -207,6 +208,7 @@ async function resolveAccess(
   ctx: AppContext,
   actor: Actor,
   names: string[],
+  resolution?: Resolution,
 ): Promise<{ profiles: string[]; groups: string[] }> {
   const admin = names.find((name) => name.trim().startsWith('_'));
   if (admin) {
@@ -215,13 +217,13 @@ async function resolveAccess(
       `"${admin}" is an admin group: admin roles are granted in Usher's console or REST API, not through this API.`,
     );
   }
-  const wanted = [{ field: 'group', names }];
-  const profiles = await resolveNames(ctx.db, actor.organizationId, 'profile', wanted);
-  const groups = await resolveNames(ctx.db, actor.organizationId, 'group', wanted);
+  // A name may be either: both are looked up, in one statement.
+  const found =
+    resolution ?? (await resolveForChange(ctx.db, actor.organizationId, { profiles: names, groups: names }));
   const resolved: { profiles: string[]; groups: string[] } = { profiles: [], groups: [] };
   for (const name of names) {
-    const profile = profiles.found.get(keyOf(name));
-    const group = groups.found.get(keyOf(name));
+    const profile = found.profiles.get(keyOf(name));
+    const group = found.groups.get(keyOf(name));
     if (profile && group) {
       throw new StepFailure(
         UmapiStepErrorCodes.groupAmbiguous,
@@ -652,21 +654,22 @@ function plainCreateOf(raw: unknown): PlainCreate | undefined {
  * failure at its own index and step. Outcomes are the same either way.
  */
 async function createPlainly(scope: RunScope, actor: Actor, users: PlainCreate[]): Promise<Applied<unknown>[]> {
-  const domains = users.map((user) => emailDomain(user.email));
-  const standings = await resolveDomainStandings(scope.trx, actor.organizationId, domains);
+  const names = users.flatMap((user) => user.names);
+  // Resolved once, in one statement: the command takes the resolution instead of reading again.
+  const resolution = await resolveForChange(scope.trx, actor.organizationId, {
+    profiles: names,
+    groups: names,
+    domains: users.map((user) => emailDomain(user.email)),
+  });
   for (const user of users) {
     if (!user.email.includes('@')) {
       throw new StepFailure(UmapiStepErrorCodes.malformed, 'email');
     }
-    const type = standings.get(emailDomain(user.email))?.identityType ?? 'personal';
+    const type = resolution.domains.get(emailDomain(user.email))?.identityType ?? 'personal';
     checkIdentityType(user.command, user.email, user.type, type);
     user.username = usernameOf({ user: user.user, do: [] }, user.email, type);
   }
-  const named = await resolveAccess(
-    scope.ctx,
-    actor,
-    users.flatMap((user) => user.names),
-  );
+  const named = await resolveAccess(scope.ctx, actor, names, resolution);
   const profiles = new Map(named.profiles.map((name) => [name.toLowerCase(), name]));
   const groups = new Map(named.groups.map((name) => [name.toLowerCase(), name]));
   const items = users.map(
@@ -679,7 +682,7 @@ async function createPlainly(scope: RunScope, actor: Actor, users: PlainCreate[]
     }),
   );
   // The command refuses an e-mail that exists with that identity type (users.already_exists).
-  const outcomes = await createUsersCommand(scope.ctx, actor, items, ATOMIC);
+  const outcomes = await createUsersCommand(scope.ctx, actor, items, { ...ATOMIC, resolution });
   return outcomes.map((outcome) => ({
     status: outcome.status,
     code: outcome.code,

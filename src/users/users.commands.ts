@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
 import { type Named, type NameKind, resolveNames } from '../changes/names.ts';
+import { answersFor, type Resolution, trustedLookups } from '../changes/resolution.ts';
 import {
   type Applied,
   type ItemOutcome,
@@ -197,14 +198,17 @@ export type NewUserItem = NewUserInput & { adminRoles?: { role: AdminRole; scope
  * Creates users with their profiles, groups and admin roles, set-based (the whole list in one
  * insert, the roles in one grant; when it fails, halves are tried down to the failing items).
  * @param options `field`: the field path of the items in the caller's input (`body.users`);
- *   `sendInstructions`: also queue the installation-instructions e-mail (`instructions.send`)
+ *   `sendInstructions`: also queue the installation-instructions e-mail (`instructions.send`);
+ *   `resolution`: the items' profile and group names and e-mail domains as the caller resolved
+ *   them in the transaction the command runs in (`resolveForChange`), so they are not read again
+ *   (authorization, seats and every other rule apply as without it)
  * @returns per item `users.created` with the new state
  */
 export async function createUsersCommand(
   ctx: AppContext,
   actor: Actor,
   items: NewUserItem[],
-  options: RunOptions & { field?: string; sendInstructions?: boolean } = {},
+  options: RunOptions & { field?: string; sendInstructions?: boolean; resolution?: Resolution } = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.create');
   if (options.sendInstructions) {
@@ -239,15 +243,16 @@ export async function createUsersCommand(
     // A new user holds exactly what was written: the state is built from the items and their names
     // (small tables), not read back from the relations a large import fills, whose plans made on
     // the statistics of a smaller table would read all of them for every batch.
-    const resolve = (kind: 'profile' | 'group') =>
-      resolveNames(
-        scope.trx,
-        actor.organizationId,
-        kind,
-        all.map((item) => ({ field: kind, names: (kind === 'profile' ? item.profiles : item.groups) ?? [] })),
-      );
-    const [profiles, groups] = [(await resolve('profile')).found, (await resolve('group')).found];
-    const held = (names: string[] | undefined, found: Map<string, Named>) =>
+    const lookups = trustedLookups(options.resolution, scope.trx, actor.organizationId);
+    const resolve = async (kind: 'profile' | 'group'): Promise<ReadonlyMap<string, Named>> => {
+      const names = all.flatMap((item) => (kind === 'profile' ? item.profiles : item.groups) ?? []);
+      if (answersFor(lookups, kind === 'profile' ? 'profiles' : 'groups', names)) {
+        return kind === 'profile' ? lookups.profiles : lookups.groups;
+      }
+      return (await resolveNames(scope.trx, actor.organizationId, kind, [{ field: kind, names }])).found;
+    };
+    const [profiles, groups] = [await resolve('profile'), await resolve('group')];
+    const held = (names: string[] | undefined, found: ReadonlyMap<string, Named>) =>
       [
         ...new Map(
           (names ?? []).flatMap((name) => {
@@ -256,14 +261,17 @@ export async function createUsersCommand(
           }),
         ).values(),
       ].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+    // Only roles and instructions touch a user after its insert (its version is bumped on update).
+    const touched = granting.length > 0 || (options.sendInstructions === true && rows.length > 0);
     const versions = new Map(
-      (
-        await scope.trx
-          .selectFrom('users')
-          .select(['id', 'version'])
-          .where('organization_id', '=', actor.organizationId)
-          .where('id', 'in', rows.length > 0 ? rows.map((row) => row.id) : ['00000000-0000-0000-0000-000000000000'])
-          .execute()
+      (!touched
+        ? []
+        : await scope.trx
+            .selectFrom('users')
+            .select(['id', 'version'])
+            .where('organization_id', '=', actor.organizationId)
+            .where('id', 'in', rows.length > 0 ? rows.map((row) => row.id) : ['00000000-0000-0000-0000-000000000000'])
+            .execute()
       ).map((row) => [row.id, row.version]),
     );
     return rows.map((row) => {
@@ -304,7 +312,7 @@ export async function createUsersCommand(
     async (scope, item, index) => {
       const [only] = await created(
         scope,
-        await insertUsers(scope.trx, actor, { users: [item] }, () => `${field}.${index}`),
+        await insertUsers(scope.trx, actor, { users: [item] }, () => `${field}.${index}`, options.resolution),
         [item],
       );
       if (!only) {
@@ -314,7 +322,8 @@ export async function createUsersCommand(
     },
     {
       ...options,
-      applyAll: async (scope, all) => created(scope, await insertUsers(scope.trx, actor, { users: all }, field), all),
+      applyAll: async (scope, all) =>
+        created(scope, await insertUsers(scope.trx, actor, { users: all }, field, options.resolution), all),
     },
   );
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { answersFor, type ResolvedLookups } from '../changes/resolution.ts';
 import { AppError } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
@@ -21,6 +22,8 @@ export interface NamedGroup {
  * Finds profiles by name (case-insensitive). Names not found are reported with the field that
  * named them, so the caller can answer "row 3, profiles: no profile 'X'".
  * @param wanted field path → names asked there
+ * @param lookups names the caller resolved in this transaction (`changes/resolution.ts`): read
+ *   from them, not again, when they answer for every name
  * @returns lower-case name → profile
  * @throws AppError `users.unknown_profile` (422) naming every field with an unknown name
  */
@@ -28,10 +31,18 @@ export async function findProfilesByNames(
   db: Executor,
   organizationId: string,
   wanted: [field: string, names: string[]][],
+  lookups?: ResolvedLookups,
 ): Promise<Map<string, NamedProfile>> {
   const names = [...new Set(wanted.flatMap(([, list]) => list.map((name) => name.trim().toLowerCase())))];
   const found = new Map<string, NamedProfile>();
-  if (names.length > 0) {
+  if (answersFor(lookups, 'profiles', names)) {
+    for (const name of names) {
+      const profile = lookups.profiles.get(name);
+      if (profile) {
+        found.set(profile.name.toLowerCase(), profile);
+      }
+    }
+  } else if (names.length > 0) {
     const rows = await db
       .selectFrom('product_profiles')
       .select(['id', 'name', 'product_id'])
@@ -65,6 +76,7 @@ export async function findProfilesByNames(
 
 /**
  * Finds user groups by name (case-insensitive).
+ * @param lookups as for {@link findProfilesByNames}
  * @returns lower-case name → group
  * @throws AppError `users.unknown_group` (422) naming every field with an unknown name
  */
@@ -72,10 +84,18 @@ export async function findGroupsByNames(
   db: Executor,
   organizationId: string,
   wanted: [field: string, names: string[]][],
+  lookups?: ResolvedLookups,
 ): Promise<Map<string, NamedGroup>> {
   const names = [...new Set(wanted.flatMap(([, list]) => list.map((name) => name.trim().toLowerCase())))];
   const found = new Map<string, NamedGroup>();
-  if (names.length > 0) {
+  if (answersFor(lookups, 'groups', names)) {
+    for (const name of names) {
+      const group = lookups.groups.get(name);
+      if (group) {
+        found.set(group.name.toLowerCase(), { id: group.id, name: group.name });
+      }
+    }
+  } else if (names.length > 0) {
     const rows = await db
       .selectFrom('user_groups')
       .select(['id', 'name'])

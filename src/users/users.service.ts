@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
+import { answersFor, type Resolution, trustedLookups } from '../changes/resolution.ts';
 import { sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, type FieldProblem, notFound } from '../core/errors.ts';
@@ -170,6 +171,8 @@ export async function addUsers(
  * The body of `addUsers` inside the caller's transaction, for services that create users as part
  * of a larger change (a group's "add new users"). The caller authorizes the creation itself;
  * profiles and groups are still checked against the actor's scope here.
+ * @param resolution the names and domains the caller resolved in this transaction
+ *   (`resolveForChange`), used instead of reading them again
  * @returns the inserted rows
  */
 export async function insertUsers(
@@ -177,7 +180,10 @@ export async function insertUsers(
   actor: Actor,
   input: { users: NewUserInput[]; sendInstructions?: boolean | undefined },
   fieldPrefix: string | ((index: number) => string) = 'body.users',
+  resolution?: Resolution,
 ): Promise<UserRow[]> {
+  // What the caller resolved in this transaction is not read again (`changes/resolution.ts`).
+  const lookups = trustedLookups(resolution, trx, actor.organizationId);
   // The field path of the user at `index`: `body.users.3`, or the caller's own path of it.
   const at = (index: number) => (typeof fieldPrefix === 'string' ? `${fieldPrefix}.${index}` : fieldPrefix(index));
   const rows = input.users.map((user, index) => ({
@@ -193,11 +199,10 @@ export async function insertUsers(
     externalId: user.externalId ?? null,
     enterprise: user.enterprise ?? null,
   }));
-  const standings = await resolveDomainStandings(
-    trx,
-    actor.organizationId,
-    rows.map((row) => emailDomain(row.email)),
-  );
+  const domains = rows.map((row) => emailDomain(row.email));
+  const standings = answersFor(lookups, 'domains', domains)
+    ? lookups.domains
+    : await resolveDomainStandings(trx, actor.organizationId, domains);
   const typed = rows.map((row) => ({
     ...row,
     identityType: standings.get(emailDomain(row.email))?.identityType ?? 'personal',
@@ -255,6 +260,7 @@ export async function insertUsers(
     trx,
     actor.organizationId,
     typed.map((row) => [`${at(row.index)}.profiles`, row.profiles]),
+    lookups,
   );
   for (const profile of profiles.values()) {
     authorize(actor, 'profile.assign', { productId: profile.productId, profileId: profile.id });
@@ -263,6 +269,7 @@ export async function insertUsers(
     trx,
     actor.organizationId,
     typed.map((row) => [`${at(row.index)}.groups`, row.groups]),
+    lookups,
   );
   for (const group of groups.values()) {
     authorize(actor, 'group.members.addNew', { groupId: group.id });
