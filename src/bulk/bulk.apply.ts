@@ -78,6 +78,8 @@ export interface BatchScope {
 export interface BatchResult {
   applied: Map<number, Outcome[]>;
   failed: Map<number, Failure>;
+  /** Rows left alone on purpose, not failed (an undo's conflicts): counted as skipped. */
+  skipped?: Map<number, Failure>;
   /** Per applied row, its state before and after (the change engine's outcome), kept for undo. */
   changes?: Map<number, RowChange>;
 }

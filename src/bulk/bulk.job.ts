@@ -43,7 +43,7 @@ export interface DeficitLine {
 
 type Row = {
   rowNumber: number;
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'skipped';
   message: string;
   outcomes: Outcome[];
   /** An applied row's state before and after. */
@@ -523,7 +523,14 @@ export async function notifyInitiator(trx: Transaction<DB>, operationId: string)
       join.onRef('u.organization_id', '=', 'o.organization_id').onRef('u.id', '=', 'o.initiator_id'),
     )
     .innerJoin('organizations as org', 'org.id', 'o.organization_id')
+    .leftJoin('bulk_operations as s', (join) =>
+      join.onRef('s.organization_id', '=', 'o.organization_id').onRef('s.id', '=', 'o.source_operation_id'),
+    )
     .select([
+      'o.undo',
+      'o.source_operation_id',
+      'o.skipped_rows',
+      's.initiator_label as source_initiator',
       'o.organization_id',
       'o.initiator_type',
       'o.type',
@@ -555,7 +562,16 @@ export async function notifyInitiator(trx: Transaction<DB>, operationId: string)
         status: operation.status,
         succeeded: operation.succeeded_rows,
         failed: operation.failed_rows,
+        skipped: operation.skipped_rows,
         dryRun: operation.dry_run,
+        // An undo names the operation it undoes (the same file) and who ran that one.
+        ...(operation.undo
+          ? {
+              undo: true,
+              undoneOperationId: operation.source_operation_id,
+              undoneInitiator: operation.source_initiator ?? '',
+            }
+          : {}),
       },
     },
   ]);
@@ -592,7 +608,10 @@ async function processBatch(
       .executeTakeFirst();
     await trx
       .updateTable('bulk_operations')
-      .set({ processed_rows: sql<number>`processed_rows + ${Number(skipped.numUpdatedRows)}` })
+      .set({
+        processed_rows: sql<number>`processed_rows + ${Number(skipped.numUpdatedRows)}`,
+        skipped_rows: sql<number>`skipped_rows + ${Number(skipped.numUpdatedRows)}`,
+      })
       .where('id', '=', operation.id)
       .execute();
     return false;
@@ -654,6 +673,7 @@ async function processBatch(
 
   await storeResults(trx, operation.id, from, to, results);
   const succeeded = results.filter((row) => row.status === 'succeeded').length;
+  const skipped = results.filter((row) => row.status === 'skipped').length;
   // Batches in flight at once each add their rows to the deficit report: it is read under the
   // operation's row lock, taken last so that batches wait on each other only for this update.
   const report = await trx
@@ -668,7 +688,8 @@ async function processBatch(
     .set({
       processed_rows: sql<number>`processed_rows + ${results.length}`,
       succeeded_rows: sql<number>`succeeded_rows + ${succeeded}`,
-      failed_rows: sql<number>`failed_rows + ${results.length - succeeded}`,
+      failed_rows: sql<number>`failed_rows + ${results.length - succeeded - skipped}`,
+      skipped_rows: sql<number>`skipped_rows + ${skipped}`,
       consumed: JSON.stringify(consumed),
       deficits: JSON.stringify(deficits),
     })
@@ -754,6 +775,14 @@ const failedRow = (rowNumber: number, failure: Failure): Row & { deficits?: Fail
   ...(failure.deficits ? { deficits: failure.deficits } : {}),
 });
 
+/** A row left alone on purpose (an undo's conflict): neither applied nor failed. */
+const skippedRow = (rowNumber: number, why: Failure): Row => ({
+  rowNumber,
+  status: 'skipped',
+  outcomes: [why.outcome],
+  message: why.message,
+});
+
 /**
  * Applies rows so that each is all-or-nothing and rows are independent: the handler gets the
  * whole batch, the change engine's runner applying it at once and, on a failure, splitting it in
@@ -773,6 +802,7 @@ async function applyRows(scope: BatchScope, handler: Handler, rows: WorkRow[]): 
   }
   return [
     ...[...result.failed].map(([rowNumber, failure]) => noteExhausted(scope, failedRow(rowNumber, failure))),
+    ...[...(result.skipped ?? [])].map(([rowNumber, why]) => skippedRow(rowNumber, why)),
     ...[...result.applied].map(([rowNumber, outcomes]) =>
       succeededRow(rowNumber, outcomes, result.changes?.get(rowNumber)),
     ),

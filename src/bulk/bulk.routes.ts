@@ -38,6 +38,10 @@ export const BulkOperationSchema = z
     processedRows: z.number().int().meta({ description: 'Rows done so far (progress).' }),
     succeededRows: z.number().int(),
     failedRows: z.number().int(),
+    skippedRows: z.number().int().meta({
+      description:
+        "Rows left alone without failing: an undo's conflicts (items changed since by someone else) and rows a cancellation did not reach. They do not make the operation completed_with_errors.",
+    }),
     error: z
       .object({ code: z.string(), message: z.string() })
       .nullable()
@@ -362,7 +366,7 @@ export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Undo a finished operation',
           description:
-            'Creates a new operation that brings every item the operation changed back to its state before: users it created are removed, users it removed are restored with what they lost, details, profiles, groups, admin roles and memberships it changed are set back. An item changed since by anyone else is a conflict: listed as failed (with who changed it last) and never overwritten. Run it as a dry run first (`dryRun: true`) to preview each item; the undo can itself be undone (redo). Only who may run the operation may undo it.',
+            'Creates a new operation that brings every item the operation changed back to its state before: users it created are removed, users it removed are restored with what they lost, details, profiles, groups, admin roles and memberships it changed are set back. An item changed since by anyone else is a conflict: its row is skipped (status `skipped`, counted in `skippedRows`, not as failed), names who changed it last, and the item is never overwritten; an undo whose only non-applied rows are conflicts is `completed`. Run it as a dry run first (`dryRun: true`) to preview each item; the undo can itself be undone (redo). Only who may run the operation may undo it.',
           params: IdParams,
           body: z
             .object({

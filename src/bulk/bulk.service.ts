@@ -41,6 +41,8 @@ export interface BulkOperationView {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  /** Rows left alone without failing: an undo's conflicts, rows a cancellation did not reach. */
+  skippedRows: number;
   error: { code: string; message: string } | null;
   deficits: DeficitLine[];
   sourceOperationId: string | null;
@@ -70,6 +72,7 @@ function present(row: Selectable<BulkOperationsTable>, undone?: Map<string, Undo
     processedRows: row.processed_rows,
     succeededRows: row.succeeded_rows,
     failedRows: row.failed_rows,
+    skippedRows: row.skipped_rows,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     deficits: (row.deficits as unknown as DeficitLine[]) ?? [],
     sourceOperationId: row.source_operation_id,
@@ -606,6 +609,7 @@ export async function cancelBulkOperation(ctx: AppContext, actor: Actor, operati
           status: 'cancelled',
           finished_at: sql<Date>`now()`,
           processed_rows: sql<number>`processed_rows + ${Number(skipped.numUpdatedRows)}`,
+          skipped_rows: sql<number>`skipped_rows + ${Number(skipped.numUpdatedRows)}`,
         })
         .where('id', '=', operationId)
         .execute();

@@ -580,6 +580,8 @@ describe('bulk CSV operations', () => {
       .where('status', '=', 'skipped')
       .executeTakeFirstOrThrow();
     assert.equal(Number(skipped.count), 2500 - done.succeededRows);
+    assert.equal(done.skippedRows, 2500 - done.succeededRows, 'the skipped rows are counted, not as failed');
+    assert.equal(done.failedRows, 0);
     const added = await instance.app.ctx.db
       .selectFrom('users')
       .select((eb) => eb.fn.countAll<number>().as('count'))

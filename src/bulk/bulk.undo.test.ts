@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { type BulkOperation, type BulkRow, runBulk, waitForOperation } from '../../test/support/bulk.ts';
 import { createProductWithProfiles } from '../../test/support/catalog.ts';
 import { type Client, expectProblem } from '../../test/support/client.ts';
@@ -249,13 +250,44 @@ describe('undo of bulk operations', () => {
     ]);
     assert.equal(later?.status, 'applied');
     const undone = await undo(edited.operation.id);
-    assert.equal(undone.operation.status, 'completed_with_errors');
+    // A conflict is skipped, not failed: the undo did all it safely could.
+    assert.deepEqual(
+      [
+        undone.operation.status,
+        undone.operation.succeededRows,
+        undone.operation.failedRows,
+        undone.operation.skippedRows,
+      ],
+      ['completed', 1, 0, 1],
+    );
     assert.deepEqual(
       undone.rows.map((row) => [row.status, codes(row)]),
       [
-        ['failed', ['bulk.undo_conflict']],
+        ['skipped', ['bulk.undo_conflict']],
         ['succeeded', ['bulk.updated_user']],
       ],
+    );
+    const skipped = await admin.get<{ items: BulkRow[] }>(
+      `/api/v1/bulk-operations/${undone.operation.id}/rows?status=skipped`,
+    );
+    assert.deepEqual(
+      skipped.body.items.map((row) => row.rowNumber),
+      [1],
+    );
+    const csv = await admin.get(`/api/v1/bulk-operations/${undone.operation.id}/results.csv`);
+    assert.match(csv.text, /Skipped/);
+    // The finished e-mail says it is an undo, of which operation, and counts the skipped row.
+    const mail = await instance.app.ctx.db
+      .selectFrom('outbox_messages')
+      .select(['data'])
+      .where('kind', '=', 'bulk_finished')
+      .execute();
+    const told = mail
+      .map((message) => message.data as Record<string, unknown>)
+      .find((data) => data.operationId === undone.operation.id);
+    assert.deepEqual(
+      [told?.undo, told?.undoneOperationId, told?.undoneInitiator, told?.skipped, told?.failed],
+      [true, edited.operation.id, instance.admin.email, 1, 0],
     );
     assert.equal(undone.rows[0]?.outcomes[0]?.params?.by, 'directory sync');
     assert.match(undone.rows[0]?.message ?? '', /changed since by directory sync .*not overwritten/);
@@ -270,6 +302,63 @@ describe('undo of bulk operations', () => {
       names.map((user) => user.first_name),
       ['Later', 'Bob'],
     );
+  });
+
+  test('an edit in flight when the undo checks is seen, never overwritten: the check and the write hold the same locks', {
+    skip:
+      !process.env.TEST_DATABASE_URL &&
+      'the embedded database runs one transaction at a time: no edit can come between the check and the write',
+  }, async () => {
+    const db = instance.app.ctx.db;
+    const edited = await runBulk(admin, { type: 'edit-users' }, 'Email,First Name\nbob@undo.example,Raced\n');
+    assert.equal(edited.operation.succeededRows, 1);
+    const bob = await db
+      .selectFrom('users')
+      .select('id')
+      .where('organization_id', '=', instance.organizationId)
+      .where('email', '=', 'bob@undo.example')
+      .executeTakeFirstOrThrow();
+    // Another writer has changed Bob and not committed yet when the undo's batch checks him.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let updated = () => {};
+    const written = new Promise<void>((resolve) => {
+      updated = resolve;
+    });
+    const concurrent = db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ first_name: 'Concurrent' }).where('id', '=', bob.id).execute();
+      updated();
+      await held;
+    });
+    await written;
+    const started = await admin.post<{ id: string }>(`/api/v1/bulk-operations/${edited.operation.id}/undo`, {});
+    assert.equal(started.status, 202, started.text);
+    // The undo's batch waits on Bob's row; then the other writer commits.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const waiting = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      if ((waiting.rows[0]?.n ?? 0) > 0) {
+        break;
+      }
+      assert.ok(Date.now() < deadline, 'the undo never waited on the row being edited');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    release();
+    await concurrent;
+    const operation = await waitForOperation(admin, started.body.id);
+    const rows = await rowsOf(started.body.id);
+    assert.deepEqual(
+      rows.map((row) => [row.status, codes(row)]),
+      [['skipped', ['bulk.undo_conflict']]],
+    );
+    assert.deepEqual([operation.status, operation.skippedRows], ['completed', 1]);
+    const now = await db.selectFrom('users').select('first_name').where('id', '=', bob.id).executeTakeFirstOrThrow();
+    assert.equal(now.first_name, 'Concurrent', 'the edit committed during the undo is kept');
+    await setUsersCommand(instance.app.ctx, actor, [{ user: { id: bob.id }, firstName: 'Bob' }]);
   });
 
   test('add-groups: the groups are deleted with their admins and profiles, a redo creates them again', async () => {
@@ -376,7 +465,11 @@ describe('undo of bulk operations', () => {
     const joined = await runBulk(admin, { type: 'add-group-members', groupId: temp.id }, 'Email\nbob@undo.example\n');
     assert.equal(joined.operation.succeededRows, 1);
     const undone = await undo(added.operation.id);
-    assert.deepEqual(undone.rows.map(codes), [['bulk.undo_conflict']]);
+    assert.deepEqual(
+      undone.rows.map((row) => [row.status, codes(row)]),
+      [['skipped', ['bulk.undo_conflict']]],
+    );
+    assert.deepEqual([undone.operation.status, undone.operation.skippedRows], ['completed', 1]);
     assert.ok(await snapshotGroup(instance.app.ctx.db, instance.organizationId, temp.id), 'the group is kept');
   });
 

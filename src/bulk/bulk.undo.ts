@@ -11,6 +11,7 @@ import {
   type GroupState,
   type GroupStateItem,
   groupNames,
+  lockGroupsById,
   type MembershipState,
   setMembershipsCommand,
   snapshotGroup,
@@ -18,6 +19,7 @@ import {
 } from '../groups/groups.commands.ts';
 import { type Actor, authorize, can } from '../roles/policy.ts';
 import {
+  lockUsersById,
   removeUsersCommand,
   restoreUsersCommand,
   setUsersCommand,
@@ -50,7 +52,8 @@ import type { BulkType } from './csv/formats.ts';
  *   (and a group an undo deleted is created again, for a redo);
  * - a membership it gave is taken, one it took is given back.
  * An item changed since by anyone else (its state now differs from the recorded state after, in
- * what the undo would touch) is a conflict: it fails, named with who changed it last, and is never
+ * what the undo would touch) is a conflict: its row is skipped (counted apart from failures: the
+ * undo did what it safely could), named with who changed it last, and the item is never
  * overwritten. A user deleted permanently cannot be brought back. Since an undo records its own
  * rows' states before and after, it can be undone in turn (redo).
  */
@@ -138,7 +141,7 @@ function differing<S, F extends string>(fields: Record<F, (state: S) => string>,
 /** An item the undo brings back, or why it cannot. */
 type Plan<S> =
   | { row: WorkRow; id: string; label: string; target: S | null; expected: S | null; touched: string[] }
-  | { row: WorkRow; failure: Failure };
+  | { row: WorkRow; failure: Failure; conflict?: true };
 
 const recordOf = (row: WorkRow) => (row.record as unknown as UndoRecord).change;
 
@@ -215,7 +218,7 @@ async function planRows<S extends { id: string }, F extends string>(
     conflicting.map((entry) => entry.id),
   );
   for (const entry of conflicting) {
-    plans.push({ row: entry.row, failure: conflict(entry.label, last.get(entry.id)) });
+    plans.push({ row: entry.row, failure: conflict(entry.label, last.get(entry.id)), conflict: true });
   }
   return plans;
 }
@@ -305,6 +308,10 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
     const change = recordOf(row);
     return ((change.after ?? change.before) as UserState).id;
   });
+  // The check and the write see the same state: the users are locked before they are read, in id
+  // order as every set-based change locks them, so an edit in flight is either committed before
+  // the check (and is a conflict) or waits until the undo's batch has committed.
+  await lockUsersById(trx, operation.organizationId, ids);
   const current = await snapshotUsers(trx, operation.organizationId, ids);
   const plans = await planRows<UserState, UserField>(
     scope,
@@ -314,15 +321,7 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
     (state) => state.email,
     () => undefined,
   );
-  const failed = new Map<number, Failure>();
-  const ready: Ready<UserState>[] = [];
-  for (const plan of plans) {
-    if ('failure' in plan) {
-      failed.set(plan.row.rowNumber, plan.failure);
-    } else {
-      ready.push(plan);
-    }
-  }
+  const { ready, failed, skipped } = split(plans);
   const setItem = (plan: Ready<UserState>, all: boolean): UserStateItem => {
     const target = plan.target as UserState;
     const touched = new Set(all ? Object.keys(USER_FIELDS) : plan.touched);
@@ -380,7 +379,7 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
       after: after.get(plan.id) ?? null,
     }));
   });
-  return collect(ready, outcomes, failed, (plan, outcome) =>
+  return collect(ready, outcomes, { failed, skipped }, (plan, outcome) =>
     plan.expected ? userWords(scope, plan.expected, outcome.after) : [],
   );
 }
@@ -389,6 +388,16 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
 async function undoGroups(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult> {
   const { trx, actor, operation } = scope;
   const current = new Map<string, GroupState>();
+  // Locked before they are read (a change of a group's details, profiles, admins or members
+  // writes its row), so no change comes between the check and the undo's write.
+  await lockGroupsById(
+    trx,
+    operation.organizationId,
+    rows.map((row) => {
+      const change = recordOf(row);
+      return ((change.after ?? change.before) as GroupState).id;
+    }),
+  );
   for (const row of rows) {
     const change = recordOf(row);
     const id = ((change.after ?? change.before) as GroupState).id;
@@ -405,15 +414,7 @@ async function undoGroups(scope: BatchScope, rows: WorkRow[]): Promise<BatchResu
     (state) => state.name,
     () => undefined,
   );
-  const failed = new Map<number, Failure>();
-  const ready: Ready<GroupState>[] = [];
-  for (const plan of plans) {
-    if ('failure' in plan) {
-      failed.set(plan.row.rowNumber, plan.failure);
-    } else {
-      ready.push(plan);
-    }
-  }
+  const { ready, failed, skipped } = split(plans);
   const outcomes = await applyReady(scope, ready, async (run, items) => {
     const remove = items.filter((plan) => !plan.target);
     const create = items.filter((plan) => plan.target && !plan.expected);
@@ -472,7 +473,7 @@ async function undoGroups(scope: BatchScope, rows: WorkRow[]): Promise<BatchResu
     }
     return states;
   });
-  return collect(ready, outcomes, failed, (plan, outcome) => {
+  return collect(ready, outcomes, { failed, skipped }, (plan, outcome) => {
     if (!outcome.after) {
       return [{ code: verb(scope, 'delete_group'), params: { group: plan.label } }];
     }
@@ -499,6 +500,9 @@ async function undoMemberships(scope: BatchScope, rows: WorkRow[]): Promise<Batc
   };
   const recorded = rows.map((row) => asMembership(recordOf(row).after) as Membership);
   const groupIds = [...new Set(recorded.map((state) => state.groupId))];
+  // Every change of a group's members writes the group's row (its members' version): locking the
+  // groups before reading the memberships keeps any such change out of the check and the write.
+  await lockGroupsById(trx, operation.organizationId, groupIds);
   const names = await groupNames(trx, operation.organizationId, groupIds);
   const current = new Map<string, Membership>();
   for (const groupId of groupIds) {
@@ -532,15 +536,7 @@ async function undoMemberships(scope: BatchScope, rows: WorkRow[]): Promise<Batc
     (state) => state.group,
     () => undefined,
   );
-  const failed = new Map<number, Failure>();
-  const ready: Ready<Membership>[] = [];
-  for (const plan of plans) {
-    if ('failure' in plan) {
-      failed.set(plan.row.rowNumber, plan.failure);
-    } else {
-      ready.push(plan);
-    }
-  }
+  const { ready, failed, skipped } = split(plans);
   const outcomes = await applyReady(scope, ready, async (run, items) => {
     await setMembershipsCommand(
       run.ctx,
@@ -567,16 +563,35 @@ async function undoMemberships(scope: BatchScope, rows: WorkRow[]): Promise<Batc
       after: bare(plan.target),
     }));
   });
-  return collect(ready, outcomes, failed, (plan) => [
+  return collect(ready, outcomes, { failed, skipped }, (plan) => [
     { code: verb(scope, plan.target?.member ? 'add_member' : 'remove_member'), params: { group: plan.label } },
   ]);
 }
 
-/** The batch's result: applied rows with their words and states, failed rows with why. */
+/** Plans split into the items to apply, those that cannot be undone, and conflicts (skipped, not failed). */
+function split<S>(plans: Plan<S>[]): {
+  ready: Ready<S>[];
+  failed: Map<number, Failure>;
+  skipped: Map<number, Failure>;
+} {
+  const ready: Ready<S>[] = [];
+  const failed = new Map<number, Failure>();
+  const skipped = new Map<number, Failure>();
+  for (const plan of plans) {
+    if ('failure' in plan) {
+      (plan.conflict ? skipped : failed).set(plan.row.rowNumber, plan.failure);
+    } else {
+      ready.push(plan);
+    }
+  }
+  return { ready, failed, skipped };
+}
+
+/** The batch's result: applied rows with their words and states, failed and skipped rows with why. */
 function collect<S>(
   ready: Ready<S>[],
   outcomes: ItemOutcome<S>[],
-  failed: Map<number, Failure>,
+  { failed, skipped }: { failed: Map<number, Failure>; skipped: Map<number, Failure> },
   words: (plan: Ready<S>, outcome: ItemOutcome<S>) => Outcome[],
 ): BatchResult {
   const applied = new Map<number, Outcome[]>();
@@ -595,7 +610,7 @@ function collect<S>(
     // What the undo did, kept so that it can be undone in turn (redo).
     changes.set(plan.row.rowNumber, { before: outcome.before, after: outcome.after });
   }
-  return { applied, failed, changes };
+  return { applied, failed, skipped, changes };
 }
 
 /** Applies an undo operation's rows, of the kind of the operation undone. */

@@ -430,6 +430,8 @@ export interface BulkOperationsTable {
   processed_rows: Generated<number>;
   succeeded_rows: Generated<number>;
   failed_rows: Generated<number>;
+  /** Rows left alone without failing: an undo's conflicts, rows a cancellation did not reach. */
+  skipped_rows: Generated<number>;
   error_code: string | null;
   error_message: string | null;
   deficits: ColumnType<unknown, string | undefined, string>;

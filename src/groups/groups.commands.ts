@@ -405,6 +405,19 @@ export async function membersAmong(
 }
 
 /**
+ * Locks groups (`FOR UPDATE`, in id order) for the rest of the transaction. Every change of a
+ * group's details, profiles, admins or members writes its row (members through its members'
+ * version), so a caller that checks a group's state or memberships before changing them (an undo)
+ * reads and writes under the same lock.
+ */
+export async function lockGroupsById(trx: Executor, organizationId: string, ids: string[]): Promise<void> {
+  if (ids.length > 0) {
+    await sql`select id from user_groups where organization_id = ${organizationId} and id = any(${ids}::uuid[])
+      order by id for update`.execute(trx);
+  }
+}
+
+/**
  * The names of groups, in one query.
  * @returns id → name (groups not found are absent)
  */

@@ -38,8 +38,23 @@ const SAMPLES = {
     failed: 2,
     dryRun: true,
   },
+  bulk_undo_finished: {
+    operationId: 'op-2',
+    type: 'add-users',
+    fileName: 'new-hires.csv',
+    status: 'completed',
+    succeeded: 3,
+    failed: 0,
+    skipped: 1,
+    dryRun: false,
+    undo: true,
+    undoneOperationId: 'op-1',
+    undoneInitiator: 'ann@acme.example',
+  },
   sign_in_throttled: { failures: 100 },
 };
+
+const KINDS: Record<string, string> = { welcome_invitation: 'welcome', bulk_undo_finished: 'bulk_finished' };
 
 describe('e-mail rendering', () => {
   test('the five server catalogs have the same keys and the same variables', () => {
@@ -58,7 +73,7 @@ describe('e-mail rendering', () => {
     for (const locale of LOCALES) {
       for (const [kind, data] of Object.entries(SAMPLES)) {
         const mail = renderMail({
-          kind: kind === 'welcome_invitation' ? 'welcome' : kind,
+          kind: KINDS[kind] ?? kind,
           locale,
           data,
           organizationName: 'Acme',
@@ -119,6 +134,21 @@ describe('e-mail rendering', () => {
     });
     assert.equal(bulk.subject, 'Zkušební běh dokončen: x.csv');
     assert.ok(bulk.text.includes('https://u.example/bulk/op-1'));
+    // An undo's e-mail says it is an undo, of which file and whose operation, with a link to it.
+    const undo = renderMail({
+      kind: 'bulk_finished',
+      locale: 'en',
+      data: SAMPLES.bulk_undo_finished,
+      organizationName: 'Acme',
+      recipientName: 'Jan',
+      publicUrl: 'https://u.example',
+    });
+    assert.equal(undo.subject, 'Undo finished: new-hires.csv');
+    assert.ok(undo.text.includes('The undo of the bulk operation'), undo.text);
+    assert.ok(undo.text.includes('started by ann@acme.example'), undo.text);
+    assert.ok(undo.text.includes('Rows skipped: 1.'), undo.text);
+    assert.ok(undo.text.includes('The operation undone: https://u.example/bulk/op-1'), undo.text);
+    assert.ok(undo.text.includes('https://u.example/bulk/op-2'), undo.text);
     assert.throws(() =>
       renderMail({
         kind: 'nope',

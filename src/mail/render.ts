@@ -192,15 +192,22 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
       const fileName = str(data.fileName);
       const type = t(`bulkTypes.${str(data.type)}`, { defaultValue: str(data.type) });
       const status = t(`bulkStatuses.${str(data.status)}`, { defaultValue: str(data.status) });
+      const skipped = num(data.skipped ?? 0);
+      // An undo says so, and names the operation it undoes (its file, who ran it, a link to it).
+      const undo = data.undo === true;
+      const subject = `bulkFinished.${undo ? 'undoSubject' : 'subject'}${data.dryRun === true ? 'DryRun' : ''}`;
+      const undone = `${input.publicUrl}/bulk/${encodeURIComponent(str(data.undoneOperationId))}`;
       return {
-        subject:
-          data.dryRun === true
-            ? t('bulkFinished.subjectDryRun', { fileName })
-            : t('bulkFinished.subject', { fileName }),
+        subject: t(subject, { fileName }),
         paragraphs: [
-          t('bulkFinished.body', { type, fileName, status }),
+          undo
+            ? t('bulkFinished.undoBody', { type, fileName, status, initiator: str(data.undoneInitiator) })
+            : t('bulkFinished.body', { type, fileName, status }),
           t('bulkFinished.counts', { succeeded: num(data.succeeded), failed: num(data.failed) }),
+          ...(skipped > 0 ? [t('bulkFinished.skipped', { skipped })] : []),
+          ...(undo && skipped > 0 ? [t('bulkFinished.undoConflicts')] : []),
           ...(data.dryRun === true ? [t('bulkFinished.dryRun')] : []),
+          ...(undo ? [t('bulkFinished.undoneLink', { url: undone })] : []),
         ],
         action: {
           lead: t('bulkFinished.action'),

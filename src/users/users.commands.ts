@@ -133,6 +133,18 @@ export async function snapshotUsers(
 }
 
 /**
+ * Locks users (`FOR UPDATE`, in id order, as every set-based change locks them) for the rest of
+ * the transaction: a caller that checks their state before changing them (an undo) reads and
+ * writes under the same locks, so no edit comes in between.
+ */
+export async function lockUsersById(trx: Executor, organizationId: string, ids: string[]): Promise<void> {
+  if (ids.length > 0) {
+    await sql`select id from users where organization_id = ${organizationId} and id = any(${ids}::uuid[])
+      order by id for update`.execute(trx);
+  }
+}
+
+/**
  * Finds the users items name, set-based (one query for any number of them), and locks them
  * (`FOR UPDATE`) in id order, so changes in flight at once lock their users in the same order and
  * never wait on each other in a cycle; nothing changes them between this read and the write.

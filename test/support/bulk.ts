@@ -11,6 +11,7 @@ export interface BulkOperation {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  skippedRows: number;
   error: { code: string; message: string } | null;
   deficits: { productName: string; seats: number; used: number; needed: number }[];
   initiatedBy: { kind: string; label: string };

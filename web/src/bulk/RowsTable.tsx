@@ -21,7 +21,7 @@ import { type BulkRow, type BulkRowStatus, bulkPath } from './types.ts';
 
 const ROW_HEIGHT = 50;
 
-type Filter = 'all' | 'failed' | 'succeeded';
+type Filter = 'all' | 'failed' | 'succeeded' | 'skipped';
 type ColumnKey = 'rowNumber' | 'status' | 'key' | 'message';
 
 function rowVariant(status: BulkRowStatus): 'positive' | 'negative' | 'neutral' | 'info' {
@@ -153,6 +153,7 @@ export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
           <Item key="all">{t('bulk.rows.filterAll')}</Item>
           <Item key="failed">{t('bulk.rows.filterFailed')}</Item>
           <Item key="succeeded">{t('bulk.rows.filterSucceeded')}</Item>
+          <Item key="skipped">{t('bulk.rows.filterSkipped')}</Item>
         </Picker>
       </Flex>
       {error !== null && (

@@ -42,6 +42,8 @@ export interface BulkOperation {
   processedRows: number;
   succeededRows: number;
   failedRows: number;
+  /** Rows left alone without failing: an undo's conflicts, rows a cancellation did not reach. */
+  skippedRows: number;
   /** Why the whole file failed (status `failed`). */
   error: { code: string; message: string } | null;
   deficits: BulkDeficit[];

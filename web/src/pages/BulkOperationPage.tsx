@@ -211,6 +211,11 @@ export function BulkOperationPage() {
           value={formatNumber.format(operation.failedRows)}
           data-testid="bulk-count-failed"
         />
+        <LabeledValue
+          label={t('bulk.count.skipped')}
+          value={formatNumber.format(operation.skippedRows)}
+          data-testid="bulk-count-skipped"
+        />
       </Flex>
       <OperationProgress operation={operation} width="size-6000" />
 
@@ -319,7 +324,7 @@ export function BulkOperationPage() {
       <RowsTable
         key={operation.id}
         operationId={operation.id}
-        refreshKey={`${operation.status}:${operation.processedRows}:${operation.failedRows}`}
+        refreshKey={`${operation.status}:${operation.processedRows}:${operation.failedRows}:${operation.skippedRows}`}
       />
     </Flex>
   );
