@@ -2,7 +2,9 @@
  * Single sign-on in a real browser (issue 21 item 3): the sign-in page asks for the e-mail first;
  * a federated admin's e-mail goes to the organization's OpenID provider (oidc-provider on
  * loopback), and the admin comes back signed in to the console. Someone the provider knows who is
- * not an admin gets a page saying so. Screenshots go to test-results/sso-*.png. @see issue 21
+ * not an admin gets a page saying so. A second directory signs in through a SAML 2.0 identity
+ * provider on loopback (test/support/saml-idp.ts), set up from its metadata URL in the console.
+ * Screenshots go to test-results/sso-*.png. @see issue 21
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,13 +15,16 @@ import { OIDC_CALLBACK_PATH } from '../../src/auth/sso.service.ts';
 import { launch, newPage, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
 import { createAdmin, startTestInstance, type TestInstance } from '../support/instance.ts';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
+import { startSamlIdp, type TestSamlIdp } from '../support/saml-idp.ts';
 
 const screenshot = (page: Page, name: string) => save(page, 'sso', name);
 const DOMAIN = 'federated-browser.example';
+const SAML_DOMAIN = 'saml-browser.example';
 
 describe('single sign-on (browser)', () => {
   let instance: TestInstance;
   let provider: TestOidcProvider;
+  let idp: TestSamlIdp;
   let browser: Browser;
   const problems: string[] = [];
 
@@ -46,17 +51,37 @@ describe('single sign-on (browser)', () => {
         claimed_at: new Date(),
       })
       .execute();
-    const made = await createAdmin(instance, instance.organizationId, 'support-admin');
+    idp = await startSamlIdp();
+    const samlDirectory = await admin.post<{ id: string }>('/api/v1/directories', {
+      name: 'SAML staff',
+      identityType: 'federated',
+    });
+    assert.equal(samlDirectory.status, 201, samlDirectory.text);
     await instance.app.ctx.db
-      .updateTable('users')
-      .set({ email: `ada@${DOMAIN}`, username: `ada@${DOMAIN}` })
-      .where('id', '=', made.userId)
+      .insertInto('domains')
+      .values({
+        organization_id: instance.organizationId,
+        directory_id: samlDirectory.body.id,
+        name: SAML_DOMAIN,
+        verification_token: 'claimed-in-the-test',
+        status: 'claimed',
+        claimed_at: new Date(),
+      })
       .execute();
+    for (const email of [`ada@${DOMAIN}`, `lin@${SAML_DOMAIN}`]) {
+      const made = await createAdmin(instance, instance.organizationId, 'support-admin');
+      await instance.app.ctx.db
+        .updateTable('users')
+        .set({ email, username: email })
+        .where('id', '=', made.userId)
+        .execute();
+    }
     browser = await launch();
   });
 
   after(async () => {
     await browser?.close();
+    await idp?.close();
     await provider?.close();
     await instance?.close();
   });
@@ -119,6 +144,47 @@ describe('single sign-on (browser)', () => {
     await page.getByTestId('sso-error').waitFor();
     assert.match((await page.getByTestId('sso-error').textContent()) ?? '', /not an administrator/);
     await screenshot(page, '3-refused');
+  });
+
+  it('a system admin sets a SAML identity provider from its metadata URL and sees what to register there', async () => {
+    const { page } = await newPage(browser, instance.baseUrl);
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await openConsole(page, instance, '/settings');
+    const row = page.getByTestId('directory-table').getByRole('row').filter({ hasText: 'SAML staff' });
+    await row.getByTestId('directory-identity-provider').click();
+    await page.getByTestId('identity-provider-dialog').waitFor();
+    await page.getByTestId('identity-provider-protocol-saml').click();
+    await page.getByTestId('identity-provider-metadata-url').fill(idp.metadataUrl);
+    await page.getByTestId('identity-provider-save').click();
+    await page.getByTestId('identity-provider-acs-url').waitFor();
+    const acs = (await page.getByTestId('identity-provider-acs-url').textContent()) ?? '';
+    assert.match(acs, /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/auth\/saml\/[0-9a-f-]+\/acs$/);
+    assert.match((await page.getByTestId('identity-provider-saml').textContent()) ?? '', /Usher test SAML IdP/);
+    await page.getByTestId('identity-provider-test').click();
+    await page.getByTestId('identity-provider-test-result').waitFor();
+    assert.match((await page.getByTestId('identity-provider-test-result').textContent()) ?? '', /answered/);
+    await screenshot(page, '4-saml-identity-provider');
+  });
+
+  it('a federated admin signs in through the SAML identity provider and lands in the console', async () => {
+    const { page } = await newPage(browser, instance.baseUrl);
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto('/');
+    await page.getByTestId('login-email').fill(`lin@${SAML_DOMAIN}`);
+    await page.getByTestId('login-email').press('Tab');
+    await page.getByTestId('login-sso-notice').waitFor();
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(`${idp.ssoUrl}?**`);
+    await page.getByTestId('saml-idp-email').fill(`lin@${SAML_DOMAIN}`);
+    await page.getByTestId('saml-idp-submit').click();
+    await page.getByTestId('sign-out').waitFor();
+    await page.waitForURL('**/overview');
+    await screenshot(page, '5-saml-signed-in');
+    const session = await page.evaluate(async () => {
+      const response = await fetch('/api/v1/auth/session');
+      return (await response.json()) as { user: { email: string } };
+    });
+    assert.equal(session.user.email, `lin@${SAML_DOMAIN}`);
   });
 
   it('an e-mail outside federated directories still signs in with a password', async () => {

@@ -8,7 +8,10 @@ import {
   Form,
   Heading,
   InlineAlert,
+  Radio,
+  RadioGroup,
   Text,
+  TextArea,
   TextField,
   useDialogContainer,
 } from '@adobe/react-spectrum';
@@ -24,23 +27,50 @@ const FORM_ID = 'identity-provider';
 
 /** A Federated directory's identity provider as the API answers it (never the secret). */
 interface IdentityProvider {
-  protocol: 'oidc';
+  protocol: 'oidc' | 'saml';
   issuer: string;
   clientId: string;
   clientSecretSet: boolean;
   redirectUri: string;
+  saml?: {
+    entityId: string;
+    ssoUrl: string;
+    metadataUrl: string | null;
+    certificates: { subject: string; validTo: string }[];
+    spEntityId: string;
+    acsUrl: string;
+    spMetadataUrl: string;
+  };
+}
+
+/** A value to register at the identity provider, with a copy button. */
+function Registered({ label, value, testId }: { label: string; value: string; testId: string }) {
+  const { t } = useTranslation();
+  return (
+    <Flex direction="column" gap="size-50">
+      <Text>{label}</Text>
+      <Flex gap="size-100" alignItems="center">
+        <code data-testid={testId}>{value}</code>
+        <CopyButton text={value} label={t('domains.identityProvider.copyValue', { name: label })} />
+      </Flex>
+    </Flex>
+  );
 }
 
 /**
- * The OpenID Connect provider a Federated directory's admins sign in through: issuer, client id
- * and secret (kept when left empty), the redirect URI to register there, and a test of the
- * provider's discovery document.
+ * The identity provider a Federated directory's admins sign in through. OpenID Connect: issuer,
+ * client id and secret (kept when left empty), the redirect URI to register there. SAML 2.0: the
+ * provider's metadata URL or XML, and Usher's entity id, ACS URL and metadata to register there.
+ * Either can be tested.
  */
 export function IdentityProviderDialog({ directory }: { directory: Directory }) {
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
   const path = `/api/v1/directories/${encodeURIComponent(directory.id)}/identity-provider`;
   const [saved, setSaved] = useState<IdentityProvider | null>(null);
+  const [protocol, setProtocol] = useState<'oidc' | 'saml'>('oidc');
+  const [metadataUrl, setMetadataUrl] = useState('');
+  const [metadataXml, setMetadataXml] = useState('');
   const [issuer, setIssuer] = useState('');
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
@@ -53,8 +83,10 @@ export function IdentityProviderDialog({ directory }: { directory: Directory }) 
       .get<IdentityProvider>(path)
       .then((provider) => {
         setSaved(provider);
+        setProtocol(provider.protocol);
         setIssuer(provider.issuer);
         setClientId(provider.clientId);
+        setMetadataUrl(provider.saml?.metadataUrl ?? '');
       })
       .catch((caught: unknown) => {
         if (!(caught instanceof ApiError && caught.status === 404)) {
@@ -69,15 +101,16 @@ export function IdentityProviderDialog({ directory }: { directory: Directory }) 
     setTested(null);
     setPending(true);
     api
-      .put<IdentityProvider>(path, {
-        protocol: 'oidc',
-        issuer: issuer.trim(),
-        clientId: clientId.trim(),
-        ...(clientSecret ? { clientSecret } : {}),
-      })
+      .put<IdentityProvider>(
+        path,
+        protocol === 'saml'
+          ? { protocol, ...(metadataXml.trim() ? { metadataXml } : { metadataUrl: metadataUrl.trim() }) }
+          : { protocol, issuer: issuer.trim(), clientId: clientId.trim(), ...(clientSecret ? { clientSecret } : {}) },
+      )
       .then((provider) => {
         setSaved(provider);
         setClientSecret('');
+        setMetadataXml('');
       })
       .catch((caught: unknown) => setError(caught))
       .finally(() => setPending(false));
@@ -117,50 +150,128 @@ export function IdentityProviderDialog({ directory }: { directory: Directory }) 
             <Content>{tested.message}</Content>
           </InlineAlert>
         )}
-        <Text>{t('domains.identityProvider.intro')}</Text>
+        <Flex direction="column" gap="size-100" marginBottom="size-150">
+          <RadioGroup
+            label={t('domains.identityProvider.protocol')}
+            orientation="horizontal"
+            value={protocol}
+            onChange={(value) => setProtocol(value === 'saml' ? 'saml' : 'oidc')}
+            data-testid="identity-provider-protocol"
+          >
+            <Radio value="oidc" data-testid="identity-provider-protocol-oidc">
+              OpenID Connect
+            </Radio>
+            <Radio value="saml" data-testid="identity-provider-protocol-saml">
+              SAML 2.0
+            </Radio>
+          </RadioGroup>
+          <Text>
+            {t(protocol === 'saml' ? 'domains.identityProvider.samlIntro' : 'domains.identityProvider.intro')}
+          </Text>
+        </Flex>
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native">
-          <Flex direction="column" gap="size-150">
-            <TextField
-              label={t('domains.identityProvider.issuer')}
-              description={t('domains.identityProvider.issuerHint')}
-              value={issuer}
-              onChange={setIssuer}
-              isRequired
-              maxLength={500}
-              autoFocus
-              width="100%"
-              data-testid="identity-provider-issuer"
-            />
-            <TextField
-              label={t('domains.identityProvider.clientId')}
-              value={clientId}
-              onChange={setClientId}
-              isRequired
-              maxLength={500}
-              width="100%"
-              data-testid="identity-provider-client-id"
-            />
-            <TextField
-              label={t('domains.identityProvider.clientSecret')}
-              description={saved?.clientSecretSet ? t('domains.identityProvider.clientSecretKept') : undefined}
-              type="password"
-              autoComplete="off"
-              value={clientSecret}
-              onChange={setClientSecret}
-              isRequired={!saved?.clientSecretSet}
-              maxLength={2000}
-              width="100%"
-              data-testid="identity-provider-client-secret"
+          {protocol === 'saml' ? (
+            <Flex direction="column" gap="size-150">
+              <TextField
+                label={t('domains.identityProvider.metadataUrl')}
+                description={t('domains.identityProvider.metadataUrlHint')}
+                value={metadataUrl}
+                onChange={setMetadataUrl}
+                isRequired={!metadataXml.trim()}
+                maxLength={2000}
+                width="100%"
+                data-testid="identity-provider-metadata-url"
+              />
+              <TextArea
+                label={t('domains.identityProvider.metadataXml')}
+                description={t('domains.identityProvider.metadataXmlHint')}
+                value={metadataXml}
+                onChange={setMetadataXml}
+                width="100%"
+                data-testid="identity-provider-metadata-xml"
+              />
+            </Flex>
+          ) : (
+            <Flex direction="column" gap="size-150">
+              <TextField
+                label={t('domains.identityProvider.issuer')}
+                description={t('domains.identityProvider.issuerHint')}
+                value={issuer}
+                onChange={setIssuer}
+                isRequired
+                maxLength={500}
+                autoFocus
+                width="100%"
+                data-testid="identity-provider-issuer"
+              />
+              <TextField
+                label={t('domains.identityProvider.clientId')}
+                value={clientId}
+                onChange={setClientId}
+                isRequired
+                maxLength={500}
+                width="100%"
+                data-testid="identity-provider-client-id"
+              />
+              <TextField
+                label={t('domains.identityProvider.clientSecret')}
+                description={
+                  saved?.protocol === 'oidc' && saved.clientSecretSet
+                    ? t('domains.identityProvider.clientSecretKept')
+                    : undefined
+                }
+                type="password"
+                autoComplete="off"
+                value={clientSecret}
+                onChange={setClientSecret}
+                isRequired={!(saved?.protocol === 'oidc' && saved.clientSecretSet)}
+                maxLength={2000}
+                width="100%"
+                data-testid="identity-provider-client-secret"
+              />
+            </Flex>
+          )}
+        </Form>
+        {saved?.protocol === 'oidc' && protocol === 'oidc' && (
+          <Flex direction="column" marginTop="size-200">
+            <Registered
+              label={t('domains.identityProvider.redirectUri')}
+              value={saved.redirectUri}
+              testId="identity-provider-redirect-uri"
             />
           </Flex>
-        </Form>
-        {saved && (
-          <Flex direction="column" gap="size-50" marginTop="size-200">
-            <Text>{t('domains.identityProvider.redirectUri')}</Text>
-            <Flex gap="size-100" alignItems="center">
-              <code data-testid="identity-provider-redirect-uri">{saved.redirectUri}</code>
-              <CopyButton text={saved.redirectUri} label={t('domains.identityProvider.copy')} />
-            </Flex>
+        )}
+        {saved?.saml && protocol === 'saml' && (
+          <Flex direction="column" gap="size-150" marginTop="size-200" data-testid="identity-provider-saml">
+            <Text>
+              {t('domains.identityProvider.samlProvider', {
+                entityId: saved.saml.entityId,
+                ssoUrl: saved.saml.ssoUrl,
+              })}
+            </Text>
+            {saved.saml.certificates.map((certificate) => (
+              <Text key={certificate.subject + certificate.validTo}>
+                {t('domains.identityProvider.certificate', {
+                  subject: certificate.subject,
+                  validTo: new Date(certificate.validTo).toLocaleDateString(),
+                })}
+              </Text>
+            ))}
+            <Registered
+              label={t('domains.identityProvider.spEntityId')}
+              value={saved.saml.spEntityId}
+              testId="identity-provider-sp-entity-id"
+            />
+            <Registered
+              label={t('domains.identityProvider.acsUrl')}
+              value={saved.saml.acsUrl}
+              testId="identity-provider-acs-url"
+            />
+            <Registered
+              label={t('domains.identityProvider.spMetadataUrl')}
+              value={saved.saml.spMetadataUrl}
+              testId="identity-provider-sp-metadata-url"
+            />
           </Flex>
         )}
       </Content>
@@ -168,7 +279,12 @@ export function IdentityProviderDialog({ directory }: { directory: Directory }) 
         <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
           {t('common.done')}
         </Button>
-        <Button variant="secondary" onPress={test} isDisabled={!saved || pending} data-testid="identity-provider-test">
+        <Button
+          variant="secondary"
+          onPress={test}
+          isDisabled={!saved || saved.protocol !== protocol || pending}
+          data-testid="identity-provider-test"
+        >
           {t('domains.identityProvider.test')}
         </Button>
         <Button variant="accent" type="submit" form={FORM_ID} isPending={pending} data-testid="identity-provider-save">
