@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { OIDC_CALLBACK_PATH } from '../../src/auth/sso.service.ts';
 import { launch, newPage, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
-import { createAdmin, startTestInstance, type TestInstance } from '../support/instance.ts';
+import { ADMIN_PASSWORD, createAdmin, startTestInstance, type TestInstance } from '../support/instance.ts';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
 import { startSamlIdp, type TestSamlIdp } from '../support/saml-idp.ts';
 
@@ -185,6 +185,33 @@ describe('single sign-on (browser)', () => {
       return (await response.json()) as { user: { email: string } };
     });
     assert.equal(session.user.email, `lin@${SAML_DOMAIN}`);
+  });
+
+  it('a system admin turns password sign-in off for federated admins and names the break-glass admin', async () => {
+    const { page } = await newPage(browser, instance.baseUrl);
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await openConsole(page, instance, '/settings');
+    await page.getByTestId('organization-sso-only').click();
+    await page.getByTestId('organization-break-glass').click();
+    await page.getByRole('option', { name: instance.admin.email }).click();
+    await page.getByTestId('organization-save').click();
+    await page.getByTestId('organization-saved').waitFor();
+    await screenshot(page, '6-sso-only');
+    const organization = await page.evaluate(async () => {
+      const response = await fetch('/api/v1/organization');
+      return (await response.json()) as { ssoOnly: boolean; breakGlassUserId: string };
+    });
+    assert.equal(organization.ssoOnly, true);
+    const owner = await instance.app.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', instance.admin.email)
+      .executeTakeFirstOrThrow();
+    assert.equal(organization.breakGlassUserId, owner.id);
+    const refused = await instance
+      .anonymous()
+      .post('/api/v1/auth/login', { email: `lin@${SAML_DOMAIN}`, password: ADMIN_PASSWORD });
+    assert.equal(refused.status, 403, refused.text);
   });
 
   it('an e-mail outside federated directories still signs in with a password', async () => {

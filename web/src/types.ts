@@ -19,6 +19,10 @@ export interface Organization {
   defaultLocale: Locale;
   /** Every admin signing in with a password must give a second factor. */
   requireMfa: boolean;
+  /** Federated admins sign in only through their directory's identity provider. */
+  ssoOnly: boolean;
+  /** The system admin who keeps password sign-in while `ssoOnly` is on. */
+  breakGlassUserId: string | null;
   createdAt: string;
 }
 

@@ -6,6 +6,8 @@ import {
   Form,
   Heading,
   InlineAlert,
+  Item,
+  Picker,
   ProgressCircle,
   TextField,
 } from '@adobe/react-spectrum';
@@ -18,7 +20,16 @@ import { errorMessage } from '../errors.ts';
 import { useCan, useSession, useSignedIn } from '../session.tsx';
 import type { Organization } from '../types.ts';
 
-/** The organization's name and default language; editable with `organization.update`. */
+/** The settings the form edits. */
+type Editable = Pick<Organization, 'name' | 'defaultLocale' | 'requireMfa' | 'ssoOnly' | 'breakGlassUserId'>;
+
+const NO_BREAK_GLASS = 'none';
+
+/**
+ * The organization's name, default language and sign-in rules (second factor; federated admins
+ * only through their identity provider, with a break-glass system admin who keeps a password);
+ * editable with `organization.update`.
+ */
 export function OrganizationSection() {
   const { t } = useTranslation();
   const session = useSignedIn();
@@ -28,10 +39,13 @@ export function OrganizationSection() {
   const [name, setName] = useState(session.organization.name);
   const [defaultLocale, setDefaultLocale] = useState<Locale>(session.organization.defaultLocale);
   const [requireMfa, setRequireMfa] = useState(false);
+  const [ssoOnly, setSsoOnly] = useState(false);
+  const [breakGlassUserId, setBreakGlassUserId] = useState<string | null>(null);
+  const [systemAdmins, setSystemAdmins] = useState<{ id: string; email: string }[]>([]);
   const canRead = can('organization.read');
   // Without organization.read the session's copy is all there is to show.
-  const [loaded, setLoaded] = useState<Pick<Organization, 'name' | 'defaultLocale' | 'requireMfa'> | null>(
-    canRead ? null : { ...session.organization, requireMfa: false },
+  const [loaded, setLoaded] = useState<Editable | null>(
+    canRead ? null : { ...session.organization, requireMfa: false, ssoOnly: false, breakGlassUserId: null },
   );
   const [status, setStatus] = useState<{ kind: 'saved' } | { kind: 'error'; error: unknown } | null>(null);
   const [pending, setPending] = useState(false);
@@ -49,6 +63,8 @@ export function OrganizationSection() {
           setName(organization.name);
           setDefaultLocale(organization.defaultLocale);
           setRequireMfa(organization.requireMfa);
+          setSsoOnly(organization.ssoOnly);
+          setBreakGlassUserId(organization.breakGlassUserId);
         }
       })
       .catch((caught: unknown) => {
@@ -56,14 +72,25 @@ export function OrganizationSection() {
           setStatus({ kind: 'error', error: caught });
         }
       });
+    if (editable) {
+      // The break-glass admin is one of the system admins (the first 100 by e-mail).
+      api
+        .get<{ items: { id: string; email: string }[] }>('/api/v1/users?adminRole=system-admin&limit=100')
+        .then((page) => active && setSystemAdmins(page.items.map(({ id, email }) => ({ id, email }))))
+        .catch(() => undefined);
+    }
     return () => {
       active = false;
     };
-  }, [canRead]);
+  }, [canRead, editable]);
 
   const changed =
     loaded !== null &&
-    (name.trim() !== loaded.name || defaultLocale !== loaded.defaultLocale || requireMfa !== loaded.requireMfa);
+    (name.trim() !== loaded.name ||
+      defaultLocale !== loaded.defaultLocale ||
+      requireMfa !== loaded.requireMfa ||
+      ssoOnly !== loaded.ssoOnly ||
+      breakGlassUserId !== loaded.breakGlassUserId);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -72,9 +99,15 @@ export function OrganizationSection() {
     }
     setPending(true);
     setStatus(null);
-    const patch: { name?: string; defaultLocale?: Locale; requireMfa?: boolean } = {};
+    const patch: Partial<Editable> = {};
     if (requireMfa !== loaded.requireMfa) {
       patch.requireMfa = requireMfa;
+    }
+    if (ssoOnly !== loaded.ssoOnly) {
+      patch.ssoOnly = ssoOnly;
+    }
+    if (breakGlassUserId !== loaded.breakGlassUserId) {
+      patch.breakGlassUserId = breakGlassUserId;
     }
     if (name.trim() !== loaded.name) {
       patch.name = name.trim();
@@ -89,6 +122,8 @@ export function OrganizationSection() {
         setName(organization.name);
         setDefaultLocale(organization.defaultLocale);
         setRequireMfa(organization.requireMfa);
+        setSsoOnly(organization.ssoOnly);
+        setBreakGlassUserId(organization.breakGlassUserId);
         setStatus({ kind: 'saved' });
         await refresh();
       })
@@ -145,6 +180,42 @@ export function OrganizationSection() {
               >
                 {t('settings.organization.requireMfa')}
               </Checkbox>
+            )}
+            {canRead && (
+              <Checkbox
+                isSelected={ssoOnly}
+                isDisabled={!editable}
+                onChange={(value) => {
+                  setSsoOnly(value);
+                  setStatus(null);
+                }}
+                data-testid="organization-sso-only"
+              >
+                {t('settings.organization.ssoOnly')}
+              </Checkbox>
+            )}
+            {canRead && (ssoOnly || breakGlassUserId) && (
+              <Picker
+                label={t('settings.organization.breakGlass')}
+                description={t('settings.organization.breakGlassHint')}
+                items={[
+                  { id: NO_BREAK_GLASS, email: t('settings.organization.breakGlassNone') },
+                  ...systemAdmins,
+                  ...(breakGlassUserId && !systemAdmins.some((admin) => admin.id === breakGlassUserId)
+                    ? [{ id: breakGlassUserId, email: breakGlassUserId }]
+                    : []),
+                ]}
+                selectedKey={breakGlassUserId ?? NO_BREAK_GLASS}
+                isDisabled={!editable}
+                onSelectionChange={(key) => {
+                  setBreakGlassUserId(key === NO_BREAK_GLASS || key === null ? null : String(key));
+                  setStatus(null);
+                }}
+                width="100%"
+                data-testid="organization-break-glass"
+              >
+                {(item) => <Item key={item.id}>{item.email}</Item>}
+              </Picker>
             )}
             {editable && (
               <Flex alignItems="center" gap="size-200" marginTop="size-100">
