@@ -56,7 +56,6 @@ const KNOWN = new Set<string>([
   "src/scim/scim.queries.ts: scim/ reads or writes user_groups directly (use the owning capability's service or command)",
   "src/scim/scim.queries.ts: scim/ reads or writes group_members directly (use the owning capability's service or command)",
   "src/scim/scim.queries.ts: scim/ reads or writes users directly (use the owning capability's service or command)",
-  "src/scim/scim.queries.ts: scim/ reads or writes user_group_departures directly (use the owning capability's service or command)",
   "src/scim/scim.users.ts: scim/ reads or writes users directly (use the owning capability's service or command)",
   "src/sync/sync.queries.ts: sync/ reads or writes directories directly (use the owning capability's service or command)",
   "src/sync/sync.run.ts: imports src/domains/domains.queries.ts, another capability's queries (use its service)",

@@ -51,9 +51,9 @@ export async function recordAudits(trx: Transaction<DB>, actor: Actor, entries: 
 
 /**
  * Most ids one audit event holds. A change naming more ids (members added to or removed from a
- * group, the members of a deleted group) is recorded as several events of the same action, each
- * with its part of the ids and `part`/`parts`: nothing is truncated, and no event grows without
- * bound (a million-member group's deletion is 100 events of 10,000 ids).
+ * group) is recorded as several events of the same action, each with its part of the ids and
+ * `part`/`parts`: nothing is truncated, and no event grows without bound. (A deleted group's
+ * members are kept once, in its `group_deletions` row, not in events.)
  */
 export const AUDIT_IDS_PER_EVENT = 10_000;
 
@@ -82,35 +82,6 @@ export async function recordAuditWithIds(
     };
   });
   await recordAudits(trx, actor, entries);
-}
-
-/**
- * Records the ids a query finds (the members of a group about to be deleted) as events of
- * `action` in parts of AUDIT_IDS_PER_EVENT, `before: { [key]: ids, part, parts }`, without
- * bringing the ids into this process: one statement, whatever their number. No ids, no event.
- * @param query `select <uuid>` of the ids
- * @param perEvent most ids per event (tests use fewer)
- */
-export async function recordAuditIdParts(
-  trx: Transaction<DB>,
-  actor: Actor,
-  entry: { action: string; target: AuditTarget; key: string },
-  query: RawBuilder<unknown>,
-  perEvent = AUDIT_IDS_PER_EVENT,
-): Promise<void> {
-  await sql`
-    insert into audit_events (organization_id, actor_type, actor_id, actor_label, action, target_type, target_id,
-      target_label, before, source_ip, user_agent, operation_id)
-    select ${actor.organizationId}::uuid, ${actor.type}::text, ${actor.id}::text, ${actor.label}::text,
-      ${entry.action}::text, ${entry.target.type}::text, ${entry.target.id}::text, ${entry.target.label}::text,
-      jsonb_build_object(${entry.key}::text, ids, 'part', chunk + 1, 'parts', parts),
-      ${actor.sourceIp}::text, ${actor.userAgent?.slice(0, 512) ?? null}::text, ${actor.operationId ?? null}::uuid
-    from (
-      select chunk, jsonb_agg(id order by id) as ids, count(*) over () as parts
-      from (select id, (row_number() over (order by id) - 1) / ${perEvent}::int as chunk from (${query}) q(id)) numbered
-      group by chunk
-    ) parted
-    order by chunk`.execute(trx);
 }
 
 export async function recordSecurityEvent(db: Executor, actor: Actor, entry: AuditEntry): Promise<void> {

@@ -294,6 +294,15 @@ export interface UserGroupDeparturesTable {
   left_at: Date;
 }
 
+/** A deleted group's members, kept once (one row per deleted group): to give it back, and for SCIM's ETags. */
+export interface GroupDeletionsTable {
+  organization_id: string;
+  group_id: string;
+  deleted_at: CreatedAt;
+  /** Every member's id when the group was deleted, in id order. */
+  member_ids: string[];
+}
+
 export interface GroupProfilesTable {
   organization_id: string;
   group_id: string;
@@ -567,6 +576,7 @@ export interface DB {
   user_profiles: UserProfilesTable;
   group_members: GroupMembersTable;
   user_group_departures: UserGroupDeparturesTable;
+  group_deletions: GroupDeletionsTable;
   group_profiles: GroupProfilesTable;
   product_licenses: ProductLicensesTable;
   user_content: UserContentTable;

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { recordAudit, recordAuditIdParts, recordAuditWithIds } from '../audit/audit.service.ts';
+import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import { presentSource, sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
@@ -12,6 +12,7 @@ import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/grants.ts'
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
 import { type AdminRoleGrant, applyAdminRoleChanges } from '../users/users.admin-roles.ts';
 import { insertUsers, type NewUserInput } from '../users/users.service.ts';
+import { deletedMembersOf, recordGroupDeletions } from './groups.deletions.ts';
 import { GroupErrorCodes } from './groups.errors.ts';
 import { joinGroup, leaveGroup } from './groups.members.ts';
 import {
@@ -308,36 +309,32 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
       .where('group_profiles.organization_id', '=', actor.organizationId)
       .where('group_profiles.group_id', 'in', ids)
       .execute();
-    // The members are needed after their memberships are gone: kept once, each user once, in a
-    // transaction-local table, analyzed so the license recount below is planned for its real size
-    // (a fresh temporary table is otherwise guessed at a few hundred rows).
-    await sql`create temporary table deleted_group_members on commit drop as
-      select distinct user_id from (${membersOf(actor.organizationId, ids)}) m`.execute(trx);
-    await sql`analyze deleted_group_members`.execute(trx);
     // Enough to give each group back: its details, profiles and admins in the deletion's event,
-    // and every member's id in events of their own (`group.delete_members`, in parts of
-    // AUDIT_IDS_PER_EVENT ids, written by one statement: a million members never pass through here).
+    // and its members kept once, in one `group_deletions` row per group (an array of ids written by
+    // one statement: a million members never pass through here, and no row is written per member).
+    // That row also moves each former member's SCIM ETag, and is what the licenses are recounted from.
+    await recordGroupDeletions(trx, actor.organizationId, ids);
+    const counts = await trx
+      .selectFrom('group_deletions')
+      .select(['group_id', sql<number>`cardinality(member_ids)`.as('members')])
+      .where('organization_id', '=', actor.organizationId)
+      .where('group_id', 'in', ids)
+      .execute();
     for (const group of groups) {
-      const target = { type: 'group', id: group.id, label: group.name };
       const profiles = await findProfilesByGroupId(trx, actor.organizationId, group.id);
       const admins = await findAdminsByGroupId(trx, actor.organizationId, group.id);
-      // One group's members are the table already kept; several groups each read their own.
-      const members =
-        ids.length === 1 ? sql`select user_id from deleted_group_members` : membersOf(actor.organizationId, [group.id]);
-      const count = await sql<{ n: number }>`select count(*)::int as n from (${members}) m`.execute(trx);
       await recordAudit(trx, actor, {
         action: 'group.delete',
-        target,
+        target: { type: 'group', id: group.id, label: group.name },
         before: {
           name: group.name,
           description: group.description,
           ...(group.external_id !== null ? { externalId: group.external_id } : {}),
           profiles: profiles.map((profile) => ({ id: profile.id, name: profile.name, product: profile.product_name })),
           admins: admins.map((admin) => ({ id: admin.id, email: admin.email })),
-          membersCount: count.rows[0]?.n ?? 0,
+          membersCount: counts.find((row) => row.group_id === group.id)?.members ?? 0,
         },
       });
-      await recordAuditIdParts(trx, actor, { action: 'group.delete_members', target, key: 'userIds' }, members);
     }
     await trx
       .deleteFrom('user_groups')
@@ -347,12 +344,9 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
     await syncLicenses(
       trx,
       actor.organizationId,
-      sql`select user_id from deleted_group_members`,
+      deletedMembersOf(actor.organizationId, ids),
       products.map((row) => row.product_id),
     );
-    // Gone now, not at commit: a runner deleting groups in several items of one transaction
-    // creates the table again for the next item.
-    await sql`drop table deleted_group_members`.execute(trx);
     return groups.length;
   });
 }

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
+import { findGroupsChangedAtByUserIds } from '../groups/groups.deletions.ts';
 import { ScimError } from './scim.errors.ts';
 import type { AttrPath, CompValue, Filter } from './scim.filter.ts';
 import { SCHEMA } from './scim.schemas.ts';
@@ -355,22 +356,15 @@ function sortExpression(kind: 'users' | 'groups', sortBy: string | undefined): R
   return expression;
 }
 
-/**
- * One page of an organization's users matching a filter, in a stable order (the sort key, then id),
- * with the total count.
- * @returns the rows and the number of matches
- */
 /** A user row as SCIM presents it: with when its groups last changed. */
 export type ScimUserRow = UserRow & { groups_changed_at: Date | null };
 
 /**
- * When a user's groups last changed (its newest membership, or its latest departure from a
- * group), over `users` in scope: part of its `meta.lastModified` and ETag (RFC 7644 §3.14).
+ * One page of an organization's users matching a filter, in a stable order (the sort key, then id),
+ * with the total count; each with when its groups last changed (part of its `meta.lastModified`
+ * and ETag, RFC 7644 §3.14), read for the page at once.
+ * @returns the rows and the number of matches
  */
-export const groupsChangedAt = sql<Date | null>`greatest(
-  (select max(gm.created_at) from group_members gm where gm.organization_id = users.organization_id and gm.user_id = users.id),
-  (select d.left_at from user_group_departures d where d.organization_id = users.organization_id and d.user_id = users.id))`;
-
 export async function findScimUsersByOrganizationId(
   db: Executor,
   organizationId: string,
@@ -381,14 +375,22 @@ export async function findScimUsersByOrganizationId(
   const direction = page.descending ? sql`desc` : sql`asc`;
   const [rows, total] = await Promise.all([
     page.count === 0
-      ? Promise.resolve({ rows: [] as ScimUserRow[] })
-      : sql<ScimUserRow>`select users.*, ${groupsChangedAt} as groups_changed_at from users where users.organization_id = ${organizationId} and ${where}
+      ? Promise.resolve({ rows: [] as UserRow[] })
+      : sql<UserRow>`select users.* from users where users.organization_id = ${organizationId} and ${where}
           order by ${order} ${direction}, users.id ${direction} limit ${page.count} offset ${page.offset}`.execute(db),
     sql<{
       n: number;
     }>`select count(*)::int as n from users where users.organization_id = ${organizationId} and ${where}`.execute(db),
   ]);
-  return { rows: rows.rows, total: total.rows[0]?.n ?? 0 };
+  const changed = await findGroupsChangedAtByUserIds(
+    db,
+    organizationId,
+    rows.rows.map((row) => row.id),
+  );
+  return {
+    rows: rows.rows.map((row) => ({ ...row, groups_changed_at: changed.get(row.id) ?? null })),
+    total: total.rows[0]?.n ?? 0,
+  };
 }
 
 /** A group row as SCIM presents it. */

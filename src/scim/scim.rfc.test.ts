@@ -264,6 +264,41 @@ describe('SCIM conformance findings', () => {
     assert.ok(found, listed.text);
     assert.equal((found.meta as Json).version, left.headers.get('etag'));
 
+    // A group deleted with the user in it: its members are kept once with the deletion (no row
+    // per member), and still every former member's ETag and lastModified move.
+    const doomed = await createGroup('ETag doomed');
+    await scim.patch(`/Groups/${doomed.id}`, [{ op: 'add', path: 'members', value: [{ value: user.id }] }]);
+    const inDoomed = await scim.get<Json>(`/Users/${user.id}`);
+    const inDoomedEtag = inDoomed.headers.get('etag') ?? '';
+    const departedAt = await instance.app.ctx.db
+      .selectFrom('user_group_departures')
+      .select('left_at')
+      .where('user_id', '=', String(user.id))
+      .executeTakeFirstOrThrow();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal((await scim.delete(`/Groups/${doomed.id}`)).status, 204);
+    const afterDeletion = await scim.get<Json>(`/Users/${user.id}`, { 'if-none-match': inDoomedEtag });
+    assert.equal(afterDeletion.status, 200, 'not 304: its group was deleted');
+    assert.deepEqual(afterDeletion.body.groups ?? [], []);
+    assert.notEqual(afterDeletion.headers.get('etag'), inDoomedEtag);
+    assert.ok(
+      Date.parse(String((afterDeletion.body.meta as Json).lastModified)) >
+        Date.parse(String((inDoomed.body.meta as Json).lastModified)),
+    );
+    const relisted = await scim.get<{ Resources: Json[] }>(
+      `/Users?filter=${encodeURIComponent('userName eq "etag.groups@conform.example"')}`,
+    );
+    assert.equal((relisted.body.Resources[0]?.meta as Json).version, afterDeletion.headers.get('etag'));
+    assert.deepEqual(
+      await instance.app.ctx.db
+        .selectFrom('user_group_departures')
+        .select('left_at')
+        .where('user_id', '=', String(user.id))
+        .executeTakeFirstOrThrow(),
+      departedAt,
+      'the deletion wrote no departure row',
+    );
+
     const departures = () =>
       instance.app.ctx.db
         .selectFrom('user_group_departures')

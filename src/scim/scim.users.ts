@@ -3,6 +3,7 @@ import englishCountryNames from 'i18n-iso-countries/langs/en.json' with { type: 
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
+import { findGroupsChangedAtByUserIds } from '../groups/groups.deletions.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import {
   createUsersCommand,
@@ -15,13 +16,7 @@ import { mailboxOf, normalizeCountry } from '../users/users.service.ts';
 import { invalidValue, ScimError, succeeded } from './scim.errors.ts';
 import { checkIfMatch, userEtag, userLastModified } from './scim.etag.ts';
 import { applyPatch, canonicalResource, type Doc, getCi, type ResourceSchemas } from './scim.patch.ts';
-import {
-  findGroupsByUserIds,
-  findUserIdsByUsername,
-  groupsChangedAt,
-  isUuid,
-  type ScimUserRow,
-} from './scim.queries.ts';
+import { findGroupsByUserIds, findUserIdsByUsername, isUuid, type ScimUserRow } from './scim.queries.ts';
 import {
   COMMON_ATTRIBUTES,
   ENTERPRISE_ATTRIBUTES,
@@ -254,17 +249,14 @@ async function requireScimUser(
   userId: string,
   lock = false,
 ): Promise<ScimUserRow> {
-  let query = ctx.db
-    .selectFrom('users')
-    .selectAll()
-    .select(groupsChangedAt.as('groups_changed_at'))
-    .where('organization_id', '=', organizationId);
+  let query = ctx.db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);
   query = query.where('id', '=', isUuid(userId) ? userId : '00000000-0000-0000-0000-000000000000');
   const row = await (lock ? query.forUpdate() : query).executeTakeFirst();
   if (!row) {
     throw new ScimError(404, undefined, `User ${userId} not found.`);
   }
-  return row;
+  const changed = await findGroupsChangedAtByUserIds(ctx.db, organizationId, [row.id]);
+  return { ...row, groups_changed_at: changed.get(row.id) ?? null };
 }
 
 async function assertUserNameFree(ctx: AppContext, organizationId: string, userName: string, exceptId?: string) {
