@@ -63,7 +63,6 @@ const KNOWN = new Set<string>([
   "src/sync/sync.run.ts: imports src/users/users.queries.ts, another capability's queries (use its service)",
   "src/sync/sync.service.ts: imports src/domains/domains.queries.ts, another capability's queries (use its service)",
   "src/umapi/umapi.tokens.ts: umapi/ reads or writes api_tokens directly (use the owning capability's service or command)",
-  "src/umapi/umapi.tokens.ts: umapi/ reads or writes rate_limits directly (use the owning capability's service or command)",
   "src/users/users.admin-roles.ts: imports src/auth/sessions.queries.ts, another capability's queries (use its service)",
 ]);
 

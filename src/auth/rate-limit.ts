@@ -1,5 +1,33 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
+
+/** What counting a hit answers: the hits of the window so far and the seconds until it ends. */
+export interface RateLimitHit {
+  key: string;
+  hits: number;
+  /** Whole seconds until the window ends (at least 1): a 429's Retry-After. */
+  retry_after_seconds: number;
+}
+
+/**
+ * Counting a hit against each key a query gives, as a statement to run on its own or as a `with`
+ * clause of a larger one (an authentication that checks a token and counts its request at once).
+ * @param keys a query with one text column named `key`
+ * @param windowMinutes the window length
+ * @returns the statement, returning {@link RateLimitHit} rows
+ */
+export function hitRateLimitStatement(keys: RawBuilder<unknown>, windowMinutes: number): RawBuilder<RateLimitHit> {
+  return sql<RateLimitHit>`
+    insert into rate_limits as r (key, window_start, hits, last_hit_at)
+    select k.key, now(), 1, now() from (${keys}) as k
+    on conflict (key) do update set
+      hits = case when r.window_start < now() - make_interval(mins => ${windowMinutes}) then 1 else r.hits + 1 end,
+      window_start = case when r.window_start < now() - make_interval(mins => ${windowMinutes}) then now() else r.window_start end,
+      last_hit_at = now()
+    returning r.key, r.hits,
+      greatest(1, ceil(extract(epoch from r.window_start + make_interval(mins => ${windowMinutes}) - now())))::int
+        as retry_after_seconds`;
+}
 
 /**
  * Counts a hit against `key` in a fixed window and returns the count so far. Counters live in
@@ -10,14 +38,16 @@ import type { Executor } from '../db/database.ts';
  * @returns hits in the current window, this one included
  */
 export async function hitRateLimit(db: Executor, key: string, windowMinutes: number): Promise<number> {
-  const row = await sql<{ hits: number }>`
-    insert into rate_limits as r (key, window_start, hits, last_hit_at) values (${key}, now(), 1, now())
-    on conflict (key) do update set
-      hits = case when r.window_start < now() - make_interval(mins => ${windowMinutes}) then 1 else r.hits + 1 end,
-      window_start = case when r.window_start < now() - make_interval(mins => ${windowMinutes}) then now() else r.window_start end,
-      last_hit_at = now()
-    returning hits`.execute(db);
-  return row.rows[0]?.hits ?? 1;
+  return (await hitRateLimitWithRetry(db, key, windowMinutes)).hits;
+}
+
+/**
+ * {@link hitRateLimit}, answering also when the window ends.
+ * @returns the hits in the current window (this one included) and the seconds until it ends
+ */
+export async function hitRateLimitWithRetry(db: Executor, key: string, windowMinutes: number): Promise<RateLimitHit> {
+  const row = await hitRateLimitStatement(sql`select ${key}::text as key`, windowMinutes).execute(db);
+  return row.rows[0] ?? { key, hits: 1, retry_after_seconds: windowMinutes * 60 };
 }
 
 /**

@@ -50,6 +50,12 @@ export interface RunOptions {
   refuse?: (index: number) => AppError | undefined;
   /** Told of each item that failed, as soon as it has (not for an atomic run, which throws). */
   onFailed?: (outcome: ItemOutcome<unknown>) => void;
+  /**
+   * The run is part of an attempt that its caller rolls back as a whole when the run throws (an
+   * item, or a set-based attempt, of another run): an atomic run inside the caller's transaction
+   * then takes no savepoint of its own. Ignored for a dry run and for a run that is not atomic.
+   */
+  partOfAttempt?: boolean;
 }
 
 /**
@@ -87,7 +93,9 @@ class DryRunRollback extends Error {}
  *
  * Set-based commands pass `applyAll`: the whole list is tried at once first; when that fails, each
  * half is tried the same way, so k failing items among n cost about k·log2(n) set-based attempts
- * instead of n single ones, and a single item is applied by `applyOne`.
+ * instead of n single ones, and a single item is applied by `applyOne`. A run on its own (not in
+ * a caller's transaction) tries the whole list in a transaction with no savepoint, and only when
+ * that fails looks for the failing items in a new transaction, each attempt in a savepoint.
  *
  * An `atomic` run is all or nothing across its items, as one REST request is: the items are
  * applied together (`applyAll`, else one after the other) and the first failure is thrown as the
@@ -95,7 +103,7 @@ class DryRunRollback extends Error {}
  * @param ctx the app (or a context inside a transaction)
  * @param items the command's items
  * @param applyOne applies one item
- * @param options `dryRun`; `atomic`; `applyAll` for set-based commands
+ * @param options `dryRun`; `atomic`; `applyAll` for set-based commands; `partOfAttempt`
  * @returns one outcome per item, in input order
  * @throws whatever is not an AppError (a bug is not an item's failure)
  */
@@ -106,17 +114,51 @@ export async function runItems<I, S>(
   options: RunOptions & { applyAll?: (scope: RunScope, items: I[]) => Promise<Applied<S>[]> } = {},
 ): Promise<ItemOutcome<S>[]> {
   let outcomes: ItemOutcome<S>[] = [];
+  const { applyAll } = options;
+  // Set-based, on its own: the whole list is first tried in a transaction of its own with no
+  // savepoint (one transaction when every item succeeds, the common case); when that fails, it
+  // is rolled back and the failing items are looked for in a new one, halves first.
+  let wholeFailed = false;
+  if (
+    applyAll &&
+    !options.atomic &&
+    !ctx.db.isTransaction &&
+    items.length > 1 &&
+    !items.some((_, index) => options.refuse?.(index))
+  ) {
+    try {
+      await transaction(ctx.db, async (trx) => {
+        const applied = await applyAll({ trx, ctx: { ...ctx, db: trx } }, items);
+        outcomes = applied.map((outcome, index) => ({ index, ...outcome }));
+        if (options.dryRun) {
+          throw new DryRunRollback();
+        }
+      });
+      return outcomes;
+    } catch (error) {
+      if (error instanceof DryRunRollback) {
+        return outcomes;
+      }
+      if (!(constraintError(error) ?? error instanceof AppError)) {
+        throw error;
+      }
+      wholeFailed = true;
+    }
+  }
   const body = async (trx: Transaction<DB>) => {
     const scope: RunScope = { trx, ctx: { ...ctx, db: trx } };
     outcomes = options.atomic
-      ? await applyAtomically(scope, items, applyOne, options.applyAll)
-      : await applyItems(scope, items, applyOne, options.applyAll, options);
+      ? await applyAtomically(scope, items, applyOne, applyAll)
+      : await applyItems(scope, items, applyOne, applyAll, options, wholeFailed);
     if (options.dryRun) {
       throw new DryRunRollback();
     }
   };
   try {
-    if (ctx.db.isTransaction) {
+    if (ctx.db.isTransaction && options.atomic && options.partOfAttempt && !options.dryRun) {
+      // The caller rolls back its whole attempt when this throws: no savepoint of the run's own.
+      await body(ctx.db as Transaction<DB>);
+    } else if (ctx.db.isTransaction) {
       // Inside the caller's transaction: a dry run rolls back to a savepoint of its own.
       const trx = ctx.db as Transaction<DB>;
       await sql`savepoint change_run`.execute(trx);
@@ -161,6 +203,7 @@ async function applyItems<I, S>(
   applyOne: (scope: RunScope, item: I, index: number) => Promise<Applied<S>>,
   applyAll: ((scope: RunScope, items: I[]) => Promise<Applied<S>[]>) | undefined,
   hooks: Pick<RunOptions, 'refuse' | 'onFailed'>,
+  wholeFailed: boolean,
 ): Promise<ItemOutcome<S>[]> {
   const outcomes = await applyPart(
     scope,
@@ -168,6 +211,7 @@ async function applyItems<I, S>(
     applyOne,
     applyAll,
     hooks,
+    !wholeFailed,
   );
   return outcomes.sort((a, b) => a.index - b.index);
 }
@@ -193,6 +237,7 @@ async function applyPart<I, S>(
   applyOne: (scope: RunScope, item: I, index: number) => Promise<Applied<S>>,
   applyAll: ((scope: RunScope, items: I[]) => Promise<Applied<S>[]>) | undefined,
   hooks: Pick<RunOptions, 'refuse' | 'onFailed'>,
+  tryWhole = true,
 ): Promise<ItemOutcome<S>[]> {
   const outcomes: ItemOutcome<S>[] = [];
   const fail = (outcome: ItemOutcome<S>) => {
@@ -207,19 +252,21 @@ async function applyPart<I, S>(
     return !refused;
   });
   if (applyAll && part.length > 1) {
-    await sql`savepoint change_all`.execute(scope.trx);
-    try {
-      const applied = await applyAll(
-        scope,
-        part.map((entry) => entry.item),
-      );
-      await sql`release savepoint change_all`.execute(scope.trx);
-      return [...outcomes, ...applied.map((outcome, at) => ({ index: part[at]?.index ?? at, ...outcome }))];
-    } catch (error) {
-      await sql`rollback to savepoint change_all`.execute(scope.trx);
-      await sql`release savepoint change_all`.execute(scope.trx);
-      if (!(constraintError(error) ?? error instanceof AppError)) {
-        throw error;
+    if (tryWhole) {
+      await sql`savepoint change_all`.execute(scope.trx);
+      try {
+        const applied = await applyAll(
+          scope,
+          part.map((entry) => entry.item),
+        );
+        await sql`release savepoint change_all`.execute(scope.trx);
+        return [...outcomes, ...applied.map((outcome, at) => ({ index: part[at]?.index ?? at, ...outcome }))];
+      } catch (error) {
+        await sql`rollback to savepoint change_all`.execute(scope.trx);
+        await sql`release savepoint change_all`.execute(scope.trx);
+        if (!(constraintError(error) ?? error instanceof AppError)) {
+          throw error;
+        }
       }
     }
     const middle = Math.ceil(part.length / 2);

@@ -1,16 +1,41 @@
-import { sql } from 'kysely';
+import { type Expression, type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { Grant } from './policy.ts';
 
 const GRANT_COLUMNS = ['role', 'product_id', 'profile_id', 'group_id'] as const;
 
-function toGrant(row: {
+/** A grant as the database stores it. */
+export interface GrantRow {
   role: Grant['role'];
   product_id: string | null;
   profile_id: string | null;
   group_id: string | null;
-}): Grant {
+}
+
+/**
+ * A stored grant as the policy reads it.
+ * @returns the grant
+ */
+export function toGrant(row: GrantRow): Grant {
   return { role: row.role, productId: row.product_id, profileId: row.profile_id, groupId: row.group_id };
+}
+
+/**
+ * The grants of an API token as a JSON array of {@link GrantRow}, as an expression for a caller
+ * that reads them in the statement that authenticates the token (one statement per request).
+ * @param organizationId the token's organization (an expression: a column of the caller's query)
+ * @param apiTokenId the token's id (likewise)
+ * @returns a scalar subquery (an empty array for a token with no role)
+ */
+export function apiTokenGrantsJson(
+  organizationId: Expression<string>,
+  apiTokenId: Expression<string>,
+): RawBuilder<GrantRow[]> {
+  return sql<GrantRow[]>`(
+    select coalesce(json_agg(json_build_object(
+      'role', a.role, 'product_id', a.product_id, 'profile_id', a.profile_id, 'group_id', a.group_id)), '[]'::json)
+    from admin_role_assignments a
+    where a.organization_id = ${organizationId} and a.api_token_id = ${apiTokenId})`;
 }
 
 /** Whose grants: an administrator or an API token. */

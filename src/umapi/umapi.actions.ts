@@ -682,7 +682,8 @@ async function createPlainly(scope: RunScope, actor: Actor, users: PlainCreate[]
     }),
   );
   // The command refuses an e-mail that exists with that identity type (users.already_exists).
-  const outcomes = await createUsersCommand(scope.ctx, actor, items, { ...ATOMIC, resolution });
+  // Part of the runner's set-based attempt, which is rolled back as a whole when this throws.
+  const outcomes = await createUsersCommand(scope.ctx, actor, items, { ...ATOMIC, partOfAttempt: true, resolution });
   return outcomes.map((outcome) => ({
     status: outcome.status,
     code: outcome.code,

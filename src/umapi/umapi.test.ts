@@ -97,6 +97,38 @@ describe('UMAPI: token endpoint and authentication', () => {
       .withToken(access.body.access_token ?? '')
       .get('/api/v1/users');
     assert.equal(rest2.status, 401, 'an access token works only under /v2/usermanagement');
+    // Checked on every call (nothing cached): a token past its expires_in is refused at once, and
+    // a call refused for its x-api-key or token is not counted against the integration's limit.
+    const hits = async () =>
+      (
+        await instance.app.ctx.db
+          .selectFrom('rate_limits')
+          .select('hits')
+          .where('key', 'like', 'umapi:%')
+          .orderBy('last_hit_at', 'desc')
+          .executeTakeFirstOrThrow()
+      ).hits;
+    const counted = await hits();
+    assert.equal((await connection.call(`/users/${connection.orgId}/0`, undefined, { 'x-api-key': 'x' })).status, 401);
+    assert.equal(await hits(), counted);
+    await instance.app.ctx.db
+      .updateTable('umapi_access_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where(
+        'api_token_id',
+        '=',
+        (
+          await instance.app.ctx.db
+            .selectFrom('api_tokens')
+            .select('id')
+            .where('client_id', '=', clientId)
+            .executeTakeFirstOrThrow()
+        ).id,
+      )
+      .execute();
+    const expired = await connection.users(0);
+    assert.equal(expired.status, 401);
+    assert.match((expired.body as unknown as { message: string }).message, /expired/);
   });
 
   test('connection.py make_call: Pragma umapi-sync-start/-end and X-Request-Id are accepted; org id with or without @AdobeOrg', async () => {

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { recordSecurityEvent } from '../audit/audit.service.ts';
 import type { RequestOrigin } from '../auth/auth.service.ts';
-import { hitRateLimit } from '../auth/rate-limit.ts';
+import { hitRateLimitStatement, hitRateLimitWithRetry } from '../auth/rate-limit.ts';
 import { hashSecret, randomToken, safeEqual } from '../auth/secrets.ts';
 import type { AppContext } from '../context.ts';
-import { findGrantsByPrincipal } from '../roles/grants.ts';
+import { apiTokenGrantsJson, type GrantRow, toGrant } from '../roles/grants.ts';
 import type { Actor } from '../roles/policy.ts';
 import { OAuthError, OAuthErrorCodes, UmapiError } from './umapi.errors.ts';
 
@@ -23,21 +23,28 @@ export interface AccessTokenResponse {
   expires_in: number;
 }
 
-/** Counts one request of an integration; past the limit, 429 with Retry-After (seconds). */
-async function throttle(ctx: AppContext, integrationId: string): Promise<void> {
-  const hits = await hitRateLimit(ctx.db, `umapi:${integrationId}`, 1);
+/** The key an integration's requests are counted under. */
+const rateKey = (integrationId: string) => `umapi:${integrationId}`;
+
+/**
+ * Refuses a request past the integration's limit (requests per minute).
+ * @throws UmapiError 429 with Retry-After (seconds) when `hits` passes the limit
+ */
+function checkRate(ctx: AppContext, hits: number, retryAfterSeconds: number): void {
   if (hits > ctx.config.umapi.requestsPerMinute) {
-    const window = await sql<{ seconds: number }>`
-      select greatest(1, ceil(extract(epoch from (window_start + interval '1 minute' - now()))))::int as seconds
-      from rate_limits where key = ${`umapi:${integrationId}`}`.execute(ctx.db);
-    const seconds = window.rows[0]?.seconds ?? 60;
     throw new UmapiError(
       429,
       'too_many_requests',
-      `More than ${ctx.config.umapi.requestsPerMinute} requests in a minute from this integration (USHER_UMAPI_REQUESTS_PER_MINUTE): retry after ${seconds} seconds.`,
-      seconds,
+      `More than ${ctx.config.umapi.requestsPerMinute} requests in a minute from this integration (USHER_UMAPI_REQUESTS_PER_MINUTE): retry after ${retryAfterSeconds} seconds.`,
+      retryAfterSeconds,
     );
   }
+}
+
+/** Counts one request of an integration; past the limit, 429 with Retry-After (seconds). */
+async function throttle(ctx: AppContext, integrationId: string): Promise<void> {
+  const hit = await hitRateLimitWithRetry(ctx.db, rateKey(integrationId), 1);
+  checkRate(ctx, hit.hits, hit.retry_after_seconds);
 }
 
 /**
@@ -139,26 +146,50 @@ export async function authenticateUmapiCall(
   if (!match?.[1]) {
     throw new UmapiError(401, 'unauthorized', 'Send `Authorization: Bearer <access token>` from /ims/token/v2.');
   }
-  const row = await ctx.db
-    .selectFrom('umapi_access_tokens as t')
-    .innerJoin('api_tokens as i', (join) =>
-      join.onRef('i.organization_id', '=', 't.organization_id').onRef('i.id', '=', 't.api_token_id'),
+  // One statement per call: the token and its integration, the request counted against the
+  // integration's limit (only for a live token sent with its client id), and the role's grants.
+  // Nothing is cached, so a revoked integration or an expired token is refused on its next call.
+  const apiKeyGiven = apiKey?.trim() ?? '';
+  const found = await sql<{
+    id: string;
+    organization_id: string;
+    name: string;
+    client_id: string | null;
+    revoked: boolean;
+    live: boolean;
+    hits: number | null;
+    retry_after_seconds: number | null;
+    grants: GrantRow[];
+  }>`
+    with token as (
+      select i.id, i.organization_id, i.name, i.client_id, i.revoked_at is not null as revoked,
+        t.expires_at > now() as live
+      from umapi_access_tokens t
+      join api_tokens i on i.organization_id = t.organization_id and i.id = t.api_token_id
+      where t.token_hash = ${hashSecret(match[1])}
+    ), hit as (
+      ${hitRateLimitStatement(
+        sql`select 'umapi:' || token.id::text as key from token
+          where not token.revoked and token.live and token.client_id = ${apiKeyGiven}`,
+        1,
+      )}
     )
-    .select(['i.id', 'i.organization_id', 'i.name', 'i.client_id', 'i.revoked_at', 't.expires_at'])
-    .where('t.token_hash', '=', hashSecret(match[1]))
-    .executeTakeFirst();
-  if (!row || row.revoked_at || row.expires_at.getTime() <= Date.now()) {
+    select token.*, hit.hits, hit.retry_after_seconds,
+      ${apiTokenGrantsJson(sql.ref('token.organization_id'), sql.ref('token.id'))} as grants
+    from token left join hit on true`.execute(ctx.db);
+  const row = found.rows[0];
+  if (!row || row.revoked || !row.live) {
     throw new UmapiError(
       401,
       'unauthorized',
       'The access token is not valid or has expired: get a new one at /ims/token/v2.',
     );
   }
-  if (!apiKey || apiKey.trim() !== row.client_id) {
+  if (!apiKeyGiven || apiKeyGiven !== row.client_id || row.hits === null) {
     throw new UmapiError(401, 'unauthorized', "Send the integration's client id as the x-api-key header.");
   }
-  await throttle(ctx, row.id);
-  const grants = await findGrantsByPrincipal(ctx.db, row.organization_id, { apiTokenId: row.id });
+  checkRate(ctx, row.hits, row.retry_after_seconds ?? 60);
+  const grants = row.grants.map(toGrant);
   return {
     type: 'api_token',
     id: row.id,
