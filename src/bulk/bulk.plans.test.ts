@@ -62,7 +62,7 @@ describe('bulk operations on analyzed tables read a bounded number of rows per r
   let groupId: string;
 
   before(async () => {
-    target = await openTestDatabase();
+    target = await openTestDatabase({ migrated: true });
     const config = loadConfig({
       USHER_ADMIN_EMAIL: 'plans@plans.example',
       USHER_ADMIN_PASSWORD: 'a long enough password',

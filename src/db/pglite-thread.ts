@@ -4,6 +4,8 @@ import { Worker } from 'node:worker_threads';
 export interface PGliteWorkerData {
   /** Folder of the database files; absent for an in-memory database. */
   dataDir: string | undefined;
+  /** A data directory's tarball (as `dumpTo` writes it) a new database starts from, skipping initdb. */
+  seedFile?: string | undefined;
 }
 
 /** One call to the PGlite thread. */
@@ -11,6 +13,7 @@ export type PGliteRequest =
   | { id: number; op: 'query'; sql: string; params: unknown[] }
   | { id: number; op: 'exec'; sql: string }
   | { id: number; op: 'rollback-open' }
+  | { id: number; op: 'dump'; file: string }
   | { id: number; op: 'close' };
 
 /** The thread's answer to the call with the same id (id 0: the database is open, or failed to open). */
@@ -64,12 +67,14 @@ export class PGliteThread {
   /**
    * Starts the thread and opens the database in it.
    * @param dataDir folder of the database files, or undefined for an in-memory database
+   * @param seedFile a tarball written by `dumpTo` that a new database starts from (tests start
+   *   from a migrated copy instead of running initdb and every migration again)
    * @returns the open database
    * @throws Error when PGlite cannot open the folder
    */
-  static async open(dataDir: string | undefined): Promise<PGliteThread> {
+  static async open(dataDir: string | undefined, seedFile?: string): Promise<PGliteThread> {
     const worker = new Worker(new URL('./pglite-worker.ts', import.meta.url), {
-      workerData: { dataDir } satisfies PGliteWorkerData,
+      workerData: { dataDir, seedFile } satisfies PGliteWorkerData,
     });
     const thread = new PGliteThread(worker);
     const opened = new Promise<unknown>((resolve, reject) => {
@@ -107,6 +112,15 @@ export class PGliteThread {
   /** Rolls back the transaction a failed statement block left open, if one is open. */
   async rollbackOpenTransaction(): Promise<void> {
     await this.#call({ id: 0, op: 'rollback-open' });
+  }
+
+  /**
+   * Writes the whole data directory as an uncompressed tarball (PGlite's `dumpDataDir`), which
+   * `open(…, seedFile)` starts a new database from.
+   * @param file where to write it
+   */
+  async dumpTo(file: string): Promise<void> {
+    await this.#call({ id: 0, op: 'dump', file });
   }
 
   /** Closes the database (flushing its files) and stops the thread. */

@@ -3,6 +3,7 @@
  * here, so a long statement never blocks the HTTP server's event loop. `pglite-thread.ts` starts
  * this file with `node:worker_threads` and sends one message per call.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -42,12 +43,13 @@ const port = parentPort;
 if (!port) {
   throw new Error('pglite-worker.ts runs as a worker thread (started by pglite-thread.ts).');
 }
-const { dataDir } = workerData as PGliteWorkerData;
+const { dataDir, seedFile } = workerData as PGliteWorkerData;
 
 let pglite: PGlite;
 try {
   pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
+    ...(seedFile ? { loadDataDir: new Blob([fs.readFileSync(seedFile)]) } : {}),
     extensions: { pg_trgm },
     parsers: { [INT8]: (value: string) => Number(value) },
   });
@@ -73,6 +75,11 @@ async function perform(request: PGliteRequest): Promise<unknown> {
         await pglite.query('rollback');
       }
       return null;
+    case 'dump': {
+      const tarball = await pglite.dumpDataDir('none');
+      fs.writeFileSync(request.file, Buffer.from(await tarball.arrayBuffer()));
+      return null;
+    }
     case 'close':
       await pglite.close();
       return null;

@@ -46,7 +46,7 @@ describe('background jobs (pg-boss on the same database)', () => {
   const seen: Seen = { values: [], attempts: new Map() };
 
   before(async () => {
-    fresh = await openTestDatabase();
+    fresh = await openTestDatabase({ migrated: true });
     await migrateToLatest(fresh.database.db);
     queue = await JobQueue.start(fresh.database, { worker: true, onError: noError });
     await queue.register([echoJob]);

@@ -58,7 +58,7 @@ describe('the license recount on misleading statistics', () => {
   let profileId: string;
 
   before(async () => {
-    target = await openTestDatabase();
+    target = await openTestDatabase({ migrated: true });
     const config = loadConfig({
       USHER_ADMIN_EMAIL: 'recount@plans.example',
       USHER_ADMIN_PASSWORD: 'a long enough password',

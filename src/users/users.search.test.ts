@@ -24,7 +24,7 @@ describe('users search plans', () => {
   const USERS = 6000;
 
   before(async () => {
-    fresh = await openTestDatabase();
+    fresh = await openTestDatabase({ migrated: true });
     const db = fresh.database.db;
     await migrateToLatest(db);
     organizationId = (

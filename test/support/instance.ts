@@ -1,10 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { AdminRole } from '../../shared/roles.ts';
 import { type App, createApp } from '../../src/app.ts';
 import { hashPassword } from '../../src/auth/secrets.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase, transaction } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createOrganizationWithAdmin } from '../../src/organizations/organizations.service.ts';
 import type { Actor, Grant } from '../../src/roles/policy.ts';
 import { insertGrants } from '../../src/users/users.admin-roles.ts';
@@ -15,29 +19,31 @@ export const ADMIN_PASSWORD = 'correct horse battery staple';
 /**
  * Opens a fresh database for one test file: in-memory PGlite by default, or a new database on
  * the PostgreSQL server of TEST_DATABASE_URL (dropped again by `drop`).
+ * @param options `migrated: true` starts from a copy of a migrated, empty database (made once
+ *   for every test process: PGlite's data directory as a tarball, a template database on the
+ *   server), which spares each test file initdb and the migrations
  * @returns the database, its URL (PostgreSQL only) and a function that drops it
  */
-export async function openTestDatabase(): Promise<{
+export async function openTestDatabase(options: { migrated?: boolean } = {}): Promise<{
   database: Database;
   url: string | undefined;
   drop: () => Promise<void>;
 }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const database = await openDatabase({});
+    const database = await openDatabase(options.migrated ? { seedFile: await migratedSeed() } : {});
     return { database, url: undefined, drop: () => database.close() };
   }
+  const template = options.migrated ? await migratedTemplate(serverUrl) : undefined;
   const name = `usher_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 5 });
+  const database = await openDatabase({ databaseUrl: databaseUrl(serverUrl, name), poolSize: 5 });
   return {
     database,
-    url: url.toString(),
+    url: databaseUrl(serverUrl, name),
     drop: async () => {
       await database.close();
       const dropper = new pg.Client({ connectionString: serverUrl });
@@ -46,6 +52,79 @@ export async function openTestDatabase(): Promise<{
       await dropper.end();
     },
   };
+}
+
+function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * What the migrated copies are named after: a hash of the migrations and the PGlite version, so
+ * a changed migration makes a new copy (worktrees with other migrations keep their own).
+ */
+function migrationsKey(): string {
+  const migrations = new URL('../../src/db/migrations/', import.meta.url);
+  const pglite = new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url);
+  const hash = createHash('sha256').update(fs.readFileSync(pglite));
+  for (const name of fs.readdirSync(migrations).sort()) {
+    hash.update(name).update(fs.readFileSync(new URL(name, migrations)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A migrated, empty embedded database as a tarball, made by the first test process that needs it
+ * and read by the others: starting PGlite from it skips initdb and the migrations, which took
+ * most of a test file's start-up.
+ * @returns the tarball's path
+ */
+async function migratedSeed(): Promise<string> {
+  const file = path.join(os.tmpdir(), `usher-test-pglite-${migrationsKey()}.tar`);
+  if (!fs.existsSync(file)) {
+    const database = await openDatabase({});
+    try {
+      await migrateToLatest(database.db);
+      // Written aside and renamed: a test process starting at the same moment never reads half a file.
+      const partial = `${file}.${process.pid}.partial`;
+      await database.dump?.(partial);
+      fs.renameSync(partial, file);
+    } finally {
+      await database.close();
+    }
+  }
+  return file;
+}
+
+/**
+ * A migrated, empty template database on the test server, made once under an advisory lock (so
+ * test processes starting together build it once) and copied by `create database … template`.
+ * @returns its name
+ */
+async function migratedTemplate(serverUrl: string): Promise<string> {
+  const name = `usher_template_${migrationsKey()}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query('select pg_advisory_lock(hashtext($1))', ['usher test template']);
+    const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      const building = `${name}_partial`;
+      await admin.query(`drop database if exists ${building} with (force)`);
+      await admin.query(`create database ${building}`);
+      const database = await openDatabase({ databaseUrl: databaseUrl(serverUrl, building), poolSize: 1 });
+      try {
+        await migrateToLatest(database.db);
+      } finally {
+        await database.close();
+      }
+      await admin.query(`alter database ${building} rename to ${name}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  return name;
 }
 
 /** A running Usher on a random loopback port, with a first organization and system admin. */
@@ -72,7 +151,7 @@ export async function startTestInstance(
   env: Record<string, string> = {},
   options: { bootstrap?: boolean; logStream?: NodeJS.WritableStream; webRoot?: string } = {},
 ): Promise<TestInstance> {
-  const { database, drop } = await openTestDatabase();
+  const { database, drop } = await openTestDatabase({ migrated: true });
   const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
   const bootstrap = options.bootstrap ?? true;
   const config = loadConfig({
