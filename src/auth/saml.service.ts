@@ -7,9 +7,11 @@ import { AppError } from '../core/errors.ts';
 import type { Actor } from '../roles/policy.ts';
 import type { RequestOrigin, SessionHandle } from './auth.service.ts';
 import {
+  checkSsoAttempt,
   emailOf,
   type FederatedDirectory,
   federatedDirectoryOf,
+  recordSsoFailure,
   SSO_REQUEST_MINUTES,
   SsoErrorCodes,
   signInFederatedAdmin,
@@ -310,7 +312,9 @@ export async function completeSamlSignIn(
     .where('directory_id', '=', directoryId)
     .where('protocol', '=', 'saml')
     .executeTakeFirst();
+  await checkSsoAttempt(ctx, origin);
   if (!row) {
+    await recordSsoFailure(ctx, origin);
     throw new AppError('not_found', 404, 'No directory signs in through SAML at this address.');
   }
   const directory: FederatedDirectory = {

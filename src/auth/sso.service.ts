@@ -6,8 +6,10 @@ import { AppError } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import { findGrantsByPrincipal } from '../roles/grants.ts';
 import { type Actor, can } from '../roles/policy.ts';
-import { type RequestOrigin, type SessionHandle, startSession } from './auth.service.ts';
+import { AuthErrorCodes } from './auth.errors.ts';
+import { loginPolicy, type RequestOrigin, type SessionHandle, startSession } from './auth.service.ts';
 import { secretBox } from './encryption.ts';
+import { type AttemptSubject, checkAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './rate-limit.ts';
 import { randomToken } from './secrets.ts';
 import { deleteSsoRequestByKey, insertSsoRequest } from './sso-requests.queries.ts';
 
@@ -82,6 +84,45 @@ export async function passwordSignInRefused(db: Executor, actor: Actor): Promise
   }
   const directory = await federatedDirectoryOf(db, actor.label);
   return directory?.organizationId === actor.organizationId;
+}
+
+/**
+ * The sign-in limits an identity provider's callback counts in (the `login` counters of password
+ * sign-in): every callback from an address against its per-address limit, and failed callbacks
+ * against the address (growing waits past the free failures) and, when the provider named an
+ * e-mail, against that e-mail as password failures are. A success forgets its pair's failures and
+ * remembers the address as the account's, so the owner's usual address is never locked out.
+ */
+function ssoSubjects(origin: RequestOrigin, email?: string): AttemptSubject[] {
+  const address: AttemptSubject = { scope: 'login', account: `sso-callback@${origin.ip}`, address: origin.ip };
+  return email ? [address, { scope: 'login', account: email, address: origin.ip }] : [address];
+}
+
+/**
+ * Counts a callback from the identity provider against the sign-in limits of its address.
+ * @throws AppError `auth.rate_limited` (429) when the address made too many sign-ins or failed
+ *   too many callbacks lately
+ */
+export async function checkSsoAttempt(ctx: AppContext, origin: RequestOrigin): Promise<void> {
+  const [subject] = ssoSubjects(origin);
+  const refusal = subject && (await checkAttempt(ctx.db, subject, loginPolicy(ctx)));
+  if (refusal) {
+    throw new AppError(
+      AuthErrorCodes.rateLimited,
+      429,
+      refusal.reason === 'address'
+        ? 'Too many sign-in attempts from this address. Try again later.'
+        : `Too many failed sign-ins from this address. Wait ${refusal.retryAfterSeconds} seconds before trying again.`,
+      { extra: { retryAfterSeconds: refusal.retryAfterSeconds } },
+    );
+  }
+}
+
+/** Counts a failed callback against its address and the e-mail the provider named, if any. */
+export async function recordSsoFailure(ctx: AppContext, origin: RequestOrigin, email?: string): Promise<void> {
+  for (const subject of ssoSubjects(origin, email)) {
+    await recordFailedAttempt(ctx.db, subject, loginPolicy(ctx));
+  }
 }
 
 interface OidcSettings {
@@ -247,6 +288,7 @@ export async function completeOidcSignIn(
   browserState: string | undefined,
   origin: RequestOrigin,
 ): Promise<{ session: SessionHandle; actor: Actor }> {
+  await checkSsoAttempt(ctx, origin);
   const state = callbackUrl.searchParams.get('state') ?? '';
   const request = state ? await deleteSsoRequestByKey(ctx.db, state) : undefined;
   if (
@@ -256,6 +298,7 @@ export async function completeOidcSignIn(
     !browserState ||
     browserState !== state
   ) {
+    await recordSsoFailure(ctx, origin);
     throw new AppError(
       SsoErrorCodes.invalidState,
       400,
@@ -304,8 +347,8 @@ export async function completeOidcSignIn(
 }
 
 /**
- * Records a refused single sign-on in the directory's organization (`auth.sso_failed`) and returns
- * the error to answer.
+ * Records a refused single sign-on in the directory's organization (`auth.sso_failed`), counts it
+ * in the sign-in limits, and returns the error to answer.
  */
 export async function ssoFailure(
   ctx: AppContext,
@@ -313,6 +356,7 @@ export async function ssoFailure(
   origin: RequestOrigin,
   failure: { code: string; status: number; message: string; detail: Record<string, unknown> },
 ): Promise<AppError> {
+  await recordSsoFailure(ctx, origin, typeof failure.detail.email === 'string' ? failure.detail.email : undefined);
   await recordSecurityEvent(ctx.db, ssoActor(directory, String(failure.detail.email ?? 'unknown'), origin), {
     action: 'auth.sso_failed',
     target: { type: 'directory', id: directory.directoryId, label: PROTOCOL_LABELS[directory.protocol] },
@@ -390,6 +434,9 @@ export async function signInFederatedAdmin(
       message: notAnAdmin,
       detail: { email, reason: !claimed ? 'domain_not_in_directory' : user ? 'no_admin_role' : 'unknown_user' },
     });
+  }
+  for (const subject of ssoSubjects(origin, email)) {
+    await recordSuccessfulAttempt(ctx.db, subject);
   }
   const session = await startSession(ctx, actor, origin, { method: 'sso', mfaEnrolmentRequired: false });
   return { session, actor };

@@ -35,6 +35,9 @@ describe('single sign-on through OpenID Connect and SAML', () => {
   let idp: TestSamlIdp;
   let samlDirectoryId = '';
   let samlAdmin = { userId: '', email: '' };
+  let addresses = 0;
+  /** A fresh client address (X-Forwarded-For) for one browser's sign-in. */
+  const nextAddress = () => `198.51.100.${(addresses += 1) % 250}`;
 
   /** Makes an admin whose e-mail is `email` (the helper's admins have random e-mails). */
   async function adminWithEmail(organizationId: string, email: string, role: 'system-admin' | 'support-admin') {
@@ -49,6 +52,7 @@ describe('single sign-on through OpenID Connect and SAML', () => {
 
   /** The browser's way in: the sign-in page's question, Usher's redirect, the provider, back to Usher. */
   async function ssoSignIn(email: string, options: { replay?: boolean } = {}) {
+    const address = nextAddress();
     const discovered = await instance
       .anonymous()
       .post<{ method: string; startUrl: string }>('/api/v1/auth/sso/discover', { email });
@@ -66,7 +70,10 @@ describe('single sign-on through OpenID Connect and SAML', () => {
     const back = await signInAtProvider(authorizationUrl.href, email);
     assert.equal(back.pathname, OIDC_CALLBACK_PATH);
     const callback = () =>
-      fetch(instance.baseUrl + back.pathname + back.search, { headers: { cookie: jar.header() }, redirect: 'manual' });
+      fetch(instance.baseUrl + back.pathname + back.search, {
+        headers: { cookie: jar.header(), 'x-forwarded-for': address },
+        redirect: 'manual',
+      });
     const answer = await callback();
     const text = await answer.text();
     const session = answer.headers
@@ -78,7 +85,11 @@ describe('single sign-on through OpenID Connect and SAML', () => {
   }
 
   before(async () => {
-    instance = await startTestInstance({ USHER_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    instance = await startTestInstance({
+      USHER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      // Each sign-in below comes from its own address, so the sign-in limits of one never slow another.
+      USHER_TRUST_PROXY: 'true',
+    });
     admin = await instance.signIn();
     provider = await startOidcProvider(`${instance.app.ctx.config.publicUrl}${OIDC_CALLBACK_PATH}`);
     const directory = await admin.post<{ id: string }>('/api/v1/directories', {
@@ -341,10 +352,10 @@ describe('single sign-on through OpenID Connect and SAML', () => {
   }
 
   /** The browser posting the IdP's answer to Usher's ACS (HTTP-POST binding). */
-  async function postToAcs(samlResponse: string) {
+  async function postToAcs(samlResponse: string, address = nextAddress()) {
     const answer = await fetch(`${instance.baseUrl}/api/v1/auth/saml/${samlDirectoryId}/acs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address },
       body: new URLSearchParams({ SAMLResponse: samlResponse }).toString(),
       redirect: 'manual',
     });
@@ -505,5 +516,43 @@ describe('single sign-on through OpenID Connect and SAML', () => {
       '/api/v1/audit-events?action=auth.sso_failed',
     );
     assert.ok(audit.body.items.some((item) => item.after.protocol === 'saml' && item.after.reason === 'unknown_user'));
+  });
+
+  test('failed callbacks count in the sign-in limits of their address and e-mail; the owner is not locked out', async () => {
+    const address = '203.0.113.77';
+    const policy = instance.app.ctx.config.login;
+    // Past the free failures an address waits 1 s, 2 s, 4 s… before its next try (tried until refused,
+    // so a slow machine cannot outwait the first short wait).
+    let tries = 0;
+    let last = { status: 0, text: '', session: undefined as string | undefined };
+    while (tries < policy.maxFailures + 4) {
+      last = await postToAcs(
+        idp.respond(await samlStart(samlAdmin.email), samlAdmin.email, { audience: 'https://another-sp.example/' }),
+        address,
+      );
+      if (last.status !== 401) {
+        break;
+      }
+      tries += 1;
+    }
+    assert.equal(last.status, 429, last.text);
+    assert.ok(tries >= policy.maxFailures, `refused after ${tries} failures`);
+    assert.match(last.text, /Too many failed sign-ins from this address/);
+    assert.equal(last.session, undefined);
+    // Another address is not slowed down.
+    const elsewhere = await postToAcs(idp.respond(await samlStart(samlAdmin.email), samlAdmin.email));
+    assert.equal(elsewhere.status, 303, elsewhere.text);
+
+    // A refusal that names an e-mail counts for that e-mail as a wrong password does, from that address only.
+    const owner = instance.admin.email;
+    const named = await postToAcs(idp.respond(await samlStart(samlAdmin.email), owner), '203.0.113.78');
+    assert.equal(named.status, 403, named.text);
+    const failures = await instance.app.ctx.db
+      .selectFrom('rate_limits')
+      .select(['key', 'hits'])
+      .where('key', 'in', [`login:pair:${owner}|203.0.113.78`, `login:account:${owner}`])
+      .execute();
+    assert.equal(failures.length, 2, JSON.stringify(failures));
+    await instance.signIn(owner, ADMIN_PASSWORD);
   });
 });
