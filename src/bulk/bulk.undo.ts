@@ -346,13 +346,23 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
       (plan) => plan.target && plan.target.status !== 'removed' && plan.expected?.status === 'removed',
     );
     const set = items.filter((plan) => !remove.includes(plan) && !restore.includes(plan));
+    // Users removed: their states were read under lock by the check, and the state after is the
+    // command's (derived, not read again). The users restored or set back are read once after.
+    const removedAfter = new Map<string, UserState | null>();
     if (remove.length > 0) {
-      await removeUsersCommand(
+      const removed = await removeUsersCommand(
         run.ctx,
         actor,
         remove.map((plan) => ({ user: { id: plan.id } })),
-        { atomic: true },
+        {
+          atomic: true,
+          states: new Map(remove.flatMap((plan) => (plan.expected ? [[plan.id, plan.expected]] : []))),
+        },
       );
+      for (const [index, plan] of remove.entries()) {
+        const outcome = removed[index];
+        removedAfter.set(plan.id, outcome && outcome.status !== 'failed' ? (outcome.after ?? null) : null);
+      }
     }
     if (restore.length > 0) {
       await restoreUsersCommand(
@@ -369,8 +379,13 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
     const after = await snapshotUsers(
       run.trx,
       operation.organizationId,
-      items.map((plan) => plan.id),
+      items.filter((plan) => !removedAfter.has(plan.id)).map((plan) => plan.id),
     );
+    for (const [id, state] of removedAfter) {
+      if (state) {
+        after.set(id, state);
+      }
+    }
     return items.map((plan) => ({
       status: 'applied',
       code: 'bulk.undone',

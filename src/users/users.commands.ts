@@ -715,9 +715,17 @@ export async function removeUsersCommand(
   ctx: AppContext,
   actor: Actor,
   items: RemoveUserItem[],
-  options: RunOptions = {},
+  options: RunOptions & {
+    /**
+     * The users' states, read by the caller in this transaction after locking them
+     * (`lockUsersById`): then they are not read again, and the state after a removal is derived
+     * from them (the same user with no profiles, groups or admin roles, removed).
+     */
+    states?: Map<string, UserState>;
+  } = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.remove');
+  const known = options.states;
   const removeAll = async (scope: RunScope, all: RemoveUserItem[]): Promise<Applied<UserState>[]> => {
     const users = await resolveUsers(
       scope,
@@ -733,7 +741,10 @@ export async function removeUsersCommand(
     if (foreign) {
       throw notManaged(foreign, 'removes');
     }
-    const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
+    const before =
+      known && ids.every((id) => known.has(id))
+        ? new Map(ids.map((id) => [id, known.get(id) as UserState]))
+        : await snapshotUsers(scope.trx, actor.organizationId, ids);
     // One removal per content decision (most lists have one).
     const decisions = new Map<string, { contentAction: ContentAction; transferTo?: string; userIds: string[] }>();
     for (const [index, item] of all.entries()) {
@@ -747,7 +758,9 @@ export async function removeUsersCommand(
     for (const decision of decisions.values()) {
       await removeUsers(scope.ctx, actor, decision);
     }
-    const after = await snapshotUsers(scope.trx, actor.organizationId, ids);
+    const after = known
+      ? await removedStates(scope, actor, before)
+      : await snapshotUsers(scope.trx, actor.organizationId, ids);
     return users.map((user) => ({
       status: 'applied',
       code: 'users.removed',
@@ -757,6 +770,41 @@ export async function removeUsersCommand(
     }));
   };
   return runSetBased(ctx, items, removeAll, options);
+}
+
+/**
+ * The states of users just removed, derived from their states before: a removal takes every
+ * direct profile, group and admin role, so only the version is read (one query).
+ */
+async function removedStates(
+  scope: RunScope,
+  actor: Actor,
+  before: Map<string, UserState>,
+): Promise<Map<string, UserState>> {
+  const ids = [...before.keys()];
+  const versions = await scope.trx
+    .selectFrom('users')
+    .select(['id', 'version'])
+    .where('organization_id', '=', actor.organizationId)
+    .where('id', 'in', ids.length > 0 ? ids : ['00000000-0000-0000-0000-000000000000'])
+    .execute();
+  const versionOf = new Map(versions.map((row) => [row.id, row.version]));
+  return new Map(
+    [...before].map(([id, state]) => [
+      id,
+      {
+        ...state,
+        status: 'removed',
+        version: versionOf.get(id) ?? state.version,
+        profiles: [],
+        profileIds: [],
+        groups: [],
+        groupIds: [],
+        adminRoles: [],
+        adminRoleScopeIds: [],
+      },
+    ]),
+  );
 }
 
 /**
