@@ -3,7 +3,7 @@ import type { Locale } from '../../shared/contracts.ts';
 import { recordAudit, recordSecurityEvent } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
-import { transaction } from '../db/database.ts';
+import { type Executor, transaction } from '../db/database.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import { findGrantsByPrincipal } from '../roles/grants.ts';
 import { type Actor, can, type Grant } from '../roles/policy.ts';
@@ -394,4 +394,35 @@ export async function authenticateApiToken(
     await ctx.db.updateTable('api_tokens').set({ last_used_at: sql<Date>`now()` }).where('id', '=', row.id).execute();
   }
   return actor;
+}
+
+/**
+ * Ends the console sessions of those among `userIds` who hold no admin role any more (their last
+ * role was just revoked), in the transaction of the revocation.
+ * @returns how many sessions ended
+ */
+export async function deleteSessionsOfFormerAdmins(
+  db: Executor,
+  organizationId: string,
+  userIds: string[],
+): Promise<number> {
+  if (userIds.length === 0) {
+    return 0;
+  }
+  const result = await db
+    .deleteFrom('sessions')
+    .where('sessions.organization_id', '=', organizationId)
+    .where('sessions.user_id', 'in', [...new Set(userIds)])
+    .where(({ exists, not, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('admin_role_assignments')
+            .select('admin_role_assignments.user_id')
+            .whereRef('admin_role_assignments.organization_id', '=', 'sessions.organization_id')
+            .whereRef('admin_role_assignments.user_id', '=', 'sessions.user_id'),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -86,37 +86,6 @@ export async function deleteExpiredSessions(db: Executor, idleMinutes: number): 
 }
 
 /**
- * Ends the console sessions of those among `userIds` who hold no admin role any more (their last
- * role was just revoked), in the transaction of the revocation.
- * @returns how many sessions ended
- */
-export async function deleteSessionsOfFormerAdmins(
-  db: Executor,
-  organizationId: string,
-  userIds: string[],
-): Promise<number> {
-  if (userIds.length === 0) {
-    return 0;
-  }
-  const result = await db
-    .deleteFrom('sessions')
-    .where('sessions.organization_id', '=', organizationId)
-    .where('sessions.user_id', 'in', [...new Set(userIds)])
-    .where(({ exists, not, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('admin_role_assignments')
-            .select('admin_role_assignments.user_id')
-            .whereRef('admin_role_assignments.organization_id', '=', 'sessions.organization_id')
-            .whereRef('admin_role_assignments.user_id', '=', 'sessions.user_id'),
-        ),
-      ),
-    )
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
-/**
  * Ends every console session of a user except `keepSessionId` (after a password change or reset).
  * @returns how many sessions ended
  */

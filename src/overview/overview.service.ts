@@ -1,7 +1,7 @@
 import { listBulkOperations } from '../bulk/bulk.service.ts';
 import type { AppContext } from '../context.ts';
 import { countCapped } from '../db/count-capped.ts';
-import { selectUsersAwaitingDeviceByOrganizationId } from '../devices/devices.queries.ts';
+import { selectUsersAwaitingDeviceByOrganizationId } from '../devices/devices.service.ts';
 import { type AlertLevel, alertLevelOf } from '../licenses/alerts.ts';
 import { getOutboxBacklog } from '../outbox/outbox.service.ts';
 import { type Actor, authorize, can } from '../roles/policy.ts';

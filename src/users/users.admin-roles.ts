@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
 import { ADMIN_ROLES, type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
+import { deleteSessionsOfFormerAdmins } from '../auth/auth.service.ts';
 import { attachInvitations } from '../auth/invitations.ts';
-import { deleteSessionsOfFormerAdmins } from '../auth/sessions.queries.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
