@@ -1,8 +1,9 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import { addLinkToQueuedWelcome } from '../outbox/welcome.ts';
+import { addLinkToQueuedWelcome, markQueuedWelcomeSso } from '../outbox/welcome.ts';
 import { findAdminsWithoutPasswordByUserIds, replacePasswordTokens } from './password-tokens.queries.ts';
 import { hashSecret, randomToken } from './secrets.ts';
+import { findFederatedUserIds } from './sso.service.ts';
 
 /** How long the "set your password" link of an invitation works. */
 export const INVITATION_TTL_HOURS = 72;
@@ -14,7 +15,9 @@ export const RESET_TTL_MINUTES = 60;
  * The hook of the welcome e-mail: for each user among `userIds` who holds an admin role but has no
  * way to sign in yet, puts a new one-time "set your password" link into the welcome e-mail queued
  * for them in this transaction, and stores the link's SHA-256 (earlier unused invitations of the
- * same user stop working). Call it right after the welcome e-mails of admin-role grants are queued.
+ * same user stop working). A federated admin (whose e-mail a Federated directory with an identity
+ * provider claims) gets no link: the e-mail says to sign in through the identity provider.
+ * Call it right after the welcome e-mails of admin-role grants are queued.
  * The token stays in the outbox row only until the message is sent (the sender drops `token`).
  * @param trx the transaction that queued the welcome e-mails
  * @param organizationId the tenant
@@ -26,7 +29,12 @@ export async function attachInvitations(
   organizationId: string,
   userIds: string[],
 ): Promise<string[]> {
-  const invited = await findAdminsWithoutPasswordByUserIds(trx, organizationId, [...new Set(userIds)]);
+  const withoutPassword = await findAdminsWithoutPasswordByUserIds(trx, organizationId, [...new Set(userIds)]);
+  const federated = new Set(await findFederatedUserIds(trx, organizationId, withoutPassword));
+  if (federated.size > 0) {
+    await markQueuedWelcomeSso(trx, organizationId, [...federated]);
+  }
+  const invited = withoutPassword.filter((userId) => !federated.has(userId));
   if (invited.length === 0) {
     return [];
   }

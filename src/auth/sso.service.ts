@@ -69,6 +69,36 @@ export async function federatedDirectoryOf(db: Executor, email: string): Promise
 }
 
 /**
+ * The users among `userIds` whose e-mail is in a domain that a Federated directory of their
+ * organization claims and that has an identity provider: they sign in there, never with a password.
+ */
+export async function findFederatedUserIds(db: Executor, organizationId: string, userIds: string[]): Promise<string[]> {
+  if (userIds.length === 0) {
+    return [];
+  }
+  const rows = await db
+    .selectFrom('users')
+    .innerJoin('domains', (join) =>
+      join
+        .onRef('domains.organization_id', '=', 'users.organization_id')
+        .on('domains.name', '=', sql<string>`split_part(lower(users.email), '@', 2)`),
+    )
+    .innerJoin('directories', (join) =>
+      join
+        .onRef('directories.organization_id', '=', 'domains.organization_id')
+        .onRef('directories.id', '=', 'domains.directory_id'),
+    )
+    .innerJoin('identity_providers', 'identity_providers.directory_id', 'directories.id')
+    .select('users.id')
+    .where('users.organization_id', '=', organizationId)
+    .where('users.id', 'in', userIds)
+    .where('domains.status', '=', 'claimed')
+    .where('directories.identity_type', '=', 'federated')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
  * Whether password sign-in is off for this admin: the organization signs federated admins in only
  * through their identity provider, the admin's e-mail belongs to such a directory of that
  * organization, and the admin is not the break-glass system admin.

@@ -555,4 +555,29 @@ describe('single sign-on through OpenID Connect and SAML', () => {
     assert.equal(failures.length, 2, JSON.stringify(failures));
     await instance.signIn(owner, ADMIN_PASSWORD);
   });
+
+  test("a federated admin's invitation sends them to their identity provider, with no set-password link", async () => {
+    const email = `new-admin@${SAML_DOMAIN}`;
+    const added = await admin.post<{ items: { id: string }[] }>('/api/v1/users', { users: [{ email }] });
+    assert.equal(added.status, 201, added.text);
+    const userId = added.body.items[0]?.id ?? '';
+    const granted = await admin.post(`/api/v1/users/${userId}/admin-roles`, { role: 'support-admin' });
+    assert.equal(granted.status, 200, granted.text);
+    const resent = await admin.post(`/api/v1/users/${userId}/invitation`, {});
+    assert.equal(resent.status, 204, resent.text);
+    const list = await admin.get<{ items: { id: string; to: string }[] }>('/api/v1/outbox?kind=welcome');
+    const messages = list.body.items.filter((item) => item.to === email);
+    assert.equal(messages.length, 2, JSON.stringify(list.body.items));
+    for (const message of messages) {
+      const detail = await admin.get<{ text: string }>(`/api/v1/outbox/${message.id}`);
+      assert.match(detail.body.text, /enter your e-mail on the sign-in page/);
+      assert.doesNotMatch(detail.body.text, /set-password/);
+    }
+    const tokens = await instance.app.ctx.db
+      .selectFrom('password_tokens')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .execute();
+    assert.deepEqual(tokens, []);
+  });
 });

@@ -136,7 +136,12 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
       return {
         subject: t('welcome.subject', { organization }),
         paragraphs,
-        action: { lead: t('welcome.signIn'), label: t('welcome.button'), url: `${input.publicUrl}/` },
+        action: {
+          // A federated admin signs in through the organization's identity provider, never with a password.
+          lead: data.signInSso === true ? t('welcome.signInSso') : t('welcome.signIn'),
+          label: t('welcome.button'),
+          url: `${input.publicUrl}/`,
+        },
       };
     }
     case 'password_reset': {

@@ -159,3 +159,23 @@ export async function addLinkToQueuedWelcome(
     returning m.user_id`.execute(trx);
   return [...new Set(attached.rows.map((row) => row.user_id))];
 }
+
+/**
+ * Marks the welcome e-mail queued for each of these users in this transaction (dated with its
+ * `now()`) as one for a federated admin: it sends them to sign in through their identity provider
+ * instead of carrying a set-password link.
+ */
+export async function markQueuedWelcomeSso(
+  trx: Transaction<DB>,
+  organizationId: string,
+  userIds: string[],
+): Promise<void> {
+  if (userIds.length === 0) {
+    return;
+  }
+  await sql`
+    update outbox_messages m
+    set data = m.data || jsonb_build_object('signInSso', true)
+    where m.organization_id = ${organizationId} and m.user_id = any(${userIds}::uuid[]) and m.kind = 'welcome'
+      and m.status = 'queued' and m.created_at = now()`.execute(trx);
+}
