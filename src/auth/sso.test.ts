@@ -37,7 +37,10 @@ describe('single sign-on through OpenID Connect and SAML', () => {
   let samlAdmin = { userId: '', email: '' };
   let addresses = 0;
   /** A fresh client address (X-Forwarded-For) for one browser's sign-in. */
-  const nextAddress = () => `198.51.100.${(addresses += 1) % 250}`;
+  const nextAddress = () => {
+    addresses += 1;
+    return `198.51.100.${addresses % 250}`;
+  };
 
   /** Makes an admin whose e-mail is `email` (the helper's admins have random e-mails). */
   async function adminWithEmail(organizationId: string, email: string, role: 'system-admin' | 'support-admin') {
