@@ -39,7 +39,6 @@ const ADAPTERS: Record<string, string[]> = {
 const KNOWN = new Set<string>([
   "src/bulk/bulk.undo.ts: bulk/ reads or writes audit_events directly (use the owning capability's service or command)",
   "src/bulk/bulk.undo.ts: bulk/ reads or writes group_members directly (use the owning capability's service or command)",
-  "src/licenses/alerts.ts: imports src/users/users.queries.ts, another capability's queries (use its service)",
   "src/bulk/bulk.apply.ts: bulk/ reads or writes products directly (use the owning capability's service or command)",
   "src/bulk/bulk.job.ts: bulk/ reads or writes api_tokens directly (use the owning capability's service or command)",
   "src/bulk/bulk.job.ts: bulk/ reads or writes users directly (use the owning capability's service or command)",
@@ -57,10 +56,6 @@ const KNOWN = new Set<string>([
   "src/scim/scim.queries.ts: scim/ reads or writes users directly (use the owning capability's service or command)",
   "src/scim/scim.users.ts: scim/ reads or writes users directly (use the owning capability's service or command)",
   "src/sync/sync.queries.ts: sync/ reads or writes directories directly (use the owning capability's service or command)",
-  "src/sync/sync.run.ts: imports src/domains/domains.queries.ts, another capability's queries (use its service)",
-  "src/sync/sync.run.ts: imports src/groups/groups.queries.ts, another capability's queries (use its service)",
-  "src/sync/sync.run.ts: imports src/users/users.queries.ts, another capability's queries (use its service)",
-  "src/sync/sync.service.ts: imports src/domains/domains.queries.ts, another capability's queries (use its service)",
   "src/umapi/umapi.tokens.ts: umapi/ reads or writes api_tokens directly (use the owning capability's service or command)",
 ]);
 

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { keysetPage, namePosition, Positions } from '../core/paging.ts';
-import { transaction } from '../db/database.ts';
+import { type Executor, transaction } from '../db/database.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { DomainErrorCodes } from './domains.errors.ts';
 import {
@@ -166,4 +166,28 @@ export async function deleteDirectory(ctx: AppContext, actor: Actor, directoryId
       },
     });
   });
+}
+
+/** Names (lower case) of a directory's claimed domains. */
+export async function findClaimedDomainNamesByDirectoryId(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('domains')
+    .select('name')
+    .where('organization_id', '=', organizationId)
+    .where('directory_id', '=', directoryId)
+    .where('status', '=', 'claimed')
+    .execute();
+  return rows.map((row) => row.name.toLowerCase());
+}
+
+/**
+ * One directory of the organization (what other capabilities, such as directory sync, read of it).
+ * @returns the directory's row, or undefined
+ */
+export async function findDirectoryRow(db: Executor, organizationId: string, directoryId: string) {
+  return findDirectoryById(db, organizationId, directoryId);
 }

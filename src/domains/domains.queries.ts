@@ -169,19 +169,3 @@ export async function findTrustedDirectoriesByTrusteeOrganizationId(db: Executor
     .orderBy('directories.id')
     .execute();
 }
-
-/** Names (lower case) of a directory's claimed domains. */
-export async function findClaimedDomainNamesByDirectoryId(
-  db: Executor,
-  organizationId: string,
-  directoryId: string,
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom('domains')
-    .select('name')
-    .where('organization_id', '=', organizationId)
-    .where('directory_id', '=', directoryId)
-    .where('status', '=', 'claimed')
-    .execute();
-  return rows.map((row) => row.name.toLowerCase());
-}

@@ -310,3 +310,23 @@ export async function productsByGroup(
   }
   return products;
 }
+
+/**
+ * The members of these groups, as (group, user) pairs (a sync compares its mapped groups).
+ * @returns the pairs
+ */
+export async function findMembersByGroupIds(
+  db: Executor,
+  organizationId: string,
+  groupIds: string[],
+): Promise<{ group_id: string; user_id: string }[]> {
+  if (groupIds.length === 0) {
+    return [];
+  }
+  return db
+    .selectFrom('group_members')
+    .select(['group_id', 'user_id'])
+    .where('organization_id', '=', organizationId)
+    .where('group_id', 'in', groupIds)
+    .execute();
+}

@@ -132,23 +132,3 @@ export async function findAdminsByGroupId(db: Executor, organizationId: string, 
 export function membersOf(organizationId: string, groupIds: string[]) {
   return sql`select user_id from group_members where organization_id = ${organizationId} and group_id = any(${groupIds}::uuid[])`;
 }
-
-/**
- * The members of these groups, as (group, user) pairs (a sync compares its mapped groups).
- * @returns the pairs
- */
-export async function findMembersByGroupIds(
-  db: Executor,
-  organizationId: string,
-  groupIds: string[],
-): Promise<{ group_id: string; user_id: string }[]> {
-  if (groupIds.length === 0) {
-    return [];
-  }
-  return db
-    .selectFrom('group_members')
-    .select(['group_id', 'user_id'])
-    .where('organization_id', '=', organizationId)
-    .where('group_id', 'in', groupIds)
-    .execute();
-}

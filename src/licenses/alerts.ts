@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { queueMessages } from '../outbox/outbox.ts';
-import { findSystemAdminEmailsByOrganizationId } from '../users/users.queries.ts';
+import { findSystemAdminEmailsByOrganizationId } from '../users/users.lookup.ts';
 
 /** The seat-use thresholds an organization is alerted at (Kaspersky's: 90, 100 and 110 %). */
 export const ALERT_LEVELS = [90, 100, 110] as const;

@@ -4,10 +4,10 @@ import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
-import { findClaimedDomainNamesByDirectoryId } from '../domains/domains.queries.ts';
+import { findClaimedDomainNamesByDirectoryId } from '../domains/domains.directories.service.ts';
 import { emailDomain } from '../domains/identity.ts';
 import { setMembershipsCommand } from '../groups/groups.commands.ts';
-import { findMembersByGroupIds } from '../groups/groups.queries.ts';
+import { findMembersByGroupIds } from '../groups/groups.members.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import type { Actor } from '../roles/policy.ts';
 import {
@@ -17,14 +17,15 @@ import {
   setUsersCommand,
   type UserStateItem,
 } from '../users/users.commands.ts';
-import { findGroupsByNames, findProfilesByNames } from '../users/users.lookup.ts';
 import {
   findDirectProfilesByUserIds,
+  findGroupsByNames,
+  findProfilesByNames,
   findSystemAdminEmailsByOrganizationId,
   findUserIdsByDirectProfileIds,
   findUsersByEmailsOrIds,
   type SyncedUserRow,
-} from '../users/users.queries.ts';
+} from '../users/users.lookup.ts';
 import { type NewUserInput, normalizeCountry, organizationLocale } from '../users/users.service.ts';
 import { SyncErrorCodes } from './sync.errors.ts';
 import { type DirectoryUser, normalizeDn, withDirectory } from './sync.ldap.ts';

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { keysetPage, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
-import { findClaimedDomainNamesByDirectoryId, findDirectoryById } from '../domains/domains.queries.ts';
+import { findClaimedDomainNamesByDirectoryId, findDirectoryRow } from '../domains/domains.directories.service.ts';
 import { emailDomain } from '../domains/identity.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { findGroupsByNames, findProfilesByNames } from '../users/users.lookup.ts';
@@ -64,7 +64,7 @@ export function presentSync(row: SyncRow) {
 }
 
 async function requireDirectory(ctx: AppContext, actor: Actor, directoryId: string) {
-  const directory = await findDirectoryById(ctx.db, actor.organizationId, directoryId);
+  const directory = await findDirectoryRow(ctx.db, actor.organizationId, directoryId);
   if (!directory) {
     throw notFound('Directory');
   }

@@ -157,3 +157,109 @@ export async function findUsersByLogins(
       .execute()
   );
 }
+
+/** The columns a directory sync compares. */
+export type SyncedUserRow = Pick<
+  UserRow,
+  'id' | 'email' | 'first_name' | 'last_name' | 'country' | 'status' | 'identity_type'
+>;
+
+/**
+ * Users of one identity type by e-mail (case-insensitive) or by id, in one query.
+ * @param emails lower-case e-mails
+ * @param ids user ids
+ * @returns the users found
+ */
+export async function findUsersByEmailsOrIds(
+  db: Executor,
+  organizationId: string,
+  identityType: UserRow['identity_type'],
+  emails: string[],
+  ids: string[],
+): Promise<SyncedUserRow[]> {
+  if (emails.length === 0 && ids.length === 0) {
+    return [];
+  }
+  return db
+    .selectFrom('users')
+    .select(['id', 'email', 'first_name', 'last_name', 'country', 'status', 'identity_type'])
+    .where('organization_id', '=', organizationId)
+    .where((eb) =>
+      eb.or([
+        ...(emails.length > 0
+          ? [eb.and([eb(sql<string>`lower(email)`, 'in', emails), eb('identity_type', '=', identityType)])]
+          : []),
+        ...(ids.length > 0 ? [eb('id', 'in', ids)] : []),
+      ]),
+    )
+    .execute();
+}
+
+/**
+ * Direct profile assignments of users, with the profile names.
+ * @returns rows of (user, profile id, profile name)
+ */
+export async function findDirectProfilesByUserIds(
+  db: Executor,
+  organizationId: string,
+  userIds: string[],
+): Promise<{ user_id: string; profile_id: string; name: string }[]> {
+  if (userIds.length === 0) {
+    return [];
+  }
+  return db
+    .selectFrom('user_profiles')
+    .innerJoin('product_profiles', (join) =>
+      join
+        .onRef('product_profiles.id', '=', 'user_profiles.profile_id')
+        .onRef('product_profiles.organization_id', '=', 'user_profiles.organization_id'),
+    )
+    .select(['user_profiles.user_id', 'user_profiles.profile_id', 'product_profiles.name'])
+    .where('user_profiles.organization_id', '=', organizationId)
+    .where('user_profiles.user_id', 'in', userIds)
+    .execute();
+}
+
+/**
+ * Who holds these profiles directly (a sync compares its mapped profiles).
+ * @returns rows of (profile, user)
+ */
+export async function findUserIdsByDirectProfileIds(
+  db: Executor,
+  organizationId: string,
+  profileIds: string[],
+): Promise<{ profile_id: string; user_id: string }[]> {
+  if (profileIds.length === 0) {
+    return [];
+  }
+  return db
+    .selectFrom('user_profiles')
+    .select(['profile_id', 'user_id'])
+    .where('organization_id', '=', organizationId)
+    .where('profile_id', 'in', profileIds)
+    .execute();
+}
+
+/**
+ * E-mails of the organization's active system admins (they hear about scheduled work that needs
+ * attention).
+ * @returns their e-mails and languages
+ */
+export async function findSystemAdminEmailsByOrganizationId(
+  db: Executor,
+  organizationId: string,
+): Promise<{ id: string; email: string; locale: string | null }[]> {
+  return db
+    .selectFrom('admin_role_assignments')
+    .innerJoin('users', (join) =>
+      join
+        .onRef('users.id', '=', 'admin_role_assignments.user_id')
+        .onRef('users.organization_id', '=', 'admin_role_assignments.organization_id'),
+    )
+    .select(['users.id', 'users.email', 'users.locale'])
+    .distinct()
+    .where('admin_role_assignments.organization_id', '=', organizationId)
+    .where('admin_role_assignments.role', '=', 'system-admin')
+    .where('users.status', '=', 'active')
+    .execute();
+}
