@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { problems } from '../core/schemas.ts';
 import { setSessionCookie } from './cookie.ts';
+import { refusalPage } from './refusal-page.ts';
 import { completeSamlSignIn, samlServiceProviderMetadata, startSamlSignIn } from './saml.service.ts';
 import { completeOidcSignIn, federatedDirectoryOf, SSO_REQUEST_MINUTES, startOidcSignIn } from './sso.service.ts';
 
@@ -25,18 +26,6 @@ const DiscoverAnswer = z
     startUrl: z.string().optional(),
   })
   .meta({ id: 'SignInMethod' });
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** A small page for a browser that came back from the identity provider and cannot be signed in. */
-function refusalPage(message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in refused — Usher</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">
-<h1>Sign-in refused</h1><p data-testid="sso-error">${escapeHtml(message)}</p><p><a href="/">Back to sign-in</a></p></body></html>`;
-}
 
 /** Single sign-on through a Federated directory's identity provider. */
 export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -102,7 +91,10 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           return reply.redirect(url, 302);
         } catch (error) {
           if (error instanceof AppError && error.status < 500) {
-            return reply.status(error.status).type('text/html; charset=utf-8').send(refusalPage(error.message));
+            return reply
+              .status(error.status)
+              .type('text/html; charset=utf-8')
+              .send(refusalPage(error.code, error.message, request.headers['accept-language']));
           }
           throw error;
         }
@@ -134,7 +126,10 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           return reply.redirect('/', 302);
         } catch (error) {
           if (error instanceof AppError) {
-            return reply.status(error.status).type('text/html; charset=utf-8').send(refusalPage(error.message));
+            return reply
+              .status(error.status)
+              .type('text/html; charset=utf-8')
+              .send(refusalPage(error.code, error.message, request.headers['accept-language']));
           }
           throw error;
         }
@@ -194,7 +189,10 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             return reply.redirect('/', 303);
           } catch (error) {
             if (error instanceof AppError) {
-              return reply.status(error.status).type('text/html; charset=utf-8').send(refusalPage(error.message));
+              return reply
+                .status(error.status)
+                .type('text/html; charset=utf-8')
+                .send(refusalPage(error.code, error.message, request.headers['accept-language']));
             }
             throw error;
           }

@@ -355,10 +355,14 @@ describe('single sign-on through OpenID Connect and SAML', () => {
   }
 
   /** The browser posting the IdP's answer to Usher's ACS (HTTP-POST binding). */
-  async function postToAcs(samlResponse: string, address = nextAddress()) {
+  async function postToAcs(samlResponse: string, address = nextAddress(), language = 'en') {
     const answer = await fetch(`${instance.baseUrl}/api/v1/auth/saml/${samlDirectoryId}/acs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-for': address,
+        'accept-language': language,
+      },
       body: new URLSearchParams({ SAMLResponse: samlResponse }).toString(),
       redirect: 'manual',
     });
@@ -508,6 +512,19 @@ describe('single sign-on through OpenID Connect and SAML', () => {
     assert.equal(unknown.status, 403, unknown.text);
     assert.match(unknown.text, /not an administrator of this organization/);
     assert.equal(await countUsers(), before);
+    // The page speaks the browser's language (all five console languages).
+    const finnish = await postToAcs(
+      idp.respond(await samlStart(`nobody@${SAML_DOMAIN}`), `nobody@${SAML_DOMAIN}`),
+      nextAddress(),
+      'fi-FI,fi;q=0.9,en;q=0.5',
+    );
+    assert.equal(finnish.status, 403);
+    assert.match(finnish.text, /<html lang="fi">/);
+    assert.match(finnish.text, /et ole tämän organisaation ylläpitäjä/);
+    const czech = await postToAcs('not even base64 xml', nextAddress(), 'de, cs;q=0.8');
+    assert.equal(czech.status, 401);
+    assert.match(czech.text, /Odpověď poskytovatele identity nebyla přijata/);
+    assert.match(czech.text, /data-testid="sso-error-detail"/, 'the exact reason is kept for a system admin');
 
     const other = await createOrganization(instance, 'Other SAML Org');
     await adminWithEmail(other.organizationId, `ming@${SAML_DOMAIN}`, 'system-admin');
@@ -540,7 +557,8 @@ describe('single sign-on through OpenID Connect and SAML', () => {
     }
     assert.equal(last.status, 429, last.text);
     assert.ok(tries >= policy.maxFailures, `refused after ${tries} failures`);
-    assert.match(last.text, /Too many failed sign-ins from this address/);
+    assert.match(last.text, /Too many sign-in attempts from this address/);
+    assert.match(last.text, /Wait \d+ seconds/);
     assert.equal(last.session, undefined);
     // Another address is not slowed down.
     const elsewhere = await postToAcs(idp.respond(await samlStart(samlAdmin.email), samlAdmin.email));
