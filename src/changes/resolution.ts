@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import type { IdentityType, Locale } from '../../shared/contracts.ts';
 import type { Executor } from '../db/database.ts';
 import { type DomainStanding, domainStandingsQuery, standingOf } from '../domains/identity.ts';
 import type { Named } from './names.ts';
@@ -30,6 +31,21 @@ export interface ResolvedLookups {
   readonly askedGroups: ReadonlySet<string>;
   /** A standing for every domain asked (`none` → Personal ID). */
   readonly domains: ReadonlyMap<string, DomainStanding>;
+  /** What each group found gives its members (by group id): its profiles with their products. */
+  readonly groupGives: ReadonlyMap<string, GivenProfile[]>;
+  /** The product of each profile found (by profile id). */
+  readonly profileProducts: ReadonlyMap<string, { id: string; name: string }>;
+  /** The organization's default language (e-mails to new users). */
+  readonly locale: Locale;
+}
+
+/** A profile a group gives, with its product (the scope rule and the licenses need it). */
+export interface GivenProfile {
+  group_id: string;
+  group_name: string;
+  profile_id: string;
+  product_id: string;
+  product_name: string;
 }
 
 /** Lookups made by {@link resolveForChange}; the brand cannot be written by hand. */
@@ -41,7 +57,8 @@ const made = new WeakMap<object, Executor>();
 const keyOf = (name: string) => name.trim().toLowerCase();
 
 /**
- * Resolves profile and group names (case-insensitively) and e-mail domains in one statement.
+ * Resolves profile and group names (case-insensitively), what the groups give, e-mail domains
+ * and the organization's language, in one statement.
  * @param db the transaction the change will run in (a command trusts the resolution only there)
  * @param organizationId the organization of the change
  * @param wanted names of profiles, names of groups, lower-case domains (any may be left out)
@@ -58,42 +75,53 @@ export async function resolveForChange(
   const profiles = new Map<string, Named & { productId: string }>();
   const groups = new Map<string, Named>();
   const standings = new Map<string, DomainStanding>(domains.map((domain) => [domain, standingOf(undefined)]));
-  if (askedProfiles.size + askedGroups.size + domains.length > 0) {
-    const none = sql<never>`null`;
-    const row = await db
-      .selectNoFrom([
+  const groupGives = new Map<string, GivenProfile[]>();
+  const profileProducts = new Map<string, { id: string; name: string }>();
+  const none = sql<null>`null`;
+  // One statement: the profiles with their products, the groups with what they give, the
+  // domains' standings and the organization's language.
+  const row = (
+    await sql<{
+      profiles: { id: string; name: string; product_id: string; product_name: string }[] | null;
+      groups: { id: string; name: string; gives: GivenProfile[] }[] | null;
+      domains: { name: string; directory_id: string | null; identity_type: IdentityType; owned: boolean }[] | null;
+      locale: Locale;
+    }>`
+    select
+      ${
         askedProfiles.size === 0
-          ? none.as('profiles')
-          : jsonArrayFrom(
-              db
-                .selectFrom('product_profiles')
-                .select(['id', 'name', 'product_id'])
-                .where('organization_id', '=', organizationId)
-                .where(sql<string>`lower(name)`, '=', sql<string>`any(${[...askedProfiles]}::text[])`),
-            ).as('profiles'),
+          ? none
+          : sql`(select json_agg(json_build_object('id', pp.id, 'name', pp.name, 'product_id', p.id, 'product_name', p.name))
+              from product_profiles pp
+              join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+              where pp.organization_id = ${organizationId} and lower(pp.name) = any(${[...askedProfiles]}::text[]))`
+      } as profiles,
+      ${
         askedGroups.size === 0
-          ? none.as('groups')
-          : jsonArrayFrom(
-              db
-                .selectFrom('user_groups')
-                .select(['id', 'name'])
-                .where('organization_id', '=', organizationId)
-                .where(sql<string>`lower(name)`, '=', sql<string>`any(${[...askedGroups]}::text[])`),
-            ).as('groups'),
-        domains.length === 0
-          ? none.as('domains')
-          : jsonArrayFrom(domainStandingsQuery(db, organizationId, domains)).as('domains'),
-      ])
-      .executeTakeFirstOrThrow();
-    for (const profile of row.profiles ?? []) {
-      profiles.set(keyOf(profile.name), { id: profile.id, name: profile.name, productId: profile.product_id });
-    }
-    for (const group of row.groups ?? []) {
-      groups.set(keyOf(group.name), { id: group.id, name: group.name, productId: null });
-    }
-    for (const domain of row.domains ?? []) {
-      standings.set(domain.name, standingOf(domain));
-    }
+          ? none
+          : sql`(select json_agg(json_build_object('id', g.id, 'name', g.name, 'gives', (
+                select coalesce(json_agg(json_build_object('group_id', g.id, 'group_name', g.name,
+                  'profile_id', pp.id, 'product_id', p.id, 'product_name', p.name)), '[]'::json)
+                from group_profiles gp
+                join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+                join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+                where gp.organization_id = g.organization_id and gp.group_id = g.id)))
+              from user_groups g
+              where g.organization_id = ${organizationId} and lower(g.name) = any(${[...askedGroups]}::text[]))`
+      } as groups,
+      ${domains.length === 0 ? none : jsonArrayFrom(domainStandingsQuery(db, organizationId, domains))} as domains,
+      (select default_locale from organizations where id = ${organizationId}) as locale`.execute(db)
+  ).rows[0];
+  for (const profile of row?.profiles ?? []) {
+    profiles.set(keyOf(profile.name), { id: profile.id, name: profile.name, productId: profile.product_id });
+    profileProducts.set(profile.id, { id: profile.product_id, name: profile.product_name });
+  }
+  for (const group of row?.groups ?? []) {
+    groups.set(keyOf(group.name), { id: group.id, name: group.name, productId: null });
+    groupGives.set(group.id, group.gives);
+  }
+  for (const domain of row?.domains ?? []) {
+    standings.set(domain.name, standingOf(domain));
   }
   const resolution = {
     organizationId,
@@ -102,6 +130,9 @@ export async function resolveForChange(
     askedProfiles,
     askedGroups,
     domains: standings,
+    groupGives,
+    profileProducts,
+    locale: row?.locale ?? 'en',
   } as ResolvedLookups as Resolution;
   made.set(resolution, db);
   return resolution;

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { GivenProfile } from '../changes/resolution.ts';
 import { sourceColumns, sourceOf } from '../changes/source.ts';
 import { AppError, type FieldProblem } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
@@ -24,17 +25,26 @@ import { GroupErrorCodes } from './groups.errors.ts';
  *   SCIM connection, a sync), so a synchronizing source removes only its own.
  */
 
-/** A profile a group gives, with its product (for the scope rule and the refusal message). */
-interface GivenProfile {
-  group_id: string;
-  group_name: string;
-  profile_id: string;
-  product_id: string;
-  product_name: string;
+/** The profiles these groups give, with their products (one query). */
+async function findGivenProfiles(
+  trx: Transaction<DB>,
+  organizationId: string,
+  groupIds: string[],
+): Promise<GivenProfile[]> {
+  const given = await sql<GivenProfile>`
+    select gp.group_id, g.name as group_name, pp.id as profile_id, pp.product_id, p.name as product_name
+    from group_profiles gp
+    join user_groups g on g.organization_id = gp.organization_id and g.id = gp.group_id
+    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+    join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
+    where gp.organization_id = ${organizationId} and gp.group_id = any(${groupIds}::uuid[])`.execute(trx);
+  return given.rows;
 }
 
 /**
  * Refuses when joining these groups would give a profile the actor may not give.
+ * @param known what the groups give, as the caller resolved it in this transaction
+ *   (`changes/resolution.ts`); read here when it does not cover every group
  * @returns per group, the products its profiles give
  * @throws AppError `auth.forbidden` (403) naming the product and the group
  */
@@ -42,19 +52,16 @@ export async function assertMayGiveGroupProfiles(
   trx: Transaction<DB>,
   actor: Actor,
   groupIds: string[],
+  known?: ReadonlyMap<string, GivenProfile[]>,
 ): Promise<Map<string, string[]>> {
   const products = new Map<string, string[]>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) {
     return products;
   }
-  const given = await sql<GivenProfile>`
-    select gp.group_id, g.name as group_name, pp.id as profile_id, pp.product_id, p.name as product_name
-    from group_profiles gp
-    join user_groups g on g.organization_id = gp.organization_id and g.id = gp.group_id
-    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
-    join products p on p.organization_id = pp.organization_id and p.id = pp.product_id
-    where gp.organization_id = ${actor.organizationId} and gp.group_id = any(${groupIds}::uuid[])`.execute(trx);
-  for (const row of given.rows) {
+  const rows = groupIds.every((id) => known?.has(id))
+    ? groupIds.flatMap((id) => known?.get(id) ?? [])
+    : await findGivenProfiles(trx, actor.organizationId, groupIds);
+  for (const row of rows) {
     if (
       !can(actor, 'group.members.grantProfiles', { groupId: row.group_id }) &&
       !can(actor, 'profile.assign', { productId: row.product_id, profileId: row.profile_id })
@@ -195,8 +202,9 @@ export async function insertNewUserMemberships(
   trx: Transaction<DB>,
   actor: Actor,
   rows: { groupId: string; userId: string }[],
+  known?: ReadonlyMap<string, GivenProfile[]>,
 ): Promise<void> {
-  await assertMayGiveGroupProfiles(trx, actor, [...new Set(rows.map((row) => row.groupId))]);
+  await assertMayGiveGroupProfiles(trx, actor, [...new Set(rows.map((row) => row.groupId))], known);
   await insertMany(
     trx,
     'group_members',

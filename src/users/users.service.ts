@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
-import { answersFor, type Resolution, trustedLookups } from '../changes/resolution.ts';
+import { answersFor, type Resolution, type ResolvedLookups, trustedLookups } from '../changes/resolution.ts';
 import { sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, type FieldProblem, notFound } from '../core/errors.ts';
@@ -315,10 +315,11 @@ export async function insertUsers(
         userId: userIdOf(row),
       })),
     ),
+    lookups?.groupGives,
   );
   // New users held nothing: their licenses and welcome e-mails follow from their profiles and
   // groups, without reading back the rows just written.
-  const given = await productsGivenBy(trx, actor.organizationId, [
+  const given = await productsGivenBy(trx, actor.organizationId, lookups, [
     ...[...profiles.values()].map((profile) => profile.id),
     ...[...groups.values()].map((group) => group.id),
   ]);
@@ -364,7 +365,7 @@ export async function insertUsers(
       },
     })),
   );
-  const locale = await organizationLocale(trx, actor.organizationId);
+  const locale = lookups?.locale ?? (await organizationLocale(trx, actor.organizationId));
   await queueMessages(
     trx,
     actor.organizationId,
@@ -385,10 +386,22 @@ export async function insertUsers(
 async function productsGivenBy(
   trx: Transaction<DB>,
   organizationId: string,
+  lookups: ResolvedLookups | undefined,
   sources: string[],
 ): Promise<Map<string, { id: string; name: string }[]>> {
   const given = new Map<string, { id: string; name: string }[]>();
   if (sources.length === 0) {
+    return given;
+  }
+  // Read from what the caller resolved when it knows every profile and group.
+  if (lookups && sources.every((id) => lookups.profileProducts.has(id) || lookups.groupGives.has(id))) {
+    for (const id of sources) {
+      const product = lookups.profileProducts.get(id);
+      const list = product
+        ? [product]
+        : (lookups.groupGives.get(id) ?? []).map((row) => ({ id: row.product_id, name: row.product_name }));
+      given.set(id, [...(given.get(id) ?? []), ...list]);
+    }
     return given;
   }
   const rows = await sql<{ source: string; id: string; name: string }>`
