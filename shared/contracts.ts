@@ -19,6 +19,10 @@ export const LOCALE_NAMES: Record<Locale, string> = {
 export const IDENTITY_TYPES = ['personal', 'enterprise', 'federated'] as const;
 export type IdentityType = (typeof IDENTITY_TYPES)[number];
 
+/** Platforms a user's device runs (the security application's installers). */
+export const DEVICE_PLATFORMS = ['windows', 'macos', 'android', 'ios'] as const;
+export type DevicePlatform = (typeof DEVICE_PLATFORMS)[number];
+
 export const USER_STATUSES = ['active', 'invited', 'removed'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
+import type { DevicePlatform, IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 
 /** Who acts: an admin, an API token, Usher itself or a directory sync (see roles/policy.ts `Actor`). */
@@ -26,6 +26,8 @@ export interface OrganizationsTable {
   sso_only: Generated<boolean>;
   /** The system admin who keeps password sign-in under `sso_only` (break-glass). */
   break_glass_user_id: string | null;
+  /** Where users download the security application, per platform (platform → URL). */
+  device_download_links: ColumnType<Partial<Record<DevicePlatform, string>>, string | undefined, string>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, problems } from '../core/schemas.ts';
+import { DownloadLinksSchema } from '../organizations/organizations.schemas.ts';
 import { CappedCountSchema } from '../overview/overview.routes.ts';
 import { MatchingBody } from '../users/users.routes.ts';
 import { listDevices, listUsersAwaitingDevice } from './devices.list.ts';
@@ -194,6 +195,9 @@ export function devicesRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               mobileAvailable: z
                 .boolean()
                 .meta({ description: 'Whether the link can still connect an Android or iOS device.' }),
+              downloadLinks: DownloadLinksSchema.meta({
+                description: 'Where to download the security application, per platform, as the organization set it.',
+              }),
             }),
             ...problems(404, 429),
           },

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { DEVICE_PLATFORMS, type DevicePlatform } from '../../shared/contracts.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hitRateLimit } from '../auth/rate-limit.ts';
 import { hashSecret } from '../auth/secrets.ts';
@@ -14,8 +15,8 @@ import {
   MOBILE_LIMIT_MESSAGE,
 } from './devices.errors.ts';
 
-export const PLATFORMS = ['windows', 'macos', 'android', 'ios'] as const;
-export type Platform = (typeof PLATFORMS)[number];
+export const PLATFORMS = DEVICE_PLATFORMS;
+export type Platform = DevicePlatform;
 const MOBILE: readonly Platform[] = ['android', 'ios'];
 
 /** The window of the per-address limit of the public connection endpoints. */
@@ -37,6 +38,7 @@ interface ValidLink {
   first_name: string | null;
   organization_name: string;
   locale: string;
+  download_links: Partial<Record<DevicePlatform, string>>;
 }
 
 /**
@@ -61,7 +63,8 @@ async function limitAddress(ctx: AppContext, origin: Origin): Promise<void> {
 async function findValidLink(db: Executor, token: string, lock: boolean): Promise<ValidLink> {
   const row = await sql<ValidLink>`
     select l.id, l.organization_id, l.user_id, l.expires_at, l.created_at, u.email, u.first_name,
-      o.name as organization_name, coalesce(u.locale, o.default_locale) as locale
+      o.name as organization_name, coalesce(u.locale, o.default_locale) as locale,
+      o.device_download_links as download_links
     from instruction_links l
     join users u on u.organization_id = l.organization_id and u.id = l.user_id
     join organizations o on o.id = l.organization_id
@@ -102,6 +105,7 @@ export async function describeLink(ctx: AppContext, token: string, origin: Origi
     sentAt: link.created_at.toISOString(),
     expiresAt: link.expires_at.toISOString(),
     mobileAvailable: !(await mobileConnected(ctx.db, link)),
+    downloadLinks: link.download_links,
   };
 }
 

@@ -154,6 +154,67 @@ describe('instructions e-mails and devices', () => {
     );
   });
 
+  test('download links per platform: set by a system admin, checked, audited, shown on the connection page', async () => {
+    const refused = expectProblem(
+      await admin.patch('/api/v1/organization', {
+        deviceDownloadLinks: { windows: 'javascript:alert(1)', macos: 'https://downloads.example.org/usher.pkg' },
+      }),
+      400,
+      'request.validation_failed',
+    );
+    assert.deepEqual(
+      (refused.errors as { field: string }[]).map((error) => error.field),
+      ['body.deviceDownloadLinks.windows'],
+    );
+    const unknown = expectProblem(
+      await admin.patch('/api/v1/organization', { deviceDownloadLinks: { linux: 'https://x.example/' } }),
+      400,
+      'request.validation_failed',
+    );
+    assert.match(JSON.stringify(unknown.errors), /linux/);
+
+    const set = await admin.patch<{ deviceDownloadLinks: Record<string, string> }>('/api/v1/organization', {
+      deviceDownloadLinks: {
+        windows: 'https://downloads.example.org/usher.msi',
+        macos: 'https://downloads.example.org/usher.pkg',
+      },
+    });
+    assert.equal(set.status, 200, set.text);
+    // null removes one platform's link; the others stay.
+    const cleared = await admin.patch<{ deviceDownloadLinks: Record<string, string> }>('/api/v1/organization', {
+      deviceDownloadLinks: { windows: null },
+    });
+    assert.deepEqual(cleared.body.deviceDownloadLinks, { macos: 'https://downloads.example.org/usher.pkg' });
+
+    const sent = await admin.post('/api/v1/users/send-instructions', { userIds: [users.jan] });
+    assert.equal(sent.status, 200, sent.text);
+    const token = await latestToken(users.jan ?? '');
+    const described = await instance.anonymous().post('/api/v1/public/connection-link', { token });
+    assert.equal(described.status, 200, described.text);
+    assert.deepEqual(described.body.downloadLinks, { macos: 'https://downloads.example.org/usher.pkg' });
+
+    const audit = await admin.get<{
+      items: { action: string; before: Record<string, unknown>; after: Record<string, unknown> }[];
+    }>('/api/v1/audit-events?action=organization.update');
+    assert.equal(audit.status, 200, audit.text);
+    const last = audit.body.items[0];
+    assert.deepEqual(last?.before.deviceDownloadLinks, {
+      windows: 'https://downloads.example.org/usher.msi',
+      macos: 'https://downloads.example.org/usher.pkg',
+    });
+    assert.deepEqual(last?.after.deviceDownloadLinks, { macos: 'https://downloads.example.org/usher.pkg' });
+
+    // Only who may change the organization sets them.
+    const support = await instance.signIn(
+      (await createAdmin(instance, instance.organizationId, 'support-admin')).email,
+    );
+    expectProblem(
+      await support.patch('/api/v1/organization', { deviceDownloadLinks: { windows: 'https://evil.example/x.exe' } }),
+      403,
+      'auth.forbidden',
+    );
+  });
+
   test('one link: any number of Windows and macOS devices, one Android or iOS device', async () => {
     const token = await latestToken(users.anna ?? '');
     const described = await instance.anonymous().post('/api/v1/public/connection-link', { token });

@@ -7,6 +7,7 @@ import { setSessionCookie } from '../auth/cookie.ts';
 import { presentSession, SessionViewSchema } from '../auth/session-view.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from '../core/schemas.ts';
+import { DownloadLinksPatch, DownloadLinksSchema } from './organizations.schemas.ts';
 import { getOrganization, updateOrganization } from './organizations.service.ts';
 import { completeSetup, isSetupTokenValid } from './setup.service.ts';
 
@@ -28,6 +29,10 @@ const OrganizationSchema = z
     breakGlassUserId: z.uuid().nullable().meta({
       description: 'The system admin who keeps password sign-in while `ssoOnly` is on.',
     }),
+    deviceDownloadLinks: DownloadLinksSchema.meta({
+      description:
+        'Where users download the security application, per platform (`windows`, `macos`, `android`, `ios`); the connection page of an instructions e-mail links to it.',
+    }),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Organization' });
@@ -45,6 +50,9 @@ const OrganizationPatch = z.strictObject({
     .nullable()
     .optional()
     .meta({ description: 'A system admin who keeps password sign-in; null for none.' }),
+  deviceDownloadLinks: DownloadLinksPatch.optional().meta({
+    description: 'Download links per platform to set (a URL) or remove (null); platforms left out keep theirs.',
+  }),
 });
 
 const SetupBody = z

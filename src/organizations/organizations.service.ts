@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Locale } from '../../shared/contracts.ts';
+import { DEVICE_PLATFORMS, type DevicePlatform, type Locale } from '../../shared/contracts.ts';
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/password-policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashPassword } from '../auth/secrets.ts';
@@ -100,8 +100,13 @@ export interface OrganizationView {
   ssoOnly: boolean;
   /** The system admin who keeps password sign-in under `ssoOnly`. */
   breakGlassUserId: string | null;
+  /** Where users download the security application, per platform. */
+  deviceDownloadLinks: DownloadLinks;
   createdAt: string;
 }
+
+/** Download links per platform (a platform without a link is absent). */
+export type DownloadLinks = Partial<Record<DevicePlatform, string>>;
 
 /**
  * Reads the actor's organization.
@@ -111,7 +116,16 @@ export async function getOrganization(ctx: AppContext, actor: Actor): Promise<Or
   authorize(actor, 'organization.read');
   const row = await ctx.db
     .selectFrom('organizations')
-    .select(['id', 'name', 'default_locale', 'require_mfa', 'sso_only', 'break_glass_user_id', 'created_at'])
+    .select([
+      'id',
+      'name',
+      'default_locale',
+      'require_mfa',
+      'sso_only',
+      'break_glass_user_id',
+      'device_download_links',
+      'created_at',
+    ])
     .where('id', '=', actor.organizationId)
     .executeTakeFirst();
   if (!row) {
@@ -124,8 +138,24 @@ export async function getOrganization(ctx: AppContext, actor: Actor): Promise<Or
     requireMfa: row.require_mfa,
     ssoOnly: row.sso_only,
     breakGlassUserId: row.break_glass_user_id,
+    deviceDownloadLinks: row.device_download_links,
     createdAt: row.created_at.toISOString(),
   };
+}
+
+/** The links after a patch: a URL sets a platform's link, null removes it, absent keeps it. */
+function mergeLinks(
+  before: DownloadLinks,
+  patch: Partial<Record<DevicePlatform, string | null | undefined>> | undefined,
+): DownloadLinks {
+  const merged: DownloadLinks = {};
+  for (const platform of DEVICE_PLATFORMS) {
+    const link = patch?.[platform] === undefined ? before[platform] : patch[platform];
+    if (link) {
+      merged[platform] = link;
+    }
+  }
+  return merged;
 }
 
 /**
@@ -142,13 +172,14 @@ export async function updateOrganization(
     requireMfa?: boolean | undefined;
     ssoOnly?: boolean | undefined;
     breakGlassUserId?: string | null | undefined;
+    deviceDownloadLinks?: Partial<Record<DevicePlatform, string | null | undefined>> | undefined;
   },
 ): Promise<OrganizationView> {
   authorize(actor, 'organization.update');
   await transaction(ctx.db, async (trx) => {
     const before = await trx
       .selectFrom('organizations')
-      .select(['name', 'default_locale', 'require_mfa', 'sso_only', 'break_glass_user_id'])
+      .select(['name', 'default_locale', 'require_mfa', 'sso_only', 'break_glass_user_id', 'device_download_links'])
       .where('id', '=', actor.organizationId)
       .forUpdate()
       .executeTakeFirstOrThrow();
@@ -158,6 +189,7 @@ export async function updateOrganization(
       require_mfa: patch.requireMfa ?? before.require_mfa,
       sso_only: patch.ssoOnly ?? before.sso_only,
       break_glass_user_id: patch.breakGlassUserId === undefined ? before.break_glass_user_id : patch.breakGlassUserId,
+      device_download_links: mergeLinks(before.device_download_links, patch.deviceDownloadLinks),
     };
     if (after.break_glass_user_id && after.break_glass_user_id !== before.break_glass_user_id) {
       const grants = await findGrantsByPrincipal(trx, actor.organizationId, { userId: after.break_glass_user_id });
@@ -170,7 +202,7 @@ export async function updateOrganization(
     }
     await trx
       .updateTable('organizations')
-      .set({ ...after, updated_at: new Date() })
+      .set({ ...after, device_download_links: JSON.stringify(after.device_download_links), updated_at: new Date() })
       .where('id', '=', actor.organizationId)
       .execute();
     await recordAudit(trx, actor, {
@@ -182,6 +214,7 @@ export async function updateOrganization(
         requireMfa: before.require_mfa,
         ssoOnly: before.sso_only,
         breakGlassUserId: before.break_glass_user_id,
+        deviceDownloadLinks: before.device_download_links,
       },
       after: {
         name: after.name,
@@ -189,6 +222,7 @@ export async function updateOrganization(
         requireMfa: after.require_mfa,
         ssoOnly: after.sso_only,
         breakGlassUserId: after.break_glass_user_id,
+        deviceDownloadLinks: after.device_download_links,
       },
     });
   });

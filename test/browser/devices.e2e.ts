@@ -71,17 +71,40 @@ describe('e-mail outbox and devices (browser)', () => {
     await screenshot(page, 'b2-message');
   });
 
+  it('sets where users download the application, per platform, in Settings', async () => {
+    await page.getByTestId('nav-settings').click();
+    const form = page.getByTestId('downloads-form');
+    await form.waitFor();
+    await form.getByTestId('downloads-macos').fill('ftp://files.example.org/usher.pkg');
+    await page.getByTestId('downloads-save').click();
+    // The server's refusal names the field; correcting it clears the error and saves.
+    await form.getByText('must be an http:// or https:// address').waitFor();
+    await form.getByTestId('downloads-macos').fill('https://downloads.example.org/usher.pkg');
+    assert.equal(await form.getByText('must be an http:// or https:// address').count(), 0);
+    await page.getByTestId('downloads-save').click();
+    await page.getByTestId('downloads-saved').waitFor();
+    await screenshot(page, 'b3-download-links');
+  });
+
   it('connects a device on the public page of the link', async () => {
     const visitor = await newPage(browser, instance.baseUrl);
     await visitor.page.goto(link);
     await showing(visitor.page.getByTestId('connect-for'), 'anna@example.org');
     await visitor.page.getByRole('tab', { name: 'macOS' }).click();
     await showing(visitor.page.getByTestId('connect-steps-macos'), 'System Settings');
+    const download = visitor.page.getByTestId('connect-download-macos');
+    await showing(download, 'Download for macOS');
+    assert.equal(await download.getAttribute('href'), 'https://downloads.example.org/usher.pkg');
+    // The identifier comes from the security application: shown, not typed.
+    assert.equal(await visitor.page.getByTestId('connect-device-id').getAttribute('readonly'), '');
     await visitor.page.getByTestId('connect-name').fill("Anna's MacBook");
     await screenshot(visitor.page, 'c1-connect');
     await visitor.page.getByTestId('connect-submit').click();
     await showing(visitor.page.getByTestId('connect-done'), "Connected: Anna's MacBook");
     await screenshot(visitor.page, 'c2-connected');
+
+    await visitor.page.getByRole('tab', { name: 'Windows' }).click();
+    await showing(visitor.page.getByTestId('connect-no-download-windows'), 'has not set a download link');
 
     await visitor.page.goto('/connect/not-a-real-token');
     await showing(visitor.page.getByTestId('connect-invalid'), 'invalid or has expired');

@@ -1,4 +1,4 @@
-import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
+import type { DevicePlatform, IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 
 /** Who is signed in, in which organization, and what they may do (GET /api/v1/auth/session). */
@@ -23,6 +23,8 @@ export interface Organization {
   ssoOnly: boolean;
   /** The system admin who keeps password sign-in while `ssoOnly` is on. */
   breakGlassUserId: string | null;
+  /** Where users download the security application, per platform. */
+  deviceDownloadLinks: Partial<Record<DevicePlatform, string>>;
   createdAt: string;
 }
 

@@ -35,6 +35,7 @@ import * as m20261207231000 from './20261207231000-add-receiving-bulk-status.ts'
 import * as m20261207232000 from './20261207232000-add-saml-identity-providers.ts';
 import * as m20261207232100 from './20261207232100-add-bulk-skipped-rows.ts';
 import * as m20261207232500 from './20261207232500-keep-deleted-groups-members.ts';
+import * as m20261208000100 from './20261208000100-add-device-download-links.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -77,4 +78,5 @@ export const migrations: Record<string, Migration> = {
   '20261207232000-add-saml-identity-providers': m20261207232000,
   '20261207232100-add-bulk-skipped-rows': m20261207232100,
   '20261207232500-keep-deleted-groups-members': m20261207232500,
+  '20261208000100-add-device-download-links': m20261208000100,
 };

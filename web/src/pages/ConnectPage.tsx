@@ -6,6 +6,7 @@ import {
   Heading,
   InlineAlert,
   Item,
+  Link,
   ProgressCircle,
   TabList,
   TabPanels,
@@ -18,13 +19,14 @@ import {
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
+import { DEVICE_PLATFORMS, type DevicePlatform } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
 import { applyLocale, isLocale } from '../i18n/index.ts';
 
-const PLATFORMS = ['windows', 'macos', 'android', 'ios'] as const;
-type Platform = (typeof PLATFORMS)[number];
+const PLATFORMS = DEVICE_PLATFORMS;
+type Platform = DevicePlatform;
 
 interface LinkInfo {
   organizationName: string;
@@ -33,6 +35,7 @@ interface LinkInfo {
   locale: string;
   expiresAt: string;
   mobileAvailable: boolean;
+  downloadLinks: Partial<Record<Platform, string>>;
 }
 
 /** The visitor's platform, guessed from the browser; they can pick another. */
@@ -76,7 +79,7 @@ export function ConnectPage() {
   const [info, setInfo] = useState<LinkInfo | 'invalid' | null>(null);
   const [platform, setPlatform] = useState<Platform>(() => detectPlatform(navigator.userAgent));
   const [name, setName] = useState('');
-  const [deviceId, setDeviceId] = useState(deviceIdentifier);
+  const [deviceId] = useState(deviceIdentifier);
   const [pending, setPending] = useState(false);
   const [result, setResult] = useState<{ name: string; reconnected: boolean } | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -178,6 +181,18 @@ export function ConnectPage() {
                           <li key={step}>{t(`connect.steps.${value}.${step}`)}</li>
                         ))}
                       </ol>
+                      {info.downloadLinks[value] ? (
+                        <Link
+                          href={info.downloadLinks[value]}
+                          target="_blank"
+                          rel="noopener noreferrer"
+                          data-testid={`connect-download-${value}`}
+                        >
+                          {t('connect.download', { platform: t(`devices.platform.${value}`) })}
+                        </Link>
+                      ) : (
+                        <Text data-testid={`connect-no-download-${value}`}>{t('connect.noDownload')}</Text>
+                      )}
                     </Item>
                   ))}
                 </TabPanels>
@@ -221,9 +236,7 @@ export function ConnectPage() {
                     label={t('connect.deviceId')}
                     description={t('connect.deviceIdHelp')}
                     value={deviceId}
-                    onChange={setDeviceId}
-                    maxLength={255}
-                    isRequired
+                    isReadOnly
                     data-testid="connect-device-id"
                   />
                   <Button type="submit" variant="accent" isPending={pending} data-testid="connect-submit">

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { useCan } from '../session.tsx';
 import { ApiTokensSection } from '../settings/ApiTokensSection.tsx';
+import { DownloadLinksSection } from '../settings/DownloadLinksSection.tsx';
 import { DomainsSection } from '../settings/domains/DomainsSection.tsx';
 import { TrustedDirectoriesSection } from '../settings/domains/TrustedDirectoriesSection.tsx';
 import { IntegrationsSection } from '../settings/IntegrationsSection.tsx';
@@ -17,6 +18,12 @@ export function SettingsPage() {
     <Flex direction="column" gap="size-300">
       <PageTitle>{t('nav.settings')}</PageTitle>
       <OrganizationSection />
+      {can('organization.read') && (
+        <>
+          <Divider size="S" />
+          <DownloadLinksSection />
+        </>
+      )}
       {can('domain.read') && (
         <>
           <Divider size="S" />
