@@ -57,6 +57,9 @@ export const IdentityProviderErrorCodes = {
   invalidIssuer: 'directories.invalid_issuer',
   samlSettingsRequired: 'directories.saml_settings_required',
   metadataUnavailable: 'directories.saml_metadata_unavailable',
+  invalidMetadata: 'directories.invalid_saml_metadata',
+  invalidCertificate: 'directories.invalid_saml_certificate',
+  invalidSamlUrl: 'directories.invalid_saml_url',
 } as const;
 
 /**
@@ -240,7 +243,7 @@ function checkUrl(value: string, field: string, example: string): URL {
   }
   if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url)))) {
     const message = `must be an https URL, e.g. ${example}; plain http only on localhost`;
-    throw new AppError('directories.invalid_saml_url', 400, `${field} ${message}.`, {
+    throw new AppError(IdentityProviderErrorCodes.invalidSamlUrl, 400, `${field} ${message}.`, {
       errors: [{ field: `body.${field}`, message }],
     });
   }
