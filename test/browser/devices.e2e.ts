@@ -53,6 +53,20 @@ describe('e-mail outbox and devices (browser)', () => {
     await showing(page.getByTestId('users-notice'), 'Instructions e-mails queued: 1');
   });
 
+  it('"Send instructions to all" says how many people get an e-mail', async () => {
+    const admin = await instance.signIn();
+    let expected = 0;
+    for (const status of ['active', 'invited']) {
+      expected += (await admin.get<{ total: number }>(`/api/v1/users/count?status=${status}`)).body.total ?? 0;
+    }
+    assert.ok(expected >= 2, `${expected} users not removed`);
+    await page.getByTestId('users-send-instructions-all').click();
+    const dialog = page.getByTestId('send-instructions-dialog');
+    await showing(dialog, `Every user who is not removed (${expected}) gets an e-mail`);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('shows the queued message, rendered, on the Outbox page', async () => {
     await page.getByTestId('nav-outbox').click();
     const row = page.getByTestId('outbox-table').getByRole('row').filter({ hasText: 'anna@example.org' });

@@ -1,8 +1,10 @@
 import { AlertDialog } from '@adobe/react-spectrum';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { errorMessage } from '../errors.ts';
+import type { CappedCount } from '../overview/types.ts';
+import { useCountText } from '../overview/useCountText.ts';
 
 /**
  * Confirms and sends installation-instructions e-mails (each with a new personal link) to the
@@ -18,6 +20,27 @@ export function SendInstructionsDialog(props: {
   const { t } = useTranslation();
   const [pending, setPending] = useState(false);
   const all = props.userIds === 'all';
+  const countText = useCountText();
+  // "To all": how many people get an e-mail (everyone not removed: active and invited).
+  const [recipients, setRecipients] = useState<CappedCount | null>(null);
+  useEffect(() => {
+    if (!all || props.matching) {
+      return;
+    }
+    const controller = new AbortController();
+    Promise.all(
+      ['active', 'invited'].map((status) =>
+        api.get<CappedCount>(`/api/v1/users/count?status=${status}`, { signal: controller.signal }),
+      ),
+    )
+      .then(([active, invited]) =>
+        setRecipients(
+          active && invited ? { total: active.total + invited.total, exact: active.exact && invited.exact } : null,
+        ),
+      )
+      .catch(() => setRecipients(null));
+    return () => controller.abort();
+  }, [all, props.matching]);
   // The dialog closes on "Send"; the result shows on the users page.
   const send = async () => {
     setPending(true);
@@ -44,7 +67,9 @@ export function SendInstructionsDialog(props: {
       {props.matching
         ? t('instructions.confirmMatching', { n: props.matching.count })
         : all
-          ? t('instructions.confirmAll')
+          ? recipients
+            ? t('instructions.confirmAllCount', { n: countText(recipients) })
+            : t('instructions.confirmAll')
           : t('instructions.confirmSelected', { n: props.userIds.length })}
     </AlertDialog>
   );
