@@ -7,6 +7,7 @@ import { keysetPage, Positions } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import { insertMany, type ManyRow } from '../db/insert-many.ts';
 import type { BulkOperationsTable, DB } from '../db/schema.ts';
+import { findGroupNameById } from '../groups/groups.catalog.ts';
 import { type Actor, authorize, can } from '../roles/policy.ts';
 import { describeOutcome, type Outcome } from './bulk.apply.ts';
 import { BulkErrorCodes } from './bulk.errors.ts';
@@ -117,12 +118,7 @@ async function requireGroupFor(ctx: AppContext, actor: Actor, type: BulkType, gr
       { errors: [{ field: 'groupId', message: 'required for this type' }] },
     );
   }
-  const group = await ctx.db
-    .selectFrom('user_groups')
-    .select(['id', 'name'])
-    .where('organization_id', '=', actor.organizationId)
-    .where('id', '=', groupId)
-    .executeTakeFirst();
+  const group = await findGroupNameById(ctx.db, actor.organizationId, groupId);
   if (!group) {
     throw notFound('User group');
   }

@@ -127,3 +127,35 @@ export async function resolveAccessNames(
   }
   return result;
 }
+
+/**
+ * One group's id and name, read for another capability (a bulk file into a group checks it
+ * exists before authorizing on it).
+ * @returns the group, or undefined when not in the organization
+ */
+export async function findGroupNameById(
+  db: Executor,
+  organizationId: string,
+  groupId: string,
+): Promise<{ id: string; name: string } | undefined> {
+  return db
+    .selectFrom('user_groups')
+    .select(['id', 'name'])
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', groupId)
+    .executeTakeFirst();
+}
+
+/**
+ * Locks a group's row for the caller's transaction (`for update`), so changes of its members made
+ * by one request apply one after another. A group not in the organization locks nothing.
+ */
+export async function lockGroupById(db: Executor, organizationId: string, groupId: string): Promise<void> {
+  await db
+    .selectFrom('user_groups')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', groupId)
+    .forUpdate()
+    .execute();
+}

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
+import { lockGroupById } from '../groups/groups.catalog.ts';
 import {
   createGroupsCommand,
   deleteGroupsCommand,
@@ -114,13 +115,7 @@ function readMemberIds(value: unknown): string[] {
 
 async function requireScimGroup(ctx: AppContext, organizationId: string, groupId: string, lock = false) {
   if (lock && isUuid(groupId)) {
-    await ctx.db
-      .selectFrom('user_groups')
-      .select('id')
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', groupId)
-      .forUpdate()
-      .execute();
+    await lockGroupById(ctx.db, organizationId, groupId);
   }
   const row = await findScimGroupById(ctx.db, organizationId, groupId);
   if (!row) {

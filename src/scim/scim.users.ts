@@ -12,6 +12,7 @@ import {
   restoreUsersCommand,
   setUsersCommand,
 } from '../users/users.commands.ts';
+import { findUserRowById } from '../users/users.lookup.ts';
 import { mailboxOf, normalizeCountry } from '../users/users.service.ts';
 import { invalidValue, ScimError, succeeded } from './scim.errors.ts';
 import { checkIfMatch, userEtag, userLastModified } from './scim.etag.ts';
@@ -249,9 +250,12 @@ async function requireScimUser(
   userId: string,
   lock = false,
 ): Promise<ScimUserRow> {
-  let query = ctx.db.selectFrom('users').selectAll().where('organization_id', '=', organizationId);
-  query = query.where('id', '=', isUuid(userId) ? userId : '00000000-0000-0000-0000-000000000000');
-  const row = await (lock ? query.forUpdate() : query).executeTakeFirst();
+  const row = await findUserRowById(
+    ctx.db,
+    organizationId,
+    isUuid(userId) ? userId : '00000000-0000-0000-0000-000000000000',
+    { lock },
+  );
   if (!row) {
     throw new ScimError(404, undefined, `User ${userId} not found.`);
   }

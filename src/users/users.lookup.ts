@@ -263,3 +263,22 @@ export async function findSystemAdminEmailsByOrganizationId(
     .where('users.status', '=', 'active')
     .execute();
 }
+
+/**
+ * One user's row, read for another capability (SCIM presents it), optionally locked `for update`
+ * for the caller's transaction.
+ * @returns the row, or undefined when not in the organization
+ */
+export async function findUserRowById(
+  db: Executor,
+  organizationId: string,
+  userId: string,
+  options: { lock?: boolean } = {},
+): Promise<UserRow | undefined> {
+  const query = db
+    .selectFrom('users')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', userId);
+  return (options.lock ? query.forUpdate() : query).executeTakeFirst();
+}
