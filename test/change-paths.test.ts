@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { findDeletedGroupMemberIds } from '../src/groups/groups.deletions.ts';
 import { runBulk } from './support/bulk.ts';
 import { createProductWithProfiles } from './support/catalog.ts';
 import { Client } from './support/client.ts';
@@ -412,5 +413,52 @@ describe('change paths: REST, CSV and SCIM reach the same state, audit events an
       groups.body.items.map((group) => group.name),
       ['Designers'],
     );
+  });
+
+  test('deleting a group keeps its members once and leaves the same trace through REST and SCIM (CSV has no group deletion)', async () => {
+    const traces = [];
+    for (const org of orgs.filter((candidate) => candidate.path !== 'csv')) {
+      let groupId: string;
+      if (org.path === 'scim') {
+        const created = await org.scim.post<{ id: string }>('/Groups', {
+          displayName: 'Leaving',
+          members: [{ value: org.bobId }],
+        });
+        ok(created, 201);
+        groupId = created.body.id;
+      } else {
+        const created = await org.admin.post<{ id: string }>('/api/v1/groups', { name: 'Leaving' });
+        ok(created, 201);
+        groupId = created.body.id;
+        ok(await org.admin.post(`/api/v1/groups/${groupId}/members`, { userIds: [org.bobId] }));
+      }
+      const deleted =
+        org.path === 'scim'
+          ? await org.scim.delete(`/Groups/${groupId}`)
+          : await org.admin.delete(`/api/v1/groups/${groupId}`);
+      assert.equal(deleted.status, 204, deleted.text);
+      const events = await instance.app.ctx.db
+        .selectFrom('audit_events')
+        .select(['action', 'before'])
+        .where('organization_id', '=', org.organizationId)
+        .where('target_id', '=', groupId)
+        .where('action', 'like', 'group.delete%')
+        .execute();
+      const bob = await org.admin.get<{ groups: { name: string }[] }>(`/api/v1/users/${org.bobId}`);
+      traces.push({
+        kept: await findDeletedGroupMemberIds(instance.app.ctx.db, org.organizationId, groupId),
+        events: events.map((event) => [event.action, (event.before as { membersCount?: number }).membersCount]),
+        bobStillIn: bob.body.groups.some((group) => group.name === 'Leaving'),
+        bobId: org.bobId,
+      });
+    }
+    for (const trace of traces) {
+      assert.deepEqual(trace, {
+        kept: [trace.bobId],
+        events: [['group.delete', 1]],
+        bobStillIn: false,
+        bobId: trace.bobId,
+      });
+    }
   });
 });

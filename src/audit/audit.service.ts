@@ -1,4 +1,4 @@
-import { type RawBuilder, sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';

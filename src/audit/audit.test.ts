@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { sql } from 'kysely';
 import { expectProblem } from '../../test/support/client.ts';
 import { startTestInstance, type TestInstance } from '../../test/support/instance.ts';
 import { transaction } from '../db/database.ts';
