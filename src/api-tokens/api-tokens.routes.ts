@@ -1,25 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ApiTokenSchema, CreatedApiTokenSchema } from '../../shared/api/api-tokens.ts';
 import { LIMITS } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
 import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, problems } from '../core/schemas.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.ts';
-
-const ApiTokenSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    prefix: z.string().meta({ description: 'The first characters of the secret, to recognise it.' }),
-    role: z.enum(ADMIN_ROLES),
-    scope: z.array(z.uuid()).meta({ description: 'Product, profile or group ids of a scoped role.' }),
-    createdAt: z.iso.datetime(),
-    createdBy: z.string().nullable().meta({ description: 'E-mail of the admin who created it.' }),
-    lastUsedAt: z.iso.datetime().nullable(),
-    revokedAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'ApiToken' });
 
 const CreateApiTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(LIMITS.tokenNameMax).meta({ description: 'What the token is for.' }),
@@ -57,7 +44,7 @@ export function apiTokensRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'only; store it now. Use it as `Authorization: Bearer <token>`.',
           body: CreateApiTokenBody,
           response: {
-            201: ApiTokenSchema.extend({ token: z.string().meta({ description: 'The secret, shown only here.' }) }),
+            201: CreatedApiTokenSchema,
             ...problems(401, 403, 422, 429),
           },
         },

@@ -1,3 +1,4 @@
+import type { ApiToken } from '../../shared/api/api-tokens.ts';
 import { type AdminRole, ROLE_SCOPE } from '../../shared/roles.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hashSecret, randomToken } from '../auth/secrets.ts';
@@ -13,20 +14,11 @@ import { findApiTokensByOrganizationId, findExistingScopeIds } from './api-token
 /** Prefix of every Usher API token, so secret scanners and people can recognise one. */
 export const TOKEN_PREFIX = 'usher_';
 
-/** An API token as the API shows it (never its secret or hash). */
-export interface ApiTokenView {
-  id: string;
-  name: string;
-  prefix: string;
-  role: AdminRole;
-  scope: string[];
-  createdAt: string;
-  createdBy: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  /** The public OAuth client id of a UMAPI integration; null for other kinds. */
-  clientId: string | null;
-}
+/**
+ * An API token as the API shows it (never its secret or hash), with the public OAuth client id of
+ * a UMAPI integration (null for other kinds), which the integrations present.
+ */
+export type ApiTokenView = ApiToken & { clientId: string | null };
 
 const SCOPE_TABLES = { product: 'products', profile: 'product_profiles', group: 'user_groups' } as const;
 

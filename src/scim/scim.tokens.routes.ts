@@ -1,30 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { CreatedScimTokenSchema, ScimSettingsSchema, type ScimToken } from '../../shared/api/scim.ts';
 import { LIMITS } from '../../shared/contracts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../api-tokens/api-tokens.service.ts';
 import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, problems } from '../core/schemas.ts';
 import { SCIM_PREFIX } from './scim.routes.ts';
-
-const ScimTokenSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    prefix: z.string().meta({ description: 'The first characters of the secret, to recognise it.' }),
-    createdAt: z.iso.datetime(),
-    createdBy: z.string().nullable().meta({ description: 'E-mail of the admin who created it.' }),
-    lastUsedAt: z.iso.datetime().nullable().meta({ description: 'When the identity provider last called with it.' }),
-    revokedAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'ScimToken' });
-
-const ScimSettingsSchema = z
-  .object({
-    baseUrl: z.string().meta({ description: 'The SCIM 2.0 base URL to give the identity provider (Tenant URL).' }),
-    tokens: z.array(ScimTokenSchema),
-  })
-  .meta({ id: 'ScimSettings' });
 
 const CreateScimTokenBody = z.strictObject({
   name: z
@@ -42,7 +24,7 @@ const CreateScimTokenBody = z.strictObject({
  */
 export function scimTokensRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const baseUrl = `${ctx.config.publicUrl}${SCIM_PREFIX}`;
-  const view = (token: Awaited<ReturnType<typeof listApiTokens>>[number]) => ({
+  const view = (token: Awaited<ReturnType<typeof listApiTokens>>[number]): ScimToken => ({
     id: token.id,
     name: token.name,
     prefix: token.prefix,
@@ -76,7 +58,7 @@ export function scimTokensRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'groups like a system admin. The `token` secret is in this response only.',
           body: CreateScimTokenBody,
           response: {
-            201: ScimTokenSchema.extend({ token: z.string().meta({ description: 'The secret, shown only here.' }) }),
+            201: CreatedScimTokenSchema,
             ...problems(401, 403, 429),
           },
         },

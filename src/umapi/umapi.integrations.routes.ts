@@ -1,5 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import {
+  CreatedIntegrationSchema,
+  IntegrationSettingsSchema,
+  RotatedSecretSchema,
+} from '../../shared/api/integrations.ts';
 import { LIMITS } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
 import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
@@ -12,32 +17,6 @@ import {
   rotateIntegrationSecret,
 } from './umapi.integrations.ts';
 
-const IntegrationSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    clientId: z.string().meta({ description: 'The OAuth client id (`client_id`, also sent as `x-api-key`).' }),
-    secretPrefix: z.string().meta({ description: 'The first characters of the client secret, to recognise it.' }),
-    role: z.enum(ADMIN_ROLES),
-    scope: z.array(z.uuid()).meta({ description: 'Product, profile or group ids of a scoped role.' }),
-    createdAt: z.iso.datetime(),
-    createdBy: z.string().nullable().meta({ description: 'E-mail of the admin who created it.' }),
-    lastUsedAt: z.iso.datetime().nullable().meta({ description: 'When a client last got an access token.' }),
-    revokedAt: z.iso.datetime().nullable(),
-  })
-  .meta({ id: 'Integration' });
-
-const IntegrationSettingsSchema = z
-  .object({
-    orgId: z.string().meta({ description: "The organization id for the clients' `org_id`." }),
-    host: z.string().meta({ description: 'Host (and port) of the token endpoint and the API.' }),
-    tokenEndpoint: z.string(),
-    apiEndpoint: z.string(),
-    https: z.boolean().meta({ description: "Whether USHER_PUBLIC_URL is https; Adobe's clients need it." }),
-    integrations: z.array(IntegrationSchema),
-  })
-  .meta({ id: 'IntegrationSettings' });
-
 const CreateIntegrationBody = z.strictObject({
   name: z.string().trim().min(1).max(LIMITS.tokenNameMax).meta({ description: 'What uses it, e.g. "User Sync Tool".' }),
   role: z.enum(ADMIN_ROLES).meta({ description: 'The one admin role the integration acts with.' }),
@@ -46,8 +25,6 @@ const CreateIntegrationBody = z.strictObject({
   }),
   password: REAUTH_PASSWORD,
 });
-
-const Secret = z.string().meta({ description: 'The client secret, shown only here.' });
 
 /**
  * Settings → Integrations: OAuth credentials for Adobe's User Management API clients
@@ -80,13 +57,7 @@ export function integrationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'clients. The `clientSecret` is in this response only.',
           body: CreateIntegrationBody,
           response: {
-            201: z.object({
-              id: z.uuid(),
-              clientId: z.string(),
-              clientSecret: Secret,
-              orgId: z.string(),
-              integration: IntegrationSchema,
-            }),
+            201: CreatedIntegrationSchema,
             ...problems(400, 401, 403, 422, 429),
           },
         },
@@ -115,7 +86,7 @@ export function integrationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Rotate the client secret',
           description: 'Replaces the client secret; the old one and its access tokens stop working at once.',
           params: IdParams,
-          response: { 200: z.object({ clientSecret: Secret }), ...problems(401, 403, 404, 409) },
+          response: { 200: RotatedSecretSchema, ...problems(401, 403, 404, 409) },
         },
       },
       async (request) => ({ clientSecret: await rotateIntegrationSecret(ctx, request.actor!, request.params.id) }),

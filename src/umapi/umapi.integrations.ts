@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Integration, IntegrationSettings } from '../../shared/api/integrations.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 import {
   type ApiTokenView,
@@ -20,34 +21,7 @@ import { CLIENT_SECRET_PREFIX } from './umapi.tokens.ts';
  * (authorization `apiToken.*`: system admins), with a public client id added.
  */
 
-/** An integration as the console and API show it. */
-export interface IntegrationView {
-  id: string;
-  name: string;
-  clientId: string;
-  secretPrefix: string;
-  role: AdminRole;
-  scope: string[];
-  createdAt: string;
-  createdBy: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** Where Adobe's clients find Usher: what goes into their configuration. */
-export interface IntegrationSettings {
-  /** The organization id for `org_id` (Adobe's clients append nothing; `@AdobeOrg` is accepted too). */
-  orgId: string;
-  /** Host (and port) for user-sync's `server.host` and `server.auth_host`, umapi-client's `auth_host`. */
-  host: string;
-  tokenEndpoint: string;
-  apiEndpoint: string;
-  /** Whether USHER_PUBLIC_URL is https (Adobe's clients refuse anything else). */
-  https: boolean;
-  integrations: IntegrationView[];
-}
-
-function present(view: ApiTokenView): IntegrationView {
+function present(view: ApiTokenView): Integration {
   return {
     id: view.id,
     name: view.name,
@@ -89,7 +63,7 @@ export async function createIntegration(
   ctx: AppContext,
   actor: Actor,
   input: { name: string; role: AdminRole; scope?: string[] | undefined },
-): Promise<{ integration: IntegrationView; clientSecret: string; orgId: string }> {
+): Promise<{ integration: Integration; clientSecret: string; orgId: string }> {
   const clientId = randomBytes(16).toString('hex');
   const created = await createApiToken(ctx, actor, input, 'umapi', { prefix: CLIENT_SECRET_PREFIX, clientId });
   return {
@@ -99,7 +73,7 @@ export async function createIntegration(
   };
 }
 
-async function requireIntegration(ctx: AppContext, actor: Actor, id: string): Promise<IntegrationView> {
+async function requireIntegration(ctx: AppContext, actor: Actor, id: string): Promise<Integration> {
   const found = (await listApiTokens(ctx, actor, 'umapi')).find((view) => view.id === id);
   if (!found) {
     throw notFound('Integration');

@@ -1,6 +1,10 @@
 import type { DevicePlatform, IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 
+export type { ApiToken, CreatedApiToken } from '../../shared/api/api-tokens.ts';
+export type { CreatedIntegration, Integration, IntegrationSettings } from '../../shared/api/integrations.ts';
+export type { CreatedScimToken, ScimSettings, ScimToken } from '../../shared/api/scim.ts';
+
 /** Who is signed in, in which organization, and what they may do (GET /api/v1/auth/session). */
 export interface Session {
   /** The organization requires a second factor this admin has not enrolled: only enrolment works. */
@@ -26,59 +30,6 @@ export interface Organization {
   /** Where users download the security application, per platform. */
   deviceDownloadLinks: Partial<Record<DevicePlatform, string>>;
   createdAt: string;
-}
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  prefix: string;
-  role: AdminRole;
-  scope: string[];
-  createdAt: string;
-  createdBy: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** A SCIM token (Settings → SCIM): works only under /scim/v2. */
-export interface ScimToken {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  createdBy: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** Settings → SCIM: the base URL for identity providers and the SCIM tokens. */
-export interface ScimSettings {
-  baseUrl: string;
-  tokens: ScimToken[];
-}
-
-/** An OAuth client for Adobe's User Management API clients (Settings → Integrations). */
-export interface Integration {
-  id: string;
-  name: string;
-  clientId: string;
-  secretPrefix: string;
-  role: AdminRole;
-  scope: string[];
-  createdAt: string;
-  createdBy: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** Settings → Integrations: what the clients' configuration needs, and the integrations. */
-export interface IntegrationSettings {
-  orgId: string;
-  host: string;
-  tokenEndpoint: string;
-  apiEndpoint: string;
-  https: boolean;
-  integrations: Integration[];
 }
 
 export interface AuditEvent {

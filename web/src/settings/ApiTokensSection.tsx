@@ -22,13 +22,13 @@ import { api } from '../api.ts';
 import { tableHeight } from '../components/ItemsTable.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
-import type { ApiToken } from '../types.ts';
-import { type CreatedToken, CreateTokenDialog } from './CreateTokenDialog.tsx';
+import type { ApiToken, CreatedApiToken } from '../types.ts';
+import { CreateTokenDialog } from './CreateTokenDialog.tsx';
 import { RevokeTokenButton } from './RevokeTokenButton.tsx';
 import { roleKey } from './roles.ts';
 import { TokenSecretDialog } from './TokenSecretDialog.tsx';
 
-type DialogState = { kind: 'create' } | { kind: 'secret'; created: CreatedToken } | null;
+type DialogState = { kind: 'create' } | { kind: 'secret'; created: CreatedApiToken } | null;
 /** A column width as TableView takes it: pixels or a share of the free space. */
 type ColumnWidth = number | `${number}fr`;
 type ColumnKey = 'name' | 'prefix' | 'role' | 'createdAt' | 'createdBy' | 'lastUsedAt' | 'status' | 'actions';

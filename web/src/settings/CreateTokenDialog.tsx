@@ -20,10 +20,8 @@ import { LIMITS } from '../../../shared/contracts.ts';
 import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
 import { api } from '../api.ts';
 import { errorMessage, fieldProblems } from '../errors.ts';
-import type { ApiToken } from '../types.ts';
+import type { CreatedApiToken } from '../types.ts';
 import { parseScope, roleKey, scopeOf } from './roles.ts';
-
-export type CreatedToken = ApiToken & { token: string };
 
 const FORM_ID = 'create-api-token';
 
@@ -35,7 +33,7 @@ function isRole(value: unknown): value is AdminRole {
  * Name, role and (for scoped roles) scope ids of a new API token, or of another credential that
  * carries a role (an integration: `submit` and `title` given).
  */
-export function CreateTokenDialog<T = CreatedToken>({
+export function CreateTokenDialog<T = CreatedApiToken>({
   onCreated,
   submit: send,
   title,

@@ -25,18 +25,11 @@ import { api } from '../api.ts';
 import { tableHeight } from '../components/ItemsTable.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
-import type { Integration, IntegrationSettings } from '../types.ts';
+import type { CreatedIntegration, Integration, IntegrationSettings } from '../types.ts';
 import { CreateTokenDialog } from './CreateTokenDialog.tsx';
 import { roleKey } from './roles.ts';
 import { TokenSecretDialog } from './TokenSecretDialog.tsx';
 
-interface CreatedIntegration {
-  id: string;
-  clientId: string;
-  clientSecret: string;
-  orgId: string;
-  integration: Integration;
-}
 type DialogState = { kind: 'create' } | { kind: 'secret'; name: string; secret: string; title: string } | null;
 type ColumnKey = 'name' | 'clientId' | 'role' | 'createdAt' | 'lastUsedAt' | 'status' | 'actions';
 

@@ -32,10 +32,9 @@ import { api } from '../api.ts';
 import { tableHeight } from '../components/ItemsTable.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
-import type { ScimSettings, ScimToken } from '../types.ts';
+import type { CreatedScimToken, ScimSettings, ScimToken } from '../types.ts';
 import { TokenSecretDialog } from './TokenSecretDialog.tsx';
 
-type CreatedScimToken = ScimToken & { token: string };
 type DialogState = { kind: 'create' } | { kind: 'secret'; created: CreatedScimToken } | null;
 type ColumnKey = 'name' | 'prefix' | 'createdAt' | 'lastUsedAt' | 'status' | 'actions';
 

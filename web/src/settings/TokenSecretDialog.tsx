@@ -13,7 +13,7 @@ import {
 } from '@adobe/react-spectrum';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CreatedToken } from './CreateTokenDialog.tsx';
+import type { CreatedApiToken } from '../types.ts';
 
 async function copyText(text: string, fallback: HTMLElement | null): Promise<boolean> {
   try {
@@ -37,7 +37,7 @@ export function TokenSecretDialog({
   created,
   title,
 }: {
-  created: Pick<CreatedToken, 'name' | 'token'>;
+  created: Pick<CreatedApiToken, 'name' | 'token'>;
   /** The heading, when not an API token's (a SCIM token's). */
   title?: string;
 }) {
