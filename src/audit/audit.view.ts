@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../../shared/api/audit.ts';
 import type { AppContext } from '../context.ts';
 import { keysetPage, Positions } from '../core/paging.ts';
 import type { AuditEventRow } from '../db/schema.ts';
@@ -24,7 +25,7 @@ function toFilter(query: AuditQuery): AuditFilter {
 }
 
 /** Presents one audit event. */
-function presentAuditEvent(row: AuditEventRow) {
+function presentAuditEvent(row: AuditEventRow): AuditEvent {
   return {
     id: String(row.id),
     at: row.at.toISOString(),

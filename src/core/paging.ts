@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Page } from '../../shared/api/page.ts';
 import { AppError, HttpErrorCodes } from './errors.ts';
 
 /**
@@ -124,7 +125,7 @@ export async function keysetPage<P, Row, Item>(
     positionOf: (row: Row) => P;
     present: (page: Row[]) => Item[] | Promise<Item[]>;
   },
-): Promise<{ items: Item[]; nextCursor: string | null }> {
+): Promise<Page<Item>> {
   const after = readCursor(query.cursor, list.position);
   const read = await list.read(after, query.limit + 1);
   const rows = Array.isArray(read) ? read : read.rows;

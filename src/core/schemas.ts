@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
 
+export { pageOf } from '../../shared/api/page.ts';
+
 /** RFC 9457 problem details, with Usher's stable `code` and field-level `errors`. */
 export const ProblemSchema = z
   .looseObject({
@@ -64,14 +66,3 @@ export const PageQuery = z.object({
 
 /** A path with one `{id}` that is a UUID. */
 export const IdParams = z.object({ id: z.uuid({ message: 'must be a UUID' }).meta({ description: 'The id.' }) });
-
-/** `{ items, nextCursor }`, the shape of every list. */
-export function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({
-    items: z.array(item),
-    nextCursor: z
-      .string()
-      .nullable()
-      .meta({ description: 'Pass as `cursor` to get the next page; null on the last page.' }),
-  });
-}

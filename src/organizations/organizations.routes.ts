@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { OrganizationSchema } from '../../shared/api/organizations.ts';
 import { LIMITS, LOCALES } from '../../shared/contracts.ts';
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/password-policy.ts';
 import { signIn } from '../auth/auth.service.ts';
@@ -7,35 +8,9 @@ import { setSessionCookie } from '../auth/cookie.ts';
 import { presentSession, SessionViewSchema } from '../auth/session-view.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from '../core/schemas.ts';
-import { DownloadLinksPatch, DownloadLinksSchema } from './organizations.schemas.ts';
+import { DownloadLinksPatch } from './organizations.schemas.ts';
 import { getOrganization, updateOrganization } from './organizations.service.ts';
 import { completeSetup, isSetupTokenValid } from './setup.service.ts';
-
-const OrganizationSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    defaultLocale: z
-      .enum(LOCALES)
-      .meta({ description: "Language of e-mails to users whose language is unknown, and of new admins' console." }),
-    requireMfa: z.boolean().meta({
-      description:
-        'Every admin signing in with a password must give a second factor; admins without one enrol at sign-in.',
-    }),
-    ssoOnly: z.boolean().meta({
-      description:
-        'Admins whose e-mail is in a Federated directory with an identity provider sign in only through it; password sign-in is off for them except the break-glass admin.',
-    }),
-    breakGlassUserId: z.uuid().nullable().meta({
-      description: 'The system admin who keeps password sign-in while `ssoOnly` is on.',
-    }),
-    deviceDownloadLinks: DownloadLinksSchema.meta({
-      description:
-        'Where users download the security application, per platform (`windows`, `macos`, `android`, `ios`); the connection page of an instructions e-mail links to it.',
-    }),
-    createdAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Organization' });
 
 const OrganizationPatch = z.strictObject({
   name: z.string().trim().min(1).max(LIMITS.organizationNameMax).optional().meta({ description: 'New name.' }),

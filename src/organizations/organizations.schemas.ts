@@ -8,16 +8,6 @@ const downloadLink = z
   .url({ protocol: /^https?$/, message: 'must be an http:// or https:// address' })
   .max(DOWNLOAD_LINK_MAX);
 
-/** Where users download the security application, per platform (absent: not set). */
-export const DownloadLinksSchema = z
-  .object(
-    Object.fromEntries(DEVICE_PLATFORMS.map((platform) => [platform, z.string().optional()])) as Record<
-      DevicePlatform,
-      z.ZodOptional<z.ZodString>
-    >,
-  )
-  .meta({ id: 'DeviceDownloadLinks' });
-
 /** A change of download links: a platform set to a URL, or to null to remove its link; others stay. */
 export const DownloadLinksPatch = z.strictObject(
   Object.fromEntries(DEVICE_PLATFORMS.map((platform) => [platform, downloadLink.nullable().optional()])) as Record<

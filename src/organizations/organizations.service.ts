@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { DownloadLinks, Organization } from '../../shared/api/organizations.ts';
 import { DEVICE_PLATFORMS, type DevicePlatform, type Locale } from '../../shared/contracts.ts';
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/password-policy.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -89,30 +90,11 @@ export async function createOrganizationWithAdmin(
   };
 }
 
-/** The organization as the API shows it. */
-export interface OrganizationView {
-  id: string;
-  name: string;
-  defaultLocale: Locale;
-  /** Every admin signing in with a password must give a second factor. */
-  requireMfa: boolean;
-  /** Federated admins sign in only through their identity provider. */
-  ssoOnly: boolean;
-  /** The system admin who keeps password sign-in under `ssoOnly`. */
-  breakGlassUserId: string | null;
-  /** Where users download the security application, per platform. */
-  deviceDownloadLinks: DownloadLinks;
-  createdAt: string;
-}
-
-/** Download links per platform (a platform without a link is absent). */
-export type DownloadLinks = Partial<Record<DevicePlatform, string>>;
-
 /**
  * Reads the actor's organization.
  * @throws AppError 403 without `organization.read`
  */
-export async function getOrganization(ctx: AppContext, actor: Actor): Promise<OrganizationView> {
+export async function getOrganization(ctx: AppContext, actor: Actor): Promise<Organization> {
   authorize(actor, 'organization.read');
   const row = await ctx.db
     .selectFrom('organizations')
@@ -174,7 +156,7 @@ export async function updateOrganization(
     breakGlassUserId?: string | null | undefined;
     deviceDownloadLinks?: Partial<Record<DevicePlatform, string | null | undefined>> | undefined;
   },
-): Promise<OrganizationView> {
+): Promise<Organization> {
   authorize(actor, 'organization.update');
   await transaction(ctx.db, async (trx) => {
     const before = await trx

@@ -1,8 +1,11 @@
-import type { DevicePlatform, IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
+import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 
 export type { ApiToken, CreatedApiToken } from '../../shared/api/api-tokens.ts';
+export type { AuditEvent } from '../../shared/api/audit.ts';
 export type { CreatedIntegration, Integration, IntegrationSettings } from '../../shared/api/integrations.ts';
+export type { Organization } from '../../shared/api/organizations.ts';
+export type { Page } from '../../shared/api/page.ts';
 export type { CreatedScimToken, ScimSettings, ScimToken } from '../../shared/api/scim.ts';
 
 /** Who is signed in, in which organization, and what they may do (GET /api/v1/auth/session). */
@@ -15,38 +18,6 @@ export interface Session {
   organization: { id: string; name: string; defaultLocale: Locale };
   roles: { role: AdminRole; scope: { type: 'product' | 'profile' | 'group'; id: string; name: string } | null }[];
   abilities: string[];
-}
-
-export interface Organization {
-  id: string;
-  name: string;
-  defaultLocale: Locale;
-  /** Every admin signing in with a password must give a second factor. */
-  requireMfa: boolean;
-  /** Federated admins sign in only through their directory's identity provider. */
-  ssoOnly: boolean;
-  /** The system admin who keeps password sign-in while `ssoOnly` is on. */
-  breakGlassUserId: string | null;
-  /** Where users download the security application, per platform. */
-  deviceDownloadLinks: Partial<Record<DevicePlatform, string>>;
-  createdAt: string;
-}
-
-export interface AuditEvent {
-  id: string;
-  at: string;
-  actor: { type: string; id: string | null; label: string | null };
-  action: string;
-  target: { type: string | null; id: string | null; label: string | null } | null;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-  source: { ip: string | null; userAgent: string | null };
-}
-
-/** One page of a cursor-paged list. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 /** A user as lists show it (GET /api/v1/users). */
