@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MfaRequiredSchema, SessionSchema } from '../../shared/api/session.ts';
 import { LIMITS, LOCALES } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
@@ -10,7 +11,7 @@ import { setOwnLocale } from '../users/users.update.ts';
 import { signIn, signOut } from './auth.service.ts';
 import { clearSessionCookie, setMfaCookie, setSessionCookie } from './cookie.ts';
 import { MFA_CHALLENGE_MINUTES } from './mfa.challenge.ts';
-import { MfaRequiredSchema, presentSession, SessionViewSchema } from './session-view.ts';
+import { presentSession } from './session-view.ts';
 
 const LoginBody = z.strictObject({
   email: z.string().trim().min(1).max(LIMITS.emailMax).meta({ description: "The administrator's e-mail." }),
@@ -42,7 +43,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'POST /api/v1/auth/mfa/verify completes the sign-in.',
           security: [],
           body: LoginBody,
-          response: { 200: z.union([SessionViewSchema, MfaRequiredSchema]), ...problems(401, 403, 429) },
+          response: { 200: z.union([SessionSchema, MfaRequiredSchema]), ...problems(401, 403, 429) },
         },
       },
       async (request, reply) => {
@@ -91,7 +92,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['Authentication'],
           summary: 'Current session',
           description: 'Who is signed in (or which token is calling), the organization, roles and abilities.',
-          response: { 200: SessionViewSchema, ...problems(401) },
+          response: { 200: SessionSchema, ...problems(401) },
         },
       },
       async (request) =>
@@ -111,7 +112,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Update my preferences',
           description: "Sets the signed-in administrator's console language, remembered across sessions.",
           body: MeBody,
-          response: { 200: SessionViewSchema, ...problems(401, 403) },
+          response: { 200: SessionSchema, ...problems(401, 403) },
         },
       },
       async (request) => {

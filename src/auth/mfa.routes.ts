@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { SessionSchema } from '../../shared/api/session.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from '../core/schemas.ts';
 import { MFA_COOKIE, setSessionCookie } from './cookie.ts';
@@ -11,7 +12,7 @@ import {
   startTotpEnrolment,
   verifyMfa,
 } from './mfa.service.ts';
-import { presentSession, SessionViewSchema } from './session-view.ts';
+import { presentSession } from './session-view.ts';
 import {
   confirmPasskeyEnrolment,
   startPasskeyEnrolment,
@@ -101,7 +102,7 @@ export function mfaRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'code counts toward the sign-in limits.',
           security: [],
           body: CodeBody,
-          response: { 200: SessionViewSchema, ...problems(400, 401, 429) },
+          response: { 200: SessionSchema, ...problems(400, 401, 429) },
         },
       },
       async (request, reply) => {
@@ -149,7 +150,7 @@ export function mfaRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'counts toward the sign-in limits.',
           security: [],
           body: AuthenticationBody,
-          response: { 200: SessionViewSchema, ...problems(400, 401, 429) },
+          response: { 200: SessionSchema, ...problems(400, 401, 429) },
         },
       },
       async (request, reply) => {

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { OrganizationSchema } from '../../shared/api/organizations.ts';
+import { SessionSchema } from '../../shared/api/session.ts';
 import { LIMITS, LOCALES } from '../../shared/contracts.ts';
 import { PASSWORD_PROBLEM_MESSAGES, passwordProblem } from '../../shared/password-policy.ts';
 import { signIn } from '../auth/auth.service.ts';
 import { setSessionCookie } from '../auth/cookie.ts';
-import { presentSession, SessionViewSchema } from '../auth/session-view.ts';
+import { presentSession } from '../auth/session-view.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from '../core/schemas.ts';
 import { DownloadLinksPatch } from './organizations.schemas.ts';
@@ -112,7 +113,7 @@ export function organizationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'and signs that admin in.',
           security: [],
           body: SetupBody,
-          response: { 201: SessionViewSchema, ...problems(410, 429) },
+          response: { 201: SessionSchema, ...problems(410, 429) },
         },
       },
       async (request, reply) => {

@@ -1,54 +1,7 @@
-import type { AdminRole } from '../../shared/roles.ts';
+import { ACTIONS, type Action, type AdminRole } from '../../shared/roles.ts';
 
-/**
- * Everything an administrator can be allowed to do, as `resource.action`. Later capabilities use
- * the actions already listed here; an action that is not in this list cannot be authorized.
- */
-export const ACTIONS = [
-  'console.signIn',
-  'self.update',
-  'organization.read',
-  'organization.update',
-  'domain.read',
-  'domain.manage',
-  'apiToken.read',
-  'apiToken.create',
-  'apiToken.revoke',
-  'audit.read',
-  'adminRole.read',
-  'adminRole.assign',
-  'user.read',
-  'user.create',
-  'user.update',
-  'user.remove',
-  'user.delete',
-  'product.read',
-  'product.manage',
-  'profile.read',
-  'profile.manage',
-  'profile.assign',
-  'group.read',
-  'group.manage',
-  'group.members.addExisting',
-  'group.members.addNew',
-  'group.members.remove',
-  // Giving a group's profiles by making users members: a group admin of that group may, although
-  // they may not assign profiles; anyone else needs \`profile.assign\` on each profile the group gives.
-  'group.members.grantProfiles',
-  'device.read',
-  'device.disconnect',
-  'instructions.send',
-  'bulk.run',
-  // Seeing every bulk operation of the organization, not only one's own.
-  'bulk.readAll',
-  // Provisioning through SCIM (a group admin: its groups' members only).
-  'scim.provision',
-  'outbox.read',
-  'outbox.retry',
-  // Discarding queued e-mails (one, by filter, or a held backlog).
-  'outbox.discard',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+/** The action names live in shared/ (the session's abilities name them); the policy stays here. */
+export { ACTIONS, type Action };
 
 /**
  * How far a role's permission reaches: `all` of the organization, or only targets inside the

@@ -6,6 +6,7 @@ import { type PublicKeyCredentialRequestOptionsJSON, startAuthentication } from 
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { Locale } from '../../shared/contracts.ts';
+import type { Action } from '../../shared/roles.ts';
 import { api, setCsrfToken, setUnauthorizedHandler } from './api.ts';
 import { applyLocale, currentLocale, rememberLocale } from './i18n/index.ts';
 import type { MfaRequired, Session } from './types.ts';
@@ -159,7 +160,7 @@ export function useSignedIn(): Session {
 }
 
 /** Whether the signed-in admin may do an action (from the session's abilities, never role names). */
-export function useCan(): (ability: string) => boolean {
+export function useCan(): (ability: Action) => boolean {
   const session = useSignedIn();
-  return useCallback((ability: string) => session.abilities.includes(ability), [session]);
+  return useCallback((ability: Action) => session.abilities.includes(ability), [session]);
 }

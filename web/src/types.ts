@@ -1,4 +1,4 @@
-import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
+import type { IdentityType, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 
 export type { ApiToken, CreatedApiToken } from '../../shared/api/api-tokens.ts';
@@ -7,18 +7,7 @@ export type { CreatedIntegration, Integration, IntegrationSettings } from '../..
 export type { Organization } from '../../shared/api/organizations.ts';
 export type { Page } from '../../shared/api/page.ts';
 export type { CreatedScimToken, ScimSettings, ScimToken } from '../../shared/api/scim.ts';
-
-/** Who is signed in, in which organization, and what they may do (GET /api/v1/auth/session). */
-export interface Session {
-  /** The organization requires a second factor this admin has not enrolled: only enrolment works. */
-  mfaEnrolmentRequired: boolean;
-  csrfToken: string | null;
-  actor: { type: 'user' | 'api_token'; id: string; label: string };
-  user: { id: string; email: string; firstName: string | null; lastName: string | null; locale: Locale | null } | null;
-  organization: { id: string; name: string; defaultLocale: Locale };
-  roles: { role: AdminRole; scope: { type: 'product' | 'profile' | 'group'; id: string; name: string } | null }[];
-  abilities: string[];
-}
+export type { MfaRequired, RoleGrant, Session } from '../../shared/api/session.ts';
 
 /** A user as lists show it (GET /api/v1/users). */
 export interface User {
@@ -121,10 +110,4 @@ export interface GroupDeletionPreview {
   groups: { id: string; name: string; membersCount: number }[];
   /** Members who lose a profile that came only through the deleted groups. */
   losses: { profileId: string; profileName: string; productName: string; users: number }[];
-}
-
-/** The answer of a right password when a second factor must follow. */
-export interface MfaRequired {
-  mfaRequired: true;
-  methods: ('totp' | 'webauthn' | 'recovery_code')[];
 }

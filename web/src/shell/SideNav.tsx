@@ -1,12 +1,13 @@
 import { useTranslation } from 'react-i18next';
 import { NavLink } from 'react-router';
+import type { Action } from '../../../shared/roles.ts';
 import { useCan } from '../session.tsx';
 
 interface NavItem {
   id: 'overview' | 'users' | 'groups' | 'products' | 'devices' | 'bulk' | 'audit' | 'outbox' | 'settings';
   path: string;
   /** The ability needed to see the item; none = every admin. */
-  ability?: string;
+  ability?: Action;
 }
 
 const ITEMS: NavItem[] = [
