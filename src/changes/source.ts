@@ -1,3 +1,4 @@
+import type { ManagedBy } from '../../shared/api/users.ts';
 import type { Executor } from '../db/database.ts';
 import type { ChangeSourceType } from '../db/schema.ts';
 import type { Actor } from '../roles/policy.ts';
@@ -58,12 +59,7 @@ export function isSynchronized(type: ChangeSourceType): boolean {
 }
 
 /** A source as the API shows it: `managedBy` of users and groups. */
-export interface SourceView {
-  type: ChangeSourceType;
-  id: string | null;
-  /** The SCIM token's, integration's or directory's name, when the source has one. */
-  name: string | null;
-}
+export type SourceView = ManagedBy;
 
 /**
  * Names sources for the API (one query per kind that needs a name).

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ManagedBySchema, UserSchema } from '../../shared/api/users.ts';
 import { LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { USER_CSV_HEADERS, userCsvRows } from '../users/users.csv.ts';
-import { ManagedBySchema, UserSchema } from '../users/users.routes.ts';
 import { listUsers } from '../users/users.service.ts';
 import {
   createGroupsCommand,

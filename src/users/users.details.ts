@@ -1,28 +1,17 @@
 import { sql } from 'kysely';
+import type { UserDetail } from '../../shared/api/users.ts';
 import { ROLE_SCOPE } from '../../shared/roles.ts';
-import { presentSource, type SourceView } from '../changes/source.ts';
+import { presentSource } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import type { Executor } from '../db/database.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import { findAdminRolesByUserIds } from '../roles/grants.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { findProductNamesByUserIds } from './users.queries.ts';
-import { presentUser, requireUser, type UserView } from './users.service.ts';
+import { presentUser, requireUser } from './users.service.ts';
 
 /** A user with everything the details page shows. */
-export interface UserDetailView extends UserView {
-  groups: { id: string; name: string }[];
-  profiles: { id: string; name: string; productId: string; productName: string; via: string }[];
-  adminRoles: { role: string; scope: { type: 'product' | 'profile' | 'group'; id: string; name: string } | null }[];
-  content: { items: number; bytes: number };
-  /** Why the user's details cannot be edited here, or null when they can. */
-  readOnlyReason: string | null;
-  removedAt: string | null;
-  /** How an admin signs in (whether a password is set, the last sign-in); null without admin roles. */
-  adminSignIn: { passwordSet: boolean; lastSignInAt: string | null } | null;
-  /** Who manages the user: the console or API, a bulk operation, a SCIM connection, a sync. */
-  managedBy: SourceView;
-}
+export type UserDetailView = UserDetail;
 
 /**
  * Loads the details of a user: profiles (direct, and each group that gives one), groups, admin

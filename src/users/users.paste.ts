@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { IdentityType } from '../../shared/contracts.ts';
+import type { PastedRow, PastePreview } from '../../shared/api/users.ts';
 import type { AppContext } from '../context.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
@@ -8,17 +8,6 @@ import { mailboxOf } from './users.service.ts';
 
 /** Most e-mails one pasted list may hold (seed 000). */
 export const PASTE_MAX_LINES = 1000;
-
-/** One line of a pasted list, checked. */
-export interface PastedRow {
-  line: number;
-  input: string;
-  email: string | null;
-  alias: string | null;
-  identityType: IdentityType | null;
-  problem: null | 'not_an_email' | 'duplicate' | 'too_many' | 'already_exists';
-  message: string | null;
-}
 
 const isEmail = (value: string) => z.email().safeParse(value).success;
 
@@ -101,11 +90,7 @@ export function addressesOfLine(line: string): string[] {
  * @returns the rows and how many can be added
  * @throws AppError 403 without `user.create`
  */
-export async function previewPastedList(
-  ctx: AppContext,
-  actor: Actor,
-  text: string,
-): Promise<{ rows: PastedRow[]; accepted: number }> {
+export async function previewPastedList(ctx: AppContext, actor: Actor, text: string): Promise<PastePreview> {
   authorize(actor, 'user.create');
   const all = text
     .split(/\r\n|\r|\n/)

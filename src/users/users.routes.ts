@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { PastePreviewSchema, UserDetailSchema, UserSchema } from '../../shared/api/users.ts';
 import { IDENTITY_TYPES, LIMITS, USER_STATUSES } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
 import type { AppContext } from '../context.ts';
@@ -19,76 +20,6 @@ import { PASTE_MAX_LINES, previewPastedList } from './users.paste.ts';
 import { USER_SORTS } from './users.queries.ts';
 import { settlePendingContent, setUserContent } from './users.removal.ts';
 import { listUsers, presentUsersByIds } from './users.service.ts';
-
-export const UserSchema = z
-  .object({
-    id: z.uuid(),
-    email: z.string(),
-    username: z.string(),
-    firstName: z.string().nullable(),
-    lastName: z.string().nullable(),
-    country: z.string().nullable().meta({ description: 'ISO 3166-1 alpha-2.' }),
-    alias: z.string().meta({ description: 'Display name; defaults to the mailbox part of the e-mail.' }),
-    identityType: z.enum(IDENTITY_TYPES),
-    status: z.enum(USER_STATUSES),
-    products: z.array(z.string()).meta({ description: 'Names of the products whose license the user holds.' }),
-    contentPending: z
-      .boolean()
-      .meta({ description: 'Removed, with stored content kept for transfer later ("Inactive users").' }),
-    createdAt: z.iso.datetime(),
-    version: z.int().meta({
-      description:
-        'Moves with every change to the user (details, profiles, groups, admin roles): send it back with an edit (`version` or `If-Match`) to refuse a stale one.',
-    }),
-  })
-  .meta({ id: 'User' });
-
-/** Who manages a user or a group (SPEC: the source that made it). */
-export const ManagedBySchema = z
-  .object({
-    type: z.enum(['console', 'bulk', 'scim', 'directory_sync', 'umapi']),
-    id: z.string().nullable().meta({
-      description: "The bulk operation's, SCIM token's, directory's or integration's id; null for the console.",
-    }),
-    name: z.string().nullable().meta({ description: "The SCIM token's, directory's or integration's name." }),
-  })
-  .meta({
-    id: 'ManagedBy',
-    description:
-      'The source that made it: the console or API, a bulk operation, a SCIM connection, a directory sync or an Adobe-API integration. A synchronizing source removes only what it manages.',
-  });
-
-const ScopeSchema = z
-  .object({ type: z.enum(['product', 'profile', 'group']), id: z.uuid(), name: z.string() })
-  .nullable();
-
-const UserDetailSchema = UserSchema.extend({
-  groups: z.array(z.object({ id: z.uuid(), name: z.string() })),
-  profiles: z.array(
-    z.object({
-      id: z.uuid(),
-      name: z.string(),
-      productId: z.uuid(),
-      productName: z.string(),
-      via: z.string().meta({ description: '`direct`, or the name of the group that gives the profile.' }),
-    }),
-  ),
-  adminRoles: z.array(z.object({ role: z.string(), scope: ScopeSchema })),
-  content: z.object({ items: z.number(), bytes: z.number() }),
-  readOnlyReason: z
-    .string()
-    .nullable()
-    .meta({ description: 'Why the details cannot be edited here (trusted domain), or null.' }),
-  removedAt: z.iso.datetime().nullable(),
-  adminSignIn: z
-    .object({
-      passwordSet: z.boolean().meta({ description: 'Whether the admin has set a password (from the invitation).' }),
-      lastSignInAt: z.iso.datetime().nullable().meta({ description: 'The last console sign-in; null = never.' }),
-    })
-    .nullable()
-    .meta({ description: 'How an admin signs in; null for users who hold no admin role.' }),
-  managedBy: ManagedBySchema,
-}).meta({ id: 'UserDetail' });
 
 const name = z.string().trim().max(LIMITS.nameMax, `at most ${LIMITS.nameMax} characters`);
 const names = z.array(z.string().trim().min(1).max(LIMITS.nameMax)).max(1000);
@@ -249,20 +180,7 @@ export function usersRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           description: `Checks up to ${PASTE_MAX_LINES} e-mails, one per line, without adding anyone: each line's e-mail, alias and identity type, or its problem.`,
           body: z.strictObject({ text: z.string().max(1_000_000) }),
           response: {
-            200: z.object({
-              rows: z.array(
-                z.object({
-                  line: z.number().int(),
-                  input: z.string(),
-                  email: z.string().nullable(),
-                  alias: z.string().nullable(),
-                  identityType: z.enum(IDENTITY_TYPES).nullable(),
-                  problem: z.enum(['not_an_email', 'duplicate', 'too_many', 'already_exists']).nullable(),
-                  message: z.string().nullable(),
-                }),
-              ),
-              accepted: z.number().int(),
-            }),
+            200: PastePreviewSchema,
             ...problems(401, 403),
           },
         },

@@ -1,5 +1,6 @@
 import countries from 'i18n-iso-countries';
 import { sql, type Transaction } from 'kysely';
+import type { User } from '../../shared/api/users.ts';
 import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
@@ -31,21 +32,7 @@ import {
 } from './users.queries.ts';
 
 /** A user as lists show it. */
-export interface UserView {
-  id: string;
-  email: string;
-  username: string;
-  firstName: string | null;
-  lastName: string | null;
-  country: string | null;
-  alias: string;
-  identityType: IdentityType;
-  status: UserStatus;
-  products: string[];
-  contentPending: boolean;
-  createdAt: string;
-  version: number;
-}
+export type UserView = User;
 
 /** One user to add. */
 export interface NewUserInput {

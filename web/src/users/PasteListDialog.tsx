@@ -21,7 +21,7 @@ import { LIMITS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
 import { FormError } from '../components/FormError.tsx';
 import { useCan } from '../session.tsx';
-import type { PastedRow, User } from '../types.ts';
+import type { PastePreview, User } from '../types.ts';
 import { identityTypeKey, problemsByField } from './labels.ts';
 import { mailboxOf, PASTE_MAX, type ReviewRow, type RowProblem, reviewProblems, toReviewRows } from './paste.ts';
 
@@ -123,7 +123,7 @@ export function PasteListDialog({ onAdded }: { onAdded: (users: User[]) => void 
     setUnplaced([]);
     setPending('check');
     api
-      .post<{ rows: PastedRow[]; accepted: number }>('/api/v1/users/paste-preview', { text })
+      .post<PastePreview>('/api/v1/users/paste-preview', { text })
       .then((answer) => {
         setRows(toReviewRows(answer.rows));
         setRefused(new Map());
