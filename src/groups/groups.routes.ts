@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ManagedBySchema, UserSchema } from '../../shared/api/users.ts';
+import { GroupDeletionPreviewSchema, GroupDetailSchema, GroupSchema } from '../../shared/api/groups.ts';
+import { UserSchema } from '../../shared/api/users.ts';
 import { LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
@@ -15,31 +16,6 @@ import {
   updateGroupsCommand,
 } from './groups.commands.ts';
 import { getGroup, listGroups, MAX_NEW_USERS_PER_SAVE, previewGroupDeletion } from './groups.service.ts';
-
-const GroupSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    description: z.string().nullable(),
-    membersCount: z.number().int(),
-    profilesCount: z.number().int(),
-    adminsCount: z.number().int(),
-    version: z
-      .number()
-      .int()
-      .meta({ description: 'Send back with PATCH; a changed version means someone else edited the group.' }),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'UserGroup' });
-
-const GroupDetailSchema = GroupSchema.extend({
-  profiles: z.array(z.object({ id: z.uuid(), name: z.string(), productId: z.uuid(), productName: z.string() })),
-  admins: z.array(
-    z.object({ id: z.uuid(), email: z.string(), firstName: z.string().nullable(), lastName: z.string().nullable() }),
-  ),
-  managedBy: ManagedBySchema,
-}).meta({ id: 'UserGroupDetail' });
 
 const groupName = z
   .string()
@@ -150,17 +126,7 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           description: 'How many members of these groups would lose which profiles.',
           body: GroupIds,
           response: {
-            200: z.object({
-              groups: z.array(z.object({ id: z.uuid(), name: z.string(), membersCount: z.number().int() })),
-              losses: z.array(
-                z.object({
-                  profileId: z.uuid(),
-                  profileName: z.string(),
-                  productName: z.string(),
-                  users: z.number().int(),
-                }),
-              ),
-            }),
+            200: GroupDeletionPreviewSchema,
             ...problems(401, 403, 404),
           },
         },

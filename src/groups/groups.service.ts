@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { Group, GroupDeletionPreview, GroupDetail } from '../../shared/api/groups.ts';
 import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import { presentSource, sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
@@ -28,17 +29,7 @@ import {
 export const MAX_NEW_USERS_PER_SAVE = 10;
 
 /** A group as lists show it. */
-export interface GroupView {
-  id: string;
-  name: string;
-  description: string | null;
-  membersCount: number;
-  profilesCount: number;
-  adminsCount: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type GroupView = Group;
 
 function presentGroup(row: GroupRow): GroupView {
   return {
@@ -116,7 +107,7 @@ export async function listGroups(
  * A group with its profiles and admins.
  * @throws AppError 404; 403 outside the actor's scope
  */
-export async function getGroup(ctx: AppContext, actor: Actor, groupId: string) {
+export async function getGroup(ctx: AppContext, actor: Actor, groupId: string): Promise<GroupDetail> {
   const row = await requireGroup(ctx.db, actor.organizationId, groupId);
   authorize(actor, 'group.read', { groupId });
   const profiles = await findProfilesByGroupId(ctx.db, actor.organizationId, groupId);
@@ -249,7 +240,11 @@ export async function updateGroup(
  * do not also hold it directly or through a group that stays).
  * @throws AppError 403; 404
  */
-export async function previewGroupDeletion(ctx: AppContext, actor: Actor, groupIds: string[]) {
+export async function previewGroupDeletion(
+  ctx: AppContext,
+  actor: Actor,
+  groupIds: string[],
+): Promise<GroupDeletionPreview> {
   authorize(actor, 'group.manage');
   const ids = [...new Set(groupIds)];
   const groups = await Promise.all(ids.map((id) => requireGroup(ctx.db, actor.organizationId, id)));

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ProductSchema, ProfileSchema } from '../../shared/api/products.ts';
 import { LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
@@ -15,33 +16,6 @@ import {
   updateProduct,
   updateProfile,
 } from './products.service.ts';
-
-const ProductSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    licenseQuantity: z.number().int().meta({ description: 'Licenses (seats) the organization has for the product.' }),
-    licensesUsed: z.number().int().meta({
-      description: 'Users holding any profile of the product, directly or through groups (one license each).',
-    }),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Product' });
-
-const ProfileSchema = z
-  .object({
-    id: z.uuid(),
-    productId: z.uuid(),
-    productName: z.string(),
-    name: z.string().meta({ description: 'Unique in the organization; CSV files name profiles by it.' }),
-    description: z.string().nullable(),
-    services: z.array(z.string()).meta({ description: 'The services (entitlements) the profile enables.' }),
-    usersCount: z.number().int().meta({ description: 'Users holding the profile, directly or through groups.' }),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'ProductProfile' });
 
 const name = z.string().trim().min(1, 'must not be empty').max(LIMITS.nameMax, `at most ${LIMITS.nameMax} characters`);
 const licenseQuantity = z

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Product, ProductProfile } from '../../shared/api/products.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
@@ -18,27 +19,10 @@ import {
 } from './products.queries.ts';
 
 /** A product as the API shows it. */
-export interface ProductView {
-  id: string;
-  name: string;
-  licenseQuantity: number;
-  licensesUsed: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type ProductView = Product;
 
 /** A product profile as the API shows it. */
-export interface ProfileView {
-  id: string;
-  productId: string;
-  productName: string;
-  name: string;
-  description: string | null;
-  services: string[];
-  usersCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type ProfileView = ProductProfile;
 
 function presentProduct(row: {
   id: string;
