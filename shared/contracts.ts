@@ -23,6 +23,10 @@ export type IdentityType = (typeof IDENTITY_TYPES)[number];
 export const DEVICE_PLATFORMS = ['windows', 'macos', 'android', 'ios'] as const;
 export type DevicePlatform = (typeof DEVICE_PLATFORMS)[number];
 
+/** Identity types a directory (and so a claimed domain) gives its users. */
+export const DIRECTORY_IDENTITY_TYPES = ['enterprise', 'federated'] as const;
+export type DirectoryIdentityType = (typeof DIRECTORY_IDENTITY_TYPES)[number];
+
 export const USER_STATUSES = ['active', 'invited', 'removed'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 

@@ -1,21 +1,9 @@
 import { lookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { CHALLENGE_LABEL, CHALLENGE_VALUE_PREFIX, type DnsRecord } from '../../shared/api/domains.ts';
 
-/**
- * The DNS TXT record that proves an organization controls a domain. It lives on a label of its own
- * (`_usher-challenge.<domain>`), not on the domain itself, so it never mixes with the domain's SPF
- * and other TXT records and can be removed after the claim without touching them.
- */
-export const CHALLENGE_LABEL = '_usher-challenge';
-export const CHALLENGE_VALUE_PREFIX = 'usher-verification=';
-
-/** A DNS record an administrator publishes at their DNS provider. */
-export interface DnsRecord {
-  type: 'TXT';
-  /** Fully qualified record name, without the trailing dot. */
-  name: string;
-  value: string;
-}
+/** The claiming record's label and value prefix, declared with the domain shapes in shared/api. */
+export { CHALLENGE_LABEL, CHALLENGE_VALUE_PREFIX };
 
 /**
  * The TXT record that proves control of `domain`.

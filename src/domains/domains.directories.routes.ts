@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DirectorySchema } from '../../shared/api/domains.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
@@ -9,7 +10,7 @@ import {
   listDirectories,
   updateDirectory,
 } from './domains.directories.service.ts';
-import { DirectoryIdentityType, DirectoryName, DirectorySchema } from './domains.schemas.ts';
+import { DirectoryIdentityType, DirectoryName } from './domains.schemas.ts';
 
 const CreateDirectoryBody = z.strictObject({ name: DirectoryName, identityType: DirectoryIdentityType });
 const PatchDirectoryBody = z.strictObject({

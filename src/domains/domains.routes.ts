@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DomainSchema } from '../../shared/api/domains.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import { CHALLENGE_LABEL, CHALLENGE_VALUE_PREFIX } from './dns.ts';
 import { directoriesRoutes } from './domains.directories.routes.ts';
-import { DomainName, DomainSchema } from './domains.schemas.ts';
+import { DomainName } from './domains.schemas.ts';
 import { addDomain, getDomain, listDomains, removeDomain, updateDomain, verifyDomain } from './domains.service.ts';
 import { trustsRoutes } from './domains.trusts.routes.ts';
 import { identityProvidersRoutes } from './identity-providers.routes.ts';

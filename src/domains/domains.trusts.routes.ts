@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { TrustedDirectorySchema, TrustSchema } from '../../shared/api/domains.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, problems } from '../core/schemas.ts';
-import { TrustedDirectorySchema, TrustSchema } from './domains.schemas.ts';
 import { grantTrust, listTrustedDirectories, listTrusts, revokeTrust } from './domains.trusts.service.ts';
 
 const GrantTrustBody = z.strictObject({

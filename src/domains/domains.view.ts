@@ -1,44 +1,16 @@
-import { challengeRecord, type DnsRecord } from './dns.ts';
+import type { Directory, DirectoryTrust, Domain, TrustedDirectory } from '../../shared/api/domains.ts';
+import type { DirectoryIdentityType } from '../../shared/contracts.ts';
+import { challengeRecord } from './dns.ts';
 import type { DomainRow } from './domains.queries.ts';
 
-type DirectoryIdentityType = 'enterprise' | 'federated';
-
 /** A directory as the API shows it. */
-export interface DirectoryView {
-  id: string;
-  name: string;
-  identityType: DirectoryIdentityType;
-  createdAt: string;
-}
-
+export type DirectoryView = Directory;
 /** A domain as the API shows it, with the TXT record that claims it. */
-export interface DomainView {
-  id: string;
-  name: string;
-  status: 'pending' | 'claimed';
-  directory: { id: string; name: string; identityType: DirectoryIdentityType } | null;
-  record: DnsRecord;
-  claimedAt: string | null;
-  lastCheckedAt: string | null;
-  createdAt: string;
-}
-
+export type DomainView = Domain;
 /** An organization a directory trusts. */
-export interface TrustView {
-  organizationId: string;
-  organizationName: string;
-  createdAt: string;
-}
-
+export type TrustView = DirectoryTrust;
 /** A directory another organization trusts the caller's organization with. */
-export interface TrustedDirectoryView {
-  id: string;
-  name: string;
-  identityType: DirectoryIdentityType;
-  owner: { id: string; name: string };
-  domains: string[];
-  trustedAt: string;
-}
+export type TrustedDirectoryView = TrustedDirectory;
 
 export function presentDirectory(row: {
   id: string;
