@@ -58,3 +58,20 @@ export const BULK_TYPE_ACTIONS = {
   'add-group-members': 'group.members.addExisting',
   'remove-group-members': 'group.members.remove',
 } as const;
+
+/** Where an e-mail of the outbox stands. */
+export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'discarded'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** The kinds of e-mail Usher sends (and the outbox list filters by). */
+export const OUTBOX_KINDS = [
+  'welcome',
+  'instructions',
+  'email_changed',
+  'bulk_finished',
+  'sign_in_throttled',
+  'sync_attention',
+  'password_reset',
+  'license_alert',
+] as const;
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];

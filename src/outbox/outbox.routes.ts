@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { OutboxBacklogSchema, OutboxMessageDetailSchema, OutboxMessageSchema } from '../../shared/api/outbox.ts';
+import { OUTBOX_KINDS, OUTBOX_STATUSES } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
@@ -7,54 +9,13 @@ import {
   getOutboxBacklog,
   getOutboxMessage,
   listOutbox,
-  OUTBOX_STATUSES,
   releaseOutboxBacklog,
   retryOutboxMessage,
 } from './outbox.service.ts';
 
-const KINDS = [
-  'welcome',
-  'instructions',
-  'email_changed',
-  'bulk_finished',
-  'sign_in_throttled',
-  'sync_attention',
-  'password_reset',
-  'license_alert',
-] as const;
-
-const OutboxMessageSchema = z
-  .object({
-    id: z.uuid(),
-    kind: z.string().meta({
-      description:
-        '`welcome`, `instructions`, `email_changed`, `bulk_finished`, `sign_in_throttled`, `sync_attention`, `password_reset` or `license_alert`.',
-    }),
-    to: z.string(),
-    userId: z.uuid().nullable(),
-    locale: z.string().meta({ description: "The recipient's language (their own, else the organization's)." }),
-    status: z.enum(OUTBOX_STATUSES),
-    retrying: z.boolean().meta({ description: 'Queued again after a failed attempt (see `nextAttemptAt`).' }),
-    attempts: z.number().int(),
-    nextAttemptAt: z.iso
-      .datetime()
-      .nullable()
-      .meta({ description: 'When a worker sends (or retries) it; null once sent or failed.' }),
-    lastError: z.string().nullable().meta({ description: 'The SMTP error of the last failed attempt.' }),
-    sentAt: z.iso.datetime().nullable(),
-    createdAt: z.iso.datetime(),
-    subject: z.string(),
-  })
-  .meta({ id: 'OutboxMessage' });
-
-const OutboxMessageDetailSchema = OutboxMessageSchema.extend({
-  text: z.string().meta({ description: 'The plain-text part.' }),
-  html: z.string().meta({ description: 'The HTML part (every user-supplied value escaped).' }),
-}).meta({ id: 'OutboxMessageDetail' });
-
 /** The list's filters besides status; discarding by filter takes the same ones. */
 const FilterFields = {
-  kind: z.enum(KINDS).optional(),
+  kind: z.enum(OUTBOX_KINDS).optional(),
   q: z.string().trim().min(1).max(200).optional().meta({ description: "Part of the recipient's address, any case." }),
   createdBefore: z.iso
     .datetime({ offset: true })
@@ -81,14 +42,6 @@ const DiscardBody = z
     message: 'Give either `ids` or `filter`, not both and not neither.',
     path: ['ids'],
   });
-
-const BacklogSchema = z
-  .object({
-    held: z.boolean().meta({ description: 'A large backlog waits for "Send all" or "Discard all".' }),
-    messages: z.number().int().meta({ description: 'Queued messages held.' }),
-    oldestAt: z.iso.datetime().nullable().meta({ description: 'When the oldest held message was queued.' }),
-  })
-  .meta({ id: 'OutboxBacklog' });
 
 /** The e-mail outbox (system admins): list, rendered message, retry. */
 export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -147,7 +100,7 @@ export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           description:
             'Whether the sender holds a large backlog of queued e-mails (more than 100 never attempted, the oldest ' +
             'more than a day old or none of the organization ever sent) until an admin sends or discards it.',
-          response: { 200: BacklogSchema, ...problems(401, 403) },
+          response: { 200: OutboxBacklogSchema, ...problems(401, 403) },
         },
       },
       async (request) => getOutboxBacklog(ctx, request.actor!),
@@ -159,7 +112,7 @@ export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           summary: 'Send a held backlog',
           description: '"Send all": every message queued up to now is sent. "Discard all" is `POST /outbox/discard`.',
-          response: { 200: BacklogSchema, ...problems(401, 403) },
+          response: { 200: OutboxBacklogSchema, ...problems(401, 403) },
         },
       },
       async (request) => releaseOutboxBacklog(ctx, request.actor!),

@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import type { OutboxBacklog, OutboxMessage, OutboxMessageDetail } from '../../shared/api/outbox.ts';
+import { OUTBOX_STATUSES, type OutboxStatus } from '../../shared/contracts.ts';
 import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
@@ -9,8 +11,7 @@ import { type Actor, authorize } from '../roles/policy.ts';
 import { heldBacklogs, NEVER_HELD_KINDS } from './delivery.ts';
 import { OutboxErrorCodes } from './outbox.errors.ts';
 
-export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed', 'discarded'] as const;
-export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+export { OUTBOX_STATUSES, type OutboxStatus };
 
 interface OutboxRow {
   id: string;
@@ -45,7 +46,7 @@ function render(ctx: AppContext, row: OutboxRow) {
   }
 }
 
-function present(ctx: AppContext, row: OutboxRow) {
+function present(ctx: AppContext, row: OutboxRow): OutboxMessage {
   return {
     id: row.id,
     kind: row.kind,
@@ -154,7 +155,7 @@ export async function listOutbox(
  * One message of the outbox, rendered (subject, text and HTML) as it goes or went out.
  * @throws AppError 403 without `outbox.read`; 404 `outbox.not_found`
  */
-export async function getOutboxMessage(ctx: AppContext, actor: Actor, id: string) {
+export async function getOutboxMessage(ctx: AppContext, actor: Actor, id: string): Promise<OutboxMessageDetail> {
   authorize(actor, 'outbox.read');
   const row = (await selectMessages(ctx, actor.organizationId).where('m.id', '=', id).executeTakeFirst()) as
     | OutboxRow
@@ -261,7 +262,7 @@ export async function discardOutboxMessages(ctx: AppContext, actor: Actor, input
  * "Discard all", and since when (see `heldBacklogs`).
  * @throws AppError 403 without `outbox.read`
  */
-export async function getOutboxBacklog(ctx: AppContext, actor: Actor) {
+export async function getOutboxBacklog(ctx: AppContext, actor: Actor): Promise<OutboxBacklog> {
   authorize(actor, 'outbox.read');
   const held = await sql<{ oldest: Date }>`
     with held as (${heldBacklogs}) select oldest from held where organization_id = ${actor.organizationId}`.execute(
@@ -285,7 +286,7 @@ export async function getOutboxBacklog(ctx: AppContext, actor: Actor) {
  * delivers a held backlog. Audited with the previous release time.
  * @throws AppError 403 without `outbox.retry`
  */
-export async function releaseOutboxBacklog(ctx: AppContext, actor: Actor) {
+export async function releaseOutboxBacklog(ctx: AppContext, actor: Actor): Promise<OutboxBacklog> {
   authorize(actor, 'outbox.retry');
   await transaction(ctx.db, async (trx) => {
     const before = await trx

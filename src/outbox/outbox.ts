@@ -1,17 +1,10 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely';
+import type { OutboxKind } from '../../shared/contracts.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
 
 /** Kinds of e-mail Usher sends. */
-export type MessageKind =
-  | 'welcome'
-  | 'instructions'
-  | 'email_changed'
-  | 'bulk_finished'
-  | 'sign_in_throttled'
-  | 'sync_attention'
-  | 'license_alert'
-  | 'password_reset';
+export type MessageKind = OutboxKind;
 
 /** One e-mail to queue. */
 export interface OutboxEntry {
