@@ -42,6 +42,18 @@ export const LIMITS = {
   pageSizeMax: 500,
 } as const;
 
+/** The kinds of bulk upload (SPEC section 4), in the order the console offers them. */
+export const BULK_TYPES = [
+  'add-users',
+  'edit-users',
+  'remove-users',
+  'add-groups',
+  'edit-groups',
+  'add-group-members',
+  'remove-group-members',
+] as const;
+export type BulkType = (typeof BULK_TYPES)[number];
+
 /**
  * What each bulk CSV operation needs of its initiator besides `bulk.run` (for the two group-member
  * types, on the operation's group); each row is then checked like the same change in the console.

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { BulkOutcome } from '../../shared/api/bulk.ts';
 import type { AdminRole, ScopeKind } from '../../shared/roles.ts';
 import { resolveNames } from '../changes/names.ts';
 import type { ItemOutcome } from '../changes/runner.ts';
@@ -44,10 +45,7 @@ import {
 import type { BulkType, GroupRecord, IdentityType, UserRecord } from './csv/formats.ts';
 
 /** One outcome of a row, as a code with parameters (the console translates it). */
-export interface Outcome {
-  code: string;
-  params?: Record<string, string | number>;
-}
+export type Outcome = BulkOutcome;
 
 /** Why a row was not applied. */
 export interface Failure {

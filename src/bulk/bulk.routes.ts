@@ -1,6 +1,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { BulkOperationSchema, BulkRowSchema } from '../../shared/api/bulk.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
 import { AppError } from '../core/errors.ts';
@@ -21,85 +22,6 @@ import {
 import { undoBulkOperation } from './bulk.undo.ts';
 import { BulkFileError, BulkFileErrorCodes } from './csv/csv.errors.ts';
 import { BULK_TYPES, type BulkType } from './csv/formats.ts';
-
-export const BulkOperationSchema = z
-  .object({
-    id: z.uuid(),
-    type: z.enum(BULK_TYPES),
-    fileName: z.string(),
-    dryRun: z.boolean(),
-    group: z.object({ id: z.uuid(), name: z.string() }).nullable(),
-    status: z.enum(['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled']),
-    initiatedBy: z.object({ kind: z.enum(['user', 'token']), id: z.uuid(), label: z.string() }),
-    createdAt: z.iso.datetime(),
-    startedAt: z.iso.datetime().nullable(),
-    finishedAt: z.iso.datetime().nullable(),
-    totalRows: z.number().int().meta({ description: 'Data rows in the file.' }),
-    processedRows: z.number().int().meta({ description: 'Rows done so far (progress).' }),
-    succeededRows: z.number().int(),
-    failedRows: z.number().int(),
-    skippedRows: z.number().int().meta({
-      description:
-        "Rows left alone without failing: an undo's conflicts (items changed since by someone else) and rows a cancellation did not reach. They do not make the operation completed_with_errors.",
-    }),
-    error: z
-      .object({ code: z.string(), message: z.string() })
-      .nullable()
-      .meta({ description: 'Why the whole operation failed, if it did.' }),
-    deficits: z
-      .array(
-        z.object({
-          productId: z.uuid(),
-          productName: z.string(),
-          seats: z.number().int(),
-          used: z.number().int(),
-          needed: z.number().int().meta({ description: 'How many more licenses the failed rows needed.' }),
-        }),
-      )
-      .meta({ description: 'License deficit report: products whose seats ran out.' }),
-    sourceOperationId: z
-      .uuid()
-      .nullable()
-      .meta({ description: 'The dry run this operation ran for real, or (with `undo`) the operation it undoes.' }),
-    undo: z.boolean().meta({ description: 'The operation undoes the one named by sourceOperationId.' }),
-    undoneBy: z
-      .object({
-        operationId: z.uuid().meta({ description: 'The undo operation.' }),
-        label: z.string().meta({ description: 'Who ran it.' }),
-        at: z.iso.datetime().meta({ description: 'When it finished.' }),
-      })
-      .nullable()
-      .meta({ description: 'Who undid this operation and when, or null.' }),
-  })
-  .meta({ id: 'BulkOperation' });
-
-const RowSchema = z
-  .object({
-    rowNumber: z.number().int().meta({ description: '1 = the first data row.' }),
-    status: z.enum(['pending', 'succeeded', 'failed', 'skipped']),
-    key: z.string().nullable().meta({ description: "The row's user e-mail or group name." }),
-    message: z.string(),
-    outcomes: z.array(
-      z.object({ code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() }),
-    ),
-    changes: z
-      .object({
-        before: z
-          .record(z.string(), z.unknown())
-          .nullable()
-          .meta({ description: 'The user or group before the row (null: the row created it).' }),
-        after: z
-          .record(z.string(), z.unknown())
-          .nullable()
-          .meta({ description: 'The user or group after the row (null: the row deleted it).' }),
-      })
-      .nullable()
-      .meta({
-        description:
-          "What an applied row changed: its user's or group's state before and after (in a dry run, what it would have changed); null for a row that changed nothing or failed.",
-      }),
-  })
-  .meta({ id: 'BulkOperationRow' });
 
 const tags = ['Bulk operations'];
 
@@ -299,7 +221,7 @@ export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'Every row of the file in order, with its status, an English message, outcome codes (what was, or in a dry run would be, done) and the state of its user or group before and after.',
           params: IdParams,
           querystring: PageQuery.extend({ status: z.enum(['pending', 'succeeded', 'failed', 'skipped']).optional() }),
-          response: { 200: pageOf(RowSchema), ...problems(401, 403, 404) },
+          response: { 200: pageOf(BulkRowSchema), ...problems(401, 403, 404) },
         },
       },
       async (request) => listBulkOperationRows(ctx, request.actor!, request.params.id, request.query),

@@ -1,5 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
+import type { BulkOperation, BulkRow } from '../../shared/api/bulk.ts';
+import type { Page } from '../../shared/api/page.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
@@ -26,32 +28,7 @@ const INSERT_ROWS = 1000;
 const HOLD_ROWS = 50_000;
 
 /** A bulk operation as the API shows it. */
-export interface BulkOperationView {
-  id: string;
-  type: BulkType;
-  fileName: string;
-  dryRun: boolean;
-  group: { id: string; name: string } | null;
-  /** Never `receiving`: an operation whose rows are still being stored is not shown. */
-  status: Exclude<Selectable<BulkOperationsTable>['status'], 'receiving'>;
-  initiatedBy: { kind: 'user' | 'token'; id: string; label: string };
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  totalRows: number;
-  processedRows: number;
-  succeededRows: number;
-  failedRows: number;
-  /** Rows left alone without failing: an undo's conflicts, rows a cancellation did not reach. */
-  skippedRows: number;
-  error: { code: string; message: string } | null;
-  deficits: DeficitLine[];
-  sourceOperationId: string | null;
-  /** The operation undoes the one named by `sourceOperationId`. */
-  undo: boolean;
-  /** Who undid this operation and when (its latest finished undo), or null. */
-  undoneBy: UndoneBy | null;
-}
+export type BulkOperationView = BulkOperation;
 
 function present(row: Selectable<BulkOperationsTable>, undone?: Map<string, UndoneBy>): BulkOperationView {
   return {
@@ -412,7 +389,7 @@ async function requireOperation(ctx: AppContext, actor: Actor, operationId: stri
  * One operation, with status, counts, progress and deficit report.
  * @throws AppError 403; 404
  */
-export async function getBulkOperation(ctx: AppContext, actor: Actor, operationId: string) {
+export async function getBulkOperation(ctx: AppContext, actor: Actor, operationId: string): Promise<BulkOperation> {
   authorize(actor, 'bulk.run');
   return requireOperation(ctx, actor, operationId);
 }
@@ -425,7 +402,7 @@ export async function listBulkOperations(
   ctx: AppContext,
   actor: Actor,
   query: { limit: number; cursor?: string | undefined },
-) {
+): Promise<Page<BulkOperation>> {
   authorize(actor, 'bulk.run');
   const owner = visibleTo(actor);
   return keysetPage(query, {
@@ -472,7 +449,7 @@ export async function listBulkOperationRows(
     limit: number;
     cursor?: string | undefined;
   },
-) {
+): Promise<Page<BulkRow>> {
   authorize(actor, 'bulk.run');
   return keysetPage(query, {
     position: Positions.row,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { BulkOperationSchema } from '../bulk/bulk.routes.ts';
+import { BulkOperationSchema } from '../../shared/api/bulk.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from '../core/schemas.ts';
 import { getOverview } from './overview.service.ts';

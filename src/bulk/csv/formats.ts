@@ -3,22 +3,14 @@
  * type knows, the records a parsed row becomes, and the spelling of identity types.
  */
 import type { IdentityType } from '../../../shared/contracts.ts';
+import { BULK_TYPES, type BulkType } from '../../../shared/contracts.ts';
 import type { AdminRole } from '../../../shared/roles.ts';
 import { ADMIN_ROLE_LABELS, IDENTITY_TYPE_LABELS, USER_CSV_HEADERS } from '../../users/users.csv.ts';
 
 export type { IdentityType } from '../../../shared/contracts.ts';
 
-/** The kinds of bulk upload (SPEC section 4). */
-export const BULK_TYPES = [
-  'add-users',
-  'edit-users',
-  'remove-users',
-  'add-groups',
-  'edit-groups',
-  'add-group-members',
-  'remove-group-members',
-] as const;
-export type BulkType = (typeof BULK_TYPES)[number];
+/** The kinds of bulk upload (SPEC section 4), listed in shared/ for the console too. */
+export { BULK_TYPES, type BulkType };
 
 /** The types whose files are group files (`User Group Name`, …); all others take user files. */
 export const GROUP_FILE_TYPES: readonly BulkType[] = ['add-groups', 'edit-groups'];

@@ -91,7 +91,7 @@ export function rowMessage(t: TFunction, row: Pick<BulkRow, 'message' | 'outcome
   if (outcomes.length > 0 && keys.every((key) => key !== null)) {
     return outcomes
       .map((outcome, index) => {
-        const params = roleParams(t, textParams(outcome.params));
+        const params = roleParams(t, textParams(outcome.params ?? {}));
         const count = typeof params.needed === 'number' ? { count: params.needed } : {};
         return t(keys[index] as string, { ...params, ...count, interpolation: { escapeValue: false } });
       })
