@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DownloadLinksSchema } from '../../shared/api/organizations.ts';
+import { CappedCountSchema } from '../../shared/api/overview.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, problems } from '../core/schemas.ts';
-import { DownloadLinksSchema } from '../organizations/organizations.schemas.ts';
-import { CappedCountSchema } from '../overview/overview.routes.ts';
 import { MatchingBody } from '../users/users.routes.ts';
 import { listDevices, listUsersAwaitingDevice } from './devices.list.ts';
 import { connectDevice, describeLink, disconnectDevice, listUserDevices, PLATFORMS } from './devices.service.ts';

@@ -1,3 +1,4 @@
+import type { Overview } from '../../shared/api/overview.ts';
 import { listBulkOperations } from '../bulk/bulk.service.ts';
 import type { AppContext } from '../context.ts';
 import { countCapped } from '../db/count-capped.ts';
@@ -26,7 +27,7 @@ interface DeficitLine {
  * otherwise, so one call serves every admin role.
  * @throws AppError 403 without `organization.read`
  */
-export async function getOverview(ctx: AppContext, actor: Actor) {
+export async function getOverview(ctx: AppContext, actor: Actor): Promise<Overview> {
   authorize(actor, 'organization.read');
   const organizationId = actor.organizationId;
   const users = can(actor, 'user.read') ? await countUsersByOrganizationIdAndStatus(ctx.db, organizationId) : null;

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { CappedCountSchema } from '../../shared/api/overview.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
 import { problems } from '../core/schemas.ts';
-import { CappedCountSchema } from '../overview/overview.routes.ts';
 import { exportUsers } from './users.export.ts';
 import { countUsers } from './users.matching.ts';
 import { UserFilterQuery } from './users.routes.ts';
