@@ -20,6 +20,7 @@ import {
 } from '../groups/groups.commands.ts';
 import { productsByGroup } from '../groups/groups.members.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
+import { findProductNamesByIds } from '../products/products.service.ts';
 import { type Actor, can } from '../roles/policy.ts';
 import { type AdminRoleGrant, completeAdminRoles } from '../users/users.admin-roles.ts';
 import {
@@ -306,22 +307,9 @@ async function productsOfNames(
   return { profiles, groups };
 }
 
-async function productNames(trx: Transaction<DB>, organizationId: string, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) {
-    return new Map();
-  }
-  const rows = await trx
-    .selectFrom('products')
-    .select(['id', 'name', 'license_quantity', 'licenses_used'])
-    .where('organization_id', '=', organizationId)
-    .where('id', 'in', ids)
-    .execute();
-  return new Map(rows.map((row) => [row.id, row.name]));
-}
-
 /** A failure for a row that needs products with no seat left. */
 async function exhaustedFailure(scope: BatchScope, productIds: string[]): Promise<Failure> {
-  const names = await productNames(scope.trx, scope.operation.organizationId, productIds);
+  const names = await findProductNamesByIds(scope.trx, scope.operation.organizationId, productIds);
   const deficits = productIds.map((id) => ({
     productId: id,
     productName: names.get(id) ?? id,

@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { keysetPage, namePosition, Positions } from '../core/paging.ts';
-import { transaction } from '../db/database.ts';
+import { type Executor, transaction } from '../db/database.ts';
 import { noteSeatLevels } from '../licenses/alerts.ts';
 import { dropProductLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
@@ -396,4 +396,26 @@ export async function deleteProfile(ctx: AppContext, actor: Actor, profileId: st
       before: { product: row.product_name, name: row.name, description: row.description, services: row.services },
     });
   });
+}
+
+/**
+ * Products' names by id, read for another capability (a bulk row refused for want of seats names
+ * the products).
+ * @returns name per id found
+ */
+export async function findProductNamesByIds(
+  db: Executor,
+  organizationId: string,
+  ids: string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('products')
+    .select(['id', 'name'])
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.name]));
 }
