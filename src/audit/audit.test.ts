@@ -44,6 +44,7 @@ describe('audit log', () => {
       requireMfa: false,
       ssoOnly: false,
       breakGlassUserId: null,
+      deviceDownloadLinks: {},
     });
     assert.deepEqual(event.after, {
       name: 'Audited Org',
@@ -51,6 +52,7 @@ describe('audit log', () => {
       requireMfa: false,
       ssoOnly: false,
       breakGlassUserId: null,
+      deviceDownloadLinks: {},
     });
     assert.equal(event.actor.label, instance.admin.email);
     assert.equal(event.actor.type, 'user');
