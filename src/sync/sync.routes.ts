@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
-import { csvStream } from '../core/csv.ts';
-import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
   PutSyncBody,
   StartRunBody,
@@ -11,7 +8,10 @@ import {
   SyncRunUserSchema,
   SyncSchema,
   SyncTestResultSchema,
-} from './sync.schemas.ts';
+} from '../../shared/api/sync.ts';
+import type { AppContext } from '../context.ts';
+import { csvStream } from '../core/csv.ts';
+import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
   deleteSync,
   deleteSyncRun,

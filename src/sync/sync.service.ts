@@ -1,3 +1,4 @@
+import type { DirectorySync, GroupMapping, PutSyncInput, SyncRun } from '../../shared/api/sync.ts';
 import { SYNC_LIMITS, type SyncAttributes } from '../../shared/sync.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { secretBox } from '../auth/encryption.ts';
@@ -26,21 +27,16 @@ import {
   type SyncRunRow,
   upsertSync,
 } from './sync.queries.ts';
-import type { PutSyncInput } from './sync.schemas.ts';
 
-/** One group mapping as stored. */
-export interface GroupMapping {
-  directoryGroup: string;
-  userGroups?: string[] | undefined;
-  profiles?: string[] | undefined;
-}
+/** One group mapping as stored (and as the API shows it). */
+export type { GroupMapping };
 
 /** The AAD of a stored bind password: it opens only on its own directory's row. */
 export const passwordContext = (organizationId: string, directoryId: string) =>
   `directory-sync:${organizationId}:${directoryId}`;
 
 /** Presents a connection (never the password). */
-export function presentSync(row: SyncRow) {
+export function presentSync(row: SyncRow): DirectorySync {
   return {
     directoryId: row.directory_id,
     url: row.url,
@@ -278,7 +274,7 @@ export async function testSync(ctx: AppContext, actor: Actor, directoryId: strin
 }
 
 /** Presents a run. */
-export function presentRun(row: SyncRunRow) {
+export function presentRun(row: SyncRunRow): SyncRun {
   return {
     id: row.id,
     directoryId: row.directory_id,

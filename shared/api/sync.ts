@@ -1,5 +1,6 @@
+/** Directory sync: the connection, run, per-user result and test shapes, and the connection's input. */
 import { z } from 'zod';
-import { SYNC_LIMITS, SYNC_MISSING_USERS, SYNC_RUN_STATUSES } from '../../shared/sync.ts';
+import { SYNC_LIMITS, SYNC_MISSING_USERS, SYNC_RUN_STATUSES } from '../sync.ts';
 
 const attributeName = z
   .string()
@@ -252,3 +253,16 @@ export const SyncTestResultSchema = z.object({
     }),
   ),
 });
+
+/** One group mapping of a connection. */
+export type GroupMapping = z.infer<typeof SyncGroupMappingSchema>;
+/** A directory's sync connection as the API returns it (never the password). */
+export type DirectorySync = z.infer<typeof SyncSchema>;
+/** A run's counters. */
+export type SyncRun = z.infer<typeof SyncRunSchema>;
+/** A run with the first page of its per-user outcomes. */
+export type SyncRunDetail = z.infer<typeof SyncRunDetailSchema>;
+/** What a run did (or would do) to one user. */
+export type SyncRunUser = z.infer<typeof SyncRunUserSchema>;
+/** "Test connection": what the directory answers. */
+export type SyncTestResult = z.infer<typeof SyncTestResultSchema>;
