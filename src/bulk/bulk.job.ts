@@ -4,6 +4,7 @@ import { BULK_TYPE_ACTIONS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
+import { refreshGrownStatistics } from '../db/statistics.ts';
 import { defineJob, type JobRun } from '../jobs/queue.ts';
 import { noteSeatLevels } from '../licenses/alerts.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
@@ -173,43 +174,6 @@ type OperationRow = {
  */
 export async function runBulkOperation(ctx: AppContext, operationId: string): Promise<void> {
   await processOperation(ctx, operationId, { id: 'direct', retryCount: 0, signal: new AbortController().signal });
-}
-
-/**
- * The tables a bulk operation fills. Their statistics can describe a table many times smaller than
- * it has become (a first import into a new installation, or any large file: autovacuum may be slow
- * or off), and plans made from them stay cached in every connection: a foreign-key check planned
- * while `users` held one row walked every user of the organization for each membership inserted
- * (25,000 rows: 2 s per batch instead of 0.05 s); license lookups planned for a few dozen rows
- * scanned a table of 500,000.
- */
-const FILLED_TABLES = [
-  'users',
-  'user_profiles',
-  'group_members',
-  'product_licenses',
-  'audit_events',
-  'outbox_messages',
-  'bulk_operation_rows',
-] as const;
-
-/**
- * Refreshes the statistics of the tables an operation fills that have grown to more than twice the
- * size their statistics describe: `ANALYZE` also makes every connection plan
- * its statements on them again. A table that doubles is analyzed once per doubling, so the cost
- * stays a small share of the rows written.
- * @returns the tables analyzed
- */
-export async function refreshGrownStatistics(db: Kysely<DB>): Promise<string[]> {
-  const grown = await sql<{ name: string }>`
-    select t.name from unnest(${FILLED_TABLES}::text[]) as t(name)
-    join pg_class c on c.oid = to_regclass(t.name)
-    where pg_relation_size(c.oid) / current_setting('block_size')::int > 2 * greatest(c.relpages, 1)`.execute(db);
-  const names = grown.rows.map((row) => row.name);
-  if (names.length > 0) {
-    await sql`analyze ${sql.join(names.map((name) => sql.table(name)))}`.execute(db);
-  }
-  return names;
 }
 
 /**

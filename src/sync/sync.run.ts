@@ -4,6 +4,7 @@ import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
+import { refreshGrownStatistics } from '../db/statistics.ts';
 import { findClaimedDomainNamesByDirectoryId } from '../domains/domains.directories.service.ts';
 import { emailDomain } from '../domains/identity.ts';
 import { setMembershipsCommand } from '../groups/groups.commands.ts';
@@ -364,6 +365,11 @@ async function execute(
     counts.processed += chunk.length;
     await outcomes.flush();
     await updateSyncRun(ctx.db, organizationId, run.id, { ...counts });
+    if (!dryRun) {
+      // A first sync fills users, memberships and its own tables many times over: plans made from
+      // statistics of nearly empty tables would walk every user per row written.
+      await refreshGrownStatistics(ctx.db);
+    }
   }
   plans.length = 0;
 
