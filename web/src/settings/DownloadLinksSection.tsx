@@ -1,18 +1,9 @@
-import {
-  Button,
-  Content,
-  Flex,
-  Form,
-  Heading,
-  InlineAlert,
-  ProgressCircle,
-  Text,
-  TextField,
-} from '@adobe/react-spectrum';
+import { Content, Flex, Form, Heading, InlineAlert, ProgressCircle, Text, TextField } from '@adobe/react-spectrum';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DEVICE_PLATFORMS, type DevicePlatform } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
+import { SaveRow } from '../components/SaveRow.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
@@ -135,22 +126,12 @@ export function DownloadLinksSection() {
               />
             ))}
             {editable && (
-              <Flex alignItems="center" gap="size-200" marginTop="size-100">
-                <Button
-                  type="submit"
-                  variant="accent"
-                  isDisabled={!changed}
-                  isPending={pending}
-                  data-testid="downloads-save"
-                >
-                  {t('common.save')}
-                </Button>
-                {saved && (
-                  <span role="status" data-testid="downloads-saved">
-                    {t('settings.downloads.saved')}
-                  </span>
-                )}
-              </Flex>
+              <SaveRow
+                changed={changed}
+                pending={pending}
+                saved={saved ? t('settings.downloads.saved') : null}
+                testId="downloads"
+              />
             )}
           </Flex>
         </Form>

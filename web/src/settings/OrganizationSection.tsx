@@ -1,5 +1,4 @@
 import {
-  Button,
   Checkbox,
   Content,
   Flex,
@@ -16,6 +15,7 @@ import { useTranslation } from 'react-i18next';
 import { LIMITS, type Locale } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
 import { LanguagePicker } from '../components/LanguagePicker.tsx';
+import { SaveRow } from '../components/SaveRow.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan, useSession, useSignedIn } from '../session.tsx';
 import type { Organization } from '../types.ts';
@@ -218,22 +218,12 @@ export function OrganizationSection() {
               </Picker>
             )}
             {editable && (
-              <Flex alignItems="center" gap="size-200" marginTop="size-100">
-                <Button
-                  type="submit"
-                  variant="accent"
-                  isDisabled={!changed}
-                  isPending={pending}
-                  data-testid="organization-save"
-                >
-                  {t('common.save')}
-                </Button>
-                {status?.kind === 'saved' && (
-                  <span role="status" data-testid="organization-saved">
-                    {t('settings.organization.saved')}
-                  </span>
-                )}
-              </Flex>
+              <SaveRow
+                changed={changed}
+                pending={pending}
+                saved={status?.kind === 'saved' ? t('settings.organization.saved') : null}
+                testId="organization"
+              />
             )}
           </Flex>
         </Form>
