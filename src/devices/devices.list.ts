@@ -1,3 +1,4 @@
+import type { DeviceUser } from '../../shared/api/devices.ts';
 import type { AppContext } from '../context.ts';
 import { keysetPage, Positions } from '../core/paging.ts';
 import { type CappedCount, countCapped } from '../db/count-capped.ts';
@@ -11,7 +12,7 @@ interface UserPart {
   last_name: string | null;
 }
 
-const presentUser = (row: UserPart) => ({
+const presentUser = (row: UserPart): DeviceUser => ({
   id: row.user_id,
   email: row.email,
   firstName: row.first_name,

@@ -1,6 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DownloadLinksSchema } from '../../shared/api/organizations.ts';
+import {
+  AwaitingDeviceSchema,
+  ConnectionLinkSchema,
+  DeviceSchema,
+  ListedDeviceSchema,
+} from '../../shared/api/devices.ts';
 import { CappedCountSchema } from '../../shared/api/overview.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, PageQuery, problems } from '../core/schemas.ts';
@@ -8,23 +13,6 @@ import { MatchingBody } from '../users/users.routes.ts';
 import { listDevices, listUsersAwaitingDevice } from './devices.list.ts';
 import { connectDevice, describeLink, disconnectDevice, listUserDevices, PLATFORMS } from './devices.service.ts';
 import { sendInstructions } from './instructions.service.ts';
-
-const DeviceSchema = z
-  .object({
-    id: z.uuid(),
-    platform: z.enum(PLATFORMS),
-    name: z.string(),
-    deviceId: z.string().meta({ description: "The device's own identifier, as it connected." }),
-    connectedAt: z.iso.datetime(),
-    link: z
-      .object({
-        id: z.uuid(),
-        sentAt: z.iso.datetime().meta({ description: 'When the instructions e-mail with the link was sent.' }),
-        expiresAt: z.iso.datetime(),
-      })
-      .meta({ description: 'The instructions e-mail (connection link) the device came through.' }),
-  })
-  .meta({ id: 'Device' });
 
 const token = z.string().trim().min(1).max(200).meta({ description: 'The token from the link `/connect/<token>`.' });
 
@@ -42,13 +30,6 @@ const SendInstructionsBody = z
     message: 'send one of userIds, all: true or matching',
     path: ['userIds'],
   });
-
-const DeviceUserSchema = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  firstName: z.string().nullable(),
-  lastName: z.string().nullable(),
-});
 
 const ListTotal = CappedCountSchema.nullable().meta({
   description: 'How many match (exact up to 10,000); on the first page only, null on the next ones.',
@@ -92,17 +73,7 @@ export function devicesRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           querystring: PageQuery.extend({ search, platform: z.enum(PLATFORMS).optional() }),
           response: {
             200: z.object({
-              items: z.array(
-                z.object({
-                  id: z.uuid(),
-                  user: DeviceUserSchema,
-                  platform: z.enum(PLATFORMS),
-                  name: z.string(),
-                  deviceId: z.string(),
-                  connectedAt: z.iso.datetime(),
-                  lastSeenAt: z.iso.datetime().meta({ description: 'Its latest connection (a reconnect included).' }),
-                }),
-              ),
+              items: z.array(ListedDeviceSchema),
               nextCursor: z.string().nullable(),
               total: ListTotal,
             }),
@@ -124,7 +95,7 @@ export function devicesRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           querystring: PageQuery.extend({ search }),
           response: {
             200: z.object({
-              items: z.array(z.object({ user: DeviceUserSchema, sentAt: z.iso.datetime() })),
+              items: z.array(AwaitingDeviceSchema),
               nextCursor: z.string().nullable(),
               total: ListTotal,
             }),
@@ -185,20 +156,7 @@ export function devicesRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security: [],
           body: z.strictObject({ token }),
           response: {
-            200: z.object({
-              organizationName: z.string(),
-              email: z.string(),
-              firstName: z.string().nullable(),
-              locale: z.string(),
-              sentAt: z.iso.datetime(),
-              expiresAt: z.iso.datetime(),
-              mobileAvailable: z
-                .boolean()
-                .meta({ description: 'Whether the link can still connect an Android or iOS device.' }),
-              downloadLinks: DownloadLinksSchema.meta({
-                description: 'Where to download the security application, per platform, as the organization set it.',
-              }),
-            }),
+            200: ConnectionLinkSchema,
             ...problems(404, 429),
           },
         },

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { ConnectionLink, Device } from '../../shared/api/devices.ts';
 import { DEVICE_PLATFORMS, type DevicePlatform } from '../../shared/contracts.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { hitRateLimit } from '../auth/rate-limit.ts';
@@ -94,7 +95,7 @@ async function mobileConnected(db: Executor, link: ValidLink): Promise<boolean> 
  * @param token the token from the link
  * @throws AppError 404 `devices.link_invalid`; 429 `devices.rate_limited`
  */
-export async function describeLink(ctx: AppContext, token: string, origin: Origin) {
+export async function describeLink(ctx: AppContext, token: string, origin: Origin): Promise<ConnectionLink> {
   await limitAddress(ctx, origin);
   const link = await findValidLink(ctx.db, token, false);
   return {
@@ -109,15 +110,8 @@ export async function describeLink(ctx: AppContext, token: string, origin: Origi
   };
 }
 
-/** A device as the API shows it. */
-export interface DeviceView {
-  id: string;
-  platform: Platform;
-  name: string;
-  deviceId: string;
-  connectedAt: string;
-  link: { id: string; sentAt: string; expiresAt: string };
-}
+/** A device as the API shows it (declared once in shared/api/devices.ts). */
+export type DeviceView = Device;
 
 interface DeviceRow {
   id: string;

@@ -19,6 +19,7 @@ import {
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
+import type { ConnectionLink } from '../../../shared/api/devices.ts';
 import { DEVICE_PLATFORMS, type DevicePlatform } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -28,15 +29,7 @@ import { applyLocale, isLocale } from '../i18n/index.ts';
 const PLATFORMS = DEVICE_PLATFORMS;
 type Platform = DevicePlatform;
 
-interface LinkInfo {
-  organizationName: string;
-  email: string;
-  firstName: string | null;
-  locale: string;
-  expiresAt: string;
-  mobileAvailable: boolean;
-  downloadLinks: Partial<Record<Platform, string>>;
-}
+type LinkInfo = ConnectionLink;
 
 /** The visitor's platform, guessed from the browser; they can pick another. */
 export function detectPlatform(userAgent: string): Platform {

@@ -16,7 +16,8 @@ import {
 import { type Key, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
-import { LIMITS } from '../../../shared/contracts.ts';
+import type { DeviceUser } from '../../../shared/api/devices.ts';
+import { DEVICE_PLATFORMS, type DevicePlatform, LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
 import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
@@ -28,15 +29,8 @@ import { useCountText } from '../overview/useCountText.ts';
 import { useCan } from '../session.tsx';
 import { useDebounced } from '../users/useDebounced.ts';
 
-const PLATFORMS = ['windows', 'macos', 'android', 'ios'] as const;
-type Platform = (typeof PLATFORMS)[number];
-
-interface DeviceUser {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-}
+const PLATFORMS = DEVICE_PLATFORMS;
+type Platform = DevicePlatform;
 
 /** One row: a connected device, or (the "not connected yet" view) a user without one. */
 interface ListRow {

@@ -17,19 +17,11 @@ import {
 } from '@adobe/react-spectrum';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Device } from '../../../shared/api/devices.ts';
 import { api } from '../api.ts';
 import { tableHeight } from '../components/ItemsTable.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
-
-interface Device {
-  id: string;
-  platform: string;
-  name: string;
-  deviceId: string;
-  connectedAt: string;
-  link: { id: string; sentAt: string; expiresAt: string };
-}
 
 /** The Devices section of a user's details: what they connected, through which e-mail; disconnect. */
 export function DevicesSection(props: { userId: string }) {
