@@ -46,3 +46,14 @@ export const GroupDeletionPreviewSchema = z.object({
 });
 /** What deleting groups would take away (POST /api/v1/groups/deletion-preview). */
 export type GroupDeletionPreview = z.infer<typeof GroupDeletionPreviewSchema>;
+
+export const ProfileAssignmentSchema = z.object({
+  assigned: z.number().int(),
+  membersCount: z.number().int(),
+  warning: z
+    .string()
+    .nullable()
+    .meta({ description: "Said when the group is above the instance's warning size (the assignment still happened)." }),
+});
+/** What assigning profiles to a group answers. */
+export type ProfileAssignment = z.infer<typeof ProfileAssignmentSchema>;

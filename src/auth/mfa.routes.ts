@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MyMfaSchema } from '../../shared/api/mfa.ts';
 import { SessionSchema } from '../../shared/api/session.ts';
 import type { AppContext } from '../context.ts';
 import { problems } from '../core/schemas.ts';
@@ -36,22 +37,6 @@ const RecoveryCodesSchema = z
       .meta({ description: 'One-time codes for when the authenticator is not at hand; shown only now.' }),
   })
   .meta({ id: 'RecoveryCodes' });
-
-const MyMfaSchema = z
-  .object({
-    factors: z.array(
-      z.object({
-        id: z.uuid(),
-        kind: z.enum(['totp', 'webauthn']),
-        label: z.string(),
-        createdAt: z.iso.datetime(),
-        lastUsedAt: z.iso.datetime().nullable(),
-      }),
-    ),
-    recoveryCodesLeft: z.number().int().meta({ description: 'Unused recovery codes.' }),
-    required: z.boolean().meta({ description: 'The organization requires a second factor.' }),
-  })
-  .meta({ id: 'MyMfa' });
 
 const base64url = z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url text');
 

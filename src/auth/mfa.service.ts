@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
+import type { MyMfa } from '../../shared/api/mfa.ts';
 import { recordAudit, recordSecurityEvent } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
@@ -81,22 +82,13 @@ export function requireSessionUser(actor: Actor): void {
 }
 
 /** One factor of the signed-in admin, as the console shows it. */
-export interface MfaFactorView {
-  id: string;
-  kind: 'totp' | 'webauthn';
-  label: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
+export type MfaFactorView = MyMfa['factors'][number];
 
 /**
  * The signed-in admin's second factors, unused recovery codes left, and the organization setting.
  * @throws AppError 400 for API tokens
  */
-export async function getMyMfa(
-  ctx: AppContext,
-  actor: Actor,
-): Promise<{ factors: MfaFactorView[]; recoveryCodesLeft: number; required: boolean }> {
+export async function getMyMfa(ctx: AppContext, actor: Actor): Promise<MyMfa> {
   requireSessionUser(actor);
   const factors = await ctx.db
     .selectFrom('mfa_factors')

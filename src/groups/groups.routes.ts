@@ -1,6 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { GroupDeletionPreviewSchema, GroupDetailSchema, GroupSchema } from '../../shared/api/groups.ts';
+import {
+  GroupDeletionPreviewSchema,
+  GroupDetailSchema,
+  GroupSchema,
+  ProfileAssignmentSchema,
+} from '../../shared/api/groups.ts';
 import { UserSchema } from '../../shared/api/users.ts';
 import { LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
@@ -307,11 +312,7 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           params: IdParams,
           body: z.strictObject({ profileIds: z.array(z.uuid()).min(1).max(200) }),
           response: {
-            200: z.object({
-              assigned: z.number().int(),
-              membersCount: z.number().int(),
-              warning: z.string().nullable(),
-            }),
+            200: ProfileAssignmentSchema,
             ...problems(401, 403, 404, 409, 422),
           },
         },

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Group, GroupDeletionPreview, GroupDetail } from '../../shared/api/groups.ts';
+import type { Group, GroupDeletionPreview, GroupDetail, ProfileAssignment } from '../../shared/api/groups.ts';
 import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import { presentSource, sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
@@ -444,7 +444,12 @@ export async function removeMembers(
  * @throws AppError 403 (profile admins for their profiles, system admins); 404; 422 unknown
  *   profiles, `groups.too_large`, `licenses.insufficient`
  */
-export async function assignProfiles(ctx: AppContext, actor: Actor, groupId: string, profileIds: string[]) {
+export async function assignProfiles(
+  ctx: AppContext,
+  actor: Actor,
+  groupId: string,
+  profileIds: string[],
+): Promise<ProfileAssignment> {
   const ids = [...new Set(profileIds)];
   return transaction(ctx.db, async (trx) => {
     const group = await requireGroup(trx, actor.organizationId, groupId);

@@ -15,14 +15,9 @@ import { type PublicKeyCredentialCreationOptionsJSON, startRegistration } from '
 import QRCode from 'qrcode';
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { MyMfa } from '../../../shared/api/mfa.ts';
 import { api } from '../api.ts';
 import { errorMessage } from '../errors.ts';
-
-interface MyMfa {
-  factors: { id: string; kind: 'totp' | 'webauthn'; label: string; createdAt: string; lastUsedAt: string | null }[];
-  recoveryCodesLeft: number;
-  required: boolean;
-}
 
 /** The QR code of an `otpauth://` URL, drawn on a canvas in the browser (the secret never leaves it). */
 function QrCode({ value, label }: { value: string; label: string }) {

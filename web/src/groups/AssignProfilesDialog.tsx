@@ -15,6 +15,7 @@ import {
 } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ProfileAssignment } from '../../../shared/api/groups.ts';
 import { api } from '../api.ts';
 import { FormError } from '../components/FormError.tsx';
 import { useProfiles } from '../products/data.ts';
@@ -24,12 +25,7 @@ import { groupPath } from './labels.ts';
 const FORM_ID = 'assign-group-profiles';
 
 /** What assigning profiles to a group answers. */
-export interface AssignResult {
-  assigned: number;
-  membersCount: number;
-  /** Said when the group is above the instance's warning threshold (the assignment still happened). */
-  warning: string | null;
-}
+export type AssignResult = ProfileAssignment;
 
 interface AssignProfilesDialogProps {
   groupId: string;
