@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { IdentityProviderSchema } from '../../shared/api/domains.ts';
 import type { AppContext } from '../context.ts';
 import { IdParams, problems } from '../core/schemas.ts';
 import {
@@ -8,36 +9,6 @@ import {
   setIdentityProvider,
   testIdentityProvider,
 } from './identity-providers.service.ts';
-
-const IdentityProviderSchema = z
-  .object({
-    directoryId: z.uuid(),
-    protocol: z.enum(['oidc', 'saml']),
-    issuer: z
-      .string()
-      .meta({ description: "OpenID Connect: the provider's issuer URL; its discovery document is read from it." }),
-    clientId: z.string().meta({ description: 'OpenID Connect: the client id (empty for SAML).' }),
-    clientSecretSet: z.boolean().meta({ description: 'A client secret is stored (sealed); it is never shown.' }),
-    redirectUri: z
-      .string()
-      .meta({ description: 'OpenID Connect: the redirect URI to register at the identity provider.' }),
-    saml: z
-      .object({
-        entityId: z.string().meta({ description: "The identity provider's entity id (Issuer of its responses)." }),
-        ssoUrl: z.string().meta({ description: 'Where sign-in requests go (HTTP-Redirect binding).' }),
-        metadataUrl: z.string().nullable().meta({ description: 'The metadata URL the settings were read from.' }),
-        certificates: z
-          .array(z.object({ subject: z.string(), validTo: z.iso.datetime() }))
-          .meta({ description: 'The signing certificates responses or assertions must be signed with.' }),
-        spEntityId: z.string().meta({ description: "Usher's entity id (the audience) to register at the provider." }),
-        acsUrl: z.string().meta({ description: "Usher's Assertion Consumer Service URL (HTTP-POST) to register." }),
-        spMetadataUrl: z.string().meta({ description: "Usher's SP metadata, for providers that import it." }),
-      })
-      .optional()
-      .meta({ description: 'SAML 2.0: the provider and what to register there.' }),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'IdentityProvider' });
 
 const OidcBody = z.strictObject({
   protocol: z.literal('oidc').meta({ description: 'OpenID Connect.' }),

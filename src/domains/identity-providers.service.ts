@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import type { IdentityProvider, SamlView } from '../../shared/api/domains.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { secretBox } from '../auth/encryption.ts';
 import { parseIdpMetadata, pemOf, type SamlSettings, samlAcsUrl, samlEntityId } from '../auth/saml.service.ts';
@@ -8,30 +9,9 @@ import { AppError, notFound } from '../core/errors.ts';
 import { type Executor, transaction } from '../db/database.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 
-/** A directory's identity provider as the API shows it (never the client secret). */
-export interface IdentityProviderView {
-  directoryId: string;
-  protocol: 'oidc' | 'saml';
-  issuer: string;
-  clientId: string;
-  clientSecretSet: boolean;
-  /** The redirect URI to register at the identity provider. */
-  redirectUri: string;
-  /** SAML: the identity provider's settings and what to register there. */
-  saml?: SamlView;
-  updatedAt: string;
-}
-
-/** A SAML identity provider as the API shows it, with Usher's side to register at the provider. */
-export interface SamlView {
-  entityId: string;
-  ssoUrl: string;
-  metadataUrl: string | null;
-  certificates: { subject: string; validTo: string }[];
-  spEntityId: string;
-  acsUrl: string;
-  spMetadataUrl: string;
-}
+/** A directory's identity provider as the API shows it (declared once in shared/api/domains.ts). */
+export type IdentityProviderView = IdentityProvider;
+export type { SamlView };
 
 /** The body of a SAML identity provider: its metadata (URL or XML), or its three settings. */
 export interface SamlInput {

@@ -17,6 +17,7 @@ import {
 } from '@adobe/react-spectrum';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { IdentityProvider } from '../../../../shared/api/domains.ts';
 import { ApiError, api } from '../../api.ts';
 import { FormError } from '../../components/FormError.tsx';
 import { fieldProblems } from '../../errors.ts';
@@ -24,24 +25,6 @@ import { CopyButton } from './CopyButton.tsx';
 import type { Directory } from './types.ts';
 
 const FORM_ID = 'identity-provider';
-
-/** A Federated directory's identity provider as the API answers it (never the secret). */
-interface IdentityProvider {
-  protocol: 'oidc' | 'saml';
-  issuer: string;
-  clientId: string;
-  clientSecretSet: boolean;
-  redirectUri: string;
-  saml?: {
-    entityId: string;
-    ssoUrl: string;
-    metadataUrl: string | null;
-    certificates: { subject: string; validTo: string }[];
-    spEntityId: string;
-    acsUrl: string;
-    spMetadataUrl: string;
-  };
-}
 
 /** A value to register at the identity provider, with a copy button. */
 function Registered({ label, value, testId }: { label: string; value: string; testId: string }) {
