@@ -1,9 +1,11 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { problems } from '../core/schemas.ts';
+import type { RequestOrigin, SessionHandle } from './auth.service.ts';
 import { setSessionCookie } from './cookie.ts';
 import { refusalPage } from './refusal-page.ts';
 import { completeSamlSignIn, samlServiceProviderMetadata, startSamlSignIn } from './saml.service.ts';
@@ -32,6 +34,31 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['Authentication'];
     const secure = ctx.config.publicUrl.startsWith('https://');
+
+    /**
+     * Ends a return from the identity provider, OpenID Connect or SAML alike: the session cookie and
+     * the console, or a page in the browser's language saying why the sign-in was refused.
+     */
+    const finishSignIn = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      status: 302 | 303,
+      signIn: (origin: RequestOrigin) => Promise<{ session: SessionHandle }>,
+    ) => {
+      try {
+        const { session } = await signIn({ ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
+        setSessionCookie(ctx, reply, session.token ?? '');
+        return reply.redirect('/', status);
+      } catch (error) {
+        if (error instanceof AppError) {
+          return reply
+            .status(error.status)
+            .type('text/html; charset=utf-8')
+            .send(refusalPage(error.code, error.message, request.headers['accept-language']));
+        }
+        throw error;
+      }
+    };
 
     app.post(
       '/auth/sso/discover',
@@ -116,23 +143,9 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const browserState = request.cookies[SSO_COOKIE];
         reply.clearCookie(SSO_COOKIE, { path: SSO_COOKIE_PATH, httpOnly: true, sameSite: 'lax', secure });
-        try {
-          const callbackUrl = new URL(request.url, ctx.config.publicUrl);
-          const { session } = await completeOidcSignIn(ctx, callbackUrl, browserState, {
-            ip: request.ip,
-            userAgent: request.headers['user-agent'] ?? null,
-          });
-          setSessionCookie(ctx, reply, session.token ?? '');
-          return reply.redirect('/', 302);
-        } catch (error) {
-          if (error instanceof AppError) {
-            return reply
-              .status(error.status)
-              .type('text/html; charset=utf-8')
-              .send(refusalPage(error.code, error.message, request.headers['accept-language']));
-          }
-          throw error;
-        }
+        return finishSignIn(request, reply, 302, (origin) =>
+          completeOidcSignIn(ctx, new URL(request.url, ctx.config.publicUrl), browserState, origin),
+        );
       },
     );
 
@@ -178,24 +191,9 @@ export function ssoRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           },
         },
         async (request, reply) => {
-          try {
-            const body = (request.body ?? {}) as { SAMLResponse?: string };
-            const { directoryId } = request.params as { directoryId: string };
-            const { session } = await completeSamlSignIn(ctx, directoryId, body, {
-              ip: request.ip,
-              userAgent: request.headers['user-agent'] ?? null,
-            });
-            setSessionCookie(ctx, reply, session.token ?? '');
-            return reply.redirect('/', 303);
-          } catch (error) {
-            if (error instanceof AppError) {
-              return reply
-                .status(error.status)
-                .type('text/html; charset=utf-8')
-                .send(refusalPage(error.code, error.message, request.headers['accept-language']));
-            }
-            throw error;
-          }
+          const body = (request.body ?? {}) as { SAMLResponse?: string };
+          const { directoryId } = request.params as { directoryId: string };
+          return finishSignIn(request, reply, 303, (origin) => completeSamlSignIn(ctx, directoryId, body, origin));
         },
       );
     });
