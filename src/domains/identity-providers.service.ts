@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import type { Insertable, Transaction } from 'kysely';
 import type { IdentityProvider, SamlView } from '../../shared/api/domains.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { secretBox } from '../auth/encryption.ts';
@@ -7,6 +8,7 @@ import { clientSecretContext, discoverProvider, isLoopbackUrl, oidcRedirectUri }
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { type Executor, transaction } from '../db/database.ts';
+import type { DB } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 
 /** A directory's identity provider as the API shows it (declared once in shared/api/domains.ts). */
@@ -159,24 +161,37 @@ export async function setIdentityProvider(
       saml_metadata_url: null,
       updated_at: new Date(),
     };
-    await trx
-      .insertInto('identity_providers')
-      .values({ directory_id: directoryId, organization_id: actor.organizationId, ...values })
-      .onConflict((conflict) => conflict.column('directory_id').doUpdateSet(values))
-      .execute();
-    await recordAudit(trx, actor, {
-      action: 'directory.identity_provider.update',
-      target: { type: 'directory', id: directoryId, label: directory.name },
-      before: before ? auditedSettings(before) : null,
-      after: {
-        protocol: input.protocol,
-        issuer,
-        clientId: values.oidc_client_id,
-        clientSecretChanged: Boolean(input.clientSecret),
-      },
+    await writeProvider(trx, actor, directoryId, directory.name, values, before ? auditedSettings(before) : null, {
+      protocol: input.protocol,
+      issuer,
+      clientId: values.oidc_client_id,
+      clientSecretChanged: Boolean(input.clientSecret),
     });
   });
   return getIdentityProvider(ctx, actor, directoryId);
+}
+
+/** Writes a directory's identity provider (one row per directory) and its audit event. */
+async function writeProvider(
+  trx: Transaction<DB>,
+  actor: Actor,
+  directoryId: string,
+  directoryName: string,
+  values: Omit<Insertable<DB['identity_providers']>, 'directory_id' | 'organization_id'>,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown>,
+): Promise<void> {
+  await trx
+    .insertInto('identity_providers')
+    .values({ directory_id: directoryId, organization_id: actor.organizationId, ...values })
+    .onConflict((conflict) => conflict.column('directory_id').doUpdateSet(values))
+    .execute();
+  await recordAudit(trx, actor, {
+    action: 'directory.identity_provider.update',
+    target: { type: 'directory', id: directoryId, label: directoryName },
+    before,
+    after,
+  });
 }
 
 /** The directory, locked, if it is a Federated directory of the actor's organization. */
@@ -320,21 +335,11 @@ async function setSamlIdentityProvider(
       saml_metadata_url: settings.metadataUrl,
       updated_at: new Date(),
     };
-    await trx
-      .insertInto('identity_providers')
-      .values({ directory_id: directoryId, organization_id: actor.organizationId, ...values })
-      .onConflict((conflict) => conflict.column('directory_id').doUpdateSet(values))
-      .execute();
-    await recordAudit(trx, actor, {
-      action: 'directory.identity_provider.update',
-      target: { type: 'directory', id: directoryId, label: directory.name },
-      before: before ? auditedSettings(before) : null,
-      after: {
-        protocol: 'saml',
-        entityId: settings.entityId,
-        ssoUrl: settings.ssoUrl,
-        metadataUrl: settings.metadataUrl,
-      },
+    await writeProvider(trx, actor, directoryId, directory.name, values, before ? auditedSettings(before) : null, {
+      protocol: 'saml',
+      entityId: settings.entityId,
+      ssoUrl: settings.ssoUrl,
+      metadataUrl: settings.metadataUrl,
     });
   });
   return getIdentityProvider(ctx, actor, directoryId);
