@@ -30,6 +30,24 @@ export type DirectoryIdentityType = (typeof DIRECTORY_IDENTITY_TYPES)[number];
 export const USER_STATUSES = ['active', 'invited', 'removed'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
+/**
+ * Sort orders of the users list (`-` for descending): e-mail, last name, identity type, status and
+ * creation time. Each is keyset-paged over an index of its own, so a deep page costs what the first does.
+ */
+export const USER_SORTS = [
+  'email',
+  '-email',
+  'name',
+  '-name',
+  'identityType',
+  '-identityType',
+  'status',
+  '-status',
+  'created',
+  '-created',
+] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
 /** Limits on names and free text, enforced by the API and mirrored by console forms. */
 export const LIMITS = {
   organizationNameMax: 255,

@@ -34,7 +34,7 @@ describe('keyset cursors', () => {
       [Positions.number, 42],
       [Positions.id, { id: 9007199254740991 }],
       [Positions.row, { row: 1 }],
-      [Positions.sortKeyId, { k: ['smith', 'a@example.com'], id: UUID }],
+      [Positions.sortKeyId, { s: 'name', k: ['smith', 'a@example.com'], id: UUID }],
     ] as [z.ZodType<unknown>, unknown][];
     for (const [schema, position] of positions) {
       assert.deepEqual(readCursor(encodeCursor(position), schema), position);

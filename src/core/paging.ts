@@ -46,6 +46,9 @@ const timestamp = z.string().refine((value) => {
 /** A whole number that fits PostgreSQL's bigint and a JS number exactly. */
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** The parts positions are made of, for a list that checks its own position's values further. */
+export const PositionParts = { text, timestamp } as const;
+
 /** The positions lists use. */
 export const Positions = {
   /** Name-ordered lists: the lower-cased name and the id. */
@@ -54,8 +57,11 @@ export const Positions = {
   atId: z.strictObject({ at: timestamp, id: z.uuid() }),
   /** Lists ordered by a whole number: an id, a row number, a sequence. */
   number: count,
-  /** The users list: its sort key values and the id. */
-  sortKeyId: z.strictObject({ k: z.array(text).min(1).max(2), id: z.uuid() }),
+  /**
+   * The users list: the sort order it was made for, its sort key values and the id (the list checks
+   * the sort and the values' types with {@link PositionParts}).
+   */
+  sortKeyId: z.strictObject({ s: z.string().max(40), k: z.array(text).min(1).max(2), id: z.uuid() }),
   /** Lists ordered by a bigint id. */
   id: z.strictObject({ id: count }),
   /** Lists ordered by a row number. */

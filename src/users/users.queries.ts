@@ -1,12 +1,11 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
+import type { UserSort } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 import type { Executor } from '../db/database.ts';
 import { likeContains } from '../db/like.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 
-/** Sort orders of the users list; each has its own keyset. */
-export const USER_SORTS = ['email', '-email', 'name', '-name'] as const;
-export type UserSort = (typeof USER_SORTS)[number];
+export { USER_SORTS, type UserSort } from '../../shared/contracts.ts';
 
 /** Filters of the users list. Group, profile and product are ids (resolved from names by the service). */
 export interface UserFilter {
@@ -26,16 +25,60 @@ export interface UserPosition {
   id: string;
 }
 
-const SORT_KEYS: Record<'email' | 'name', ReturnType<typeof sql<string>>[]> = {
-  email: [sql<string>`lower(users.email)`],
-  name: [sql<string>`lower(coalesce(users.last_name, ''))`, sql<string>`lower(users.email)`],
+/** A sort order without its direction. */
+type SortColumn = 'email' | 'name' | 'identityType' | 'status' | 'created';
+
+/**
+ * The key of each sort order (then the id), as the list orders and compares by it; each has an index
+ * `(organization_id, <key>, id)`: users__organization_id_email, _last_name, _identity_type, _status
+ * and _created_at. `cast` types a cursor's text value for the comparison.
+ */
+const SORT_KEYS: Record<SortColumn, { key: ReturnType<typeof sql<unknown>>; cast: 'text' | 'timestamptz' }[]> = {
+  email: [{ key: sql`lower(users.email)`, cast: 'text' }],
+  name: [
+    { key: sql`lower(coalesce(users.last_name, ''))`, cast: 'text' },
+    { key: sql`lower(users.email)`, cast: 'text' },
+  ],
+  identityType: [
+    { key: sql`users.identity_type`, cast: 'text' },
+    { key: sql`lower(users.email)`, cast: 'text' },
+  ],
+  status: [
+    { key: sql`users.status`, cast: 'text' },
+    { key: sql`lower(users.email)`, cast: 'text' },
+  ],
+  created: [{ key: sql`users.created_at`, cast: 'timestamptz' }],
 };
 
+/**
+ * The creation time as a cursor keeps it: to the microsecond, as the database stores it (a JS Date
+ * keeps milliseconds, and the users a bulk operation adds share one time to the microsecond).
+ */
+export const CREATED_KEY = sql<string>`to_char(users.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** A user as the list reads it: the row and its creation time as a cursor keeps it. */
+export type ListedUser = UserRow & { created_key: string };
+
 /** The sort key values of a row, for the next cursor. */
-export function sortKeyOf(row: UserRow, sort: UserSort): string[] {
-  return sort.endsWith('email')
-    ? [row.email.toLowerCase()]
-    : [(row.last_name ?? '').toLowerCase(), row.email.toLowerCase()];
+export function sortKeyOf(row: ListedUser, sort: UserSort): string[] {
+  const email = row.email.toLowerCase();
+  switch (sortColumn(sort)) {
+    case 'email':
+      return [email];
+    case 'name':
+      return [(row.last_name ?? '').toLowerCase(), email];
+    case 'identityType':
+      return [row.identity_type, email];
+    case 'status':
+      return [row.status, email];
+    case 'created':
+      return [row.created_key];
+  }
+}
+
+/** A sort order's column (without the direction). */
+export function sortColumn(sort: UserSort): SortColumn {
+  return sort.replace('-', '') as SortColumn;
 }
 
 /**
@@ -143,18 +186,23 @@ type Page = { sort: UserSort; limit: number; after?: UserPosition | undefined };
 /** A page's list (filters, cursor, order) before its columns and limit are chosen. */
 function orderedUsers(db: Executor, organizationId: string, filter: UserFilter, page: Page) {
   const descending = page.sort.startsWith('-');
-  const keys = SORT_KEYS[page.sort.replace('-', '') as 'email' | 'name'];
+  const keys = SORT_KEYS[sortColumn(page.sort)];
   let query = applyUserFilter(
     db.selectFrom('users').where('users.organization_id', '=', organizationId),
     organizationId,
     filter,
   );
   if (page.after && page.after.k.length === keys.length) {
-    const left = sql.join([...keys, sql`users.id`]);
-    const right = sql.join([...page.after.k.map((value) => sql`${value}`), sql`${page.after.id}::uuid`]);
+    const left = sql.join([...keys.map(({ key }) => key), sql`users.id`]);
+    const right = sql.join([
+      ...page.after.k.map((value, index) =>
+        keys[index]?.cast === 'timestamptz' ? sql`${value}::timestamptz` : sql`${value}`,
+      ),
+      sql`${page.after.id}::uuid`,
+    ]);
     query = query.where(descending ? sql<boolean>`(${left}) < (${right})` : sql<boolean>`(${left}) > (${right})`);
   }
-  for (const key of keys) {
+  for (const { key } of keys) {
     query = query.orderBy(key, descending ? 'desc' : 'asc');
   }
   return query.orderBy('users.id', descending ? 'desc' : 'asc');
@@ -166,8 +214,8 @@ function listQuery(
   organizationId: string,
   filter: UserFilter,
   page: Page,
-): SelectQueryBuilder<DB, 'users', UserRow> {
-  return orderedUsers(db, organizationId, filter, page).selectAll('users');
+): SelectQueryBuilder<DB, 'users', ListedUser> {
+  return orderedUsers(db, organizationId, filter, page).selectAll('users').select(CREATED_KEY.as('created_key'));
 }
 
 /**
@@ -181,7 +229,7 @@ export async function findUsersByOrganizationId(
   organizationId: string,
   filter: UserFilter,
   page: Page,
-): Promise<UserRow[]> {
+): Promise<ListedUser[]> {
   return listQuery(db, organizationId, filter, page).limit(page.limit).execute();
 }
 
@@ -200,7 +248,7 @@ const SEARCH_RARE_SHARE = 0.0005;
 
 /** A search page, and where to go on when the page stopped before the end of the list. */
 export interface SearchPage {
-  rows: UserRow[];
+  rows: ListedUser[];
   /** Set when the search read its most rows without filling the page: the next page starts here. */
   resumeAt: UserPosition | null;
 }
@@ -229,8 +277,8 @@ export async function searchUsersByOrganizationId(
   const term = filter.search.trim().toLowerCase();
   const pattern = likeContains(term);
   const rest: UserFilter = { ...filter, search: undefined };
-  const keysOf = (row: UserRow): UserPosition => ({ k: sortKeyOf(row, page.sort), id: row.id });
-  const rows: UserRow[] = [];
+  const keysOf = (row: ListedUser): UserPosition => ({ k: sortKeyOf(row, page.sort), id: row.id });
+  const rows: ListedUser[] = [];
   let after = page.after;
   let walked = 0;
   let window = SEARCH_FIRST_WINDOW;
@@ -277,7 +325,7 @@ export function searchWindow(
   const windowed = orderedUsers(db, organizationId, filter, page)
     .select(['users.id', 'users.search_text'])
     .limit(window);
-  return sql<UserRow & { hit: boolean; n: number }>`
+  return sql<ListedUser & { hit: boolean; n: number }>`
     with kept as materialized (
       select w.id, w.hit, w.n from (
         select users.id, ${SEARCH_TEXT} like ${pattern} as hit, row_number() over () as n
@@ -286,12 +334,12 @@ export function searchWindow(
       where w.hit or w.n = ${window}
       limit ${keep}
     )
-    select u.*, kept.hit, kept.n from kept join users as u on u.id = kept.id
-    where u.organization_id = ${organizationId}
+    select users.*, ${CREATED_KEY} as created_key, kept.hit, kept.n from kept join users on users.id = kept.id
+    where users.organization_id = ${organizationId}
     order by kept.n`;
 }
 
-function stripSearchColumns(row: UserRow & { hit?: boolean; n?: number }): UserRow {
+function stripSearchColumns(row: ListedUser & { hit?: boolean; n?: number }): ListedUser {
   const { hit: _hit, n: _n, ...user } = row;
   return user;
 }
@@ -307,11 +355,11 @@ async function searchByTrigrams(
   filter: UserFilter,
   page: Page,
   pattern: string,
-): Promise<UserRow[]> {
+): Promise<ListedUser[]> {
   const query = listQuery(db, organizationId, filter, page)
     .where('users.id', 'in', sql<string>`(select id from search_matches)`)
     .limit(page.limit);
-  const result = await sql<UserRow>`
+  const result = await sql<ListedUser>`
     with search_matches as materialized (select users.id from users where ${SEARCH_TEXT} like ${pattern})
     ${query}`.execute(db);
   return result.rows;

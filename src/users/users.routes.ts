@@ -95,7 +95,10 @@ export const UserFilterQuery = z.object({
 });
 
 const ListQuery = PageQuery.extend(UserFilterQuery.shape).extend({
-  sort: z.enum(USER_SORTS).default('email').meta({ description: 'email, -email, name (last name) or -name.' }),
+  sort: z.enum(USER_SORTS).default('email').meta({
+    description:
+      'Sort order, `-` for descending: `email`, `name` (last name, then e-mail), `identityType` and `status` (then e-mail), `created` (creation time). Ties are ordered by id. A `cursor` is valid only with the sort it was made for (400 otherwise).',
+  }),
 });
 
 /** "Select all N matching": the users list's search and filters, as its query string sends them. */

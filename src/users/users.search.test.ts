@@ -3,14 +3,26 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openTestDatabase } from '../../test/support/instance.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import type { UserRow } from '../db/schema.ts';
 import {
+  CREATED_KEY,
+  type ListedUser,
   searchUsersByOrganizationId,
   searchWindow,
+  sortColumn,
   sortKeyOf,
+  USER_SORTS,
   type UserPosition,
   type UserSort,
 } from './users.queries.ts';
+
+/** The index each sort order walks (`users__organization_id_…`). */
+const SORT_INDEXES = {
+  email: 'email',
+  name: 'last_name',
+  identityType: 'identity_type',
+  status: 'status',
+  created: 'created_at',
+} as const;
 
 /**
  * The users-list search picks its plan by how often the term matches (reading the sort order, or
@@ -20,7 +32,7 @@ import {
 describe('users search plans', () => {
   let fresh: Awaited<ReturnType<typeof openTestDatabase>>;
   let organizationId: string;
-  let everyone: UserRow[];
+  let everyone: ListedUser[];
   const USERS = 6000;
 
   before(async () => {
@@ -34,24 +46,32 @@ describe('users search plans', () => {
       await db.insertInto('organizations').values({ name: 'Other' }).returning('id').executeTakeFirstOrThrow()
     ).id;
     // Names like the benchmark's: `st12` matches often, `zebra` a few users near the end, `qq` nobody.
-    await sql`insert into users (organization_id, email, username, first_name, last_name, alias, identity_type)
+    // Identity types, statuses and creation times repeat (ties broken by id), the times to the microsecond.
+    await sql`insert into users (organization_id, email, username, first_name, last_name, alias, identity_type, status, created_at)
       select ${organizationId}, 'user' || i || '@mail' || (i % 7) || '.example', 'user' || i || '@mail.example',
         'First' || (i % 500), case when i % 2999 = 0 then 'Zebra' || i else 'Last' || lpad((i * 7919 % 10000)::text, 4, '0') end,
-        'u' || i, 'personal'
+        'u' || i, (array['personal', 'enterprise', 'federated'])[1 + i % 3],
+        case i % 5 when 0 then 'removed' when 1 then 'invited' else 'active' end,
+        now() - (i % 37) * interval '1.000001 second'
       from generate_series(1, ${USERS}) i`.execute(db);
     await sql`insert into users (organization_id, email, username, first_name, last_name, alias, identity_type)
       select ${other}, 'zebra' || i || '@other.example', 'zebra' || i || '@other.example', 'Zebra', 'St12', 'o' || i, 'personal'
       from generate_series(1, 50) i`.execute(db);
     await sql`analyze users`.execute(db);
-    everyone = await db.selectFrom('users').selectAll().where('organization_id', '=', organizationId).execute();
+    everyone = await db
+      .selectFrom('users')
+      .selectAll()
+      .select(CREATED_KEY.as('created_key'))
+      .where('organization_id', '=', organizationId)
+      .execute();
   });
   after(() => fresh.drop());
 
   /** What a search must answer: the whole list filtered in the process, in the sort order. */
   function expected(term: string, sort: UserSort): string[] {
-    const text = (user: UserRow) => `${user.email} ${user.first_name ?? ''} ${user.last_name ?? ''}`.toLowerCase();
-    const key = (user: UserRow) => [...sortKeyOf(user, sort), user.id];
-    const compare = (a: UserRow, b: UserRow) => {
+    const text = (user: ListedUser) => `${user.email} ${user.first_name ?? ''} ${user.last_name ?? ''}`.toLowerCase();
+    const key = (user: ListedUser) => [...sortKeyOf(user, sort), user.id];
+    const compare = (a: ListedUser, b: ListedUser) => {
       const [x, y] = [key(a), key(b)];
       for (let index = 0; index < x.length; index++) {
         const order = (x[index] ?? '') < (y[index] ?? '') ? -1 : (x[index] ?? '') > (y[index] ?? '') ? 1 : 0;
@@ -99,7 +119,7 @@ describe('users search plans', () => {
     ['_', 'a LIKE wildcard, matched literally'],
   ] as const) {
     test(`${kind}: every page in order, nothing missed, nothing twice`, async () => {
-      for (const sort of ['email', '-email', 'name'] as const) {
+      for (const sort of USER_SORTS) {
         const pages = await allPages(term, sort, 50);
         assert.deepEqual(pages.flat(), expected(term, sort), `${term} by ${sort}`);
         assert.ok(
@@ -127,8 +147,8 @@ describe('users search plans', () => {
   test('a search window walks the sort index alone (index-only) once the table is vacuumed', async () => {
     const db = fresh.database.db;
     await sql`vacuum analyze users`.execute(db);
-    const middle = everyone[USERS / 2] as UserRow;
-    for (const sort of ['email', '-email', 'name'] as const) {
+    const middle = everyone[USERS / 2] as ListedUser;
+    for (const sort of USER_SORTS) {
       for (const after of [undefined, { k: sortKeyOf(middle, sort), id: middle.id }]) {
         const window = searchWindow(db, organizationId, {}, { sort, limit: 51, after }, 4000, '%st12%', 51);
         const { rows } = await sql<Record<string, unknown>>`explain (format json) ${window}`.execute(db);
@@ -137,7 +157,7 @@ describe('users search plans', () => {
           .flatMap((row) => Object.values(row))
           .map((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
           .join('\n');
-        const walk = sort === 'name' ? 'users__organization_id_last_name' : 'users__organization_id_email';
+        const walk = `users__organization_id_${SORT_INDEXES[sortColumn(sort)]}`;
         assert.match(
           plan,
           new RegExp(`"Node Type":\\s*"Index Only Scan"[^}]*"Index Name":\\s*"${walk}"`),

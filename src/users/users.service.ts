@@ -1,14 +1,21 @@
 import countries from 'i18n-iso-countries';
 import { sql, type Transaction } from 'kysely';
+import { z } from 'zod';
 import type { User } from '../../shared/api/users.ts';
-import type { IdentityType, Locale, UserStatus } from '../../shared/contracts.ts';
+import {
+  IDENTITY_TYPES,
+  type IdentityType,
+  type Locale,
+  USER_STATUSES,
+  type UserStatus,
+} from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import { answersFor, type Resolution, type ResolvedLookups, trustedLookups } from '../changes/resolution.ts';
 import { sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, type FieldProblem, notFound } from '../core/errors.ts';
-import { keysetPage, Positions } from '../core/paging.ts';
+import { keysetPage, PositionParts, Positions } from '../core/paging.ts';
 import { type Executor, transaction } from '../db/database.ts';
 import { insertManyReturning } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
@@ -26,6 +33,7 @@ import {
   findUserById,
   findUsersByOrganizationId,
   searchUsersByOrganizationId,
+  sortColumn,
   sortKeyOf,
   type UserFilter,
   type UserSort,
@@ -515,6 +523,30 @@ export async function resolveUserFilter(
   };
 }
 
+/** The values a cursor of each sort order holds (then the id). */
+const SORT_KEY_VALUES = {
+  email: [PositionParts.text],
+  name: [PositionParts.text, PositionParts.text],
+  identityType: [z.enum(IDENTITY_TYPES), PositionParts.text],
+  status: [z.enum(USER_STATUSES), PositionParts.text],
+  created: [PositionParts.timestamp],
+} as const;
+
+/**
+ * The positions of the users list in one sort order: a cursor made for another order, or whose
+ * values are not of this order's types (a time where the creation time goes), is refused with 400.
+ * @returns the position schema
+ */
+function userPosition(sort: UserSort) {
+  const values = SORT_KEY_VALUES[sortColumn(sort)];
+  return Positions.sortKeyId.refine(
+    (position) =>
+      position.s === sort &&
+      position.k.length === values.length &&
+      values.every((value, index) => value.safeParse(position.k[index]).success),
+  );
+}
+
 /**
  * One page of the users list: search, filters, sort, keyset cursor. Works the same at any size.
  * @throws AppError 403 without `user.read`; 400 for a cursor of another sort or list
@@ -524,19 +556,22 @@ export async function listUsers(ctx: AppContext, actor: Actor, query: ListUsersQ
   const filter = await resolveUserFilter(ctx, actor.organizationId, query);
   const search = filter.search?.trim();
   return keysetPage(query, {
-    position: Positions.sortKeyId,
+    position: userPosition(query.sort),
     // A search may stop reading before its page is full (a rare one- or two-character term in a
     // large organization): it then ends with a cursor from which the next page goes on.
-    read: async (after, limit) =>
-      search
-        ? searchUsersByOrganizationId(
-            ctx.db,
-            actor.organizationId,
-            { ...filter, search },
-            { sort: query.sort, limit, after },
-          )
-        : findUsersByOrganizationId(ctx.db, actor.organizationId, filter, { sort: query.sort, limit, after }),
-    positionOf: (user) => ({ k: sortKeyOf(user, query.sort), id: user.id }),
+    read: async (after, limit) => {
+      if (!search) {
+        return findUsersByOrganizationId(ctx.db, actor.organizationId, filter, { sort: query.sort, limit, after });
+      }
+      const page = await searchUsersByOrganizationId(
+        ctx.db,
+        actor.organizationId,
+        { ...filter, search },
+        { sort: query.sort, limit, after },
+      );
+      return { rows: page.rows, resumeAt: page.resumeAt && { s: query.sort, ...page.resumeAt } };
+    },
+    positionOf: (user) => ({ s: query.sort, k: sortKeyOf(user, query.sort), id: user.id }),
     present: async (page) => {
       const products = await findProductNamesByUserIds(
         ctx.db,
