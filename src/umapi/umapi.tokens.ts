@@ -1,4 +1,9 @@
 import { sql } from 'kysely';
+import {
+  apiTokensRelation,
+  findUmapiIntegrationByClientId,
+  markApiTokenUsed,
+} from '../api-tokens/api-tokens.credentials.ts';
 import { recordSecurityEvent } from '../audit/audit.service.ts';
 import type { RequestOrigin } from '../auth/auth.service.ts';
 import { hitRateLimitStatement, hitRateLimitWithRetry } from '../auth/rate-limit.ts';
@@ -82,12 +87,7 @@ export async function issueAccessToken(
   if (!scopes.includes(UMAPI_SCOPE)) {
     throw new OAuthError(400, 'invalid_scope', `scope must include ${UMAPI_SCOPE}.`);
   }
-  const row = await ctx.db
-    .selectFrom('api_tokens')
-    .select(['id', 'organization_id', 'name', 'token_hash', 'revoked_at'])
-    .where('client_id', '=', clientId)
-    .where('kind', '=', 'umapi')
-    .executeTakeFirst();
+  const row = await findUmapiIntegrationByClientId(ctx.db, clientId);
   const valid = row !== undefined && row.revoked_at === null && safeEqual(row.token_hash, hashSecret(clientSecret));
   if (!row || !valid) {
     if (row) {
@@ -124,7 +124,7 @@ export async function issueAccessToken(
       expires_at: new Date(Date.now() + seconds * 1000),
     })
     .execute();
-  await ctx.db.updateTable('api_tokens').set({ last_used_at: sql<Date>`now()` }).where('id', '=', row.id).execute();
+  await markApiTokenUsed(ctx.db, row.id);
   return { access_token: token, token_type: 'bearer', expires_in: seconds };
 }
 
@@ -165,7 +165,7 @@ export async function authenticateUmapiCall(
       select i.id, i.organization_id, i.name, i.client_id, i.revoked_at is not null as revoked,
         t.expires_at > now() as live
       from umapi_access_tokens t
-      join api_tokens i on i.organization_id = t.organization_id and i.id = t.api_token_id
+      join ${apiTokensRelation()} i on i.organization_id = t.organization_id and i.id = t.api_token_id
       where t.token_hash = ${hashSecret(match[1])}
     ), hit as (
       ${hitRateLimitStatement(
