@@ -39,10 +39,6 @@ const ADAPTERS: Record<string, string[]> = {
 const KNOWN = new Set<string>([
   "src/bulk/bulk.undo.ts: bulk/ reads or writes audit_events directly (use the owning capability's service or command)",
   "src/bulk/bulk.undo.ts: bulk/ reads or writes group_members directly (use the owning capability's service or command)",
-  "src/bulk/bulk.job.ts: bulk/ reads or writes api_tokens directly (use the owning capability's service or command)",
-  "src/bulk/bulk.job.ts: bulk/ reads or writes users directly (use the owning capability's service or command)",
-  "src/bulk/bulk.job.ts: bulk/ reads or writes products directly (use the owning capability's service or command)",
-  "src/bulk/bulk.job.ts: bulk/ reads or writes organizations directly (use the owning capability's service or command)",
   "src/bulk/templates.queries.ts: bulk/ reads or writes user_groups directly (use the owning capability's service or command)",
   "src/bulk/templates.queries.ts: bulk/ reads or writes admin_role_assignments directly (use the owning capability's service or command)",
   "src/bulk/templates.queries.ts: bulk/ reads or writes users directly (use the owning capability's service or command)",

@@ -44,6 +44,24 @@ export async function markApiTokenUsed(db: Executor, tokenId: string): Promise<v
 }
 
 /**
+ * Whether a token of the organization exists and is not revoked (a job run on its behalf acts with
+ * its roles only while it is).
+ * @param db database
+ * @param organizationId the tenant
+ * @param tokenId the token
+ * @returns true for a live token
+ */
+export async function isApiTokenLive(db: Executor, organizationId: string, tokenId: string): Promise<boolean> {
+  const token = await db
+    .selectFrom('api_tokens')
+    .select(['revoked_at'])
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', tokenId)
+    .executeTakeFirst();
+  return token !== undefined && !token.revoked_at;
+}
+
+/**
  * The tokens as a relation (id, organization_id, name, client_id, revoked_at) for a caller that
  * joins them in the one statement that authenticates a request (as `roles/grants.ts` gives the
  * grants); the database inlines it, so the plan is that of a join on the table.

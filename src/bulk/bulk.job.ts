@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql, type Transaction } from 'kysely';
 import { BULK_TYPE_ACTIONS } from '../../shared/contracts.ts';
+import { isApiTokenLive } from '../api-tokens/api-tokens.credentials.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
@@ -8,10 +9,17 @@ import { refreshGrownStatistics } from '../db/statistics.ts';
 import { defineJob, type JobRun } from '../jobs/queue.ts';
 import { noteSeatLevels } from '../licenses/alerts.ts';
 import type { LicenseDeficit } from '../licenses/licenses.ts';
+import {
+  countLicensesAsTaken,
+  findLicensesUsedByOrganizationId,
+  findSeatCountsByProductIds,
+} from '../licenses/seats.ts';
+import { organizationLocales } from '../organizations/organizations.service.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import { findGrantsByPrincipal } from '../roles/grants.ts';
 import type { Action } from '../roles/permissions.ts';
 import { type Actor, can } from '../roles/policy.ts';
+import { isActiveUser, userMailboxes } from '../users/users.lookup.ts';
 import {
   type BatchResult,
   type BatchScope,
@@ -115,27 +123,13 @@ async function initiatorActor(ctx: AppContext, operation: OperationRow): Promise
   const organizationId = operation.organization_id;
   let grants: Actor['grants'];
   if (operation.initiator_type === 'api_token') {
-    const token = await ctx.db
-      .selectFrom('api_tokens')
-      .select(['revoked_at'])
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', operation.initiator_id)
-      .executeTakeFirst();
-    grants =
-      token && !token.revoked_at
-        ? await findGrantsByPrincipal(ctx.db, organizationId, { apiTokenId: operation.initiator_id })
-        : [];
+    grants = (await isApiTokenLive(ctx.db, organizationId, operation.initiator_id))
+      ? await findGrantsByPrincipal(ctx.db, organizationId, { apiTokenId: operation.initiator_id })
+      : [];
   } else {
-    const user = await ctx.db
-      .selectFrom('users')
-      .select(['status'])
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', operation.initiator_id)
-      .executeTakeFirst();
-    grants =
-      user?.status === 'active'
-        ? await findGrantsByPrincipal(ctx.db, organizationId, { userId: operation.initiator_id })
-        : [];
+    grants = (await isActiveUser(ctx.db, organizationId, operation.initiator_id))
+      ? await findGrantsByPrincipal(ctx.db, organizationId, { userId: operation.initiator_id })
+      : [];
   }
   const actor: Actor = {
     type: operation.initiator_type,
@@ -422,16 +416,11 @@ async function refreshDeficits(
   if (lines.length === 0) {
     return [];
   }
-  const products = await trx
-    .selectFrom('products')
-    .select(['id', 'name', 'license_quantity', 'licenses_used'])
-    .where('organization_id', '=', organizationId)
-    .where(
-      'id',
-      'in',
-      lines.map((line) => line.productId),
-    )
-    .execute();
+  const products = await findSeatCountsByProductIds(
+    trx,
+    organizationId,
+    lines.map((line) => line.productId),
+  );
   return lines.map((line) => {
     const product = products.find((row) => row.id === line.productId);
     return product
@@ -454,16 +443,11 @@ async function noteDeficitLevels(trx: Transaction<DB>, organizationId: string, d
   if (wanted.length === 0) {
     return;
   }
-  const products = await trx
-    .selectFrom('products')
-    .select(['id', 'name', 'license_quantity', 'licenses_used', 'alert_level'])
-    .where('organization_id', '=', organizationId)
-    .where(
-      'id',
-      'in',
-      wanted.map((line) => line.productId),
-    )
-    .execute();
+  const products = await findSeatCountsByProductIds(
+    trx,
+    organizationId,
+    wanted.map((line) => line.productId),
+  );
   await noteSeatLevels(
     trx,
     organizationId,
@@ -483,10 +467,10 @@ async function noteDeficitLevels(trx: Transaction<DB>, organizationId: string, d
 export async function notifyInitiator(trx: Transaction<DB>, operationId: string): Promise<void> {
   const operation = await trx
     .selectFrom('bulk_operations as o')
-    .leftJoin('users as u', (join) =>
+    .leftJoin(userMailboxes(trx).as('u'), (join) =>
       join.onRef('u.organization_id', '=', 'o.organization_id').onRef('u.id', '=', 'o.initiator_id'),
     )
-    .innerJoin('organizations as org', 'org.id', 'o.organization_id')
+    .innerJoin(organizationLocales(trx).as('org'), 'org.id', 'o.organization_id')
     .leftJoin('bulk_operations as s', (join) =>
       join.onRef('s.organization_id', '=', 'o.organization_id').onRef('s.id', '=', 'o.source_operation_id'),
     )
@@ -616,18 +600,11 @@ async function processBatch(
   if (operation.dry_run) {
     // A dry run applies the batch for real in a savepoint and rolls it back. Licenses taken by
     // earlier batches (rolled back too) are added to the counters first, so the check is cumulative.
-    const before = await licenseCounts(trx, operation.organization_id);
+    const before = await findLicensesUsedByOrganizationId(trx, operation.organization_id);
     await sql`savepoint bulk_dry_run`.execute(trx);
-    for (const [productId, count] of Object.entries(consumed)) {
-      await trx
-        .updateTable('products')
-        .set({ licenses_used: sql<number>`licenses_used + ${count}` })
-        .where('organization_id', '=', operation.organization_id)
-        .where('id', '=', productId)
-        .execute();
-    }
+    await countLicensesAsTaken(trx, operation.organization_id, consumed);
     results = await applyRows(scope, handler, rows);
-    const after = await licenseCounts(trx, operation.organization_id);
+    const after = await findLicensesUsedByOrganizationId(trx, operation.organization_id);
     consumed = Object.fromEntries([...after].map(([id, used]) => [id, used - (before.get(id) ?? 0)]));
     await sql`rollback to savepoint bulk_dry_run`.execute(trx);
     await sql`release savepoint bulk_dry_run`.execute(trx);
@@ -692,15 +669,6 @@ async function storeResults(trx: Transaction<DB>, operationId: string, from: num
       changes = (${changes}::text[])[row_number - ${from}]::jsonb
     where operation_id = ${operationId} and row_number > ${from} and row_number <= ${to}
       and row_number = any(${results.map((row) => row.rowNumber)}::int[])`.execute(trx);
-}
-
-async function licenseCounts(trx: Transaction<DB>, organizationId: string): Promise<Map<string, number>> {
-  const rows = await trx
-    .selectFrom('products')
-    .select(['id', 'licenses_used'])
-    .where('organization_id', '=', organizationId)
-    .execute();
-  return new Map(rows.map((row) => [row.id, row.licenses_used]));
 }
 
 /** Adds the licenses that failed rows needed to the operation's deficit report. */

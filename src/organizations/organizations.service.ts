@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, HttpErrorCodes, notFound } from '../core/errors.ts';
+import type { Executor } from '../db/database.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { findGrantsByPrincipal } from '../roles/grants.ts';
@@ -209,4 +210,13 @@ export async function updateOrganization(
     });
   });
   return getOrganization(ctx, actor);
+}
+
+/**
+ * Organizations' default locales (id, default_locale) as a relation for another capability to join
+ * in one statement, aliased by the caller (`.innerJoin(organizationLocales(db).as('org'), …)`).
+ * @returns the subquery
+ */
+export function organizationLocales(db: Executor) {
+  return db.selectFrom('organizations').select(['id', 'default_locale']);
 }

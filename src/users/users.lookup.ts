@@ -282,3 +282,28 @@ export async function findUserRowById(
     .where('id', '=', userId);
   return (options.lock ? query.forUpdate() : query).executeTakeFirst();
 }
+
+/**
+ * Whether a user of the organization is active (not invited, disabled or removed): a job run on
+ * its behalf acts with its roles only while it is.
+ * @returns true for an active user
+ */
+export async function isActiveUser(db: Executor, organizationId: string, userId: string): Promise<boolean> {
+  const user = await db
+    .selectFrom('users')
+    .select(['status'])
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return user?.status === 'active';
+}
+
+/**
+ * Users' mailboxes (organization_id, id, email, locale) as a relation for another capability to
+ * join in one statement, aliased by the caller (`.leftJoin(userMailboxes(db).as('u'), …)`); the
+ * database inlines it, so the plan is that of a join on `users`.
+ * @returns the subquery
+ */
+export function userMailboxes(db: Executor) {
+  return db.selectFrom('users').select(['organization_id', 'id', 'email', 'locale']);
+}
