@@ -47,7 +47,6 @@ const KNOWN = new Set<string>([
   "src/scim/scim.queries.ts: scim/ reads or writes user_groups directly (use the owning capability's service or command)",
   "src/scim/scim.queries.ts: scim/ reads or writes group_members directly (use the owning capability's service or command)",
   "src/scim/scim.queries.ts: scim/ reads or writes users directly (use the owning capability's service or command)",
-  "src/sync/sync.queries.ts: sync/ reads or writes directories directly (use the owning capability's service or command)",
 ]);
 
 function filesUnder(dir: string, out: string[] = []): string[] {

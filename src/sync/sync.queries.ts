@@ -2,12 +2,13 @@ import { type Insertable, sql, type Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
+import { directoryNames } from '../domains/domains.directories.service.ts';
 
 /** A directory's sync connection row, or undefined. */
 export async function findSyncByDirectoryId(db: Executor, organizationId: string, directoryId: string) {
   return db
     .selectFrom('directory_syncs')
-    .innerJoin('directories', (join) =>
+    .innerJoin(directoryNames(db).as('directories'), (join) =>
       join
         .onRef('directories.id', '=', 'directory_syncs.directory_id')
         .onRef('directories.organization_id', '=', 'directory_syncs.organization_id'),
@@ -237,7 +238,7 @@ export async function findSyncSourcesByUserIds(db: Executor, organizationId: str
   }
   return db
     .selectFrom('directory_sync_users')
-    .innerJoin('directories', (join) =>
+    .innerJoin(directoryNames(db).as('directories'), (join) =>
       join
         .onRef('directories.id', '=', 'directory_sync_users.directory_id')
         .onRef('directories.organization_id', '=', 'directory_sync_users.organization_id'),
