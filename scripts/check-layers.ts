@@ -39,11 +39,6 @@ const ADAPTERS: Record<string, string[]> = {
 const KNOWN = new Set<string>([
   "src/bulk/bulk.undo.ts: bulk/ reads or writes audit_events directly (use the owning capability's service or command)",
   "src/bulk/bulk.undo.ts: bulk/ reads or writes group_members directly (use the owning capability's service or command)",
-  "src/bulk/templates.queries.ts: bulk/ reads or writes user_groups directly (use the owning capability's service or command)",
-  "src/bulk/templates.queries.ts: bulk/ reads or writes admin_role_assignments directly (use the owning capability's service or command)",
-  "src/bulk/templates.queries.ts: bulk/ reads or writes users directly (use the owning capability's service or command)",
-  "src/bulk/templates.queries.ts: bulk/ reads or writes group_profiles directly (use the owning capability's service or command)",
-  "src/bulk/templates.queries.ts: bulk/ reads or writes product_profiles directly (use the owning capability's service or command)",
   "src/scim/scim.queries.ts: scim/ reads or writes user_groups directly (use the owning capability's service or command)",
   "src/scim/scim.queries.ts: scim/ reads or writes group_members directly (use the owning capability's service or command)",
   "src/scim/scim.queries.ts: scim/ reads or writes users directly (use the owning capability's service or command)",

@@ -1,9 +1,9 @@
 import type { AppContext } from '../context.ts';
+import { type GroupSummary, streamGroupSummaries } from '../groups/groups.catalog.ts';
 import { type Actor, authorize, can, reachable } from '../roles/policy.ts';
 import { userCsvRows } from '../users/users.csv.ts';
 import { type BulkType, GROUP_FILE_TYPES } from './csv/formats.ts';
-import { standardTemplateRows, templateHeaders } from './csv/templates.ts';
-import { findGroupCsvRowsByOrganizationId } from './templates.queries.ts';
+import { groupCsvLine, standardTemplateRows, templateHeaders } from './csv/templates.ts';
 
 /** A CSV file to send: its name, header and lazily produced rows. */
 export interface CsvFile {
@@ -14,6 +14,13 @@ export interface CsvFile {
 
 async function* fromArray(rows: string[][]): AsyncGenerator<string[]> {
   yield* rows;
+}
+
+/** The group CSV lines (GROUP_CSV_HEADERS order) of groups as the groups capability lists them. */
+async function* groupCsvLines(groups: AsyncIterable<GroupSummary>): AsyncGenerator<string[]> {
+  for await (const group of groups) {
+    yield groupCsvLine(group);
+  }
 }
 
 /** Pads the 17 user columns with empty remove-users columns, so the file uploads as is. */
@@ -49,7 +56,7 @@ export function csvTemplate(ctx: AppContext, actor: Actor, type: BulkType, varia
     return {
       filename,
       header,
-      rows: findGroupCsvRowsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'group.read')),
+      rows: groupCsvLines(streamGroupSummaries(ctx.db, actor.organizationId, reachable(actor, 'group.read'))),
     };
   }
   authorize(actor, 'user.read');
