@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
@@ -108,4 +108,31 @@ async function insertAuditEvents(db: Executor, actor: Actor, entries: AuditEntry
       operation_id: actor.operationId ?? null,
     })),
   );
+}
+
+/**
+ * Who changed each of these targets last and when, from the audit log (one query): an undo names
+ * them when it finds an item changed since the operation it undoes.
+ * @param db database or transaction
+ * @param organizationId the tenant
+ * @param targetIds the targets' ids as the audit log records them
+ * @returns target id → the last change's actor label (`unknown` when none was recorded) and time (ISO 8601)
+ */
+export async function findLastChangesByTargetIds(
+  db: Executor,
+  organizationId: string,
+  targetIds: string[],
+): Promise<Map<string, { by: string; at: string }>> {
+  const found = new Map<string, { by: string; at: string }>();
+  if (targetIds.length === 0) {
+    return found;
+  }
+  const rows = await sql<{ target_id: string; actor_label: string | null; at: Date }>`
+    select distinct on (target_id) target_id, actor_label, at from audit_events
+    where organization_id = ${organizationId} and target_id = any(${targetIds}::text[])
+    order by target_id, id desc`.execute(db);
+  for (const row of rows.rows) {
+    found.set(row.target_id, { by: row.actor_label ?? 'unknown', at: new Date(row.at).toISOString() });
+  }
+  return found;
 }

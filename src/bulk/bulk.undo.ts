@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
+import { findLastChangesByTargetIds, recordAudit } from '../audit/audit.service.ts';
 import type { Applied, ItemOutcome, RunScope } from '../changes/runner.ts';
 import { runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
@@ -17,6 +17,7 @@ import {
   snapshotGroup,
   updateGroupsCommand,
 } from '../groups/groups.commands.ts';
+import { findMemberIdsByGroupIdAndUserIds } from '../groups/groups.members.ts';
 import { type Actor, authorize, can } from '../roles/policy.ts';
 import {
   lockUsersById,
@@ -146,19 +147,8 @@ type Plan<S> =
 const recordOf = (row: WorkRow) => (row.record as unknown as UndoRecord).change;
 
 /** Who changed these items last, from the audit log (one query). */
-async function lastChanges(scope: BatchScope, ids: string[]): Promise<Map<string, { by: string; at: string }>> {
-  const found = new Map<string, { by: string; at: string }>();
-  if (ids.length === 0) {
-    return found;
-  }
-  const rows = await sql<{ target_id: string; actor_label: string | null; at: Date }>`
-    select distinct on (target_id) target_id, actor_label, at from audit_events
-    where organization_id = ${scope.operation.organizationId} and target_id = any(${ids}::text[])
-    order by target_id, id desc`.execute(scope.trx);
-  for (const row of rows.rows) {
-    found.set(row.target_id, { by: row.actor_label ?? 'unknown', at: new Date(row.at).toISOString() });
-  }
-  return found;
+function lastChanges(scope: BatchScope, ids: string[]): Promise<Map<string, { by: string; at: string }>> {
+  return findLastChangesByTargetIds(scope.trx, scope.operation.organizationId, ids);
 }
 
 function conflict(label: string, last: { by: string; at: string } | undefined): Failure {
@@ -525,12 +515,7 @@ async function undoMemberships(scope: BatchScope, rows: WorkRow[]): Promise<Batc
       continue;
     }
     const users = recorded.filter((state) => state.groupId === groupId).map((state) => state.userId);
-    const members = await sql<{ user_id: string }>`
-      select user_id from group_members
-      where organization_id = ${operation.organizationId} and group_id = ${groupId} and user_id = any(${users}::uuid[])`.execute(
-      trx,
-    );
-    const isMember = new Set(members.rows.map((row) => row.user_id));
+    const isMember = new Set(await findMemberIdsByGroupIdAndUserIds(trx, operation.organizationId, groupId, users));
     for (const userId of users) {
       const id = `${groupId}|${userId}`;
       current.set(id, { id, groupId, group: names.get(groupId) ?? '', userId, member: isMember.has(userId) });

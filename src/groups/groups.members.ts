@@ -338,3 +338,25 @@ export async function findMembersByGroupIds(
     .where('group_id', 'in', groupIds)
     .execute();
 }
+
+/**
+ * Which of these users are members of a group (one query on the membership's primary key).
+ * @param db database or transaction
+ * @param organizationId the tenant
+ * @param groupId the group
+ * @param userIds the users to look for
+ * @returns the ids of those who are members
+ */
+export async function findMemberIdsByGroupIdAndUserIds(
+  db: Executor,
+  organizationId: string,
+  groupId: string,
+  userIds: string[],
+): Promise<string[]> {
+  const members = await sql<{ user_id: string }>`
+    select user_id from group_members
+    where organization_id = ${organizationId} and group_id = ${groupId} and user_id = any(${userIds}::uuid[])`.execute(
+    db,
+  );
+  return members.rows.map((row) => row.user_id);
+}
