@@ -544,6 +544,31 @@ export interface DirectorySyncRunUsersTable {
   changes: Json | null;
 }
 
+/** An in-scope directory entry a sync run read, with the user it was matched to (the run's working set). */
+export interface DirectorySyncRunEntriesTable {
+  organization_id: string;
+  run_id: string;
+  seq: number;
+  dn: string;
+  /** The DN lower-cased, without spaces around commas: how group members name it. */
+  dn_key: string;
+  external_key: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  country: string | null;
+  username: string | null;
+  user_id: string | null;
+}
+
+/** A user DN in a mapped directory group (by the mapping's index), nesting resolved (the run's working set). */
+export interface DirectorySyncRunMembersTable {
+  organization_id: string;
+  run_id: string;
+  dn_key: string;
+  mapping: number;
+}
+
 /** A user a directory's sync connection manages. */
 export interface DirectorySyncUsersTable {
   organization_id: string;
@@ -595,6 +620,8 @@ export interface DB {
   directory_sync_runs: DirectorySyncRunsTable;
   directory_sync_run_users: DirectorySyncRunUsersTable;
   directory_sync_users: DirectorySyncUsersTable;
+  directory_sync_run_entries: DirectorySyncRunEntriesTable;
+  directory_sync_run_members: DirectorySyncRunMembersTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -21,6 +21,8 @@ const FILLED_TABLES = [
   'bulk_operation_rows',
   'directory_sync_users',
   'directory_sync_run_users',
+  'directory_sync_run_entries',
+  'directory_sync_run_members',
 ] as const;
 
 /**

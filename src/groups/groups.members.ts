@@ -320,22 +320,25 @@ export async function productsByGroup(
 }
 
 /**
- * The members of these groups, as (group, user) pairs (a sync compares its mapped groups).
+ * Which of these users are members of which of these groups, as (group, user) pairs (a sync
+ * compares its mapped groups a page of users at a time).
  * @returns the pairs
  */
-export async function findMembersByGroupIds(
+export async function findMembersByGroupIdsAndUserIds(
   db: Executor,
   organizationId: string,
   groupIds: string[],
+  userIds: string[],
 ): Promise<{ group_id: string; user_id: string }[]> {
-  if (groupIds.length === 0) {
+  if (groupIds.length === 0 || userIds.length === 0) {
     return [];
   }
   return db
     .selectFrom('group_members')
     .select(['group_id', 'user_id'])
     .where('organization_id', '=', organizationId)
-    .where('group_id', 'in', groupIds)
+    .where('group_id', '=', sql<string>`any(${groupIds}::uuid[])`)
+    .where('user_id', '=', sql<string>`any(${userIds}::uuid[])`)
     .execute();
 }
 

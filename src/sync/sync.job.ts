@@ -3,6 +3,7 @@ import { transaction } from '../db/database.ts';
 import { defineJob } from '../jobs/queue.ts';
 import {
   advanceDueSync,
+  deleteStaleSyncRunWorkingSets,
   deleteSyncRunsFinishedBefore,
   failStaleSyncRuns,
   findActiveSyncRunByDirectoryId,
@@ -24,8 +25,8 @@ export const runSyncJob = defineJob<{ organizationId: string; runId: string }, A
 
 /**
  * Every minute: queues a run for each connection whose schedule is due (unless one is queued or
- * running), marks runs whose worker stopped as failed, and deletes results past the retention
- * period (USHER_BULK_RESULTS_DAYS, as for bulk operations).
+ * running), marks runs whose worker stopped as failed (and deletes their working sets), and
+ * deletes results past the retention period (USHER_BULK_RESULTS_DAYS, as for bulk operations).
  */
 export const scheduleSyncJob = defineJob<Record<string, never>, AppContext>({
   name: 'directory-sync.schedule',
@@ -33,6 +34,7 @@ export const scheduleSyncJob = defineJob<Record<string, never>, AppContext>({
   options: { retryLimit: 0, expireInSeconds: 300 },
   async perform(ctx) {
     await failStaleSyncRuns(ctx.db, 'The worker running this sync stopped (restart or crash); run it again.');
+    await deleteStaleSyncRunWorkingSets(ctx.db);
     await deleteSyncRunsFinishedBefore(ctx.db, ctx.config.bulk.resultsDays);
     await queueDueSyncRuns(ctx);
   },

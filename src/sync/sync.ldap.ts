@@ -236,65 +236,120 @@ export class DirectoryReader {
 
   /**
    * Finds the mapped groups (by DN, or by `cn` when the name has no `=`) and the users in each,
-   * following nested groups to any depth (cycles are cut). Members are read from `member`
-   * (AD, groupOfNames) and `uniqueMember`; Active Directory's ranged `member;range=…` values
-   * are fetched to the end.
+   * following nested groups to any depth (cycles are cut), kept in memory: for a look at a few
+   * users (test connection). A run streams them with `groupMembers`.
    * @param names the directory groups of the mapping
    * @returns name → the group, or undefined when the directory has no such group
    * @throws AppError `sync.search_failed`, `sync.unreachable`
    */
   async groups(names: string[]): Promise<Map<string, ResolvedGroup | undefined>> {
-    const byDn = new Map<string, { dn: string; cn: string | null; members: string[] }>();
+    const members = names.map(() => new Set<string>());
+    const found = await this.groupMembers(names, async (index, dnKeys) => {
+      for (const dnKey of dnKeys) {
+        members[index]?.add(dnKey);
+      }
+    });
+    return new Map(
+      names.map((name, index) => {
+        const dn = found[index];
+        return [name, dn === undefined ? undefined : { dn, members: members[index] ?? new Set<string>() }];
+      }),
+    );
+  }
+
+  /**
+   * Finds the mapped groups (by DN, or by `cn` when the name has no `=`) and hands the user DNs
+   * in each to `onMembers`, a batch at a time, following nested groups to any depth (cycles are
+   * cut). Only the groups' names are held for the whole search; members are read one group at a
+   * time, from `member` (AD, groupOfNames) and `uniqueMember`, with Active Directory's ranged
+   * `member;range=…` values fetched to the end, so memory does not grow with the directory.
+   * @param names the directory groups of the mapping
+   * @param onMembers receives the mapping's index and a batch of its users' DNs (see normalizeDn);
+   *   a DN may come more than once when nested groups overlap
+   * @returns for each name, the group's DN, or undefined when the directory has no such group
+   * @throws AppError `sync.search_failed`, `sync.unreachable`
+   */
+  async groupMembers(
+    names: string[],
+    onMembers: (index: number, dnKeys: string[]) => Promise<void>,
+  ): Promise<(string | undefined)[]> {
+    const groupDns = new Map<string, string>();
+    const byCn = new Map<string, string>();
     const base = this.#settings.groupBaseDn || this.#settings.baseDn;
     try {
       const pages = this.#client.searchPaginated(base, {
         scope: 'sub',
         filter: this.#settings.groupFilter || DEFAULT_GROUP_FILTER,
-        attributes: ['cn', 'member', 'uniqueMember'],
+        attributes: ['cn'],
         paged: { pageSize: 500 },
       });
       for await (const page of pages) {
         for (const entry of page.searchEntries) {
-          const members = [...valuesOf(entry, 'member'), ...valuesOf(entry, 'uniqueMember')].map(String);
-          members.push(...(await this.#rangedMembers(entry)));
-          byDn.set(entry.dn.toLowerCase(), { dn: entry.dn, cn: firstText(entry, 'cn'), members });
+          const key = normalizeDn(entry.dn);
+          groupDns.set(key, entry.dn);
+          const cn = firstText(entry, 'cn');
+          if (cn) {
+            byCn.set(cn.toLowerCase(), key);
+          }
         }
       }
     } catch (error) {
       throw directoryError(error, this.#settings, 'reading groups');
     }
-    const byCn = new Map<string, string>();
-    for (const [dn, group] of byDn) {
-      if (group.cn) {
-        byCn.set(group.cn.toLowerCase(), dn);
-      }
-    }
-    const resolved = new Map<string, ResolvedGroup | undefined>();
-    for (const name of names) {
-      const key = name.includes('=') ? name.toLowerCase().replace(/\s*,\s*/g, ',') : byCn.get(name.toLowerCase());
-      const group = key ? byDn.get(key) : undefined;
-      if (!group) {
-        resolved.set(name, undefined);
+    const found: (string | undefined)[] = [];
+    for (const [index, name] of names.entries()) {
+      const key = name.includes('=') ? normalizeDn(name) : byCn.get(name.toLowerCase());
+      const dn = key ? groupDns.get(key) : undefined;
+      found.push(dn);
+      if (!key || dn === undefined) {
         continue;
       }
-      const members = new Set<string>();
-      const seen = new Set<string>([key as string]);
-      const stack = [...group.members];
+      const seen = new Set<string>([key]);
+      const stack = [key];
+      let batch: string[] = [];
       while (stack.length > 0) {
-        const member = (stack.pop() as string).toLowerCase().replace(/\s*,\s*/g, ',');
-        const nested = byDn.get(member);
-        if (nested) {
-          if (!seen.has(member)) {
-            seen.add(member);
-            stack.push(...nested.members);
+        const group = stack.pop() as string;
+        for (const member of await this.#membersOf(groupDns.get(group) ?? group)) {
+          const memberKey = normalizeDn(member);
+          if (groupDns.has(memberKey)) {
+            if (!seen.has(memberKey)) {
+              seen.add(memberKey);
+              stack.push(memberKey);
+            }
+            continue;
           }
-        } else {
-          members.add(member);
+          batch.push(memberKey);
+          if (batch.length >= 1000) {
+            await onMembers(index, batch);
+            batch = [];
+          }
         }
       }
-      resolved.set(name, { dn: group.dn, members });
+      if (batch.length > 0) {
+        await onMembers(index, batch);
+      }
     }
-    return resolved;
+    return found;
+  }
+
+  /** One group's member values (`member`, `uniqueMember`, AD's ranged `member;range=`). */
+  async #membersOf(dn: string): Promise<string[]> {
+    try {
+      const result = await this.#client.search(dn, {
+        scope: 'base',
+        filter: '(objectClass=*)',
+        attributes: ['member', 'uniqueMember'],
+      });
+      const entry = result.searchEntries[0];
+      if (!entry) {
+        return [];
+      }
+      const members = [...valuesOf(entry, 'member'), ...valuesOf(entry, 'uniqueMember')].map(String);
+      members.push(...(await this.#rangedMembers(entry)));
+      return members;
+    } catch (error) {
+      throw directoryError(error, this.#settings, 'reading groups');
+    }
   }
 
   /** The rest of an AD group's `member;range=0-1499` values, one range request after another. */

@@ -185,13 +185,201 @@ export async function findSyncRunUsersByRunId(
     .execute();
 }
 
-/** The users a connection manages: user id → (external key, DN). */
-export async function findSyncedUsersByDirectoryId(db: Executor, organizationId: string, directoryId: string) {
-  return db
+/** How many users a connection manages. */
+export async function countSyncedUsersByDirectoryId(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+): Promise<number> {
+  const row = await db
     .selectFrom('directory_sync_users')
-    .select(['user_id', 'external_key', 'dn'])
+    .select((eb) => eb.fn.countAll<string>().as('count'))
     .where('organization_id', '=', organizationId)
     .where('directory_id', '=', directoryId)
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+/** One in-scope entry of a run, as staged for the run. */
+export interface StagedEntry {
+  dn: string;
+  dnKey: string;
+  key: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  country: string | null;
+  username: string | null;
+}
+
+/**
+ * Stages a page of a run's in-scope entries, numbered from `firstSeq`, each matched to the user
+ * the connection manages under its stable key; an entry whose e-mail an earlier entry of the run
+ * has (case-insensitive) is not staged.
+ * @returns the entries staged: number → the user matched by key, or null
+ */
+export async function insertSyncRunEntries(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+  runId: string,
+  firstSeq: number,
+  entries: StagedEntry[],
+): Promise<Map<number, string | null>> {
+  if (entries.length === 0) {
+    return new Map();
+  }
+  // One array per column: PostgreSQL reads them faster than a JSON document of records.
+  const column = <K extends keyof StagedEntry>(name: K) => entries.map((entry) => entry[name]);
+  const result = await sql<{ seq: number; user_id: string | null }>`
+    insert into directory_sync_run_entries
+      (organization_id, run_id, seq, dn, dn_key, external_key, email, first_name, last_name, country, username, user_id)
+    select ${organizationId}, ${runId}, ${firstSeq}::integer + t.at - 1, t.dn, t.dn_key, t.external_key, t.email,
+      t.first_name, t.last_name, t.country, t.username,
+      (select k.user_id from directory_sync_users k
+        where k.organization_id = ${organizationId} and k.directory_id = ${directoryId}
+          and k.external_key = t.external_key
+        limit 1)
+    from unnest(${column('dn')}::text[], ${column('dnKey')}::text[], ${column('key')}::text[], ${column('email')}::text[],
+        ${column('firstName')}::text[], ${column('lastName')}::text[], ${column('country')}::text[],
+        ${column('username')}::text[])
+      with ordinality as t(dn, dn_key, external_key, email, first_name, last_name, country, username, at)
+    order by t.at
+    on conflict (run_id, lower(email)) do nothing
+    returning seq, user_id`.execute(db);
+  return new Map(result.rows.map((row) => [Number(row.seq), row.user_id]));
+}
+
+/**
+ * Records the users staged entries were matched to by e-mail, or created for (so they are not
+ * taken for users gone from the directory).
+ */
+export async function updateSyncRunEntryUserIds(
+  db: Executor,
+  organizationId: string,
+  runId: string,
+  users: { seq: number; userId: string }[],
+): Promise<void> {
+  if (users.length === 0) {
+    return;
+  }
+  await sql`
+    update directory_sync_run_entries e set user_id = t.user_id
+    from json_to_recordset(${JSON.stringify(users.map((user) => ({ seq: user.seq, user_id: user.userId })))}::json)
+      as t(seq integer, user_id uuid)
+    where e.organization_id = ${organizationId} and e.run_id = ${runId} and e.seq = t.seq`.execute(db);
+}
+
+/**
+ * The next staged entries of a run after `afterSeq`, in order, each with whether the connection
+ * manages its user and the mapped groups (by index) its DN is in.
+ */
+export async function findSyncRunEntriesAfter(
+  db: Executor,
+  organizationId: string,
+  runId: string,
+  directoryId: string,
+  afterSeq: number,
+  limit: number,
+) {
+  const result = await sql<{
+    seq: number;
+    dn: string;
+    dn_key: string;
+    external_key: string;
+    email: string;
+    first_name: string | null;
+    last_name: string | null;
+    country: string | null;
+    username: string | null;
+    user_id: string | null;
+    tracked: boolean;
+    mappings: number[];
+  }>`
+    select e.seq, e.dn, e.dn_key, e.external_key, e.email, e.first_name, e.last_name, e.country, e.username,
+      e.user_id, (t.user_id is not null) as tracked,
+      array(select m.mapping from directory_sync_run_members m
+        where m.run_id = e.run_id and m.dn_key = e.dn_key order by m.mapping) as mappings
+    from directory_sync_run_entries e
+    left join directory_sync_users t
+      on t.organization_id = e.organization_id and t.directory_id = ${directoryId} and t.user_id = e.user_id
+    where e.organization_id = ${organizationId} and e.run_id = ${runId} and e.seq > ${afterSeq}
+    order by e.seq
+    limit ${limit}`.execute(db);
+  return result.rows.map((row) => ({ ...row, seq: Number(row.seq), mappings: row.mappings.map(Number) }));
+}
+
+/** Records user DNs (lower-case, see normalizeDn) as members of the mapped group `mapping`. */
+export async function insertSyncRunMembers(
+  db: Executor,
+  organizationId: string,
+  runId: string,
+  mapping: number,
+  dnKeys: string[],
+): Promise<void> {
+  for (let start = 0; start < dnKeys.length; start += 1000) {
+    await sql`
+      insert into directory_sync_run_members (organization_id, run_id, dn_key, mapping)
+      select ${organizationId}, ${runId}, t.dn_key, ${mapping}::integer
+      from unnest(${dnKeys.slice(start, start + 1000)}::text[]) as t(dn_key)
+      on conflict do nothing`.execute(db);
+  }
+}
+
+/**
+ * The users a connection manages that no entry of this run was matched to, by user id after
+ * `afterUserId`, a page at a time: the users gone from the directory.
+ */
+export async function findSyncedUsersMissingFromRun(
+  db: Executor,
+  organizationId: string,
+  directoryId: string,
+  runId: string,
+  afterUserId: string | null,
+  limit: number,
+): Promise<{ user_id: string; dn: string | null }[]> {
+  let query = db
+    .selectFrom('directory_sync_users as s')
+    .select(['s.user_id', 's.dn'])
+    .where('s.organization_id', '=', organizationId)
+    .where('s.directory_id', '=', directoryId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('directory_sync_run_entries as e')
+            .select(sql`1`.as('one'))
+            .where('e.run_id', '=', runId)
+            .whereRef('e.user_id', '=', 's.user_id'),
+        ),
+      ),
+    );
+  if (afterUserId) {
+    query = query.where('s.user_id', '>', afterUserId);
+  }
+  return query.orderBy('s.user_id').limit(limit).execute();
+}
+
+/** Deletes the working sets left by runs that are no longer running (a worker that stopped). */
+export async function deleteStaleSyncRunWorkingSets(db: Executor): Promise<void> {
+  for (const table of ['directory_sync_run_entries', 'directory_sync_run_members'] as const) {
+    await sql`
+      delete from ${sql.table(table)} w
+      where not exists (
+        select 1 from directory_sync_runs r where r.id = w.run_id and r.status = 'running')`.execute(db);
+  }
+}
+
+/** Deletes a run's working set (its staged entries and group members). */
+export async function deleteSyncRunWorkingSet(db: Executor, organizationId: string, runId: string): Promise<void> {
+  await db
+    .deleteFrom('directory_sync_run_entries')
+    .where('organization_id', '=', organizationId)
+    .where('run_id', '=', runId)
+    .execute();
+  await db
+    .deleteFrom('directory_sync_run_members')
+    .where('organization_id', '=', organizationId)
+    .where('run_id', '=', runId)
     .execute();
 }
 

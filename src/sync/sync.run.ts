@@ -8,7 +8,7 @@ import { refreshGrownStatistics } from '../db/statistics.ts';
 import { findClaimedDomainNamesByDirectoryId } from '../domains/domains.directories.service.ts';
 import { emailDomain } from '../domains/identity.ts';
 import { setMembershipsCommand } from '../groups/groups.commands.ts';
-import { findMembersByGroupIds } from '../groups/groups.members.ts';
+import { findMembersByGroupIdsAndUserIds } from '../groups/groups.members.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import type { Actor } from '../roles/policy.ts';
 import {
@@ -23,7 +23,6 @@ import {
   findGroupsByNames,
   findProfilesByNames,
   findSystemAdminEmailsByOrganizationId,
-  findUserIdsByDirectProfileIds,
   findUsersByEmailsOrIds,
   type SyncedUserRow,
 } from '../users/users.lookup.ts';
@@ -32,15 +31,21 @@ import { SyncErrorCodes } from './sync.errors.ts';
 import { type DirectoryUser, normalizeDn, withDirectory } from './sync.ldap.ts';
 import {
   claimSyncRun,
+  countSyncedUsersByDirectoryId,
   deleteSyncedUsers,
+  deleteSyncRunWorkingSet,
   findSyncByDirectoryId,
-  findSyncedUsersByDirectoryId,
+  findSyncedUsersMissingFromRun,
   findSyncRunById,
+  findSyncRunEntriesAfter,
+  insertSyncRunEntries,
+  insertSyncRunMembers,
   insertSyncRunUsers,
   type RunUserOutcome,
   type SyncRow,
   type SyncRunRow,
   updateSyncRun,
+  updateSyncRunEntryUserIds,
   upsertSyncedUsers,
 } from './sync.queries.ts';
 import { type GroupMapping, settingsOf } from './sync.service.ts';
@@ -65,15 +70,16 @@ function syncActor(sync: SyncRow, runId: string): Actor {
   };
 }
 
-/** What a run found mapped: each mapping's Usher ids and names. */
+/** A group mapping's Usher side: the user groups and profiles its members get. */
 interface Mapping {
-  members: Set<string>;
   groupIds: string[];
   profileIds: string[];
 }
 
 /** The plan for one in-scope directory entry. */
 interface EntryPlan {
+  /** The entry's number among the run's staged entries. */
+  seq: number;
   entry: DirectoryUser & { email: string };
   user: SyncedUserRow | undefined;
   tracked: boolean;
@@ -174,6 +180,9 @@ export async function performSyncRun(ctx: AppContext, organizationId: string, ru
       console.error(JSON.stringify({ level: 50, msg: 'directory sync run failed', runId, err: String(error) }));
     }
     await finish(ctx, queued, sync, { status: 'failed', counts, error });
+  } finally {
+    // The entries and group members staged for the run are needed only while it runs.
+    await deleteSyncRunWorkingSet(ctx.db, organizationId, runId);
   }
 }
 
@@ -203,50 +212,244 @@ async function execute(
   const groupName = new Map([...groupsByName.values()].map((group) => [group.id, group.name]));
   const profileName = new Map([...profilesByName.values()].map((profile) => [profile.id, profile.name]));
   const domains = new Set(await findClaimedDomainNamesByDirectoryId(ctx.db, organizationId, sync.directory_id));
+  const mapped: Mapping[] = mappings.map((mapping) => ({
+    groupIds: (mapping.userGroups ?? []).map((name) => groupsByName.get(name.trim().toLowerCase())?.id ?? ''),
+    profileIds: (mapping.profiles ?? []).map((name) => profilesByName.get(name.trim().toLowerCase())?.id ?? ''),
+  }));
+  const state = new ManagedState(ctx, organizationId, mapped);
+  const progress = new Progress(ctx, organizationId, run.id);
 
-  // The directory's side: mapped groups (nesting resolved), then every user, page by page.
+  // The directory's side, page by page into the run's working set in the database (memory stays
+  // one page whatever the directory's size): the mapped groups' members (nesting resolved), then
+  // the users in scope, each matched to the Usher user it is.
   const settings = await settingsOf(ctx, sync);
-  const entries: DirectoryUser[] = [];
-  const mapped: Mapping[] = [];
+  let nextSeq = 1;
   await withDirectory(settings, async (reader) => {
-    const resolved = await reader.groups(mappings.map((mapping) => mapping.directoryGroup));
-    for (const mapping of mappings) {
-      const group = resolved.get(mapping.directoryGroup);
-      if (!group) {
-        throw new AppError(
-          SyncErrorCodes.groupNotFound,
-          422,
-          `The directory has no group "${mapping.directoryGroup}" under ${settings.groupBaseDn || settings.baseDn}: correct the group mapping.`,
-        );
-      }
-      mapped.push({
-        members: group.members,
-        groupIds: (mapping.userGroups ?? []).map((name) => groupsByName.get(name.trim().toLowerCase())?.id ?? ''),
-        profileIds: (mapping.profiles ?? []).map((name) => profilesByName.get(name.trim().toLowerCase())?.id ?? ''),
-      });
+    const found = await reader.groupMembers(
+      mappings.map((mapping) => mapping.directoryGroup),
+      (index, dnKeys) => insertSyncRunMembers(ctx.db, organizationId, run.id, index, dnKeys),
+    );
+    const absent = mappings.find((_, index) => found[index] === undefined);
+    if (absent) {
+      throw new AppError(
+        SyncErrorCodes.groupNotFound,
+        422,
+        `The directory has no group "${absent.directoryGroup}" under ${settings.groupBaseDn || settings.baseDn}: correct the group mapping.`,
+      );
     }
-    for await (const page of reader.users()) {
-      entries.push(...page);
-      counts.found = entries.length;
-      await updateSyncRun(ctx.db, organizationId, run.id, { found: counts.found });
+    const pages = reader.users();
+    let next = pages.next();
+    // A page rejected while the previous one is staged is thrown by the await below.
+    next.catch(() => {});
+    for (let read = await next; !read.done; read = await next) {
+      // The directory serves the next page while this one is staged.
+      next = pages.next();
+      next.catch(() => {});
+      const page = read.value;
+      counts.found += page.length;
+      nextSeq = await stagePage(ctx, sync, run.id, page, nextSeq, domains, counts, outcomes);
+      await outcomes.flush();
+      await progress.write({ found: counts.found });
     }
   });
-  const mappedGroupIds = [...new Set(mapped.flatMap((mapping) => mapping.groupIds))];
-  const mappedProfileIds = [...new Set(mapped.flatMap((mapping) => mapping.profileIds))];
+  await updateSyncRun(ctx.db, organizationId, run.id, {
+    in_scope: counts.in_scope,
+    skipped: counts.skipped,
+    phase: 'comparing',
+  });
+  await refreshGrownStatistics(ctx.db);
 
-  // Scope: an e-mail in a claimed domain of this directory, once.
-  const inScope: (DirectoryUser & { email: string })[] = [];
-  const seenEmails = new Set<string>();
-  for (const entry of entries) {
+  // The safety limit, counted in the database before anything changes: the users this connection
+  // manages that no entry was matched to.
+  const managed = await countSyncedUsersByDirectoryId(ctx.db, organizationId, sync.directory_id);
+  let removals = 0;
+  if (sync.missing_users !== 'preserve') {
+    await forEachMissing(ctx, sync, run.id, async (rows) => {
+      removals += rows.filter((row) => row.status !== 'removed').length;
+    });
+  }
+  const overCount = removals > sync.max_removals;
+  const overShare = managed > 0 && removals * 100 > sync.max_removal_percent * managed;
+  if ((overCount || overShare) && !run.ignore_safety_limit) {
+    await forEachMissing(ctx, sync, run.id, async (rows) => {
+      for (const row of rows.filter((candidate) => candidate.status !== 'removed')) {
+        outcomes.add({
+          email: row.email,
+          dn: row.dn,
+          userId: row.id,
+          action: sync.missing_users,
+          status: 'skipped',
+          message: 'Not applied: the run stopped at the safety limit.',
+          changes: null,
+        });
+      }
+      await outcomes.flush();
+    });
+    const limit = overCount ? sync.max_removals : Math.floor((sync.max_removal_percent * managed) / 100);
+    throw new AppError(
+      SyncErrorCodes.safetyLimit,
+      409,
+      `This run would ${sync.missing_users === 'remove' ? 'remove' : 'take the entitlements of'} ${removals} users no longer in the directory, more than the safety limit (${sync.max_removals} users or ${sync.max_removal_percent}% of the ${managed} it manages); nothing was changed. Check the list, then run again past the limit, or raise the limit.`,
+      { extra: { removals, limit } },
+    );
+  }
+
+  // Compare and apply (or preview) a chunk of staged entries at a time, against Usher's current
+  // state of just those users.
+  await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'applying' });
+  let afterSeq = 0;
+  for (;;) {
+    const rows = await findSyncRunEntriesAfter(ctx.db, organizationId, run.id, sync.directory_id, afterSeq, CHUNK);
+    const last = rows.at(-1);
+    if (!last) {
+      break;
+    }
+    afterSeq = last.seq;
+    const ids = rows.flatMap((row) => (row.user_id ? [row.user_id] : []));
+    const users = new Map(
+      (await findUsersByEmailsOrIds(ctx.db, organizationId, sync.identity_type, [], ids)).map((user) => [
+        user.id,
+        user,
+      ]),
+    );
+    const held = await state.of(ids);
+    const chunk = rows.map((row) =>
+      planEntry(
+        row.seq,
+        {
+          dn: row.dn,
+          key: row.external_key,
+          email: row.email,
+          firstName: row.first_name,
+          lastName: row.last_name,
+          country: row.country,
+          username: row.username,
+        },
+        row.user_id ? users.get(row.user_id) : undefined,
+        row.tracked,
+        row.mappings.flatMap((index) => mapped[index] ?? []),
+        held.memberships,
+        held.directProfiles,
+      ),
+    );
+    if (dryRun) {
+      previewChunk(chunk, counts, outcomes, groupName, profileName);
+    } else {
+      await applyChunk(ctx, actor, sync, run.id, chunk, counts, outcomes, groupName, profileName);
+    }
+    counts.processed += chunk.length;
+    await outcomes.flush();
+    await progress.write({ ...counts });
+    if (!dryRun) {
+      // A first sync fills users, memberships and its own tables many times over: plans made from
+      // statistics of nearly empty tables would walk every user per row written.
+      await refreshGrownStatistics(ctx.db);
+    }
+  }
+
+  await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'removing' });
+  await forEachMissing(ctx, sync, run.id, async (rows) => {
+    const held = await state.of(rows.map((row) => row.id));
+    await handleMissing(ctx, actor, sync, dryRun, rows, held.memberships, held.directProfiles, counts, outcomes, {
+      groupName,
+      profileName,
+    });
+    await outcomes.flush();
+  });
+  return counts.failed > 0 ? 'completed-with-errors' : 'completed';
+}
+
+/**
+ * Stages one page of directory entries: an entry without an e-mail, outside the claimed domains
+ * or with the e-mail of an earlier entry is skipped (with its outcome); the others are matched to
+ * their user (by the connection's record of the stable key, else by e-mail) and written to the
+ * run's working set.
+ * @returns the number the next page's first entry gets
+ */
+async function stagePage(
+  ctx: AppContext,
+  sync: SyncRow,
+  runId: string,
+  page: DirectoryUser[],
+  firstSeq: number,
+  domains: Set<string>,
+  counts: Counts,
+  outcomes: OutcomeLog,
+): Promise<number> {
+  const organizationId = sync.organization_id;
+  const reasons: (string | null)[] = [];
+  const inScope: { at: number; entry: DirectoryUser & { email: string } }[] = [];
+  const pageEmails = new Set<string>();
+  for (const [at, entry] of page.entries()) {
     const email = entry.email?.toLowerCase();
     const reason = !email
       ? 'The entry has no e-mail attribute.'
       : !domains.has(emailDomain(email))
         ? `${emailDomain(email)} is not a claimed domain of this directory.`
-        : seenEmails.has(email)
+        : pageEmails.has(email)
           ? 'Another entry has the same e-mail.'
           : null;
-    if (reason || !email) {
+    reasons.push(reason);
+    if (!reason && email) {
+      pageEmails.add(email);
+      inScope.push({ at, entry: { ...entry, email: entry.email as string } });
+    }
+  }
+  const staged = await insertSyncRunEntries(
+    ctx.db,
+    organizationId,
+    sync.directory_id,
+    runId,
+    firstSeq,
+    inScope.map(({ entry }) => ({
+      dn: entry.dn,
+      dnKey: normalizeDn(entry.dn),
+      key: entry.key,
+      email: entry.email,
+      firstName: entry.firstName,
+      lastName: entry.lastName,
+      country: entry.country,
+      username: entry.username,
+    })),
+  );
+  // Entries the connection does not know by key are matched by e-mail.
+  const unknown = inScope.flatMap(({ entry }, index) =>
+    staged.get(firstSeq + index) === null ? [{ seq: firstSeq + index, email: entry.email.toLowerCase() }] : [],
+  );
+  if (unknown.length > 0) {
+    const byEmail = new Map(
+      (
+        await findUsersByEmailsOrIds(
+          ctx.db,
+          organizationId,
+          sync.identity_type,
+          unknown.map((entry) => entry.email),
+          [],
+        )
+      )
+        .filter((row) => row.identity_type === sync.identity_type)
+        .map((row) => [row.email.toLowerCase(), row.id]),
+    );
+    await updateSyncRunEntryUserIds(
+      ctx.db,
+      organizationId,
+      runId,
+      unknown.flatMap((entry) => {
+        const userId = byEmail.get(entry.email);
+        return userId ? [{ seq: entry.seq, userId }] : [];
+      }),
+    );
+  }
+  for (const [index, { at }] of inScope.entries()) {
+    if (staged.has(firstSeq + index)) {
+      counts.in_scope += 1;
+    } else {
+      reasons[at] = 'Another entry has the same e-mail.';
+    }
+  }
+  for (const [at, entry] of page.entries()) {
+    const reason = reasons[at];
+    if (reason) {
       counts.skipped += 1;
       outcomes.add({
         email: entry.email,
@@ -257,129 +460,115 @@ async function execute(
         message: reason,
         changes: null,
       });
-      continue;
     }
-    seenEmails.add(email);
-    inScope.push({ ...entry, email: entry.email as string });
   }
-  entries.length = 0;
-  counts.in_scope = inScope.length;
-  await updateSyncRun(ctx.db, organizationId, run.id, {
-    in_scope: counts.in_scope,
-    skipped: counts.skipped,
-    phase: 'comparing',
-  });
+  return firstSeq + inScope.length;
+}
 
-  // Usher's current state of what this connection manages.
-  const tracked = new Map(
-    (await findSyncedUsersByDirectoryId(ctx.db, organizationId, sync.directory_id)).map((row) => [row.user_id, row]),
-  );
-  const userByKey = new Map(
-    [...tracked.values()].filter((row) => row.external_key).map((row) => [row.external_key as string, row.user_id]),
-  );
-  const memberships = groupSets(
-    (await findMembersByGroupIds(ctx.db, organizationId, mappedGroupIds)).map((row) => [row.user_id, row.group_id]),
-  );
-  const directProfiles = groupSets(
-    (await findUserIdsByDirectProfileIds(ctx.db, organizationId, mappedProfileIds)).map((row) => [
-      row.user_id,
-      row.profile_id,
-    ]),
-  );
+/** A user the connection manages that the directory no longer has, with the DN it had. */
+type MissingUser = SyncedUserRow & { dn: string | null };
 
-  // Compare every entry first: the safety limit is checked before anything changes.
-  const plans: EntryPlan[] = [];
-  const seenUsers = new Set<string>();
-  for (let start = 0; start < inScope.length; start += CHUNK) {
-    const chunk = inScope.slice(start, start + CHUNK);
-    const byKeyIds = chunk.map((entry) => userByKey.get(entry.key)).filter((id): id is string => id !== undefined);
-    const rows = await findUsersByEmailsOrIds(
+/**
+ * Calls `work` with the users this connection manages that no entry of the run was matched to,
+ * a chunk at a time in user-id order (work may stop managing them as it goes).
+ */
+async function forEachMissing(
+  ctx: AppContext,
+  sync: SyncRow,
+  runId: string,
+  work: (rows: MissingUser[]) => Promise<void>,
+): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const page = await findSyncedUsersMissingFromRun(
       ctx.db,
-      organizationId,
+      sync.organization_id,
+      sync.directory_id,
+      runId,
+      after,
+      CHUNK,
+    );
+    const last = page.at(-1);
+    if (!last) {
+      return;
+    }
+    after = last.user_id;
+    const dnOf = new Map(page.map((row) => [row.user_id, row.dn]));
+    const users = await findUsersByEmailsOrIds(
+      ctx.db,
+      sync.organization_id,
       sync.identity_type,
-      chunk.filter((entry) => !userByKey.has(entry.key)).map((entry) => entry.email.toLowerCase()),
-      byKeyIds,
+      [],
+      page.map((row) => row.user_id),
     );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const byEmail = new Map(
-      rows.filter((row) => row.identity_type === sync.identity_type).map((row) => [row.email.toLowerCase(), row]),
+    const byId = new Map(users.map((user) => [user.id, user]));
+    await work(
+      page.flatMap((row) => {
+        const user = byId.get(row.user_id);
+        return user ? [{ ...user, dn: dnOf.get(row.user_id) ?? null }] : [];
+      }),
     );
-    for (const entry of chunk) {
-      const keyed = userByKey.get(entry.key);
-      const user = (keyed ? byId.get(keyed) : undefined) ?? byEmail.get(entry.email.toLowerCase());
-      if (user) {
-        seenUsers.add(user.id);
-      }
-      plans.push(planEntry(entry, user, tracked.has(user?.id ?? ''), mapped, memberships, directProfiles));
-    }
   }
-  inScope.length = 0;
+}
 
-  const missing = [...tracked.keys()].filter((id) => !seenUsers.has(id));
-  const missingRows: SyncedUserRow[] = [];
-  for (let start = 0; start < missing.length; start += CHUNK) {
-    missingRows.push(
-      ...(await findUsersByEmailsOrIds(
-        ctx.db,
-        organizationId,
-        sync.identity_type,
-        [],
-        missing.slice(start, start + CHUNK),
-      )),
-    );
-  }
-  const activeMissing = missingRows.filter((row) => row.status !== 'removed');
-  const removals = sync.missing_users === 'preserve' ? 0 : activeMissing.length;
-  const overCount = removals > sync.max_removals;
-  const overShare = tracked.size > 0 && removals * 100 > sync.max_removal_percent * tracked.size;
-  if ((overCount || overShare) && !run.ignore_safety_limit) {
-    for (const row of activeMissing) {
-      outcomes.add({
-        email: row.email,
-        dn: tracked.get(row.id)?.dn ?? null,
-        userId: row.id,
-        action: sync.missing_users,
-        status: 'skipped',
-        message: 'Not applied: the run stopped at the safety limit.',
-        changes: null,
-      });
-    }
-    await outcomes.flush();
-    const limit = overCount ? sync.max_removals : Math.floor((sync.max_removal_percent * tracked.size) / 100);
-    throw new AppError(
-      SyncErrorCodes.safetyLimit,
-      409,
-      `This run would ${sync.missing_users === 'remove' ? 'remove' : 'take the entitlements of'} ${removals} users no longer in the directory, more than the safety limit (${sync.max_removals} users or ${sync.max_removal_percent}% of the ${tracked.size} it manages); nothing was changed. Check the list, then run again past the limit, or raise the limit.`,
-      { extra: { removals, limit } },
-    );
+/**
+ * Writes a run's live counts (and its heartbeat) at most once a second: the console polls them,
+ * and a write per page would be a share of a run with nothing to change.
+ */
+class Progress {
+  readonly #ctx: AppContext;
+  readonly #organizationId: string;
+  readonly #runId: string;
+  #last = 0;
+
+  constructor(ctx: AppContext, organizationId: string, runId: string) {
+    this.#ctx = ctx;
+    this.#organizationId = organizationId;
+    this.#runId = runId;
   }
 
-  await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'applying' });
-  for (let start = 0; start < plans.length; start += CHUNK) {
-    const chunk = plans.slice(start, start + CHUNK);
-    if (dryRun) {
-      previewChunk(chunk, counts, outcomes, groupName, profileName);
-    } else {
-      await applyChunk(ctx, actor, sync, chunk, counts, outcomes, groupName, profileName);
+  async write(set: Parameters<typeof updateSyncRun>[3]): Promise<void> {
+    const now = performance.now();
+    if (now - this.#last < 1000) {
+      return;
     }
-    counts.processed += chunk.length;
-    await outcomes.flush();
-    await updateSyncRun(ctx.db, organizationId, run.id, { ...counts });
-    if (!dryRun) {
-      // A first sync fills users, memberships and its own tables many times over: plans made from
-      // statistics of nearly empty tables would walk every user per row written.
-      await refreshGrownStatistics(ctx.db);
-    }
+    this.#last = now;
+    await updateSyncRun(this.#ctx.db, this.#organizationId, this.#runId, set);
   }
-  plans.length = 0;
+}
 
-  await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'removing' });
-  await handleMissing(ctx, actor, sync, dryRun, missingRows, tracked, memberships, directProfiles, counts, outcomes, {
-    groupName,
-    profileName,
-  });
-  await outcomes.flush();
-  return counts.failed > 0 ? 'completed-with-errors' : 'completed';
+/** Reads, for a chunk of users, the mapped user groups and mapped direct profiles they hold now. */
+class ManagedState {
+  readonly #ctx: AppContext;
+  readonly #organizationId: string;
+  readonly #groupIds: string[];
+  readonly #profileIds: Set<string>;
+
+  constructor(ctx: AppContext, organizationId: string, mapped: Mapping[]) {
+    this.#ctx = ctx;
+    this.#organizationId = organizationId;
+    this.#groupIds = [...new Set(mapped.flatMap((mapping) => mapping.groupIds))];
+    this.#profileIds = new Set(mapped.flatMap((mapping) => mapping.profileIds));
+  }
+
+  async of(
+    userIds: string[],
+  ): Promise<{ memberships: Map<string, Set<string>>; directProfiles: Map<string, Set<string>> }> {
+    const memberships = groupSets(
+      (await findMembersByGroupIdsAndUserIds(this.#ctx.db, this.#organizationId, this.#groupIds, userIds)).map(
+        (row) => [row.user_id, row.group_id],
+      ),
+    );
+    const directProfiles =
+      this.#profileIds.size === 0
+        ? new Map<string, Set<string>>()
+        : groupSets(
+            (await findDirectProfilesByUserIds(this.#ctx.db, this.#organizationId, userIds))
+              .filter((row) => this.#profileIds.has(row.profile_id))
+              .map((row) => [row.user_id, row.profile_id]),
+          );
+    return { memberships, directProfiles };
+  }
 }
 
 function groupSets(pairs: [string, string][]): Map<string, Set<string>> {
@@ -396,24 +585,22 @@ function groupSets(pairs: [string, string][]): Map<string, Set<string>> {
 }
 
 function planEntry(
+  seq: number,
   entry: DirectoryUser & { email: string },
   user: SyncedUserRow | undefined,
   tracked: boolean,
-  mapped: Mapping[],
+  memberOf: Mapping[],
   memberships: Map<string, Set<string>>,
   directProfiles: Map<string, Set<string>>,
 ): EntryPlan {
-  const dn = normalizeDn(entry.dn);
   const wantGroups = new Set<string>();
   const wantProfiles = new Set<string>();
-  for (const mapping of mapped) {
-    if (mapping.members.has(dn)) {
-      for (const id of mapping.groupIds) {
-        wantGroups.add(id);
-      }
-      for (const id of mapping.profileIds) {
-        wantProfiles.add(id);
-      }
+  for (const mapping of memberOf) {
+    for (const id of mapping.groupIds) {
+      wantGroups.add(id);
+    }
+    for (const id of mapping.profileIds) {
+      wantProfiles.add(id);
     }
   }
   const notes: string[] = [];
@@ -425,6 +612,7 @@ function planEntry(
     country = user?.country ?? null;
   }
   const plan: EntryPlan = {
+    seq,
     entry,
     user,
     tracked,
@@ -570,6 +758,7 @@ async function applyChunk(
   ctx: AppContext,
   actor: Actor,
   sync: SyncRow,
+  runId: string,
   chunk: EntryPlan[],
   counts: Counts,
   outcomes: OutcomeLog,
@@ -614,6 +803,13 @@ async function applyChunk(
         return [{ userId: outcome.after.id, key: plan.entry.key, dn: plan.entry.dn }];
       });
       await upsertSyncedUsers(trx, organizationId, sync.directory_id, tracked);
+      // The run's entries name their new users: they are managed now, not gone from the directory.
+      await updateSyncRunEntryUserIds(
+        trx,
+        organizationId,
+        runId,
+        [...createdIds].map(([plan, userId]) => ({ seq: plan.seq, userId })),
+      );
     });
   }
 
@@ -758,8 +954,7 @@ async function handleMissing(
   actor: Actor,
   sync: SyncRow,
   dryRun: boolean,
-  missing: SyncedUserRow[],
-  tracked: Map<string, { dn: string | null }>,
+  missing: MissingUser[],
   memberships: Map<string, Set<string>>,
   directProfiles: Map<string, Set<string>>,
   counts: Counts,
@@ -780,7 +975,7 @@ async function handleMissing(
     }
   };
   /** Runs a command on these users a chunk at a time, recording its failed items. */
-  const inChunks = async (rows: SyncedUserRow[], run: (ids: string[]) => Promise<ItemOutcome<unknown>[]>) => {
+  const inChunks = async (rows: MissingUser[], run: (ids: string[]) => Promise<ItemOutcome<unknown>[]>) => {
     for (let start = 0; start < rows.length; start += CHUNK) {
       const ids = rows.slice(start, start + CHUNK).map((row) => row.id);
       failedOf(ids, await run(ids));
@@ -858,7 +1053,7 @@ async function handleMissing(
         : null;
     outcomes.add({
       email: row.email,
-      dn: tracked.get(row.id)?.dn ?? null,
+      dn: row.dn,
       userId: row.id,
       action,
       status: dryRun ? 'planned' : failure ? 'failed' : 'succeeded',

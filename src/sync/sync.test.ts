@@ -353,6 +353,12 @@ describe('directory sync against a real OpenLDAP server', () => {
       [0, 0, 0, 0, 0, 0, 4],
     );
     assert.ok(again.outcomes.every((outcome) => outcome.action === 'skip'));
+    // The entries and group members a run stages in the database are gone when it ends.
+    const db = instance.app.ctx.db;
+    for (const table of ['directory_sync_run_entries', 'directory_sync_run_members'] as const) {
+      const left = await db.selectFrom(table).select('run_id').where('run_id', '=', again.id).execute();
+      assert.equal(left.length, 0, table);
+    }
   });
 
   test('a renamed user keeps their account; a user leaving a group leaves the user group', async () => {
@@ -506,6 +512,11 @@ describe('directory sync against a real OpenLDAP server', () => {
     assert.equal(scheduled.initiatedBy.kind, 'schedule');
     assert.equal(scheduled.status, 'completed');
 
+    // What a run whose worker stopped left staged is deleted by the minutely job.
+    await db
+      .insertInto('directory_sync_run_members')
+      .values({ organization_id: instance.organizationId, run_id: scheduled.id, dn_key: 'uid=x', mapping: 0 })
+      .execute();
     await db
       .updateTable('directory_sync_runs')
       .set({ finished_at: new Date(Date.now() - 200 * 86_400_000) })
@@ -517,5 +528,22 @@ describe('directory sync against a real OpenLDAP server', () => {
       { id: 'test', retryCount: 0, signal: new AbortController().signal },
     );
     await problem(admin.get(`${path}/runs/${scheduled.id}`), 404, 'request.not_found');
+    assert.deepEqual(await db.selectFrom('directory_sync_run_members').select('run_id').execute(), []);
+  });
+
+  test('an entry with the e-mail of an earlier entry is skipped, not compared', async () => {
+    await slapd.modify(personLdif({ uid: 'ivan2', mail: 'Ivan@acme.test', sn: 'Again' }));
+    const preview = await runSync({ dryRun: true });
+    assert.equal(preview.status, 'completed', JSON.stringify(preview.error));
+    const duplicates = preview.outcomes.filter((outcome) => outcome.message === 'Another entry has the same e-mail.');
+    assert.deepEqual(
+      duplicates.map((outcome) => [outcome.email, outcome.status]),
+      [['Ivan@acme.test', 'skipped']],
+    );
+    assert.equal(
+      preview.outcomes.some((outcome) => outcome.email === 'ivan@acme.test'),
+      false,
+      'the first entry is unchanged',
+    );
   });
 });

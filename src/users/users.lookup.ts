@@ -186,10 +186,16 @@ export async function findUsersByEmailsOrIds(
     .where('organization_id', '=', organizationId)
     .where((eb) =>
       eb.or([
+        // One array parameter each: a directory sync asks for a thousand at a time.
         ...(emails.length > 0
-          ? [eb.and([eb(sql<string>`lower(email)`, 'in', emails), eb('identity_type', '=', identityType)])]
+          ? [
+              eb.and([
+                eb(sql<string>`lower(email)`, '=', sql<string>`any(${emails}::text[])`),
+                eb('identity_type', '=', identityType),
+              ]),
+            ]
           : []),
-        ...(ids.length > 0 ? [eb('id', 'in', ids)] : []),
+        ...(ids.length > 0 ? [eb('id', '=', sql<string>`any(${ids}::uuid[])`)] : []),
       ]),
     )
     .execute();
@@ -216,27 +222,7 @@ export async function findDirectProfilesByUserIds(
     )
     .select(['user_profiles.user_id', 'user_profiles.profile_id', 'product_profiles.name'])
     .where('user_profiles.organization_id', '=', organizationId)
-    .where('user_profiles.user_id', 'in', userIds)
-    .execute();
-}
-
-/**
- * Who holds these profiles directly (a sync compares its mapped profiles).
- * @returns rows of (profile, user)
- */
-export async function findUserIdsByDirectProfileIds(
-  db: Executor,
-  organizationId: string,
-  profileIds: string[],
-): Promise<{ profile_id: string; user_id: string }[]> {
-  if (profileIds.length === 0) {
-    return [];
-  }
-  return db
-    .selectFrom('user_profiles')
-    .select(['profile_id', 'user_id'])
-    .where('organization_id', '=', organizationId)
-    .where('profile_id', 'in', profileIds)
+    .where('user_profiles.user_id', '=', sql<string>`any(${userIds}::uuid[])`)
     .execute();
 }
 
