@@ -1,10 +1,18 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
+import type { Criteria } from '../db/criteria.ts';
 import type { Executor } from '../db/database.ts';
 import { type Actor, authorize, type Reachable, reachable } from '../roles/policy.ts';
-import { findGroupSummariesByOrganizationId, type GroupSummary } from './groups.queries.ts';
+import {
+  findGroupSummariesByOrganizationId,
+  findGroupsPageByCriteria,
+  findMemberIdsByGroupIdAndCriteria,
+  type GroupCriteriaSort,
+  type GroupSummary,
+  type GroupVersionRow,
+} from './groups.queries.ts';
 
-export type { GroupSummary };
+export type { GroupCriteriaSort, GroupSummary, GroupVersionRow };
 
 /** A product profile or a user group: what a user can be "put in" to get access. */
 export interface AccessGroup {
@@ -177,4 +185,56 @@ export function streamGroupSummaries(
   reach: Reachable,
 ): AsyncGenerator<GroupSummary> {
   return findGroupSummariesByOrganizationId(db, organizationId, reach);
+}
+
+/**
+ * One page of the organization's groups (those `reach` allows) matching protocol-neutral criteria
+ * (an adapter's filter, such as a SCIM `filter`, translated to the fields of `groups.queries.ts`),
+ * with the total count. The caller has authorized the reader.
+ * @param db database
+ * @param organizationId the tenant
+ * @param page criteria (null: all), order, offset and size
+ * @param reach `all`, or the group ids the reader may read
+ * @returns the rows and the number of matches
+ * @throws CriteriaError when a value does not fit its field (the adapter words it)
+ */
+export function listGroupsByCriteria(
+  db: Executor,
+  organizationId: string,
+  page: { criteria: Criteria | null; sort: GroupCriteriaSort; descending: boolean; offset: number; count: number },
+  reach: 'all' | string[],
+): Promise<{ rows: GroupVersionRow[]; total: number }> {
+  return findGroupsPageByCriteria(db, organizationId, page, reach);
+}
+
+/**
+ * One group with its versions, or undefined.
+ * @param groupId a UUID (the caller checks the text first)
+ * @returns the row
+ */
+export async function findGroupVersionRowById(
+  db: Executor,
+  organizationId: string,
+  groupId: string,
+): Promise<GroupVersionRow | undefined> {
+  return db
+    .selectFrom('user_groups')
+    .select(['id', 'name', 'external_id', 'version', 'members_version', 'created_at', 'updated_at'])
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', groupId)
+    .executeTakeFirst();
+}
+
+/**
+ * The members of a group matching criteria on a member (fields `userId` and `username`), all for null.
+ * @returns their user ids
+ * @throws CriteriaError when a value does not fit its field
+ */
+export function findMemberIdsByGroupIdMatching(
+  db: Executor,
+  organizationId: string,
+  groupId: string,
+  criteria: Criteria | null,
+): Promise<string[]> {
+  return findMemberIdsByGroupIdAndCriteria(db, organizationId, groupId, criteria);
 }

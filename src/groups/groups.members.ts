@@ -363,3 +363,66 @@ export async function findMemberIdsByGroupIdAndUserIds(
   );
   return members.rows.map((row) => row.user_id);
 }
+
+/**
+ * The members of groups with their usernames, each group's by user id.
+ * @returns group id → members (every group asked for, empty when it has none)
+ */
+export async function findMemberUsernamesByGroupIds(
+  db: Executor,
+  organizationId: string,
+  groupIds: string[],
+): Promise<Map<string, { id: string; username: string }[]>> {
+  const result = new Map<string, { id: string; username: string }[]>(groupIds.map((id) => [id, []]));
+  if (groupIds.length === 0) {
+    return result;
+  }
+  const rows = await db
+    .selectFrom('group_members')
+    .innerJoin('users', (join) =>
+      join
+        .onRef('users.id', '=', 'group_members.user_id')
+        .onRef('users.organization_id', '=', 'group_members.organization_id'),
+    )
+    .select(['group_members.group_id', 'users.id', 'users.username'])
+    .where('group_members.organization_id', '=', organizationId)
+    .where('group_members.group_id', 'in', groupIds)
+    .orderBy('group_members.group_id')
+    .orderBy('users.id')
+    .execute();
+  for (const row of rows) {
+    result.get(row.group_id)?.push({ id: row.id, username: row.username });
+  }
+  return result;
+}
+
+/**
+ * The groups users are members of, each user's by name (case-insensitive).
+ * @returns user id → groups (id and name; every user asked for, empty when in none)
+ */
+export async function findGroupNamesByUserIds(
+  db: Executor,
+  organizationId: string,
+  userIds: string[],
+): Promise<Map<string, { id: string; name: string }[]>> {
+  const result = new Map<string, { id: string; name: string }[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) {
+    return result;
+  }
+  const rows = await db
+    .selectFrom('group_members')
+    .innerJoin('user_groups', (join) =>
+      join
+        .onRef('user_groups.id', '=', 'group_members.group_id')
+        .onRef('user_groups.organization_id', '=', 'group_members.organization_id'),
+    )
+    .select(['group_members.user_id', 'user_groups.id', 'user_groups.name'])
+    .where('group_members.organization_id', '=', organizationId)
+    .where('group_members.user_id', 'in', userIds)
+    .orderBy(sql`lower(user_groups.name)`)
+    .execute();
+  for (const row of rows) {
+    result.get(row.user_id)?.push({ id: row.id, name: row.name });
+  }
+  return result;
+}

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { IdentityType } from '../../shared/contracts.ts';
+import { type Criteria, type CriteriaCatalog, criteriaSql, criteriaField as field } from '../db/criteria.ts';
 import type { Executor } from '../db/database.ts';
 import type { Reachable } from '../roles/policy.ts';
 
@@ -218,4 +219,112 @@ function byGroupId<T extends { group_id: string }>(rows: T[]): Map<string, T[]> 
     }
   }
   return map;
+}
+
+/** A member of a group, as criteria on a group's members see it (`gm`: the membership, `u`: the user). */
+const MEMBER_CRITERIA: CriteriaCatalog = {
+  fields: {
+    userId: field(sql`gm.user_id`, 'uuid', true),
+    username: field(sql`u.username`, 'string'),
+  },
+  relations: {},
+};
+
+/** The fields of a group that criteria compare (over `user_groups`); `members` relates it to its members. */
+const GROUP_CRITERIA: CriteriaCatalog = {
+  fields: {
+    id: field(sql`user_groups.id`, 'uuid', true),
+    name: field(sql`user_groups.name`, 'string'),
+    externalId: field(sql`user_groups.external_id`, 'string', true),
+    createdAt: field(sql`user_groups.created_at`, 'dateTime'),
+    updatedAt: field(sql`user_groups.updated_at`, 'dateTime'),
+  },
+  relations: {
+    members: {
+      catalog: MEMBER_CRITERIA,
+      exists: (inner) =>
+        sql<boolean>`exists (select 1 from group_members gm join users u on u.organization_id = gm.organization_id and u.id = gm.user_id
+        where gm.organization_id = user_groups.organization_id and gm.group_id = user_groups.id and ${inner})`,
+    },
+  },
+};
+
+/** The orders a page of groups by criteria takes (ties broken by id). */
+const CRITERIA_GROUP_SORTS = {
+  id: sql`user_groups.id`,
+  name: sql`lower(user_groups.name)`,
+  externalId: sql`user_groups.external_id`,
+  createdAt: sql`user_groups.created_at`,
+  updatedAt: sql`user_groups.updated_at`,
+};
+export type GroupCriteriaSort = keyof typeof CRITERIA_GROUP_SORTS;
+
+/** A group with its versions (what a protocol adapter presents and its ETags read). */
+export interface GroupVersionRow {
+  id: string;
+  name: string;
+  external_id: string | null;
+  version: number;
+  members_version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * One page of an organization's groups (those `reach` allows) matching criteria, in a stable order
+ * (the sort key, then id), with the total count (the page and the count read in parallel).
+ * @returns the rows and the number of matches
+ * @throws CriteriaError when a value does not fit its field
+ */
+export async function findGroupsPageByCriteria(
+  db: Executor,
+  organizationId: string,
+  page: {
+    criteria: Criteria | null;
+    sort: GroupCriteriaSort;
+    descending: boolean;
+    offset: number;
+    count: number;
+  },
+  reach: 'all' | string[],
+): Promise<{ rows: GroupVersionRow[]; total: number }> {
+  const reachable = reach === 'all' ? sql<boolean>`true` : sql<boolean>`user_groups.id = any(${reach}::uuid[])`;
+  const where = page.criteria
+    ? sql<boolean>`${criteriaSql(page.criteria, GROUP_CRITERIA)} and ${reachable}`
+    : reachable;
+  const order = CRITERIA_GROUP_SORTS[page.sort];
+  const direction = page.descending ? sql`desc` : sql`asc`;
+  const columns = sql`user_groups.id, user_groups.name, user_groups.external_id, user_groups.version, user_groups.members_version, user_groups.created_at, user_groups.updated_at`;
+  const [rows, total] = await Promise.all([
+    page.count === 0
+      ? Promise.resolve({ rows: [] as GroupVersionRow[] })
+      : sql<GroupVersionRow>`select ${columns} from user_groups where user_groups.organization_id = ${organizationId} and ${where}
+          order by ${order} ${direction}, user_groups.id ${direction} limit ${page.count} offset ${page.offset}`.execute(
+          db,
+        ),
+    sql<{
+      n: number;
+    }>`select count(*)::int as n from user_groups where user_groups.organization_id = ${organizationId} and ${where}`.execute(
+      db,
+    ),
+  ]);
+  return { rows: rows.rows, total: total.rows[0]?.n ?? 0 };
+}
+
+/**
+ * The members of a group that match criteria on a member (`MEMBER_CRITERIA`), all of them for null.
+ * @returns their user ids
+ * @throws CriteriaError when a value does not fit its field
+ */
+export async function findMemberIdsByGroupIdAndCriteria(
+  db: Executor,
+  organizationId: string,
+  groupId: string,
+  criteria: Criteria | null,
+): Promise<string[]> {
+  const condition = criteria ? criteriaSql(criteria, MEMBER_CRITERIA) : sql<boolean>`true`;
+  const rows = await sql<{ user_id: string }>`select gm.user_id from group_members gm
+    join users u on u.organization_id = gm.organization_id and u.id = gm.user_id
+    where gm.organization_id = ${organizationId} and gm.group_id = ${groupId} and ${condition}`.execute(db);
+  return rows.rows.map((row) => row.user_id);
 }

@@ -8,11 +8,11 @@ import {
   updateGroupsCommand,
 } from '../groups/groups.commands.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
+import { findMemberIdsByGroupIdAndFilter, findScimGroupById, isUuid, type ScimGroupRow } from './scim.criteria.ts';
 import { invalidValue, ScimError, succeeded } from './scim.errors.ts';
 import { checkIfMatch, groupEtag } from './scim.etag.ts';
 import { parsePatchPath } from './scim.filter.ts';
 import { applyPatch, canonicalResource, type Doc, getCi, pathlessTargets, type ResourceSchemas } from './scim.patch.ts';
-import { findMemberIdsByGroupIdAndFilter, findScimGroupById, isUuid, type ScimGroupRow } from './scim.queries.ts';
 import { COMMON_ATTRIBUTES, GROUP_ATTRIBUTES, SCHEMA } from './scim.schemas.ts';
 
 /**

@@ -1,5 +1,12 @@
 import type { AppContext } from '../context.ts';
+import { findGroupNamesByUserIds, findMemberUsernamesByGroupIds } from '../groups/groups.members.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
+import {
+  findScimGroupsByOrganizationId,
+  findScimUsersByOrganizationId,
+  groupFilterCriteria,
+  userFilterCriteria,
+} from './scim.criteria.ts';
 import { ScimError } from './scim.errors.ts';
 import { groupEtag, userEtag } from './scim.etag.ts';
 import { parseFilter } from './scim.filter.ts';
@@ -12,14 +19,6 @@ import {
   replaceScimGroup,
 } from './scim.groups.ts';
 import { type Doc, getCi, readPatchRequest } from './scim.patch.ts';
-import {
-  findGroupsByUserIds,
-  findMembersByGroupIds,
-  findScimGroupsByOrganizationId,
-  findScimUsersByOrganizationId,
-  groupFilterSql,
-  userFilterSql,
-} from './scim.queries.ts';
 import { SCHEMA, SCIM_LIMITS } from './scim.schemas.ts';
 import {
   createScimUser,
@@ -172,7 +171,7 @@ async function presentUsers(
   projection: Projection,
 ) {
   const groups = returns(projection, 'Users', 'groups')
-    ? await findGroupsByUserIds(
+    ? await findGroupNamesByUserIds(
         ctx.db,
         actor.organizationId,
         rows.map((row) => row.id),
@@ -198,7 +197,7 @@ async function presentGroups(
   projection: Projection,
 ) {
   const members = returns(projection, 'Groups', 'members')
-    ? await findMembersByGroupIds(
+    ? await findMemberUsernamesByGroupIds(
         ctx.db,
         actor.organizationId,
         rows.map((row) => row.id),
@@ -308,7 +307,7 @@ export async function listResources(
   if (kind === 'Users') {
     const found = await findScimUsersByOrganizationId(ctx.db, actor.organizationId, {
       ...page,
-      filter: filter ? userFilterSql(filter) : null,
+      filter: filter ? userFilterCriteria(filter) : null,
     });
     resources = await presentUsers(ctx, actor, baseUrl, found.rows, projection);
     total = found.total;
@@ -317,7 +316,7 @@ export async function listResources(
     const found = await findScimGroupsByOrganizationId(
       ctx.db,
       actor.organizationId,
-      { ...page, filter: filter ? groupFilterSql(filter) : null },
+      { ...page, filter: filter ? groupFilterCriteria(filter) : null },
       reach === 'all' ? 'all' : reach.groupIds,
     );
     resources = await presentGroups(ctx, actor, baseUrl, found.rows, projection);

@@ -160,6 +160,11 @@ describe('SCIM 2.0 server', () => {
         scimUser(name, { name: { givenName: given, familyName: family }, externalId: ext }),
       );
       assert.equal(response.status, 201, response.text);
+      if (given === 'Alpha') {
+        const path = 'addresses[type eq "work"].country';
+        const id = (response.body as { id: string }).id;
+        assert.equal((await scim.patch(`/Users/${id}`, [{ op: 'add', path, value: 'PL' }])).status, 200);
+      }
     }
     const count = async (filter: string) => {
       const response = await scim.get<ListResponse>(`/Users?filter=${encodeURIComponent(filter)}`);
@@ -183,6 +188,12 @@ describe('SCIM 2.0 server', () => {
     assert.equal(await count('externalId pr and userName co "filter.example"'), 2);
     assert.equal(await count('meta.created gt "2000-01-01T00:00:00Z" and userName co "filter.example"'), 2);
     assert.equal(await count('userName eq "nobody@nowhere.example"'), 0);
+    // An address (its type and primary) exists only where a country is set.
+    assert.equal(await count('addresses[type eq "WORK" and country eq "PL"] and userName co "@filter"'), 1);
+    assert.equal(await count('addresses.primary eq true and userName co "filter.example"'), 1);
+    assert.equal(await count('addresses.type ne "work" and userName co "filter.example"'), 1);
+    assert.equal(await count('addresses.type pr and userName co "filter.example"'), 1);
+    assert.equal(await count('emails.type eq "WORK" and userName co "filter.example"'), 0, 'a constant is caseExact');
     expectScimError(await scim.get(`/Users?filter=${encodeURIComponent('userName eq')}`), 400, 'invalidFilter');
     expectScimError(await scim.get(`/Users?filter=${encodeURIComponent('userName xx "a"')}`), 400, 'invalidFilter');
     expectScimError(await scim.get(`/Users?filter=${encodeURIComponent('nickName eq "a"')}`), 400, 'invalidFilter');

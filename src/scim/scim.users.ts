@@ -12,12 +12,12 @@ import {
   restoreUsersCommand,
   setUsersCommand,
 } from '../users/users.commands.ts';
-import { findUserRowById } from '../users/users.lookup.ts';
+import { findUserIdsByUsername, findUserRowById } from '../users/users.lookup.ts';
 import { mailboxOf, normalizeCountry } from '../users/users.service.ts';
+import { isUuid, type ScimUserRow } from './scim.criteria.ts';
 import { invalidValue, ScimError, succeeded } from './scim.errors.ts';
 import { checkIfMatch, userEtag, userLastModified } from './scim.etag.ts';
 import { applyPatch, canonicalResource, type Doc, getCi, type ResourceSchemas } from './scim.patch.ts';
-import { findGroupsByUserIds, findUserIdsByUsername, isUuid, type ScimUserRow } from './scim.queries.ts';
 import {
   COMMON_ATTRIBUTES,
   ENTERPRISE_ATTRIBUTES,
@@ -355,9 +355,6 @@ export async function getScimUser(ctx: AppContext, actor: Actor, userId: string)
   authorize(actor, 'user.read');
   return requireScimUser(ctx, actor.organizationId, userId);
 }
-
-/** The groups of users, for the `groups` attribute. */
-export { findGroupsByUserIds };
 
 /**
  * Replaces a user (PUT /Users/{id}): attributes left out are cleared (RFC 7644 §3.5.1).

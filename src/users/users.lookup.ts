@@ -4,6 +4,9 @@ import { AppError } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { UserErrorCodes } from './users.errors.ts';
+import { type CriteriaPage, findUsersPageByCriteria, type UserCriteriaSort } from './users.queries.ts';
+
+export type { UserCriteriaSort };
 
 /** A profile found by name, with its product (for scope checks). */
 export interface NamedProfile {
@@ -292,4 +295,36 @@ export async function isActiveUser(db: Executor, organizationId: string, userId:
  */
 export function userMailboxes(db: Executor) {
   return db.selectFrom('users').select(['organization_id', 'id', 'email', 'locale']);
+}
+
+/**
+ * One page of the organization's users matching protocol-neutral criteria (an adapter's filter,
+ * such as a SCIM `filter`, translated to the fields of `users.queries.ts`), with the total count.
+ * The caller has authorized the reader.
+ * @param db database
+ * @param organizationId the tenant
+ * @param page criteria (null: all), order, offset and size
+ * @returns the rows and the number of matches
+ * @throws CriteriaError when a value does not fit its field (the adapter words it)
+ */
+export function listUsersByCriteria(
+  db: Executor,
+  organizationId: string,
+  page: CriteriaPage<UserCriteriaSort>,
+): Promise<{ rows: UserRow[]; total: number }> {
+  return findUsersPageByCriteria(db, organizationId, page);
+}
+
+/**
+ * Users of the organization whose username matches, case-insensitively (a username is unique that way).
+ * @returns their ids
+ */
+export async function findUserIdsByUsername(db: Executor, organizationId: string, username: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .execute();
+  return rows.map((row) => row.id);
 }

@@ -1,6 +1,7 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { UserSort } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
+import { type Criteria, type CriteriaCatalog, criteriaSql, criteriaField as field } from '../db/criteria.ts';
 import type { Executor } from '../db/database.ts';
 import { likeContains } from '../db/like.ts';
 import type { DB, UserRow } from '../db/schema.ts';
@@ -404,4 +405,104 @@ export async function findUserById(db: Executor, organizationId: string, userId:
     .where('organization_id', '=', organizationId)
     .where('id', '=', userId)
     .executeTakeFirst();
+}
+
+/** A group a user is in, as criteria on a user's groups see it (`gm`: the membership, `g`: the group). */
+const USER_GROUP_CRITERIA: CriteriaCatalog = {
+  fields: {
+    groupId: field(sql`gm.group_id`, 'uuid', true),
+    groupName: field(sql`g.name`, 'string'),
+  },
+  relations: {},
+};
+
+/** The enterprise attributes kept as text in `users.enterprise`. */
+const USER_ENTERPRISE_STRINGS = ['employeeNumber', 'costCenter', 'organization', 'division', 'department'];
+
+/**
+ * The fields of a user that criteria compare (over `users`); `groups` relates a user to the groups
+ * it is a member of. The frequent ones (`username`, `externalId`, `alias`, `id`) are served by
+ * indexes that lead with organization_id.
+ */
+const USER_CRITERIA: CriteriaCatalog = {
+  fields: {
+    id: field(sql`users.id`, 'uuid', true),
+    username: field(sql`users.username`, 'string'),
+    externalId: field(sql`users.external_id`, 'string', true),
+    alias: field(sql`users.alias`, 'string'),
+    firstName: field(sql`users.first_name`, 'string'),
+    lastName: field(sql`users.last_name`, 'string'),
+    fullName: field(
+      sql`nullif(trim(coalesce(users.first_name, '') || ' ' || coalesce(users.last_name, '')), '')`,
+      'string',
+    ),
+    active: field(sql`(users.status <> 'removed')`, 'boolean'),
+    email: field(sql`users.email`, 'string'),
+    country: field(sql`users.country`, 'string'),
+    createdAt: field(sql`users.created_at`, 'dateTime'),
+    updatedAt: field(sql`users.updated_at`, 'dateTime'),
+    managerId: field(sql`(users.enterprise -> 'manager' ->> 'value')`, 'string', true),
+    managerName: field(sql`(users.enterprise -> 'manager' ->> 'displayName')`, 'string'),
+    ...Object.fromEntries(
+      USER_ENTERPRISE_STRINGS.map((key) => [`enterprise.${key}`, field(sql`(users.enterprise ->> ${key})`, 'string')]),
+    ),
+  },
+  relations: {
+    groups: {
+      catalog: USER_GROUP_CRITERIA,
+      exists: (inner) =>
+        sql<boolean>`exists (select 1 from group_members gm join user_groups g on g.organization_id = gm.organization_id and g.id = gm.group_id
+        where gm.organization_id = users.organization_id and gm.user_id = users.id and ${inner})`,
+    },
+  },
+};
+
+/** The orders a page of users by criteria takes (ties broken by id). */
+const CRITERIA_USER_SORTS = {
+  id: sql`users.id`,
+  username: sql`lower(users.username)`,
+  externalId: sql`users.external_id`,
+  alias: sql`lower(users.alias)`,
+  lastName: sql`lower(coalesce(users.last_name, ''))`,
+  firstName: sql`lower(coalesce(users.first_name, ''))`,
+  email: sql`lower(users.email)`,
+  createdAt: sql`users.created_at`,
+  updatedAt: sql`users.updated_at`,
+};
+export type UserCriteriaSort = keyof typeof CRITERIA_USER_SORTS;
+
+/** One page of rows matching criteria: offset and size, in an order. */
+export interface CriteriaPage<S extends string> {
+  criteria: Criteria | null;
+  sort: S;
+  descending: boolean;
+  /** 0-based offset. */
+  offset: number;
+  count: number;
+}
+
+/**
+ * One page of an organization's users matching criteria, in a stable order (the sort key, then id),
+ * with the total count (the page and the count read in parallel).
+ * @returns the rows and the number of matches
+ * @throws CriteriaError when a value does not fit its field
+ */
+export async function findUsersPageByCriteria(
+  db: Executor,
+  organizationId: string,
+  page: CriteriaPage<UserCriteriaSort>,
+): Promise<{ rows: UserRow[]; total: number }> {
+  const where = page.criteria ? criteriaSql(page.criteria, USER_CRITERIA) : sql<boolean>`true`;
+  const order = CRITERIA_USER_SORTS[page.sort];
+  const direction = page.descending ? sql`desc` : sql`asc`;
+  const [rows, total] = await Promise.all([
+    page.count === 0
+      ? Promise.resolve({ rows: [] as UserRow[] })
+      : sql<UserRow>`select users.* from users where users.organization_id = ${organizationId} and ${where}
+          order by ${order} ${direction}, users.id ${direction} limit ${page.count} offset ${page.offset}`.execute(db),
+    sql<{
+      n: number;
+    }>`select count(*)::int as n from users where users.organization_id = ${organizationId} and ${where}`.execute(db),
+  ]);
+  return { rows: rows.rows, total: total.rows[0]?.n ?? 0 };
 }
