@@ -3,7 +3,8 @@
  *
  *   users     1,000,000 users, 1,000 groups, 200 profiles: users list, search, filters, details,
  *             license usage, search by term class after ANALYZE and after VACUUM (issues 4, 22).
- *             Options: --users N (default 1000000)
+ *             Options: --users N (default 1000000), --only TEXT (the scenarios whose name has it:
+ *             `sort` for the sort orders of the column headers, with their plans)
  *   groups    the user's path first: one N-row add-users file putting everyone in one group, then
  *             POST /groups/{id}/profiles and its DELETE over HTTP (issue 22); then add 200,000 users
  *             to a group, assign a profile to a 1,000,000-member group written by SQL, unassign it,
@@ -68,12 +69,17 @@ const { positionals, values } = parseArgs({
     memory: { type: 'boolean' },
     groups: { type: 'string' },
     undo: { type: 'boolean' },
+    only: { type: 'string' },
   },
 });
 const name = positionals[0];
 switch (name) {
   case 'users':
-    await runUsersBench({ users: Number(values.users ?? 1_000_000), samples: Number(values.samples ?? 40) });
+    await runUsersBench({
+      users: Number(values.users ?? 1_000_000),
+      samples: Number(values.samples ?? 40),
+      only: values.only,
+    });
     break;
   case 'sync':
     await runSyncBench({ users: Number(values.users ?? 100_000), groups: Number(values.groups ?? 20) });

@@ -2,16 +2,33 @@ import { sql } from 'kysely';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { encodeCursor } from '../../src/core/paging.ts';
+import { CREATED_KEY, sortColumn, type UserSort, usersPageQuery } from '../../src/users/users.queries.ts';
 import { measure, openBenchDatabase, since } from './support.ts';
 
 const PASSWORD = 'benchmark password';
 
+/** The key values of each sort order, as the list's cursor holds them (then the id). */
+const SORT_KEY_VALUES = {
+  email: [sql<string>`lower(users.email)`],
+  name: [sql<string>`lower(coalesce(users.last_name, ''))`, sql<string>`lower(users.email)`],
+  identityType: [sql<string>`users.identity_type`, sql<string>`lower(users.email)`],
+  status: [sql<string>`users.status`, sql<string>`lower(users.email)`],
+  // Fixed-width UTC text: it orders as the time does.
+  created: [CREATED_KEY],
+};
+
 /**
- * Seeds an organization of `users` users (10 % Enterprise ID, 1 % removed), 20 products × 10
- * profiles, 1,000 groups of 2 profiles each, every user in one group and half of them with one
- * direct profile; then times the users list, search, filters, details and license usage over HTTP.
+ * Seeds an organization of `users` users (10 % Enterprise ID, 1 % removed, creation times spread
+ * over a year, three users per second), 20 products × 10 profiles, 1,000 groups of 2 profiles
+ * each, every user in one group and half of them with one direct profile; then times the users
+ * list, search, filters, details and license usage over HTTP. `only` keeps the scenarios whose
+ * name contains it (`sort` for the sort orders, with their plans).
  */
-export async function runUsersBench(options: { users: number; samples: number }): Promise<void> {
+export async function runUsersBench(options: {
+  users: number;
+  samples: number;
+  only?: string | undefined;
+}): Promise<void> {
   const { database, label, drop } = await openBenchDatabase();
   const config = loadConfig({
     USHER_ADMIN_EMAIL: 'bench-admin@bench.example',
@@ -46,12 +63,13 @@ export async function runUsersBench(options: { users: number; samples: number })
     const batch = 100_000;
     for (let offset = 0; offset < options.users; offset += batch) {
       const upto = Math.min(offset + batch, options.users);
-      await sql`insert into users (organization_id, email, username, first_name, last_name, country, alias, identity_type, status)
+      await sql`insert into users (organization_id, email, username, first_name, last_name, country, alias, identity_type, status, created_at)
         select ${org}, 'user' || i || case when i % 10 = 0 then '@corp.example' else '@mail' || (i % 97) || '.example' end,
           'user' || i || case when i % 10 = 0 then '@corp.example' else '@mail' || (i % 97) || '.example' end,
           'First' || (i % 5000), 'Last' || lpad((i::bigint * 7919 % 100000)::text, 5, '0'), 'PL', 'user' || i,
           case when i % 10 = 0 then 'enterprise' else 'personal' end,
-          case when i % 100 = 0 then 'removed' else 'active' end
+          case when i % 100 = 0 then 'removed' else 'active' end,
+          timestamptz '2026-01-01 00:00:00+00' + (i / 3) * interval '1 second' + (i % 2) * interval '1 microsecond'
         from generate_series(${offset + 1}::int, ${upto}::int) i`.execute(db);
     }
     console.log(`  seeded users in ${since(started)}`);
@@ -95,11 +113,25 @@ export async function runUsersBench(options: { users: number; samples: number })
     };
     const ids = await sql<{ id: string; email: string }>`
       select id, email from users where organization_id = ${org} order by random() limit 200`.execute(db);
-    const deep = await sql<{ k: string; id: string }>`
-      select lower(email) as k, id from users where organization_id = ${org} order by lower(email), id offset ${Math.floor(options.users * 0.9)} limit 1`.execute(
-      db,
-    );
-    const deepCursor = encodeCursor({ k: [deep.rows[0]?.k ?? ''], id: deep.rows[0]?.id ?? '' });
+    /** A cursor after 90 % of the list in a sort order (made as the list makes its cursors). */
+    const deepCursorOf = async (sort: UserSort) => {
+      const keys = SORT_KEY_VALUES[sortColumn(sort)];
+      const direction = sort.startsWith('-') ? 'desc' : 'asc';
+      let query = db
+        .selectFrom('users')
+        .select([sql<string[]>`array[${sql.join(keys)}]::text[]`.as('k'), 'users.id'])
+        .where('users.organization_id', '=', org);
+      for (const key of keys) {
+        query = query.orderBy(key, direction);
+      }
+      const row = await query
+        .orderBy('users.id', direction)
+        .offset(Math.floor(options.users * 0.9))
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      return { s: sort, k: row.k, id: row.id };
+    };
+    const deepCursor = encodeCursor(await deepCursorOf('email'));
     const group = await db
       .selectFrom('user_groups')
       .select('id')
@@ -139,10 +171,40 @@ export async function runUsersBench(options: { users: number; samples: number })
         ],
       ],
     );
+    // The sort orders of the column headers, first and deep page, and each statement's plan.
+    const sortScenarios: [string, (index: number) => string][] = [];
+    const sortLabels: [UserSort, string][] = [
+      ['identityType', 'identity type'],
+      ['-identityType', 'identity type, descending'],
+      ['status', 'status'],
+      ['-status', 'status, descending'],
+      ['created', 'created'],
+      ['-created', 'created, descending'],
+    ];
+    for (const [sort, name] of sortLabels) {
+      const position = await deepCursorOf(sort);
+      const cursor = encodeCursor(position);
+      sortScenarios.push(
+        [`sort: ${name}, first page`, () => `/api/v1/users?limit=50&sort=${sort}`],
+        [`sort: ${name}, deep page`, () => `/api/v1/users?limit=50&sort=${sort}&cursor=${cursor}`],
+      );
+      if (options.only !== undefined && !`sort: ${name}`.includes(options.only)) {
+        continue;
+      }
+      for (const after of [undefined, position]) {
+        const query = usersPageQuery(db, org, {}, { sort, limit: 51, after });
+        const plan = await sql<Record<string, string>>`explain (analyze, buffers, costs off) ${query}`.execute(db);
+        console.log(`\n  plan, sort ${sort}, ${after ? 'deep' : 'first'} page:`);
+        for (const line of plan.rows.map((row) => Object.values(row)[0])) {
+          console.log(`    ${line}`);
+        }
+      }
+    }
     const scenarios: [string, (index: number) => string][] = [
       ['first page (50, by e-mail)', () => '/api/v1/users?limit=50'],
       ['first page (50, by last name)', () => '/api/v1/users?limit=50&sort=name'],
       ['deep page (after 90 %)', () => `/api/v1/users?limit=50&cursor=${deepCursor}`],
+      ...sortScenarios,
       [
         'search: e-mail substring',
         (i) =>
@@ -176,6 +238,11 @@ export async function runUsersBench(options: { users: number; samples: number })
       }
     };
     console.log('\n  after ANALYZE (statistics, no VACUUM yet):');
+    if (options.only !== undefined) {
+      const only = options.only;
+      await run(scenarios.filter(([name]) => name.includes(only)));
+      return;
+    }
     await run(scenarios);
     // What autovacuum does to a freshly filled table on a real server (PostgreSQL 13+ vacuums after
     // inserts too): the visibility map lets index-only scans skip the table.
