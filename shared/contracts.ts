@@ -48,6 +48,14 @@ export const USER_SORTS = [
 ] as const;
 export type UserSort = (typeof USER_SORTS)[number];
 
+/** Sort orders of the user groups list: by name, A to Z or Z to A. */
+export const GROUP_SORTS = ['name', '-name'] as const;
+export type GroupSort = (typeof GROUP_SORTS)[number];
+
+/** Sort orders of the audit log: by time, newest first (`-at`) or oldest first. */
+export const AUDIT_SORTS = ['-at', 'at'] as const;
+export type AuditSort = (typeof AUDIT_SORTS)[number];
+
 /** Limits on names and free text, enforced by the API and mirrored by console forms. */
 export const LIMITS = {
   organizationNameMax: 255,

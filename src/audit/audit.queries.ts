@@ -29,11 +29,20 @@ export async function findAuditEventsByOrganizationId(
   db: Executor,
   organizationId: string,
   filter: AuditFilter,
-  page: { limit: number; beforeId?: number | undefined },
+  page: {
+    limit: number;
+    beforeId?: number | undefined;
+    afterId?: number | undefined;
+    /** Oldest first (ids grow with time); newest first otherwise. */
+    oldestFirst?: boolean | undefined;
+  },
 ): Promise<AuditEventRow[]> {
   let query = db.selectFrom('audit_events').selectAll().where('organization_id', '=', organizationId);
   if (page.beforeId !== undefined) {
     query = query.where('id', '<', page.beforeId);
+  }
+  if (page.afterId !== undefined) {
+    query = query.where('id', '>', page.afterId);
   }
   if (filter.action) {
     const prefix = filter.action.replace(/\*$/, '');
@@ -58,5 +67,8 @@ export async function findAuditEventsByOrganizationId(
   if (filter.until) {
     query = query.where('at', '<', filter.until);
   }
-  return query.orderBy('id', 'desc').limit(page.limit).execute();
+  return query
+    .orderBy('id', page.oldestFirst ? 'asc' : 'desc')
+    .limit(page.limit)
+    .execute();
 }

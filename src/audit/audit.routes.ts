@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AuditEventSchema } from '../../shared/api/audit.ts';
+import { AUDIT_SORTS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
 import { PageQuery, pageOf, problems } from '../core/schemas.ts';
@@ -27,8 +28,14 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['Audit log'],
           summary: 'List audit events',
-          description: "The organization's audit log, newest first, cursor-paged and filtered (system admins).",
-          querystring: AuditFilterQuery.extend(PageQuery.shape),
+          description:
+            "The organization's audit log, newest or oldest first, cursor-paged and filtered (system admins).",
+          querystring: AuditFilterQuery.extend(PageQuery.shape).extend({
+            sort: z.enum(AUDIT_SORTS).default('-at').meta({
+              description:
+                'Sort order: `-at` (newest first) or `at` (oldest first). A `cursor` is valid only with the sort it was made for (400 otherwise).',
+            }),
+          }),
           response: { 200: pageOf(AuditEventSchema), ...problems(401, 403) },
         },
       },

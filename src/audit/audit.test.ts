@@ -158,6 +158,34 @@ describe('audit log', () => {
     );
     expectProblem(await admin.get('/api/v1/audit-events?cursor=garbage'), 400, 'request.validation_failed');
     expectProblem(await admin.get('/api/v1/audit-events?limit=100000'), 400, 'request.validation_failed');
+
+    // Oldest first: the same events the other way round; a cursor of one order is refused by the other.
+    const oldest: string[] = [];
+    const cursors: string[] = [];
+    cursor = null;
+    do {
+      const query: string = `/api/v1/audit-events?action=user.preferences_update&sort=at&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: { status: number; text: string; body: Page } = await admin.get<Page>(query);
+      assert.equal(page.status, 200, page.text);
+      oldest.push(...page.body.items.map((event) => event.id));
+      cursor = page.body.nextCursor;
+      if (cursor) {
+        cursors.push(cursor);
+      }
+    } while (cursor);
+    assert.deepEqual(oldest, [...seen].reverse());
+    const first = await admin.get<Page>('/api/v1/audit-events?action=user.preferences_update&limit=3');
+    expectProblem(
+      await admin.get(`/api/v1/audit-events?sort=at&cursor=${first.body.nextCursor}`),
+      400,
+      'request.validation_failed',
+    );
+    expectProblem(
+      await admin.get(`/api/v1/audit-events?sort=-at&cursor=${cursors[0]}`),
+      400,
+      'request.validation_failed',
+    );
+    expectProblem(await admin.get('/api/v1/audit-events?sort=actor'), 400, 'request.validation_failed');
   });
 
   test('filters by action prefix, actor, target and time', async () => {

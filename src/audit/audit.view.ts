@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../shared/api/audit.ts';
+import type { AuditSort } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
-import { keysetPage, Positions } from '../core/paging.ts';
+import { keysetPage, Positions, sortedPosition } from '../core/paging.ts';
 import type { AuditEventRow } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { type AuditFilter, findAuditEventsByOrganizationId } from './audit.queries.ts';
@@ -46,14 +47,20 @@ function presentAuditEvent(row: AuditEventRow): AuditEvent {
 export async function listAuditEvents(
   ctx: AppContext,
   actor: Actor,
-  query: AuditQuery & { limit: number; cursor?: string | undefined },
+  query: AuditQuery & { limit: number; cursor?: string | undefined; sort?: AuditSort | undefined },
 ) {
   authorize(actor, 'audit.read');
+  const sort = query.sort ?? '-at';
+  const oldestFirst = sort === 'at';
   return keysetPage(query, {
-    position: Positions.id,
-    read: (before, limit) =>
-      findAuditEventsByOrganizationId(ctx.db, actor.organizationId, toFilter(query), { limit, beforeId: before?.id }),
-    positionOf: (row) => ({ id: row.id }),
+    position: sortedPosition(Positions.id, sort),
+    read: (position, limit) =>
+      findAuditEventsByOrganizationId(ctx.db, actor.organizationId, toFilter(query), {
+        limit,
+        oldestFirst,
+        ...(oldestFirst ? { afterId: position?.id } : { beforeId: position?.id }),
+      }),
+    positionOf: (row) => ({ id: row.id, s: sort }),
     present: (page) => page.map(presentAuditEvent),
   });
 }

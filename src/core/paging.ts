@@ -73,6 +73,17 @@ export const Positions = {
 } as const;
 
 /**
+ * The positions of a list that sorts in more than one order: the list's position and the order it
+ * was made for (`s`), so that a cursor of another order is a 400 instead of a page from the wrong place.
+ * @param position the list's position schema (a strict object)
+ * @param sort the order of this request
+ * @returns the schema of this order's positions
+ */
+export function sortedPosition<S extends z.ZodRawShape>(position: z.ZodObject<S>, sort: string) {
+  return position.extend({ s: z.literal(sort) });
+}
+
+/**
  * Encodes a keyset position as an opaque cursor.
  * @returns base64url text
  */

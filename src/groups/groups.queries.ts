@@ -55,7 +55,13 @@ export async function findGroupsByOrganizationId(
   db: Executor,
   organizationId: string,
   reach: Reachable,
-  page: { limit: number; search?: string | undefined; after?: { name: string; id: string } | undefined },
+  page: {
+    limit: number;
+    search?: string | undefined;
+    after?: { name: string; id: string } | undefined;
+    /** Z to A (the unique index `(organization_id, lower(name))` read backwards). */
+    descending?: boolean | undefined;
+  },
 ): Promise<GroupRow[]> {
   let query = db.selectFrom('user_groups').select(GROUP_COLUMNS).where('organization_id', '=', organizationId);
   if (reach !== 'all') {
@@ -66,9 +72,14 @@ export async function findGroupsByOrganizationId(
     query = query.where(sql<string>`lower(name || ' ' || coalesce(description, ''))`, 'like', pattern);
   }
   if (page.after) {
-    query = query.where(sql<boolean>`(lower(name), id) > (${page.after.name}, ${page.after.id}::uuid)`);
+    query = query.where(
+      page.descending
+        ? sql<boolean>`(lower(name), id) < (${page.after.name}, ${page.after.id}::uuid)`
+        : sql<boolean>`(lower(name), id) > (${page.after.name}, ${page.after.id}::uuid)`,
+    );
   }
-  const rows = await query.orderBy(sql`lower(name)`).orderBy('id').limit(page.limit).execute();
+  const direction = page.descending ? 'desc' : 'asc';
+  const rows = await query.orderBy(sql`lower(name)`, direction).orderBy('id', direction).limit(page.limit).execute();
   return withCounts(db, organizationId, rows);
 }
 

@@ -7,7 +7,7 @@ import {
   ProfileAssignmentSchema,
 } from '../../shared/api/groups.ts';
 import { UserSchema } from '../../shared/api/users.ts';
-import { LIMITS } from '../../shared/contracts.ts';
+import { GROUP_SORTS, LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
@@ -65,8 +65,15 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: 'List user groups',
-          description: 'Groups by name (group admins: theirs), with member, profile and admin counts; cursor-paged.',
-          querystring: PageQuery.extend({ search: z.string().trim().max(LIMITS.nameMax).optional() }),
+          description:
+            'Groups by name, A to Z or Z to A (group admins: theirs), with member, profile and admin counts; cursor-paged.',
+          querystring: PageQuery.extend({
+            search: z.string().trim().max(LIMITS.nameMax).optional(),
+            sort: z.enum(GROUP_SORTS).default('name').meta({
+              description:
+                'Sort order: `name` (A to Z) or `-name` (Z to A). A `cursor` is valid only with the sort it was made for (400 otherwise).',
+            }),
+          }),
           response: { 200: pageOf(GroupSchema), ...problems(401, 403) },
         },
       },

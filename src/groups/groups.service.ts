@@ -1,10 +1,11 @@
 import { sql, type Transaction } from 'kysely';
 import type { Group, GroupDeletionPreview, GroupDetail, ProfileAssignment } from '../../shared/api/groups.ts';
+import type { GroupSort } from '../../shared/contracts.ts';
 import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import { presentSource, sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
-import { keysetPage, namePosition, Positions } from '../core/paging.ts';
+import { keysetPage, namePosition, Positions, sortedPosition } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
@@ -87,18 +88,20 @@ async function requireGroup(
 export async function listGroups(
   ctx: AppContext,
   actor: Actor,
-  query: { limit: number; cursor?: string | undefined; search?: string | undefined },
+  query: { limit: number; cursor?: string | undefined; search?: string | undefined; sort?: GroupSort | undefined },
 ) {
   authorize(actor, 'group.read');
+  const sort = query.sort ?? 'name';
   return keysetPage(query, {
-    position: Positions.nameId,
+    position: sortedPosition(Positions.nameId, sort),
     read: (after, limit) =>
       findGroupsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'group.read'), {
         limit,
         search: query.search,
         after,
+        descending: sort === '-name',
       }),
-    positionOf: namePosition,
+    positionOf: (row) => ({ ...namePosition(row), s: sort }),
     present: (page) => page.map(presentGroup),
   });
 }

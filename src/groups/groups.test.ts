@@ -86,6 +86,39 @@ describe('user groups', () => {
     assert.equal(cleared.body.description, null);
   });
 
+  test('lists by name, A to Z or Z to A; a cursor of one order is refused by the other', async () => {
+    for (const name of ['Sort b', 'sort C', 'Sort a']) {
+      assert.equal((await admin.post('/api/v1/groups', { name })).status, 201);
+    }
+    const pages = async (sort: string) => {
+      const names: string[] = [];
+      const cursors: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; text: string; body: { items: Group[]; nextCursor: string | null } } =
+          await admin.get(`/api/v1/groups?search=sort&sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(page.status, 200, page.text);
+        names.push(...page.body.items.map((group) => group.name));
+        cursor = page.body.nextCursor;
+        if (cursor) {
+          cursors.push(cursor);
+        }
+      } while (cursor);
+      return { names, cursors };
+    };
+    const ascending = await pages('name');
+    assert.deepEqual(ascending.names, ['Sort a', 'Sort b', 'sort C']);
+    const descending = await pages('-name');
+    assert.deepEqual(descending.names, ['sort C', 'Sort b', 'Sort a']);
+    expectProblem(
+      await admin.get(`/api/v1/groups?sort=-name&cursor=${ascending.cursors[0]}`),
+      400,
+      'request.validation_failed',
+    );
+    expectProblem(await admin.get(`/api/v1/groups?cursor=${descending.cursors[0]}`), 400, 'request.validation_failed');
+    expectProblem(await admin.get('/api/v1/groups?sort=members'), 400, 'request.validation_failed');
+  });
+
   test("members get the group's profiles, one license each; seats, warning and guard hold; removal takes them back", async () => {
     const id = (await admin.post<Group>('/api/v1/groups', { name: 'Photo' })).body.id;
     assert.deepEqual(
