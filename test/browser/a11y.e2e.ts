@@ -5,47 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { violations } from '../support/axe.ts';
 import { launch, newPage, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
 import { createProductWithProfiles } from '../support/catalog.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 const screenshot = (page: Page, name: string) => save(page, 'a11y', name);
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** The serious and critical WCAG 2.1 A/AA violations axe finds on the page as it is now. */
-async function violations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in globalThis))) {
-    // Evaluated through the browser's debugging protocol, which the console's CSP does not govern.
-    await page.evaluate(AXE_SOURCE);
-  }
-  const found = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (options: unknown) => Promise<{ violations: unknown[] }> } })
-      .axe;
-    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return JSON.parse(JSON.stringify(result.violations)) as unknown[];
-  });
-  return (found as Violation[])
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(
-      (violation) =>
-        `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes
-          .slice(0, 3)
-          .map((node) => JSON.stringify(node.target))
-          .join(', ')}`,
-    );
-}
 
 /** The focused element as `TAG:test-id` (the tests' types have no DOM: it is described by what is used). */
 async function focused(page: Page): Promise<string> {

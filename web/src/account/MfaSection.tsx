@@ -17,6 +17,7 @@ import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next';
 import type { MyMfa } from '../../../shared/api/mfa.ts';
 import { api } from '../api.ts';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 
 /** The QR code of an `otpauth://` URL, drawn on a canvas in the browser (the secret never leaves it). */
@@ -116,12 +117,7 @@ export function MfaSection({ onEnrolled }: { onEnrolled?: () => void }) {
   return (
     <Flex direction="column" gap="size-150" data-testid="mfa-section">
       <Text>{mine.required ? t('mfa.requiredByOrganization') : t('mfa.intro')}</Text>
-      {notice && (
-        <InlineAlert variant="positive" data-testid="mfa-notice">
-          <Heading>{t('users.done')}</Heading>
-          <Content>{notice}</Content>
-        </InlineAlert>
-      )}
+      <Toast message={notice} onDismiss={() => setNotice(null)} testId="mfa-notice" />
       {error !== null && (
         <InlineAlert variant="negative" data-testid="mfa-error">
           <Heading>{t('mfa.failed')}</Heading>
@@ -165,7 +161,8 @@ export function MfaSection({ onEnrolled }: { onEnrolled?: () => void }) {
       {mine.factors.length > 0 && (
         <Flex alignItems="center" gap="size-100" wrap>
           <Text data-testid="mfa-recovery-left">{t('mfa.recoveryLeft', { n: mine.recoveryCodesLeft })}</Text>
-          <ActionButton
+          <Button
+            variant="secondary"
             isDisabled={pending}
             data-testid="mfa-recovery-renew"
             onPress={() =>
@@ -177,7 +174,7 @@ export function MfaSection({ onEnrolled }: { onEnrolled?: () => void }) {
             }
           >
             {t('mfa.recoveryRenew')}
-          </ActionButton>
+          </Button>
         </Flex>
       )}
       {!hasTotp && !enrolment && (

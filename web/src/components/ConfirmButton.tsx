@@ -1,4 +1,4 @@
-import { ActionButton, AlertDialog, DialogTrigger } from '@adobe/react-spectrum';
+import { ActionButton, AlertDialog, Button, DialogTrigger } from '@adobe/react-spectrum';
 import { useTranslation } from 'react-i18next';
 
 interface ConfirmButtonProps {
@@ -15,7 +15,8 @@ interface ConfirmButtonProps {
 
 /**
  * A destructive action confirmed in an alert dialog first; the dialog's test id is `<testId>-dialog`.
- * The console's one confirm button.
+ * The console's one confirm button: a negative Button among a page's buttons, or a quiet action
+ * in a table row (`isQuiet`).
  */
 export function ConfirmButton({
   label,
@@ -30,9 +31,15 @@ export function ConfirmButton({
   const { t } = useTranslation();
   return (
     <DialogTrigger>
-      <ActionButton isQuiet={isQuiet} isDisabled={isDisabled} aria-label={ariaLabel} data-testid={testId}>
-        {label}
-      </ActionButton>
+      {isQuiet ? (
+        <ActionButton isQuiet isDisabled={isDisabled} aria-label={ariaLabel} data-testid={testId}>
+          {label}
+        </ActionButton>
+      ) : (
+        <Button variant="negative" isDisabled={isDisabled} aria-label={ariaLabel} data-testid={testId}>
+          {label}
+        </Button>
+      )}
       <AlertDialog
         variant="destructive"
         title={title}

@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.ts';
 import { type ItemsColumn, ItemsTable, type ItemsTableProps } from './ItemsTable.tsx';
 import { LoadMoreFooter } from './LoadMoreFooter.tsx';
 import { PageTitle } from './PageTitle.tsx';
+import { Toast } from './Toast.tsx';
 import type { PagedList } from './usePagedList.ts';
 
 interface ListPageProps<T, K extends string> {
@@ -21,8 +22,10 @@ interface ListPageProps<T, K extends string> {
   toolbar?: ReactNode;
   /** The page's actions, at the end of the toolbar's row. */
   actions?: ReactNode;
-  /** A success message of the last action. */
+  /** A success message of the last action, shown as a toast. */
   notice?: string | null;
+  /** Clears the success message (its toast was dismissed or hid). */
+  onNoticeDismiss?: () => void;
   loadFailedText: string;
   emptyText: string;
   shownText: string;
@@ -61,14 +64,7 @@ export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
           )}
         </Flex>
       )}
-      {props.notice && (
-        <InlineAlert variant="positive">
-          <Heading>{t('users.done')}</Heading>
-          <Content>
-            <span data-testid={`${props.testId}-notice`}>{props.notice}</span>
-          </Content>
-        </InlineAlert>
-      )}
+      <Toast message={props.notice} onDismiss={() => props.onNoticeDismiss?.()} testId={`${props.testId}-notice`} />
       {list.error !== null && (
         <InlineAlert variant="negative" data-testid={`${props.testId}-error`}>
           <Heading>{props.loadFailedText}</Heading>

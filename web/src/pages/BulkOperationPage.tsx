@@ -266,9 +266,9 @@ export function BulkOperationPage() {
         )}
         {!unfinished && (
           <DialogTrigger>
-            <ActionButton isDisabled={pending === 'remove'} data-testid="bulk-remove-one">
+            <Button variant="secondary" isDisabled={pending === 'remove'} data-testid="bulk-remove-one">
               {t('bulk.remove.action')}
-            </ActionButton>
+            </Button>
             <AlertDialog
               variant="destructive"
               title={t('bulk.remove.title')}

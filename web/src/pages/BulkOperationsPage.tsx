@@ -1,5 +1,4 @@
 import {
-  ActionButton,
   AlertDialog,
   Button,
   Content,
@@ -29,6 +28,7 @@ import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
 import type { Page } from '../types.ts';
@@ -233,9 +233,9 @@ export function BulkOperationsPage() {
             {t('bulk.upload.button')}
           </Button>
           <DialogTrigger>
-            <ActionButton isDisabled={items.length === 0} data-testid="bulk-clear">
+            <Button variant="secondary" isDisabled={items.length === 0} data-testid="bulk-clear">
               {t('bulk.clear.action')}
-            </ActionButton>
+            </Button>
             <AlertDialog
               variant="destructive"
               title={t('bulk.clear.title')}
@@ -249,12 +249,7 @@ export function BulkOperationsPage() {
           </DialogTrigger>
         </Flex>
       </Flex>
-      {notice && (
-        <InlineAlert variant="positive" data-testid="bulk-notice">
-          <Heading>{t('users.done')}</Heading>
-          <Content>{notice}</Content>
-        </InlineAlert>
-      )}
+      <Toast message={notice} onDismiss={() => setNotice(null)} testId="bulk-notice" />
       {error !== null && (
         <InlineAlert variant="negative" data-testid="bulk-error">
           <Heading>{t('bulk.failed')}</Heading>

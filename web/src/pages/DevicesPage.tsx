@@ -23,6 +23,7 @@ import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 import type { CappedCount } from '../overview/types.ts';
 import { useCountText } from '../overview/useCountText.ts';
@@ -305,11 +306,7 @@ export function DevicesPage() {
           </Picker>
         )}
       </Flex>
-      {notice && (
-        <InlineAlert variant="positive" data-testid="devices-list-notice">
-          <Content>{notice}</Content>
-        </InlineAlert>
-      )}
+      <Toast message={notice} onDismiss={() => setNotice(null)} testId="devices-list-notice" />
       {error !== null && (
         <InlineAlert variant="negative" data-testid="devices-list-error">
           <Heading>{t('devices.loadFailed')}</Heading>

@@ -29,6 +29,7 @@ import { ApiError, api, request } from '../api.ts';
 import { usePoll } from '../bulk/usePoll.ts';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage, fieldProblems } from '../errors.ts';
 import { useCan } from '../session.tsx';
 import { bodyOf, formFrom, SyncForm, type SyncFormState } from '../sync/SyncForm.tsx';
@@ -272,11 +273,7 @@ export function DirectorySyncPage() {
       <PageTitle>{t('sync.titleNamed', { name: directoryName ?? '' })}</PageTitle>
       <Text>{t('sync.intro')}</Text>
       <Problem title={t('sync.failed')} error={error} />
-      {saved && (
-        <InlineAlert variant="positive" data-testid="sync-saved">
-          <Heading>{t('sync.form.saved')}</Heading>
-        </InlineAlert>
-      )}
+      <Toast message={saved ? t('sync.form.saved') : null} onDismiss={() => setSaved(false)} testId="sync-saved" />
       <ButtonGroup>
         <Button
           variant="secondary"

@@ -19,6 +19,7 @@ import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { api } from '../api.ts';
 import { ManagedByLine } from '../components/ManagedBy.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 import { AdminsTab } from '../groups/AdminsTab.tsx';
 import type { AssignResult } from '../groups/AssignProfilesDialog.tsx';
@@ -176,12 +177,11 @@ export function GroupPage() {
         <ManagedByLine source={group.managedBy} testId="group-managed-by" />
       </Flex>
 
-      {message?.kind === 'notice' && (
-        <InlineAlert variant="positive" data-testid="group-notice">
-          <Heading>{t('users.done')}</Heading>
-          <Content>{message.text}</Content>
-        </InlineAlert>
-      )}
+      <Toast
+        message={message?.kind === 'notice' ? message.text : null}
+        onDismiss={() => setMessage((current) => (current?.kind === 'notice' ? null : current))}
+        testId="group-notice"
+      />
       {message?.kind === 'warning' && (
         <InlineAlert variant="notice" data-testid="group-warning">
           <Heading>{t('groups.profiles.largeGroup')}</Heading>

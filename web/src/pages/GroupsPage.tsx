@@ -128,6 +128,7 @@ export function GroupsPage() {
         )
       }
       notice={notice}
+      onNoticeDismiss={() => setNotice(null)}
       loadFailedText={t('groups.loadFailed')}
       emptyText={search ? t('groups.noMatch') : t('groups.empty')}
       shownText={t('groups.shown', { n: list.items.length })}

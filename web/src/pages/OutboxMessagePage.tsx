@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 import { type OutboxMessageDetail, useStatusText } from '../outbox/types.ts';
 import { useCan } from '../session.tsx';
@@ -83,16 +84,16 @@ export function OutboxMessagePage() {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
-      {retried && (
-        <InlineAlert variant="positive">
-          <Content>{t('outbox.view.retried')}</Content>
-        </InlineAlert>
-      )}
-      {discarded && (
-        <InlineAlert variant="positive">
-          <Content>{t('outbox.view.discarded')}</Content>
-        </InlineAlert>
-      )}
+      <Toast
+        message={retried ? t('outbox.view.retried') : null}
+        onDismiss={() => setRetried(false)}
+        testId="outbox-message-retried"
+      />
+      <Toast
+        message={discarded ? t('outbox.view.discarded') : null}
+        onDismiss={() => setDiscarded(false)}
+        testId="outbox-message-discarded"
+      />
       {!message && error === null && <ProgressCircle aria-label={t('common.loading')} isIndeterminate />}
       {message && (
         <>

@@ -263,6 +263,7 @@ export function OutboxPage() {
         )
       }
       notice={notice}
+      onNoticeDismiss={() => setNotice(null)}
       loadFailedText={t('outbox.loadFailed')}
       emptyText={t('outbox.empty')}
       shownText={t('outbox.shown', { n: items.length })}

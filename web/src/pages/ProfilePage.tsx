@@ -5,6 +5,7 @@ import { LIMITS } from '../../../shared/contracts.ts';
 import { MfaSection } from '../account/MfaSection.tsx';
 import { api } from '../api.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 import { useSignedIn } from '../session.tsx';
 
@@ -48,12 +49,7 @@ export function ProfilePage() {
         <Heading level={2} id="profile-password" marginBottom="size-100">
           {t('password.changeTitle')}
         </Heading>
-        {notice && (
-          <InlineAlert variant="positive" data-testid="password-change-done">
-            <Heading>{t('users.done')}</Heading>
-            <Content>{notice}</Content>
-          </InlineAlert>
-        )}
+        <Toast message={notice} onDismiss={() => setNotice(null)} testId="password-change-done" />
         {error !== null && (
           <InlineAlert variant="negative" data-testid="password-change-error">
             <Heading>{t('password.changeFailed')}</Heading>

@@ -260,9 +260,9 @@ export function SyncRunPage() {
       </TableView>
       {cursor && (
         <View>
-          <ActionButton onPress={loadMore} data-testid="sync-run-more">
+          <Button variant="secondary" onPress={loadMore} data-testid="sync-run-more">
             {t('sync.run.more')}
-          </ActionButton>
+          </Button>
         </View>
       )}
     </Flex>

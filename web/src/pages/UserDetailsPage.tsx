@@ -31,6 +31,7 @@ import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { tableHeight } from '../components/ItemsTable.tsx';
 import { ManagedByLine } from '../components/ManagedBy.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 import { currentLocale, SPECTRUM_LOCALES } from '../i18n/index.ts';
 import { useCan } from '../session.tsx';
@@ -197,12 +198,7 @@ export function UserDetailsPage() {
           <Content>{user.readOnlyReason}</Content>
         </InlineAlert>
       )}
-      {notice && (
-        <InlineAlert variant="positive" data-testid="user-notice">
-          <Heading>{t('users.done')}</Heading>
-          <Content>{notice}</Content>
-        </InlineAlert>
-      )}
+      <Toast message={notice} onDismiss={() => setNotice(null)} testId="user-notice" />
       {error !== null && (
         <InlineAlert variant="negative" data-testid="user-error">
           <Heading>{t('users.details.failed')}</Heading>
@@ -337,7 +333,8 @@ export function UserDetailsPage() {
                     : t('users.adminSignIn.invited')}
               </StatusLight>
               {!user.adminSignIn.passwordSet && !removed && can('adminRole.assign') && (
-                <ActionButton
+                <Button
+                  variant="secondary"
                   isDisabled={pending}
                   onPress={() =>
                     act(
@@ -348,7 +345,7 @@ export function UserDetailsPage() {
                   data-testid="user-resend-invitation"
                 >
                   {t('users.adminSignIn.resend')}
-                </ActionButton>
+                </Button>
               )}
             </Flex>
           )}
@@ -374,9 +371,9 @@ export function UserDetailsPage() {
             <Text data-testid="user-content-pending">{t('users.content.pending')}</Text>
             {can('user.remove') && (
               <Flex gap="size-100">
-                <ActionButton onPress={() => setDialog('transfer')} data-testid="user-content-transfer">
+                <Button variant="secondary" onPress={() => setDialog('transfer')} data-testid="user-content-transfer">
                   {t('users.content.transfer')}
-                </ActionButton>
+                </Button>
                 <ConfirmButton
                   label={t('users.content.delete')}
                   title={t('users.content.deleteTitle')}

@@ -12,6 +12,7 @@ import {
   type SpectrumTableProps,
   StatusLight,
   Text,
+  useDateFormatter,
 } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -22,6 +23,7 @@ import { ItemsTable } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { userLabel } from '../components/UserSearchPicker.tsx';
 import { errorMessage } from '../errors.ts';
 import type { CappedCount } from '../overview/types.ts';
@@ -41,11 +43,13 @@ import { useDebounced } from '../users/useDebounced.ts';
 const ROW_HEIGHT = 41;
 
 type SortDescriptor = NonNullable<SpectrumTableProps<unknown>['sortDescriptor']>;
-type ColumnKey = 'name' | 'email' | 'identityType' | 'products' | 'status';
+type ColumnKey = 'name' | 'email' | 'identityType' | 'products' | 'status' | 'created';
+/** The columns whose header sorts the list (the API sorts by each). */
+const SORT_COLUMNS = ['name', 'email', 'identityType', 'status', 'created'] as const;
 type DialogState = 'add' | 'paste' | 'remove' | 'instructions' | 'instructionsAll' | null;
 
 function toSort(descriptor: SortDescriptor): UserSort {
-  const column = descriptor.column === 'name' ? 'name' : 'email';
+  const column = SORT_COLUMNS.find((key) => key === descriptor.column) ?? 'email';
   return descriptor.direction === 'descending' ? `-${column}` : column;
 }
 
@@ -79,6 +83,7 @@ export function UsersPage() {
   const [matchingAll, setMatchingAll] = useState(false);
   const [total, setTotal] = useState<CappedCount | null>(null);
   const countText = useCountText();
+  const formatDate = useDateFormatter({ dateStyle: 'medium' });
   const [dialog, setDialog] = useState<DialogState>(null);
   // A user deleted permanently on their details page is named here, where the admin lands.
   const deletedEmail = (useLocation().state as { deleted?: unknown } | null)?.deleted;
@@ -221,9 +226,10 @@ export function UsersPage() {
   const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; sortable?: boolean }[] = [
     { key: 'name', name: t('users.column.name'), width: '1.5fr', sortable: true },
     { key: 'email', name: t('users.column.email'), width: '2fr', sortable: true },
-    { key: 'identityType', name: t('users.column.identityType'), width: 150 },
+    { key: 'identityType', name: t('users.column.identityType'), width: 170, sortable: true },
     { key: 'products', name: t('users.column.products'), width: '2fr' },
-    { key: 'status', name: t('users.column.status'), width: 230 },
+    { key: 'status', name: t('users.column.status'), width: 230, sortable: true },
+    { key: 'created', name: t('users.column.created'), width: 140, sortable: true },
   ];
 
   const cellText = (user: User, key: ColumnKey): string => {
@@ -238,6 +244,8 @@ export function UsersPage() {
         return user.products.join(', ');
       case 'status':
         return user.contentPending ? t('users.status.inactive') : t(statusKey(user.status));
+      case 'created':
+        return formatDate.format(new Date(user.createdAt));
     }
   };
 
@@ -378,12 +386,7 @@ export function UsersPage() {
         <Text data-testid="users-removed-selected">{t('users.removedSelected')}</Text>
       )}
       <UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />
-      {notice && (
-        <InlineAlert variant="positive" data-testid="users-notice">
-          <Heading>{t('users.done')}</Heading>
-          <Content>{notice}</Content>
-        </InlineAlert>
-      )}
+      <Toast message={notice} onDismiss={() => setNotice(null)} testId="users-notice" />
       {restoreError && (
         <InlineAlert variant="negative" data-testid="users-restore-error">
           <Heading>{t('users.restoreList.failed')}</Heading>

@@ -215,7 +215,8 @@ export function ScimSection() {
             <code className="usher-secret" data-testid="scim-base-url">
               {settings.baseUrl}
             </code>
-            <ActionButton
+            <Button
+              variant="secondary"
               onPress={() => {
                 navigator.clipboard
                   .writeText(settings.baseUrl)
@@ -224,7 +225,7 @@ export function ScimSection() {
               }}
             >
               <Text>{t('settings.tokens.copy')}</Text>
-            </ActionButton>
+            </Button>
             {copied && <span role="status">{t('settings.tokens.copied')}</span>}
           </Flex>
           <Text>{t('settings.scim.baseUrlHint')}</Text>

@@ -1,5 +1,4 @@
 import {
-  ActionButton,
   Button,
   ButtonGroup,
   Content,
@@ -60,7 +59,8 @@ export function TokenSecretDialog({
             {created.token}
           </code>
           <Flex alignItems="center" gap="size-150">
-            <ActionButton
+            <Button
+              variant="secondary"
               data-testid="token-copy"
               onPress={() => {
                 copyText(created.token, secretRef.current)
@@ -69,7 +69,7 @@ export function TokenSecretDialog({
               }}
             >
               <Text>{t('settings.tokens.copy')}</Text>
-            </ActionButton>
+            </Button>
             {copied !== null && (
               <span role="status">{copied ? t('settings.tokens.copied') : t('settings.tokens.copyFailed')}</span>
             )}

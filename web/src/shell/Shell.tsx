@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { Outlet } from 'react-router';
+import { ToastRegion } from '../components/Toast.tsx';
 import { Header } from './Header.tsx';
 import { SideNav } from './SideNav.tsx';
 
@@ -16,6 +17,7 @@ export function Shell() {
       <main className="usher-main" id="content" tabIndex={-1}>
         <Outlet />
       </main>
+      <ToastRegion />
     </div>
   );
 }

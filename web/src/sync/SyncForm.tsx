@@ -1,5 +1,4 @@
 import {
-  ActionButton,
   Button,
   ButtonGroup,
   Checkbox,
@@ -202,12 +201,12 @@ export function SyncForm(props: {
       </Heading>
       <Flex gap="size-100" alignItems="center" wrap>
         <Text>{t('sync.form.presets')}</Text>
-        <ActionButton onPress={() => applyPreset('active-directory')} data-testid="sync-preset-ad">
+        <Button variant="secondary" onPress={() => applyPreset('active-directory')} data-testid="sync-preset-ad">
           {t('sync.form.presetActiveDirectory')}
-        </ActionButton>
-        <ActionButton onPress={() => applyPreset('openldap')} data-testid="sync-preset-openldap">
+        </Button>
+        <Button variant="secondary" onPress={() => applyPreset('openldap')} data-testid="sync-preset-openldap">
           {t('sync.form.presetOpenLdap')}
-        </ActionButton>
+        </Button>
         {presetNote && <Text data-testid="sync-preset-note">{presetNote}</Text>}
       </Flex>
       <TextField
@@ -320,17 +319,19 @@ export function SyncForm(props: {
               width="size-2400"
               data-testid="sync-mapping-profiles"
             />
-            <ActionButton
+            <Button
+              variant="secondary"
               onPress={() => onChange({ ...form, groups: form.groups.filter((_, at) => at !== index) })}
               aria-label={t('sync.form.removeMapping')}
             >
               {t('sync.form.removeMapping')}
-            </ActionButton>
+            </Button>
           </Flex>
         </View>
       ))}
       <View>
-        <ActionButton
+        <Button
+          variant="secondary"
           onPress={() =>
             onChange({
               ...form,
@@ -340,7 +341,7 @@ export function SyncForm(props: {
           data-testid="sync-add-mapping"
         >
           {t('sync.form.addMapping')}
-        </ActionButton>
+        </Button>
       </View>
 
       <Heading level={3} marginBottom={0}>

@@ -20,6 +20,7 @@ import { useTranslation } from 'react-i18next';
 import type { Device } from '../../../shared/api/devices.ts';
 import { api } from '../api.ts';
 import { tableHeight } from '../components/ItemsTable.tsx';
+import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
 
@@ -67,11 +68,7 @@ export function DevicesSection(props: { userId: string }) {
   ];
   return (
     <Flex direction="column" gap="size-100">
-      {notice && (
-        <InlineAlert variant="positive" data-testid="devices-notice">
-          <Content>{notice}</Content>
-        </InlineAlert>
-      )}
+      <Toast message={notice} onDismiss={() => setNotice(null)} testId="devices-notice" />
       {error !== null && (
         <InlineAlert variant="negative">
           <Heading>{t('devices.loadFailed')}</Heading>

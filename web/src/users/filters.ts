@@ -1,5 +1,5 @@
 /** The users list's search, filters and sort, and their query parameters. */
-import { IDENTITY_TYPES, type IdentityType } from '../../../shared/contracts.ts';
+import { IDENTITY_TYPES, type IdentityType, USER_SORTS, type UserSort } from '../../../shared/contracts.ts';
 import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
 
 /** The status filter: a status, or "Inactive users" (removed, content waiting for transfer). */
@@ -29,8 +29,7 @@ export const EMPTY_USER_FILTERS: UserFilterForm = {
   group: '',
 };
 
-export type UserSort = 'email' | '-email' | 'name' | '-name';
-const USER_SORTS: readonly UserSort[] = ['email', '-email', 'name', '-name'];
+export type { UserSort };
 export const DEFAULT_USER_SORT: UserSort = 'email';
 
 /** `value` when it is one of `allowed`, else null (a hand-edited or stale address). */
