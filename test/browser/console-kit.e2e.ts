@@ -1,9 +1,9 @@
 /**
  * The console's shared kit in a real browser (issue 15, items 15 and 16): the users table sorts by
  * its column headers (aria-sort, by keyboard too) with the sort kept in the address (Back restores
- * it); success messages are toasts over the page that do not move the table; every button of every
- * page has the console's one button style. axe-core checks each state. Screenshots go to
- * test-results/console-kit-*.png.
+ * it), as do the groups (by name) and the audit log (by time); success messages are toasts over
+ * the page that do not move the table; every button of every page has the console's one button
+ * style. axe-core checks each state. Screenshots go to test-results/console-kit-*.png.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -69,9 +69,12 @@ describe('console kit: sortable columns, toasts, one button style (browser)', ()
     }
     const removed = await admin.post('/api/v1/users/remove', { userIds: [ids['ewa@kit.example']] });
     assert.equal(removed.status, 200, removed.text);
-    const group = await admin.post<{ id: string }>('/api/v1/groups', { name: 'Kit group' });
-    assert.equal(group.status, 201, group.text);
-    ids.group = group.body.id;
+    for (const name of ['Kit group', 'Kit alpha', 'Kit omega']) {
+      const group = await admin.post<{ id: string }>('/api/v1/groups', { name });
+      assert.equal(group.status, 201, group.text);
+      ids[name] = group.body.id;
+    }
+    ids.group = ids['Kit group'] ?? '';
     browser = await launch();
     ({ page } = await newPage(browser, instance.baseUrl));
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -146,6 +149,64 @@ describe('console kit: sortable columns, toasts, one button style (browser)', ()
     await waitForOrder(page, byEmail, 'by identity type (all Personal ID), then e-mail');
     assert.equal(await header(page, 'Identity type').getAttribute('aria-sort'), 'ascending');
     assert.deepEqual(problems, []);
+  });
+
+  it('groups sort by name and the audit log by time from their headers, kept in the address', async () => {
+    await openConsole(page, instance, '/groups?search=kit');
+    const groupNames = () => page.getByTestId('groups-table').locator('[data-column="name"]').allTextContents();
+    const waitForGroups = async (expected: string[]) => {
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && JSON.stringify(await groupNames()) !== JSON.stringify(expected)) {
+        await page.waitForTimeout(100);
+      }
+      assert.deepEqual(await groupNames(), expected);
+    };
+    await waitForGroups(['Kit alpha', 'Kit group', 'Kit omega']);
+    const nameHeader = page.getByTestId('groups-table').getByRole('columnheader', { name: 'Group', exact: true });
+    assert.equal(await nameHeader.getAttribute('aria-sort'), 'ascending');
+    await nameHeader.click();
+    await waitForGroups(['Kit omega', 'Kit group', 'Kit alpha']);
+    assert.match(page.url(), /[?&]sort=-name(&|$)/);
+    assert.equal(await nameHeader.getAttribute('aria-sort'), 'descending');
+    assert.deepEqual(await violations(page), [], 'axe on the sorted groups');
+    await page.getByTestId('groups-table').getByRole('row').filter({ hasText: 'Kit omega' }).click();
+    await page.waitForURL(`**/groups/${ids['Kit omega']}`);
+    await page.goBack();
+    await waitForGroups(['Kit omega', 'Kit group', 'Kit alpha']);
+    assert.match(page.url(), /[?&]sort=-name(&|$)/);
+
+    await openConsole(page, instance, '/audit');
+    const actions = () =>
+      page
+        .getByTestId('audit-table')
+        .locator('[data-action]')
+        .evaluateAll((cells) =>
+          (cells as unknown as { getAttribute(name: string): string | null }[])
+            .slice(0, 5)
+            .map((cell) => cell.getAttribute('data-action')),
+        );
+    const expected = async (sort: string) =>
+      (await admin.get<{ items: { action: string }[] }>(`/api/v1/audit-events?sort=${sort}&limit=5`)).body.items.map(
+        (event) => event.action,
+      );
+    const waitForActions = async (sort: string) => {
+      const want = await expected(sort);
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && JSON.stringify(await actions()) !== JSON.stringify(want)) {
+        await page.waitForTimeout(100);
+      }
+      assert.deepEqual(await actions(), want, sort);
+    };
+    await waitForActions('-at');
+    const timeHeader = page.getByTestId('audit-table').getByRole('columnheader', { name: 'Time', exact: true });
+    assert.equal(await timeHeader.getAttribute('aria-sort'), 'descending');
+    await timeHeader.click();
+    await waitForActions('at');
+    assert.match(page.url(), /[?&]sort=at(&|$)/);
+    assert.equal(await timeHeader.getAttribute('aria-sort'), 'ascending');
+    assert.deepEqual(await violations(page), [], 'axe on the audit log oldest first');
+    await page.reload();
+    await waitForActions('at');
   });
 
   it('a success message is a toast over the page: the table does not move; dismissible; hides by itself', async () => {

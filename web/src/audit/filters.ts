@@ -1,4 +1,5 @@
 import type { DateValue } from '@adobe/react-spectrum';
+import { AUDIT_SORTS, type AuditSort } from '../../../shared/contracts.ts';
 import { queryString } from '../api.ts';
 import { instantFromUrl, toInstant } from '../components/instants.ts';
 
@@ -30,18 +31,34 @@ export function exportUrl(filters: AuditFilterForm): string {
   return `/api/v1/audit-events.csv${queryString(filterQuery(filters))}`;
 }
 
-/** The filters an address describes (the same parameters as the API's). */
-export function auditViewFromUrl(params: URLSearchParams): AuditFilterForm {
+/** The audit log's view: its applied filters and its order (by time, newest first by default). */
+export interface AuditView {
+  filters: AuditFilterForm;
+  sort: AuditSort;
+}
+
+export const DEFAULT_AUDIT_SORT: AuditSort = '-at';
+
+/** The view an address describes (the same parameters as the API's); unknown values are ignored. */
+export function auditViewFromUrl(params: URLSearchParams): AuditView {
   return {
-    action: params.get('action') ?? '',
-    actor: params.get('actor') ?? '',
-    target: params.get('target') ?? '',
-    since: instantFromUrl(params.get('since')),
-    until: instantFromUrl(params.get('until')),
+    filters: {
+      action: params.get('action') ?? '',
+      actor: params.get('actor') ?? '',
+      target: params.get('target') ?? '',
+      since: instantFromUrl(params.get('since')),
+      until: instantFromUrl(params.get('until')),
+    },
+    sort: AUDIT_SORTS.find((sort) => sort === params.get('sort')) ?? DEFAULT_AUDIT_SORT,
   };
 }
 
-/** The address of applied filters: the API's query parameters, nothing for an empty filter. */
-export function auditViewToUrl(filters: AuditFilterForm): URLSearchParams {
-  return new URLSearchParams(queryString(filterQuery(filters)));
+/** The view as the API's query parameters: nothing for an empty filter or the default order. */
+export function auditQuery(view: AuditView): Record<string, string | undefined> {
+  return { ...filterQuery(view.filters), sort: view.sort === DEFAULT_AUDIT_SORT ? undefined : view.sort };
+}
+
+/** The address of a view: the API's query parameters. */
+export function auditViewToUrl(view: AuditView): URLSearchParams {
+  return new URLSearchParams(queryString(auditQuery(view)));
 }

@@ -5,7 +5,7 @@ import { queryString } from '../api.ts';
 import { AuditEventDialog, targetName, useActorName } from '../audit/AuditEventDialog.tsx';
 import { AuditFilters } from '../audit/AuditFilters.tsx';
 import { useActionName } from '../audit/actions.ts';
-import { auditViewFromUrl, auditViewToUrl, exportUrl, filterQuery } from '../audit/filters.ts';
+import { auditQuery, auditViewFromUrl, auditViewToUrl, exportUrl } from '../audit/filters.ts';
 import { summarizeChange } from '../audit/values.ts';
 import type { ItemsColumn } from '../components/ItemsTable.tsx';
 import { ListPage } from '../components/ListPage.tsx';
@@ -28,12 +28,14 @@ export function AuditPage() {
   const formatDate = (date: Date) => formatter.format(date);
   const actionName = useActionName();
   const actorName = useActorName();
-  const [filters, setFilters] = useAddressState(auditViewFromUrl, auditViewToUrl);
-  const list = usePagedList<AuditEvent>(`/api/v1/audit-events${queryString(filterQuery(filters))}`);
+  const [view, setView] = useAddressState(auditViewFromUrl, auditViewToUrl);
+  const { filters } = view;
+  const list = usePagedList<AuditEvent>(`/api/v1/audit-events${queryString(auditQuery(view))}`);
   const [shown, setShown] = useState<AuditEvent | null>(null);
 
   const columns: ItemsColumn<ColumnKey>[] = [
-    { key: 'at', name: t('audit.column.at'), width: 170 },
+    // The API sorts by time only: newest or oldest first.
+    { key: 'at', name: t('audit.column.at'), width: 170, sortable: true },
     { key: 'actor', name: t('audit.column.actor'), width: '1fr' },
     { key: 'action', name: t('audit.column.action'), width: '1.2fr' },
     { key: 'target', name: t('audit.column.target'), width: '1fr' },
@@ -67,7 +69,12 @@ export function AuditPage() {
           {t('audit.export')}
         </Link>
       }
-      intro={<AuditFilters initial={filters} onApply={setFilters} />}
+      intro={
+        <AuditFilters
+          initial={filters}
+          onApply={(applied) => setView((current) => ({ ...current, filters: applied }))}
+        />
+      }
       loadFailedText={t('audit.loadFailed')}
       emptyText={t('audit.empty')}
       shownText={t('audit.shown', { n: list.items.length })}
@@ -76,6 +83,9 @@ export function AuditPage() {
       columns={columns}
       table={{
         density: 'compact',
+        sortDescriptor: { column: 'at', direction: view.sort === 'at' ? 'ascending' : 'descending' },
+        onSortChange: (descriptor) =>
+          setView((current) => ({ ...current, sort: descriptor.direction === 'ascending' ? 'at' : '-at' })),
         onAction: (key) => setShown(list.items.find((event) => event.id === key) ?? null),
         itemKey: (event) => event.id,
         cell: (event, key) => {

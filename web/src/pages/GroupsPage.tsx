@@ -2,7 +2,7 @@ import { Button, DialogContainer, SearchField, type Selection, useNumberFormatte
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
-import { LIMITS } from '../../../shared/contracts.ts';
+import { GROUP_SORTS, type GroupSort, LIMITS } from '../../../shared/contracts.ts';
 import { queryString } from '../api.ts';
 import type { ItemsColumn } from '../components/ItemsTable.tsx';
 import { ListPage } from '../components/ListPage.tsx';
@@ -21,8 +21,20 @@ const ROW_HEIGHT = 41;
 type ColumnKey = 'name' | 'description' | 'members' | 'profiles' | 'admins';
 type DialogState = 'create' | 'delete' | null;
 
-const readSearch = (params: URLSearchParams) => params.get('search') ?? '';
-const writeSearch = (search: string) => new URLSearchParams(search.trim() ? { search } : {});
+/** The list's view in the address: its search and its order (A to Z unless `sort=-name`). */
+interface GroupsView {
+  search: string;
+  sort: GroupSort;
+}
+const readView = (params: URLSearchParams): GroupsView => ({
+  search: params.get('search') ?? '',
+  sort: GROUP_SORTS.find((sort) => sort === params.get('sort')) ?? 'name',
+});
+const writeView = (view: GroupsView) =>
+  new URLSearchParams({
+    ...(view.search.trim() ? { search: view.search } : {}),
+    ...(view.sort === 'name' ? {} : { sort: view.sort }),
+  });
 
 /** The organization's user groups: search (kept in the address), paged table, create, delete one or many. */
 export function GroupsPage() {
@@ -31,7 +43,9 @@ export function GroupsPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const formatNumber = useNumberFormatter();
-  const [searchText, setSearchText] = useAddressState(readSearch, writeSearch);
+  const [view, setView] = useAddressState(readView, writeView);
+  const searchText = view.search;
+  const setSearchText = (search: string) => setView((current) => ({ ...current, search }));
   const search = useDebounced(searchText.trim(), 300);
   const [selected, setSelected] = useState<Selection>(new Set());
   const [dialog, setDialog] = useState<DialogState>(null);
@@ -41,7 +55,8 @@ export function GroupsPage() {
   );
   const canRead = can('group.read');
   const canManage = can('group.manage');
-  const list = usePagedList<Group>(canRead ? `/api/v1/groups${queryString({ search })}` : null, {
+  const sort = view.sort === 'name' ? undefined : view.sort;
+  const list = usePagedList<Group>(canRead ? `/api/v1/groups${queryString({ search, sort })}` : null, {
     onFirstPage: () => setSelected(new Set()),
   });
 
@@ -57,7 +72,8 @@ export function GroupsPage() {
   const selectedIds = selected === 'all' ? list.items.map((group) => group.id) : [...selected].map(String);
 
   const columns: ItemsColumn<ColumnKey>[] = [
-    { key: 'name', name: t('groups.column.name'), width: '2fr' },
+    // The API sorts by name only (A to Z or Z to A).
+    { key: 'name', name: t('groups.column.name'), width: '2fr', sortable: true },
     { key: 'description', name: t('groups.column.description'), width: '3fr' },
     { key: 'members', name: t('groups.column.members'), width: 130 },
     { key: 'profiles', name: t('groups.column.profiles'), width: 130 },
@@ -140,6 +156,9 @@ export function GroupsPage() {
         selectedKeys: selected,
         onSelectionChange: setSelected,
         onAction: (key) => navigate(`/groups/${encodeURIComponent(String(key))}`),
+        sortDescriptor: { column: 'name', direction: view.sort === '-name' ? 'descending' : 'ascending' },
+        onSortChange: (descriptor) =>
+          setView((current) => ({ ...current, sort: descriptor.direction === 'descending' ? '-name' : 'name' })),
         itemKey: (group) => group.id,
         cell,
         cellText,
