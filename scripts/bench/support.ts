@@ -54,18 +54,28 @@ export function since(started: number): string {
   return `${((performance.now() - started) / 1000).toFixed(1)} s`;
 }
 
-/** Runs `fn`, sampling the process's RSS every 20 ms: its duration, peak RSS and result. */
-export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; peakMiB: number; result: T }> {
+/**
+ * Runs `fn`, sampling the process's RSS and V8 heap every 20 ms: its duration, peak RSS, peak heap
+ * used (live objects and garbage not yet collected) and result.
+ */
+export async function timed<T>(
+  fn: () => Promise<T>,
+): Promise<{ seconds: number; peakMiB: number; peakHeapMiB: number; result: T }> {
   let peak = process.memoryUsage().rss;
+  let peakHeap = process.memoryUsage().heapUsed;
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const usage = process.memoryUsage();
+    peak = Math.max(peak, usage.rss);
+    peakHeap = Math.max(peakHeap, usage.heapUsed);
   }, 20);
   const started = performance.now();
   try {
     const result = await fn();
+    const usage = process.memoryUsage();
     return {
       seconds: (performance.now() - started) / 1000,
-      peakMiB: Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576),
+      peakMiB: Math.round(Math.max(peak, usage.rss) / 1048576),
+      peakHeapMiB: Math.round(Math.max(peakHeap, usage.heapUsed) / 1048576),
       result,
     };
   } finally {

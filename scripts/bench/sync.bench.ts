@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -11,10 +14,15 @@ import { putSync, startSyncRun } from '../../src/sync/sync.service.ts';
 import { LDAP_ROOT_DN, LDAP_ROOT_PASSWORD, LDAP_SUFFIX, seedLdif, startSlapd } from '../../test/support/slapd.ts';
 import { openBenchDatabase, since, timed } from './support.ts';
 
+/** A full garbage collection, so each step's peaks start from the live heap only. */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 /**
  * Directory sync of issue 19: a slapd seeded with `users` people in `groups` groups (each person
  * in one group), mapped to as many user groups; times and peak RSS of the first sync, a run with
- * nothing changed and a preview. The run is performed in this process (no worker polling).
+ * nothing changed and a preview. The run is performed in this process (no worker polling); each
+ * step starts after a full garbage collection and reports the process's peak RSS and peak V8 heap.
  */
 export async function runSyncBench(options: { users: number; groups: number }): Promise<void> {
   const started = performance.now();
@@ -113,11 +121,12 @@ export async function runSyncBench(options: { users: number; groups: number }): 
 
     const run = async (title: string, dryRun: boolean) => {
       const { id } = await startSyncRun(app.ctx, actor, directory.id, { dryRun });
+      collectGarbage();
       const measured = await timed(() => performSyncRun(app.ctx, org, id));
       const row = await findSyncRunById(db, org, id);
       console.log(
-        `  ${title.padEnd(34)} ${measured.seconds.toFixed(1).padStart(6)} s   peak RSS ${String(measured.peakMiB).padStart(5)} MiB   ` +
-          `status ${row?.status}, created ${row?.created}, memberships +${row?.memberships_added}, unchanged ${row?.unchanged}, failed ${row?.failed}`,
+        `  ${title.padEnd(34)} ${measured.seconds.toFixed(1).padStart(6)} s   peak RSS ${String(measured.peakMiB).padStart(5)} MiB   heap ${String(measured.peakHeapMiB).padStart(4)} MiB   ` +
+          `load ${loadavg()[0]?.toFixed(1)}   status ${row?.status}, created ${row?.created}, memberships +${row?.memberships_added}, unchanged ${row?.unchanged}, failed ${row?.failed}`,
       );
       if (row?.status !== 'completed') {
         console.log(`    error: ${row?.error_code} ${row?.error_message}`);
@@ -125,6 +134,7 @@ export async function runSyncBench(options: { users: number; groups: number }): 
       await sql`analyze`.execute(db);
     };
     // The directory server's own share: every user read through the same paged reader, nothing else.
+    collectGarbage();
     const read = await timed(() =>
       withDirectory(
         {
@@ -149,7 +159,7 @@ export async function runSyncBench(options: { users: number; groups: number }): 
       ),
     );
     console.log(
-      `  ${'reading the directory alone'.padEnd(34)} ${read.seconds.toFixed(1).padStart(6)} s   peak RSS ${String(read.peakMiB).padStart(5)} MiB   ${read.result} entries`,
+      `  ${'reading the directory alone'.padEnd(34)} ${read.seconds.toFixed(1).padStart(6)} s   peak RSS ${String(read.peakMiB).padStart(5)} MiB   heap ${String(read.peakHeapMiB).padStart(4)} MiB   load ${loadavg()[0]?.toFixed(1)}   ${read.result} entries`,
     );
     await run('preview of the first sync', true);
     await run('first sync', false);
