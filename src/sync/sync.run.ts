@@ -128,11 +128,13 @@ const outcomeText = (outcome: ItemOutcome<unknown>) => {
 const sameText = (a: string | null, b: string | null) => (a ?? '') === (b ?? '');
 
 /**
- * Performs one queued run: reads the directory, compares it with the users, memberships and
- * profiles this connection manages, and (unless a preview) applies the difference through the
- * change engine's users and groups commands (`users.commands.ts`, `groups.commands.ts`), each
- * change authorized, audited and recorded as managed with the connection as actor. Never throws:
- * every outcome, including a failure, ends in the run row.
+ * Performs one queued run: reads the directory page by page into the run's working set in the
+ * database (so memory does not grow with the directory), compares it with the users, memberships
+ * and profiles this connection manages, and (unless a preview, or the removal safety limit stops
+ * it first) applies the difference a chunk at a time through the change engine's users and groups
+ * commands (`users.commands.ts`, `groups.commands.ts`), each change authorized, audited and
+ * recorded as managed with the connection as actor. Never throws: every outcome, including a
+ * failure, ends in the run row.
  * @param ctx the worker's context
  * @param organizationId the tenant
  * @param runId the run
@@ -181,8 +183,13 @@ export async function performSyncRun(ctx: AppContext, organizationId: string, ru
     }
     await finish(ctx, queued, sync, { status: 'failed', counts, error });
   } finally {
-    // The entries and group members staged for the run are needed only while it runs.
-    await deleteSyncRunWorkingSet(ctx.db, organizationId, runId);
+    // The entries and group members staged for the run are needed only while it runs (what a
+    // failure here leaves, the minutely job deletes).
+    await deleteSyncRunWorkingSet(ctx.db, organizationId, runId).catch((error: unknown) => {
+      console.error(
+        JSON.stringify({ level: 40, msg: 'directory sync working set not deleted', runId, err: String(error) }),
+      );
+    });
   }
 }
 
@@ -253,6 +260,7 @@ async function execute(
     }
   });
   await updateSyncRun(ctx.db, organizationId, run.id, {
+    found: counts.found,
     in_scope: counts.in_scope,
     skipped: counts.skipped,
     phase: 'comparing',
