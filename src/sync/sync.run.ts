@@ -268,14 +268,16 @@ async function execute(
   await refreshGrownStatistics(ctx.db);
 
   // The safety limit, counted in the database before anything changes: the users this connection
-  // manages that no entry was matched to.
+  // manages that no entry was matched to. Applying adds none (what it creates or takes over is
+  // matched), so none counted means none to handle at the end.
   const managed = await countSyncedUsersByDirectoryId(ctx.db, organizationId, sync.directory_id);
-  let removals = 0;
-  if (sync.missing_users !== 'preserve') {
-    await forEachMissing(ctx, sync, run.id, async (rows) => {
-      removals += rows.filter((row) => row.status !== 'removed').length;
-    });
-  }
+  let missing = 0;
+  let active = 0;
+  await forEachMissing(ctx, sync, run.id, async (rows) => {
+    missing += rows.length;
+    active += rows.filter((row) => row.status !== 'removed').length;
+  });
+  const removals = sync.missing_users === 'preserve' ? 0 : active;
   const overCount = removals > sync.max_removals;
   const overShare = managed > 0 && removals * 100 > sync.max_removal_percent * managed;
   if ((overCount || overShare) && !run.ignore_safety_limit) {
@@ -355,15 +357,17 @@ async function execute(
     }
   }
 
-  await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'removing' });
-  await forEachMissing(ctx, sync, run.id, async (rows) => {
-    const held = await state.of(rows.map((row) => row.id));
-    await handleMissing(ctx, actor, sync, dryRun, rows, held.memberships, held.directProfiles, counts, outcomes, {
-      groupName,
-      profileName,
+  if (missing > 0) {
+    await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'removing' });
+    await forEachMissing(ctx, sync, run.id, async (rows) => {
+      const held = await state.of(rows.map((row) => row.id));
+      await handleMissing(ctx, actor, sync, dryRun, rows, held.memberships, held.directProfiles, counts, outcomes, {
+        groupName,
+        profileName,
+      });
+      await outcomes.flush();
     });
-    await outcomes.flush();
-  });
+  }
   return counts.failed > 0 ? 'completed-with-errors' : 'completed';
 }
 
