@@ -64,6 +64,10 @@ export const BulkOperationSchema = z
       .nullable()
       .meta({ description: 'The dry run this operation ran for real, or (with `undo`) the operation it undoes.' }),
     undo: z.boolean().meta({ description: 'The operation undoes the one named by sourceOperationId.' }),
+    deleteCreatedUsers: z.boolean().meta({
+      description:
+        'An undo that deletes for good, instead of removing, the users the undone operation created, where nothing else refers to them (no connected device, stored content, password or second factor, nor anything they did).',
+    }),
     undoneBy: z
       .object({
         operationId: z.uuid().meta({ description: 'The undo operation.' }),

@@ -68,7 +68,15 @@ export interface BatchScope {
   ctx: AppContext;
   trx: Transaction<DB>;
   actor: Actor;
-  operation: { id: string; type: BulkType; dryRun: boolean; groupId: string | null; organizationId: string };
+  operation: {
+    id: string;
+    type: BulkType;
+    dryRun: boolean;
+    groupId: string | null;
+    organizationId: string;
+    /** An undo deletes for good the users the undone operation created, where nothing else refers to them. */
+    deleteCreatedUsers?: boolean;
+  };
   /** Products found to have no seat left during this run: rows needing them fail at once. */
   exhausted: Set<string>;
 }
@@ -1060,6 +1068,14 @@ export const HANDLERS: Record<BulkType, Handler> = {
   'remove-group-members': removeGroupMembers,
 };
 
+/** Why a user an undo would delete is kept (removed) instead: what refers to them. */
+const USER_REFERENCE_TEXTS: Record<string, string> = {
+  devices: 'a device of theirs is connected',
+  content: 'they have stored content',
+  'sign-in': 'they can sign in (a password or a second factor)',
+  activity: 'they have acted in the organization (audit log, bulk operations or API tokens)',
+};
+
 /** English text of an outcome, for the results CSV and the API's `message`. */
 export function describeOutcome(outcome: Outcome): string {
   const p = outcome.params ?? {};
@@ -1071,6 +1087,10 @@ export function describeOutcome(outcome: Outcome): string {
     'bulk.updated_user': `updated ${p.email}`,
     'bulk.would_remove_user': `would remove ${p.email}`,
     'bulk.removed_user': `removed ${p.email}`,
+    'bulk.would_delete_user': `would delete ${p.email} for good`,
+    'bulk.deleted_user': `deleted ${p.email} for good`,
+    'bulk.would_keep_user': `would keep ${p.email} as removed, not deleted: ${USER_REFERENCE_TEXTS[p.reason as string] ?? p.reason}`,
+    'bulk.kept_user': `kept ${p.email} as removed, not deleted: ${USER_REFERENCE_TEXTS[p.reason as string] ?? p.reason}`,
     'bulk.would_restore_user': `would restore ${p.email}`,
     'bulk.restored_user': `restored ${p.email}`,
     'bulk.would_delete_group': `would delete group ${p.group}`,

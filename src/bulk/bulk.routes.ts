@@ -296,17 +296,22 @@ export function bulkRoutes(ctx: AppContext): FastifyPluginAsyncZod {
                 .boolean()
                 .optional()
                 .meta({ description: 'Preview: apply nothing, answer per item what would change. Default false.' }),
+              deleteCreatedUsers: z.boolean().optional().meta({
+                description:
+                  'Delete for good, instead of removing, the users the operation created, where nothing else refers to them; a user with a connected device, stored content, a password or second factor, or anything they did (audit log, bulk operations, API tokens) is removed instead and the row says why. Needs the right to delete users; only for operations of users. A deletion cannot be undone: the redo lists those users as not recoverable. Default false.',
+              }),
             })
             .strict()
             .optional()
             .nullable(),
-          response: { 202: z.object({ id: z.uuid() }), ...problems(400, 401, 403, 404, 409) },
+          response: { 202: z.object({ id: z.uuid() }), ...problems(400, 401, 403, 404, 409, 422) },
         },
       },
       async (request, reply) =>
         reply.status(202).send({
           id: await undoBulkOperation(ctx, request.actor!, request.params.id, {
             dryRun: request.body?.dryRun ?? false,
+            deleteCreatedUsers: request.body?.deleteCreatedUsers ?? false,
           }),
         }),
     );

@@ -55,6 +55,7 @@ function present(row: Selectable<BulkOperationsTable>, undone?: Map<string, Undo
     deficits: (row.deficits as unknown as DeficitLine[]) ?? [],
     sourceOperationId: row.source_operation_id,
     undo: row.undo,
+    deleteCreatedUsers: row.delete_created_users,
     undoneBy: undone?.get(row.id) ?? null,
   };
 }
@@ -286,7 +287,10 @@ export async function runDryRunForReal(ctx: AppContext, actor: Actor, operationI
   const source = await requireOperation(ctx, actor, operationId);
   if (source.undo && source.dryRun && source.finishedAt && source.sourceOperationId) {
     // The preview of an undo runs for real as a new undo, planned against the state of now.
-    return undoBulkOperation(ctx, actor, source.sourceOperationId, { dryRun: false });
+    return undoBulkOperation(ctx, actor, source.sourceOperationId, {
+      dryRun: false,
+      deleteCreatedUsers: source.deleteCreatedUsers,
+    });
   }
   if (!source.dryRun || !source.finishedAt || source.status === 'failed' || source.status === 'cancelled') {
     throw new AppError(

@@ -185,6 +185,117 @@ describe('undo of bulk operations', () => {
     assert.deepEqual(await organization(), applied, 'the redo gives back what the operation did');
   });
 
+  test('add-users undone deleting the users it created: those nothing refers to are gone for good, the others removed saying why', async () => {
+    const before = await organization();
+    const added = await runBulk(
+      admin,
+      { type: 'add-users' },
+      [
+        'Email,First Name,Product Configurations,User Groups',
+        'dee@undo.example,Dee,Acrobat Std,Finance',
+        'eve@undo.example,Eve,,Legal',
+        'fay@undo.example,Fay,Acrobat Pro,',
+      ].join('\n'),
+    );
+    assert.equal(added.operation.succeededRows, 3, JSON.stringify(added.rows));
+    const applied = await organization();
+    const ids = await instance.app.ctx.db
+      .selectFrom('users')
+      .select(['id', 'email'])
+      .where('organization_id', '=', instance.organizationId)
+      .where('email', 'in', ['dee@undo.example', 'eve@undo.example', 'fay@undo.example'])
+      .execute();
+    const idOf = (email: string) => ids.find((row) => row.email === email)?.id ?? '';
+    // Fay has stored content since: she is removed, not deleted.
+    const content = await admin.request('PUT', `/api/v1/users/${idOf('fay@undo.example')}/content`, {
+      body: { items: 3, bytes: 4096 },
+    });
+    assert.equal(content.status, 200, content.text);
+
+    const started = await admin.post<{ id: string }>(`/api/v1/bulk-operations/${added.operation.id}/undo`, {
+      dryRun: true,
+      deleteCreatedUsers: true,
+    });
+    assert.equal(started.status, 202, started.text);
+    const preview = await waitForOperation(admin, started.body.id);
+    const previewOperation = await admin.get<{ deleteCreatedUsers: boolean }>(`/api/v1/bulk-operations/${preview.id}`);
+    assert.equal(previewOperation.body.deleteCreatedUsers, true);
+    assert.deepEqual(
+      (await rowsOf(preview.id)).map((row) => [row.rowNumber, row.status, codes(row), row.message]),
+      [
+        [1, 'succeeded', ['bulk.would_delete_user'], 'would delete dee@undo.example for good'],
+        [2, 'succeeded', ['bulk.would_delete_user'], 'would delete eve@undo.example for good'],
+        [
+          3,
+          'succeeded',
+          ['bulk.would_remove_user', 'bulk.would_keep_user'],
+          'would remove fay@undo.example; would keep fay@undo.example as removed, not deleted: they have stored content',
+        ],
+      ],
+    );
+    assert.deepEqual(await organization(), applied, 'a preview changes nothing');
+
+    // The preview runs for real with the same choice.
+    const run = await admin.post<{ id: string }>(`/api/v1/bulk-operations/${preview.id}/run`);
+    assert.equal(run.status, 202, run.text);
+    const undone = await waitForOperation(admin, run.body.id);
+    assert.deepEqual([undone.status, undone.succeededRows, undone.failedRows], ['completed', 3, 0]);
+    assert.deepEqual(await organization(), before, 'present users, groups and licenses are back to before');
+    const left = await instance.app.ctx.db
+      .selectFrom('users')
+      .select(['email', 'status'])
+      .where('organization_id', '=', instance.organizationId)
+      .where('id', 'in', [idOf('dee@undo.example'), idOf('eve@undo.example'), idOf('fay@undo.example')])
+      .execute();
+    assert.deepEqual(left, [{ email: 'fay@undo.example', status: 'removed' }]);
+    const deletions = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select('target_id')
+      .where('organization_id', '=', instance.organizationId)
+      .where('operation_id', '=', run.body.id)
+      .where('action', '=', 'user.delete')
+      .orderBy('target_id')
+      .execute();
+    assert.deepEqual(
+      deletions.map((event) => event.target_id),
+      [idOf('dee@undo.example'), idOf('eve@undo.example')].sort(),
+    );
+
+    // The redo cannot bring back who was deleted for good; it restores the one only removed.
+    const redo = await undo(run.body.id);
+    assert.deepEqual(
+      redo.rows.map((row) => [row.rowNumber, row.status, codes(row)]),
+      [
+        [1, 'failed', ['bulk.undo_deleted_for_good']],
+        [2, 'failed', ['bulk.undo_deleted_for_good']],
+        [3, 'succeeded', ['bulk.restored_user', 'bulk.assigned_profile']],
+      ],
+    );
+    const fay = await snapshotUsers(instance.app.ctx.db, instance.organizationId, [idOf('fay@undo.example')]);
+    assert.deepEqual(
+      [fay.get(idOf('fay@undo.example'))?.status, fay.get(idOf('fay@undo.example'))?.profiles],
+      ['active', ['Acrobat Pro']],
+    );
+    // Leave the organization as the other tests expect it.
+    await admin.post('/api/v1/users/remove', { userIds: [idOf('fay@undo.example')] });
+  });
+
+  test('deleting created users is only for the undo of operations of users, by who may delete users', async () => {
+    const groups = await runBulk(
+      admin,
+      { type: 'add-groups' },
+      ['User Group Name,Description', 'Temp,For a test'].join('\n'),
+    );
+    const refused = await admin.post(`/api/v1/bulk-operations/${groups.operation.id}/undo`, {
+      dryRun: true,
+      deleteCreatedUsers: true,
+    });
+    expectProblem(refused, 422, 'bulk.undo_nothing_to_delete');
+    assert.match(refused.text, /body\.deleteCreatedUsers/);
+    const undone = await undo(groups.operation.id);
+    assert.equal(undone.operation.succeededRows, 1);
+  });
+
   test('edit-users: details, groups, profiles and admin roles come back', async () => {
     const before = await organization();
     const edited = await runBulk(

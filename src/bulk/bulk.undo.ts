@@ -20,6 +20,7 @@ import {
 import { findMemberIdsByGroupIdAndUserIds } from '../groups/groups.members.ts';
 import { type Actor, authorize, can } from '../roles/policy.ts';
 import {
+  deleteUsersCommand,
   lockUsersById,
   removeUsersCommand,
   restoreUsersCommand,
@@ -28,6 +29,7 @@ import {
   type UserState,
   type UserStateItem,
 } from '../users/users.commands.ts';
+import { type UserReference, userReferences } from '../users/users.removal.ts';
 import {
   type BatchResult,
   type BatchScope,
@@ -66,6 +68,8 @@ export const UndoErrorCodes = {
   alreadyUndone: 'bulk.already_undone',
   conflict: 'bulk.undo_conflict',
   notUndoable: 'bulk.undo_not_undoable',
+  nothingToDelete: 'bulk.undo_nothing_to_delete',
+  deletedForGood: 'bulk.undo_deleted_for_good',
 } as const;
 
 type Kind = 'user' | 'group' | 'membership';
@@ -89,6 +93,8 @@ interface UndoRecord {
 /** Past tense of the changes an undo words (the console translates the codes). */
 const DONE: Record<string, string> = {
   remove_user: 'removed_user',
+  delete_user: 'deleted_user',
+  keep_user: 'kept_user',
   restore_user: 'restored_user',
   update_user: 'updated_user',
   add_group: 'added_group',
@@ -177,6 +183,8 @@ async function planRows<S extends { id: string }, F extends string>(
   current: Map<string, S>,
   labelOf: (state: S) => string,
   gone: (state: S) => Failure | undefined,
+  /** Whether an item the undone operation deleted can be made again (a group can; a user deleted for good cannot). */
+  recreatable = true,
 ): Promise<Plan<S>[]> {
   const plans: Plan<S>[] = [];
   const conflicting: { row: WorkRow; id: string; label: string }[] = [];
@@ -195,6 +203,16 @@ async function planRows<S extends { id: string }, F extends string>(
     }
     if (!after && now) {
       conflicting.push({ row, id, label });
+      continue;
+    }
+    if (!after && before && !recreatable) {
+      plans.push({
+        row,
+        failure: {
+          outcome: { code: UndoErrorCodes.deletedForGood, params: { item: label } },
+          message: `${label} was deleted for good: it cannot be brought back.`,
+        },
+      });
       continue;
     }
     if (after && now && touched.some((field) => fields[field](now) !== fields[field](after))) {
@@ -310,6 +328,7 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
     current,
     (state) => state.email,
     () => undefined,
+    false,
   );
   const { ready, failed, skipped } = split(plans);
   const setItem = (plan: Ready<UserState>, all: boolean): UserStateItem => {
@@ -328,6 +347,8 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
         : {}),
     };
   };
+  const deleted = new Set<string>();
+  const kept = new Map<string, UserReference>();
   const outcomes = await applyReady(scope, ready, async (run, items) => {
     const remove = items.filter(
       (plan) => !plan.target || (plan.target.status === 'removed' && plan.expected?.status !== 'removed'),
@@ -339,6 +360,9 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
     // Users removed: their states were read under lock by the check, and the state after is the
     // command's (derived, not read again). The users restored or set back are read once after.
     const removedAfter = new Map<string, UserState | null>();
+    // Users the operation created, deleted for good when the admin chose so and nothing else
+    // refers to them; the others stay removed, saying what refers to them.
+    const deleting = operation.deleteCreatedUsers ? remove.filter((plan) => !plan.target) : [];
     if (remove.length > 0) {
       const removed = await removeUsersCommand(
         run.ctx,
@@ -352,6 +376,32 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
       for (const [index, plan] of remove.entries()) {
         const outcome = removed[index];
         removedAfter.set(plan.id, outcome && outcome.status !== 'failed' ? (outcome.after ?? null) : null);
+      }
+    }
+    if (deleting.length > 0) {
+      const references = await userReferences(
+        run.trx,
+        operation.organizationId,
+        deleting.map((plan) => plan.id),
+      );
+      const free = deleting.filter((plan) => !references.has(plan.id));
+      if (free.length > 0) {
+        await deleteUsersCommand(
+          run.ctx,
+          actor,
+          free.map((plan) => ({ user: { id: plan.id } })),
+          { atomic: true },
+        );
+      }
+      for (const plan of deleting) {
+        const reference = references.get(plan.id);
+        if (reference) {
+          kept.set(plan.id, reference);
+        } else {
+          removedAfter.set(plan.id, null);
+          deleted.add(plan.id);
+          kept.delete(plan.id);
+        }
       }
     }
     if (restore.length > 0) {
@@ -384,9 +434,21 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
       after: after.get(plan.id) ?? null,
     }));
   });
-  return collect(ready, outcomes, { failed, skipped }, (plan, outcome) =>
-    plan.expected ? userWords(scope, plan.expected, outcome.after) : [],
-  );
+  return collect(ready, outcomes, { failed, skipped }, (plan, outcome) => {
+    if (!plan.expected) {
+      return [];
+    }
+    if (deleted.has(plan.id)) {
+      return [{ code: verb(scope, 'delete_user'), params: { email: plan.expected.email } }];
+    }
+    const reference = kept.get(plan.id);
+    return [
+      ...userWords(scope, plan.expected, outcome.after),
+      ...(reference
+        ? [{ code: verb(scope, 'keep_user'), params: { email: plan.expected.email, reason: reference } }]
+        : []),
+    ];
+  });
 }
 
 /** Groups: deleted (created by the operation), created again (deleted by an undo), or set back. */
@@ -640,7 +702,11 @@ export async function undoBulkOperation(
   ctx: AppContext,
   actor: Actor,
   operationId: string,
-  options: { dryRun: boolean },
+  options: {
+    dryRun: boolean;
+    /** Delete for good, instead of removing, the users the operation created that nothing else refers to. */
+    deleteCreatedUsers?: boolean;
+  },
 ): Promise<string> {
   authorize(actor, 'bulk.run');
   let query = ctx.db
@@ -659,6 +725,18 @@ export async function undoBulkOperation(
   const target = source.group_id ? { groupId: source.group_id } : undefined;
   authorize(actor, 'bulk.run', target);
   authorize(actor, REQUIRED_ACTION[type], target);
+  const deleteCreatedUsers = options.deleteCreatedUsers === true;
+  if (deleteCreatedUsers) {
+    authorize(actor, 'user.delete');
+    if (KINDS[type] !== 'user') {
+      throw new AppError(
+        UndoErrorCodes.nothingToDelete,
+        422,
+        'Only the undo of an operation that added users can delete them: leave deleteCreatedUsers out.',
+        { errors: [{ field: 'body.deleteCreatedUsers', message: 'only for operations of users (add-users)' }] },
+      );
+    }
+  }
   if (source.dry_run) {
     throw new AppError(
       UndoErrorCodes.dryRun,
@@ -708,6 +786,7 @@ export async function undoBulkOperation(
         header: source.header,
         source_operation_id: operationId,
         undo: true,
+        delete_created_users: deleteCreatedUsers,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -722,7 +801,13 @@ export async function undoBulkOperation(
     await recordAudit(trx, actor, {
       action: 'bulk.create',
       target: { type: 'bulk_operation', id: operation.id, label: source.file_name },
-      after: { type: source.type, dryRun: options.dryRun, rows, undoes: operationId },
+      after: {
+        type: source.type,
+        dryRun: options.dryRun,
+        rows,
+        undoes: operationId,
+        ...(deleteCreatedUsers ? { deleteCreatedUsers } : {}),
+      },
     });
     await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
     return operation.id;

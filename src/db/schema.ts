@@ -451,6 +451,8 @@ export interface BulkOperationsTable {
   source_operation_id: string | null;
   /** The operation undoes the one named by `source_operation_id`. */
   undo: Generated<boolean>;
+  /** An undo deletes for good the users the undone operation created (nothing else refers to them). */
+  delete_created_users: Generated<boolean>;
   created_at: CreatedAt;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;

@@ -266,17 +266,37 @@ export async function grantLicenses(
 }
 
 /**
- * Deletes the licenses of a user deleted for good. A removed user holds none (removal recounted
- * them), so no counter moves; any left by older data go with the user.
+ * Releases every license of users who may hold none any more (removed in the caller's
+ * transaction): what `syncLicenses` does for them, without working out what they should hold.
+ * @param trx the transaction of the removal
+ * @param organizationId the tenant
+ * @param userIds the users
+ */
+export async function releaseLicenses(trx: Transaction<DB>, organizationId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) {
+    return;
+  }
+  const released = await sql<LicenseDelta>`
+    with gone as (
+      delete from product_licenses
+      where organization_id = ${organizationId} and user_id = any(${[...new Set(userIds)]}::uuid[])
+      returning product_id)
+    select product_id, -count(*)::int as delta from gone group by product_id`.execute(trx);
+  await applyLicenseDeltas(trx, organizationId, released.rows);
+}
+
+/**
+ * Deletes the licenses of users deleted for good. A removed user holds none (removal released
+ * them), so no counter moves; any left by older data go with the users.
  * @param trx the transaction of the deletion
  * @param organizationId the tenant
- * @param userId the user being deleted
+ * @param userIds the users being deleted
  */
-export async function dropUserLicenses(trx: Transaction<DB>, organizationId: string, userId: string): Promise<void> {
+export async function dropUserLicenses(trx: Transaction<DB>, organizationId: string, userIds: string[]): Promise<void> {
   await trx
     .deleteFrom('product_licenses')
     .where('organization_id', '=', organizationId)
-    .where('user_id', '=', userId)
+    .where('user_id', 'in', userIds)
     .execute();
 }
 

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { ADMIN_ROLES, type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
 import { recordAudits } from '../audit/audit.service.ts';
 import { deleteSessionsOfFormerAdmins } from '../auth/auth.service.ts';
@@ -298,12 +298,36 @@ export async function revokeAllAdminRoles(
   organizationId: string,
   userIds: string[],
 ): Promise<Map<string, HeldAdminRole[]>> {
-  const held = await findAdminRolesByUserIds(trx, organizationId, userIds);
-  await trx
-    .deleteFrom('admin_role_assignments')
-    .where('organization_id', '=', organizationId)
-    .where('user_id', 'in', userIds)
-    .execute();
+  // One statement: the assignments are deleted and come back with their scopes' names.
+  const rows = await sql<{
+    id: string;
+    user_id: string;
+    role: HeldAdminRole['role'];
+    scope_id: string | null;
+    scope_name: string | null;
+  }>`
+    with gone as (
+      delete from admin_role_assignments
+      where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])
+      returning id, user_id, role, product_id, profile_id, group_id)
+    select gone.id, gone.user_id, gone.role,
+      coalesce(gone.product_id, gone.profile_id, gone.group_id) as scope_id,
+      coalesce(p.name, pp.name, g.name) as scope_name
+    from gone
+    left join products p on p.organization_id = ${organizationId} and p.id = gone.product_id
+    left join product_profiles pp on pp.organization_id = ${organizationId} and pp.id = gone.profile_id
+    left join user_groups g on g.organization_id = ${organizationId} and g.id = gone.group_id
+    order by gone.role, coalesce(p.name, pp.name, g.name)`.execute(trx);
+  const held = new Map<string, HeldAdminRole[]>();
+  for (const row of rows.rows) {
+    const list = held.get(row.user_id) ?? [];
+    list.push({
+      id: row.id,
+      role: row.role,
+      scope: row.scope_id === null ? null : { id: row.scope_id, name: row.scope_name ?? '' },
+    });
+    held.set(row.user_id, list);
+  }
   return held;
 }
 

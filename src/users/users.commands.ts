@@ -28,7 +28,7 @@ import {
 } from './users.admin-roles.ts';
 import { loadUserDetail } from './users.details.ts';
 import { UserErrorCodes } from './users.errors.ts';
-import { type ContentAction, deleteUserPermanently, removeUsers, restoreUser } from './users.removal.ts';
+import { type ContentAction, deleteRemovedUsers, removeUsers, restoreUser } from './users.removal.ts';
 import { insertUsers, type NewUserInput, type UserView } from './users.service.ts';
 import { editUsers, type UserPatch } from './users.update.ts';
 
@@ -756,7 +756,10 @@ export async function removeUsersCommand(
       decisions.set(key, decision);
     }
     for (const decision of decisions.values()) {
-      await removeUsers(scope.ctx, actor, decision);
+      // resolveUsers locked the users' rows: the removal does not read them again.
+      const chosen = new Set(decision.userIds);
+      const locked = users.filter((user) => chosen.has(user.id));
+      await removeUsers(scope.ctx, actor, { ...decision, locked });
     }
     const after = known
       ? await removedStates(scope, actor, before)
@@ -825,8 +828,8 @@ export async function restoreUsersCommand(
 }
 
 /**
- * Deletes removed users for good.
- * @returns per item `users.deleted`, with the state before
+ * Deletes removed users for good. Set-based: the whole list in a few statements.
+ * @returns per item `users.deleted`, with the state before (none after)
  */
 export async function deleteUsersCommand(
   ctx: AppContext,
@@ -835,10 +838,24 @@ export async function deleteUsersCommand(
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.delete');
-  return eachUser(ctx, actor, items, options, async (scope, _item, userId) => {
-    await deleteUserPermanently(scope.ctx, actor, userId);
-    return { code: 'users.deleted', gone: true };
-  });
+  const deleteAll = async (scope: RunScope, all: { user: UserRef }[]): Promise<Applied<UserState>[]> => {
+    const users = await resolveUsers(
+      scope,
+      actor,
+      all.map((item) => item.user),
+    );
+    const ids = users.map((user) => user.id);
+    const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
+    await deleteRemovedUsers(scope.ctx, actor, ids);
+    return users.map((user) => ({
+      status: 'applied',
+      code: 'users.deleted',
+      params: { email: user.email },
+      before: before.get(user.id) ?? null,
+      after: null,
+    }));
+  };
+  return runSetBased(ctx, items, deleteAll, options);
 }
 
 /**

@@ -1,11 +1,11 @@
-import { sql, type Transaction } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import { type AuditEntry, recordAudit, recordAudits } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
-import type { DB } from '../db/schema.ts';
+import type { DB, UsersTable } from '../db/schema.ts';
 import { leaveAllGroups } from '../groups/groups.members.ts';
-import { dropUserLicenses, syncLicenses } from '../licenses/licenses.ts';
+import { dropUserLicenses, releaseLicenses, syncLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { revokeAllAdminRoles } from './users.admin-roles.ts';
 import { UserErrorCodes } from './users.errors.ts';
@@ -105,20 +105,29 @@ async function findTransferTarget(
 export async function removeUsers(
   ctx: AppContext,
   actor: Actor,
-  input: { userIds: string[]; contentAction: ContentAction; transferTo?: string | undefined },
+  input: {
+    userIds: string[];
+    contentAction: ContentAction;
+    transferTo?: string | undefined;
+    /** The users' rows, already locked (`for update`) in the caller's transaction: not read again. */
+    locked?: Selectable<UsersTable>[];
+  },
 ): Promise<number> {
   authorize(actor, 'user.remove');
   const ids = [...new Set(input.userIds)];
   return transaction(ctx.db, async (trx) => {
-    const users = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('organization_id', '=', actor.organizationId)
-      .where('id', 'in', ids)
-      // In id order, as every set-based change locks users: batches in flight never wait in a cycle.
-      .orderBy('id')
-      .forUpdate()
-      .execute();
+    const users =
+      input.locked && input.locked.length === ids.length && input.locked.every((user) => ids.includes(user.id))
+        ? input.locked
+        : await trx
+            .selectFrom('users')
+            .selectAll()
+            .where('organization_id', '=', actor.organizationId)
+            .where('id', 'in', ids)
+            // In id order, as every set-based change locks users: batches in flight never wait in a cycle.
+            .orderBy('id')
+            .forUpdate()
+            .execute();
     if (users.length !== ids.length) {
       throw notFound('User');
     }
@@ -130,13 +139,17 @@ export async function removeUsers(
         `Already removed: ${already.map((user) => user.email).join(', ')}.`,
       );
     }
-    await assertSystemAdminRemains(trx, actor.organizationId, ids);
     const target =
       input.contentAction === 'transfer-now'
         ? await findTransferTarget(trx, actor.organizationId, input.transferTo, ids)
         : undefined;
-    // What the users held, with ids and names, so the audit event is enough to give it back.
+    // What the users held, with ids and names, so the audit event is enough to give it back. The
+    // last system admin is looked for only when one of them was a system admin (the count leaves
+    // them out either way); refused, the caller's transaction rolls the revocation back.
     const held = await revokeAllAdminRoles(trx, actor.organizationId, ids);
+    if ([...held.values()].some((roles) => roles.some((role) => role.role === 'system-admin'))) {
+      await assertSystemAdminRemains(trx, actor.organizationId, ids);
+    }
     const profiles = await takeAllProfiles(trx, actor.organizationId, ids);
     const groups = await leaveAllGroups(trx, actor.organizationId, ids);
     await trx
@@ -160,7 +173,8 @@ export async function removeUsers(
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', ids)
       .execute();
-    await syncLicenses(trx, actor.organizationId, ids);
+    // A removed user holds no license: what they had is released (no recount needed).
+    await releaseLicenses(trx, actor.organizationId, ids);
     if (input.contentAction === 'delete') {
       await trx
         .deleteFrom('user_content')
@@ -233,24 +247,95 @@ export async function restoreUser(ctx: AppContext, actor: Actor, userId: string)
  * @throws AppError 403; 404; 409 `users.not_removed` (remove first)
  */
 export async function deleteUserPermanently(ctx: AppContext, actor: Actor, userId: string): Promise<void> {
+  await deleteRemovedUsers(ctx, actor, [userId]);
+}
+
+/**
+ * Erases removed users and their content for good, set-based (a few statements for any number of
+ * users). The audit events keep only the ids.
+ * @throws AppError 403; 404; 409 `users.not_removed` (remove first)
+ */
+export async function deleteRemovedUsers(ctx: AppContext, actor: Actor, userIds: string[]): Promise<void> {
   authorize(actor, 'user.delete');
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) {
+    return;
+  }
   await transaction(ctx.db, async (trx) => {
-    const user = await requireUser(trx, actor.organizationId, userId);
-    if (user.status !== 'removed') {
+    const users = await trx
+      .selectFrom('users')
+      .select(['id', 'email', 'status'])
+      .where('organization_id', '=', actor.organizationId)
+      .where('id', 'in', ids)
+      // In id order, as every set-based change locks users: batches in flight never wait in a cycle.
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    if (users.length !== ids.length) {
+      throw notFound('User');
+    }
+    const active = users.filter((user) => user.status !== 'removed');
+    if (active.length > 0) {
       throw new AppError(
         UserErrorCodes.notRemoved,
         409,
-        'Only a removed user can be deleted permanently: remove the user first.',
+        `Only a removed user can be deleted permanently: remove ${active.map((user) => user.email).join(', ')} first.`,
       );
     }
-    await dropUserLicenses(trx, actor.organizationId, userId);
-    await trx
-      .deleteFrom('users')
-      .where('organization_id', '=', actor.organizationId)
-      .where('id', '=', userId)
-      .execute();
-    await recordAudit(trx, actor, { action: 'user.delete', target: { type: 'user', id: userId, label: null } });
+    await dropUserLicenses(trx, actor.organizationId, ids);
+    await trx.deleteFrom('users').where('organization_id', '=', actor.organizationId).where('id', 'in', ids).execute();
+    await recordAudits(
+      trx,
+      actor,
+      ids.map((id) => ({ action: 'user.delete', target: { type: 'user', id, label: null } })),
+    );
   });
+}
+
+/** Why a user cannot be deleted without losing more than the user: what refers to them. */
+export type UserReference = 'devices' | 'content' | 'sign-in' | 'activity';
+
+/**
+ * What refers to each of these users besides their own rows: a connected device, stored content,
+ * a way to sign in (password or second factor), or a trace of their own doing (an audit event,
+ * a bulk operation or an API token of theirs). One query.
+ * @returns user id → the first reference found (users nothing refers to are absent)
+ */
+export async function userReferences(
+  db: Transaction<DB>,
+  organizationId: string,
+  userIds: string[],
+): Promise<Map<string, UserReference>> {
+  const found = new Map<string, UserReference>();
+  if (userIds.length === 0) {
+    return found;
+  }
+  const ids = [...new Set(userIds)];
+  const rows = await sql<{ id: string; reference: UserReference | null }>`
+    select u.id, case
+      when u.id in (select user_id from devices where organization_id = ${organizationId} and user_id = any(${ids}::uuid[]))
+        then 'devices'
+      when u.id in (select user_id from user_content where organization_id = ${organizationId}
+        and user_id = any(${ids}::uuid[]) and items > 0)
+        then 'content'
+      when u.id in (select user_id from admin_credentials where user_id = any(${ids}::uuid[]))
+        or u.id in (select user_id from mfa_factors where organization_id = ${organizationId} and user_id = any(${ids}::uuid[]))
+        then 'sign-in'
+      when u.id::text in (select actor_id from audit_events where organization_id = ${organizationId}
+          and actor_id = any(${ids}::text[]))
+        or u.id::text in (select initiator_id::text from bulk_operations where organization_id = ${organizationId})
+        or u.id in (select created_by_user_id from api_tokens where organization_id = ${organizationId}
+          and created_by_user_id is not null)
+        then 'activity'
+      end as reference
+    from users u
+    where u.organization_id = ${organizationId} and u.id = any(${ids}::uuid[])`.execute(db);
+  for (const row of rows.rows) {
+    if (row.reference) {
+      found.set(row.id, row.reference);
+    }
+  }
+  return found;
 }
 
 /**

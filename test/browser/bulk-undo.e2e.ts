@@ -83,4 +83,33 @@ describe('undo of a bulk operation (browser)', () => {
     await screenshot(page, 'a3-original');
     assert.deepEqual(problems, []);
   });
+  it('deletes the users a file added when the admin chooses so, warning that deletion is final', async () => {
+    const added = await runBulk(client, { type: 'add-users' }, 'Email,First Name\ngone.one@undo.example,One\n');
+    assert.equal(added.operation.succeededRows, 1);
+    await openConsole(page, instance, `/bulk/${added.operation.id}`);
+    await page.getByTestId('bulk-undo').click();
+    const dialog = page.getByTestId('bulk-undo-dialog');
+    assert.equal(await dialog.getByTestId('bulk-undo-delete-warning').count(), 0);
+    await dialog.getByText('Delete the users this file added, instead of removing them').click();
+    await dialog.getByTestId('bulk-undo-delete-warning').getByText('Deletion is final').waitFor();
+    await screenshot(page, 'b1-delete-choice');
+    await dialog.getByRole('button', { name: 'Undo' }).click();
+
+    // The preview says who would be deleted, and keeps the choice for the run for real.
+    await page.getByTestId('bulk-undo-deletes-badge').waitFor();
+    await page.getByText('Would delete gone.one@undo.example for good').waitFor();
+    assert.equal(await status('gone.one@undo.example'), 'active');
+    await page.getByTestId('bulk-run').click();
+    await page.getByTestId('bulk-run-dialog').getByRole('button', { name: 'Run for real' }).click();
+    await page.getByText('Deleted gone.one@undo.example for good').waitFor();
+    const left = await instance.app.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('organization_id', '=', instance.organizationId)
+      .where('email', '=', 'gone.one@undo.example')
+      .execute();
+    assert.deepEqual(left, []);
+    await screenshot(page, 'b2-deleted');
+    assert.deepEqual(problems, []);
+  });
 });

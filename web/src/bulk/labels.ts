@@ -81,6 +81,12 @@ function roleParams(t: TFunction, params: Record<string, string | number>): Reco
   return { ...rest, role: scope === undefined ? name : `${name} (${scope})` };
 }
 
+/** The `reason` parameter of a kept user (`bulk.kept_user`: what refers to them) in the console's language. */
+function reasonParams(t: TFunction, params: Record<string, string | number>): Record<string, string | number> {
+  const key = typeof params.reason === 'string' ? `bulk.reference.${params.reason}` : null;
+  return key && i18n.exists(key) ? { ...params, reason: t(key) } : params;
+}
+
 /**
  * What a row says, in the console's language: its outcomes translated when every code is known,
  * else the server's English message.
@@ -91,7 +97,7 @@ export function rowMessage(t: TFunction, row: Pick<BulkRow, 'message' | 'outcome
   if (outcomes.length > 0 && keys.every((key) => key !== null)) {
     return outcomes
       .map((outcome, index) => {
-        const params = roleParams(t, textParams(outcome.params ?? {}));
+        const params = reasonParams(t, roleParams(t, textParams(outcome.params ?? {})));
         const count = typeof params.needed === 'number' ? { count: params.needed } : {};
         return t(keys[index] as string, { ...params, ...count, interpolation: { escapeValue: false } });
       })

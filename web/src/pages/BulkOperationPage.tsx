@@ -3,6 +3,7 @@ import {
   AlertDialog,
   Badge,
   Button,
+  Checkbox,
   Content,
   DialogTrigger,
   Flex,
@@ -59,6 +60,8 @@ export function BulkOperationPage() {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState<'cancel' | 'run' | 'remove' | 'undo' | null>(null);
+  // The undo of added users may delete them for good instead of removing them.
+  const [deleteCreated, setDeleteCreated] = useState(false);
   const path = bulkPath(id);
   const canRun = can('bulk.run');
 
@@ -137,7 +140,7 @@ export function BulkOperationPage() {
     setError(null);
     setPending('undo');
     api
-      .post<{ id: string }>(`${path}/undo`, { dryRun: true })
+      .post<{ id: string }>(`${path}/undo`, { dryRun: true, ...(deleteCreated ? { deleteCreatedUsers: true } : {}) })
       .then((answer) => navigate(`/bulk/${encodeURIComponent(answer.id)}`))
       .catch((caught: unknown) => setError(caught))
       .finally(() => setPending(null));
@@ -174,6 +177,11 @@ export function BulkOperationPage() {
           {operation.undo && (
             <Badge variant="seafoam" data-testid="bulk-undo-badge">
               {t('bulk.undo.badge')}
+            </Badge>
+          )}
+          {operation.undo && operation.deleteCreatedUsers && (
+            <Badge variant="negative" data-testid="bulk-undo-deletes-badge">
+              {t('bulk.undo.deletesBadge')}
             </Badge>
           )}
         </Flex>
@@ -250,7 +258,26 @@ export function BulkOperationPage() {
               onPrimaryAction={undo}
               data-testid="bulk-undo-dialog"
             >
-              {t('bulk.undo.text', { name: operation.fileName })}
+              <Flex direction="column" gap="size-100">
+                <span>{t('bulk.undo.text', { name: operation.fileName })}</span>
+                {operation.type === 'add-users' && !operation.undo && can('user.delete') && (
+                  <>
+                    <Checkbox
+                      isSelected={deleteCreated}
+                      onChange={setDeleteCreated}
+                      data-testid="bulk-undo-delete-created"
+                    >
+                      {t('bulk.undo.deleteCreated')}
+                    </Checkbox>
+                    {deleteCreated && (
+                      <InlineAlert variant="notice" data-testid="bulk-undo-delete-warning">
+                        <Heading>{t('bulk.undo.deleteCreatedTitle')}</Heading>
+                        <Content>{t('bulk.undo.deleteCreatedText')}</Content>
+                      </InlineAlert>
+                    )}
+                  </>
+                )}
+              </Flex>
             </AlertDialog>
           </DialogTrigger>
         )}
