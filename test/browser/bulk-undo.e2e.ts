@@ -90,7 +90,7 @@ describe('undo of a bulk operation (browser)', () => {
     await page.getByTestId('bulk-undo').click();
     const dialog = page.getByTestId('bulk-undo-dialog');
     assert.equal(await dialog.getByTestId('bulk-undo-delete-warning').count(), 0);
-    await dialog.getByText('Delete the users this file added, instead of removing them').click();
+    await dialog.getByRole('checkbox', { name: 'Delete the users this file added, instead of removing them' }).check();
     await dialog.getByTestId('bulk-undo-delete-warning').getByText('Deletion is final').waitFor();
     await screenshot(page, 'b1-delete-choice');
     await dialog.getByRole('button', { name: 'Undo' }).click();
