@@ -31,3 +31,13 @@ export const ProfileSchema = z
   .meta({ id: 'ProductProfile' });
 /** A product profile (GET /api/v1/product-profiles). */
 export type ProductProfile = z.infer<typeof ProfileSchema>;
+
+export const LicenseDeficitSchema = z.object({
+  productId: z.uuid(),
+  productName: z.string(),
+  licenseQuantity: z.number().int(),
+  required: z.number().int().meta({ description: 'Licenses the change would bring the product to.' }),
+  missing: z.number().int().meta({ description: 'How many more licenses the product needs.' }),
+});
+/** A product that would need more licenses than it has (`deficits` of a `licenses.insufficient` problem). */
+export type LicenseDeficit = z.infer<typeof LicenseDeficitSchema>;

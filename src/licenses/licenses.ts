@@ -1,4 +1,5 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely';
+import type { LicenseDeficit } from '../../shared/api/products.ts';
 import { AppError } from '../core/errors.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
@@ -9,16 +10,8 @@ export const LicenseErrorCodes = {
   insufficient: 'licenses.insufficient',
 } as const;
 
-/** A product that would need more licenses than it has. */
-export interface LicenseDeficit {
-  productId: string;
-  productName: string;
-  licenseQuantity: number;
-  /** Licenses the change would bring the product to. */
-  required: number;
-  /** How many more licenses the product needs. */
-  missing: number;
-}
+/** A product that would need more licenses than it has (declared once, in shared/api/products.ts). */
+export type { LicenseDeficit };
 
 /**
  * Affected users up to which a recount names them in an id array (each table read by index, for

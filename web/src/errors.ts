@@ -1,5 +1,7 @@
 import type { TFunction } from 'i18next';
 import i18n from 'i18next';
+// Only the type: the console bundles no zod.
+import type { LicenseDeficit } from '../../shared/api/products.ts';
 import { ApiError } from './api.ts';
 
 /**
@@ -35,11 +37,7 @@ export function fieldProblems(error: unknown): string[] {
   return [];
 }
 
-/** A product that would need more licenses (`licenses.insufficient`). */
-export interface LicenseDeficit {
-  productName: string;
-  missing: number;
-}
+export type { LicenseDeficit };
 
 /** The deficits of a `licenses.insufficient` error ("needs N more licenses of P"), else none. */
 export function licenseDeficits(error: unknown): LicenseDeficit[] {
