@@ -7,6 +7,8 @@ export interface ItemsColumn<K extends string> {
   name: string;
   width: number | `${number}fr`;
   sortable?: boolean;
+  /** A column whose header says nothing visible (row actions); its name stays for screen readers. */
+  hideHeader?: boolean;
 }
 
 /** The height of a Spectrum table's header row (regular and compact density). */
@@ -31,9 +33,12 @@ export type ItemsTableProps<T, K extends string> = {
   /** True while the first page loads (the table shows a spinner). */
   loading: boolean;
   rowHeight: number;
-  maxHeight?: string;
+  /** The rows an empty or short table keeps room for: 4 for a list page, 2 for a short list in a page. */
+  minRows?: number;
+  /** Where the table stops growing and scrolls: a CSS length or a Spectrum size (`size-6000`); null: it grows with its rows. */
+  maxHeight?: string | null;
   'data-testid'?: string;
-} & Omit<SpectrumTableProps<T>, 'children' | 'height'>;
+} & Omit<SpectrumTableProps<T>, 'children' | 'height' | 'maxHeight'>;
 
 /**
  * The console's list table: one row per item, one cell per column, rendered by `cell` (with
@@ -42,12 +47,27 @@ export type ItemsTableProps<T, K extends string> = {
  * the empty state) is TableView's own props, passed through.
  */
 export function ItemsTable<T, K extends string>(props: ItemsTableProps<T, K>) {
-  const { columns, items, itemKey, cell, cellText, loading, rowHeight, maxHeight = '70vh', ...tableProps } = props;
+  const {
+    columns,
+    items,
+    itemKey,
+    cell,
+    cellText,
+    loading,
+    rowHeight,
+    minRows = 4,
+    maxHeight = '70vh',
+    ...tableProps
+  } = props;
   return (
-    <TableView minHeight="size-2400" {...tableProps} height={tableHeight(items.length, rowHeight, 4, maxHeight)}>
+    <TableView
+      minHeight={minRows >= 4 ? 'size-2400' : undefined}
+      {...tableProps}
+      height={tableHeight(items.length, rowHeight, minRows, maxHeight ?? undefined)}
+    >
       <TableHeader columns={columns}>
         {(column) => (
-          <Column key={column.key} width={column.width} allowsSorting={column.sortable}>
+          <Column key={column.key} width={column.width} allowsSorting={column.sortable} hideHeader={column.hideHeader}>
             {column.name}
           </Column>
         )}

@@ -1,31 +1,13 @@
-import {
-  Button,
-  Cell,
-  Column,
-  DialogContainer,
-  Flex,
-  Heading,
-  IllustratedMessage,
-  Row,
-  TableBody,
-  TableHeader,
-  TableView,
-  Text,
-} from '@adobe/react-spectrum';
-import { type ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
-import { ConfirmButton } from '../components/ConfirmButton.tsx';
-import { tableHeight } from '../components/ItemsTable.tsx';
 import { useCan } from '../session.tsx';
 import type { GroupDetail } from '../types.ts';
+import { AssignedTab } from './AssignedTab.tsx';
 import { AssignProfilesDialog, type AssignResult } from './AssignProfilesDialog.tsx';
 import { groupPath } from './labels.ts';
 
-const ROW_HEIGHT = 49;
-
 type Profile = GroupDetail['profiles'][number];
-type ColumnKey = 'profile' | 'product' | 'actions';
 
 interface ProfilesTabProps {
   group: GroupDetail;
@@ -41,7 +23,6 @@ export function ProfilesTab({ group, onAssigned, onChanged, onError }: ProfilesT
   const { t } = useTranslation();
   const can = useCan();
   const [assigning, setAssigning] = useState(false);
-  const canAssign = can('profile.assign');
 
   const unassign = (profile: Profile) => {
     api
@@ -50,89 +31,54 @@ export function ProfilesTab({ group, onAssigned, onChanged, onError }: ProfilesT
       .catch((caught: unknown) => onError(caught));
   };
 
-  const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; hideHeader?: boolean }[] = [
-    { key: 'profile', name: t('users.details.column.profile'), width: '2fr' },
-    { key: 'product', name: t('users.details.column.product'), width: '2fr' },
-    ...(canAssign
-      ? [{ key: 'actions' as const, name: t('products.column.actions'), width: 160, hideHeader: true }]
-      : []),
-  ];
-
-  const cell = (profile: Profile, key: ColumnKey): ReactNode => {
-    switch (key) {
-      case 'profile':
-        return <span data-column="profile">{profile.name}</span>;
-      case 'product':
-        return <span data-column="product">{profile.productName}</span>;
-      case 'actions':
-        return (
-          <ConfirmButton
-            isQuiet
-            label={t('groups.profiles.unassign')}
-            ariaLabel={t('groups.profiles.unassignNamed', { profile: profile.name })}
-            title={t('groups.profiles.unassignTitle')}
-            text={t('groups.profiles.unassignText', { profile: profile.name, name: group.name })}
-            onConfirm={() => unassign(profile)}
-            testId="group-profile-unassign"
-          />
-        );
-    }
-  };
-
   return (
-    <Flex direction="column" gap="size-200">
-      <Flex gap="size-150" wrap alignItems="center" justifyContent="space-between">
-        <Text>{t('groups.profiles.intro')}</Text>
-        {canAssign && (
-          <Button variant="accent" onPress={() => setAssigning(true)} data-testid="group-profiles-assign">
-            {t('groups.profiles.assign')}
-          </Button>
-        )}
-      </Flex>
-      <TableView
-        aria-label={t('groups.tabs.profiles')}
-        data-testid="group-profiles-table"
-        height={tableHeight(group.profiles.length, ROW_HEIGHT, 2)}
-        renderEmptyState={() => (
-          <IllustratedMessage>
-            <Heading>{t('groups.profiles.empty')}</Heading>
-          </IllustratedMessage>
-        )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width} hideHeader={column.hideHeader}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody>
-          {group.profiles.map((profile) => (
-            <Row key={profile.id}>
-              {columns.map((column) => (
-                <Cell
-                  key={`${profile.id}:${column.key}`}
-                  textValue={
-                    column.key === 'profile' ? profile.name : column.key === 'product' ? profile.productName : ''
-                  }
-                >
-                  {cell(profile, column.key)}
-                </Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
-      <DialogContainer onDismiss={() => setAssigning(false)}>
-        {assigning && (
+    <AssignedTab<Profile, 'profile' | 'product'>
+      intro={t('groups.profiles.intro')}
+      label={t('groups.tabs.profiles')}
+      testId="group-profiles-table"
+      empty={t('groups.profiles.empty')}
+      items={group.profiles}
+      columns={[
+        { key: 'profile', name: t('users.details.column.profile'), width: '2fr' },
+        { key: 'product', name: t('users.details.column.product'), width: '2fr' },
+      ]}
+      cell={(profile, key) =>
+        key === 'profile' ? (
+          <span data-column="profile">{profile.name}</span>
+        ) : (
+          <span data-column="product">{profile.productName}</span>
+        )
+      }
+      cellText={(profile, key) => (key === 'profile' ? profile.name : profile.productName)}
+      change={
+        can('profile.assign')
+          ? {
+              label: t('groups.profiles.assign'),
+              testId: 'group-profiles-assign',
+              onPress: () => setAssigning(true),
+              remove: {
+                label: t('groups.profiles.unassign'),
+                ariaLabel: (profile) => t('groups.profiles.unassignNamed', { profile: profile.name }),
+                title: t('groups.profiles.unassignTitle'),
+                text: (profile) => t('groups.profiles.unassignText', { profile: profile.name, name: group.name }),
+                testId: 'group-profile-unassign',
+                width: 160,
+                onConfirm: unassign,
+              },
+            }
+          : null
+      }
+      onDismiss={() => setAssigning(false)}
+      dialog={
+        assigning && (
           <AssignProfilesDialog
             groupId={group.id}
             groupName={group.name}
             assignedIds={new Set(group.profiles.map((profile) => profile.id))}
             onAssigned={onAssigned}
           />
-        )}
-      </DialogContainer>
-    </Flex>
+        )
+      }
+    />
   );
 }
