@@ -11,10 +11,12 @@ interface ConfirmButtonProps {
   testId: string;
   isQuiet?: boolean;
   isDisabled?: boolean;
+  /** The alert's tone: destructive (the default) or warning for an action that can be redone. */
+  variant?: 'destructive' | 'warning';
 }
 
 /**
- * A destructive action confirmed in an alert dialog first; the dialog's test id is `<testId>-dialog`.
+ * An action confirmed in an alert dialog first; the dialog's test id is `<testId>-dialog`.
  * The console's one confirm button: a negative Button among a page's buttons, or a quiet action
  * in a table row (`isQuiet`).
  */
@@ -27,6 +29,7 @@ export function ConfirmButton({
   testId,
   isQuiet,
   isDisabled,
+  variant = 'destructive',
 }: ConfirmButtonProps) {
   const { t } = useTranslation();
   return (
@@ -41,7 +44,7 @@ export function ConfirmButton({
         </Button>
       )}
       <AlertDialog
-        variant="destructive"
+        variant={variant}
         title={title}
         primaryActionLabel={label}
         cancelLabel={t('common.cancel')}
