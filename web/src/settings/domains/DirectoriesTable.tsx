@@ -1,20 +1,9 @@
-import {
-  ActionButton,
-  Cell,
-  Column,
-  Flex,
-  Heading,
-  IllustratedMessage,
-  Row,
-  TableBody,
-  TableHeader,
-  TableView,
-} from '@adobe/react-spectrum';
+import { ActionButton, Flex, Heading, IllustratedMessage } from '@adobe/react-spectrum';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
-import { tableHeight } from '../../components/ItemsTable.tsx';
+import { type ItemsColumn, ItemsTable } from '../../components/ItemsTable.tsx';
 import { useCan } from '../../session.tsx';
 import type { Directory, Domain } from './types.ts';
 
@@ -34,8 +23,7 @@ export function DirectoriesTable(props: {
   const { t } = useTranslation();
   const can = useCan();
   const navigate = useNavigate();
-  const rows = props.directories ?? [];
-  const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; hideHeader?: boolean }[] = [
+  const columns: ItemsColumn<ColumnKey>[] = [
     { key: 'name', name: t('domains.directories.column.name'), width: '2fr' },
     { key: 'identityType', name: t('domains.directories.column.identityType'), width: '1.5fr' },
     { key: 'domains', name: t('domains.directories.column.domains'), width: '3fr' },
@@ -107,36 +95,24 @@ export function DirectoriesTable(props: {
   };
 
   return (
-    <TableView
+    <ItemsTable
       aria-label={t('domains.directories.title')}
       marginTop="size-100"
-      height={tableHeight(rows.length, ROW_HEIGHT, 2)}
-      maxHeight="size-4600"
       data-testid="directory-table"
+      columns={columns}
+      items={props.directories ?? []}
+      itemKey={(directory) => directory.id}
+      cell={cell}
+      cellText={cellText}
+      loading={props.loading}
+      rowHeight={ROW_HEIGHT}
+      minRows={2}
+      maxHeight="size-4600"
       renderEmptyState={() => (
         <IllustratedMessage>
           <Heading>{t('domains.directories.empty')}</Heading>
         </IllustratedMessage>
       )}
-    >
-      <TableHeader columns={columns}>
-        {(column) => (
-          <Column key={column.key} width={column.width} hideHeader={column.hideHeader}>
-            {column.name}
-          </Column>
-        )}
-      </TableHeader>
-      <TableBody loadingState={props.loading ? 'loading' : 'idle'}>
-        {rows.map((directory) => (
-          <Row key={directory.id}>
-            {columns.map((column) => (
-              <Cell key={`${directory.id}:${column.key}`} textValue={cellText(directory, column.key)}>
-                {cell(directory, column.key)}
-              </Cell>
-            ))}
-          </Row>
-        ))}
-      </TableBody>
-    </TableView>
+    />
   );
 }

@@ -1,24 +1,18 @@
 import {
   ActionButton,
-  Cell,
-  Column,
   Content,
   Flex,
   Heading,
   IllustratedMessage,
   InlineAlert,
-  Row,
   StatusLight,
-  TableBody,
-  TableHeader,
-  TableView,
   useDateFormatter,
 } from '@adobe/react-spectrum';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api.ts';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
-import { tableHeight } from '../../components/ItemsTable.tsx';
+import { type ItemsColumn, ItemsTable } from '../../components/ItemsTable.tsx';
 import { errorMessage } from '../../errors.ts';
 import { useCan } from '../../session.tsx';
 import { CopyButton } from './CopyButton.tsx';
@@ -71,8 +65,7 @@ export function DomainsTable(props: {
   const can = useCan();
   const manage = can('domain.manage');
   const formatDate = useDateFormatter({ dateStyle: 'short', timeStyle: 'short' });
-  const rows = props.domains ?? [];
-  const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; hideHeader?: boolean }[] = [
+  const columns: ItemsColumn<ColumnKey>[] = [
     { key: 'name', name: t('domains.domains.column.name'), width: '2fr' },
     { key: 'directory', name: t('domains.domains.column.directory'), width: '1.5fr' },
     { key: 'status', name: t('domains.domains.column.status'), width: 130 },
@@ -169,38 +162,26 @@ export function DomainsTable(props: {
   return (
     <>
       {props.outcome && <VerifyResult outcome={props.outcome} />}
-      <TableView
+      <ItemsTable
         aria-label={t('domains.domains.title')}
         marginTop="size-100"
         overflowMode="wrap"
-        height={tableHeight(rows.length, ROW_HEIGHT, 2)}
-        maxHeight="size-6000"
         data-testid="domain-table"
+        columns={columns}
+        items={props.domains ?? []}
+        itemKey={(domain) => domain.id}
+        cell={cell}
+        cellText={cellText}
+        loading={props.loading}
+        rowHeight={ROW_HEIGHT}
+        minRows={2}
+        maxHeight="size-6000"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('domains.domains.empty')}</Heading>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width} hideHeader={column.hideHeader}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={props.loading ? 'loading' : 'idle'}>
-          {rows.map((domain) => (
-            <Row key={domain.id}>
-              {columns.map((column) => (
-                <Cell key={`${domain.id}:${column.key}`} textValue={cellText(domain, column.key)}>
-                  {cell(domain, column.key)}
-                </Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+      />
     </>
   );
 }

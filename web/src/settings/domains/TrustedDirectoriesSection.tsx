@@ -1,21 +1,8 @@
-import {
-  Cell,
-  Column,
-  Content,
-  Flex,
-  Heading,
-  IllustratedMessage,
-  InlineAlert,
-  Row,
-  TableBody,
-  TableHeader,
-  TableView,
-  Text,
-} from '@adobe/react-spectrum';
+import { Content, Flex, Heading, IllustratedMessage, InlineAlert, Text } from '@adobe/react-spectrum';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
-import { tableHeight } from '../../components/ItemsTable.tsx';
+import { type ItemsColumn, ItemsTable } from '../../components/ItemsTable.tsx';
 import { errorMessage } from '../../errors.ts';
 import { useSignedIn } from '../../session.tsx';
 import { CopyButton } from './CopyButton.tsx';
@@ -43,7 +30,7 @@ export function TrustedDirectoriesSection() {
     };
   }, []);
 
-  const columns: { key: ColumnKey; name: string; width: `${number}fr` }[] = [
+  const columns: ItemsColumn<ColumnKey>[] = [
     { key: 'name', name: t('domains.trusted.column.name'), width: '2fr' },
     { key: 'identityType', name: t('domains.trusted.column.identityType'), width: '1.5fr' },
     { key: 'owner', name: t('domains.trusted.column.owner'), width: '2fr' },
@@ -61,7 +48,6 @@ export function TrustedDirectoriesSection() {
         return item.domains.join(', ') || '—';
     }
   };
-  const rows = items ?? [];
 
   return (
     <section aria-labelledby="settings-trusted-directories">
@@ -82,35 +68,25 @@ export function TrustedDirectoriesSection() {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
-      <TableView
+      <ItemsTable
         aria-label={t('domains.trusted.title')}
         marginTop="size-200"
-        height={tableHeight(rows.length, ROW_HEIGHT, 2)}
-        maxHeight="size-4600"
         data-testid="trusted-directory-table"
+        columns={columns}
+        items={items ?? []}
+        itemKey={(item) => `${item.owner.id}:${item.id}`}
+        cell={text}
+        cellText={text}
+        loading={items === null && error === null}
+        rowHeight={ROW_HEIGHT}
+        minRows={2}
+        maxHeight="size-4600"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('domains.trusted.empty')}</Heading>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={columns}>
-          {(column) => (
-            <Column key={column.key} width={column.width}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={items === null && error === null ? 'loading' : 'idle'}>
-          {rows.map((item) => (
-            <Row key={`${item.owner.id}:${item.id}`}>
-              {columns.map((column) => (
-                <Cell key={`${item.id}:${column.key}`}>{text(item, column.key)}</Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+      />
     </section>
   );
 }
