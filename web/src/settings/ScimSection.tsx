@@ -1,23 +1,11 @@
-import {
-  Button,
-  ButtonGroup,
-  Content,
-  Dialog,
-  Divider,
-  Flex,
-  Form,
-  Heading,
-  InlineAlert,
-  Text,
-  TextField,
-  useDialogContainer,
-} from '@adobe/react-spectrum';
-import { type FormEvent, useState } from 'react';
+import { Button, Flex, Text, TextField } from '@adobe/react-spectrum';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
-import { errorMessage } from '../errors.ts';
+import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
+import { FormError } from '../components/FormError.tsx';
 import { useCan } from '../session.tsx';
 import type { CreatedScimToken, ScimSettings, ScimToken } from '../types.ts';
 import { CredentialsSection, credentialColumns, useSettingsResource } from './CredentialsSection.tsx';
@@ -29,69 +17,51 @@ const FORM_ID = 'create-scim-token';
 
 function CreateScimTokenDialog({ onCreated }: { onCreated: (token: CreatedScimToken) => void }) {
   const { t } = useTranslation();
-  const { dismiss } = useDialogContainer();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [pending, setPending] = useState(false);
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    setError(null);
-    setPending(true);
-    api
-      .post<CreatedScimToken>('/api/v1/scim/tokens', { name: name.trim(), password })
-      .then(onCreated)
-      .catch((caught: unknown) => {
-        setError(caught);
-        setPending(false);
-      });
-  };
+  const { error, pending, submit } = useDialogSubmit();
   return (
-    <Dialog size="M" data-testid="scim-create-dialog">
-      <Heading>{t('settings.scim.createTitle')}</Heading>
-      <Divider />
-      <Content>
-        {error !== null && (
-          <InlineAlert variant="negative" marginBottom="size-200">
-            <Heading>{t('settings.scim.createFailed')}</Heading>
-            <Content>{errorMessage(t, error)}</Content>
-          </InlineAlert>
-        )}
-        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native">
-          <TextField
-            label={t('settings.tokens.name')}
-            description={t('settings.scim.nameHint')}
-            value={name}
-            onChange={setName}
-            isRequired
-            maxLength={LIMITS.tokenNameMax}
-            autoFocus
-            width="100%"
-            data-testid="scim-token-name"
-          />
-          <TextField
-            label={t('settings.tokens.password')}
-            description={t('settings.tokens.passwordHint')}
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={setPassword}
-            isRequired
-            maxLength={LIMITS.passwordMax}
-            width="100%"
-            data-testid="scim-token-password"
-          />
-        </Form>
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
-          {t('common.cancel')}
-        </Button>
-        <Button variant="accent" type="submit" form={FORM_ID} isPending={pending} data-testid="scim-token-submit">
-          {t('settings.tokens.create')}
-        </Button>
-      </ButtonGroup>
-    </Dialog>
+    <FormDialog
+      formId={FORM_ID}
+      testId="scim-create-dialog"
+      title={t('settings.scim.createTitle')}
+      error={<FormError title={t('settings.scim.createFailed')} error={error} />}
+      onSubmit={(event) =>
+        submit(
+          event,
+          () => api.post<CreatedScimToken>('/api/v1/scim/tokens', { name: name.trim(), password }),
+          onCreated,
+          false,
+        )
+      }
+      submitLabel={t('settings.tokens.create')}
+      submitTestId="scim-token-submit"
+      pending={pending}
+    >
+      <TextField
+        label={t('settings.tokens.name')}
+        description={t('settings.scim.nameHint')}
+        value={name}
+        onChange={setName}
+        isRequired
+        maxLength={LIMITS.tokenNameMax}
+        autoFocus
+        width="100%"
+        data-testid="scim-token-name"
+      />
+      <TextField
+        label={t('settings.tokens.password')}
+        description={t('settings.tokens.passwordHint')}
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onChange={setPassword}
+        isRequired
+        maxLength={LIMITS.passwordMax}
+        width="100%"
+        data-testid="scim-token-password"
+      />
+    </FormDialog>
   );
 }
 
