@@ -1,5 +1,4 @@
 import {
-  ActionButton,
   Button,
   ButtonGroup,
   Content,
@@ -11,30 +10,23 @@ import {
   Item,
   TagGroup,
   Text,
-  TextField,
   useDialogContainer,
   View,
 } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LIMITS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
 import { FormError } from '../components/FormError.tsx';
 import { UserSearchPicker, userLabel } from '../components/UserSearchPicker.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import type { GroupDetail, User } from '../types.ts';
+import { type NewUserRow, NewUserRows, newUserOf, useNewUserRows } from '../users/NewUserRows.tsx';
 import { groupPath } from './labels.ts';
 
 /** Users (existing and new together) added to a group, or made its admins, per save. */
 export const ADD_PEOPLE_MAX = 10;
 
-interface NewRow {
-  email: string;
-  firstName: string;
-  lastName: string;
-}
-
-const EMPTY_ROW: NewRow = { email: '', firstName: '', lastName: '' };
+const EMPTY_ROW: NewUserRow = { email: '', firstName: '', lastName: '' };
 
 interface AddPeopleDialogProps {
   groupId: string;
@@ -60,8 +52,8 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
   const { t } = useTranslation();
   const { dismiss } = useDialogContainer();
   const [chosen, setChosen] = useState<User[]>([]);
-  const [rows, setRows] = useState<NewRow[]>([]);
   const errors = useServerErrors();
+  const { rows, setRow, removeRow, addRow, fields, filled } = useNewUserRows<NewUserRow>([], errors);
   /** The existing users sent, to name them in problems about `userIds.<n>`. */
   const [sentUsers, setSentUsers] = useState<User[]>([]);
   const [forbiddenNew, setForbiddenNew] = useState(false);
@@ -82,35 +74,20 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
           submit: t('groups.admins.add.submit'),
         };
 
-  const filledRows = rows.filter((row) => row.email.trim());
-  const total = chosen.length + filledRows.length;
+  const total = chosen.length + filled.length;
   const full = chosen.length + rows.length >= ADD_PEOPLE_MAX;
   const exclude = new Set([...(excludeIds ?? []), ...chosen.map((user) => user.id)]);
 
-  const setRow = (index: number, patch: Partial<NewRow>) => {
-    setRows((current) => current.map((row, at) => (at === index ? { ...row, ...patch } : row)));
-    for (const field of Object.keys(patch)) {
-      errors.edited(`rows.${index}.${field}`);
-    }
-  };
-
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const indexes = rows.map((row, index) => (row.email.trim() ? index : -1)).filter((index) => index >= 0);
+    const indexes = filled;
     if (chosen.length + indexes.length === 0) {
       return;
     }
     errors.reset();
     setSentUsers(chosen);
     setPending(true);
-    const newUsers = indexes.map((index) => {
-      const row = rows[index]!;
-      return {
-        email: row.email.trim(),
-        ...(row.firstName.trim() ? { firstName: row.firstName.trim() } : {}),
-        ...(row.lastName.trim() ? { lastName: row.lastName.trim() } : {}),
-      };
-    });
+    const newUsers = indexes.map((index) => newUserOf(rows[index]!));
     const body = {
       ...(chosen.length > 0 ? { userIds: chosen.map((user) => user.id) } : {}),
       ...(newUsers.length > 0 ? { newUsers } : {}),
@@ -135,68 +112,11 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
     });
   };
 
-  const rowFields = rows.map((row, index) => {
-    const emailError = errors.problem(`rows.${index}.email`);
-    const firstError = errors.problem(`rows.${index}.firstName`);
-    const lastError = errors.problem(`rows.${index}.lastName`);
-    return (
-      // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position.
-      <Flex key={index} gap="size-100" alignItems="start" data-testid={`${formId}-row-${index}`}>
-        <TextField
-          aria-label={t('users.add.emailOf', { n: index + 1 })}
-          type="email"
-          value={row.email}
-          onChange={(email) => setRow(index, { email })}
-          isRequired
-          maxLength={LIMITS.emailMax}
-          validationState={emailError ? 'invalid' : undefined}
-          errorMessage={emailError}
-          autoFocus={index === rows.length - 1}
-          flex={3}
-          data-testid={`${formId}-email-${index}`}
-        />
-        <TextField
-          aria-label={t('users.add.firstNameOf', { n: index + 1 })}
-          value={row.firstName}
-          onChange={(firstName) => setRow(index, { firstName })}
-          maxLength={LIMITS.nameMax}
-          validationState={firstError ? 'invalid' : undefined}
-          errorMessage={firstError}
-          flex={2}
-          data-testid={`${formId}-first-${index}`}
-        />
-        <TextField
-          aria-label={t('users.add.lastNameOf', { n: index + 1 })}
-          value={row.lastName}
-          onChange={(lastName) => setRow(index, { lastName })}
-          maxLength={LIMITS.nameMax}
-          validationState={lastError ? 'invalid' : undefined}
-          errorMessage={lastError}
-          flex={2}
-          data-testid={`${formId}-last-${index}`}
-        />
-        <ActionButton
-          isQuiet
-          aria-label={t('users.add.removeRow', { n: index + 1 })}
-          onPress={() => {
-            setRows((current) => current.filter((_, at) => at !== index));
-            errors.reset();
-          }}
-          data-testid={`${formId}-remove-row-${index}`}
-        >
-          ✕
-        </ActionButton>
-      </Flex>
-    );
+  const rest = errors.rest(fields(['email', 'firstName', 'lastName']), (field) => {
+    const user = /^userIds\.(\d+)$/.exec(field);
+    const named = user ? sentUsers[Number(user[1])] : undefined;
+    return named ? userLabel(named) : field;
   });
-  const rest = errors.rest(
-    rows.flatMap((_, index) => ['email', 'firstName', 'lastName'].map((field) => `rows.${index}.${field}`)),
-    (field) => {
-      const user = /^userIds\.(\d+)$/.exec(field);
-      const named = user ? sentUsers[Number(user[1])] : undefined;
-      return named ? userLabel(named) : field;
-    },
-  );
 
   return (
     <Dialog size="L" width="min(960px, 92vw)" data-testid={`${formId}-dialog`}>
@@ -248,26 +168,19 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
                 <Heading level={3} margin={0}>
                   {t('groups.people.new')}
                 </Heading>
-                {rows.length > 0 && (
-                  <Flex gap="size-100" aria-hidden>
-                    <Text flex={3} UNSAFE_className="usher-column-label">
-                      {t('users.field.email')}
-                    </Text>
-                    <Text flex={2} UNSAFE_className="usher-column-label">
-                      {t('users.field.firstName')}
-                    </Text>
-                    <Text flex={2} UNSAFE_className="usher-column-label">
-                      {t('users.field.lastName')}
-                    </Text>
-                    <View width="size-400" />
-                  </Flex>
-                )}
-                {rowFields}
+                <NewUserRows
+                  rows={rows}
+                  setRow={setRow}
+                  removeRow={removeRow}
+                  problem={errors.problem}
+                  testId={formId}
+                  everyRowRequired
+                />
                 <View>
                   <Button
                     variant="secondary"
                     isDisabled={full}
-                    onPress={() => setRows((current) => [...current, EMPTY_ROW])}
+                    onPress={() => addRow(EMPTY_ROW)}
                     data-testid={`${formId}-new`}
                   >
                     {t('groups.people.addNew')}

@@ -1,5 +1,4 @@
 import {
-  ActionButton,
   Button,
   ButtonGroup,
   Checkbox,
@@ -10,13 +9,11 @@ import {
   Form,
   Heading,
   Text,
-  TextField,
   useDialogContainer,
   View,
 } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
 import { FormError } from '../components/FormError.tsx';
 import { GroupsField } from '../components/GroupsField.tsx';
@@ -26,16 +23,14 @@ import { useCan } from '../session.tsx';
 import type { User } from '../types.ts';
 import { CountryPicker } from './CountryPicker.tsx';
 import { NamesField } from './NamesField.tsx';
+import { type NewUserRow, NewUserRows, newUserOf, useNewUserRows } from './NewUserRows.tsx';
 
 /** Users added per save in the console (as in Adobe Admin Console). */
 export const ADD_USERS_MAX = 10;
 
 const FORM_ID = 'add-users';
 
-interface NewRow {
-  email: string;
-  firstName: string;
-  lastName: string;
+interface NewRow extends NewUserRow {
   country: string | null;
 }
 
@@ -47,23 +42,16 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
   const can = useCan();
   const { dismiss } = useDialogContainer();
   const profiles = useProfiles(can('profile.read'));
-  const [rows, setRows] = useState<NewRow[]>([EMPTY_ROW]);
   const [profileNames, setProfileNames] = useState<string[]>([]);
   const [groupNames, setGroupNames] = useState<string[]>([]);
   const [sendInstructions, setSendInstructions] = useState(false);
   const errors = useServerErrors();
   const [pending, setPending] = useState(false);
-
-  const setRow = (index: number, patch: Partial<NewRow>) => {
-    setRows((current) => current.map((row, at) => (at === index ? { ...row, ...patch } : row)));
-    for (const field of Object.keys(patch)) {
-      errors.edited(`rows.${index}.${field}`);
-    }
-  };
+  const { rows, setRow, removeRow, addRow, fields, filled } = useNewUserRows<NewRow>([EMPTY_ROW], errors);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const indexes = rows.map((row, index) => (row.email.trim() ? index : -1)).filter((index) => index >= 0);
+    const indexes = filled;
     if (indexes.length === 0) {
       return;
     }
@@ -72,9 +60,7 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
     const users = indexes.map((index) => {
       const row = rows[index]!;
       return {
-        email: row.email.trim(),
-        ...(row.firstName.trim() ? { firstName: row.firstName.trim() } : {}),
-        ...(row.lastName.trim() ? { lastName: row.lastName.trim() } : {}),
+        ...newUserOf(row),
         ...(row.country ? { country: row.country } : {}),
         ...(profileNames.length > 0 ? { profiles: profileNames } : {}),
         ...(groupNames.length > 0 ? { groups: groupNames } : {}),
@@ -105,76 +91,7 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
       });
   };
 
-  const rowFields = rows.map((row, index) => {
-    const emailError = errors.problem(`rows.${index}.email`);
-    const firstError = errors.problem(`rows.${index}.firstName`);
-    const lastError = errors.problem(`rows.${index}.lastName`);
-    const countryError = errors.problem(`rows.${index}.country`);
-    return (
-      // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position.
-      <Flex key={index} gap="size-100" alignItems="start" data-testid={`add-user-row-${index}`}>
-        <TextField
-          aria-label={t('users.add.emailOf', { n: index + 1 })}
-          type="email"
-          value={row.email}
-          onChange={(email) => setRow(index, { email })}
-          isRequired={index === 0}
-          maxLength={LIMITS.emailMax}
-          validationState={emailError ? 'invalid' : undefined}
-          errorMessage={emailError}
-          autoFocus={index === rows.length - 1}
-          flex={3}
-          data-testid={`add-user-email-${index}`}
-        />
-        <TextField
-          aria-label={t('users.add.firstNameOf', { n: index + 1 })}
-          value={row.firstName}
-          onChange={(firstName) => setRow(index, { firstName })}
-          maxLength={LIMITS.nameMax}
-          validationState={firstError ? 'invalid' : undefined}
-          errorMessage={firstError}
-          flex={2}
-          data-testid={`add-user-first-${index}`}
-        />
-        <TextField
-          aria-label={t('users.add.lastNameOf', { n: index + 1 })}
-          value={row.lastName}
-          onChange={(lastName) => setRow(index, { lastName })}
-          maxLength={LIMITS.nameMax}
-          validationState={lastError ? 'invalid' : undefined}
-          errorMessage={lastError}
-          flex={2}
-          data-testid={`add-user-last-${index}`}
-        />
-        <View flex={2}>
-          <CountryPicker
-            ariaLabel={t('users.add.countryOf', { n: index + 1 })}
-            value={row.country}
-            onChange={(country) => setRow(index, { country })}
-            errorMessage={countryError}
-            testId={`add-user-country-${index}`}
-          />
-        </View>
-        <ActionButton
-          isQuiet
-          aria-label={t('users.add.removeRow', { n: index + 1 })}
-          isDisabled={rows.length === 1}
-          onPress={() => {
-            setRows((current) => current.filter((_, at) => at !== index));
-            errors.reset();
-          }}
-          data-testid={`add-user-remove-row-${index}`}
-        >
-          ✕
-        </ActionButton>
-      </Flex>
-    );
-  });
-  const rest = errors.rest([
-    'profiles',
-    'groups',
-    ...rows.flatMap((_, index) => ['email', 'firstName', 'lastName', 'country'].map((f) => `rows.${index}.${f}`)),
-  ]);
+  const rest = errors.rest(['profiles', 'groups', ...fields(['email', 'firstName', 'lastName', 'country'])]);
 
   return (
     <Dialog size="L" width="min(1100px, 92vw)" data-testid="add-users-dialog">
@@ -187,27 +104,31 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.add.title')}>
           <Flex direction="column" gap="size-100">
             <Text>{t('users.add.intro', { max: ADD_USERS_MAX })}</Text>
-            <Flex gap="size-100" aria-hidden>
-              <Text flex={3} UNSAFE_className="usher-column-label">
-                {t('users.field.email')}
-              </Text>
-              <Text flex={2} UNSAFE_className="usher-column-label">
-                {t('users.field.firstName')}
-              </Text>
-              <Text flex={2} UNSAFE_className="usher-column-label">
-                {t('users.field.lastName')}
-              </Text>
-              <Text flex={2} UNSAFE_className="usher-column-label">
-                {t('users.field.country')}
-              </Text>
-              <View width="size-400" />
-            </Flex>
-            {rowFields}
+            <NewUserRows
+              rows={rows}
+              setRow={setRow}
+              removeRow={removeRow}
+              problem={errors.problem}
+              testId="add-user"
+              everyRowRequired={false}
+              extra={{
+                label: t('users.field.country'),
+                field: (row, index) => (
+                  <CountryPicker
+                    ariaLabel={t('users.add.countryOf', { n: index + 1 })}
+                    value={row.country}
+                    onChange={(country) => setRow(index, { country })}
+                    errorMessage={errors.problem(`rows.${index}.country`)}
+                    testId={`add-user-country-${index}`}
+                  />
+                ),
+              }}
+            />
             <View>
               <Button
                 variant="secondary"
                 isDisabled={rows.length >= ADD_USERS_MAX}
-                onPress={() => setRows((current) => [...current, EMPTY_ROW])}
+                onPress={() => addRow(EMPTY_ROW)}
                 data-testid="add-user-another"
               >
                 {t('users.add.another')}
