@@ -1,7 +1,6 @@
 import {
   Button,
   Content,
-  Flex,
   Form,
   Heading,
   InlineAlert,
@@ -14,7 +13,6 @@ import {
   Text,
   TextField,
   useDateFormatter,
-  View,
 } from '@adobe/react-spectrum';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -22,7 +20,7 @@ import { useParams } from 'react-router';
 import type { ConnectionLink } from '../../../shared/api/devices.ts';
 import { DEVICE_PLATFORMS, type DevicePlatform } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
-import { PageTitle } from '../components/PageTitle.tsx';
+import { AuthCard } from '../components/AuthCard.tsx';
 import { errorMessage } from '../errors.ts';
 import { applyLocale, isLocale } from '../i18n/index.ts';
 
@@ -125,128 +123,114 @@ export function ConnectPage() {
     info !== null && info !== 'invalid' && !info.mobileAvailable && (platform === 'android' || platform === 'ios');
 
   return (
-    <div className="usher-centered">
-      <View
-        width="size-6000"
-        maxWidth="100%"
-        padding="size-400"
-        borderWidth="thin"
-        borderColor="gray-300"
-        borderRadius="medium"
-        backgroundColor="gray-50"
-      >
-        <Flex direction="column" gap="size-200">
-          <span className="usher-brand">Usher</span>
-          <PageTitle>{t('connect.title')}</PageTitle>
-          {info === null && error === null && <ProgressCircle aria-label={t('common.loading')} isIndeterminate />}
-          {info === 'invalid' && (
-            <InlineAlert variant="notice" width="100%" data-testid="connect-invalid">
-              <Heading>{t('connect.invalidTitle')}</Heading>
-              <Content>{t('errors.devices.link_invalid')}</Content>
+    <AuthCard title={t('connect.title')} width="size-6000" landmark="div">
+      {info === null && error === null && <ProgressCircle aria-label={t('common.loading')} isIndeterminate />}
+      {info === 'invalid' && (
+        <InlineAlert variant="notice" width="100%" data-testid="connect-invalid">
+          <Heading>{t('connect.invalidTitle')}</Heading>
+          <Content>{t('errors.devices.link_invalid')}</Content>
+        </InlineAlert>
+      )}
+      {info !== null && info !== 'invalid' && (
+        <>
+          <Text>{t('connect.intro', { organization: info.organizationName })}</Text>
+          <Text data-testid="connect-for">
+            {t('connect.for', { email: info.email, date: formatDate.format(new Date(info.expiresAt)) })}
+          </Text>
+          <Tabs
+            aria-label={t('connect.platform')}
+            selectedKey={platform}
+            onSelectionChange={(key) => {
+              setPlatform(String(key) as Platform);
+              setResult(null);
+            }}
+            data-testid="connect-platforms"
+          >
+            <TabList>
+              {PLATFORMS.map((value) => (
+                <Item key={value}>{t(`devices.platform.${value}`)}</Item>
+              ))}
+            </TabList>
+            <TabPanels>
+              {PLATFORMS.map((value) => (
+                <Item key={value}>
+                  <Heading level={3}>{t('connect.stepsTitle')}</Heading>
+                  <ol data-testid={`connect-steps-${value}`}>
+                    {[1, 2, 3].map((step) => (
+                      <li key={step}>{t(`connect.steps.${value}.${step}`)}</li>
+                    ))}
+                  </ol>
+                  {info.downloadLinks[value] ? (
+                    <Link
+                      href={info.downloadLinks[value]}
+                      target="_blank"
+                      rel="noopener noreferrer"
+                      data-testid={`connect-download-${value}`}
+                    >
+                      {t('connect.download', { platform: t(`devices.platform.${value}`) })}
+                    </Link>
+                  ) : (
+                    <Text data-testid={`connect-no-download-${value}`}>{t('connect.noDownload')}</Text>
+                  )}
+                </Item>
+              ))}
+            </TabPanels>
+          </Tabs>
+          {result && (
+            <InlineAlert variant="positive" width="100%" data-testid="connect-done">
+              <Content>
+                {result.reconnected
+                  ? t('connect.reconnected', { name: result.name })
+                  : t('connect.connected', { name: result.name })}
+              </Content>
             </InlineAlert>
           )}
-          {info !== null && info !== 'invalid' && (
-            <>
-              <Text>{t('connect.intro', { organization: info.organizationName })}</Text>
-              <Text data-testid="connect-for">
-                {t('connect.for', { email: info.email, date: formatDate.format(new Date(info.expiresAt)) })}
-              </Text>
-              <Tabs
-                aria-label={t('connect.platform')}
-                selectedKey={platform}
-                onSelectionChange={(key) => {
-                  setPlatform(String(key) as Platform);
-                  setResult(null);
-                }}
-                data-testid="connect-platforms"
-              >
-                <TabList>
-                  {PLATFORMS.map((value) => (
-                    <Item key={value}>{t(`devices.platform.${value}`)}</Item>
-                  ))}
-                </TabList>
-                <TabPanels>
-                  {PLATFORMS.map((value) => (
-                    <Item key={value}>
-                      <Heading level={3}>{t('connect.stepsTitle')}</Heading>
-                      <ol data-testid={`connect-steps-${value}`}>
-                        {[1, 2, 3].map((step) => (
-                          <li key={step}>{t(`connect.steps.${value}.${step}`)}</li>
-                        ))}
-                      </ol>
-                      {info.downloadLinks[value] ? (
-                        <Link
-                          href={info.downloadLinks[value]}
-                          target="_blank"
-                          rel="noopener noreferrer"
-                          data-testid={`connect-download-${value}`}
-                        >
-                          {t('connect.download', { platform: t(`devices.platform.${value}`) })}
-                        </Link>
-                      ) : (
-                        <Text data-testid={`connect-no-download-${value}`}>{t('connect.noDownload')}</Text>
-                      )}
-                    </Item>
-                  ))}
-                </TabPanels>
-              </Tabs>
-              {result && (
-                <InlineAlert variant="positive" width="100%" data-testid="connect-done">
-                  <Content>
-                    {result.reconnected
-                      ? t('connect.reconnected', { name: result.name })
-                      : t('connect.connected', { name: result.name })}
-                  </Content>
-                </InlineAlert>
-              )}
-              {error !== null && (
-                <InlineAlert variant="negative" width="100%" data-testid="connect-error">
-                  <Heading>{t('connect.failed')}</Heading>
-                  <Content>{errorMessage(t, error)}</Content>
-                </InlineAlert>
-              )}
-              {mobileUsed && !result ? (
-                <InlineAlert variant="notice" width="100%" data-testid="connect-mobile-used">
-                  <Content>{t('connect.mobileUsed')}</Content>
-                </InlineAlert>
-              ) : (
-                <Form
-                  onSubmit={submit}
-                  validationBehavior="native"
-                  aria-label={t('connect.formTitle')}
-                  data-testid="connect-form"
-                >
-                  <Heading level={3}>{t('connect.formTitle')}</Heading>
-                  <TextField
-                    label={t('connect.name')}
-                    value={name}
-                    onChange={setName}
-                    maxLength={255}
-                    isRequired
-                    data-testid="connect-name"
-                  />
-                  <TextField
-                    label={t('connect.deviceId')}
-                    description={t('connect.deviceIdHelp')}
-                    value={deviceId}
-                    isReadOnly
-                    data-testid="connect-device-id"
-                  />
-                  <Button type="submit" variant="accent" isPending={pending} data-testid="connect-submit">
-                    {t('connect.submit')}
-                  </Button>
-                </Form>
-              )}
-            </>
-          )}
-          {info === null && error !== null && (
-            <InlineAlert variant="negative" width="100%">
+          {error !== null && (
+            <InlineAlert variant="negative" width="100%" data-testid="connect-error">
               <Heading>{t('connect.failed')}</Heading>
               <Content>{errorMessage(t, error)}</Content>
             </InlineAlert>
           )}
-        </Flex>
-      </View>
-    </div>
+          {mobileUsed && !result ? (
+            <InlineAlert variant="notice" width="100%" data-testid="connect-mobile-used">
+              <Content>{t('connect.mobileUsed')}</Content>
+            </InlineAlert>
+          ) : (
+            <Form
+              onSubmit={submit}
+              validationBehavior="native"
+              aria-label={t('connect.formTitle')}
+              data-testid="connect-form"
+            >
+              <Heading level={3}>{t('connect.formTitle')}</Heading>
+              <TextField
+                label={t('connect.name')}
+                value={name}
+                onChange={setName}
+                maxLength={255}
+                isRequired
+                data-testid="connect-name"
+              />
+              <TextField
+                label={t('connect.deviceId')}
+                description={t('connect.deviceIdHelp')}
+                value={deviceId}
+                isReadOnly
+                data-testid="connect-device-id"
+              />
+              <Button type="submit" variant="accent" isPending={pending} data-testid="connect-submit">
+                {t('connect.submit')}
+              </Button>
+            </Form>
+          )}
+        </>
+      )}
+      {info === null && error !== null && (
+        <InlineAlert variant="negative" width="100%">
+          <Heading>{t('connect.failed')}</Heading>
+          <Content>{errorMessage(t, error)}</Content>
+        </InlineAlert>
+      )}
+    </AuthCard>
   );
 }

@@ -9,15 +9,14 @@ import {
   ProgressCircle,
   Text,
   TextField,
-  View,
 } from '@adobe/react-spectrum';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { LIMITS, type Locale } from '../../../shared/contracts.ts';
 import { ApiError, api, queryString } from '../api.ts';
+import { AuthCard } from '../components/AuthCard.tsx';
 import { LanguagePicker } from '../components/LanguagePicker.tsx';
-import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage, fieldProblems } from '../errors.ts';
 import { applyLocale, currentLocale, rememberLocale } from '../i18n/index.ts';
 import { useSession } from '../session.tsx';
@@ -87,128 +86,103 @@ export function SetupPage() {
   };
 
   return (
-    <main className="usher-centered">
-      <View
-        width="size-6000"
-        maxWidth="100%"
-        padding="size-400"
-        borderWidth="thin"
-        borderColor="gray-300"
-        borderRadius="medium"
-        backgroundColor="gray-50"
-      >
-        <Flex direction="column" gap="size-200">
-          <span className="usher-brand">Usher</span>
-          <PageTitle>{t('setup.title')}</PageTitle>
-          {link === 'checking' && <ProgressCircle aria-label={t('common.loading')} isIndeterminate />}
-          {link === 'invalid' && (
-            <InlineAlert variant="notice" width="100%" data-testid="setup-invalid">
-              <Heading>{t('setup.invalidTitle')}</Heading>
+    <AuthCard title={t('setup.title')} width="size-6000">
+      {link === 'checking' && <ProgressCircle aria-label={t('common.loading')} isIndeterminate />}
+      {link === 'invalid' && (
+        <InlineAlert variant="notice" width="100%" data-testid="setup-invalid">
+          <Heading>{t('setup.invalidTitle')}</Heading>
+          <Content>
+            <Flex direction="column" gap="size-100">
+              <Text>{t('setup.invalid')}</Text>
+              <Link href="/">{state.status === 'signed-in' ? t('setup.toConsole') : t('setup.toSignIn')}</Link>
+            </Flex>
+          </Content>
+        </InlineAlert>
+      )}
+      {link === 'valid' && (
+        <>
+          <Text>{t('setup.intro')}</Text>
+          {error && (
+            <InlineAlert variant="negative" width="100%">
+              <Heading>{t('setup.failed')}</Heading>
               <Content>
-                <Flex direction="column" gap="size-100">
-                  <Text>{t('setup.invalid')}</Text>
-                  <Link href="/">{state.status === 'signed-in' ? t('setup.toConsole') : t('setup.toSignIn')}</Link>
-                </Flex>
+                {error.message}
+                {error.fields.length > 0 && (
+                  <ul>
+                    {error.fields.map((field) => (
+                      <li key={field}>{field}</li>
+                    ))}
+                  </ul>
+                )}
               </Content>
             </InlineAlert>
           )}
-          {link === 'valid' && (
-            <>
-              <Text>{t('setup.intro')}</Text>
-              {error && (
-                <InlineAlert variant="negative" width="100%">
-                  <Heading>{t('setup.failed')}</Heading>
-                  <Content>
-                    {error.message}
-                    {error.fields.length > 0 && (
-                      <ul>
-                        {error.fields.map((field) => (
-                          <li key={field}>{field}</li>
-                        ))}
-                      </ul>
-                    )}
-                  </Content>
-                </InlineAlert>
-              )}
-              <Form
-                onSubmit={submit}
-                validationBehavior="native"
-                data-testid="setup-form"
-                aria-label={t('setup.title')}
-              >
-                <TextField
-                  label={t('setup.organizationName')}
-                  value={organizationName}
-                  onChange={setOrganizationName}
-                  maxLength={LIMITS.organizationNameMax}
-                  isRequired
-                  autoFocus
-                  data-testid="setup-organization"
-                />
-                <TextField
-                  label={t('setup.email')}
-                  type="email"
-                  autoComplete="username"
-                  value={email}
-                  onChange={setEmail}
-                  maxLength={LIMITS.emailMax}
-                  isRequired
-                  data-testid="setup-email"
-                />
-                <TextField
-                  label={t('setup.password')}
-                  type="password"
-                  autoComplete="new-password"
-                  description={t('setup.passwordHint', { min: LIMITS.passwordMin })}
-                  value={password}
-                  onChange={setPassword}
-                  minLength={LIMITS.passwordMin}
-                  maxLength={LIMITS.passwordMax}
-                  isRequired
-                  data-testid="setup-password"
-                />
-                <Flex gap="size-200">
-                  <TextField
-                    label={t('setup.firstName')}
-                    autoComplete="given-name"
-                    value={firstName}
-                    onChange={setFirstName}
-                    maxLength={LIMITS.nameMax}
-                    flex={1}
-                  />
-                  <TextField
-                    label={t('setup.lastName')}
-                    autoComplete="family-name"
-                    value={lastName}
-                    onChange={setLastName}
-                    maxLength={LIMITS.nameMax}
-                    flex={1}
-                  />
-                </Flex>
-                <LanguagePicker
-                  value={locale}
-                  label={t('common.language')}
-                  testId="language-picker"
-                  onChange={(next) => {
-                    setLocale(next);
-                    rememberLocale(next);
-                    applyLocale(next);
-                  }}
-                />
-                <Button
-                  type="submit"
-                  variant="accent"
-                  isPending={pending}
-                  marginTop="size-200"
-                  data-testid="setup-submit"
-                >
-                  {t('setup.submit')}
-                </Button>
-              </Form>
-            </>
-          )}
-        </Flex>
-      </View>
-    </main>
+          <Form onSubmit={submit} validationBehavior="native" data-testid="setup-form" aria-label={t('setup.title')}>
+            <TextField
+              label={t('setup.organizationName')}
+              value={organizationName}
+              onChange={setOrganizationName}
+              maxLength={LIMITS.organizationNameMax}
+              isRequired
+              autoFocus
+              data-testid="setup-organization"
+            />
+            <TextField
+              label={t('setup.email')}
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={setEmail}
+              maxLength={LIMITS.emailMax}
+              isRequired
+              data-testid="setup-email"
+            />
+            <TextField
+              label={t('setup.password')}
+              type="password"
+              autoComplete="new-password"
+              description={t('setup.passwordHint', { min: LIMITS.passwordMin })}
+              value={password}
+              onChange={setPassword}
+              minLength={LIMITS.passwordMin}
+              maxLength={LIMITS.passwordMax}
+              isRequired
+              data-testid="setup-password"
+            />
+            <Flex gap="size-200">
+              <TextField
+                label={t('setup.firstName')}
+                autoComplete="given-name"
+                value={firstName}
+                onChange={setFirstName}
+                maxLength={LIMITS.nameMax}
+                flex={1}
+              />
+              <TextField
+                label={t('setup.lastName')}
+                autoComplete="family-name"
+                value={lastName}
+                onChange={setLastName}
+                maxLength={LIMITS.nameMax}
+                flex={1}
+              />
+            </Flex>
+            <LanguagePicker
+              value={locale}
+              label={t('common.language')}
+              testId="language-picker"
+              onChange={(next) => {
+                setLocale(next);
+                rememberLocale(next);
+                applyLocale(next);
+              }}
+            />
+            <Button type="submit" variant="accent" isPending={pending} marginTop="size-200" data-testid="setup-submit">
+              {t('setup.submit')}
+            </Button>
+          </Form>
+        </>
+      )}
+    </AuthCard>
   );
 }

@@ -1,11 +1,11 @@
-import { Button, Content, Flex, Form, Heading, InlineAlert, Link, TextField, View } from '@adobe/react-spectrum';
+import { Button, Content, Flex, Form, Heading, InlineAlert, Link, TextField } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useLocation, useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
+import { AuthCard } from '../components/AuthCard.tsx';
 import { LanguagePicker } from '../components/LanguagePicker.tsx';
-import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
 import { applyLocale, currentLocale, rememberLocale } from '../i18n/index.ts';
 import { useSession } from '../session.tsx';
@@ -102,137 +102,115 @@ export function SignInPage({ expired }: { expired: boolean }) {
   };
 
   return (
-    <main className="usher-centered">
-      <View
-        width="size-4600"
-        maxWidth="100%"
-        padding="size-400"
-        borderWidth="thin"
-        borderColor="gray-300"
-        borderRadius="medium"
-        backgroundColor="gray-50"
-      >
-        <Flex direction="column" gap="size-200">
-          <span className="usher-brand">Usher</span>
-          <PageTitle>{t('signIn.title')}</PageTitle>
-          {expired && !error && (
-            <InlineAlert variant="notice" width="100%">
-              <Heading>{t('signIn.expiredTitle')}</Heading>
-              <Content>{t('signIn.expired')}</Content>
-            </InlineAlert>
-          )}
-          {error && (
-            <div data-testid="login-error">
-              <InlineAlert variant="negative" width="100%">
-                <Heading>{t('signIn.failed')}</Heading>
-                <Content>{error}</Content>
-              </InlineAlert>
-            </div>
-          )}
-          {mfa?.methods.includes('webauthn') && (
-            <Flex direction="column" gap="size-100">
-              <p data-testid="mfa-passkey-prompt">{t('mfa.signInPasskey')}</p>
-              <Button
-                variant="accent"
-                isPending={pending}
-                data-testid="mfa-passkey"
-                onPress={() => secondFactor(verifyPasskey())}
-              >
-                {t('mfa.usePasskey')}
-              </Button>
-            </Flex>
-          )}
-          {mfa ? (
-            <Form onSubmit={submitCode} validationBehavior="native" aria-label={t('mfa.signInTitle')}>
-              <p data-testid="mfa-prompt">
-                {mfa.methods.includes('totp') ? t('mfa.signInTotp') : t('mfa.signInRecovery')}
-              </p>
-              <TextField
-                label={t('mfa.code')}
-                value={code}
-                onChange={setCode}
-                autoComplete="one-time-code"
-                inputMode="text"
-                maxLength={32}
-                isRequired
-                autoFocus
-                description={mfa.methods.includes('recovery_code') ? t('mfa.codeHint') : undefined}
-                data-testid="mfa-code"
-              />
-              <Button type="submit" variant="accent" isPending={pending} marginTop="size-200" data-testid="mfa-submit">
-                {t('mfa.verify')}
-              </Button>
-            </Form>
-          ) : (
-            <>
-              <Form onSubmit={submit} validationBehavior="native" aria-label={t('signIn.title')}>
-                <TextField
-                  label={t('signIn.email')}
-                  type="email"
-                  autoComplete="username"
-                  value={email}
-                  onChange={(value) => {
-                    setEmail(value);
-                    if (sso && value.trim() !== sso.email) {
-                      setSso(null);
-                      setUsePassword(false);
-                    }
-                  }}
-                  onBlur={() => {
-                    discover(email).catch(() => setSso(null));
-                  }}
-                  maxLength={LIMITS.emailMax}
-                  isRequired
-                  autoFocus
-                  data-testid="login-email"
-                />
-                {sso && !usePassword ? (
-                  <p data-testid="login-sso-notice">{t('signIn.ssoNotice')}</p>
-                ) : (
-                  <TextField
-                    label={t('signIn.password')}
-                    type="password"
-                    autoComplete="current-password"
-                    value={password}
-                    onChange={setPassword}
-                    maxLength={LIMITS.passwordMax}
-                    isRequired
-                    data-testid="login-password"
-                  />
-                )}
-                <Button
-                  type="submit"
-                  variant="accent"
-                  isPending={pending}
-                  marginTop="size-200"
-                  data-testid="login-submit"
-                >
-                  {sso && !usePassword ? t('signIn.ssoContinue') : t('signIn.submit')}
-                </Button>
-              </Form>
-              {sso && !usePassword && (
-                <Link onPress={() => setUsePassword(true)} data-testid="login-use-password">
-                  {t('signIn.usePassword')}
-                </Link>
-              )}
-              <Link>
-                <RouterLink to="/forgot-password" data-testid="login-forgot">
-                  {t('signIn.forgot')}
-                </RouterLink>
-              </Link>
-            </>
-          )}
-          <LanguagePicker
-            value={currentLocale()}
-            label={t('common.language')}
-            testId="language-picker"
-            onChange={(locale) => {
-              rememberLocale(locale);
-              applyLocale(locale);
-            }}
-          />
+    <AuthCard title={t('signIn.title')} width="size-4600">
+      {expired && !error && (
+        <InlineAlert variant="notice" width="100%">
+          <Heading>{t('signIn.expiredTitle')}</Heading>
+          <Content>{t('signIn.expired')}</Content>
+        </InlineAlert>
+      )}
+      {error && (
+        <div data-testid="login-error">
+          <InlineAlert variant="negative" width="100%">
+            <Heading>{t('signIn.failed')}</Heading>
+            <Content>{error}</Content>
+          </InlineAlert>
+        </div>
+      )}
+      {mfa?.methods.includes('webauthn') && (
+        <Flex direction="column" gap="size-100">
+          <p data-testid="mfa-passkey-prompt">{t('mfa.signInPasskey')}</p>
+          <Button
+            variant="accent"
+            isPending={pending}
+            data-testid="mfa-passkey"
+            onPress={() => secondFactor(verifyPasskey())}
+          >
+            {t('mfa.usePasskey')}
+          </Button>
         </Flex>
-      </View>
-    </main>
+      )}
+      {mfa ? (
+        <Form onSubmit={submitCode} validationBehavior="native" aria-label={t('mfa.signInTitle')}>
+          <p data-testid="mfa-prompt">{mfa.methods.includes('totp') ? t('mfa.signInTotp') : t('mfa.signInRecovery')}</p>
+          <TextField
+            label={t('mfa.code')}
+            value={code}
+            onChange={setCode}
+            autoComplete="one-time-code"
+            inputMode="text"
+            maxLength={32}
+            isRequired
+            autoFocus
+            description={mfa.methods.includes('recovery_code') ? t('mfa.codeHint') : undefined}
+            data-testid="mfa-code"
+          />
+          <Button type="submit" variant="accent" isPending={pending} marginTop="size-200" data-testid="mfa-submit">
+            {t('mfa.verify')}
+          </Button>
+        </Form>
+      ) : (
+        <>
+          <Form onSubmit={submit} validationBehavior="native" aria-label={t('signIn.title')}>
+            <TextField
+              label={t('signIn.email')}
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={(value) => {
+                setEmail(value);
+                if (sso && value.trim() !== sso.email) {
+                  setSso(null);
+                  setUsePassword(false);
+                }
+              }}
+              onBlur={() => {
+                discover(email).catch(() => setSso(null));
+              }}
+              maxLength={LIMITS.emailMax}
+              isRequired
+              autoFocus
+              data-testid="login-email"
+            />
+            {sso && !usePassword ? (
+              <p data-testid="login-sso-notice">{t('signIn.ssoNotice')}</p>
+            ) : (
+              <TextField
+                label={t('signIn.password')}
+                type="password"
+                autoComplete="current-password"
+                value={password}
+                onChange={setPassword}
+                maxLength={LIMITS.passwordMax}
+                isRequired
+                data-testid="login-password"
+              />
+            )}
+            <Button type="submit" variant="accent" isPending={pending} marginTop="size-200" data-testid="login-submit">
+              {sso && !usePassword ? t('signIn.ssoContinue') : t('signIn.submit')}
+            </Button>
+          </Form>
+          {sso && !usePassword && (
+            <Link onPress={() => setUsePassword(true)} data-testid="login-use-password">
+              {t('signIn.usePassword')}
+            </Link>
+          )}
+          <Link>
+            <RouterLink to="/forgot-password" data-testid="login-forgot">
+              {t('signIn.forgot')}
+            </RouterLink>
+          </Link>
+        </>
+      )}
+      <LanguagePicker
+        value={currentLocale()}
+        label={t('common.language')}
+        testId="language-picker"
+        onChange={(locale) => {
+          rememberLocale(locale);
+          applyLocale(locale);
+        }}
+      />
+    </AuthCard>
   );
 }
