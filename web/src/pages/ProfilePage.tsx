@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { MfaSection } from '../account/MfaSection.tsx';
+import { NewPasswordFields, passwordsDiffer } from '../account/NewPasswordFields.tsx';
 import { api } from '../api.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { Toast } from '../components/Toast.tsx';
@@ -19,7 +20,7 @@ export function ProfilePage() {
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const mismatch = repeat !== '' && repeat !== password;
+  const mismatch = passwordsDiffer(password, repeat);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -67,30 +68,7 @@ export function ProfilePage() {
             isRequired
             data-testid="password-current"
           />
-          <TextField
-            label={t('password.new')}
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={setPassword}
-            minLength={LIMITS.passwordMin}
-            maxLength={LIMITS.passwordMax}
-            description={t('setup.passwordHint', { min: LIMITS.passwordMin })}
-            isRequired
-            data-testid="password-new"
-          />
-          <TextField
-            label={t('password.repeat')}
-            type="password"
-            autoComplete="new-password"
-            value={repeat}
-            onChange={setRepeat}
-            maxLength={LIMITS.passwordMax}
-            validationState={mismatch ? 'invalid' : undefined}
-            errorMessage={mismatch ? t('password.mismatch') : undefined}
-            isRequired
-            data-testid="password-repeat"
-          />
+          <NewPasswordFields password={password} onPassword={setPassword} repeat={repeat} onRepeat={setRepeat} />
           <Button
             type="submit"
             variant="accent"
