@@ -96,6 +96,30 @@ async function findTransferTarget(
 }
 
 /**
+ * Reads and locks (`for update`) every one of these users, in id order as every set-based change
+ * locks users, so batches in flight never wait in a cycle.
+ * @throws AppError 404 when one is not a user of the organization
+ */
+async function lockAllUsers(
+  trx: Transaction<DB>,
+  organizationId: string,
+  ids: string[],
+): Promise<Selectable<UsersTable>[]> {
+  const users = await trx
+    .selectFrom('users')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  if (users.length !== ids.length) {
+    throw notFound('User');
+  }
+  return users;
+}
+
+/**
  * Removes users from the organization: every profile, group membership and admin right is
  * revoked, sessions end, licenses are freed; the users stay as "Directory users" (status
  * removed) and can be restored. Their stored content is kept for transfer later, transferred now
@@ -119,18 +143,7 @@ export async function removeUsers(
     const users =
       input.locked && input.locked.length === ids.length && input.locked.every((user) => ids.includes(user.id))
         ? input.locked
-        : await trx
-            .selectFrom('users')
-            .selectAll()
-            .where('organization_id', '=', actor.organizationId)
-            .where('id', 'in', ids)
-            // In id order, as every set-based change locks users: batches in flight never wait in a cycle.
-            .orderBy('id')
-            .forUpdate()
-            .execute();
-    if (users.length !== ids.length) {
-      throw notFound('User');
-    }
+        : await lockAllUsers(trx, actor.organizationId, ids);
     const already = users.filter((user) => user.status === 'removed');
     if (already.length > 0) {
       throw new AppError(
@@ -262,18 +275,7 @@ export async function deleteRemovedUsers(ctx: AppContext, actor: Actor, userIds:
     return;
   }
   await transaction(ctx.db, async (trx) => {
-    const users = await trx
-      .selectFrom('users')
-      .select(['id', 'email', 'status'])
-      .where('organization_id', '=', actor.organizationId)
-      .where('id', 'in', ids)
-      // In id order, as every set-based change locks users: batches in flight never wait in a cycle.
-      .orderBy('id')
-      .forUpdate()
-      .execute();
-    if (users.length !== ids.length) {
-      throw notFound('User');
-    }
+    const users = await lockAllUsers(trx, actor.organizationId, ids);
     const active = users.filter((user) => user.status !== 'removed');
     if (active.length > 0) {
       throw new AppError(
