@@ -333,13 +333,16 @@ export async function findMembersByGroupIdsAndUserIds(
   if (groupIds.length === 0 || userIds.length === 0) {
     return [];
   }
-  return db
-    .selectFrom('group_members')
-    .select(['group_id', 'user_id'])
-    .where('organization_id', '=', organizationId)
-    .where('group_id', '=', sql<string>`any(${groupIds}::uuid[])`)
-    .where('user_id', '=', sql<string>`any(${userIds}::uuid[])`)
-    .execute();
+  // User by user (the (organization_id, user_id, group_id) index), so a page of users never reads
+  // every member of the groups however many they have.
+  const result = await sql<{ group_id: string; user_id: string }>`
+    select m.group_id, u.id as user_id
+    from unnest(${userIds}::uuid[]) as u(id)
+    cross join lateral (
+      select gm.group_id from group_members gm
+      where gm.organization_id = ${organizationId} and gm.user_id = u.id
+        and gm.group_id = any(${groupIds}::uuid[])) as m`.execute(db);
+  return result.rows;
 }
 
 /**

@@ -297,12 +297,16 @@ export async function findSyncRunEntriesAfter(
     mappings: number[];
   }>`
     select e.seq, e.dn, e.dn_key, e.external_key, e.email, e.first_name, e.last_name, e.country, e.username,
-      e.user_id, (t.user_id is not null) as tracked,
+      e.user_id,
+      -- Both looked up per entry (an index probe each), so a chunk never reads a whole table: an
+      -- EXISTS here may be planned as a hash of every managed user, built again for each chunk.
+      coalesce((select true from directory_sync_users t
+        where t.organization_id = e.organization_id and t.directory_id = ${directoryId}
+          and t.user_id = e.user_id
+        limit 1), false) as tracked,
       array(select m.mapping from directory_sync_run_members m
         where m.run_id = e.run_id and m.dn_key = e.dn_key order by m.mapping) as mappings
     from directory_sync_run_entries e
-    left join directory_sync_users t
-      on t.organization_id = e.organization_id and t.directory_id = ${directoryId} and t.user_id = e.user_id
     where e.organization_id = ${organizationId} and e.run_id = ${runId} and e.seq > ${afterSeq}
     order by e.seq
     limit ${limit}`.execute(db);
