@@ -28,7 +28,7 @@ import {
 } from './users.admin-roles.ts';
 import { loadUserDetail } from './users.details.ts';
 import { UserErrorCodes } from './users.errors.ts';
-import { type ContentAction, deleteRemovedUsers, removeUsers, restoreUser } from './users.removal.ts';
+import { type ContentAction, deleteRemovedUsers, type LockedUser, removeUsers, restoreUser } from './users.removal.ts';
 import { insertUsers, type NewUserInput, type UserView } from './users.service.ts';
 import { editUsers, type UserPatch } from './users.update.ts';
 
@@ -727,16 +727,22 @@ export async function removeUsersCommand(
   authorize(actor, 'user.remove');
   const known = options.states;
   const removeAll = async (scope: RunScope, all: RemoveUserItem[]): Promise<Applied<UserState>[]> => {
-    const users = await resolveUsers(
-      scope,
-      actor,
-      all.map((item) => item.user),
-    );
-    const ids = users.map((user) => user.id);
     // A synchronizing source (a SCIM connection, a directory sync) removes only the users it manages.
     const source = synchronizingSource(actor);
+    // Users the caller locked and read (their states) are not read again, unless a source must
+    // be checked against what manages them.
+    const states = all.map((item) => ('id' in item.user ? known?.get(item.user.id) : undefined));
+    const users: LockedUser[] =
+      !source && states.every((state) => state !== undefined)
+        ? states.map((state) => ({ id: state.id, email: state.email, status: state.status }))
+        : await resolveUsers(
+            scope,
+            actor,
+            all.map((item) => item.user),
+          );
+    const ids = users.map((user) => user.id);
     const foreign = source
-      ? users.find((user) => user.source_type !== source.type || user.source_id !== source.id)
+      ? (users as UserRow[]).find((user) => user.source_type !== source.type || user.source_id !== source.id)
       : undefined;
     if (foreign) {
       throw notManaged(foreign, 'removes');

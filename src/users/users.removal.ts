@@ -95,6 +95,9 @@ async function findTransferTarget(
   return target;
 }
 
+/** What a removal needs of a user the caller has locked (`for update`) in its transaction. */
+export type LockedUser = Pick<Selectable<UsersTable>, 'id' | 'email' | 'status'>;
+
 /**
  * Reads and locks (`for update`) every one of these users, in id order as every set-based change
  * locks users, so batches in flight never wait in a cycle.
@@ -133,8 +136,8 @@ export async function removeUsers(
     userIds: string[];
     contentAction: ContentAction;
     transferTo?: string | undefined;
-    /** The users' rows, already locked (`for update`) in the caller's transaction: not read again. */
-    locked?: Selectable<UsersTable>[];
+    /** The users, already locked (`for update`) and read in the caller's transaction: not read again. */
+    locked?: LockedUser[];
   },
 ): Promise<number> {
   authorize(actor, 'user.remove');
