@@ -25,6 +25,8 @@ interface FormDialogProps {
   onSubmit: (event: FormEvent<HTMLFormElement>) => void;
   submitLabel: string;
   submitTestId: string;
+  /** `negative` for a submit that removes or deletes. */
+  submitVariant?: 'accent' | 'negative';
   pending: boolean;
   /** The fields. */
   children: ComponentProps<typeof Form>['children'];
@@ -52,7 +54,7 @@ export function FormDialog(props: FormDialogProps) {
           {t('common.cancel')}
         </Button>
         <Button
-          variant="accent"
+          variant={props.submitVariant ?? 'accent'}
           type="submit"
           form={props.formId}
           isPending={props.pending}

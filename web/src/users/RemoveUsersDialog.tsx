@@ -1,21 +1,8 @@
-import {
-  Button,
-  ButtonGroup,
-  Content,
-  Dialog,
-  Divider,
-  Flex,
-  Form,
-  Heading,
-  InlineAlert,
-  Radio,
-  RadioGroup,
-  Text,
-  useDialogContainer,
-} from '@adobe/react-spectrum';
+import { Content, Flex, Heading, InlineAlert, Radio, RadioGroup, Text } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
 import { FormError } from '../components/FormError.tsx';
 import type { PickerOption } from '../components/SearchPicker.tsx';
 import { UserSearchPicker, userLabel } from '../components/UserSearchPicker.tsx';
@@ -49,119 +36,108 @@ const NAMED = 10;
  */
 export function RemoveUsersDialog({ userIds, matching, email, people = [], onRemoved }: RemoveUsersDialogProps) {
   const { t } = useTranslation();
-  const { dismiss } = useDialogContainer();
   const [contentAction, setContentAction] = useState<ContentAction>('transfer-later');
   const [transferTo, setTransferTo] = useState<(PickerOption & { email: string }) | null>(null);
   const errors = useServerErrors();
-  const [pending, setPending] = useState(false);
+  const { pending, submit } = useDialogSubmit(errors);
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    errors.reset();
-    setPending(true);
-    api
-      .post<{ removed: number }>('/api/v1/users/remove', {
-        ...(matching ? { matching: matching.filter } : { userIds }),
-        contentAction,
-        ...(contentAction === 'transfer-now' && transferTo ? { transferTo: transferTo.email } : {}),
-      })
-      .then((answer) => {
-        onRemoved(answer.removed);
-        dismiss();
-      })
-      .catch((caught: unknown) => {
-        errors.fail(caught);
-        setPending(false);
-      });
-  };
+  const save = (event: FormEvent<HTMLFormElement>) =>
+    submit(
+      event,
+      () =>
+        api.post<{ removed: number }>('/api/v1/users/remove', {
+          ...(matching ? { matching: matching.filter } : { userIds }),
+          contentAction,
+          ...(contentAction === 'transfer-now' && transferTo ? { transferTo: transferTo.email } : {}),
+        }),
+      (answer) => onRemoved(answer.removed),
+    );
 
   const transferProblem = errors.problem('transferTo');
   return (
-    <Dialog size="M" data-testid="remove-users-dialog">
-      <Heading>
-        {matching
+    <FormDialog
+      formId={FORM_ID}
+      testId="remove-users-dialog"
+      title={
+        matching
           ? t('users.remove.titleMatching', { n: matching.count })
           : email
             ? t('users.remove.titleOne', { email })
-            : t('users.remove.title', { count: userIds.length })}
-      </Heading>
-      <Divider />
-      <Content>
-        {errors.error !== null && (
+            : t('users.remove.title', { count: userIds.length })
+      }
+      error={
+        errors.error !== null && (
           <FormError
             title={t('users.remove.failed')}
             error={errors.error}
             rest={errors.rest(['transferTo'])}
             testId="remove-users-error"
           />
-        )}
-        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.remove.action')}>
-          <Flex direction="column" gap="size-150">
-            {people.length > 1 && (
-              <Flex direction="column" gap="size-50">
-                <Text>{t('users.remove.who')}</Text>
-                <ul className="usher-plain-list" data-testid="remove-users-who">
-                  {people.slice(0, NAMED).map((person) => (
-                    <li key={person}>{person}</li>
-                  ))}
-                </ul>
-                {people.length > NAMED && <Text>{t('users.remove.andMore', { n: people.length - NAMED })}</Text>}
-              </Flex>
-            )}
-            <Text>{t('users.remove.intro')}</Text>
-            <RadioGroup
-              label={t('users.remove.content')}
-              value={contentAction}
-              onChange={(value) => {
-                if (isContentAction(value)) {
-                  setContentAction(value);
-                  errors.edited('transferTo');
-                }
-              }}
-              data-testid="remove-content-action"
-            >
-              <Radio value="transfer-later" data-testid="remove-transfer-later">
-                {t('users.remove.transferLater')}
-              </Radio>
-              <Radio value="transfer-now" data-testid="remove-transfer-now">
-                {t('users.remove.transferNow')}
-              </Radio>
-              <Radio value="delete" data-testid="remove-delete-content">
-                {t('users.remove.deleteContent')}
-              </Radio>
-            </RadioGroup>
-            {contentAction === 'transfer-now' && (
-              <UserSearchPicker
-                label={t('users.remove.transferTo')}
-                description={t('users.remove.transferToHint')}
-                excludeIds={new Set(userIds)}
-                selected={transferTo}
-                onChoose={(user) => {
-                  setTransferTo(user ? { id: user.id, label: userLabel(user), email: user.email } : null);
-                  errors.edited('transferTo');
-                }}
-                isRequired
-                errorMessage={transferProblem}
-                testId="remove-transfer-to"
-              />
-            )}
-            {contentAction === 'delete' && (
-              <InlineAlert variant="notice" data-testid="remove-delete-warning">
-                <Heading>{t('users.remove.deleteWarningTitle')}</Heading>
-                <Content>{t('users.remove.deleteWarning')}</Content>
-              </InlineAlert>
-            )}
+        )
+      }
+      formLabel={t('users.remove.action')}
+      onSubmit={save}
+      submitLabel={t('users.remove.action')}
+      submitTestId="remove-users-submit"
+      pending={pending}
+      submitVariant="negative"
+    >
+      <Flex direction="column" gap="size-150">
+        {people.length > 1 && (
+          <Flex direction="column" gap="size-50">
+            <Text>{t('users.remove.who')}</Text>
+            <ul className="usher-plain-list" data-testid="remove-users-who">
+              {people.slice(0, NAMED).map((person) => (
+                <li key={person}>{person}</li>
+              ))}
+            </ul>
+            {people.length > NAMED && <Text>{t('users.remove.andMore', { n: people.length - NAMED })}</Text>}
           </Flex>
-        </Form>
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
-          {t('common.cancel')}
-        </Button>
-        <Button variant="negative" type="submit" form={FORM_ID} isPending={pending} data-testid="remove-users-submit">
-          {t('users.remove.action')}
-        </Button>
-      </ButtonGroup>
-    </Dialog>
+        )}
+        <Text>{t('users.remove.intro')}</Text>
+        <RadioGroup
+          label={t('users.remove.content')}
+          value={contentAction}
+          onChange={(value) => {
+            if (isContentAction(value)) {
+              setContentAction(value);
+              errors.edited('transferTo');
+            }
+          }}
+          data-testid="remove-content-action"
+        >
+          <Radio value="transfer-later" data-testid="remove-transfer-later">
+            {t('users.remove.transferLater')}
+          </Radio>
+          <Radio value="transfer-now" data-testid="remove-transfer-now">
+            {t('users.remove.transferNow')}
+          </Radio>
+          <Radio value="delete" data-testid="remove-delete-content">
+            {t('users.remove.deleteContent')}
+          </Radio>
+        </RadioGroup>
+        {contentAction === 'transfer-now' && (
+          <UserSearchPicker
+            label={t('users.remove.transferTo')}
+            description={t('users.remove.transferToHint')}
+            excludeIds={new Set(userIds)}
+            selected={transferTo}
+            onChoose={(user) => {
+              setTransferTo(user ? { id: user.id, label: userLabel(user), email: user.email } : null);
+              errors.edited('transferTo');
+            }}
+            isRequired
+            errorMessage={transferProblem}
+            testId="remove-transfer-to"
+          />
+        )}
+        {contentAction === 'delete' && (
+          <InlineAlert variant="notice" data-testid="remove-delete-warning">
+            <Heading>{t('users.remove.deleteWarningTitle')}</Heading>
+            <Content>{t('users.remove.deleteWarning')}</Content>
+          </InlineAlert>
+        )}
+      </Flex>
+    </FormDialog>
   );
 }
