@@ -601,4 +601,18 @@ describe('single sign-on through OpenID Connect and SAML', () => {
       .execute();
     assert.deepEqual(tokens, []);
   });
+
+  test('removing an identity provider: 204 with no body, audited, and a second removal is a 404', async () => {
+    const path = `/api/v1/directories/${samlDirectoryId}/identity-provider`;
+    const removed = await admin.request('DELETE', path);
+    assert.equal(removed.status, 204, removed.text);
+    assert.equal(removed.text, '');
+    const events = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('action', '=', 'directory.identity_provider.remove')
+      .execute();
+    assert.equal(events.length, 1);
+    expectProblem(await admin.request('DELETE', path), 404, 'request.not_found');
+  });
 });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DirectorySchema } from '../../shared/api/domains.ts';
 import type { AppContext } from '../context.ts';
+import { deleteById } from '../core/routes.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
   createDirectory,
@@ -79,22 +80,18 @@ export function directoriesRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => updateDirectory(ctx, request.actor!, request.params.id, request.body),
     );
-    app.delete(
+    deleteById(
+      app,
       '/directories/:id',
       {
-        schema: {
-          tags,
-          summary: 'Delete a directory',
-          description:
-            'Deletes a directory with the trust granted on it; its pending domains lose their directory. Refused while it has claimed domains. System admins.',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Deleted.' }), ...problems(401, 403, 404, 409) },
-        },
+        tags,
+        summary: 'Delete a directory',
+        description:
+          'Deletes a directory with the trust granted on it; its pending domains lose their directory. Refused while it has claimed domains. System admins.',
+        done: 'Deleted.',
+        problems: [401, 403, 404, 409],
       },
-      async (request, reply) => {
-        await deleteDirectory(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => deleteDirectory(ctx, actor, id),
     );
   };
 }

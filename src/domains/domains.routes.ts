@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainSchema } from '../../shared/api/domains.ts';
 import type { AppContext } from '../context.ts';
+import { deleteById } from '../core/routes.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import { CHALLENGE_LABEL, CHALLENGE_VALUE_PREFIX } from './dns.ts';
 import { directoriesRoutes } from './domains.directories.routes.ts';
@@ -107,21 +108,17 @@ export function domainsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => verifyDomain(ctx, request.actor!, request.params.id),
     );
-    app.delete(
+    deleteById(
+      app,
       '/domains/:id',
       {
-        schema: {
-          tags,
-          summary: 'Remove a domain',
-          description: 'Removes a domain; a claimed one is released. System admins.',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Removed.' }), ...problems(401, 403, 404) },
-        },
+        tags,
+        summary: 'Remove a domain',
+        description: 'Removes a domain; a claimed one is released. System admins.',
+        done: 'Removed.',
+        problems: [401, 403, 404],
       },
-      async (request, reply) => {
-        await removeDomain(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => removeDomain(ctx, actor, id),
     );
   };
 }

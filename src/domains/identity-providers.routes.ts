@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IdentityProviderSchema } from '../../shared/api/domains.ts';
 import type { AppContext } from '../context.ts';
+import { deleteById } from '../core/routes.ts';
 import { IdParams, problems } from '../core/schemas.ts';
 import {
   getIdentityProvider,
@@ -93,21 +94,17 @@ export function identityProvidersRoutes(ctx: AppContext): FastifyPluginAsyncZod 
       },
       async (request) => setIdentityProvider(ctx, request.actor!, request.params.id, request.body),
     );
-    app.delete(
+    deleteById(
+      app,
       '/directories/:id/identity-provider',
       {
-        schema: {
-          tags,
-          summary: "Remove a directory's identity provider",
-          description: 'Its admins sign in with a password again. System admins.',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Removed.' }), ...problems(401, 403, 404) },
-        },
+        tags,
+        summary: "Remove a directory's identity provider",
+        description: 'Its admins sign in with a password again. System admins.',
+        done: 'Removed.',
+        problems: [401, 403, 404],
       },
-      async (request, reply) => {
-        await removeIdentityProvider(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => removeIdentityProvider(ctx, actor, id),
     );
     app.post(
       '/directories/:id/identity-provider/test',

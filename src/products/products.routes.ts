@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ProductSchema, ProfileSchema } from '../../shared/api/products.ts';
 import { LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
+import { deleteById } from '../core/routes.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
   createProduct,
@@ -97,21 +98,17 @@ export function productsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => updateProduct(ctx, request.actor!, request.params.id, request.body),
     );
-    app.delete(
+    deleteById(
+      app,
       '/products/:id',
       {
-        schema: {
-          tags,
-          summary: 'Delete a product',
-          description: 'Deletes a product, its profiles and the admin rights scoped to them (system admins).',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Deleted.' }), ...problems(401, 403, 404) },
-        },
+        tags,
+        summary: 'Delete a product',
+        description: 'Deletes a product, its profiles and the admin rights scoped to them (system admins).',
+        done: 'Deleted.',
+        problems: [401, 403, 404],
       },
-      async (request, reply) => {
-        await deleteProduct(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => deleteProduct(ctx, actor, id),
     );
 
     app.get(
@@ -170,22 +167,18 @@ export function productsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => updateProfile(ctx, request.actor!, request.params.id, request.body),
     );
-    app.delete(
+    deleteById(
+      app,
       '/product-profiles/:id',
       {
-        schema: {
-          tags,
-          summary: 'Delete a product profile',
-          description:
-            'Deletes a profile and the admin rights scoped to it (system admins; product admins of its product).',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Deleted.' }), ...problems(401, 403, 404) },
-        },
+        tags,
+        summary: 'Delete a product profile',
+        description:
+          'Deletes a profile and the admin rights scoped to it (system admins; product admins of its product).',
+        done: 'Deleted.',
+        problems: [401, 403, 404],
       },
-      async (request, reply) => {
-        await deleteProfile(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => deleteProfile(ctx, actor, id),
     );
   };
 }

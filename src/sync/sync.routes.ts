@@ -11,6 +11,7 @@ import {
 } from '../../shared/api/sync.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
+import { deleteById } from '../core/routes.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import {
   deleteSync,
@@ -61,21 +62,17 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => putSync(ctx, request.actor!, request.params.id, request.body),
     );
-    app.delete(
+    deleteById(
+      app,
       '/directories/:id/sync',
       {
-        schema: {
-          tags,
-          summary: "Delete a directory's sync connection",
-          description: 'Its users stay in the organization and are no longer managed by a sync. System admins.',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Deleted.' }), ...problems(401, 403, 404) },
-        },
+        tags,
+        summary: "Delete a directory's sync connection",
+        description: 'Its users stay in the organization and are no longer managed by a sync. System admins.',
+        done: 'Deleted.',
+        problems: [401, 403, 404],
       },
-      async (request, reply) => {
-        await deleteSync(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => deleteSync(ctx, actor, id),
     );
     app.post(
       '/directories/:id/sync/test',

@@ -546,4 +546,14 @@ describe('directory sync against a real OpenLDAP server', () => {
       'the first entry is unchanged',
     );
   });
+
+  test('deleting the connection: 204 with no body, then it is not configured, and a second delete is a 404', async () => {
+    const path = `/api/v1/directories/${directoryId}/sync`;
+    const deleted = await admin.request('DELETE', path);
+    assert.equal(deleted.status, 204);
+    assert.equal(deleted.text, '');
+    await problem(admin.get(path), 404, 'sync.not_configured');
+    await problem(admin.request('DELETE', path), 404, 'sync.not_configured');
+    assert.equal((await admin.request('DELETE', '/api/v1/directories/not-a-uuid/sync')).status, 400);
+  });
 });
