@@ -11,6 +11,7 @@ import { type Actor, authorize, can } from '../roles/policy.ts';
 import { AuthErrorCodes } from './auth.errors.ts';
 import { loginPolicy, type RequestOrigin, type SessionHandle, startSession } from './auth.service.ts';
 import { type SecretBox, secretBox } from './encryption.ts';
+import { replacePendingFactor } from './mfa-factors.queries.ts';
 import { checkAttempt, recordFailedAttempt } from './rate-limit.ts';
 import { hashSecret } from './secrets.ts';
 
@@ -153,24 +154,11 @@ export async function startTotpEnrolment(
         'An authenticator app is enrolled already: remove it first to enrol another.',
       );
     }
-    await trx
-      .deleteFrom('mfa_factors')
-      .where('organization_id', '=', actor.organizationId)
-      .where('user_id', '=', actor.id)
-      .where('kind', '=', 'totp')
-      .where('confirmed_at', 'is', null)
-      .execute();
-    await trx
-      .insertInto('mfa_factors')
-      .values({
-        id: factorId,
-        organization_id: actor.organizationId,
-        user_id: actor.id,
-        kind: 'totp',
-        label: 'Authenticator app',
-        secret: box.seal(secret, totpContext(actor.organizationId, actor.id, factorId)),
-      })
-      .execute();
+    await replacePendingFactor(trx, { organizationId: actor.organizationId, userId: actor.id }, 'totp', {
+      id: factorId,
+      label: 'Authenticator app',
+      secret: box.seal(secret, totpContext(actor.organizationId, actor.id, factorId)),
+    });
   });
   return { secret, otpauthUrl: totpOf(secret, actor.label).toString() };
 }

@@ -23,6 +23,7 @@ import {
   replaceRecoveryCodes,
   requireSessionUser,
 } from './mfa.service.ts';
+import { replacePendingFactor } from './mfa-factors.queries.ts';
 
 /**
  * The relying party: its id is the host name of USHER_PUBLIC_URL, so a passkey made for Usher is
@@ -89,24 +90,11 @@ export async function startPasskeyEnrolment(
       ),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
     });
-    await trx
-      .deleteFrom('mfa_factors')
-      .where('organization_id', '=', actor.organizationId)
-      .where('user_id', '=', actor.id)
-      .where('kind', '=', 'webauthn')
-      .where('confirmed_at', 'is', null)
-      .execute();
-    await trx
-      .insertInto('mfa_factors')
-      .values({
-        organization_id: actor.organizationId,
-        user_id: actor.id,
-        kind: 'webauthn',
-        label,
-        // Not a secret: the challenge the authenticator must sign, kept until it answers.
-        secret: options.challenge,
-      })
-      .execute();
+    // Not a secret: the challenge the authenticator must sign, kept until it answers.
+    await replacePendingFactor(trx, { organizationId: actor.organizationId, userId: actor.id }, 'webauthn', {
+      label,
+      secret: options.challenge,
+    });
     return options;
   });
 }
