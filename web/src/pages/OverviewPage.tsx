@@ -109,45 +109,37 @@ export function OverviewPage() {
   }
 
   const alerts = (overview.licenses?.products ?? []).filter((product) => product.level > 0);
+  const { users, outbox } = overview;
+  // The counts the admin may read, each a link to its list.
+  const tiles = [
+    ...(users
+      ? [
+          { label: t('overview.users'), count: users.active, to: '/users?status=active', testId: 'overview-users' },
+          {
+            label: t('overview.removedUsers'),
+            count: users.removed,
+            to: '/users?status=removed',
+            testId: 'overview-removed',
+          },
+        ]
+      : []),
+    ...(overview.groups
+      ? [{ label: t('overview.groups'), count: overview.groups, to: '/groups', testId: 'overview-groups' }]
+      : []),
+    ...(outbox
+      ? [
+          { label: t('overview.queued'), count: outbox.queued, to: '/outbox', testId: 'overview-queued' },
+          { label: t('overview.failed'), count: outbox.failed, to: '/outbox', testId: 'overview-failed' },
+        ]
+      : []),
+  ];
   return (
     <Flex direction="column" gap="size-300">
       <PageTitle>{t('nav.overview')}</PageTitle>
       <Flex gap="size-200" wrap data-testid="overview-tiles">
-        {overview.users && (
-          <Tile
-            label={t('overview.users')}
-            value={countText(overview.users.active)}
-            to="/users?status=active"
-            testId="overview-users"
-          />
-        )}
-        {overview.users && (
-          <Tile
-            label={t('overview.removedUsers')}
-            value={countText(overview.users.removed)}
-            to="/users?status=removed"
-            testId="overview-removed"
-          />
-        )}
-        {overview.groups && (
-          <Tile label={t('overview.groups')} value={countText(overview.groups)} to="/groups" testId="overview-groups" />
-        )}
-        {overview.outbox && (
-          <Tile
-            label={t('overview.queued')}
-            value={countText(overview.outbox.queued)}
-            to="/outbox"
-            testId="overview-queued"
-          />
-        )}
-        {overview.outbox && (
-          <Tile
-            label={t('overview.failed')}
-            value={countText(overview.outbox.failed)}
-            to="/outbox"
-            testId="overview-failed"
-          />
-        )}
+        {tiles.map((tile) => (
+          <Tile key={tile.testId} label={tile.label} value={countText(tile.count)} to={tile.to} testId={tile.testId} />
+        ))}
       </Flex>
       {alerts.map((product) => (
         <InlineAlert
