@@ -1,20 +1,9 @@
-import {
-  Content,
-  Flex,
-  Heading,
-  IllustratedMessage,
-  InlineAlert,
-  Item,
-  Picker,
-  StatusLight,
-} from '@adobe/react-spectrum';
+import { Flex, Heading, IllustratedMessage, Item, Picker, StatusLight } from '@adobe/react-spectrum';
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
-import { ItemsTable } from '../components/ItemsTable.tsx';
-import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
-import { errorMessage } from '../errors.ts';
+import { PagedTable } from '../components/PagedTable.tsx';
 import type { Page } from '../types.ts';
 import { rowMessage, rowStatusKey } from './labels.ts';
 import { type BulkRow, type BulkRowStatus, bulkPath } from './types.ts';
@@ -156,15 +145,9 @@ export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
           <Item key="skipped">{t('bulk.rows.filterSkipped')}</Item>
         </Picker>
       </Flex>
-      {error !== null && (
-        <InlineAlert variant="negative" data-testid="bulk-rows-error">
-          <Heading>{t('bulk.rows.loadFailed')}</Heading>
-          <Content>{errorMessage(t, error)}</Content>
-        </InlineAlert>
-      )}
-      <ItemsTable
+      <PagedTable
         aria-label={t('bulk.rows.title')}
-        data-testid="bulk-rows-table"
+        testId="bulk-rows"
         overflowMode="wrap"
         selectionMode="none"
         renderEmptyState={() => (
@@ -177,17 +160,12 @@ export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
         itemKey={(row) => row.rowNumber}
         cell={cell}
         cellText={cellText}
-        loading={loading === 'first'}
+        paging={{ loading, hasMore: Boolean(nextCursor), onLoadMore: () => void load(nextCursor), error }}
         rowHeight={ROW_HEIGHT}
         maxHeight="60vh"
-      />
-      <LoadMoreFooter
-        testId="bulk-rows"
+        loadFailedText={t('bulk.rows.loadFailed')}
         shownText={t('bulk.rows.shown', { n: items.length })}
         loadMoreText={t('users.loadMore')}
-        hasMore={Boolean(nextCursor)}
-        loading={loading === 'more'}
-        onLoadMore={() => void load(nextCursor)}
       />
     </Flex>
   );

@@ -1,9 +1,7 @@
-import { Content, Flex, Heading, IllustratedMessage, InlineAlert } from '@adobe/react-spectrum';
+import { Flex, Heading, IllustratedMessage } from '@adobe/react-spectrum';
 import type { ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
-import { errorMessage } from '../errors.ts';
-import { type ItemsColumn, ItemsTable, type ItemsTableProps } from './ItemsTable.tsx';
-import { LoadMoreFooter } from './LoadMoreFooter.tsx';
+import type { ItemsColumn, ItemsTableProps } from './ItemsTable.tsx';
+import { PagedTable } from './PagedTable.tsx';
 import { PageTitle } from './PageTitle.tsx';
 import { Toast } from './Toast.tsx';
 import type { PagedList } from './usePagedList.ts';
@@ -43,7 +41,6 @@ interface ListPageProps<T, K extends string> {
  * message, a load error, the table of items and the "Load more" footer.
  */
 export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
-  const { t } = useTranslation();
   const { list } = props;
   return (
     <Flex direction="column" gap="size-200">
@@ -65,13 +62,7 @@ export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
         </Flex>
       )}
       <Toast message={props.notice} onDismiss={() => props.onNoticeDismiss?.()} testId={`${props.testId}-notice`} />
-      {list.error !== null && (
-        <InlineAlert variant="negative" data-testid={`${props.testId}-error`}>
-          <Heading>{props.loadFailedText}</Heading>
-          <Content>{errorMessage(t, list.error)}</Content>
-        </InlineAlert>
-      )}
-      <ItemsTable
+      <PagedTable
         overflowMode="truncate"
         renderEmptyState={() => (
           <IllustratedMessage>
@@ -80,18 +71,13 @@ export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
         )}
         {...props.table}
         aria-label={props.title}
-        data-testid={`${props.testId}-table`}
+        testId={props.testId}
         columns={props.columns}
         items={list.items}
-        loading={list.loading === 'first'}
-      />
-      <LoadMoreFooter
-        testId={props.testId}
+        paging={{ loading: list.loading, hasMore: list.hasMore, onLoadMore: list.loadMore, error: list.error }}
+        loadFailedText={props.loadFailedText}
         shownText={props.shownText}
         loadMoreText={props.loadMoreText}
-        hasMore={list.hasMore}
-        loading={list.loading === 'more'}
-        onLoadMore={list.loadMore}
       />
       {props.children}
     </Flex>

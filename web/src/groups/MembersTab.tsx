@@ -1,13 +1,11 @@
 import {
   AlertDialog,
   Button,
-  Content,
   DialogContainer,
   DialogTrigger,
   Flex,
   Heading,
   IllustratedMessage,
-  InlineAlert,
   Link,
   SearchField,
   type Selection,
@@ -18,9 +16,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
-import { ItemsTable } from '../components/ItemsTable.tsx';
-import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
-import { errorMessage } from '../errors.ts';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { useCan } from '../session.tsx';
 import type { GroupDetail, Page, User } from '../types.ts';
 import { fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
@@ -195,15 +191,9 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
           </Link>
         </Flex>
       </Flex>
-      {error !== null && (
-        <InlineAlert variant="negative" data-testid="group-members-error">
-          <Heading>{t('groups.members.loadFailed')}</Heading>
-          <Content>{errorMessage(t, error)}</Content>
-        </InlineAlert>
-      )}
-      <ItemsTable
+      <PagedTable
         aria-label={t('groups.tabs.users')}
-        data-testid="group-members-table"
+        testId="group-members"
         overflowMode="truncate"
         selectionMode={canRemove ? 'multiple' : 'none'}
         selectedKeys={selected}
@@ -219,17 +209,12 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
         itemKey={(user) => user.id}
         cell={cell}
         cellText={cellText}
-        loading={loading === 'first'}
+        paging={{ loading, hasMore: Boolean(nextCursor), onLoadMore: () => void load(nextCursor), error }}
         rowHeight={ROW_HEIGHT}
         maxHeight="60vh"
-      />
-      <LoadMoreFooter
-        testId="group-members"
+        loadFailedText={t('groups.members.loadFailed')}
         shownText={t('users.shown', { n: items.length })}
         loadMoreText={t('users.loadMore')}
-        hasMore={Boolean(nextCursor)}
-        loading={loading === 'more'}
-        onLoadMore={() => void load(nextCursor)}
       />
       <DialogContainer onDismiss={() => setAdding(false)}>
         {adding && (

@@ -7,7 +7,6 @@ import {
   Flex,
   Heading,
   IllustratedMessage,
-  InlineAlert,
   Text,
   useDateFormatter,
   useNumberFormatter,
@@ -24,12 +23,10 @@ import { type BulkOperation, bulkPath, isUnfinished } from '../bulk/types.ts';
 import { UploadDialog } from '../bulk/UploadDialog.tsx';
 import { usePoll } from '../bulk/usePoll.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
-import { ItemsTable } from '../components/ItemsTable.tsx';
-import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
+import { PagedTable } from '../components/PagedTable.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { Toast } from '../components/Toast.tsx';
-import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
 import type { Page } from '../types.ts';
 
@@ -250,15 +247,9 @@ export function BulkOperationsPage() {
         </Flex>
       </Flex>
       <Toast message={notice} onDismiss={() => setNotice(null)} testId="bulk-notice" />
-      {error !== null && (
-        <InlineAlert variant="negative" data-testid="bulk-error">
-          <Heading>{t('bulk.failed')}</Heading>
-          <Content>{errorMessage(t, error)}</Content>
-        </InlineAlert>
-      )}
-      <ItemsTable
+      <PagedTable
         aria-label={t('nav.bulk')}
-        data-testid="bulk-table"
+        testId="bulk"
         overflowMode="wrap"
         selectionMode="none"
         onAction={(key) => navigate(`/bulk/${encodeURIComponent(String(key))}`)}
@@ -273,16 +264,11 @@ export function BulkOperationsPage() {
         itemKey={(operation) => operation.id}
         cell={cell}
         cellText={cellText}
-        loading={loading === 'first'}
+        paging={{ loading, hasMore: Boolean(nextCursor), onLoadMore: () => void load(nextCursor), error }}
         rowHeight={ROW_HEIGHT}
-      />
-      <LoadMoreFooter
-        testId="bulk"
+        loadFailedText={t('bulk.failed')}
         shownText={t('bulk.shown', { n: items.length })}
         loadMoreText={t('users.loadMore')}
-        hasMore={Boolean(nextCursor)}
-        loading={loading === 'more'}
-        onLoadMore={() => void load(nextCursor)}
       />
       <DialogContainer onDismiss={() => setUploading(false)}>
         {uploading && (
