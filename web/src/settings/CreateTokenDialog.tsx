@@ -8,8 +8,6 @@ import {
   Form,
   Heading,
   InlineAlert,
-  Item,
-  Picker,
   TextArea,
   TextField,
   useDialogContainer,
@@ -17,17 +15,14 @@ import {
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
+import type { AdminRole } from '../../../shared/roles.ts';
 import { api } from '../api.ts';
 import { errorMessage, fieldProblems } from '../errors.ts';
 import type { CreatedApiToken } from '../types.ts';
-import { parseScope, roleKey, scopeOf } from './roles.ts';
+import { RolePicker } from './RolePicker.tsx';
+import { parseScope, scopeOf } from './roles.ts';
 
 const FORM_ID = 'create-api-token';
-
-function isRole(value: unknown): value is AdminRole {
-  return typeof value === 'string' && (ADMIN_ROLES as readonly string[]).includes(value);
-}
 
 /**
  * Name, role and (for scoped roles) scope ids of a new API token, or of another credential that
@@ -120,23 +115,15 @@ export function CreateTokenDialog<T = CreatedApiToken>({
               width="100%"
               data-testid="token-name"
             />
-            <Picker
+            <RolePicker
               label={t('settings.tokens.role')}
-              selectedKey={role}
-              onSelectionChange={(key) => {
-                if (isRole(key)) {
-                  setRole(key);
-                  setScopeError(null);
-                }
+              value={role}
+              onChange={(next) => {
+                setRole(next);
+                setScopeError(null);
               }}
-              isRequired
-              width="100%"
-              data-testid="token-role"
-            >
-              {ADMIN_ROLES.map((value) => (
-                <Item key={value}>{t(roleKey(value))}</Item>
-              ))}
-            </Picker>
+              testId="token-role"
+            />
             {scopeKind && (
               <TextArea
                 label={t(`settings.tokens.scope.${scopeKind}`)}

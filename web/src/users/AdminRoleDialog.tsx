@@ -13,19 +13,16 @@ import {
 } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ADMIN_ROLES, type AdminRole } from '../../../shared/roles.ts';
+import type { AdminRole } from '../../../shared/roles.ts';
 import { api } from '../api.ts';
 import { FormError } from '../components/FormError.tsx';
 import { GroupSearchPicker } from '../components/GroupSearchPicker.tsx';
 import { useProducts, useProfiles } from '../products/data.ts';
-import { roleKey, scopeOf } from '../settings/roles.ts';
+import { RolePicker } from '../settings/RolePicker.tsx';
+import { scopeOf } from '../settings/roles.ts';
 import type { UserDetail } from '../types.ts';
 
 const FORM_ID = 'add-admin-role';
-
-function isRole(value: unknown): value is AdminRole {
-  return typeof value === 'string' && (ADMIN_ROLES as readonly string[]).includes(value);
-}
 
 /** Grants the user an admin role; a scoped role asks for its product, profile or group. */
 export function AdminRoleDialog({ user, onSaved }: { user: UserDetail; onSaved: (user: UserDetail) => void }) {
@@ -77,23 +74,15 @@ export function AdminRoleDialog({ user, onSaved }: { user: UserDetail; onSaved: 
         {error !== null && <FormError title={t('users.adminRoles.failed')} error={error} testId="admin-role-error" />}
         <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.adminRoles.add')}>
           <Flex direction="column" gap="size-150">
-            <Picker
+            <RolePicker
               label={t('users.adminRoles.role')}
-              selectedKey={role}
-              onSelectionChange={(key) => {
-                if (isRole(key)) {
-                  setRole(key);
-                  setScopeId(null);
-                }
+              value={role}
+              onChange={(next) => {
+                setRole(next);
+                setScopeId(null);
               }}
-              isRequired
-              width="100%"
-              data-testid="admin-role-role"
-            >
-              {ADMIN_ROLES.map((value) => (
-                <Item key={value}>{t(roleKey(value))}</Item>
-              ))}
-            </Picker>
+              testId="admin-role-role"
+            />
             {(scopeKind === 'product' || scopeKind === 'profile') && (
               <Picker
                 label={t(`users.adminRoles.scope.${scopeKind}`)}
