@@ -5,7 +5,8 @@ import { LIMITS } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
 import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
-import { IdParams, problems } from '../core/schemas.ts';
+import { deleteById } from '../core/routes.ts';
+import { problems } from '../core/schemas.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.ts';
 
 const CreateApiTokenBody = z.strictObject({
@@ -59,21 +60,17 @@ export function apiTokensRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
-    app.delete(
+    deleteById(
+      app,
       '/api-tokens/:id',
       {
-        schema: {
-          tags: ['API tokens'],
-          summary: 'Revoke an API token',
-          description: 'Revokes the token at once; calls made with it afterwards get 401.',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Revoked.' }), ...problems(401, 403, 404, 409) },
-        },
+        tags: ['API tokens'],
+        summary: 'Revoke an API token',
+        description: 'Revokes the token at once; calls made with it afterwards get 401.',
+        done: 'Revoked.',
+        problems: [401, 403, 404, 409],
       },
-      async (request, reply) => {
-        await revokeApiToken(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => revokeApiToken(ctx, actor, id),
     );
   };
 }

@@ -5,7 +5,8 @@ import { LIMITS } from '../../shared/contracts.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../api-tokens/api-tokens.service.ts';
 import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
-import { IdParams, problems } from '../core/schemas.ts';
+import { deleteById } from '../core/routes.ts';
+import { problems } from '../core/schemas.ts';
 import { SCIM_PREFIX } from './scim.routes.ts';
 
 const CreateScimTokenBody = z.strictObject({
@@ -74,21 +75,17 @@ export function scimTokensRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         return reply.status(201).send({ ...view(created.view), token: created.token });
       },
     );
-    app.delete(
+    deleteById(
+      app,
       '/scim/tokens/:id',
       {
-        schema: {
-          tags: ['SCIM'],
-          summary: 'Revoke a SCIM token',
-          description: 'Revokes the token at once; the identity provider then gets 401.',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Revoked.' }), ...problems(401, 403, 404, 409) },
-        },
+        tags: ['SCIM'],
+        summary: 'Revoke a SCIM token',
+        description: 'Revokes the token at once; the identity provider then gets 401.',
+        done: 'Revoked.',
+        problems: [401, 403, 404, 409],
       },
-      async (request, reply) => {
-        await revokeApiToken(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => revokeApiToken(ctx, actor, id),
     );
   };
 }

@@ -9,6 +9,7 @@ import { LIMITS } from '../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../shared/roles.ts';
 import { callerOf, confirmPassword, REAUTH_PASSWORD } from '../auth/reauth.ts';
 import type { AppContext } from '../context.ts';
+import { deleteById } from '../core/routes.ts';
 import { IdParams, problems } from '../core/schemas.ts';
 import {
   createIntegration,
@@ -91,21 +92,17 @@ export function integrationsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => ({ clientSecret: await rotateIntegrationSecret(ctx, request.actor!, request.params.id) }),
     );
-    app.delete(
+    deleteById(
+      app,
       '/integrations/:id',
       {
-        schema: {
-          tags: ['Integrations'],
-          summary: 'Revoke an integration',
-          description: 'Revokes the integration at once: its clients get 401 on their next call.',
-          params: IdParams,
-          response: { 204: z.null().meta({ description: 'Revoked.' }), ...problems(401, 403, 404, 409) },
-        },
+        tags: ['Integrations'],
+        summary: 'Revoke an integration',
+        description: 'Revokes the integration at once: its clients get 401 on their next call.',
+        done: 'Revoked.',
+        problems: [401, 403, 404, 409],
       },
-      async (request, reply) => {
-        await revokeIntegration(ctx, request.actor!, request.params.id);
-        return reply.status(204).send(null);
-      },
+      (actor, id) => revokeIntegration(ctx, actor, id),
     );
   };
 }
