@@ -2,12 +2,13 @@ import type { Transaction } from 'kysely';
 import type { BulkOutcome } from '../../shared/api/bulk.ts';
 import type { AdminRole, ScopeKind } from '../../shared/roles.ts';
 import { resolveNames } from '../changes/names.ts';
+import { resolveForChange } from '../changes/resolution.ts';
 import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { constraintError } from '../db/constraint-errors.ts';
 import type { DB, UserRow } from '../db/schema.ts';
-import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
+import { emailDomain } from '../domains/identity.ts';
 import {
   createGroupsCommand,
   type GroupState,
@@ -287,34 +288,6 @@ async function resolveUsers(
   return result;
 }
 
-/**
- * Products each named profile and group gives, for the "no seat left" check: the names through
- * the engine's one resolver, the groups' products through the membership writer's query.
- */
-async function productsOfNames(
-  trx: Transaction<DB>,
-  organizationId: string,
-  profileNames: string[],
-  groupNames: string[],
-): Promise<{ profiles: Map<string, string>; groups: Map<string, string[]> }> {
-  const profiles = new Map<string, string>();
-  for (const [name, profile] of (
-    await resolveNames(trx, organizationId, 'profile', [{ field: 'profiles', names: profileNames }])
-  ).found) {
-    if (profile.productId) {
-      profiles.set(name, profile.productId);
-    }
-  }
-  const named = (await resolveNames(trx, organizationId, 'group', [{ field: 'groups', names: groupNames }])).found;
-  const products = await productsByGroup(
-    trx,
-    organizationId,
-    [...named.values()].map((group) => group.id),
-  );
-  const groups = new Map([...named].map(([name, group]) => [name, products.get(group.id) ?? []]));
-  return { profiles, groups };
-}
-
 /** A failure for a row that needs products with no seat left. */
 async function exhaustedFailure(scope: BatchScope, productIds: string[]): Promise<Failure> {
   const names = await findProductNamesByIds(scope.trx, scope.operation.organizationId, productIds);
@@ -377,17 +350,19 @@ const addUsers: Handler = {
     const { trx, actor, operation } = scope;
     const failed = new Map<number, Failure>();
     const records = rows.map((row) => row.record as UserRecord);
-    const standings = await resolveDomainStandings(
-      trx,
-      operation.organizationId,
-      records.map((record) => emailDomain(record.email ?? '')),
-    );
-    const names = await productsOfNames(
-      trx,
-      operation.organizationId,
-      [...new Set(records.flatMap((record) => (record.profiles ?? []).map((name) => name.toLowerCase())))],
-      [...new Set(records.flatMap((record) => (record.groups ?? []).map((name) => name.toLowerCase())))],
-    );
+    // The batch's profile and group names, what the groups give and the e-mail domains, resolved
+    // once: the checks below read them, and the command takes them instead of reading again.
+    const resolution = await resolveForChange(trx, operation.organizationId, {
+      profiles: records.flatMap((record) => record.profiles ?? []),
+      groups: records.flatMap((record) => record.groups ?? []),
+      domains: records.map((record) => emailDomain(record.email ?? '')),
+    });
+    const standings = resolution.domains;
+    const key = (name: string) => name.trim().toLowerCase();
+    const productsOfGroup = (name: string) => {
+      const group = resolution.groups.get(key(name));
+      return group ? (resolution.groupGives.get(group.id) ?? []).map((given) => given.product_id) : [];
+    };
     const adminNames = await findAdminScopeNames(trx, operation.organizationId, records);
     const adminRoles = new Map<number, AdminRoleGrant[]>();
     const ready: WorkRow[] = [];
@@ -446,8 +421,8 @@ const addUsers: Handler = {
         adminRoles.set(row.rowNumber, admin.roles);
       }
       const products = new Set([
-        ...(record.profiles ?? []).flatMap((name) => names.profiles.get(name.toLowerCase()) ?? []),
-        ...(record.groups ?? []).flatMap((name) => names.groups.get(name.toLowerCase()) ?? []),
+        ...(record.profiles ?? []).flatMap((name) => resolution.profiles.get(key(name))?.productId ?? []),
+        ...(record.groups ?? []).flatMap(productsOfGroup),
       ]);
       const gone = [...products].filter((id) => scope.exhausted.has(id));
       if (gone.length > 0) {
@@ -477,7 +452,7 @@ const addUsers: Handler = {
             : {}),
         };
       }),
-      { field: 'rows', ...exhaustionHooks(scope, (index) => needs[index] ?? []) },
+      { field: 'rows', resolution, ...exhaustionHooks(scope, (index) => needs[index] ?? []) },
     );
     for (const outcome of outcomes) {
       const row = ready[outcome.index];

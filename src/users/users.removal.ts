@@ -167,7 +167,6 @@ export async function removeUsers(
       await assertSystemAdminRemains(trx, actor.organizationId, ids);
     }
     const profiles = await takeAllProfiles(trx, actor.organizationId, ids);
-    const groups = await leaveAllGroups(trx, actor.organizationId, ids);
     await trx
       .deleteFrom('sessions')
       .where('organization_id', '=', actor.organizationId)
@@ -198,6 +197,9 @@ export async function removeUsers(
         .where('user_id', 'in', ids)
         .execute();
     }
+    // The groups last: leaving them locks the groups' rows (their members' version) until the
+    // caller commits, and every change of those groups' members waits for it meanwhile.
+    const groups = await leaveAllGroups(trx, actor.organizationId, ids);
     const audits: AuditEntry[] = [];
     for (const user of users) {
       let content: Record<string, unknown> = { action: input.contentAction };
