@@ -28,7 +28,7 @@ import {
 } from './users.admin-roles.ts';
 import { loadUserDetail } from './users.details.ts';
 import { UserErrorCodes } from './users.errors.ts';
-import { type ContentAction, deleteRemovedUsers, type LockedUser, removeUsers, restoreUser } from './users.removal.ts';
+import { type ContentAction, deleteRemovedUsers, type LockedUser, removeUsers, restoreUsers } from './users.removal.ts';
 import { insertUsers, type NewUserInput, type UserView } from './users.service.ts';
 import { editUsers, type UserPatch } from './users.update.ts';
 
@@ -817,7 +817,8 @@ async function removedStates(
 }
 
 /**
- * Restores removed users (without the rights they had).
+ * Restores removed users (without the rights they had). Set-based: the whole list in a few
+ * statements.
  * @returns per item `users.restored`
  */
 export async function restoreUsersCommand(
@@ -827,10 +828,25 @@ export async function restoreUsersCommand(
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.remove');
-  return eachUser(ctx, actor, items, options, async (scope, _item, userId) => {
-    await restoreUser(scope.ctx, actor, userId);
-    return { code: 'users.restored' };
-  });
+  const restoreAll = async (scope: RunScope, all: { user: UserRef }[]): Promise<Applied<UserState>[]> => {
+    const users = await resolveUsers(
+      scope,
+      actor,
+      all.map((item) => item.user),
+    );
+    const ids = users.map((user) => user.id);
+    const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
+    await restoreUsers(scope.ctx, actor, ids);
+    const after = await snapshotUsers(scope.trx, actor.organizationId, ids);
+    return users.map((user) => ({
+      status: 'applied',
+      code: 'users.restored',
+      params: { email: user.email },
+      before: before.get(user.id) ?? null,
+      after: after.get(user.id) ?? null,
+    }));
+  };
+  return runSetBased(ctx, items, restoreAll, options);
 }
 
 /**

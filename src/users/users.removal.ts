@@ -232,31 +232,45 @@ export async function removeUsers(
 }
 
 /**
- * Brings a removed user back as active (without the rights they had; those are granted again).
+ * Restores removed users (without the rights they had), set-based: a few statements for any
+ * number of users.
  * @throws AppError 403; 404; 409 `users.not_removed`
  */
-export async function restoreUser(ctx: AppContext, actor: Actor, userId: string): Promise<void> {
+export async function restoreUsers(ctx: AppContext, actor: Actor, userIds: string[]): Promise<void> {
   authorize(actor, 'user.remove');
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) {
+    return;
+  }
   await transaction(ctx.db, async (trx) => {
-    const user = await requireUser(trx, actor.organizationId, userId, { lock: true });
-    if (user.status !== 'removed') {
-      throw new AppError(UserErrorCodes.notRemoved, 409, `${user.email} is not removed.`);
+    const users = await lockAllUsers(trx, actor.organizationId, ids);
+    const present = users.filter((user) => user.status !== 'removed');
+    if (present.length > 0) {
+      throw new AppError(
+        UserErrorCodes.notRemoved,
+        409,
+        `${present.map((user) => user.email).join(', ')} ${present.length === 1 ? 'is' : 'are'} not removed.`,
+      );
     }
     await trx
       .updateTable('users')
       .set({ status: 'active', removed_at: null, content_status: null, updated_at: new Date() })
       .where('organization_id', '=', actor.organizationId)
-      .where('id', '=', userId)
+      .where('id', 'in', ids)
       .execute();
     // Removal took every profile and group, and nothing gives a removed user one; recounting makes
-    // a restored user's licenses match what they hold, whatever older data says.
-    await syncLicenses(trx, actor.organizationId, [userId]);
-    await recordAudit(trx, actor, {
-      action: 'user.restore',
-      target: { type: 'user', id: userId, label: user.email },
-      before: { status: 'removed' },
-      after: { status: 'active' },
-    });
+    // restored users' licenses match what they hold, whatever older data says.
+    await syncLicenses(trx, actor.organizationId, ids);
+    await recordAudits(
+      trx,
+      actor,
+      users.map((user) => ({
+        action: 'user.restore',
+        target: { type: 'user', id: user.id, label: user.email },
+        before: { status: 'removed' },
+        after: { status: 'active' },
+      })),
+    );
   });
 }
 
