@@ -828,25 +828,7 @@ export async function restoreUsersCommand(
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.remove');
-  const restoreAll = async (scope: RunScope, all: { user: UserRef }[]): Promise<Applied<UserState>[]> => {
-    const users = await resolveUsers(
-      scope,
-      actor,
-      all.map((item) => item.user),
-    );
-    const ids = users.map((user) => user.id);
-    const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
-    await restoreUsers(scope.ctx, actor, ids);
-    const after = await snapshotUsers(scope.trx, actor.organizationId, ids);
-    return users.map((user) => ({
-      status: 'applied',
-      code: 'users.restored',
-      params: { email: user.email },
-      before: before.get(user.id) ?? null,
-      after: after.get(user.id) ?? null,
-    }));
-  };
-  return runSetBased(ctx, items, restoreAll, options);
+  return wholeUsers(ctx, actor, items, options, 'users.restored', (scope, ids) => restoreUsers(scope.ctx, actor, ids));
 }
 
 /**
@@ -860,7 +842,33 @@ export async function deleteUsersCommand(
   options: RunOptions = {},
 ): Promise<ItemOutcome<UserState>[]> {
   authorize(actor, 'user.delete');
-  const deleteAll = async (scope: RunScope, all: { user: UserRef }[]): Promise<Applied<UserState>[]> => {
+  return wholeUsers(
+    ctx,
+    actor,
+    items,
+    options,
+    'users.deleted',
+    (scope, ids) => deleteRemovedUsers(scope.ctx, actor, ids),
+    {
+      gone: true,
+    },
+  );
+}
+
+/**
+ * Runs one set-based change of whole users (restore, delete) over the items: the users resolved,
+ * their states read before and (unless the change deletes them: `gone`) after.
+ */
+function wholeUsers(
+  ctx: AppContext,
+  actor: Actor,
+  items: { user: UserRef }[],
+  options: RunOptions,
+  code: string,
+  change: (scope: RunScope, ids: string[]) => Promise<void>,
+  { gone = false }: { gone?: boolean } = {},
+): Promise<ItemOutcome<UserState>[]> {
+  const applyAll = async (scope: RunScope, all: { user: UserRef }[]): Promise<Applied<UserState>[]> => {
     const users = await resolveUsers(
       scope,
       actor,
@@ -868,16 +876,17 @@ export async function deleteUsersCommand(
     );
     const ids = users.map((user) => user.id);
     const before = await snapshotUsers(scope.trx, actor.organizationId, ids);
-    await deleteRemovedUsers(scope.ctx, actor, ids);
+    await change(scope, ids);
+    const after = gone ? new Map<string, UserState>() : await snapshotUsers(scope.trx, actor.organizationId, ids);
     return users.map((user) => ({
       status: 'applied',
-      code: 'users.deleted',
+      code,
       params: { email: user.email },
       before: before.get(user.id) ?? null,
-      after: null,
+      after: after.get(user.id) ?? null,
     }));
   };
-  return runSetBased(ctx, items, deleteAll, options);
+  return runSetBased(ctx, items, applyAll, options);
 }
 
 /**
