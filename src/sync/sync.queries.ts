@@ -1,7 +1,7 @@
-import { type Insertable, sql, type Updateable } from 'kysely';
+import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
-import type { DB } from '../db/schema.ts';
+import type { DB, DirectorySyncRunEntriesTable } from '../db/schema.ts';
 import { directoryNames } from '../domains/domains.directories.service.ts';
 
 /** A directory's sync connection row, or undefined. */
@@ -282,20 +282,12 @@ export async function findSyncRunEntriesAfter(
   afterSeq: number,
   limit: number,
 ) {
-  const result = await sql<{
-    seq: number;
-    dn: string;
-    dn_key: string;
-    external_key: string;
-    email: string;
-    first_name: string | null;
-    last_name: string | null;
-    country: string | null;
-    username: string | null;
-    user_id: string | null;
-    tracked: boolean;
-    mappings: number[];
-  }>`
+  const result = await sql<
+    Omit<Selectable<DirectorySyncRunEntriesTable>, 'organization_id' | 'run_id'> & {
+      tracked: boolean;
+      mappings: number[];
+    }
+  >`
     select e.seq, e.dn, e.dn_key, e.external_key, e.email, e.first_name, e.last_name, e.country, e.username,
       e.user_id,
       -- Both looked up per entry (an index probe each), so a chunk never reads a whole table: an

@@ -143,8 +143,9 @@ export async function removeUsers(
   authorize(actor, 'user.remove');
   const ids = [...new Set(input.userIds)];
   return transaction(ctx.db, async (trx) => {
+    const wanted = new Set(ids);
     const users =
-      input.locked && input.locked.length === ids.length && input.locked.every((user) => ids.includes(user.id))
+      input.locked && input.locked.length === ids.length && input.locked.every((user) => wanted.has(user.id))
         ? input.locked
         : await lockAllUsers(trx, actor.organizationId, ids);
     const already = users.filter((user) => user.status === 'removed');
