@@ -10,7 +10,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { choose, launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import {
+  choose,
+  launch,
+  newPage,
+  openConsole,
+  RESULTS,
+  screenshot as save,
+  searchIn,
+  waitForText,
+} from '../support/browser.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
@@ -31,7 +40,7 @@ function rowOf(page: Page, testId: string, text: string) {
  * pick, so this waits for the chosen tag rather than for the list to close.
  */
 async function pickUser(page: Page, prefix: string, typed: string, option: string): Promise<void> {
-  await page.getByTestId(`${prefix}-search`).fill(typed);
+  await searchIn(page, `${prefix}-search`, typed);
   await page.getByRole('option', { name: option, exact: true }).click();
   await page.getByTestId(`${prefix}-chosen`).getByText(option, { exact: true }).waitFor();
 }
