@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { findLastChangesByTargetIds, recordAudit } from '../audit/audit.service.ts';
+import { lockInOrder } from '../changes/locks.ts';
 import type { Applied, ItemOutcome, RunScope } from '../changes/runner.ts';
 import { runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
@@ -11,7 +12,6 @@ import {
   type GroupState,
   type GroupStateItem,
   groupNames,
-  lockGroupsById,
   type MembershipState,
   setMembershipsCommand,
   snapshotGroup,
@@ -456,15 +456,16 @@ async function undoGroups(scope: BatchScope, rows: WorkRow[]): Promise<BatchResu
   const { trx, actor, operation } = scope;
   const current = new Map<string, GroupState>();
   // Locked before they are read (a change of a group's details, profiles, admins or members
-  // writes its row), so no change comes between the check and the undo's write.
-  await lockGroupsById(
-    trx,
-    operation.organizationId,
-    rows.map((row) => {
-      const change = recordOf(row);
-      return ((change.after ?? change.before) as GroupState).id;
-    }),
-  );
+  // writes its row), so no change comes between the check and the undo's write; the admins it
+  // may give back first, in the one lock order (changes/locks.ts).
+  const recorded = rows.flatMap((row) => {
+    const change = recordOf(row);
+    return [change.before, change.after].filter((state) => state !== null && state !== undefined) as GroupState[];
+  });
+  await lockInOrder(trx, operation.organizationId, {
+    users: { ids: recorded.flatMap((state) => state.admins ?? []), mode: 'share' },
+    groups: { ids: recorded.map((state) => state.id), mode: 'update' },
+  });
   for (const row of rows) {
     const change = recordOf(row);
     const id = ((change.after ?? change.before) as GroupState).id;
@@ -568,8 +569,12 @@ async function undoMemberships(scope: BatchScope, rows: WorkRow[]): Promise<Batc
   const recorded = rows.map((row) => asMembership(recordOf(row).after) as Membership);
   const groupIds = [...new Set(recorded.map((state) => state.groupId))];
   // Every change of a group's members writes the group's row (its members' version): locking the
-  // groups before reading the memberships keeps any such change out of the check and the write.
-  await lockGroupsById(trx, operation.organizationId, groupIds);
+  // groups before reading the memberships keeps any such change out of the check and the write;
+  // the users it may put back in first, in the one lock order (changes/locks.ts).
+  await lockInOrder(trx, operation.organizationId, {
+    users: { ids: recorded.map((state) => state.userId), mode: 'share' },
+    groups: { ids: groupIds, mode: 'update' },
+  });
   const names = await groupNames(trx, operation.organizationId, groupIds);
   const current = new Map<string, Membership>();
   for (const groupId of groupIds) {

@@ -158,20 +158,6 @@ export async function findGroupNameById(
 }
 
 /**
- * Locks a group's row for the caller's transaction (`for update`), so changes of its members made
- * by one request apply one after another. A group not in the organization locks nothing.
- */
-export async function lockGroupById(db: Executor, organizationId: string, groupId: string): Promise<void> {
-  await db
-    .selectFrom('user_groups')
-    .select('id')
-    .where('organization_id', '=', organizationId)
-    .where('id', '=', groupId)
-    .forUpdate()
-    .execute();
-}
-
-/**
  * An organization's groups with their admins and profiles, by name, streamed a thousand at a time
  * (what a file of the current groups lists; the caller has authorized the reader).
  * @param db database

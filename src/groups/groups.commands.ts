@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { lockInOrder } from '../changes/locks.ts';
 import { resolveNames } from '../changes/names.ts';
 import {
   type Applied,
@@ -276,6 +277,16 @@ async function applyGroupState(
   return counts;
 }
 
+/** The existing users an item may make members or admins of its group. */
+function joiningUsers(item: Omit<GroupStateItem, 'group'>): string[] {
+  return [
+    ...(item.members?.add ?? []),
+    ...(item.members?.replace ?? []),
+    ...(item.admins ?? []),
+    ...(item.adminsChange?.add ?? []),
+  ];
+}
+
 /**
  * Creates groups with their description, profiles, admins and members.
  * @returns per item `groups.created` with the new state
@@ -340,6 +351,12 @@ export async function updateGroupsCommand(
         authorizeGroupItem(actor, item.group.id, item, null);
       }
       const groupId = await resolveGroup(scope, actor, item.group);
+      // The users the item may make members or admins, then the group, in the one lock order
+      // (changes/locks.ts): the item's later steps lock nothing out of it.
+      await lockInOrder(scope.trx, actor.organizationId, {
+        users: { ids: joiningUsers(item), mode: 'share' },
+        groups: { ids: [groupId], mode: 'update' },
+      });
       const before = await snapshotGroup(scope.trx, actor.organizationId, groupId);
       authorizeGroupItem(actor, groupId, item, before);
       const membersVersion = async () =>
@@ -405,19 +422,6 @@ export async function membersAmong(
 }
 
 /**
- * Locks groups (`FOR UPDATE`, in id order) for the rest of the transaction. Every change of a
- * group's details, profiles, admins or members writes its row (members through its members'
- * version), so a caller that checks a group's state or memberships before changing them (an undo)
- * reads and writes under the same lock.
- */
-export async function lockGroupsById(trx: Executor, organizationId: string, ids: string[]): Promise<void> {
-  if (ids.length > 0) {
-    await sql`select id from user_groups where organization_id = ${organizationId} and id = any(${ids}::uuid[])
-      order by id for update`.execute(trx);
-  }
-}
-
-/**
  * The names of groups, in one query.
  * @returns id → name (groups not found are absent)
  */
@@ -460,6 +464,12 @@ export async function setMembershipsCommand(
         });
       }
     }
+    // Every user joining and every group, in the one lock order (changes/locks.ts), before the
+    // first group's change: the groups are changed one after another in one transaction.
+    await lockInOrder(scope.trx, actor.organizationId, {
+      users: { ids: all.filter((item) => item.member).map((item) => item.userId), mode: 'share' },
+      groups: { ids: [...groups.values()].map((group) => group.id), mode: 'no key update' },
+    });
     const changes = new Map<string, { members: Set<string>; add: string[]; remove: string[] }>();
     for (const group of groups.values()) {
       const users = all.filter((item) => groups.get(keyOf(item.group))?.id === group.id).map((item) => item.userId);

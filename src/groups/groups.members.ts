@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { lockedUsers, lockInOrder } from '../changes/locks.ts';
 import type { GivenProfile } from '../changes/resolution.ts';
 import { sourceColumns, sourceOf } from '../changes/source.ts';
 import { AppError, type FieldProblem } from '../core/errors.ts';
@@ -100,8 +101,7 @@ export async function lockActiveUsers(
   }
   const counted = await sql<{ found: number; removed: number }>`
     select count(*)::int as found, (count(*) filter (where status = 'removed'))::int as removed
-    from (select status from users where organization_id = ${organizationId} and id = any(${userIds}::uuid[])
-      order by id for share) u`.execute(trx);
+    from ${lockedUsers(organizationId, userIds, 'share')} u`.execute(trx);
   if (counted.rows[0]?.found === userIds.length && counted.rows[0]?.removed === 0) {
     return;
   }
@@ -266,13 +266,15 @@ export async function leaveAllGroups(
   userIds: string[],
 ): Promise<{ user_id: string; group_id: string; group_name: string }[]> {
   // The groups' rows (their members' version, moved by the membership triggers) are locked first,
-  // in id order, as strong as the triggers lock them: removals in flight at once wait in turn,
-  // never in a cycle.
-  await sql`
-    select g.id from user_groups g
-    where g.organization_id = ${organizationId} and g.id in (
-      select m.group_id from group_members m where m.organization_id = ${organizationId} and m.user_id = any(${userIds}::uuid[]))
-    order by g.id for no key update of g`.execute(trx);
+  // after the users the caller holds, in the one order (changes/locks.ts): removals in flight at
+  // once wait in turn, never in a cycle. No one joins a group meanwhile: that needs the users.
+  const joined = await sql<{ group_id: string }>`
+    select distinct group_id from group_members where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])`.execute(
+    trx,
+  );
+  await lockInOrder(trx, organizationId, {
+    groups: { ids: joined.rows.map((row) => row.group_id), mode: 'no key update' },
+  });
   const deleted = await sql<{ user_id: string; group_id: string; group_name: string }>`
     with gone as (
       delete from group_members where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])

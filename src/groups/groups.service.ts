@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Group, GroupDeletionPreview, GroupDetail, ProfileAssignment } from '../../shared/api/groups.ts';
 import type { GroupSort } from '../../shared/contracts.ts';
 import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
+import { lockInOrder } from '../changes/locks.ts';
 import { presentSource, sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
@@ -285,12 +286,13 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
   authorize(actor, 'group.manage');
   const ids = [...new Set(groupIds)];
   return transaction(ctx.db, async (trx) => {
+    // In the one lock order (changes/locks.ts): deletions of the same groups in flight wait in turn.
+    await lockInOrder(trx, actor.organizationId, { groups: { ids, mode: 'update' } });
     const groups = await trx
       .selectFrom('user_groups')
       .select(['id', 'name', 'description', 'external_id'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', ids)
-      .forUpdate()
       .execute();
     if (groups.length !== ids.length) {
       throw notFound('User group');
@@ -587,6 +589,8 @@ export async function changeGroupAdmins(
       .select(['id', 'email', 'status', 'locale'])
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', [...userIds, ...created.map((user) => user.id), '00000000-0000-0000-0000-000000000000'])
+      // In id order, as every change locks users (changes/locks.ts).
+      .orderBy('id')
       .forShare()
       .execute();
     const problems = userIds.flatMap((id, index) => {

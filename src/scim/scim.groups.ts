@@ -1,6 +1,6 @@
+import { lockInOrder } from '../changes/locks.ts';
 import type { AppContext } from '../context.ts';
 import { transaction } from '../db/database.ts';
-import { lockGroupById } from '../groups/groups.catalog.ts';
 import {
   createGroupsCommand,
   deleteGroupsCommand,
@@ -113,9 +113,23 @@ function readMemberIds(value: unknown): string[] {
   ];
 }
 
-async function requireScimGroup(ctx: AppContext, organizationId: string, groupId: string, lock = false) {
+/**
+ * Reads a group, locking it first (`lock`) for a change: the users the change may make members
+ * before it, in the one lock order (changes/locks.ts), so that its later steps lock nothing out
+ * of that order.
+ * @throws ScimError 404
+ */
+async function requireScimGroup(
+  ctx: AppContext,
+  organizationId: string,
+  groupId: string,
+  lock?: { joining: string[] },
+) {
   if (lock && isUuid(groupId)) {
-    await lockGroupById(ctx.db, organizationId, groupId);
+    await lockInOrder(ctx.db, organizationId, {
+      users: { ids: lock.joining, mode: 'share' },
+      groups: { ids: [groupId], mode: 'update' },
+    });
   }
   const row = await findScimGroupById(ctx.db, organizationId, groupId);
   if (!row) {
@@ -183,7 +197,7 @@ export async function replaceScimGroup(
   const members = 'members' in doc ? readMemberIds(doc.members) : null;
   return transaction(ctx.db, async (trx) => {
     const inTrx = { ...ctx, db: trx };
-    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, true);
+    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, { joining: members ?? [] });
     authorize(actor, 'group.read', { groupId: row.id });
     checkIfMatch(ifMatch, groupEtag(row));
     await changeGroup(inTrx, actor, row.id, {
@@ -205,27 +219,19 @@ export async function patchScimGroup(
   ctx: AppContext,
   actor: Actor,
   groupId: string,
-  operations: { op: 'add' | 'remove' | 'replace'; path?: string; value?: unknown }[],
+  operations: PatchOperation[],
   ifMatch: string | undefined,
 ): Promise<ScimGroupRow> {
   return transaction(ctx.db, async (trx) => {
     const inTrx = { ...ctx, db: trx };
-    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, true);
+    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, {
+      joining: joiningMembers(operations, groupId),
+    });
     authorize(actor, 'group.read', { groupId: row.id });
     checkIfMatch(ifMatch, groupEtag(row));
     let doc: Doc = { displayName: row.name, ...(row.external_id !== null ? { externalId: row.external_id } : {}) };
     for (const operation of operations) {
-      const targets: { path: string | undefined; value: unknown }[] = operation.path
-        ? [{ path: operation.path, value: operation.value }]
-        : operation.op === 'remove'
-          ? [{ path: undefined, value: undefined }]
-          : pathlessTargets(GROUP_SCHEMAS, operation.value, new Set(['id', 'schemas', 'meta']), row.id).map(
-              ([path, value]) => ({
-                path,
-                value,
-              }),
-            );
-      for (const target of targets) {
+      for (const target of patchTargets(operation, row.id)) {
         const parsed = target.path ? parsePatchPath(target.path) : null;
         if (
           parsed?.path.name.toLowerCase() !== 'members' ||
@@ -283,6 +289,42 @@ export async function patchScimGroup(
   });
 }
 
+type PatchOperation = { op: 'add' | 'remove' | 'replace'; path?: string; value?: unknown };
+
+/** The (path, value) pairs a PATCH operation sets: its own, or one per attribute of a pathless value. */
+function patchTargets(operation: PatchOperation, groupId: string): { path: string | undefined; value: unknown }[] {
+  if (operation.path) {
+    return [{ path: operation.path, value: operation.value }];
+  }
+  if (operation.op === 'remove') {
+    return [{ path: undefined, value: undefined }];
+  }
+  return pathlessTargets(GROUP_SCHEMAS, operation.value, new Set(['id', 'schemas', 'meta']), groupId).map(
+    ([path, value]) => ({ path, value }),
+  );
+}
+
+/**
+ * The users a PATCH's operations add or replace members with, read before anything is applied
+ * so they are locked before the group. A malformed operation adds none here: applying it
+ * answers its error, in the order of the operations.
+ */
+function joiningMembers(operations: PatchOperation[], groupId: string): string[] {
+  return operations.flatMap((operation) => {
+    if (operation.op === 'remove') {
+      return [];
+    }
+    try {
+      return patchTargets(operation, groupId).flatMap((target) => {
+        const parsed = target.path ? parsePatchPath(target.path) : null;
+        return parsed?.path.name.toLowerCase() === 'members' && !parsed.filter ? readMemberIds(target.value) : [];
+      });
+    } catch {
+      return [];
+    }
+  });
+}
+
 /**
  * Deletes a group (DELETE /Groups/{id}); members stay in the organization.
  * @throws ScimError 404; 412; 403
@@ -296,7 +338,7 @@ export async function deleteScimGroup(
   authorize(actor, 'group.manage');
   await transaction(ctx.db, async (trx) => {
     const inTrx = { ...ctx, db: trx };
-    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, true);
+    const row = await requireScimGroup(inTrx, actor.organizationId, groupId, { joining: [] });
     checkIfMatch(ifMatch, groupEtag(row));
     succeeded(await deleteGroupsCommand(inTrx, actor, [{ group: { id: row.id } }]));
   });

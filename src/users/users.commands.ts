@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { type AdminRole, ROLE_SCOPE, type ScopeKind } from '../../shared/roles.ts';
+import { lockInOrder } from '../changes/locks.ts';
 import { type Named, type NameKind, resolveNames } from '../changes/names.ts';
 import { answersFor, type Resolution, trustedLookups } from '../changes/resolution.ts';
 import {
@@ -138,10 +139,7 @@ export async function snapshotUsers(
  * writes under the same locks, so no edit comes in between.
  */
 export async function lockUsersById(trx: Executor, organizationId: string, ids: string[]): Promise<void> {
-  if (ids.length > 0) {
-    await sql`select id from users where organization_id = ${organizationId} and id = any(${ids}::uuid[])
-      order by id for update`.execute(trx);
-  }
+  await lockInOrder(trx, organizationId, { users: { ids, mode: 'update' } });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Locale } from '../../shared/contracts.ts';
 import { recordAudits } from '../audit/audit.service.ts';
+import { lockInOrder } from '../changes/locks.ts';
 import { type ChangeSource, sourceOf } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
@@ -360,10 +361,9 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
     }
     const touched = [...new Set([...leaving, ...joining].map((pair) => pair.groupId))].sort();
     if (touched.length > 0) {
-      // The groups' rows (their members' version) are locked now, in id order, as strong as the
-      // membership triggers lock them: edits in flight at once wait in turn, never in a cycle.
-      await sql`select id from user_groups where organization_id = ${organizationId} and id = any(${touched}::uuid[])
-        order by id for no key update`.execute(trx);
+      // The groups' rows (their members' version) are locked now, after the users, in the one
+      // order (changes/locks.ts): edits in flight at once wait in turn, never in a cycle.
+      await lockInOrder(trx, organizationId, { groups: { ids: touched, mode: 'no key update' } });
     }
     await leaveGroups(trx, organizationId, leaving);
     const joiners = [...new Set(joining.map((pair) => pair.userId))];
