@@ -212,6 +212,14 @@ export const SyncRunSchema = z
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    undoneBy: z
+      .object({
+        operationId: z.uuid().meta({ description: 'The undo: a bulk operation (`GET /bulk-operations/{id}`).' }),
+        label: z.string().meta({ description: 'Who ran it.' }),
+        at: z.iso.datetime().meta({ description: 'When it finished.' }),
+      })
+      .nullable()
+      .meta({ description: 'The undo of this run that ran for real and finished, if any.' }),
   })
   .meta({ id: 'DirectorySyncRun' });
 
@@ -219,6 +227,14 @@ export const SyncRunSchema = z
 export const SyncRunDetailSchema = SyncRunSchema.extend({
   outcomes: z.array(SyncRunUserSchema),
   nextCursor: z.string().nullable().meta({ description: 'More outcomes: `GET …/runs/{runId}/users?cursor=`.' }),
+});
+
+/** `POST /directories/{id}/sync/runs/{runId}/undo`. */
+export const UndoRunBody = z.strictObject({
+  dryRun: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Preview: apply nothing, answer per user what the undo would change. Default false.' }),
 });
 
 /** `POST /directories/{id}/sync/runs`. */

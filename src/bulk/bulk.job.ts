@@ -141,6 +141,11 @@ async function initiatorActor(ctx: AppContext, operation: OperationRow): Promise
     userAgent: 'usher bulk operation',
     operationId: operation.id,
   };
+  if (operation.source_sync_run_id) {
+    // The undo of a directory-sync run: who may run the sync (the rows' changes are authorized
+    // again by the commands as they apply).
+    return can(actor, 'domain.manage') ? actor : null;
+  }
   // Asked of the policy, as at upload: the rows' own targets are authorized again as they apply.
   const target = operation.group_id ? { groupId: operation.group_id } : undefined;
   return can(actor, 'bulk.run', target) && can(actor, REQUIRED_ACTION[operation.type as BulkType], target)
@@ -162,6 +167,8 @@ type OperationRow = {
   undo: boolean;
   /** An undo deletes the users the undone operation created (nothing else referring to them). */
   delete_created_users: boolean;
+  /** The directory-sync run an undo undoes. */
+  source_sync_run_id: string | null;
 };
 
 /**
@@ -239,6 +246,7 @@ async function processOperation(ctx: AppContext, operationId: string, run: JobRu
       'initiator_label',
       'undo',
       'delete_created_users',
+      'source_sync_run_id',
     ])
     .where('id', '=', operationId)
     .executeTakeFirst();

@@ -55,6 +55,7 @@ function present(row: Selectable<BulkOperationsTable>, undone?: Map<string, Undo
     deficits: (row.deficits as unknown as DeficitLine[]) ?? [],
     sourceOperationId: row.source_operation_id,
     undo: row.undo,
+    sourceSyncRunId: row.source_sync_run_id,
     deleteCreatedUsers: row.delete_created_users,
     undoneBy: undone?.get(row.id) ?? null,
   };

@@ -1,11 +1,13 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { findLastChangesByTargetIds, recordAudit } from '../audit/audit.service.ts';
 import { lockInOrder } from '../changes/locks.ts';
 import type { Applied, ItemOutcome, RunScope } from '../changes/runner.ts';
 import { runItems } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
-import { transaction } from '../db/database.ts';
+import { type Executor, transaction } from '../db/database.ts';
+import { insertMany } from '../db/insert-many.ts';
+import type { DB } from '../db/schema.ts';
 import {
   createGroupsCommand,
   deleteGroupsCommand,
@@ -756,67 +758,201 @@ export async function undoBulkOperation(
       'The operation has not finished: wait for it to finish (or cancel it), then undo it.',
     );
   }
+  if (source.source_sync_run_id) {
+    // The undo of a directory-sync run: who may run the sync may undo it, or redo it.
+    authorize(actor, 'domain.manage');
+  }
   return transaction(ctx.db, async (trx) => {
     // One undo at a time per operation: the operation's row is locked while the undo is created.
     await trx.selectFrom('bulk_operations').select('id').where('id', '=', operationId).forUpdate().execute();
-    const undone = await trx
-      .selectFrom('bulk_operations')
-      .select(['id', 'initiator_label'])
-      .where('organization_id', '=', actor.organizationId)
-      .where('source_operation_id', '=', operationId)
-      .where('undo', '=', true)
-      .where('dry_run', '=', false)
-      .where('status', 'not in', ['failed', 'cancelled'])
-      .executeTakeFirst();
-    if (undone) {
-      throw new AppError(
-        UndoErrorCodes.alreadyUndone,
-        409,
-        `The operation is already undone (by ${undone.initiator_label}, operation ${undone.id}): undo that operation to redo it.`,
-      );
-    }
-    const operation = await trx
-      .insertInto('bulk_operations')
-      .values({
-        organization_id: actor.organizationId,
-        type: source.type,
-        file_name: source.file_name,
-        dry_run: options.dryRun,
-        group_id: source.group_id,
-        group_name: source.group_name,
-        initiator_type: actor.type,
-        initiator_id: actor.id,
-        initiator_label: actor.label,
+    return createUndoOperation(
+      ctx,
+      trx,
+      actor,
+      {
+        type,
+        fileName: source.file_name,
+        groupId: source.group_id,
+        groupName: source.group_name,
         delimiter: source.delimiter,
         header: source.header,
-        source_operation_id: operationId,
-        undo: true,
-        delete_created_users: deleteCreatedUsers,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const inserted = await sql`
-      insert into bulk_operation_rows (organization_id, operation_id, row_number, cells, record, key, status)
-      select organization_id, ${operation.id}::uuid, row_number, cells,
-        jsonb_build_object('kind', 'undo', 'change', changes), key, 'pending'
-      from bulk_operation_rows
-      where operation_id = ${operationId} and status = 'succeeded' and changes is not null`.execute(trx);
-    const rows = Number(inserted.numAffectedRows ?? 0);
-    await trx.updateTable('bulk_operations').set({ total_rows: rows }).where('id', '=', operation.id).execute();
-    await recordAudit(trx, actor, {
-      action: 'bulk.create',
-      target: { type: 'bulk_operation', id: operation.id, label: source.file_name },
-      after: {
-        type: source.type,
-        dryRun: options.dryRun,
-        rows,
-        undoes: operationId,
-        ...(deleteCreatedUsers ? { deleteCreatedUsers } : {}),
+        undoes: { operationId },
       },
-    });
-    await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
-    return operation.id;
+      { dryRun: options.dryRun, deleteCreatedUsers },
+      async (undoId) => {
+        const inserted = await sql`
+          insert into bulk_operation_rows (organization_id, operation_id, row_number, cells, record, key, status)
+          select organization_id, ${undoId}::uuid, row_number, cells,
+            jsonb_build_object('kind', 'undo', 'change', changes), key, 'pending'
+          from bulk_operation_rows
+          where operation_id = ${operationId} and status = 'succeeded' and changes is not null`.execute(trx);
+        return Number(inserted.numAffectedRows ?? 0);
+      },
+    );
   });
+}
+
+/** What an undo undoes: a bulk operation, or a directory-sync run. */
+type Undoes = { operationId: string } | { syncRunId: string };
+
+/** One row of an undo: an item's recorded state before and after, with the cells its results show. */
+export interface UndoRowInput {
+  rowNumber: number;
+  cells: string[];
+  key: string | null;
+  change: RowChange;
+}
+
+/**
+ * Creates an undo operation (in the caller's transaction, which has locked what it undoes) and
+ * queues it: refused when what it undoes is already undone for real; its rows are written by
+ * `insertRows`, which answers how many it wrote.
+ * @returns the new operation's id
+ * @throws AppError 409 already undone
+ */
+async function createUndoOperation(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  actor: Actor,
+  source: {
+    type: BulkType;
+    fileName: string;
+    groupId: string | null;
+    groupName: string | null;
+    delimiter: string;
+    header: string[];
+    undoes: Undoes;
+  },
+  options: { dryRun: boolean; deleteCreatedUsers: boolean },
+  insertRows: (operationId: string) => Promise<number>,
+): Promise<string> {
+  const undoes = source.undoes;
+  const undone = await trx
+    .selectFrom('bulk_operations')
+    .select(['id', 'initiator_label'])
+    .where('organization_id', '=', actor.organizationId)
+    .$if('operationId' in undoes, (query) =>
+      query.where('source_operation_id', '=', 'operationId' in undoes ? undoes.operationId : ''),
+    )
+    .$if('syncRunId' in undoes, (query) =>
+      query.where('source_sync_run_id', '=', 'syncRunId' in undoes ? undoes.syncRunId : ''),
+    )
+    .where('undo', '=', true)
+    .where('dry_run', '=', false)
+    .where('status', 'not in', ['failed', 'cancelled'])
+    .executeTakeFirst();
+  if (undone) {
+    const what = 'operationId' in undoes ? 'operation' : 'sync run';
+    throw new AppError(
+      UndoErrorCodes.alreadyUndone,
+      409,
+      `The ${what} is already undone (by ${undone.initiator_label}, operation ${undone.id}): undo that operation to redo it.`,
+    );
+  }
+  const operation = await trx
+    .insertInto('bulk_operations')
+    .values({
+      organization_id: actor.organizationId,
+      type: source.type,
+      file_name: source.fileName,
+      dry_run: options.dryRun,
+      group_id: source.groupId,
+      group_name: source.groupName,
+      initiator_type: actor.type,
+      initiator_id: actor.id,
+      initiator_label: actor.label,
+      delimiter: source.delimiter,
+      header: source.header,
+      source_operation_id: 'operationId' in undoes ? undoes.operationId : null,
+      source_sync_run_id: 'syncRunId' in undoes ? undoes.syncRunId : null,
+      undo: true,
+      delete_created_users: options.deleteCreatedUsers,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const rows = await insertRows(operation.id);
+  await trx.updateTable('bulk_operations').set({ total_rows: rows }).where('id', '=', operation.id).execute();
+  await recordAudit(trx, actor, {
+    action: 'bulk.create',
+    target: { type: 'bulk_operation', id: operation.id, label: source.fileName },
+    after: {
+      type: source.type,
+      dryRun: options.dryRun,
+      rows,
+      ...('operationId' in undoes ? { undoes: undoes.operationId } : { undoesSyncRun: undoes.syncRunId }),
+      ...(options.deleteCreatedUsers ? { deleteCreatedUsers: true } : {}),
+    },
+  });
+  await ctx.jobs.send(processBulkJob, { operationId: operation.id }, { trx, singletonKey: operation.id });
+  return operation.id;
+}
+
+/** A directory-sync run to undo, as its adapter reads it. */
+export interface SyncRunToUndo {
+  id: string;
+  /** Shown as the undo's file name: the directory and when the run started. */
+  label: string;
+  /** Writes the run's applied outcomes, with their states, as the undo's rows (a page at a time). */
+  rows: (write: (rows: UndoRowInput[]) => Promise<void>) => Promise<void>;
+}
+
+/** The header of a sync-run undo's rows (its results CSV). */
+export const SYNC_UNDO_HEADER = ['E-mail', 'DN', 'Action'];
+
+/**
+ * Starts the undo of a directory-sync run that ran for real: a new operation of users (a dry run,
+ * or for real) whose rows are the run's applied outcomes with the states it recorded, applied by
+ * the same undo handler as a bulk operation's undo. The caller (the sync adapter) has authorized
+ * the actor as one who may run the sync, found the run finished and locked it in `ctx.db`'s
+ * transaction (`trx`). Users the run created are removed, details set back, memberships and profiles it
+ * gave taken and those it took given back, users it removed restored; an item changed since by
+ * anyone else is a conflict, listed and skipped.
+ * @returns the new operation's id
+ * @throws AppError 409 already undone
+ */
+export async function undoSyncRunOperation(
+  ctx: AppContext,
+  trx: Transaction<DB>,
+  actor: Actor,
+  run: SyncRunToUndo,
+  options: { dryRun: boolean },
+): Promise<string> {
+  authorize(actor, 'domain.manage');
+  return createUndoOperation(
+    ctx,
+    trx,
+    actor,
+    {
+      type: 'edit-users',
+      fileName: run.label,
+      groupId: null,
+      groupName: null,
+      delimiter: ',',
+      header: SYNC_UNDO_HEADER,
+      undoes: { syncRunId: run.id },
+    },
+    { dryRun: options.dryRun, deleteCreatedUsers: false },
+    async (operationId) => {
+      let count = 0;
+      await run.rows(async (rows) => {
+        count += rows.length;
+        await insertMany(
+          trx,
+          'bulk_operation_rows',
+          rows.map((row) => ({
+            organization_id: actor.organizationId,
+            operation_id: operationId,
+            row_number: row.rowNumber,
+            cells: row.cells,
+            record: { kind: 'undo', change: row.change },
+            key: row.key,
+            status: 'pending',
+          })),
+        );
+      });
+      return count;
+    },
+  );
 }
 
 /** Who undid an operation, and when: its latest finished undo that ran for real. */
@@ -848,6 +984,41 @@ export async function undoneBy(ctx: AppContext, organizationId: string, ids: str
   for (const row of rows) {
     if (row.source_operation_id && row.finished_at) {
       found.set(row.source_operation_id, {
+        operationId: row.id,
+        label: row.initiator_label,
+        at: row.finished_at.toISOString(),
+      });
+    }
+  }
+  return found;
+}
+
+/**
+ * Who undid each of these directory-sync runs (one query): the latest finished undo that ran for real.
+ * @returns run id → its undo (runs not undone are absent)
+ */
+export async function syncRunsUndoneBy(
+  db: Executor,
+  organizationId: string,
+  runIds: string[],
+): Promise<Map<string, UndoneBy>> {
+  const found = new Map<string, UndoneBy>();
+  if (runIds.length === 0) {
+    return found;
+  }
+  const rows = await db
+    .selectFrom('bulk_operations')
+    .select(['id', 'source_sync_run_id', 'initiator_label', 'finished_at'])
+    .where('organization_id', '=', organizationId)
+    .where('source_sync_run_id', 'in', runIds)
+    .where('undo', '=', true)
+    .where('dry_run', '=', false)
+    .where('status', 'in', ['completed', 'completed_with_errors'])
+    .orderBy('finished_at', 'asc')
+    .execute();
+  for (const row of rows) {
+    if (row.source_sync_run_id && row.finished_at) {
+      found.set(row.source_sync_run_id, {
         operationId: row.id,
         label: row.initiator_label,
         at: row.finished_at.toISOString(),

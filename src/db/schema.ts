@@ -453,6 +453,8 @@ export interface BulkOperationsTable {
   undo: Generated<boolean>;
   /** An undo deletes for good the users the undone operation created (nothing else refers to them). */
   delete_created_users: Generated<boolean>;
+  /** The directory-sync run this operation undoes (an undo whose rows came from the run's outcomes). */
+  source_sync_run_id: string | null;
   created_at: CreatedAt;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
@@ -544,6 +546,8 @@ export interface DirectorySyncRunUsersTable {
   status: 'planned' | 'succeeded' | 'failed' | 'skipped';
   message: string | null;
   changes: Json | null;
+  /** An applied outcome's user state before and after (`{ before, after }`), for undo. */
+  states: Json | null;
 }
 
 /** An in-scope directory entry a sync run read, with the user it was matched to (the run's working set). */

@@ -212,7 +212,8 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
           ...(skipped > 0 ? [t('bulkFinished.skipped', { skipped })] : []),
           ...(undo && skipped > 0 ? [t('bulkFinished.undoConflicts')] : []),
           ...(data.dryRun === true ? [t('bulkFinished.dryRun')] : []),
-          ...(undo ? [t('bulkFinished.undoneLink', { url: undone })] : []),
+          // The undo of a directory-sync run names no operation: its file name names the run.
+          ...(undo && data.undoneOperationId ? [t('bulkFinished.undoneLink', { url: undone })] : []),
         ],
         action: {
           lead: t('bulkFinished.action'),

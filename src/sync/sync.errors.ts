@@ -12,4 +12,6 @@ export const SyncErrorCodes = {
   alreadyRunning: 'sync.already_running',
   interrupted: 'sync.interrupted',
   runNotFinished: 'sync.run_not_finished',
+  undoOfPreview: 'sync.undo_of_preview',
+  nothingToUndo: 'sync.nothing_to_undo',
 } as const;

@@ -137,6 +137,8 @@ export interface RunUserOutcome {
   status: 'planned' | 'succeeded' | 'failed' | 'skipped';
   message: string | null;
   changes: Record<string, unknown> | null;
+  /** An applied outcome's user state before and after (the change engine's `UserState`s), for undo. */
+  states?: { before: unknown; after: unknown } | null;
 }
 
 /** Appends outcomes to a run, numbered from `firstSeq`. */
@@ -162,6 +164,7 @@ export async function insertSyncRunUsers(
         status: outcome.status,
         message: outcome.message,
         changes: outcome.changes,
+        states: outcome.states ?? null,
       })),
     );
   }
@@ -174,15 +177,18 @@ export async function findSyncRunUsersByRunId(
   runId: string,
   page: { limit: number; afterSeq: number },
 ) {
-  return db
-    .selectFrom('directory_sync_run_users')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('run_id', '=', runId)
-    .where('seq', '>', page.afterSeq)
-    .orderBy('seq')
-    .limit(page.limit)
-    .execute();
+  return (
+    db
+      .selectFrom('directory_sync_run_users')
+      // Not the states kept for undo: a page shows what changed, in words.
+      .select(['seq', 'email', 'dn', 'user_id', 'action', 'status', 'message', 'changes'])
+      .where('organization_id', '=', organizationId)
+      .where('run_id', '=', runId)
+      .where('seq', '>', page.afterSeq)
+      .orderBy('seq')
+      .limit(page.limit)
+      .execute()
+  );
 }
 
 /** How many users a connection manages. */
@@ -531,4 +537,38 @@ export async function advanceDueSync(
     .returning('directory_id')
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Locks a run's row (`FOR UPDATE`) for the rest of the transaction, and reads it. */
+export async function lockSyncRunById(db: Executor, organizationId: string, runId: string) {
+  return db
+    .selectFrom('directory_sync_runs')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', runId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * A run's applied outcomes that kept the user's states (what an undo takes back), in order, from
+ * after `afterSeq`.
+ */
+export async function findSyncRunUserStatesByRunId(
+  db: Executor,
+  organizationId: string,
+  runId: string,
+  page: { limit: number; afterSeq: number },
+) {
+  return db
+    .selectFrom('directory_sync_run_users')
+    .select(['seq', 'email', 'dn', 'user_id', 'action', 'states'])
+    .where('organization_id', '=', organizationId)
+    .where('run_id', '=', runId)
+    .where('status', '=', 'succeeded')
+    .where('states', 'is not', null)
+    .where('seq', '>', page.afterSeq)
+    .orderBy('seq')
+    .limit(page.limit)
+    .execute();
 }

@@ -8,6 +8,7 @@ import {
   SyncRunUserSchema,
   SyncSchema,
   SyncTestResultSchema,
+  UndoRunBody,
 } from '../../shared/api/sync.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
@@ -25,6 +26,7 @@ import {
   syncRunCsv,
   testSync,
 } from './sync.service.ts';
+import { undoSyncRun } from './sync.undo.ts';
 
 const RunParams = IdParams.extend({
   runId: z.uuid({ message: 'must be a UUID' }).meta({ description: 'The run id.' }),
@@ -169,6 +171,29 @@ export function syncRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           .header('content-disposition', `attachment; filename="sync-${request.params.runId}-results.csv"`)
           .send(csvStream(results.header, results.rows));
       },
+    );
+    app.post(
+      '/directories/:id/sync/runs/:runId/undo',
+      {
+        schema: {
+          tags,
+          summary: 'Undo a sync run',
+          description:
+            "Creates a bulk operation (`GET /bulk-operations/{id}`, with `undo` and `sourceSyncRunId`) that brings every user the run changed back to the state before it: users it created are removed, details set back, memberships and profiles it added taken away and those it took given back, users it removed restored with what they lost. A user changed since by anyone else is a conflict: its row is skipped (counted in `skippedRows`), names who changed it last, and the user is never overwritten. Run it as a dry run first (`dryRun: true`) to preview each user; the undo can itself be undone (redo). The connection's next run applies the directory again unless its schedule is turned off. Who may run the sync may undo it.",
+          params: RunParams,
+          body: UndoRunBody.optional().nullable(),
+          response: {
+            202: z.object({ id: z.uuid().meta({ description: 'The undo operation (a bulk operation) id.' }) }),
+            ...problems(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send(
+          await undoSyncRun(ctx, request.actor!, request.params.id, request.params.runId, {
+            dryRun: request.body?.dryRun ?? false,
+          }),
+        ),
     );
     app.delete(
       '/directories/:id/sync/runs/:runId',

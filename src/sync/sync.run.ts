@@ -3,7 +3,7 @@ import { recordAudits } from '../audit/audit.service.ts';
 import type { ItemOutcome } from '../changes/runner.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
-import { transaction } from '../db/database.ts';
+import { type Executor, transaction } from '../db/database.ts';
 import { refreshGrownStatistics } from '../db/statistics.ts';
 import { findClaimedDomainNamesByDirectoryId } from '../domains/domains.directories.service.ts';
 import { emailDomain } from '../domains/identity.ts';
@@ -13,9 +13,11 @@ import { queueMessages } from '../outbox/outbox.ts';
 import type { Actor } from '../roles/policy.ts';
 import {
   createUsersCommand,
+  lockUsersById,
   removeUsersCommand,
   restoreUsersCommand,
   setUsersCommand,
+  snapshotUsers,
   type UserStateItem,
 } from '../users/users.commands.ts';
 import {
@@ -365,7 +367,6 @@ async function execute(
         groupName,
         profileName,
       });
-      await outcomes.flush();
     });
   }
   return counts.failed > 0 ? 'completed-with-errors' : 'completed';
@@ -765,6 +766,10 @@ function previewChunk(
  * (the runner tries the whole list, then halves down to the failing entries, so one bad entry
  * does not stop the others): creations, restores, details, memberships and direct profiles. A
  * failure is that user's outcome, and the user's later changes are not tried.
+ *
+ * The chunk is one transaction: its users are locked, their states read before and after (the
+ * change engine's `UserState`, as a bulk operation's rows keep them), and the outcomes written
+ * with those states, so what an undo of the run reads is exactly what the run changed.
  */
 async function applyChunk(
   ctx: AppContext,
@@ -777,6 +782,53 @@ async function applyChunk(
   groupName: Map<string, string>,
   profileName: Map<string, string>,
 ): Promise<void> {
+  await transaction(ctx.db, async (trx) => {
+    const inTrx = { ...ctx, db: trx };
+    const changing = chunk.filter((plan) => plan.user && !isUnchanged(plan)).map((plan) => plan.user?.id as string);
+    await lockUsersById(trx, sync.organization_id, changing);
+    const before = await snapshotUsers(trx, sync.organization_id, changing);
+    const { failures, createdIds } = await applyPlans(inTrx, actor, sync, runId, chunk, groupName, profileName);
+    const after = await snapshotUsers(trx, sync.organization_id, [...changing, ...createdIds.values()]);
+    for (const plan of chunk) {
+      if (isUnchanged(plan)) {
+        counts.unchanged += 1;
+        continue;
+      }
+      const failure = failures.get(plan);
+      if (failure) {
+        counts.failed += 1;
+      } else {
+        countPlan(plan, counts);
+      }
+      const userId = plan.user?.id ?? createdIds.get(plan) ?? null;
+      outcomes.add({
+        email: plan.entry.email,
+        dn: plan.entry.dn,
+        userId,
+        action: actionOf(plan),
+        status: failure ? 'failed' : 'succeeded',
+        message: failure ?? messageOf(plan),
+        changes: describe(plan, groupName, profileName),
+        states: failure || !userId ? null : { before: before.get(userId) ?? null, after: after.get(userId) ?? null },
+      });
+    }
+    await outcomes.flush(trx);
+  });
+}
+
+/**
+ * The changes of one chunk, in the caller's transaction (`ctx.db`).
+ * @returns the plans that failed (with why) and the ids of the users created
+ */
+async function applyPlans(
+  ctx: AppContext,
+  actor: Actor,
+  sync: SyncRow,
+  runId: string,
+  chunk: EntryPlan[],
+  groupName: Map<string, string>,
+  profileName: Map<string, string>,
+): Promise<{ failures: Map<EntryPlan, string>; createdIds: Map<EntryPlan, string> }> {
   const organizationId = sync.organization_id;
   const failures = new Map<EntryPlan, string>();
   /** Records the failed items of a command run on these plans (item i is plans[i]). */
@@ -933,35 +985,41 @@ async function applyChunk(
     });
     failed(profilePlans, await setUsersCommand(ctx, actor, items));
   }
-
-  for (const plan of chunk) {
-    if (isUnchanged(plan)) {
-      counts.unchanged += 1;
-      continue;
-    }
-    const failure = failures.get(plan);
-    if (failure) {
-      counts.failed += 1;
-    } else {
-      countPlan(plan, counts);
-    }
-    outcomes.add({
-      email: plan.entry.email,
-      dn: plan.entry.dn,
-      userId: plan.user?.id ?? createdIds.get(plan) ?? null,
-      action: actionOf(plan),
-      status: failure ? 'failed' : 'succeeded',
-      message: failure ?? messageOf(plan),
-      changes: describe(plan, groupName, profileName),
-    });
-  }
+  return { failures, createdIds };
 }
 
 /**
  * Users the connection manages that the directory no longer has: removed, stripped of the mapped
  * groups and profiles, or left as they are; in every case the connection stops managing them.
+ * A real run changes them and writes their outcomes in one transaction, the users removed or
+ * stripped with their states before and after (for undo).
  */
 async function handleMissing(
+  ctx: AppContext,
+  actor: Actor,
+  sync: SyncRow,
+  dryRun: boolean,
+  missing: MissingUser[],
+  memberships: Map<string, Set<string>>,
+  directProfiles: Map<string, Set<string>>,
+  counts: Counts,
+  outcomes: OutcomeLog,
+  names: { groupName: Map<string, string>; profileName: Map<string, string> },
+): Promise<void> {
+  const handle = (db: AppContext) =>
+    handleMissingIn(db, actor, sync, dryRun, missing, memberships, directProfiles, counts, outcomes, names);
+  if (dryRun) {
+    await handle(ctx);
+    await outcomes.flush();
+    return;
+  }
+  await transaction(ctx.db, async (trx) => {
+    await handle({ ...ctx, db: trx });
+    await outcomes.flush(trx);
+  });
+}
+
+async function handleMissingIn(
   ctx: AppContext,
   actor: Actor,
   sync: SyncRow,
@@ -993,6 +1051,11 @@ async function handleMissing(
       failedOf(ids, await run(ids));
     }
   };
+  // The users whose entitlements or membership of the organization the run takes, locked and
+  // read before (released users change only who manages them, which an undo does not give back).
+  const changing = policy === 'preserve' || dryRun ? [] : active.map((row) => row.id);
+  await lockUsersById(ctx.db, organizationId, changing);
+  const before = await snapshotUsers(ctx.db, organizationId, changing);
   if (!dryRun && active.length > 0) {
     if (policy === 'remove') {
       await inChunks(active, (ids) =>
@@ -1047,6 +1110,7 @@ async function handleMissing(
       ),
     );
   }
+  const after = await snapshotUsers(ctx.db, organizationId, changing);
   for (const row of missing) {
     const removedAlready = row.status === 'removed';
     const failure = failed.get(row.id);
@@ -1075,6 +1139,10 @@ async function handleMissing(
           ? 'No longer in the directory: left as the user is, and no longer managed by the sync.'
           : 'No longer in the directory.'),
       changes: action === 'remove-entitlements' ? taken : null,
+      states:
+        failure || !before.has(row.id)
+          ? null
+          : { before: before.get(row.id) ?? null, after: after.get(row.id) ?? null },
     });
   }
   if (!dryRun) {
@@ -1105,13 +1173,14 @@ class OutcomeLog {
     this.#pending.push(outcome);
   }
 
-  async flush(): Promise<void> {
+  /** Writes the buffered outcomes (in `db`, a transaction of the changes they report, if given). */
+  async flush(db: Executor = this.#ctx.db): Promise<void> {
     if (this.#pending.length === 0) {
       return;
     }
     const batch = this.#pending;
     this.#pending = [];
-    await insertSyncRunUsers(this.#ctx.db, this.#organizationId, this.#runId, this.#next, batch);
+    await insertSyncRunUsers(db, this.#organizationId, this.#runId, this.#next, batch);
     this.#next += batch.length;
   }
 }

@@ -2,6 +2,7 @@ import type { DirectorySync, GroupMapping, PutSyncInput, SyncRun } from '../../s
 import { SYNC_LIMITS, type SyncAttributes } from '../../shared/sync.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { secretBox } from '../auth/encryption.ts';
+import { syncRunsUndoneBy, type UndoneBy } from '../bulk/bulk.undo.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { keysetPage, Positions } from '../core/paging.ts';
@@ -273,8 +274,8 @@ export async function testSync(ctx: AppContext, actor: Actor, directoryId: strin
   });
 }
 
-/** Presents a run. */
-export function presentRun(row: SyncRunRow): SyncRun {
+/** Presents a run, with who undid it (`undone`, by run id). */
+export function presentRun(row: SyncRunRow, undone?: Map<string, UndoneBy>): SyncRun {
   return {
     id: row.id,
     directoryId: row.directory_id,
@@ -303,6 +304,7 @@ export function presentRun(row: SyncRunRow): SyncRun {
     createdAt: row.created_at.toISOString(),
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,
+    undoneBy: undone?.get(row.id) ?? null,
   };
 }
 
@@ -376,7 +378,8 @@ export async function getSyncRun(ctx: AppContext, actor: Actor, directoryId: str
   authorize(actor, 'domain.manage');
   const run = await requireRun(ctx, actor, directoryId, runId);
   const page = await listSyncRunUsers(ctx, actor, directoryId, runId, { limit: 100 });
-  return { ...presentRun(run), outcomes: page.items, nextCursor: page.nextCursor };
+  const undone = await syncRunsUndoneBy(ctx.db, actor.organizationId, [run.id]);
+  return { ...presentRun(run, undone), outcomes: page.items, nextCursor: page.nextCursor };
 }
 
 /**
@@ -431,7 +434,14 @@ export async function listSyncRuns(
       return findSyncRunsByDirectoryId(ctx.db, actor.organizationId, directoryId, { limit, before });
     },
     positionOf: (row) => ({ createdAt: row.created_at.toISOString(), id: row.id }),
-    present: (page) => page.map(presentRun),
+    present: async (page) => {
+      const undone = await syncRunsUndoneBy(
+        ctx.db,
+        actor.organizationId,
+        page.map((row) => row.id),
+      );
+      return page.map((row) => presentRun(row, undone));
+    },
   });
 }
 

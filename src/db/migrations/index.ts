@@ -40,6 +40,7 @@ import * as m20261208000200 from './20261208000200-add-users-sort-indexes.ts';
 import * as m20261208000300 from './20261208000300-add-directory-sync-run-entries.ts';
 import * as m20261208000400 from './20261208000400-add-undo-deleting-created-users.ts';
 import * as m20261208000500 from './20261208000500-unlogged-rate-limits.ts';
+import * as m20261208000600 from './20261208000600-add-sync-run-undo.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -87,4 +88,5 @@ export const migrations: Record<string, Migration> = {
   '20261208000300-add-directory-sync-run-entries': m20261208000300,
   '20261208000400-add-undo-deleting-created-users': m20261208000400,
   '20261208000500-unlogged-rate-limits': m20261208000500,
+  '20261208000600-add-sync-run-undo': m20261208000600,
 };

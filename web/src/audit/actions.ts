@@ -48,6 +48,8 @@ export const AUDIT_ACTIONS = [
   'directory.sync_preview',
   'directory.sync_run',
   'directory.sync_run_delete',
+  'directory.sync_run_undo',
+  'directory.sync_run_undo_preview',
   'directory.sync_update',
   'directory.update',
   'directory_sync.take_over',
