@@ -83,7 +83,8 @@ export async function undoSyncRun(
               page.map((row) => ({
                 rowNumber: row.seq,
                 cells: [row.email ?? '', row.dn ?? '', row.action],
-                key: row.user_id,
+                // As an uploaded row's key: the user's e-mail (the results show it).
+                key: row.email ? `u|${row.email.toLowerCase()}|` : null,
                 change: row.states as unknown as RowChange,
               })),
             );
