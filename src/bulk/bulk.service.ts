@@ -14,7 +14,7 @@ import { type Actor, authorize, can } from '../roles/policy.ts';
 import { describeOutcome, type Outcome } from './bulk.apply.ts';
 import { BulkErrorCodes } from './bulk.errors.ts';
 import { type DeficitLine, notifyInitiator, processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
-import { type UndoneBy, undoBulkOperation, undoneBy } from './bulk.undo.ts';
+import { runSyncUndoPreviewForReal, type UndoneBy, undoBulkOperation, undoneBy } from './bulk.undo.ts';
 import type { BulkType, ParsedRow, UserRecord } from './csv/formats.ts';
 import { openBulkCsv } from './csv/parse.ts';
 
@@ -286,6 +286,14 @@ class RowStore {
 export async function runDryRunForReal(ctx: AppContext, actor: Actor, operationId: string): Promise<string> {
   authorize(actor, 'bulk.run');
   const source = await requireOperation(ctx, actor, operationId);
+  if (source.undo && source.dryRun && source.finishedAt && source.sourceSyncRunId) {
+    // The preview of a directory-sync run's undo: a new undo of the run.
+    return runSyncUndoPreviewForReal(ctx, actor, {
+      id: source.id,
+      fileName: source.fileName,
+      sourceSyncRunId: source.sourceSyncRunId,
+    });
+  }
   if (source.undo && source.dryRun && source.finishedAt && source.sourceOperationId) {
     // The preview of an undo runs for real as a new undo, planned against the state of now.
     return undoBulkOperation(ctx, actor, source.sourceOperationId, {

@@ -827,6 +827,10 @@ async function createUndoOperation(
   insertRows: (operationId: string) => Promise<number>,
 ): Promise<string> {
   const undoes = source.undoes;
+  if ('syncRunId' in undoes) {
+    // One undo at a time per run, whether started from the run or from its preview's page.
+    await sql`select pg_advisory_xact_lock(hashtext(${`sync-run-undo:${undoes.syncRunId}`}))`.execute(trx);
+  }
   const undone = await trx
     .selectFrom('bulk_operations')
     .select(['id', 'initiator_label'])
@@ -1026,4 +1030,42 @@ export async function syncRunsUndoneBy(
     }
   }
   return found;
+}
+
+/**
+ * Runs the preview of a directory-sync run's undo for real: a new undo of the run, with the
+ * preview's rows (the states the run recorded), planned again against the state of now.
+ * @returns the new operation's id
+ * @throws AppError 403; 409 already undone
+ */
+export async function runSyncUndoPreviewForReal(
+  ctx: AppContext,
+  actor: Actor,
+  preview: { id: string; fileName: string; sourceSyncRunId: string },
+): Promise<string> {
+  authorize(actor, 'domain.manage');
+  return transaction(ctx.db, (trx) =>
+    createUndoOperation(
+      ctx,
+      trx,
+      actor,
+      {
+        type: 'edit-users',
+        fileName: preview.fileName,
+        groupId: null,
+        groupName: null,
+        delimiter: ',',
+        header: SYNC_UNDO_HEADER,
+        undoes: { syncRunId: preview.sourceSyncRunId },
+      },
+      { dryRun: false, deleteCreatedUsers: false },
+      async (operationId) => {
+        const inserted = await sql`
+          insert into bulk_operation_rows (organization_id, operation_id, row_number, cells, record, key, status)
+          select organization_id, ${operationId}::uuid, row_number, cells, record, key, 'pending'
+          from bulk_operation_rows where operation_id = ${preview.id}`.execute(trx);
+        return Number(inserted.numAffectedRows ?? 0);
+      },
+    ),
+  );
 }

@@ -228,7 +228,18 @@ describe('undo of a directory-sync run', () => {
     assert.equal((await admin.get<Run>(`${runsPath}/${run.id}`)).body.undoneBy, null);
 
     // The undo: back to the state before the run, except alice (skipped, listed, not overwritten).
-    const done = await undo(run.id, false);
+    // Run for real from the preview (as the console does): a new undo, checked against now.
+    const real = await admin.post<{ id: string }>(`/api/v1/bulk-operations/${preview.operation.id}/run`);
+    assert.equal(real.status, 202, real.text);
+    const done = {
+      operation: (await waitForOperation(admin, real.body.id)) as BulkOperation,
+      rows: (await admin.get<{ items: BulkRow[] }>(`/api/v1/bulk-operations/${real.body.id}/rows?limit=200`)).body
+        .items,
+    };
+    assert.deepEqual(
+      [done.operation.undo, done.operation.dryRun, done.operation.sourceSyncRunId],
+      [true, false, run.id],
+    );
     assert.equal(done.operation.status, 'completed', JSON.stringify(done.rows));
     assert.deepEqual([done.operation.skippedRows, done.operation.failedRows], [1, 0], JSON.stringify(done.rows));
     const conflict = done.rows.find((row) => row.key === 'alice@acme.test');
