@@ -1,10 +1,12 @@
 import {
   ActionButton,
+  AlertDialog,
   Badge,
   Button,
   Cell,
   Column,
   Content,
+  DialogTrigger,
   Flex,
   Heading,
   InlineAlert,
@@ -72,7 +74,7 @@ export function SyncRunPage() {
   const [more, setMore] = useState<SyncRunUser[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [pending, setPending] = useState(false);
+  const [pending, setPending] = useState<'past-limit' | 'undo' | null>(null);
   const path = runPath(id, runId);
   const allowed = can('domain.manage');
 
@@ -140,13 +142,24 @@ export function SyncRunPage() {
       .catch((caught: unknown) => setError(caught));
   };
   const runPastLimit = () => {
-    setPending(true);
+    setPending('past-limit');
     api
       .post<{ id: string }>(`/api/v1/directories/${encodeURIComponent(id)}/sync/runs`, { ignoreSafetyLimit: true })
       .then((answer) => navigate(`/settings/directories/${id}/sync/runs/${answer.id}`))
       .catch((caught: unknown) => setError(caught))
-      .finally(() => setPending(false));
+      .finally(() => setPending(null));
   };
+  // The undo starts as a preview (a dry run, a bulk operation); its page offers to run it for real.
+  const undo = () => {
+    setError(null);
+    setPending('undo');
+    api
+      .post<{ id: string }>(`${path}/undo`, { dryRun: true })
+      .then((answer) => navigate(`/bulk/${encodeURIComponent(answer.id)}`))
+      .catch((caught: unknown) => setError(caught))
+      .finally(() => setPending(null));
+  };
+  const canUndo = !run.dryRun && !isUnfinished(run) && run.undoneBy === null && run.status !== 'stopped';
   const date = (value: string | null) => (value ? formatDate.format(new Date(value)) : '—');
   const outcomes = [...run.outcomes, ...more];
   const errorKey = run.error ? `errors.${run.error.code}` : '';
@@ -200,6 +213,17 @@ export function SyncRunPage() {
           />
         ))}
       </Flex>
+      {run.undoneBy && (
+        <Flex gap="size-100" alignItems="center" data-testid="sync-run-undone-by">
+          <span>{t('sync.run.undoneBy', { name: run.undoneBy.label, at: date(run.undoneBy.at) })}</span>
+          <Link
+            onPress={() => navigate(`/bulk/${encodeURIComponent(run.undoneBy?.operationId ?? '')}`)}
+            data-testid="sync-run-open-undo"
+          >
+            {t('sync.run.openUndo')}
+          </Link>
+        </Flex>
+      )}
       {run.error && (
         <InlineAlert variant={run.status === 'stopped' ? 'notice' : 'negative'} data-testid="sync-run-error">
           <Heading>{run.status === 'stopped' ? t('sync.run.stoppedTitle') : t('sync.run.failedTitle')}</Heading>
@@ -217,9 +241,37 @@ export function SyncRunPage() {
       )}
       <Flex gap="size-200" alignItems="center" wrap>
         {run.status === 'stopped' && (
-          <Button variant="negative" onPress={runPastLimit} isPending={pending} data-testid="sync-run-past-limit">
+          <Button
+            variant="negative"
+            onPress={runPastLimit}
+            isPending={pending === 'past-limit'}
+            data-testid="sync-run-past-limit"
+          >
             {t('sync.run.pastLimit')}
           </Button>
+        )}
+        {canUndo && (
+          <DialogTrigger>
+            <Button variant="secondary" isPending={pending === 'undo'} data-testid="sync-run-undo">
+              {t('sync.run.undo')}
+            </Button>
+            <AlertDialog
+              variant="confirmation"
+              title={t('sync.run.undoTitle')}
+              primaryActionLabel={t('sync.run.undo')}
+              cancelLabel={t('common.cancel')}
+              onPrimaryAction={undo}
+              data-testid="sync-run-undo-dialog"
+            >
+              <Flex direction="column" gap="size-100">
+                <span>{t('sync.run.undoText')}</span>
+                <InlineAlert variant="notice" data-testid="sync-run-undo-schedule">
+                  <Heading>{t('sync.run.undoScheduleTitle')}</Heading>
+                  <Content>{t('sync.run.undoScheduleText')}</Content>
+                </InlineAlert>
+              </Flex>
+            </AlertDialog>
+          </DialogTrigger>
         )}
         {!isUnfinished(run) && (
           <Link href={`${path}/results.csv`} download data-testid="sync-run-csv">
