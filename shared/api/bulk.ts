@@ -63,13 +63,12 @@ export const BulkOperationSchema = z
       .uuid()
       .nullable()
       .meta({ description: 'The dry run this operation ran for real, or (with `undo`) the operation it undoes.' }),
-    undo: z
-      .boolean()
-      .meta({ description: 'The operation undoes the one named by sourceOperationId (or the sync run sourceSyncRunId).' }),
-    sourceSyncRunId: z
-      .uuid()
-      .nullable()
-      .meta({ description: 'With `undo`: the directory-sync run this operation undoes (`undone` rows are its users).' }),
+    undo: z.boolean().meta({
+      description: 'The operation undoes the one named by sourceOperationId (or the sync run sourceSyncRunId).',
+    }),
+    sourceSyncRunId: z.uuid().nullable().meta({
+      description: 'With `undo`: the directory-sync run this operation undoes (`undone` rows are its users).',
+    }),
     deleteCreatedUsers: z.boolean().meta({
       description:
         'An undo that deletes for good, instead of removing, the users the undone operation created, where nothing else refers to them (no connected device, stored content, password or second factor, nor anything they did).',

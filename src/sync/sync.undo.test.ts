@@ -266,9 +266,20 @@ describe('undo of a directory-sync run', () => {
     assert.ok(undone.body.undoneBy?.at);
     expectProblem(await admin.post(`${runsPath}/${run.id}/undo`, {}), 409, 'bulk.already_undone');
     const audit = await admin.get<{ items: { action: string; after: Record<string, unknown> }[] }>(
-      '/api/v1/audit-events?action=directory.sync_run_undo',
+      '/api/v1/audit-events?action=directory.sync_run_undo_preview',
     );
-    assert.deepEqual(audit.body.items[0]?.after, { runId: run.id, operationId: done.operation.id });
+    assert.deepEqual(audit.body.items[0]?.after, { runId: run.id, operationId: preview.operation.id });
+    // The users' changes are audited with the undo operation's id, which names the run.
+    const undoneEvents = await instance.app.ctx.db
+      .selectFrom('audit_events')
+      .select(['action', 'operation_id'])
+      .where('organization_id', '=', instance.organizationId)
+      .where('operation_id', '=', done.operation.id)
+      .execute();
+    assert.ok(
+      undoneEvents.some((event) => event.action === 'user.restore'),
+      JSON.stringify(undoneEvents),
+    );
     const created = await admin.get<{ items: { action: string; after: Record<string, unknown> }[] }>(
       `/api/v1/audit-events?action=bulk.create&target=${done.operation.id}`,
     );
