@@ -493,6 +493,7 @@ export async function notifyInitiator(trx: Transaction<DB>, operationId: string)
     .select([
       'o.undo',
       'o.source_operation_id',
+      'o.source_sync_run_id',
       'o.skipped_rows',
       's.initiator_label as source_initiator',
       'o.organization_id',
@@ -534,6 +535,8 @@ export async function notifyInitiator(trx: Transaction<DB>, operationId: string)
               undo: true,
               undoneOperationId: operation.source_operation_id,
               undoneInitiator: operation.source_initiator ?? '',
+              // The undo of a directory-sync run: its file name names the run.
+              ...(operation.source_sync_run_id ? { undoneSyncRunId: operation.source_sync_run_id } : {}),
             }
           : {}),
       },

@@ -51,10 +51,28 @@ const SAMPLES = {
     undoneOperationId: 'op-1',
     undoneInitiator: 'ann@acme.example',
   },
+  bulk_sync_undo_finished: {
+    operationId: 'op-3',
+    type: 'edit-users',
+    fileName: 'Directory sync: Corp, run of 2026-12-07T21:56:30.906Z',
+    status: 'completed',
+    succeeded: 2,
+    failed: 0,
+    skipped: 0,
+    dryRun: false,
+    undo: true,
+    undoneOperationId: null,
+    undoneInitiator: '',
+    undoneSyncRunId: 'run-1',
+  },
   sign_in_throttled: { failures: 100 },
 };
 
-const KINDS: Record<string, string> = { welcome_invitation: 'welcome', bulk_undo_finished: 'bulk_finished' };
+const KINDS: Record<string, string> = {
+  welcome_invitation: 'welcome',
+  bulk_undo_finished: 'bulk_finished',
+  bulk_sync_undo_finished: 'bulk_finished',
+};
 
 describe('e-mail rendering', () => {
   test('the five server catalogs have the same keys and the same variables', () => {
@@ -91,6 +109,15 @@ describe('e-mail rendering', () => {
         if (kind === 'welcome_invitation') {
           assert.ok(mail.text.includes('https://u.example/set-password/inv_TOKEN-1'), `${locale}: ${mail.text}`);
           assert.ok(mail.html.includes('href="https://u.example/set-password/inv_TOKEN-1"'), locale);
+        }
+        if (kind === 'bulk_sync_undo_finished') {
+          // The undo of a sync run names the run (its file name), with no link to an operation it undoes.
+          assert.ok(mail.text.includes('Directory sync: Corp, run of'), `${locale}: ${mail.text}`);
+          assert.deepEqual(
+            mail.text.match(/https:\/\/u\.example\/bulk\/\S*/g),
+            ['https://u.example/bulk/op-3'],
+            locale,
+          );
         }
         if (kind === 'password_reset') {
           assert.ok(mail.text.includes('https://u.example/reset-password/reset_TOKEN-1'), `${locale}: ${mail.text}`);

@@ -205,9 +205,11 @@ function bodyOf(input: MailInput, t: TFunction, locale: string): MailBody {
       return {
         subject: t(subject, { fileName }),
         paragraphs: [
-          undo
-            ? t('bulkFinished.undoBody', { type, fileName, status, initiator: str(data.undoneInitiator) })
-            : t('bulkFinished.body', { type, fileName, status }),
+          undo && data.undoneSyncRunId
+            ? t('bulkFinished.undoSyncRunBody', { fileName, status })
+            : undo
+              ? t('bulkFinished.undoBody', { type, fileName, status, initiator: str(data.undoneInitiator) })
+              : t('bulkFinished.body', { type, fileName, status }),
           t('bulkFinished.counts', { succeeded: num(data.succeeded), failed: num(data.failed) }),
           ...(skipped > 0 ? [t('bulkFinished.skipped', { skipped })] : []),
           ...(undo && skipped > 0 ? [t('bulkFinished.undoConflicts')] : []),

@@ -285,6 +285,13 @@ describe('undo of a directory-sync run', () => {
     );
     assert.equal(created.body.items[0]?.after.undoesSyncRun, run.id);
 
+    // The undo can itself be undone (redo): the organization is as it was just before the undo.
+    const redo = await admin.post<{ id: string }>(`/api/v1/bulk-operations/${done.operation.id}/undo`, {});
+    assert.equal(redo.status, 202, redo.text);
+    const redone = await waitForOperation(admin, redo.body.id);
+    assert.deepEqual([redone.status, redone.failedRows], ['completed', 0]);
+    assert.deepEqual(await organization(), beforeUndo);
+
     // A preview of a sync cannot be undone.
     const started = await admin.post<{ id: string }>(runsPath, { dryRun: true });
     assert.equal(started.status, 202);

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launch, newPage, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
+import { launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import {
@@ -131,6 +131,7 @@ describe('undo of a directory-sync run (browser)', () => {
     // The preview: a dry run of the undo, user by user; nothing changed yet.
     await page.getByTestId('bulk-undo-badge').waitFor();
     await page.getByTestId('bulk-dry-run').waitFor();
+    await waitForText(page.getByTestId('page-title'), 'Undo of a directory sync run');
     await page.getByText('Would remove anna@corp.test').waitFor();
     await page.getByText('Would remove jan@corp.test').waitFor();
     assert.equal(await status('anna@corp.test'), 'active');

@@ -160,9 +160,12 @@ export function BulkOperationPage() {
 
   const date = (value: string | null) => (value ? formatDate.format(new Date(value)) : '—');
   const unfinished = isUnfinished(operation);
-  const title = operation.group
-    ? t('bulk.typeWithGroup', { type: t(typeKey(operation.type)), group: operation.group.name })
-    : t(typeKey(operation.type));
+  // The undo of a directory-sync run is an operation of users named by its run, not a file's type.
+  const title = operation.sourceSyncRunId
+    ? t('bulk.syncRunUndo')
+    : operation.group
+      ? t('bulk.typeWithGroup', { type: t(typeKey(operation.type)), group: operation.group.name })
+      : t(typeKey(operation.type));
   const fileError = operation.status === 'failed' ? operation.error : null;
   const fileErrorKey = fileError ? `errors.${fileError.code}` : '';
 
