@@ -146,6 +146,9 @@ export function BulkOperationsPage() {
   const cellText = (operation: BulkOperation, key: ColumnKey): string => {
     switch (key) {
       case 'operation':
+        if (operation.sourceSyncRunId) {
+          return t('bulk.syncRunUndo');
+        }
         return operation.group
           ? t('bulk.typeWithGroup', { type: t(typeKey(operation.type)), group: operation.group.name })
           : t(typeKey(operation.type));
