@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import type { Executor } from './database.ts';
 
 /**
  * Criteria: a protocol-neutral condition on a capability's rows (a user, a group, a member), which
@@ -186,4 +187,55 @@ export function criteriaSql(criteria: Criteria, catalog: CriteriaCatalog): Bool 
     default:
       return compare(resolve(criteria.operand, catalog), criteria.op, criteria.value, criteria.label);
   }
+}
+
+/** One page of rows matching criteria: offset and size, in an order. */
+export interface CriteriaPage<S extends string> {
+  criteria: Criteria | null;
+  sort: S;
+  descending: boolean;
+  /** 0-based offset. */
+  offset: number;
+  count: number;
+}
+
+/**
+ * One page of a tenant table's rows matching criteria, in a stable order (the sort key, then
+ * id), with the total count (the page and the count read in parallel): what a capability answers
+ * an adapter's filtered, numbered pages with.
+ * @param db database or transaction
+ * @param query the table (named as the catalog's fields name it), the columns read, the tenant,
+ *   the catalog and the capability's sorts, and a condition every row must meet besides (what
+ *   the reader may see)
+ * @param page the criteria, sort and window
+ * @returns the rows and the number of matches
+ * @throws CriteriaError when a value does not fit its field
+ */
+export async function findPageByCriteria<R, S extends string>(
+  db: Executor,
+  query: {
+    table: string;
+    columns: RawBuilder<unknown>;
+    organizationId: string;
+    catalog: CriteriaCatalog;
+    sorts: Record<S, RawBuilder<unknown>>;
+    also?: Bool;
+  },
+  page: CriteriaPage<S>,
+): Promise<{ rows: R[]; total: number }> {
+  const table = sql.table(query.table);
+  const id = sql.ref(`${query.table}.id`);
+  const condition = page.criteria ? criteriaSql(page.criteria, query.catalog) : sql<boolean>`true`;
+  const where = sql<boolean>`${sql.ref(`${query.table}.organization_id`)} = ${query.organizationId} and ${condition} and ${query.also ?? sql<boolean>`true`}`;
+  const direction = page.descending ? sql`desc` : sql`asc`;
+  const [rows, total] = await Promise.all([
+    page.count === 0
+      ? Promise.resolve({ rows: [] as R[] })
+      : sql<R>`select ${query.columns} from ${table} where ${where}
+          order by ${query.sorts[page.sort]} ${direction}, ${id} ${direction} limit ${page.count} offset ${page.offset}`.execute(
+          db,
+        ),
+    sql<{ n: number }>`select count(*)::int as n from ${table} where ${where}`.execute(db),
+  ]);
+  return { rows: rows.rows, total: total.rows[0]?.n ?? 0 };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
-import type { Criteria } from '../db/criteria.ts';
+import type { Criteria, CriteriaPage } from '../db/criteria.ts';
 import type { Executor } from '../db/database.ts';
 import { type Actor, authorize, type Reachable, reachable } from '../roles/policy.ts';
 import {
@@ -187,7 +187,7 @@ export function streamGroupSummaries(
 export function listGroupsByCriteria(
   db: Executor,
   organizationId: string,
-  page: { criteria: Criteria | null; sort: GroupCriteriaSort; descending: boolean; offset: number; count: number },
+  page: CriteriaPage<GroupCriteriaSort>,
   reach: 'all' | string[],
 ): Promise<{ rows: GroupVersionRow[]; total: number }> {
   return findGroupsPageByCriteria(db, organizationId, page, reach);

@@ -1,6 +1,13 @@
 import { sql } from 'kysely';
 import type { IdentityType } from '../../shared/contracts.ts';
-import { type Criteria, type CriteriaCatalog, criteriaSql, criteriaField as field } from '../db/criteria.ts';
+import {
+  type Criteria,
+  type CriteriaCatalog,
+  type CriteriaPage,
+  criteriaSql,
+  criteriaField as field,
+  findPageByCriteria,
+} from '../db/criteria.ts';
 import type { Executor } from '../db/database.ts';
 import type { Reachable } from '../roles/policy.ts';
 
@@ -287,39 +294,24 @@ export interface GroupVersionRow {
  * @returns the rows and the number of matches
  * @throws CriteriaError when a value does not fit its field
  */
-export async function findGroupsPageByCriteria(
+export function findGroupsPageByCriteria(
   db: Executor,
   organizationId: string,
-  page: {
-    criteria: Criteria | null;
-    sort: GroupCriteriaSort;
-    descending: boolean;
-    offset: number;
-    count: number;
-  },
+  page: CriteriaPage<GroupCriteriaSort>,
   reach: 'all' | string[],
 ): Promise<{ rows: GroupVersionRow[]; total: number }> {
-  const reachable = reach === 'all' ? sql<boolean>`true` : sql<boolean>`user_groups.id = any(${reach}::uuid[])`;
-  const where = page.criteria
-    ? sql<boolean>`${criteriaSql(page.criteria, GROUP_CRITERIA)} and ${reachable}`
-    : reachable;
-  const order = CRITERIA_GROUP_SORTS[page.sort];
-  const direction = page.descending ? sql`desc` : sql`asc`;
-  const columns = sql`user_groups.id, user_groups.name, user_groups.external_id, user_groups.version, user_groups.members_version, user_groups.created_at, user_groups.updated_at`;
-  const [rows, total] = await Promise.all([
-    page.count === 0
-      ? Promise.resolve({ rows: [] as GroupVersionRow[] })
-      : sql<GroupVersionRow>`select ${columns} from user_groups where user_groups.organization_id = ${organizationId} and ${where}
-          order by ${order} ${direction}, user_groups.id ${direction} limit ${page.count} offset ${page.offset}`.execute(
-          db,
-        ),
-    sql<{
-      n: number;
-    }>`select count(*)::int as n from user_groups where user_groups.organization_id = ${organizationId} and ${where}`.execute(
-      db,
-    ),
-  ]);
-  return { rows: rows.rows, total: total.rows[0]?.n ?? 0 };
+  return findPageByCriteria<GroupVersionRow, GroupCriteriaSort>(
+    db,
+    {
+      table: 'user_groups',
+      columns: sql`user_groups.id, user_groups.name, user_groups.external_id, user_groups.version, user_groups.members_version, user_groups.created_at, user_groups.updated_at`,
+      organizationId,
+      catalog: GROUP_CRITERIA,
+      sorts: CRITERIA_GROUP_SORTS,
+      ...(reach === 'all' ? {} : { also: sql<boolean>`user_groups.id = any(${reach}::uuid[])` }),
+    },
+    page,
+  );
 }
 
 /**

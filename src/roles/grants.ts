@@ -83,9 +83,8 @@ export async function findAdminRolesByUserIds(
   organizationId: string,
   userIds: string[],
 ): Promise<Map<string, HeldAdminRole[]>> {
-  const held = new Map<string, HeldAdminRole[]>();
   if (userIds.length === 0) {
-    return held;
+    return new Map();
   }
   const rows = await db
     .selectFrom('admin_role_assignments as a')
@@ -102,26 +101,43 @@ export async function findAdminRolesByUserIds(
       'a.id',
       'a.user_id',
       'a.role',
-      'a.product_id',
-      'a.profile_id',
-      'a.group_id',
-      'p.name as product_name',
-      'pp.name as profile_name',
-      'g.name as group_name',
+      sql<string | null>`coalesce(a.product_id, a.profile_id, a.group_id)`.as('scope_id'),
+      sql<string | null>`coalesce(p.name, pp.name, g.name)`.as('scope_name'),
     ])
     .where('a.organization_id', '=', organizationId)
     .where('a.user_id', 'in', userIds)
     .orderBy('a.role')
     .orderBy(sql`coalesce(p.name, pp.name, g.name)`)
     .execute();
+  return heldAdminRolesByUser(rows);
+}
+
+/**
+ * Groups assignment rows (each with its scope's id and name, as `findAdminRolesByUserIds` and a
+ * removal's revocation read them) by user, in the rows' order.
+ * @param rows assignments of users; rows without a user (an API token's) are left out
+ * @returns user id → roles held (users without roles are absent)
+ */
+export function heldAdminRolesByUser(
+  rows: {
+    id: string;
+    user_id: string | null;
+    role: HeldAdminRole['role'];
+    scope_id: string | null;
+    scope_name: string | null;
+  }[],
+): Map<string, HeldAdminRole[]> {
+  const held = new Map<string, HeldAdminRole[]>();
   for (const row of rows) {
     if (row.user_id === null) {
       continue;
     }
-    const scopeId = row.product_id ?? row.profile_id ?? row.group_id;
-    const scopeName = row.product_name ?? row.profile_name ?? row.group_name ?? '';
     const list = held.get(row.user_id) ?? [];
-    list.push({ id: row.id, role: row.role, scope: scopeId === null ? null : { id: scopeId, name: scopeName } });
+    list.push({
+      id: row.id,
+      role: row.role,
+      scope: row.scope_id === null ? null : { id: row.scope_id, name: row.scope_name ?? '' },
+    });
     held.set(row.user_id, list);
   }
   return held;

@@ -10,7 +10,7 @@ import { insertManyReturning } from '../db/insert-many.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import { addRolesToQueuedWelcome } from '../outbox/welcome.ts';
-import { findAdminRolesByUserIds, type HeldAdminRole, type Principal } from '../roles/grants.ts';
+import { findAdminRolesByUserIds, type HeldAdminRole, heldAdminRolesByUser, type Principal } from '../roles/grants.ts';
 import { type Actor, authorize, type Grant } from '../roles/policy.ts';
 import { assertSystemAdminRemains } from './users.removal.ts';
 import { organizationLocale, requireUser } from './users.service.ts';
@@ -318,17 +318,7 @@ export async function revokeAllAdminRoles(
     left join product_profiles pp on pp.organization_id = ${organizationId} and pp.id = gone.profile_id
     left join user_groups g on g.organization_id = ${organizationId} and g.id = gone.group_id
     order by gone.role, coalesce(p.name, pp.name, g.name)`.execute(trx);
-  const held = new Map<string, HeldAdminRole[]>();
-  for (const row of rows.rows) {
-    const list = held.get(row.user_id) ?? [];
-    list.push({
-      id: row.id,
-      role: row.role,
-      scope: row.scope_id === null ? null : { id: row.scope_id, name: row.scope_name ?? '' },
-    });
-    held.set(row.user_id, list);
-  }
-  return held;
+  return heldAdminRolesByUser(rows.rows);
 }
 
 /**

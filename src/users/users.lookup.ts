@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import { answersFor, type ResolvedLookups } from '../changes/resolution.ts';
 import { AppError } from '../core/errors.ts';
+import type { CriteriaPage } from '../db/criteria.ts';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { UserErrorCodes } from './users.errors.ts';
-import { type CriteriaPage, findUsersPageByCriteria, type UserCriteriaSort } from './users.queries.ts';
+import { findUsersPageByCriteria, type UserCriteriaSort } from './users.queries.ts';
 
 export type { UserCriteriaSort };
 

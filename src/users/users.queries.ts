@@ -1,7 +1,7 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { UserSort } from '../../shared/contracts.ts';
 import type { AdminRole } from '../../shared/roles.ts';
-import { type Criteria, type CriteriaCatalog, criteriaSql, criteriaField as field } from '../db/criteria.ts';
+import { type CriteriaCatalog, type CriteriaPage, criteriaField as field, findPageByCriteria } from '../db/criteria.ts';
 import type { Executor } from '../db/database.ts';
 import { likeContains } from '../db/like.ts';
 import type { DB, UserRow } from '../db/schema.ts';
@@ -480,38 +480,20 @@ const CRITERIA_USER_SORTS = {
 };
 export type UserCriteriaSort = keyof typeof CRITERIA_USER_SORTS;
 
-/** One page of rows matching criteria: offset and size, in an order. */
-export interface CriteriaPage<S extends string> {
-  criteria: Criteria | null;
-  sort: S;
-  descending: boolean;
-  /** 0-based offset. */
-  offset: number;
-  count: number;
-}
-
 /**
  * One page of an organization's users matching criteria, in a stable order (the sort key, then id),
  * with the total count (the page and the count read in parallel).
  * @returns the rows and the number of matches
  * @throws CriteriaError when a value does not fit its field
  */
-export async function findUsersPageByCriteria(
+export function findUsersPageByCriteria(
   db: Executor,
   organizationId: string,
   page: CriteriaPage<UserCriteriaSort>,
 ): Promise<{ rows: UserRow[]; total: number }> {
-  const where = page.criteria ? criteriaSql(page.criteria, USER_CRITERIA) : sql<boolean>`true`;
-  const order = CRITERIA_USER_SORTS[page.sort];
-  const direction = page.descending ? sql`desc` : sql`asc`;
-  const [rows, total] = await Promise.all([
-    page.count === 0
-      ? Promise.resolve({ rows: [] as UserRow[] })
-      : sql<UserRow>`select users.* from users where users.organization_id = ${organizationId} and ${where}
-          order by ${order} ${direction}, users.id ${direction} limit ${page.count} offset ${page.offset}`.execute(db),
-    sql<{
-      n: number;
-    }>`select count(*)::int as n from users where users.organization_id = ${organizationId} and ${where}`.execute(db),
-  ]);
-  return { rows: rows.rows, total: total.rows[0]?.n ?? 0 };
+  return findPageByCriteria<UserRow, UserCriteriaSort>(
+    db,
+    { table: 'users', columns: sql`users.*`, organizationId, catalog: USER_CRITERIA, sorts: CRITERIA_USER_SORTS },
+    page,
+  );
 }
