@@ -13,8 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   choose,
-  launch,
+  closeBrowser,
   newPage,
+  openBrowser,
   openConsole,
   pick,
   RESULTS,
@@ -79,21 +80,11 @@ describe('bulk operations (browser)', () => {
     });
     assert.equal(profile.status, 201, profile.text);
 
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      // Refused API calls (the refused file) are logged by the browser itself.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    // Refused API calls (the refused file) are logged by the browser itself.
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   /** Opens the upload dialog and chooses a file (the type stays "Add users", dry run stays on). */
   async function chooseFile(name: string, content: string): Promise<void> {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { violations } from '../support/axe.ts';
-import { launch, newPage, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
+import { closeBrowser, openBrowser, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
 import { createProductWithProfiles } from '../support/catalog.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
@@ -75,15 +75,10 @@ describe('console kit: sortable columns, toasts, one button style (browser)', ()
       ids[name] = group.body.id;
     }
     ids.group = ids['Kit group'] ?? '';
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ browser, page } = await openBrowser(instance, problems));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('column headers sort the users list; the address keeps the sort and Back restores it', async () => {
     await openConsole(page, instance, '/users?search=kit.example');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { pick } from '../support/browser.ts';
+import { closeBrowser, openBrowser, pick } from '../support/browser.ts';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
@@ -93,15 +93,8 @@ describe('console (browser)', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     dns = await startDnsServer();
     instance = await startTestInstance({ USHER_DNS_SERVERS: dns.address });
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      // Failed API calls (401 before sign-in, the wrong password) are logged by the browser itself.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    // Failed API calls (401 before sign-in, the wrong password) are logged by the browser itself.
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
   after(async () => {
@@ -459,10 +452,7 @@ describe('first-run setup (browser)', () => {
     browser = await launch();
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('explains an invalid setup link, and creates the organization from a valid one', async () => {
     const firstRun = instance.app.firstRun;

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launch, newPage, openConsole, pick, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import {
+  closeBrowser,
+  openBrowser,
+  openConsole,
+  pick,
+  RESULTS,
+  screenshot as save,
+  waitForText,
+} from '../support/browser.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
 const screenshot = (page: Page, name: string) => save(page, 'devices-list', name);
@@ -53,15 +61,10 @@ describe('devices list (browser)', () => {
       });
       assert.equal(connected.status, 201, connected.text);
     }
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ browser, page } = await openBrowser(instance, problems));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('lists every device, filters by platform and searches, keeping the view in the address', async () => {
     await openConsole(page, instance, '/devices');

@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import {
+  closeBrowser,
+  newPage,
+  openBrowser,
+  openConsole,
+  RESULTS,
+  screenshot as save,
+  waitForText,
+} from '../support/browser.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
 const screenshot = (page: Page, name: string) => save(page, 'devices', name);
@@ -32,15 +40,10 @@ describe('e-mail outbox and devices (browser)', () => {
       users: [{ email: 'anna@example.org', firstName: 'Anna' }],
     });
     userId = added.body.items[0]?.id ?? '';
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ browser, page } = await openBrowser(instance, problems));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('sends instructions to a selected user from the users list', async () => {
     await openConsole(page, instance, '/users');

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  launch,
-  newPage,
+  closeBrowser,
+  openBrowser,
   openConsole,
   pickSearched,
   RESULTS,
@@ -96,14 +96,7 @@ describe('dialogs recover from server errors (browser)', () => {
     for (const user of users.body.items) {
       ids[user.email] = user.id;
     }
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
   afterEach(async (test) => {
@@ -111,10 +104,7 @@ describe('dialogs recover from server errors (browser)', () => {
     await screenshot(page, `z-end-${test.name.split(':')[0]?.replaceAll(' ', '-')}`);
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('Add users: an existing e-mail, then a group deleted meanwhile, each corrected in place', async () => {
     await openConsole(page, instance, '/users');

@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   choose,
-  launch,
-  newPage,
+  closeBrowser,
+  openBrowser,
   openConsole,
   RESULTS,
   screenshot as save,
@@ -85,21 +85,11 @@ describe('user groups (browser)', () => {
       users[user.email] = user.id;
     }
 
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      // Refused API calls (the license deficit, the taken name) are logged by the browser itself.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    // Refused API calls (the license deficit, the taken name) are logged by the browser itself.
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('creates a group on the User groups page', async () => {
     await openConsole(page, instance, '/groups');

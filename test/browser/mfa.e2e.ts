@@ -12,7 +12,15 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import {
+  closeBrowser,
+  newPage,
+  openBrowser,
+  openConsole,
+  RESULTS,
+  screenshot as save,
+  waitForText,
+} from '../support/browser.ts';
 import { ADMIN_PASSWORD, createAdmin, startTestInstance, type TestInstance } from '../support/instance.ts';
 
 const screenshot = (page: Page, name: string) => save(page, 'mfa', name);
@@ -42,15 +50,10 @@ describe('second factor (browser)', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     // Authenticator secrets are stored sealed: on PostgreSQL that needs the key.
     instance = await startTestInstance({ USHER_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ browser, page } = await openBrowser(instance, problems));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   async function passwordStep(target: Page, email: string): Promise<void> {
     await target.getByTestId('login-email').fill(email);

@@ -9,7 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { transaction } from '../../src/db/database.ts';
 import { queueMessages } from '../../src/outbox/outbox.ts';
-import { launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import {
+  closeBrowser,
+  openBrowser,
+  openConsole,
+  RESULTS,
+  screenshot as save,
+  waitForText,
+} from '../support/browser.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
 const screenshot = (page: Page, name: string) => save(page, 'outbox', name);
@@ -39,15 +46,10 @@ describe('discarding queued e-mails (browser)', () => {
     instance = await startTestInstance({ USHER_PUBLIC_URL: 'http://127.0.0.1:1' });
     await queue(['keep@kept.example', 'one@drop.example', 'two@drop.example']);
     await queue(['other-kind@drop.example'], 'bulk_finished');
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ browser, page } = await openBrowser(instance, problems));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('discards the queued e-mails matching a recipient search; they stay listed as discarded', async () => {
     await openConsole(page, instance, '/outbox');

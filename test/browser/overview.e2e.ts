@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { LOCALES } from '../../shared/contracts.ts';
-import { launch, newPage, RESULTS, screenshot as save, signIn, waitForText } from '../support/browser.ts';
+import { closeBrowser, openBrowser, RESULTS, screenshot as save, signIn, waitForText } from '../support/browser.ts';
 import { runBulk } from '../support/bulk.ts';
 import { createProductWithProfiles } from '../support/catalog.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
@@ -40,15 +40,10 @@ describe('overview (browser)', () => {
     const { operation } = await runBulk(admin, { type: 'add-users' }, `${csv.join('\n')}\n`);
     assert.equal(operation.status, 'completed_with_errors');
     await admin.post('/api/v1/groups', { name: 'Designers' });
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ browser, page } = await openBrowser(instance, problems));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('opens after sign-in with the figures, the chart, the alerts, recent bulk runs and users without a device', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launch, newPage, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
+import { closeBrowser, openBrowser, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
@@ -34,20 +34,10 @@ describe('search pickers (browser)', () => {
     const group = await client.post<{ id: string }>('/api/v1/groups', { name: 'Pickers' });
     assert.equal(group.status, 201, group.text);
     groupId = group.body.id;
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('shows the answer to the latest search when an earlier one answers late', async () => {
     await openConsole(page, instance, `/groups/${groupId}`);

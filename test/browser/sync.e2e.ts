@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import { openBrowser, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import {
@@ -64,14 +64,7 @@ describe('directory sync (browser)', () => {
       })
       .execute();
     assert.equal((await client.post('/api/v1/groups', { name: 'Staff' })).status, 201);
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
   after(async () => {

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { choose, launch, newPage, openConsole, pick, RESULTS, screenshot as save } from '../support/browser.ts';
+import {
+  choose,
+  closeBrowser,
+  openBrowser,
+  openConsole,
+  pick,
+  RESULTS,
+  screenshot as save,
+} from '../support/browser.ts';
 import { createProductWithProfiles } from '../support/catalog.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
@@ -47,24 +55,14 @@ describe('users list (browser)', () => {
     for (const user of users.body.items) {
       ids[user.email] = user.id;
     }
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
   afterEach(async (test) => {
     await screenshot(page, `z-end-${test.name.split(':')[0]?.replaceAll(' ', '-')}`);
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('Add admin right: no role preselected; a group admin right through a group picker', async () => {
     await openConsole(page, instance, `/users/${ids['celina@example.org']}`);

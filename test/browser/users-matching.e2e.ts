@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import {
+  closeBrowser,
+  openBrowser,
+  openConsole,
+  RESULTS,
+  screenshot as save,
+  waitForText,
+} from '../support/browser.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
 const screenshot = (page: Page, name: string) => save(page, 'users-matching', name);
@@ -29,15 +36,10 @@ describe('users list totals and select all matching (browser)', () => {
       ],
     });
     assert.equal(added.status, 201, added.text);
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    ({ browser, page } = await openBrowser(instance, problems));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('shows the total, selects all 60 matching users past the loaded page and removes them', async () => {
     await openConsole(page, instance, '/users');

@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
   choose,
-  launch,
-  newPage,
+  closeBrowser,
+  openBrowser,
   openConsole,
   pick,
   RESULTS,
@@ -41,21 +41,11 @@ describe('users and products (browser)', () => {
   before(async () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     instance = await startTestInstance();
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      // Refused API calls (the license deficit) are logged by the browser itself.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    // Refused API calls (the license deficit) are logged by the browser itself.
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await instance?.close();
-  });
+  after(() => closeBrowser(browser, instance));
 
   it('creates a product with 2 licenses and a profile on the Products page', async () => {
     await openConsole(page, instance, '/products');

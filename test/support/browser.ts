@@ -36,6 +36,37 @@ export async function newPage(browser: Browser, baseURL: string): Promise<{ cont
   return { context, page };
 }
 
+/**
+ * Launches Chromium with one page on the instance (what every browser test's `before` does), and
+ * notes in `problems` each script error of the page and, with `consoleErrors`, each error it logs
+ * but refused API calls (the browser logs those itself: "Failed to load resource").
+ * @param problems the test's list, which it asserts empty
+ * @returns the browser and the page
+ */
+export async function openBrowser(
+  instance: TestInstance,
+  problems: string[],
+  options: { consoleErrors?: boolean } = {},
+): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launch();
+  const { page } = await newPage(browser, instance.baseUrl);
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  if (options.consoleErrors) {
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        problems.push(`console: ${message.text()}`);
+      }
+    });
+  }
+  return { browser, page };
+}
+
+/** Closes what a browser test's `before` opened (either may be missing when it failed). */
+export async function closeBrowser(browser: Browser | undefined, instance: TestInstance | undefined): Promise<void> {
+  await browser?.close();
+  await instance?.close();
+}
+
 /** Saves a full-page screenshot as test-results/<prefix>-<name>.png. */
 export async function screenshot(page: Page, prefix: string, name: string): Promise<void> {
   await page.screenshot({ path: path.join(RESULTS, `${prefix}-${name}.png`), fullPage: true, animations: 'disabled' });
