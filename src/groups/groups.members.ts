@@ -204,7 +204,10 @@ export async function insertNewUserMemberships(
   rows: { groupId: string; userId: string }[],
   known?: ReadonlyMap<string, GivenProfile[]>,
 ): Promise<void> {
-  await assertMayGiveGroupProfiles(trx, actor, [...new Set(rows.map((row) => row.groupId))], known);
+  const groupIds = [...new Set(rows.map((row) => row.groupId))];
+  await assertMayGiveGroupProfiles(trx, actor, groupIds, known);
+  // The groups in the one lock order (changes/locks.ts), before the triggers lock them in any order.
+  await lockInOrder(trx, actor.organizationId, { groups: { ids: groupIds, mode: 'no key update' } });
   await insertMany(
     trx,
     'group_members',
