@@ -17,8 +17,7 @@ import type { Executor } from '../db/database.ts';
  * Each set in id order, in one statement. A change that learns of more users or groups later
  * (a SCIM PATCH's operations, a command's items) locks them all here first; a row locked again
  * later in the same transaction waits for nothing. The rows a job owns (its bulk operation, its
- * directory connection, the organization's settings) are locked before all of these and by that
- * job only.
+ * directory connection) are outside the order: only that job's own transactions lock them.
  */
 export type UserLock = 'update' | 'share';
 /** How strongly a group is locked: see `UserLock`. */
