@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launch, newPage, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
+import { openBrowser, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import {
@@ -76,14 +76,7 @@ describe('undo of a directory-sync run (browser)', () => {
       },
     });
     assert.equal(saved.status, 200, saved.text);
-    browser = await launch();
-    ({ page } = await newPage(browser, instance.baseUrl));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
+    ({ browser, page } = await openBrowser(instance, problems, { consoleErrors: true }));
   });
 
   after(async () => {
