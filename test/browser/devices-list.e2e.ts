@@ -107,6 +107,15 @@ describe('devices list (browser)', () => {
     await waitForText(page.getByTestId('devices-list-shown'), 'Users shown: 1 of 1');
     await page.getByTestId('devices-list-table').getByRole('row').filter({ hasText: 'ewa@devices.example' }).waitFor();
     await screenshot(page, 'c1-not-connected');
+    // The Show picker switches between the two views and their columns, in the address too.
+    await pick(page, 'devices-list-show', 'Connected devices');
+    await waitForText(page.getByTestId('devices-list-shown'), 'Devices shown: 2 of 2');
+    assert.deepEqual(await names(), ['Anna iPhone', 'Jan MacBook']);
+    assert.equal(new URL(page.url()).searchParams.get('connected'), null);
+    await pick(page, 'devices-list-show', 'Not connected yet');
+    await waitForText(page.getByTestId('devices-list-shown'), 'Users shown: 1 of 1');
+    assert.equal(await page.getByTestId('devices-list-table').locator('[data-column="name"]').count(), 0);
+    assert.equal(new URL(page.url()).searchParams.get('connected'), 'false');
     assert.deepEqual(problems, []);
   });
 });

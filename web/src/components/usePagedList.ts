@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { CappedCount } from '../../../shared/api/overview.ts';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
 import type { Page } from '../types.ts';
@@ -13,13 +14,27 @@ export interface PagedList<T> {
   loading: 'first' | 'more' | null;
   /** The last failed load, or null. */
   error: unknown;
+  /** How many match, where the list's first page says it (`total`); else null. */
+  total: CappedCount | null;
   loadMore: () => void;
   /** Loads the first page again (after a change). */
   reload: () => void;
+  /**
+   * Fetches the first page again without the spinner (the list moved on by itself: live progress);
+   * a list the admin paged on with "Load more" is left as it is.
+   */
+  refresh: () => void;
   /** Whether an answer started at `generation` still belongs to the list shown. */
   isCurrent: (generation: number) => boolean;
   /** The current generation, to check an answer against later with `isCurrent`. */
   generation: () => number;
+}
+
+interface PagedListOptions<T, R> {
+  /** Called when a first page arrives (to clear a selection). */
+  onFirstPage?: () => void;
+  /** The item a row of the answer shows as (a list read from one of two paths). */
+  toItem?: (row: R) => T;
 }
 
 /**
@@ -28,20 +43,27 @@ export interface PagedList<T> {
  * never replaces a later one.
  * @param path the list with its query, e.g. `/api/v1/groups?search=des`; null loads nothing
  * @param options.onFirstPage called when a first page arrives (to clear a selection)
+ * @param options.toItem turns a row of the answer into an item (by default the row is the item)
+ * @returns the items loaded so far and what moves the list
  */
-export function usePagedList<T>(path: string | null, options: { onFirstPage?: () => void } = {}): PagedList<T> {
+export function usePagedList<T, R = T>(path: string | null, options: PagedListOptions<T, R> = {}): PagedList<T> {
   const [items, setItemsState] = useState<T[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [total, setTotal] = useState<CappedCount | null>(null);
   const [loading, setLoading] = useState<'first' | 'more' | null>(path === null ? null : 'first');
   const [error, setError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
   const generation = useRef(0);
-  const onFirstPage = useRef(options.onFirstPage);
-  onFirstPage.current = options.onFirstPage;
+  /** Whether the last page loaded was a next one (then a refresh leaves the list as it is). */
+  const pagedOn = useRef(false);
+  const latest = useRef(options);
+  latest.current = options;
 
-  const load = useCallback(async (from: string, cursor: string | null) => {
+  const load = useCallback(async (from: string, cursor: string | null, quiet = false) => {
     const mine = cursor ? generation.current : ++generation.current;
-    setLoading(cursor ? 'more' : 'first');
+    if (!quiet) {
+      setLoading(cursor ? 'more' : 'first');
+    }
     setError(null);
     try {
       const url = new URL(from, window.location.origin);
@@ -49,14 +71,18 @@ export function usePagedList<T>(path: string | null, options: { onFirstPage?: ()
       if (cursor) {
         url.searchParams.set('cursor', cursor);
       }
-      const page = await api.get<Page<T>>(`${url.pathname}${url.search}`);
+      const page = await api.get<Page<R> & { total?: CappedCount | null }>(`${url.pathname}${url.search}`);
       if (mine !== generation.current) {
         return;
       }
-      setItemsState((current) => (cursor ? [...current, ...page.items] : page.items));
+      const { toItem } = latest.current;
+      const loaded = toItem ? page.items.map(toItem) : (page.items as unknown as T[]);
+      pagedOn.current = Boolean(cursor);
+      setItemsState((current) => (cursor ? [...current, ...loaded] : loaded));
       setNextCursor(page.nextCursor);
       if (!cursor) {
-        onFirstPage.current?.();
+        setTotal(page.total ?? null);
+        latest.current.onFirstPage?.();
       }
     } catch (caught) {
       if (mine === generation.current) {
@@ -82,12 +108,18 @@ export function usePagedList<T>(path: string | null, options: { onFirstPage?: ()
     hasMore: nextCursor !== null,
     loading,
     error,
+    total,
     loadMore: () => {
       if (path !== null && nextCursor) {
         void load(path, nextCursor);
       }
     },
     reload: () => setVersion((value) => value + 1),
+    refresh: () => {
+      if (path !== null && !pagedOn.current) {
+        void load(path, null, true);
+      }
+    },
     isCurrent: (at) => at === generation.current,
     generation: () => generation.current,
   };

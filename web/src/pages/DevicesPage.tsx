@@ -1,31 +1,26 @@
 import {
   ActionButton,
   AlertDialog,
-  Content,
   DialogTrigger,
-  Flex,
-  Heading,
-  IllustratedMessage,
-  InlineAlert,
   Item,
   Picker,
   SearchField,
   Text,
   useDateFormatter,
 } from '@adobe/react-spectrum';
-import { type Key, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate, useSearchParams } from 'react-router';
-import type { DeviceUser } from '../../../shared/api/devices.ts';
+import { useNavigate } from 'react-router';
+import type { AwaitingDevice, DeviceUser, ListedDevice } from '../../../shared/api/devices.ts';
 import { DEVICE_PLATFORMS, type DevicePlatform, LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
-import { ItemsTable } from '../components/ItemsTable.tsx';
-import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
+import { FormError } from '../components/FormError.tsx';
+import type { ItemsColumn } from '../components/ItemsTable.tsx';
+import { ListPage } from '../components/ListPage.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
-import { Toast } from '../components/Toast.tsx';
-import { errorMessage } from '../errors.ts';
-import type { CappedCount } from '../overview/types.ts';
+import { useAddressState } from '../components/useAddressState.ts';
+import { usePagedList } from '../components/usePagedList.ts';
 import { useCountText } from '../overview/useCountText.ts';
 import { useCan } from '../session.tsx';
 import { useDebounced } from '../users/useDebounced.ts';
@@ -41,16 +36,39 @@ interface ListRow {
   sentAt: string | null;
 }
 
-interface Listed<T> {
-  items: T[];
-  nextCursor: string | null;
-  total: CappedCount | null;
+/** A row of either list as the page shows it. */
+function toRow(item: ListedDevice | AwaitingDevice): ListRow {
+  return 'id' in item
+    ? { key: item.id, user: item.user, device: item, sentAt: null }
+    : { key: item.user.id, user: item.user, device: null, sentAt: item.sentAt };
 }
 
-type DeviceColumn = 'user' | 'platform' | 'name' | 'connectedAt' | 'lastSeenAt' | 'actions';
-type AwaitingColumn = 'user' | 'sentAt';
+type ColumnKey = 'user' | 'platform' | 'name' | 'connectedAt' | 'lastSeenAt' | 'actions' | 'sentAt';
 
 const isPlatform = (value: string | null): value is Platform => PLATFORMS.includes(value as Platform);
+
+/** The list's view in the address: the search, "not connected yet" (`connected=false`), the platform. */
+interface DevicesView {
+  search: string;
+  awaiting: boolean;
+  platform: Platform | null;
+}
+const readView = (params: URLSearchParams): DevicesView => {
+  const platform = params.get('platform');
+  return {
+    search: params.get('search') ?? '',
+    awaiting: params.get('connected') === 'false',
+    platform: isPlatform(platform) ? platform : null,
+  };
+};
+const writeView = (view: DevicesView) =>
+  new URLSearchParams(
+    queryString({
+      search: view.search.trim() ? view.search : undefined,
+      connected: view.awaiting ? 'false' : undefined,
+      platform: view.platform ?? undefined,
+    }),
+  );
 
 /**
  * Every device of the organization (SPEC: Windows, macOS, Android and iOS devices connected through
@@ -64,97 +82,22 @@ export function DevicesPage() {
   const navigate = useNavigate();
   const countText = useCountText();
   const formatDate = useDateFormatter({ dateStyle: 'medium', timeStyle: 'short' });
-  const [params, setParams] = useSearchParams();
-  const awaiting = params.get('connected') === 'false';
-  const platform = params.get('platform');
-  const [searchText, setSearchText] = useState(params.get('search') ?? '');
-  const search = useDebounced(searchText.trim(), 300);
-  const [rows, setRows] = useState<ListRow[]>([]);
-  const [total, setTotal] = useState<CappedCount | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
-  const [error, setError] = useState<unknown>(null);
+  const [view, setView] = useAddressState(readView, writeView);
+  const { awaiting, platform } = view;
+  const search = useDebounced(view.search.trim(), 300);
   const [notice, setNotice] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
-  const generation = useRef(0);
+  const [actionError, setActionError] = useState<unknown>(null);
   const canRead = can('device.read');
-
-  const setView = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) {
-        next.set(key, value);
-      } else {
-        next.delete(key);
-      }
-    }
-    setParams(next, { replace: true });
-  };
-  // The debounced search goes into the address too.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: only the search itself writes it.
-  useEffect(() => {
-    if ((params.get('search') ?? '') !== search) {
-      setView({ search: search || null });
-    }
-  }, [search]);
-
-  const load = useCallback(
-    async (cursor: string | null) => {
-      const mine = cursor ? generation.current : ++generation.current;
-      setLoading(cursor ? 'more' : 'first');
-      setError(null);
-      try {
-        const query = queryString({
+  const list = usePagedList<ListRow, ListedDevice | AwaitingDevice>(
+    canRead
+      ? `/api/v1/devices${awaiting ? '/awaiting' : ''}${queryString({
           search: search || undefined,
-          platform: !awaiting && isPlatform(platform) ? platform : undefined,
-          limit: String(LIMITS.pageSizeDefault),
-          cursor: cursor ?? undefined,
-        });
-        const page: Listed<ListRow> = awaiting
-          ? await api
-              .get<Listed<{ user: DeviceUser; sentAt: string }>>(`/api/v1/devices/awaiting${query}`)
-              .then((answer) => ({
-                ...answer,
-                items: answer.items.map((item) => ({
-                  key: item.user.id,
-                  user: item.user,
-                  device: null,
-                  sentAt: item.sentAt,
-                })),
-              }))
-          : await api
-              .get<Listed<{ id: string; user: DeviceUser } & NonNullable<ListRow['device']>>>(`/api/v1/devices${query}`)
-              .then((answer) => ({
-                ...answer,
-                items: answer.items.map((item) => ({ key: item.id, user: item.user, device: item, sentAt: null })),
-              }));
-        if (mine !== generation.current) {
-          return;
-        }
-        setRows((current) => (cursor ? [...current, ...page.items] : page.items));
-        setNextCursor(page.nextCursor);
-        if (!cursor) {
-          setTotal(page.total);
-        }
-      } catch (caught) {
-        if (mine === generation.current) {
-          setError(caught);
-        }
-      } finally {
-        if (mine === generation.current) {
-          setLoading(null);
-        }
-      }
-    },
-    [awaiting, platform, search],
+          platform: awaiting ? undefined : (platform ?? undefined),
+        })}`
+      : null,
+    { toItem: toRow },
   );
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload after a change.
-  useEffect(() => {
-    if (canRead) {
-      void load(null);
-    }
-  }, [load, version, canRead]);
+  const rows = list.items;
 
   if (!canRead) {
     return (
@@ -170,13 +113,13 @@ export function DevicesPage() {
       return;
     }
     setNotice(null);
-    setError(null);
+    setActionError(null);
     try {
       await api.delete(`/api/v1/users/${encodeURIComponent(row.user.id)}/devices/${encodeURIComponent(row.device.id)}`);
       setNotice(t('devices.disconnected', { name: row.device.name }));
-      setVersion((value) => value + 1);
+      list.reload();
     } catch (caught) {
-      setError(caught);
+      setActionError(caught);
     }
   };
 
@@ -185,21 +128,23 @@ export function DevicesPage() {
     return name ? `${name} (${user.email})` : user.email;
   };
 
-  const canDisconnect = can('device.disconnect');
-  const deviceColumns: { key: DeviceColumn; name: string; width: number | `${number}fr` }[] = [
-    { key: 'user', name: t('devicesList.column.user'), width: '2fr' },
-    { key: 'platform', name: t('devices.column.platform'), width: 110 },
-    { key: 'name', name: t('devices.column.name'), width: '1.5fr' },
-    { key: 'connectedAt', name: t('devices.column.connectedAt'), width: 170 },
-    { key: 'lastSeenAt', name: t('devicesList.column.lastSeen'), width: 170 },
-    ...(canDisconnect ? [{ key: 'actions' as const, name: t('devices.column.actions'), width: 150 }] : []),
-  ];
-  const awaitingColumns: { key: AwaitingColumn; name: string; width: number | `${number}fr` }[] = [
-    { key: 'user', name: t('devicesList.column.user'), width: '2fr' },
-    { key: 'sentAt', name: t('devicesList.column.sentAt'), width: '1fr' },
-  ];
+  const columns: ItemsColumn<ColumnKey>[] = awaiting
+    ? [
+        { key: 'user', name: t('devicesList.column.user'), width: '2fr' },
+        { key: 'sentAt', name: t('devicesList.column.sentAt'), width: '1fr' },
+      ]
+    : [
+        { key: 'user', name: t('devicesList.column.user'), width: '2fr' },
+        { key: 'platform', name: t('devices.column.platform'), width: 110 },
+        { key: 'name', name: t('devices.column.name'), width: '1.5fr' },
+        { key: 'connectedAt', name: t('devices.column.connectedAt'), width: 170 },
+        { key: 'lastSeenAt', name: t('devicesList.column.lastSeen'), width: 170 },
+        ...(can('device.disconnect')
+          ? [{ key: 'actions' as const, name: t('devices.column.actions'), width: 150 }]
+          : []),
+      ];
 
-  const cellText = (row: ListRow, key: DeviceColumn | AwaitingColumn): string => {
+  const cellText = (row: ListRow, key: ColumnKey): string => {
     switch (key) {
       case 'user':
         return userText(row.user);
@@ -217,7 +162,7 @@ export function DevicesPage() {
         return t('devices.disconnect');
     }
   };
-  const cell = (row: ListRow, key: DeviceColumn | AwaitingColumn): ReactNode => {
+  const cell = (row: ListRow, key: ColumnKey): ReactNode => {
     if (key === 'actions' && row.device) {
       return (
         <DialogTrigger>
@@ -248,92 +193,82 @@ export function DevicesPage() {
     );
   };
 
-  const tableProps = {
-    'aria-label': t('nav.devices'),
-    'data-testid': 'devices-list-table',
-    overflowMode: 'truncate' as const,
-    onAction: (key: Key) => {
-      const row = rows.find((item) => item.key === key);
-      if (row) {
-        navigate(`/users/${encodeURIComponent(row.user.id)}`);
-      }
-    },
-    renderEmptyState: () => (
-      <IllustratedMessage>
-        <Heading>{awaiting ? t('devicesList.emptyAwaiting') : t('devicesList.empty')}</Heading>
-      </IllustratedMessage>
-    ),
-    items: rows,
-    itemKey: (row: ListRow) => row.key,
-    cell,
-    cellText,
-    loading: loading === 'first',
-    rowHeight: 41,
-  };
-
   return (
-    <Flex direction="column" gap="size-200">
-      <PageTitle>{t('nav.devices')}</PageTitle>
-      <Flex gap="size-150" wrap alignItems="end">
-        <SearchField
-          label={t('devicesList.search')}
-          value={searchText}
-          onChange={setSearchText}
-          maxLength={LIMITS.emailMax}
-          width="size-4600"
-          data-testid="devices-list-search"
-        />
-        <Picker
-          label={t('devicesList.show')}
-          selectedKey={awaiting ? 'awaiting' : 'connected'}
-          onSelectionChange={(key) => setView({ connected: key === 'awaiting' ? 'false' : null, platform: null })}
-          data-testid="devices-list-show"
-        >
-          <Item key="connected">{t('devicesList.connected')}</Item>
-          <Item key="awaiting">{t('devicesList.awaiting')}</Item>
-        </Picker>
-        {!awaiting && (
+    <ListPage
+      title={t('nav.devices')}
+      testId="devices-list"
+      intro={
+        actionError !== null && (
+          <FormError title={t('devices.loadFailed')} error={actionError} testId="devices-list-action-error" />
+        )
+      }
+      toolbar={
+        <>
+          <SearchField
+            label={t('devicesList.search')}
+            value={view.search}
+            onChange={(value) => setView((current) => ({ ...current, search: value }))}
+            maxLength={LIMITS.emailMax}
+            width="size-4600"
+            data-testid="devices-list-search"
+          />
           <Picker
-            label={t('devices.column.platform')}
-            selectedKey={isPlatform(platform) ? platform : 'any'}
-            onSelectionChange={(key) => setView({ platform: key === 'any' ? null : String(key) })}
-            data-testid="devices-list-platform"
+            label={t('devicesList.show')}
+            selectedKey={awaiting ? 'awaiting' : 'connected'}
+            onSelectionChange={(key) =>
+              setView((current) => ({ ...current, awaiting: key === 'awaiting', platform: null }))
+            }
+            data-testid="devices-list-show"
           >
-            {[
-              <Item key="any">{t('devicesList.anyPlatform')}</Item>,
-              ...PLATFORMS.map((value) => <Item key={value}>{t(`devices.platform.${value}`)}</Item>),
-            ]}
+            <Item key="connected">{t('devicesList.connected')}</Item>
+            <Item key="awaiting">{t('devicesList.awaiting')}</Item>
           </Picker>
-        )}
-      </Flex>
-      <Toast message={notice} onDismiss={() => setNotice(null)} testId="devices-list-notice" />
-      {error !== null && (
-        <InlineAlert variant="negative" data-testid="devices-list-error">
-          <Heading>{t('devices.loadFailed')}</Heading>
-          <Content>{errorMessage(t, error)}</Content>
-        </InlineAlert>
-      )}
-      {awaiting ? (
-        <ItemsTable {...tableProps} columns={awaitingColumns} />
-      ) : (
-        <ItemsTable {...tableProps} columns={deviceColumns} />
-      )}
-      <LoadMoreFooter
-        testId="devices-list"
-        shownText={
-          total
-            ? t(awaiting ? 'devicesList.shownUsersOf' : 'devicesList.shownOf', {
-                n: rows.length,
-                total: countText(total),
-              })
-            : t(awaiting ? 'devicesList.shownUsers' : 'devicesList.shown', { n: rows.length })
-        }
-        loadMoreText={t('devicesList.loadMore')}
-        hasMore={Boolean(nextCursor)}
-        loading={loading === 'more'}
-        onLoadMore={() => void load(nextCursor)}
-      />
+          {!awaiting && (
+            <Picker
+              label={t('devices.column.platform')}
+              selectedKey={platform ?? 'any'}
+              onSelectionChange={(key) =>
+                setView((current) => ({ ...current, platform: isPlatform(String(key)) ? (key as Platform) : null }))
+              }
+              data-testid="devices-list-platform"
+            >
+              {[
+                <Item key="any">{t('devicesList.anyPlatform')}</Item>,
+                ...PLATFORMS.map((value) => <Item key={value}>{t(`devices.platform.${value}`)}</Item>),
+              ]}
+            </Picker>
+          )}
+        </>
+      }
+      notice={notice}
+      onNoticeDismiss={() => setNotice(null)}
+      loadFailedText={t('devices.loadFailed')}
+      emptyText={awaiting ? t('devicesList.emptyAwaiting') : t('devicesList.empty')}
+      shownText={
+        list.total
+          ? t(awaiting ? 'devicesList.shownUsersOf' : 'devicesList.shownOf', {
+              n: rows.length,
+              total: countText(list.total),
+            })
+          : t(awaiting ? 'devicesList.shownUsers' : 'devicesList.shown', { n: rows.length })
+      }
+      loadMoreText={t('devicesList.loadMore')}
+      list={list}
+      columns={columns}
+      table={{
+        onAction: (key) => {
+          const row = rows.find((item) => item.key === key);
+          if (row) {
+            navigate(`/users/${encodeURIComponent(row.user.id)}`);
+          }
+        },
+        itemKey: (row) => row.key,
+        cell,
+        cellText,
+        rowHeight: 41,
+      }}
+    >
       {awaiting && <Text UNSAFE_className="usher-hint">{t('devicesList.awaitingHint')}</Text>}
-    </Flex>
+    </ListPage>
   );
 }
