@@ -1,10 +1,9 @@
 import { Flex, Heading, IllustratedMessage, Item, Picker, StatusLight } from '@adobe/react-spectrum';
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LIMITS } from '../../../shared/contracts.ts';
-import { api } from '../api.ts';
+import { queryString } from '../api.ts';
 import { PagedTable } from '../components/PagedTable.tsx';
-import type { Page } from '../types.ts';
+import { usePagedList } from '../components/usePagedList.ts';
 import { rowMessage, rowStatusKey } from './labels.ts';
 import { type BulkRow, type BulkRowStatus, bulkPath } from './types.ts';
 
@@ -36,58 +35,14 @@ interface RowsTableProps {
 export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
   const { t } = useTranslation();
   const [filter, setFilter] = useState<Filter>('all');
-  const [items, setItems] = useState<BulkRow[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
-  const [error, setError] = useState<unknown>(null);
-  const generation = useRef(0);
-  /** Whether the admin loaded more than the first page (then progress does not reset the list). */
-  const pagedOn = useRef(false);
-
-  const load = useCallback(
-    async (cursor: string | null, quiet = false) => {
-      const mine = cursor ? generation.current : ++generation.current;
-      if (!quiet) {
-        setLoading(cursor ? 'more' : 'first');
-      }
-      setError(null);
-      try {
-        const params = new URLSearchParams({ limit: String(LIMITS.pageSizeDefault) });
-        if (filter !== 'all') {
-          params.set('status', filter);
-        }
-        if (cursor) {
-          params.set('cursor', cursor);
-        }
-        const page = await api.get<Page<BulkRow>>(`${bulkPath(operationId)}/rows?${params}`);
-        if (mine !== generation.current) {
-          return;
-        }
-        pagedOn.current = Boolean(cursor);
-        setItems((current) => (cursor ? [...current, ...page.items] : page.items));
-        setNextCursor(page.nextCursor);
-      } catch (caught) {
-        if (mine === generation.current) {
-          setError(caught);
-        }
-      } finally {
-        if (mine === generation.current) {
-          setLoading(null);
-        }
-      }
-    },
-    [operationId, filter],
+  const list = usePagedList<BulkRow>(
+    `${bulkPath(operationId)}/rows${queryString({ status: filter === 'all' ? undefined : filter })}`,
   );
-
-  useEffect(() => {
-    void load(null);
-  }, [load]);
+  const { items } = list;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `refreshKey` is the trigger; the first page only.
   useEffect(() => {
-    if (!pagedOn.current) {
-      void load(null, true);
-    }
+    list.refresh();
   }, [refreshKey]);
 
   const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
@@ -160,7 +115,7 @@ export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
         itemKey={(row) => row.rowNumber}
         cell={cell}
         cellText={cellText}
-        paging={{ loading, hasMore: Boolean(nextCursor), onLoadMore: () => void load(nextCursor), error }}
+        paging={{ loading: list.loading, hasMore: list.hasMore, onLoadMore: list.loadMore, error: list.error }}
         rowHeight={ROW_HEIGHT}
         maxHeight="60vh"
         loadFailedText={t('bulk.rows.loadFailed')}

@@ -11,14 +11,15 @@ import {
   type Selection,
   StatusLight,
 } from '@adobe/react-spectrum';
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
-import { api } from '../api.ts';
+import { api, queryString } from '../api.ts';
 import { PagedTable } from '../components/PagedTable.tsx';
+import { usePagedList } from '../components/usePagedList.ts';
 import { useCan } from '../session.tsx';
-import type { GroupDetail, Page, User } from '../types.ts';
+import type { GroupDetail, User } from '../types.ts';
 import { fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
 import { useDebounced } from '../users/useDebounced.ts';
 import { AddPeopleDialog } from './AddPeopleDialog.tsx';
@@ -42,59 +43,17 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
   const navigate = useNavigate();
   const [searchText, setSearchText] = useState('');
   const search = useDebounced(searchText.trim(), 300);
-  const [items, setItems] = useState<User[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
-  const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<Selection>(new Set());
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState(false);
-  const [version, setVersion] = useState(0);
-  const generation = useRef(0);
   const path = `${groupPath(group.id)}/members`;
-
-  const load = useCallback(
-    async (cursor: string | null) => {
-      const mine = cursor ? generation.current : ++generation.current;
-      setLoading(cursor ? 'more' : 'first');
-      setError(null);
-      try {
-        const params = new URLSearchParams({ limit: String(LIMITS.pageSizeDefault) });
-        if (search) {
-          params.set('search', search);
-        }
-        if (cursor) {
-          params.set('cursor', cursor);
-        }
-        const page = await api.get<Page<User>>(`${path}?${params}`);
-        if (mine !== generation.current) {
-          return;
-        }
-        setItems((current) => (cursor ? [...current, ...page.items] : page.items));
-        setNextCursor(page.nextCursor);
-        if (!cursor) {
-          setSelected(new Set());
-        }
-      } catch (caught) {
-        if (mine === generation.current) {
-          setError(caught);
-        }
-      } finally {
-        if (mine === generation.current) {
-          setLoading(null);
-        }
-      }
-    },
-    [path, search],
-  );
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload after a change.
-  useEffect(() => {
-    void load(null);
-  }, [load, version]);
+  const list = usePagedList<User>(`${path}${queryString({ search })}`, {
+    onFirstPage: () => setSelected(new Set()),
+  });
+  const { items } = list;
 
   const changed = (message: string) => {
-    setVersion((value) => value + 1);
+    list.reload();
     onChanged(message);
   };
 
@@ -209,7 +168,7 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
         itemKey={(user) => user.id}
         cell={cell}
         cellText={cellText}
-        paging={{ loading, hasMore: Boolean(nextCursor), onLoadMore: () => void load(nextCursor), error }}
+        paging={{ loading: list.loading, hasMore: list.hasMore, onLoadMore: list.loadMore, error: list.error }}
         rowHeight={ROW_HEIGHT}
         maxHeight="60vh"
         loadFailedText={t('groups.members.loadFailed')}
