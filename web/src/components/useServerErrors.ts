@@ -23,6 +23,14 @@ export interface ServerErrors {
    */
   edited: (field: string) => void;
   /**
+   * A field's change handler: sets its value and clears the server's complaint about it (`edited`).
+   * @param field the field's name as the request names it
+   * @param set the form's setter of the value
+   */
+  onEdit: <T>(field: string, set: (value: T) => void) => (value: T) => void;
+  /** A Spectrum field's props for its server problem: invalid while it stands, and its message. */
+  fieldProps: (field: string) => { validationState: 'invalid' | undefined; errorMessage: string | undefined };
+  /**
    * Problems of fields the form does not show, as `field: message` lines for the alert.
    * @param label names a field for people (a user instead of `userIds.3`)
    */
@@ -100,5 +108,16 @@ export function useServerErrors(codeFields: Readonly<Record<string, string>> = N
       .filter(([key]) => !shown.some((field) => covers(field, key)))
       .map(([key, message]) => `${label(key)}: ${message}`);
 
-  return { error: state.error, fail, reset, problem, edited, rest };
+  const onEdit =
+    <T>(field: string, set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      edited(field);
+    };
+  const fieldProps = (field: string) => {
+    const message = problem(field);
+    return { validationState: message ? ('invalid' as const) : undefined, errorMessage: message };
+  };
+
+  return { error: state.error, fail, reset, problem, edited, onEdit, fieldProps, rest };
 }
