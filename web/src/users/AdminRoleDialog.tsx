@@ -1,20 +1,9 @@
-import {
-  Button,
-  ButtonGroup,
-  Content,
-  Dialog,
-  Divider,
-  Flex,
-  Form,
-  Heading,
-  Item,
-  Picker,
-  useDialogContainer,
-} from '@adobe/react-spectrum';
+import { Flex, Item, Picker } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AdminRole } from '../../../shared/roles.ts';
 import { api } from '../api.ts';
+import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { GroupSearchPicker } from '../components/GroupSearchPicker.tsx';
 import { useProducts, useProfiles } from '../products/data.ts';
@@ -27,38 +16,30 @@ const FORM_ID = 'add-admin-role';
 /** Grants the user an admin role; a scoped role asks for its product, profile or group. */
 export function AdminRoleDialog({ user, onSaved }: { user: UserDetail; onSaved: (user: UserDetail) => void }) {
   const { t } = useTranslation();
-  const { dismiss } = useDialogContainer();
   // No role is preselected: granting system admin by pressing Enter would be too easy a mistake.
   const [role, setRole] = useState<AdminRole | null>(null);
   const [scopeId, setScopeId] = useState<string | null>(null);
   const [group, setGroup] = useState<{ id: string; name: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [pending, setPending] = useState(false);
+  const { error, pending, submit: send } = useDialogSubmit();
   const scopeKind = role ? scopeOf(role) : null;
   const products = useProducts(scopeKind === 'product');
   const profiles = useProfiles(scopeKind === 'profile');
   const scope = scopeKind === 'group' ? (group?.id ?? null) : scopeId;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
     if (!role || (scopeKind && !scope)) {
+      event.preventDefault();
       return;
     }
-    setError(null);
-    setPending(true);
-    api
-      .post<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}/admin-roles`, {
-        role,
-        ...(scopeKind && scope ? { scopeId: scope } : {}),
-      })
-      .then((saved) => {
-        onSaved(saved);
-        dismiss();
-      })
-      .catch((caught: unknown) => {
-        setError(caught);
-        setPending(false);
-      });
+    send(
+      event,
+      () =>
+        api.post<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}/admin-roles`, {
+          role,
+          ...(scopeKind && scope ? { scopeId: scope } : {}),
+        }),
+      onSaved,
+    );
   };
 
   const scopeItems =
@@ -67,63 +48,52 @@ export function AdminRoleDialog({ user, onSaved }: { user: UserDetail; onSaved: 
       : (profiles.items ?? []).map((profile) => ({ id: profile.id, name: `${profile.name} (${profile.productName})` }));
 
   return (
-    <Dialog size="M" data-testid="admin-role-dialog">
-      <Heading>{t('users.adminRoles.addTitle', { email: user.email })}</Heading>
-      <Divider />
-      <Content>
-        {error !== null && <FormError title={t('users.adminRoles.failed')} error={error} testId="admin-role-error" />}
-        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.adminRoles.add')}>
-          <Flex direction="column" gap="size-150">
-            <RolePicker
-              label={t('users.adminRoles.role')}
-              value={role}
-              onChange={(next) => {
-                setRole(next);
-                setScopeId(null);
-              }}
-              testId="admin-role-role"
-            />
-            {(scopeKind === 'product' || scopeKind === 'profile') && (
-              <Picker
-                label={t(`users.adminRoles.scope.${scopeKind}`)}
-                items={scopeItems}
-                selectedKey={scopeId}
-                onSelectionChange={(key) => setScopeId(key === null ? null : String(key))}
-                isRequired
-                isLoading={(scopeKind === 'product' ? products.items : profiles.items) === null}
-                width="100%"
-                data-testid="admin-role-scope"
-              >
-                {(item) => <Item key={item.id}>{item.name}</Item>}
-              </Picker>
-            )}
-            {scopeKind === 'group' && (
-              <GroupSearchPicker
-                label={t('users.adminRoles.scope.group')}
-                description={t('users.adminRoles.groupHint')}
-                selected={group}
-                onChange={setGroup}
-                testId="admin-role-group"
-              />
-            )}
-          </Flex>
-        </Form>
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
-          {t('common.cancel')}
-        </Button>
-        <Button
-          variant="accent"
-          type="submit"
-          form={FORM_ID}
-          isPending={pending}
-          isDisabled={!role || (Boolean(scopeKind) && !scope)}
-          data-testid="admin-role-submit"
-        >
-          {t('users.adminRoles.grant')}
-        </Button>
-      </ButtonGroup>
-    </Dialog>
+    <FormDialog
+      formId={FORM_ID}
+      testId="admin-role-dialog"
+      title={t('users.adminRoles.addTitle', { email: user.email })}
+      error={<FormError title={t('users.adminRoles.failed')} error={error} testId="admin-role-error" />}
+      formLabel={t('users.adminRoles.add')}
+      onSubmit={submit}
+      submitLabel={t('users.adminRoles.grant')}
+      submitTestId="admin-role-submit"
+      submitDisabled={!role || (Boolean(scopeKind) && !scope)}
+      pending={pending}
+    >
+      <Flex direction="column" gap="size-150">
+        <RolePicker
+          label={t('users.adminRoles.role')}
+          value={role}
+          onChange={(next) => {
+            setRole(next);
+            setScopeId(null);
+          }}
+          testId="admin-role-role"
+        />
+        {(scopeKind === 'product' || scopeKind === 'profile') && (
+          <Picker
+            label={t(`users.adminRoles.scope.${scopeKind}`)}
+            items={scopeItems}
+            selectedKey={scopeId}
+            onSelectionChange={(key) => setScopeId(key === null ? null : String(key))}
+            isRequired
+            isLoading={(scopeKind === 'product' ? products.items : profiles.items) === null}
+            width="100%"
+            data-testid="admin-role-scope"
+          >
+            {(item) => <Item key={item.id}>{item.name}</Item>}
+          </Picker>
+        )}
+        {scopeKind === 'group' && (
+          <GroupSearchPicker
+            label={t('users.adminRoles.scope.group')}
+            description={t('users.adminRoles.groupHint')}
+            selected={group}
+            onChange={setGroup}
+            testId="admin-role-group"
+          />
+        )}
+      </Flex>
+    </FormDialog>
   );
 }

@@ -1,21 +1,9 @@
-import {
-  Button,
-  ButtonGroup,
-  Content,
-  Dialog,
-  Divider,
-  Flex,
-  Form,
-  Heading,
-  InlineAlert,
-  TextField,
-  useDialogContainer,
-} from '@adobe/react-spectrum';
+import { Content, Flex, Heading, InlineAlert, TextField } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
-import { FormError } from '../components/FormError.tsx';
+import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
 import { GroupsField } from '../components/GroupsField.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import { useProfiles } from '../products/data.ts';
@@ -25,6 +13,8 @@ import { CountryPicker } from './CountryPicker.tsx';
 import { NamesField } from './NamesField.tsx';
 
 const FORM_ID = 'edit-user';
+/** The fields that show their own problems. */
+const FIELDS = ['firstName', 'lastName', 'country', 'email', 'profiles', 'groups'];
 
 function sameNames(a: string[], b: string[]): boolean {
   const key = (names: string[]) =>
@@ -42,7 +32,6 @@ function sameNames(a: string[], b: string[]): boolean {
 export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (user: UserDetail) => void }) {
   const { t } = useTranslation();
   const can = useCan();
-  const { dismiss } = useDialogContainer();
   const canAssign = can('profile.assign');
   const profiles = useProfiles(can('profile.read') && canAssign);
   const initialProfiles = user.profiles.filter((profile) => profile.via === 'direct').map((profile) => profile.name);
@@ -54,7 +43,7 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
   const [profileNames, setProfileNames] = useState(initialProfiles);
   const [groupNames, setGroupNames] = useState(initialGroups);
   const errors = useServerErrors();
-  const [pending, setPending] = useState(false);
+  const { pending, submit: send } = useDialogSubmit(errors);
   /** Users of a trusted domain: their details belong to the owning organization (profiles and groups do not). */
   const detailsLocked = user.readOnlyReason !== null;
   const emailEditable = user.identityType !== 'personal' && !detailsLocked;
@@ -81,137 +70,103 @@ export function EditUserDialog({ user, onSaved }: { user: UserDetail; onSaved: (
   const changed = Object.keys(patch).length > 0;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
     if (!changed) {
+      event.preventDefault();
       return;
     }
-    errors.reset();
-    setPending(true);
-    api
-      .patch<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}`, { ...patch, version: user.version })
-      .then((saved) => {
-        onSaved(saved);
-        dismiss();
-      })
-      .catch((caught: unknown) => {
-        errors.fail(caught);
-        setPending(false);
-      });
+    send(
+      event,
+      () => api.patch<UserDetail>(`/api/v1/users/${encodeURIComponent(user.id)}`, { ...patch, version: user.version }),
+      onSaved,
+    );
   };
 
-  const fieldError = errors.problem;
-  const rest = errors.rest(['firstName', 'lastName', 'country', 'email', 'profiles', 'groups']);
-  /** A field's change handler that also clears the server's complaint about it. */
-  const onEdit =
-    <T,>(field: string, set: (value: T) => void) =>
-    (value: T) => {
-      set(value);
-      errors.edited(field);
-    };
+  const { onEdit, fieldProps, problem: fieldError } = errors;
 
   return (
-    <Dialog size="M" data-testid="edit-user-dialog">
-      <Heading>{t('users.edit.title', { email: user.email })}</Heading>
-      <Divider />
-      <Content>
-        {errors.error !== null && (
-          <FormError title={t('users.edit.failed')} error={errors.error} rest={rest} testId="edit-user-error" />
-        )}
-        {detailsLocked && (
+    <FormDialog
+      formId={FORM_ID}
+      testId="edit-user-dialog"
+      title={t('users.edit.title', { email: user.email })}
+      serverErrors={{ errors, title: t('users.edit.failed'), testId: 'edit-user-error', shown: FIELDS }}
+      intro={
+        detailsLocked && (
           <InlineAlert variant="notice" marginBottom="size-200" data-testid="edit-user-read-only">
             <Heading>{t('users.details.readOnly')}</Heading>
             <Content>{user.readOnlyReason}</Content>
           </InlineAlert>
+        )
+      }
+      formLabel={t('users.edit.title', { email: user.email })}
+      onSubmit={submit}
+      submitLabel={t('common.save')}
+      submitTestId="edit-user-submit"
+      submitDisabled={!changed}
+      pending={pending}
+    >
+      <Flex direction="column" gap="size-150">
+        <TextField
+          label={t('users.field.firstName')}
+          value={firstName}
+          onChange={onEdit('firstName', setFirstName)}
+          isReadOnly={detailsLocked}
+          maxLength={LIMITS.nameMax}
+          {...fieldProps('firstName')}
+          width="100%"
+          data-testid="edit-first-name"
+        />
+        <TextField
+          label={t('users.field.lastName')}
+          value={lastName}
+          onChange={onEdit('lastName', setLastName)}
+          isReadOnly={detailsLocked}
+          maxLength={LIMITS.nameMax}
+          {...fieldProps('lastName')}
+          width="100%"
+          data-testid="edit-last-name"
+        />
+        <CountryPicker
+          label={t('users.field.country')}
+          value={country}
+          onChange={onEdit('country', setCountry)}
+          isDisabled={detailsLocked}
+          errorMessage={fieldError('country')}
+          testId="edit-country"
+        />
+        <TextField
+          label={t('users.field.email')}
+          description={
+            detailsLocked ? undefined : emailEditable ? t('users.edit.emailHint') : t('users.edit.emailPersonal')
+          }
+          type="email"
+          value={email}
+          onChange={onEdit('email', setEmail)}
+          isReadOnly={!emailEditable}
+          isRequired
+          maxLength={LIMITS.emailMax}
+          {...fieldProps('email')}
+          width="100%"
+          data-testid="edit-email"
+        />
+        {canAssign && (
+          <NamesField
+            label={t('users.edit.profiles')}
+            description={t('users.edit.profilesHint')}
+            value={profileNames}
+            onChange={onEdit('profiles', setProfileNames)}
+            options={profiles.items ? profiles.items.map((profile) => profile.name) : null}
+            errorMessage={fieldError('profiles')}
+            testId="edit-profiles"
+          />
         )}
-        <Form
-          id={FORM_ID}
-          onSubmit={submit}
-          validationBehavior="native"
-          aria-label={t('users.edit.title', { email: user.email })}
-        >
-          <Flex direction="column" gap="size-150">
-            <TextField
-              label={t('users.field.firstName')}
-              value={firstName}
-              onChange={onEdit('firstName', setFirstName)}
-              isReadOnly={detailsLocked}
-              maxLength={LIMITS.nameMax}
-              validationState={fieldError('firstName') ? 'invalid' : undefined}
-              errorMessage={fieldError('firstName')}
-              width="100%"
-              data-testid="edit-first-name"
-            />
-            <TextField
-              label={t('users.field.lastName')}
-              value={lastName}
-              onChange={onEdit('lastName', setLastName)}
-              isReadOnly={detailsLocked}
-              maxLength={LIMITS.nameMax}
-              validationState={fieldError('lastName') ? 'invalid' : undefined}
-              errorMessage={fieldError('lastName')}
-              width="100%"
-              data-testid="edit-last-name"
-            />
-            <CountryPicker
-              label={t('users.field.country')}
-              value={country}
-              onChange={onEdit('country', setCountry)}
-              isDisabled={detailsLocked}
-              errorMessage={fieldError('country')}
-              testId="edit-country"
-            />
-            <TextField
-              label={t('users.field.email')}
-              description={
-                detailsLocked ? undefined : emailEditable ? t('users.edit.emailHint') : t('users.edit.emailPersonal')
-              }
-              type="email"
-              value={email}
-              onChange={onEdit('email', setEmail)}
-              isReadOnly={!emailEditable}
-              isRequired
-              maxLength={LIMITS.emailMax}
-              validationState={fieldError('email') ? 'invalid' : undefined}
-              errorMessage={fieldError('email')}
-              width="100%"
-              data-testid="edit-email"
-            />
-            {canAssign && (
-              <NamesField
-                label={t('users.edit.profiles')}
-                description={t('users.edit.profilesHint')}
-                value={profileNames}
-                onChange={onEdit('profiles', setProfileNames)}
-                options={profiles.items ? profiles.items.map((profile) => profile.name) : null}
-                errorMessage={fieldError('profiles')}
-                testId="edit-profiles"
-              />
-            )}
-            <GroupsField
-              label={t('users.edit.groups')}
-              value={groupNames}
-              onChange={onEdit('groups', setGroupNames)}
-              errorMessage={fieldError('groups')}
-              testId="edit-groups"
-            />
-          </Flex>
-        </Form>
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
-          {t('common.cancel')}
-        </Button>
-        <Button
-          variant="accent"
-          type="submit"
-          form={FORM_ID}
-          isPending={pending}
-          isDisabled={!changed}
-          data-testid="edit-user-submit"
-        >
-          {t('common.save')}
-        </Button>
-      </ButtonGroup>
-    </Dialog>
+        <GroupsField
+          label={t('users.edit.groups')}
+          value={groupNames}
+          onChange={onEdit('groups', setGroupNames)}
+          errorMessage={fieldError('groups')}
+          testId="edit-groups"
+        />
+      </Flex>
+    </FormDialog>
   );
 }
