@@ -1,11 +1,7 @@
 import {
   Button,
-  ButtonGroup,
   Content,
-  Dialog,
-  Divider,
   Flex,
-  Form,
   Heading,
   InlineAlert,
   Radio,
@@ -13,12 +9,12 @@ import {
   Text,
   TextArea,
   TextField,
-  useDialogContainer,
 } from '@adobe/react-spectrum';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { IdentityProvider } from '../../../../shared/api/domains.ts';
 import { ApiError, api } from '../../api.ts';
+import { FormDialog, useDialogSubmit } from '../../components/FormDialog.tsx';
 import { FormError } from '../../components/FormError.tsx';
 import { fieldProblems } from '../../errors.ts';
 import { CopyButton } from './CopyButton.tsx';
@@ -48,7 +44,6 @@ function Registered({ label, value, testId }: { label: string; value: string; te
  */
 export function IdentityProviderDialog({ directory }: { directory: Directory }) {
   const { t } = useTranslation();
-  const { dismiss } = useDialogContainer();
   const path = `/api/v1/directories/${encodeURIComponent(directory.id)}/identity-provider`;
   const [saved, setSaved] = useState<IdentityProvider | null>(null);
   const [protocol, setProtocol] = useState<'oidc' | 'saml'>('oidc');
@@ -57,8 +52,9 @@ export function IdentityProviderDialog({ directory }: { directory: Directory }) 
   const [issuer, setIssuer] = useState('');
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [pending, setPending] = useState(false);
+  /** The saved provider could not be read (none yet is no failure). */
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const { error, pending, submit: send, run } = useDialogSubmit();
   const [tested, setTested] = useState<{ ok: boolean; message: string } | null>(null);
 
   useEffect(() => {
@@ -73,195 +69,142 @@ export function IdentityProviderDialog({ directory }: { directory: Directory }) 
       })
       .catch((caught: unknown) => {
         if (!(caught instanceof ApiError && caught.status === 404)) {
-          setError(caught);
+          setLoadError(caught);
         }
       });
   }, [path]);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    setError(null);
+    setLoadError(null);
     setTested(null);
-    setPending(true);
-    api
-      .put<IdentityProvider>(
-        path,
-        protocol === 'saml'
-          ? { protocol, ...(metadataXml.trim() ? { metadataXml } : { metadataUrl: metadataUrl.trim() }) }
-          : { protocol, issuer: issuer.trim(), clientId: clientId.trim(), ...(clientSecret ? { clientSecret } : {}) },
-      )
-      .then((provider) => {
+    // Saving keeps the dialog open: the values to register at the provider come with the answer.
+    send(
+      event,
+      () =>
+        api.put<IdentityProvider>(
+          path,
+          protocol === 'saml'
+            ? { protocol, ...(metadataXml.trim() ? { metadataXml } : { metadataUrl: metadataUrl.trim() }) }
+            : {
+                protocol,
+                issuer: issuer.trim(),
+                clientId: clientId.trim(),
+                ...(clientSecret ? { clientSecret } : {}),
+              },
+        ),
+      (provider) => {
         setSaved(provider);
         setClientSecret('');
         setMetadataXml('');
-      })
-      .catch((caught: unknown) => setError(caught))
-      .finally(() => setPending(false));
+      },
+      false,
+    );
   };
 
   const test = () => {
-    setError(null);
+    setLoadError(null);
     setTested(null);
-    setPending(true);
-    api
-      .post<{ ok: boolean; message: string }>(`${path}/test`)
-      .then(setTested)
-      .catch((caught: unknown) => setError(caught))
-      .finally(() => setPending(false));
+    run(() => api.post<{ ok: boolean; message: string }>(`${path}/test`), setTested, false);
   };
 
   return (
-    <Dialog size="L" data-testid="identity-provider-dialog">
-      <Heading>{t('domains.identityProvider.title', { name: directory.name })}</Heading>
-      <Divider />
-      <Content>
+    <FormDialog
+      formId={FORM_ID}
+      size="L"
+      testId="identity-provider-dialog"
+      title={t('domains.identityProvider.title', { name: directory.name })}
+      error={
         <FormError
           title={t('domains.identityProvider.failed')}
-          error={error}
-          rest={fieldProblems(error)}
+          error={error ?? loadError}
+          rest={fieldProblems(error ?? loadError)}
           testId="domains-form-error"
         />
-        {tested && (
-          <InlineAlert
-            variant={tested.ok ? 'positive' : 'negative'}
-            marginBottom="size-200"
-            data-testid="identity-provider-test-result"
-          >
-            <Heading>
-              {tested.ok ? t('domains.identityProvider.testOk') : t('domains.identityProvider.testFailed')}
-            </Heading>
-            <Content>{tested.message}</Content>
-          </InlineAlert>
-        )}
-        <Flex direction="column" gap="size-100" marginBottom="size-150">
-          <RadioGroup
-            label={t('domains.identityProvider.protocol')}
-            orientation="horizontal"
-            value={protocol}
-            onChange={(value) => setProtocol(value === 'saml' ? 'saml' : 'oidc')}
-            data-testid="identity-provider-protocol"
-          >
-            <Radio value="oidc" data-testid="identity-provider-protocol-oidc">
-              OpenID Connect
-            </Radio>
-            <Radio value="saml" data-testid="identity-provider-protocol-saml">
-              SAML 2.0
-            </Radio>
-          </RadioGroup>
-          <Text>
-            {t(protocol === 'saml' ? 'domains.identityProvider.samlIntro' : 'domains.identityProvider.intro')}
-          </Text>
-        </Flex>
-        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native">
-          {protocol === 'saml' ? (
-            <Flex direction="column" gap="size-150">
-              <TextField
-                label={t('domains.identityProvider.metadataUrl')}
-                description={t('domains.identityProvider.metadataUrlHint')}
-                value={metadataUrl}
-                onChange={setMetadataUrl}
-                isRequired={!metadataXml.trim()}
-                maxLength={2000}
-                width="100%"
-                data-testid="identity-provider-metadata-url"
-              />
-              <TextArea
-                label={t('domains.identityProvider.metadataXml')}
-                description={t('domains.identityProvider.metadataXmlHint')}
-                value={metadataXml}
-                onChange={setMetadataXml}
-                width="100%"
-                data-testid="identity-provider-metadata-xml"
-              />
-            </Flex>
-          ) : (
-            <Flex direction="column" gap="size-150">
-              <TextField
-                label={t('domains.identityProvider.issuer')}
-                description={t('domains.identityProvider.issuerHint')}
-                value={issuer}
-                onChange={setIssuer}
-                isRequired
-                maxLength={500}
-                autoFocus
-                width="100%"
-                data-testid="identity-provider-issuer"
-              />
-              <TextField
-                label={t('domains.identityProvider.clientId')}
-                value={clientId}
-                onChange={setClientId}
-                isRequired
-                maxLength={500}
-                width="100%"
-                data-testid="identity-provider-client-id"
-              />
-              <TextField
-                label={t('domains.identityProvider.clientSecret')}
-                description={
-                  saved?.protocol === 'oidc' && saved.clientSecretSet
-                    ? t('domains.identityProvider.clientSecretKept')
-                    : undefined
-                }
-                type="password"
-                autoComplete="off"
-                value={clientSecret}
-                onChange={setClientSecret}
-                isRequired={!(saved?.protocol === 'oidc' && saved.clientSecretSet)}
-                maxLength={2000}
-                width="100%"
-                data-testid="identity-provider-client-secret"
+      }
+      intro={
+        <>
+          {tested && (
+            <InlineAlert
+              variant={tested.ok ? 'positive' : 'negative'}
+              marginBottom="size-200"
+              data-testid="identity-provider-test-result"
+            >
+              <Heading>
+                {tested.ok ? t('domains.identityProvider.testOk') : t('domains.identityProvider.testFailed')}
+              </Heading>
+              <Content>{tested.message}</Content>
+            </InlineAlert>
+          )}
+          <Flex direction="column" gap="size-100" marginBottom="size-150">
+            <RadioGroup
+              label={t('domains.identityProvider.protocol')}
+              orientation="horizontal"
+              value={protocol}
+              onChange={(value) => setProtocol(value === 'saml' ? 'saml' : 'oidc')}
+              data-testid="identity-provider-protocol"
+            >
+              <Radio value="oidc" data-testid="identity-provider-protocol-oidc">
+                OpenID Connect
+              </Radio>
+              <Radio value="saml" data-testid="identity-provider-protocol-saml">
+                SAML 2.0
+              </Radio>
+            </RadioGroup>
+            <Text>
+              {t(protocol === 'saml' ? 'domains.identityProvider.samlIntro' : 'domains.identityProvider.intro')}
+            </Text>
+          </Flex>
+        </>
+      }
+      outro={
+        <>
+          {saved?.protocol === 'oidc' && protocol === 'oidc' && (
+            <Flex direction="column" marginTop="size-200">
+              <Registered
+                label={t('domains.identityProvider.redirectUri')}
+                value={saved.redirectUri}
+                testId="identity-provider-redirect-uri"
               />
             </Flex>
           )}
-        </Form>
-        {saved?.protocol === 'oidc' && protocol === 'oidc' && (
-          <Flex direction="column" marginTop="size-200">
-            <Registered
-              label={t('domains.identityProvider.redirectUri')}
-              value={saved.redirectUri}
-              testId="identity-provider-redirect-uri"
-            />
-          </Flex>
-        )}
-        {saved?.saml && protocol === 'saml' && (
-          <Flex direction="column" gap="size-150" marginTop="size-200" data-testid="identity-provider-saml">
-            <Text>
-              {t('domains.identityProvider.samlProvider', {
-                entityId: saved.saml.entityId,
-                ssoUrl: saved.saml.ssoUrl,
-              })}
-            </Text>
-            {saved.saml.certificates.map((certificate) => (
-              <Text key={certificate.subject + certificate.validTo}>
-                {t('domains.identityProvider.certificate', {
-                  subject: certificate.subject,
-                  validTo: new Date(certificate.validTo).toLocaleDateString(),
+          {saved?.saml && protocol === 'saml' && (
+            <Flex direction="column" gap="size-150" marginTop="size-200" data-testid="identity-provider-saml">
+              <Text>
+                {t('domains.identityProvider.samlProvider', {
+                  entityId: saved.saml.entityId,
+                  ssoUrl: saved.saml.ssoUrl,
                 })}
               </Text>
-            ))}
-            <Registered
-              label={t('domains.identityProvider.spEntityId')}
-              value={saved.saml.spEntityId}
-              testId="identity-provider-sp-entity-id"
-            />
-            <Registered
-              label={t('domains.identityProvider.acsUrl')}
-              value={saved.saml.acsUrl}
-              testId="identity-provider-acs-url"
-            />
-            <Registered
-              label={t('domains.identityProvider.spMetadataUrl')}
-              value={saved.saml.spMetadataUrl}
-              testId="identity-provider-sp-metadata-url"
-            />
-          </Flex>
-        )}
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
-          {t('common.done')}
-        </Button>
+              {saved.saml.certificates.map((certificate) => (
+                <Text key={certificate.subject + certificate.validTo}>
+                  {t('domains.identityProvider.certificate', {
+                    subject: certificate.subject,
+                    validTo: new Date(certificate.validTo).toLocaleDateString(),
+                  })}
+                </Text>
+              ))}
+              <Registered
+                label={t('domains.identityProvider.spEntityId')}
+                value={saved.saml.spEntityId}
+                testId="identity-provider-sp-entity-id"
+              />
+              <Registered
+                label={t('domains.identityProvider.acsUrl')}
+                value={saved.saml.acsUrl}
+                testId="identity-provider-acs-url"
+              />
+              <Registered
+                label={t('domains.identityProvider.spMetadataUrl')}
+                value={saved.saml.spMetadataUrl}
+                testId="identity-provider-sp-metadata-url"
+              />
+            </Flex>
+          )}
+        </>
+      }
+      onSubmit={submit}
+      cancelLabel={t('common.done')}
+      actions={
         <Button
           variant="secondary"
           onPress={test}
@@ -270,10 +213,72 @@ export function IdentityProviderDialog({ directory }: { directory: Directory }) 
         >
           {t('domains.identityProvider.test')}
         </Button>
-        <Button variant="accent" type="submit" form={FORM_ID} isPending={pending} data-testid="identity-provider-save">
-          {t('domains.identityProvider.save')}
-        </Button>
-      </ButtonGroup>
-    </Dialog>
+      }
+      submitLabel={t('domains.identityProvider.save')}
+      submitTestId="identity-provider-save"
+      pending={pending}
+    >
+      {protocol === 'saml' ? (
+        <Flex direction="column" gap="size-150">
+          <TextField
+            label={t('domains.identityProvider.metadataUrl')}
+            description={t('domains.identityProvider.metadataUrlHint')}
+            value={metadataUrl}
+            onChange={setMetadataUrl}
+            isRequired={!metadataXml.trim()}
+            maxLength={2000}
+            width="100%"
+            data-testid="identity-provider-metadata-url"
+          />
+          <TextArea
+            label={t('domains.identityProvider.metadataXml')}
+            description={t('domains.identityProvider.metadataXmlHint')}
+            value={metadataXml}
+            onChange={setMetadataXml}
+            width="100%"
+            data-testid="identity-provider-metadata-xml"
+          />
+        </Flex>
+      ) : (
+        <Flex direction="column" gap="size-150">
+          <TextField
+            label={t('domains.identityProvider.issuer')}
+            description={t('domains.identityProvider.issuerHint')}
+            value={issuer}
+            onChange={setIssuer}
+            isRequired
+            maxLength={500}
+            autoFocus
+            width="100%"
+            data-testid="identity-provider-issuer"
+          />
+          <TextField
+            label={t('domains.identityProvider.clientId')}
+            value={clientId}
+            onChange={setClientId}
+            isRequired
+            maxLength={500}
+            width="100%"
+            data-testid="identity-provider-client-id"
+          />
+          <TextField
+            label={t('domains.identityProvider.clientSecret')}
+            description={
+              saved?.protocol === 'oidc' && saved.clientSecretSet
+                ? t('domains.identityProvider.clientSecretKept')
+                : undefined
+            }
+            type="password"
+            autoComplete="off"
+            value={clientSecret}
+            onChange={setClientSecret}
+            isRequired={!(saved?.protocol === 'oidc' && saved.clientSecretSet)}
+            maxLength={2000}
+            width="100%"
+            data-testid="identity-provider-client-secret"
+          />
+        </Flex>
+      )}
+    </FormDialog>
   );
 }
