@@ -1,13 +1,8 @@
 import {
   Button,
-  ButtonGroup,
   Checkbox,
-  Content,
-  Dialog,
-  Divider,
   Flex,
   Form,
-  Heading,
   Text,
   TextArea,
   TextField,
@@ -19,6 +14,7 @@ import { type FormEvent, memo, useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { ApiError, api } from '../api.ts';
+import { DialogFrame } from '../components/DialogFrame.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { useCan } from '../session.tsx';
 import type { PastePreview, User } from '../types.ts';
@@ -206,89 +202,14 @@ export function PasteListDialog({ onAdded }: { onAdded: (users: User[]) => void 
   };
 
   return (
-    <Dialog size="L" width="min(1100px, 92vw)" data-testid="paste-dialog">
-      <Heading>{t('users.paste.title')}</Heading>
-      <Divider />
-      <Content>
-        {error !== null && (
-          <FormError title={t('users.paste.failed')} error={error} rest={unplaced} testId="paste-error" />
-        )}
-        {rows === null ? (
-          <Form id={FORM_ID} onSubmit={check} aria-label={t('users.paste.title')}>
-            <TextArea
-              label={t('users.paste.label')}
-              description={t('users.paste.hint', { max, n: formatNumber.format(lineCount) })}
-              value={text}
-              onChange={setText}
-              isRequired
-              autoFocus
-              width="100%"
-              height="size-3600"
-              data-testid="paste-text"
-            />
-          </Form>
-        ) : (
-          <Flex direction="column" gap="size-150">
-            <Text data-testid="paste-summary">
-              {t('users.paste.summary', {
-                accepted: formatNumber.format(accepted.length),
-                total: formatNumber.format(rows.length),
-                problems: formatNumber.format(problemCount),
-              })}
-            </Text>
-            {problemCount > 0 && (
-              <Checkbox isSelected={onlyProblems} onChange={setOnlyProblems} data-testid="paste-only-problems">
-                {t('users.paste.onlyProblems')}
-              </Checkbox>
-            )}
-            <div className="usher-review">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col" className="usher-review-line">
-                      {t('users.paste.column.line')}
-                    </th>
-                    <th scope="col" className="usher-review-email">
-                      {t('users.paste.column.email')}
-                    </th>
-                    <th scope="col" className="usher-review-alias">
-                      {t('users.paste.column.alias')}
-                    </th>
-                    <th scope="col" className="usher-review-type">
-                      {t('users.paste.column.identityType')}
-                    </th>
-                    <th scope="col">{t('users.paste.column.message')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((row, index) => {
-                    const message = messageOf(index);
-                    if (onlyProblems && message === null) {
-                      return null;
-                    }
-                    return (
-                      <ReviewLine
-                        // biome-ignore lint/suspicious/noArrayIndexKey: a line copied from a mail program can hold several addresses; the rows keep their order.
-                        key={index}
-                        index={index}
-                        row={row}
-                        message={message}
-                        onEmail={onEmail}
-                        onAlias={onAlias}
-                      />
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          </Flex>
-        )}
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending !== null}>
-          {t('common.cancel')}
-        </Button>
-        {rows === null ? (
+    <DialogFrame
+      size="L"
+      width="min(1100px, 92vw)"
+      testId="paste-dialog"
+      title={t('users.paste.title')}
+      dismissDisabled={pending !== null}
+      buttons={
+        rows === null ? (
           <Button
             variant="accent"
             type="submit"
@@ -333,8 +254,82 @@ export function PasteListDialog({ onAdded }: { onAdded: (users: User[]) => void 
               </Button>
             )}
           </>
-        )}
-      </ButtonGroup>
-    </Dialog>
+        )
+      }
+    >
+      {error !== null && (
+        <FormError title={t('users.paste.failed')} error={error} rest={unplaced} testId="paste-error" />
+      )}
+      {rows === null ? (
+        <Form id={FORM_ID} onSubmit={check} aria-label={t('users.paste.title')}>
+          <TextArea
+            label={t('users.paste.label')}
+            description={t('users.paste.hint', { max, n: formatNumber.format(lineCount) })}
+            value={text}
+            onChange={setText}
+            isRequired
+            autoFocus
+            width="100%"
+            height="size-3600"
+            data-testid="paste-text"
+          />
+        </Form>
+      ) : (
+        <Flex direction="column" gap="size-150">
+          <Text data-testid="paste-summary">
+            {t('users.paste.summary', {
+              accepted: formatNumber.format(accepted.length),
+              total: formatNumber.format(rows.length),
+              problems: formatNumber.format(problemCount),
+            })}
+          </Text>
+          {problemCount > 0 && (
+            <Checkbox isSelected={onlyProblems} onChange={setOnlyProblems} data-testid="paste-only-problems">
+              {t('users.paste.onlyProblems')}
+            </Checkbox>
+          )}
+          <div className="usher-review">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col" className="usher-review-line">
+                    {t('users.paste.column.line')}
+                  </th>
+                  <th scope="col" className="usher-review-email">
+                    {t('users.paste.column.email')}
+                  </th>
+                  <th scope="col" className="usher-review-alias">
+                    {t('users.paste.column.alias')}
+                  </th>
+                  <th scope="col" className="usher-review-type">
+                    {t('users.paste.column.identityType')}
+                  </th>
+                  <th scope="col">{t('users.paste.column.message')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((row, index) => {
+                  const message = messageOf(index);
+                  if (onlyProblems && message === null) {
+                    return null;
+                  }
+                  return (
+                    <ReviewLine
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a line copied from a mail program can hold several addresses; the rows keep their order.
+                      key={index}
+                      index={index}
+                      row={row}
+                      message={message}
+                      onEmail={onEmail}
+                      onAlias={onAlias}
+                    />
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </Flex>
+      )}
+    </DialogFrame>
   );
 }
