@@ -1,17 +1,19 @@
-import { Flex, TextArea, TextField } from '@adobe/react-spectrum';
+import { TextArea, TextField } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
-import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
-import { FormError } from '../components/FormError.tsx';
+import { useDialogSubmit } from '../components/FormDialog.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import type { Product, ProductProfile } from '../types.ts';
+import { CatalogDialog } from './CatalogDialog.tsx';
 
 const FORM_ID = 'product-profile';
 
 /** A taken name is a problem of the name field. */
 const CODE_FIELDS = { 'product_profiles.name_taken': 'name' };
+/** The fields that show their own problems (`productId` is the dialog's own). */
+const FIELDS = ['name', 'description', 'services', 'productId'];
 
 /** The services of the form's text: one a line (or comma-separated), trimmed, without repeats. */
 function parseServices(text: string): string[] {
@@ -53,78 +55,46 @@ export function ProfileDialog({ product, profile, onSaved }: ProfileDialogProps)
       onSaved,
     );
 
-  const nameError = errors.problem('name');
-  const descriptionError = errors.problem('description');
-  const servicesError = errors.problem('services');
   return (
-    <FormDialog
+    <CatalogDialog
+      kind="profile"
       formId={FORM_ID}
-      testId="profile-dialog"
+      editing={profile !== undefined}
       title={
         profile
           ? t('products.profiles.editTitle', { name: profile.name })
           : t('products.profiles.addTitle', { product: product.name })
       }
-      error={
-        errors.error !== null && (
-          <FormError
-            title={t('products.profiles.saveFailed')}
-            error={errors.error}
-            rest={errors.rest(['name', 'description', 'services', 'productId'])}
-            testId="profile-error"
-          />
-        )
-      }
+      failedTitle={t('products.profiles.saveFailed')}
       formLabel={t('products.profiles.add')}
+      addLabel={t('products.profiles.add')}
+      nameLabel={t('products.profiles.field.name')}
+      nameHint={t('products.profiles.field.nameHint')}
+      name={name}
+      onNameChange={setName}
+      errors={errors}
+      shown={FIELDS}
       onSubmit={save}
-      submitLabel={profile ? t('common.save') : t('products.profiles.add')}
-      submitTestId="profile-submit"
       pending={pending}
     >
-      <Flex direction="column" gap="size-150">
-        <TextField
-          label={t('products.profiles.field.name')}
-          description={t('products.profiles.field.nameHint')}
-          value={name}
-          onChange={(value) => {
-            setName(value);
-            errors.edited('name');
-          }}
-          isRequired
-          autoFocus
-          maxLength={LIMITS.nameMax}
-          validationState={nameError ? 'invalid' : undefined}
-          errorMessage={nameError}
-          width="100%"
-          data-testid="profile-name"
-        />
-        <TextField
-          label={t('products.profiles.field.description')}
-          value={description}
-          onChange={(value) => {
-            setDescription(value);
-            errors.edited('description');
-          }}
-          maxLength={LIMITS.nameMax}
-          validationState={descriptionError ? 'invalid' : undefined}
-          errorMessage={descriptionError}
-          width="100%"
-          data-testid="profile-description"
-        />
-        <TextArea
-          label={t('products.profiles.field.services')}
-          description={t('products.profiles.field.servicesHint')}
-          value={services}
-          onChange={(value) => {
-            setServices(value);
-            errors.edited('services');
-          }}
-          validationState={servicesError ? 'invalid' : undefined}
-          errorMessage={servicesError}
-          width="100%"
-          data-testid="profile-services"
-        />
-      </Flex>
-    </FormDialog>
+      <TextField
+        label={t('products.profiles.field.description')}
+        value={description}
+        onChange={errors.onEdit('description', setDescription)}
+        maxLength={LIMITS.nameMax}
+        {...errors.fieldProps('description')}
+        width="100%"
+        data-testid="profile-description"
+      />
+      <TextArea
+        label={t('products.profiles.field.services')}
+        description={t('products.profiles.field.servicesHint')}
+        value={services}
+        onChange={errors.onEdit('services', setServices)}
+        {...errors.fieldProps('services')}
+        width="100%"
+        data-testid="profile-services"
+      />
+    </CatalogDialog>
   );
 }
