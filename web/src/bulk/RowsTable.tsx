@@ -2,6 +2,7 @@ import { Flex, Heading, IllustratedMessage, Item, Picker, StatusLight } from '@a
 import { type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { queryString } from '../api.ts';
+import { TextCell } from '../components/ItemsTable.tsx';
 import { PagedTable } from '../components/PagedTable.tsx';
 import { usePagedList } from '../components/usePagedList.ts';
 import { rowMessage, rowStatusKey } from './labels.ts';
@@ -74,11 +75,7 @@ export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
         </StatusLight>
       );
     }
-    return (
-      <span title={text} data-column={key}>
-        {text || '—'}
-      </span>
-    );
+    return <TextCell text={text} column={key} />;
   };
 
   return (

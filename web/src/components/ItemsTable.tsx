@@ -89,3 +89,16 @@ export function ItemsTable<T, K extends string>(props: ItemsTableProps<T, K>) {
     </TableView>
   );
 }
+
+/**
+ * A cell that shows its text on one line, whole in its tooltip (a truncated cell), its column
+ * named for tests (`data-column`).
+ * @param empty what stands for no text (a dash by default)
+ */
+export function TextCell({ text, column, empty = '—' }: { text: string; column: string; empty?: string }) {
+  return (
+    <span title={text} data-column={column}>
+      {text || empty}
+    </span>
+  );
+}

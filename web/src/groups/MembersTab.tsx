@@ -9,25 +9,23 @@ import {
   Link,
   SearchField,
   type Selection,
-  StatusLight,
 } from '@adobe/react-spectrum';
-import { type ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
+import type { ItemsColumn } from '../components/ItemsTable.tsx';
 import { PagedTable } from '../components/PagedTable.tsx';
 import { usePagedList } from '../components/usePagedList.ts';
 import { useCan } from '../session.tsx';
 import type { GroupDetail, User } from '../types.ts';
-import { fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
 import { useDebounced } from '../users/useDebounced.ts';
+import { type UserColumn, useUserCells } from '../users/userCells.tsx';
 import { AddPeopleDialog } from './AddPeopleDialog.tsx';
 import { groupPath } from './labels.ts';
 
 const ROW_HEIGHT = 41;
-
-type ColumnKey = 'name' | 'email' | 'identityType' | 'status';
 
 interface MembersTabProps {
   group: GroupDetail;
@@ -41,6 +39,7 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
   const { t } = useTranslation();
   const can = useCan();
   const navigate = useNavigate();
+  const { cell, cellText } = useUserCells();
   const [searchText, setSearchText] = useState('');
   const search = useDebounced(searchText.trim(), 300);
   const [selected, setSelected] = useState<Selection>(new Set());
@@ -71,37 +70,12 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
       .finally(() => setRemoving(false));
   };
 
-  const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
+  const columns: ItemsColumn<UserColumn>[] = [
     { key: 'name', name: t('users.column.name'), width: '1.5fr' },
     { key: 'email', name: t('users.column.email'), width: '2fr' },
     { key: 'identityType', name: t('users.column.identityType'), width: 150 },
     { key: 'status', name: t('users.column.status'), width: 200 },
   ];
-
-  const cellText = (user: User, key: ColumnKey): string => {
-    switch (key) {
-      case 'name':
-        return fullName(user) ?? user.alias;
-      case 'email':
-        return user.email;
-      case 'identityType':
-        return t(identityTypeKey(user.identityType));
-      case 'status':
-        return user.contentPending ? t('users.status.inactive') : t(statusKey(user.status));
-    }
-  };
-
-  const cell = (user: User, key: ColumnKey): ReactNode => {
-    const text = cellText(user, key);
-    if (key === 'status') {
-      return <StatusLight variant={statusVariant(user.status)}>{text}</StatusLight>;
-    }
-    return (
-      <span title={text} data-column={key}>
-        {text || '—'}
-      </span>
-    );
-  };
 
   return (
     <Flex direction="column" gap="size-200">

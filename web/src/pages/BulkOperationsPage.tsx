@@ -12,10 +12,9 @@ import {
   useNumberFormatter,
   View,
 } from '@adobe/react-spectrum';
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
-import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
 import { typeKey } from '../bulk/labels.ts';
 import { DryRunBadge, OperationProgress, StatusBadge } from '../bulk/ProgressCell.tsx';
@@ -23,12 +22,13 @@ import { type BulkOperation, bulkPath, isUnfinished } from '../bulk/types.ts';
 import { UploadDialog } from '../bulk/UploadDialog.tsx';
 import { usePoll } from '../bulk/usePoll.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
+import { TextCell } from '../components/ItemsTable.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PagedTable } from '../components/PagedTable.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { Toast } from '../components/Toast.tsx';
+import { usePagedList } from '../components/usePagedList.ts';
 import { useCan } from '../session.tsx';
-import type { Page } from '../types.ts';
 
 const ROW_HEIGHT = 66;
 
@@ -42,58 +42,23 @@ export function BulkOperationsPage() {
   const location = useLocation();
   const formatNumber = useNumberFormatter();
   const formatDate = useDateFormatter({ dateStyle: 'short', timeStyle: 'medium' });
-  const [items, setItems] = useState<BulkOperation[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
-  const [error, setError] = useState<unknown>(null);
   const [uploading, setUploading] = useState(false);
   const removedName = (location.state as { removed?: unknown } | null)?.removed;
   const [notice, setNotice] = useState<string | null>(
     typeof removedName === 'string' ? t('bulk.removedOne', { name: removedName }) : null,
   );
-  const [version, setVersion] = useState(0);
-  const generation = useRef(0);
+  /** A removal that failed (shown where a failed load is). */
+  const [actionError, setActionError] = useState<unknown>(null);
   const canRun = can('bulk.run');
-
-  const load = useCallback(async (cursor: string | null) => {
-    const mine = cursor ? generation.current : ++generation.current;
-    setLoading(cursor ? 'more' : 'first');
-    setError(null);
-    try {
-      const params = new URLSearchParams({ limit: String(LIMITS.pageSizeDefault) });
-      if (cursor) {
-        params.set('cursor', cursor);
-      }
-      const page = await api.get<Page<BulkOperation>>(`/api/v1/bulk-operations?${params}`);
-      if (mine !== generation.current) {
-        return;
-      }
-      setItems((current) => (cursor ? [...current, ...page.items] : page.items));
-      setNextCursor(page.nextCursor);
-    } catch (caught) {
-      if (mine === generation.current) {
-        setError(caught);
-      }
-    } finally {
-      if (mine === generation.current) {
-        setLoading(null);
-      }
-    }
-  }, []);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload after a change.
-  useEffect(() => {
-    if (canRun) {
-      void load(null);
-    }
-  }, [load, version, canRun]);
+  const list = usePagedList<BulkOperation>(canRun ? '/api/v1/bulk-operations' : null);
+  const { items, setItems } = list;
 
   // Live progress: while any shown operation is queued or running, ask for those every second.
   const unfinished = items.filter(isUnfinished).map((operation) => operation.id);
   usePoll(unfinished.length > 0, async () => {
-    const mine = generation.current;
+    const mine = list.generation();
     const fresh = await Promise.all(unfinished.map((id) => api.get<BulkOperation>(bulkPath(id)).catch(() => null)));
-    if (mine !== generation.current) {
+    if (!list.isCurrent(mine)) {
       return;
     }
     const byId = new Map(fresh.filter((operation) => operation !== null).map((operation) => [operation.id, operation]));
@@ -111,23 +76,24 @@ export function BulkOperationsPage() {
 
   const changed = (message: string) => {
     setNotice(message);
-    setVersion((value) => value + 1);
+    setActionError(null);
+    list.reload();
   };
 
   const remove = (operation: BulkOperation) => {
-    setError(null);
+    setActionError(null);
     api
       .delete(bulkPath(operation.id))
       .then(() => changed(t('bulk.removedOne', { name: operation.fileName })))
-      .catch((caught: unknown) => setError(caught));
+      .catch((caught: unknown) => setActionError(caught));
   };
 
   const clearAll = () => {
-    setError(null);
+    setActionError(null);
     api
       .delete('/api/v1/bulk-operations')
       .then(() => changed(t('bulk.cleared')))
-      .catch((caught: unknown) => setError(caught));
+      .catch((caught: unknown) => setActionError(caught));
   };
 
   const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
@@ -216,11 +182,7 @@ export function BulkOperationsPage() {
       );
     }
     const text = cellText(operation, key);
-    return (
-      <span title={text} data-column={key}>
-        {text || '—'}
-      </span>
-    );
+    return <TextCell text={text} column={key} />;
   };
 
   return (
@@ -267,7 +229,12 @@ export function BulkOperationsPage() {
         itemKey={(operation) => operation.id}
         cell={cell}
         cellText={cellText}
-        paging={{ loading, hasMore: Boolean(nextCursor), onLoadMore: () => void load(nextCursor), error }}
+        paging={{
+          loading: list.loading,
+          hasMore: list.hasMore,
+          onLoadMore: list.loadMore,
+          error: list.error ?? actionError,
+        }}
         rowHeight={ROW_HEIGHT}
         loadFailedText={t('bulk.failed')}
         shownText={t('bulk.shown', { n: items.length })}

@@ -15,7 +15,7 @@ import type { AwaitingDevice, DeviceUser, ListedDevice } from '../../../shared/a
 import { DEVICE_PLATFORMS, type DevicePlatform, LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
 import { FormError } from '../components/FormError.tsx';
-import type { ItemsColumn } from '../components/ItemsTable.tsx';
+import { type ItemsColumn, TextCell } from '../components/ItemsTable.tsx';
 import { ListPage } from '../components/ListPage.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -186,11 +186,7 @@ export function DevicesPage() {
       );
     }
     const text = cellText(row, key);
-    return (
-      <span title={text} data-column={key}>
-        {text}
-      </span>
-    );
+    return <TextCell text={text} column={key} empty="" />;
   };
 
   return (

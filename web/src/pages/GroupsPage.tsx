@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import { GROUP_SORTS, type GroupSort, LIMITS } from '../../../shared/contracts.ts';
 import { queryString } from '../api.ts';
-import type { ItemsColumn } from '../components/ItemsTable.tsx';
+import { type ItemsColumn, TextCell } from '../components/ItemsTable.tsx';
 import { ListPage } from '../components/ListPage.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -97,11 +97,7 @@ export function GroupsPage() {
 
   const cell = (group: Group, key: ColumnKey): ReactNode => {
     const text = cellText(group, key);
-    return (
-      <span title={text} data-column={key}>
-        {text || '—'}
-      </span>
-    );
+    return <TextCell text={text} column={key} />;
   };
 
   const changed = (message: string) => {

@@ -20,7 +20,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, queryString } from '../api.ts';
 import { FormError } from '../components/FormError.tsx';
-import type { ItemsColumn } from '../components/ItemsTable.tsx';
+import { type ItemsColumn, TextCell } from '../components/ItemsTable.tsx';
 import { instantFromUrl, toInstant } from '../components/instants.ts';
 import { ListPage } from '../components/ListPage.tsx';
 import { useAddressState } from '../components/useAddressState.ts';
@@ -276,11 +276,7 @@ export function OutboxPage() {
         itemKey: (message) => message.id,
         cell: (message, key) => {
           const text = cellText(message, key);
-          return (
-            <span title={text} data-column={key}>
-              {text}
-            </span>
-          );
+          return <TextCell text={text} column={key} empty="" />;
         },
         cellText,
         rowHeight: 33,

@@ -10,40 +10,41 @@ import {
   SearchField,
   type Selection,
   type SpectrumTableProps,
-  StatusLight,
   Text,
   useDateFormatter,
 } from '@adobe/react-spectrum';
-import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLocation, useNavigate, useSearchParams } from 'react-router';
+import { useLocation, useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
-import { ItemsTable } from '../components/ItemsTable.tsx';
+import { ItemsTable, TextCell } from '../components/ItemsTable.tsx';
 import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { Toast } from '../components/Toast.tsx';
 import { userLabel } from '../components/UserSearchPicker.tsx';
+import { useAddressState } from '../components/useAddressState.ts';
+import { usePagedList } from '../components/usePagedList.ts';
 import { errorMessage } from '../errors.ts';
 import type { CappedCount } from '../overview/types.ts';
 import { useCountText } from '../overview/useCountText.ts';
 import { useProducts, useProfiles } from '../products/data.ts';
 import { useCan } from '../session.tsx';
-import type { Page, User } from '../types.ts';
+import type { User } from '../types.ts';
 import { AddUsersDialog } from '../users/AddUsersDialog.tsx';
 import { type UserFilterForm, type UserSort, userQuery, userViewFromUrl, userViewToUrl } from '../users/filters.ts';
-import { fullName, identityTypeKey, statusKey, statusVariant } from '../users/labels.ts';
 import { PasteListDialog } from '../users/PasteListDialog.tsx';
 import { RemoveUsersDialog } from '../users/RemoveUsersDialog.tsx';
 import { SendInstructionsDialog } from '../users/SendInstructionsDialog.tsx';
 import { UserFilters } from '../users/UserFilters.tsx';
 import { useDebounced } from '../users/useDebounced.ts';
+import { type UserColumn, useUserCells } from '../users/userCells.tsx';
 
 const ROW_HEIGHT = 41;
 
 type SortDescriptor = NonNullable<SpectrumTableProps<unknown>['sortDescriptor']>;
-type ColumnKey = 'name' | 'email' | 'identityType' | 'products' | 'status' | 'created';
+type ColumnKey = UserColumn | 'products' | 'created';
 /** The columns whose header sorts the list (the API sorts by each). */
 const SORT_COLUMNS = ['name', 'email', 'identityType', 'status', 'created'] as const;
 type DialogState = 'add' | 'paste' | 'remove' | 'instructions' | 'instructionsAll' | null;
@@ -57,6 +58,9 @@ function fromSort(sort: UserSort): SortDescriptor {
   return { column: sort.replace('-', ''), direction: sort.startsWith('-') ? 'descending' : 'ascending' };
 }
 
+/** The view's address: its filters and its sort. */
+const writeView = (view: { filters: UserFilterForm; sort: UserSort }) => userViewToUrl(view.filters, view.sort);
+
 /** The organization's users: search, filters, sortable and paged table, add, paste a list, remove. */
 export function UsersPage() {
   const { t } = useTranslation();
@@ -66,18 +70,12 @@ export function UsersPage() {
   const profiles = useProfiles(can('profile.read'));
   // Search, filters and sort live in the address too (replacing its entry), so Back and bookmarks
   // bring the same view back.
-  const [searchParams, setSearchParams] = useSearchParams();
-  const [form, setForm] = useState<UserFilterForm>(() => userViewFromUrl(searchParams).filters);
+  const [view, setView] = useAddressState(userViewFromUrl, writeView);
+  const form = view.filters;
+  const setForm = (update: UserFilterForm | ((current: UserFilterForm) => UserFilterForm)) =>
+    setView((current) => ({ ...current, filters: typeof update === 'function' ? update(current.filters) : update }));
   const search = useDebounced(form.search, 300);
   const group = useDebounced(form.group, 300);
-  const [sortDescriptor, setSortDescriptor] = useState<SortDescriptor>(() =>
-    fromSort(userViewFromUrl(searchParams).sort),
-  );
-  const addressWritten = useRef(searchParams.toString());
-  const [items, setItems] = useState<User[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState<'first' | 'more' | null>('first');
-  const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<Selection>(new Set());
   /** "Select all N matching": the actions take the list's search and filters instead of ids. */
   const [matchingAll, setMatchingAll] = useState(false);
@@ -91,70 +89,18 @@ export function UsersPage() {
     typeof deletedEmail === 'string' ? t('users.details.deleted', { email: deletedEmail }) : null,
   );
   const [version, setVersion] = useState(0);
-  const generation = useRef(0);
   const canRead = can('user.read');
 
-  const query = useMemo(
-    () => userQuery({ ...form, search, group }, toSort(sortDescriptor)),
-    [form, search, group, sortDescriptor],
-  );
+  const query = useMemo(() => userQuery({ ...form, search, group }, view.sort), [form, search, group, view.sort]);
   const queryKey = queryString(query);
 
-  const address = userViewToUrl(form, toSort(sortDescriptor)).toString();
-  useEffect(() => {
-    if (address !== addressWritten.current) {
-      addressWritten.current = address;
-      setSearchParams(address, { replace: true });
-    }
-  }, [address, setSearchParams]);
-  // The address changed from outside (a link to /users, Back within the page): show what it says.
-  useEffect(() => {
-    const current = searchParams.toString();
-    if (current !== addressWritten.current) {
-      addressWritten.current = current;
-      const view = userViewFromUrl(searchParams);
-      setForm(view.filters);
-      setSortDescriptor(fromSort(view.sort));
-    }
-  }, [searchParams]);
-
-  const load = useCallback(async (key: string, cursor: string | null) => {
-    const mine = cursor ? generation.current : ++generation.current;
-    setLoading(cursor ? 'more' : 'first');
-    setError(null);
-    try {
-      const params = new URLSearchParams(key.slice(1));
-      params.set('limit', String(LIMITS.pageSizeDefault));
-      if (cursor) {
-        params.set('cursor', cursor);
-      }
-      const page = await api.get<Page<User>>(`/api/v1/users?${params}`);
-      if (mine !== generation.current) {
-        return;
-      }
-      setItems((current) => (cursor ? [...current, ...page.items] : page.items));
-      setNextCursor(page.nextCursor);
-      if (!cursor) {
-        setSelected(new Set());
-        setMatchingAll(false);
-      }
-    } catch (caught) {
-      if (mine === generation.current) {
-        setError(caught);
-      }
-    } finally {
-      if (mine === generation.current) {
-        setLoading(null);
-      }
-    }
-  }, []);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload after a change.
-  useEffect(() => {
-    if (canRead) {
-      void load(queryKey, null);
-    }
-  }, [queryKey, load, version, canRead]);
+  const list = usePagedList<User>(canRead ? `/api/v1/users${queryKey}` : null, {
+    onFirstPage: () => {
+      setSelected(new Set());
+      setMatchingAll(false);
+    },
+  });
+  const { items, loading, error } = list;
 
   /** The list's search and filters without its sort: what "all matching" and the total are about. */
   const matchingFilter = useMemo(() => {
@@ -198,7 +144,6 @@ export function UsersPage() {
   /** Restores the selected removed users one by one (each its own audited change), then reloads. */
   const restoreSelected = async () => {
     setRestoring(true);
-    setError(null);
     let done = 0;
     for (const user of removedSelected) {
       try {
@@ -232,34 +177,23 @@ export function UsersPage() {
     { key: 'created', name: t('users.column.created'), width: 140, sortable: true },
   ];
 
+  const userCells = useUserCells();
   const cellText = (user: User, key: ColumnKey): string => {
     switch (key) {
-      case 'name':
-        return fullName(user) ?? user.alias;
-      case 'email':
-        return user.email;
-      case 'identityType':
-        return t(identityTypeKey(user.identityType));
       case 'products':
         return user.products.join(', ');
-      case 'status':
-        return user.contentPending ? t('users.status.inactive') : t(statusKey(user.status));
       case 'created':
         return formatDate.format(new Date(user.createdAt));
+      default:
+        return userCells.cellText(user, key);
     }
   };
-
-  const cell = (user: User, key: ColumnKey): ReactNode => {
-    const text = cellText(user, key);
-    if (key === 'status') {
-      return <StatusLight variant={statusVariant(user.status)}>{text}</StatusLight>;
-    }
-    return (
-      <span title={text} data-column={key}>
-        {text || '—'}
-      </span>
+  const cell = (user: User, key: ColumnKey): ReactNode =>
+    key === 'products' || key === 'created' ? (
+      <TextCell text={cellText(user, key)} column={key} />
+    ) : (
+      userCells.cell(user, key)
     );
-  };
 
   if (!canRead) {
     return (
@@ -272,6 +206,7 @@ export function UsersPage() {
 
   const changed = (message: string) => {
     setNotice(message);
+    list.reload();
     setVersion((value) => value + 1);
   };
 
@@ -416,8 +351,8 @@ export function UsersPage() {
           setMatchingAll(false);
         }}
         onAction={(key) => navigate(`/users/${encodeURIComponent(String(key))}`)}
-        sortDescriptor={sortDescriptor}
-        onSortChange={setSortDescriptor}
+        sortDescriptor={fromSort(view.sort)}
+        onSortChange={(descriptor) => setView((current) => ({ ...current, sort: toSort(descriptor) }))}
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('users.empty')}</Heading>
@@ -439,9 +374,9 @@ export function UsersPage() {
             : t('users.shown', { n: items.length })
         }
         loadMoreText={t('users.loadMore')}
-        hasMore={Boolean(nextCursor)}
+        hasMore={list.hasMore}
         loading={loading === 'more'}
-        onLoadMore={() => void load(queryKey, nextCursor)}
+        onLoadMore={list.loadMore}
       />
       <DialogContainer onDismiss={() => setDialog(null)}>
         {dialog === 'add' && <AddUsersDialog onAdded={(added) => changed(t('users.add.added', { n: added.length }))} />}
