@@ -1,13 +1,13 @@
-import { Flex, TextArea, TextField } from '@adobe/react-spectrum';
+import { Flex, TextArea } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LIMITS } from '../../../shared/contracts.ts';
 import type { AdminRole } from '../../../shared/roles.ts';
 import { api } from '../api.ts';
 import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { fieldProblems } from '../errors.ts';
 import type { CreatedApiToken } from '../types.ts';
+import { CredentialNameField, PasswordAgainField } from './CredentialFields.tsx';
 import { RolePicker } from './RolePicker.tsx';
 import { parseScope, scopeOf } from './roles.ts';
 
@@ -77,16 +77,11 @@ export function CreateTokenDialog<T = CreatedApiToken>({
       pending={pending}
     >
       <Flex direction="column" gap="size-150">
-        <TextField
-          label={t('settings.tokens.name')}
+        <CredentialNameField
           description={t('settings.tokens.nameHint')}
           value={name}
           onChange={setName}
-          isRequired
-          maxLength={LIMITS.tokenNameMax}
-          autoFocus
-          width="100%"
-          data-testid="token-name"
+          testId="token-name"
         />
         <RolePicker
           label={t('settings.tokens.role')}
@@ -113,20 +108,7 @@ export function CreateTokenDialog<T = CreatedApiToken>({
             data-testid="token-scope"
           />
         )}
-        {asksPassword && (
-          <TextField
-            label={t('settings.tokens.password')}
-            description={t('settings.tokens.passwordHint')}
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={setPassword}
-            isRequired
-            maxLength={LIMITS.passwordMax}
-            width="100%"
-            data-testid="token-password"
-          />
-        )}
+        {asksPassword && <PasswordAgainField value={password} onChange={setPassword} testId="token-password" />}
       </Flex>
     </FormDialog>
   );

@@ -1,13 +1,13 @@
-import { Button, Flex, Text, TextField } from '@adobe/react-spectrum';
+import { Button, Flex, Text } from '@adobe/react-spectrum';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LIMITS } from '../../../shared/contracts.ts';
 import { api } from '../api.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { useCan } from '../session.tsx';
 import type { CreatedScimToken, ScimSettings, ScimToken } from '../types.ts';
+import { CredentialNameField, PasswordAgainField } from './CredentialFields.tsx';
 import { CredentialsSection, credentialColumns, useSettingsResource } from './CredentialsSection.tsx';
 import { TokenSecretDialog } from './TokenSecretDialog.tsx';
 
@@ -38,29 +38,13 @@ function CreateScimTokenDialog({ onCreated }: { onCreated: (token: CreatedScimTo
       submitTestId="scim-token-submit"
       pending={pending}
     >
-      <TextField
-        label={t('settings.tokens.name')}
+      <CredentialNameField
         description={t('settings.scim.nameHint')}
         value={name}
         onChange={setName}
-        isRequired
-        maxLength={LIMITS.tokenNameMax}
-        autoFocus
-        width="100%"
-        data-testid="scim-token-name"
+        testId="scim-token-name"
       />
-      <TextField
-        label={t('settings.tokens.password')}
-        description={t('settings.tokens.passwordHint')}
-        type="password"
-        autoComplete="current-password"
-        value={password}
-        onChange={setPassword}
-        isRequired
-        maxLength={LIMITS.passwordMax}
-        width="100%"
-        data-testid="scim-token-password"
-      />
+      <PasswordAgainField value={password} onChange={setPassword} testId="scim-token-password" />
     </FormDialog>
   );
 }
