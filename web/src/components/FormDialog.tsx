@@ -122,7 +122,15 @@ export function useDialogSubmit(errors?: Pick<ServerErrors, 'fail' | 'reset'>) {
       setError(null);
     }
   };
-  const run = <T,>(call: () => Promise<T>, done: (answer: T) => void, close = true) => {
+  /**
+   * @param fail records the failure instead (server errors named by the form's own rows)
+   */
+  const run = <T,>(
+    call: () => Promise<T>,
+    done: (answer: T) => void,
+    close = true,
+    fail?: (caught: unknown) => void,
+  ) => {
     reset();
     setPending(true);
     call()
@@ -135,7 +143,9 @@ export function useDialogSubmit(errors?: Pick<ServerErrors, 'fail' | 'reset'>) {
         }
       })
       .catch((caught: unknown) => {
-        if (errors) {
+        if (fail) {
+          fail(caught);
+        } else if (errors) {
           errors.fail(caught);
         } else {
           setError(caught);
@@ -148,9 +158,10 @@ export function useDialogSubmit(errors?: Pick<ServerErrors, 'fail' | 'reset'>) {
     call: () => Promise<T>,
     done: (answer: T) => void,
     close = true,
+    fail?: (caught: unknown) => void,
   ) => {
     event.preventDefault();
-    run(call, done, close);
+    run(call, done, close, fail);
   };
   return { error, pending, submit, run, reset };
 }

@@ -1,21 +1,8 @@
-import {
-  Button,
-  ButtonGroup,
-  Content,
-  Dialog,
-  Divider,
-  Flex,
-  Form,
-  Heading,
-  Item,
-  TagGroup,
-  Text,
-  useDialogContainer,
-  View,
-} from '@adobe/react-spectrum';
+import { Button, Divider, Flex, Heading, Item, TagGroup, Text, View } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api.ts';
+import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { UserSearchPicker, userLabel } from '../components/UserSearchPicker.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
@@ -50,14 +37,13 @@ interface AddPeopleDialogProps {
  */
 export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds, onSaved }: AddPeopleDialogProps) {
   const { t } = useTranslation();
-  const { dismiss } = useDialogContainer();
   const [chosen, setChosen] = useState<User[]>([]);
   const errors = useServerErrors();
   const { rows, setRow, removeRow, addRow, fields, filled } = useNewUserRows<NewUserRow>([], errors);
   /** The existing users sent, to name them in problems about `userIds.<n>`. */
   const [sentUsers, setSentUsers] = useState<User[]>([]);
   const [forbiddenNew, setForbiddenNew] = useState(false);
-  const [pending, setPending] = useState(false);
+  const { pending, submit: send } = useDialogSubmit(errors);
   const formId = `add-group-${kind}`;
   const text =
     kind === 'members'
@@ -79,37 +65,39 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
   const exclude = new Set([...(excludeIds ?? []), ...chosen.map((user) => user.id)]);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
     const indexes = filled;
     if (chosen.length + indexes.length === 0) {
+      event.preventDefault();
       return;
     }
-    errors.reset();
     setSentUsers(chosen);
-    setPending(true);
     const newUsers = indexes.map((index) => newUserOf(rows[index]!));
     const body = {
       ...(chosen.length > 0 ? { userIds: chosen.map((user) => user.id) } : {}),
       ...(newUsers.length > 0 ? { newUsers } : {}),
     };
-    const call =
-      kind === 'members'
-        ? api
-            .post<{ added: number; created: number }>(`${groupPath(groupId)}/members`, body)
-            .then((answer) => onSaved(answer, null))
-        : api
-            .post<GroupDetail>(`${groupPath(groupId)}/admins`, body)
-            .then((group) => onSaved({ added: chosen.length + newUsers.length, created: 0 }, group));
-    call.then(dismiss).catch((caught: unknown) => {
-      // Request rows skip the empty form rows: name each problem by its form row.
-      errors.fail(caught, (field) => {
-        const match = /^newUsers\.(\d+)(?:\.([A-Za-z]+))?/.exec(field);
-        const row = match ? indexes[Number(match[1])] : undefined;
-        return match && row !== undefined ? `rows.${row}.${match[2] ?? 'email'}` : field;
-      });
-      setForbiddenNew(caught instanceof ApiError && caught.code === 'auth.forbidden' && indexes.length > 0);
-      setPending(false);
-    });
+    send(
+      event,
+      () =>
+        kind === 'members'
+          ? api
+              .post<{ added: number; created: number }>(`${groupPath(groupId)}/members`, body)
+              .then((answer) => onSaved(answer, null))
+          : api
+              .post<GroupDetail>(`${groupPath(groupId)}/admins`, body)
+              .then((group) => onSaved({ added: chosen.length + newUsers.length, created: 0 }, group)),
+      () => {},
+      true,
+      (caught) => {
+        // Request rows skip the empty form rows: name each problem by its form row.
+        errors.fail(caught, (field) => {
+          const match = /^newUsers\.(\d+)(?:\.([A-Za-z]+))?/.exec(field);
+          const row = match ? indexes[Number(match[1])] : undefined;
+          return match && row !== undefined ? `rows.${row}.${match[2] ?? 'email'}` : field;
+        });
+        setForbiddenNew(caught instanceof ApiError && caught.code === 'auth.forbidden' && indexes.length > 0);
+      },
+    );
   };
 
   const rest = errors.rest(fields(['email', 'firstName', 'lastName']), (field) => {
@@ -119,94 +107,85 @@ export function AddPeopleDialog({ groupId, groupName, kind, allowNew, excludeIds
   });
 
   return (
-    <Dialog size="L" width="min(960px, 92vw)" data-testid={`${formId}-dialog`}>
-      <Heading>{text.title}</Heading>
-      <Divider />
-      <Content>
-        {errors.error !== null && (
-          <FormError
-            title={text.failed}
-            error={errors.error}
-            // A product admin's refusal to create users says why, in the console's language.
-            rest={forbiddenNew ? [t('groups.people.newForbidden'), ...rest] : rest}
-            testId={`${formId}-error`}
-          />
+    <FormDialog
+      formId={formId}
+      size="L"
+      width="min(960px, 92vw)"
+      testId={`${formId}-dialog`}
+      title={text.title}
+      error={
+        <FormError
+          title={text.failed}
+          error={errors.error}
+          // A product admin's refusal to create users says why, in the console's language.
+          rest={forbiddenNew ? [t('groups.people.newForbidden'), ...rest] : rest}
+          testId={`${formId}-error`}
+        />
+      }
+      formLabel={text.title}
+      onSubmit={submit}
+      submitLabel={text.submit}
+      submitTestId={`${formId}-submit`}
+      submitDisabled={total === 0}
+      pending={pending}
+    >
+      <Flex direction="column" gap="size-150">
+        <Text>{text.intro}</Text>
+        <UserSearchPicker
+          label={t('groups.people.existing')}
+          description={t('groups.people.existingHint')}
+          excludeIds={exclude}
+          onChoose={(user) => {
+            if (user) {
+              setChosen((current) => [...current, user]);
+              errors.edited('userIds');
+            }
+          }}
+          isDisabled={full}
+          testId={`${formId}-search`}
+        />
+        {chosen.length > 0 && (
+          <TagGroup
+            aria-label={t('groups.people.chosen')}
+            items={chosen.map((user) => ({ id: user.id, label: userLabel(user) }))}
+            onRemove={(keys) => {
+              const removed = new Set([...keys].map(String));
+              setChosen((current) => current.filter((user) => !removed.has(user.id)));
+              errors.edited('userIds');
+            }}
+            data-testid={`${formId}-chosen`}
+          >
+            {(item) => <Item key={item.id}>{item.label}</Item>}
+          </TagGroup>
         )}
-        <Form id={formId} onSubmit={submit} validationBehavior="native" aria-label={text.title}>
-          <Flex direction="column" gap="size-150">
-            <Text>{text.intro}</Text>
-            <UserSearchPicker
-              label={t('groups.people.existing')}
-              description={t('groups.people.existingHint')}
-              excludeIds={exclude}
-              onChoose={(user) => {
-                if (user) {
-                  setChosen((current) => [...current, user]);
-                  errors.edited('userIds');
-                }
-              }}
-              isDisabled={full}
-              testId={`${formId}-search`}
+        {allowNew && (
+          <>
+            <Divider size="S" marginY="size-100" />
+            <Heading level={3} margin={0}>
+              {t('groups.people.new')}
+            </Heading>
+            <NewUserRows
+              rows={rows}
+              setRow={setRow}
+              removeRow={removeRow}
+              problem={errors.problem}
+              testId={formId}
+              everyRowRequired
             />
-            {chosen.length > 0 && (
-              <TagGroup
-                aria-label={t('groups.people.chosen')}
-                items={chosen.map((user) => ({ id: user.id, label: userLabel(user) }))}
-                onRemove={(keys) => {
-                  const removed = new Set([...keys].map(String));
-                  setChosen((current) => current.filter((user) => !removed.has(user.id)));
-                  errors.edited('userIds');
-                }}
-                data-testid={`${formId}-chosen`}
+            <View>
+              <Button
+                variant="secondary"
+                isDisabled={full}
+                onPress={() => addRow(EMPTY_ROW)}
+                data-testid={`${formId}-new`}
               >
-                {(item) => <Item key={item.id}>{item.label}</Item>}
-              </TagGroup>
-            )}
-            {allowNew && (
-              <>
-                <Divider size="S" marginY="size-100" />
-                <Heading level={3} margin={0}>
-                  {t('groups.people.new')}
-                </Heading>
-                <NewUserRows
-                  rows={rows}
-                  setRow={setRow}
-                  removeRow={removeRow}
-                  problem={errors.problem}
-                  testId={formId}
-                  everyRowRequired
-                />
-                <View>
-                  <Button
-                    variant="secondary"
-                    isDisabled={full}
-                    onPress={() => addRow(EMPTY_ROW)}
-                    data-testid={`${formId}-new`}
-                  >
-                    {t('groups.people.addNew')}
-                  </Button>
-                </View>
-              </>
-            )}
-            <Text data-testid={`${formId}-count`}>{t('groups.people.count', { n: total, max: ADD_PEOPLE_MAX })}</Text>
-          </Flex>
-        </Form>
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
-          {t('common.cancel')}
-        </Button>
-        <Button
-          variant="accent"
-          type="submit"
-          form={formId}
-          isDisabled={total === 0}
-          isPending={pending}
-          data-testid={`${formId}-submit`}
-        >
-          {text.submit}
-        </Button>
-      </ButtonGroup>
-    </Dialog>
+                {t('groups.people.addNew')}
+              </Button>
+            </View>
+          </>
+        )}
+        <Text data-testid={`${formId}-count`}>{t('groups.people.count', { n: total, max: ADD_PEOPLE_MAX })}</Text>
+      </Flex>
+    </FormDialog>
   );
 }

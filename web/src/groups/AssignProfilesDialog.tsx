@@ -1,22 +1,9 @@
-import {
-  Button,
-  ButtonGroup,
-  ComboBox,
-  Content,
-  Dialog,
-  Divider,
-  Flex,
-  Form,
-  Heading,
-  Item,
-  TagGroup,
-  Text,
-  useDialogContainer,
-} from '@adobe/react-spectrum';
+import { ComboBox, Flex, Item, TagGroup, Text } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ProfileAssignment } from '../../../shared/api/groups.ts';
 import { api } from '../api.ts';
+import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { useProfiles } from '../products/data.ts';
 import type { ProductProfile } from '../types.ts';
@@ -43,12 +30,10 @@ function profileLabel(profile: Pick<ProductProfile, 'name' | 'productName'>): st
 /** Assigns product profiles to a group: every member gets them (licenses permitting). */
 export function AssignProfilesDialog({ groupId, groupName, assignedIds, onAssigned }: AssignProfilesDialogProps) {
   const { t } = useTranslation();
-  const { dismiss } = useDialogContainer();
   const profiles = useProfiles(true);
   const [chosen, setChosen] = useState<ProductProfile[]>([]);
   const [input, setInput] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [pending, setPending] = useState(false);
+  const { error, pending, submit: send, reset } = useDialogSubmit();
 
   const chosenIds = new Set(chosen.map((profile) => profile.id));
   const needle = input.trim().toLowerCase();
@@ -58,95 +43,78 @@ export function AssignProfilesDialog({ groupId, groupName, assignedIds, onAssign
     .filter((option) => option.label.toLowerCase().includes(needle));
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
     if (chosen.length === 0) {
+      event.preventDefault();
       return;
     }
-    setError(null);
-    setPending(true);
-    api
-      .post<AssignResult>(`${groupPath(groupId)}/profiles`, { profileIds: chosen.map((profile) => profile.id) })
-      .then((answer) => {
-        onAssigned(answer);
-        dismiss();
-      })
-      .catch((caught: unknown) => {
-        setError(caught);
-        setPending(false);
-      });
+    send(
+      event,
+      () =>
+        api.post<AssignResult>(`${groupPath(groupId)}/profiles`, { profileIds: chosen.map((profile) => profile.id) }),
+      onAssigned,
+    );
   };
 
   return (
-    <Dialog size="M" data-testid="assign-profiles-dialog">
-      <Heading>{t('groups.profiles.assignTitle', { name: groupName })}</Heading>
-      <Divider />
-      <Content>
-        {error !== null && (
+    <FormDialog
+      formId={FORM_ID}
+      testId="assign-profiles-dialog"
+      title={t('groups.profiles.assignTitle', { name: groupName })}
+      error={
+        <>
           <FormError title={t('groups.profiles.assignFailed')} error={error} testId="assign-profiles-error" />
-        )}
-        {profiles.error !== null && (
           <FormError
             title={t('groups.profiles.loadFailed')}
             error={profiles.error}
             testId="assign-profiles-load-error"
           />
-        )}
-        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('groups.profiles.assign')}>
-          <Flex direction="column" gap="size-150">
-            <Text>{t('groups.profiles.assignIntro')}</Text>
-            <ComboBox
-              label={t('groups.profiles.picker')}
-              description={t('groups.profiles.pickerHint')}
-              items={options}
-              inputValue={input}
-              onInputChange={setInput}
-              selectedKey={null}
-              onSelectionChange={(key) => {
-                const profile = profiles.items?.find((candidate) => candidate.id === key);
-                if (profile) {
-                  setChosen((current) => [...current, profile]);
-                  setInput('');
-                  setError(null);
-                }
-              }}
-              loadingState={profiles.items === null && profiles.error === null ? 'loading' : undefined}
-              menuTrigger="focus"
-              width="100%"
-              data-testid="assign-profiles-picker"
-            >
-              {(item) => <Item key={item.id}>{item.label}</Item>}
-            </ComboBox>
-            {chosen.length > 0 && (
-              <TagGroup
-                aria-label={t('groups.profiles.chosen')}
-                items={chosen.map((profile) => ({ id: profile.id, label: profileLabel(profile) }))}
-                onRemove={(keys) => {
-                  const removed = new Set([...keys].map(String));
-                  setChosen((current) => current.filter((profile) => !removed.has(profile.id)));
-                }}
-                data-testid="assign-profiles-chosen"
-              >
-                {(item) => <Item key={item.id}>{item.label}</Item>}
-              </TagGroup>
-            )}
-          </Flex>
-        </Form>
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
-          {t('common.cancel')}
-        </Button>
-        <Button
-          variant="accent"
-          type="submit"
-          form={FORM_ID}
-          isDisabled={chosen.length === 0}
-          isPending={pending}
-          data-testid="assign-profiles-submit"
+        </>
+      }
+      formLabel={t('groups.profiles.assign')}
+      onSubmit={submit}
+      submitLabel={t('groups.profiles.assign')}
+      submitTestId="assign-profiles-submit"
+      submitDisabled={chosen.length === 0}
+      pending={pending}
+    >
+      <Flex direction="column" gap="size-150">
+        <Text>{t('groups.profiles.assignIntro')}</Text>
+        <ComboBox
+          label={t('groups.profiles.picker')}
+          description={t('groups.profiles.pickerHint')}
+          items={options}
+          inputValue={input}
+          onInputChange={setInput}
+          selectedKey={null}
+          onSelectionChange={(key) => {
+            const profile = profiles.items?.find((candidate) => candidate.id === key);
+            if (profile) {
+              setChosen((current) => [...current, profile]);
+              setInput('');
+              reset();
+            }
+          }}
+          loadingState={profiles.items === null && profiles.error === null ? 'loading' : undefined}
+          menuTrigger="focus"
+          width="100%"
+          data-testid="assign-profiles-picker"
         >
-          {t('groups.profiles.assign')}
-        </Button>
-      </ButtonGroup>
-    </Dialog>
+          {(item) => <Item key={item.id}>{item.label}</Item>}
+        </ComboBox>
+        {chosen.length > 0 && (
+          <TagGroup
+            aria-label={t('groups.profiles.chosen')}
+            items={chosen.map((profile) => ({ id: profile.id, label: profileLabel(profile) }))}
+            onRemove={(keys) => {
+              const removed = new Set([...keys].map(String));
+              setChosen((current) => current.filter((profile) => !removed.has(profile.id)));
+            }}
+            data-testid="assign-profiles-chosen"
+          >
+            {(item) => <Item key={item.id}>{item.label}</Item>}
+          </TagGroup>
+        )}
+      </Flex>
+    </FormDialog>
   );
 }

@@ -1,21 +1,8 @@
-import {
-  Button,
-  ButtonGroup,
-  Checkbox,
-  Content,
-  Dialog,
-  Divider,
-  Flex,
-  Form,
-  Heading,
-  Text,
-  useDialogContainer,
-  View,
-} from '@adobe/react-spectrum';
+import { Button, Checkbox, Divider, Flex, Text, View } from '@adobe/react-spectrum';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
-import { FormError } from '../components/FormError.tsx';
+import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
 import { GroupsField } from '../components/GroupsField.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import { useProfiles } from '../products/data.ts';
@@ -40,23 +27,20 @@ const EMPTY_ROW: NewRow = { email: '', firstName: '', lastName: '', country: nul
 export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }) {
   const { t } = useTranslation();
   const can = useCan();
-  const { dismiss } = useDialogContainer();
   const profiles = useProfiles(can('profile.read'));
   const [profileNames, setProfileNames] = useState<string[]>([]);
   const [groupNames, setGroupNames] = useState<string[]>([]);
   const [sendInstructions, setSendInstructions] = useState(false);
   const errors = useServerErrors();
-  const [pending, setPending] = useState(false);
+  const { pending, submit: send } = useDialogSubmit(errors);
   const { rows, setRow, removeRow, addRow, fields, filled } = useNewUserRows<NewRow>([EMPTY_ROW], errors);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
     const indexes = filled;
     if (indexes.length === 0) {
+      event.preventDefault();
       return;
     }
-    errors.reset();
-    setPending(true);
     const users = indexes.map((index) => {
       const row = rows[index]!;
       return {
@@ -66,13 +50,12 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
         ...(groupNames.length > 0 ? { groups: groupNames } : {}),
       };
     });
-    api
-      .post<{ items: User[] }>('/api/v1/users', { users, sendInstructions })
-      .then((answer) => {
-        onAdded(answer.items);
-        dismiss();
-      })
-      .catch((caught: unknown) => {
+    send(
+      event,
+      () => api.post<{ items: User[] }>('/api/v1/users', { users, sendInstructions }),
+      (answer) => onAdded(answer.items),
+      true,
+      (caught) =>
         // Request rows skip the empty form rows: name each problem by its form row, and the
         // profiles and groups (one field for every row) by their field.
         errors.fail(caught, (field) => {
@@ -86,98 +69,91 @@ export function AddUsersDialog({ onAdded }: { onAdded: (users: User[]) => void }
             return name;
           }
           return row === undefined ? field : `rows.${row}.${name}`;
-        });
-        setPending(false);
-      });
+        }),
+    );
   };
 
-  const rest = errors.rest(['profiles', 'groups', ...fields(['email', 'firstName', 'lastName', 'country'])]);
-
   return (
-    <Dialog size="L" width="min(1100px, 92vw)" data-testid="add-users-dialog">
-      <Heading>{t('users.add.title')}</Heading>
-      <Divider />
-      <Content>
-        {errors.error !== null && (
-          <FormError title={t('users.add.failed')} error={errors.error} rest={rest} testId="add-users-error" />
+    <FormDialog
+      formId={FORM_ID}
+      size="L"
+      width="min(1100px, 92vw)"
+      testId="add-users-dialog"
+      title={t('users.add.title')}
+      serverErrors={{
+        errors,
+        title: t('users.add.failed'),
+        testId: 'add-users-error',
+        shown: ['profiles', 'groups', ...fields(['email', 'firstName', 'lastName', 'country'])],
+      }}
+      formLabel={t('users.add.title')}
+      onSubmit={submit}
+      submitLabel={t('users.add.submit')}
+      submitTestId="add-users-submit"
+      pending={pending}
+    >
+      <Flex direction="column" gap="size-100">
+        <Text>{t('users.add.intro', { max: ADD_USERS_MAX })}</Text>
+        <NewUserRows
+          rows={rows}
+          setRow={setRow}
+          removeRow={removeRow}
+          problem={errors.problem}
+          testId="add-user"
+          everyRowRequired={false}
+          extra={{
+            label: t('users.field.country'),
+            field: (row, index) => (
+              <CountryPicker
+                ariaLabel={t('users.add.countryOf', { n: index + 1 })}
+                value={row.country}
+                onChange={(country) => setRow(index, { country })}
+                errorMessage={errors.problem(`rows.${index}.country`)}
+                testId={`add-user-country-${index}`}
+              />
+            ),
+          }}
+        />
+        <View>
+          <Button
+            variant="secondary"
+            isDisabled={rows.length >= ADD_USERS_MAX}
+            onPress={() => addRow(EMPTY_ROW)}
+            data-testid="add-user-another"
+          >
+            {t('users.add.another')}
+          </Button>
+        </View>
+        <Divider size="S" marginY="size-100" />
+        <NamesField
+          label={t('users.add.profiles')}
+          description={t('users.add.profilesHint')}
+          value={profileNames}
+          onChange={(names) => {
+            setProfileNames(names);
+            errors.edited('profiles');
+          }}
+          options={profiles.items ? profiles.items.map((profile) => profile.name) : null}
+          errorMessage={errors.problem('profiles')}
+          testId="add-users-profiles"
+        />
+        <GroupsField
+          label={t('users.add.groups')}
+          description={t('users.add.groupsHint')}
+          value={groupNames}
+          onChange={(names) => {
+            setGroupNames(names);
+            errors.edited('groups');
+          }}
+          errorMessage={errors.problem('groups')}
+          testId="add-users-groups"
+        />
+        {can('instructions.send') && (
+          <Checkbox isSelected={sendInstructions} onChange={setSendInstructions} data-testid="add-users-instructions">
+            {t('users.sendInstructionsCheckbox')}
+          </Checkbox>
         )}
-        <Form id={FORM_ID} onSubmit={submit} validationBehavior="native" aria-label={t('users.add.title')}>
-          <Flex direction="column" gap="size-100">
-            <Text>{t('users.add.intro', { max: ADD_USERS_MAX })}</Text>
-            <NewUserRows
-              rows={rows}
-              setRow={setRow}
-              removeRow={removeRow}
-              problem={errors.problem}
-              testId="add-user"
-              everyRowRequired={false}
-              extra={{
-                label: t('users.field.country'),
-                field: (row, index) => (
-                  <CountryPicker
-                    ariaLabel={t('users.add.countryOf', { n: index + 1 })}
-                    value={row.country}
-                    onChange={(country) => setRow(index, { country })}
-                    errorMessage={errors.problem(`rows.${index}.country`)}
-                    testId={`add-user-country-${index}`}
-                  />
-                ),
-              }}
-            />
-            <View>
-              <Button
-                variant="secondary"
-                isDisabled={rows.length >= ADD_USERS_MAX}
-                onPress={() => addRow(EMPTY_ROW)}
-                data-testid="add-user-another"
-              >
-                {t('users.add.another')}
-              </Button>
-            </View>
-            <Divider size="S" marginY="size-100" />
-            <NamesField
-              label={t('users.add.profiles')}
-              description={t('users.add.profilesHint')}
-              value={profileNames}
-              onChange={(names) => {
-                setProfileNames(names);
-                errors.edited('profiles');
-              }}
-              options={profiles.items ? profiles.items.map((profile) => profile.name) : null}
-              errorMessage={errors.problem('profiles')}
-              testId="add-users-profiles"
-            />
-            <GroupsField
-              label={t('users.add.groups')}
-              description={t('users.add.groupsHint')}
-              value={groupNames}
-              onChange={(names) => {
-                setGroupNames(names);
-                errors.edited('groups');
-              }}
-              errorMessage={errors.problem('groups')}
-              testId="add-users-groups"
-            />
-            {can('instructions.send') && (
-              <Checkbox
-                isSelected={sendInstructions}
-                onChange={setSendInstructions}
-                data-testid="add-users-instructions"
-              >
-                {t('users.sendInstructionsCheckbox')}
-              </Checkbox>
-            )}
-          </Flex>
-        </Form>
-      </Content>
-      <ButtonGroup>
-        <Button variant="secondary" onPress={dismiss} isDisabled={pending}>
-          {t('common.cancel')}
-        </Button>
-        <Button variant="accent" type="submit" form={FORM_ID} isPending={pending} data-testid="add-users-submit">
-          {t('users.add.submit')}
-        </Button>
-      </ButtonGroup>
-    </Dialog>
+      </Flex>
+    </FormDialog>
   );
 }
