@@ -7,6 +7,8 @@ interface ConfirmButtonProps {
   ariaLabel?: string;
   title: string;
   text: string;
+  /** The alert's confirming button, where it says more than the label (default: the label). */
+  confirmLabel?: string;
   onConfirm: () => void;
   testId: string;
   isQuiet?: boolean;
@@ -26,6 +28,7 @@ export function ConfirmButton({
   title,
   text,
   onConfirm,
+  confirmLabel,
   testId,
   isQuiet,
   isDisabled,
@@ -46,7 +49,7 @@ export function ConfirmButton({
       <AlertDialog
         variant={variant}
         title={title}
-        primaryActionLabel={label}
+        primaryActionLabel={confirmLabel ?? label}
         cancelLabel={t('common.cancel')}
         onPrimaryAction={onConfirm}
         data-testid={`${testId}-dialog`}

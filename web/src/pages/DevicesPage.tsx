@@ -1,19 +1,11 @@
-import {
-  ActionButton,
-  AlertDialog,
-  DialogTrigger,
-  Item,
-  Picker,
-  SearchField,
-  Text,
-  useDateFormatter,
-} from '@adobe/react-spectrum';
+import { Item, Picker, SearchField, Text, useDateFormatter } from '@adobe/react-spectrum';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import type { AwaitingDevice, DeviceUser, ListedDevice } from '../../../shared/api/devices.ts';
 import { DEVICE_PLATFORMS, type DevicePlatform, LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { type ItemsColumn, TextCell } from '../components/ItemsTable.tsx';
 import { ListPage } from '../components/ListPage.tsx';
@@ -165,24 +157,15 @@ export function DevicesPage() {
   const cell = (row: ListRow, key: ColumnKey): ReactNode => {
     if (key === 'actions' && row.device) {
       return (
-        <DialogTrigger>
-          <ActionButton
-            isQuiet
-            aria-label={t('devices.disconnectOf', { name: row.device.name })}
-            data-testid="devices-list-disconnect"
-          >
-            {t('devices.disconnect')}
-          </ActionButton>
-          <AlertDialog
-            title={t('devices.disconnectTitle')}
-            variant="destructive"
-            primaryActionLabel={t('devices.disconnect')}
-            cancelLabel={t('common.cancel')}
-            onPrimaryAction={() => void disconnect(row)}
-          >
-            {t('devicesList.disconnectConfirm', { name: row.device.name, user: row.user.email })}
-          </AlertDialog>
-        </DialogTrigger>
+        <ConfirmButton
+          isQuiet
+          label={t('devices.disconnect')}
+          ariaLabel={t('devices.disconnectOf', { name: row.device.name })}
+          title={t('devices.disconnectTitle')}
+          text={t('devicesList.disconnectConfirm', { name: row.device.name, user: row.user.email })}
+          onConfirm={() => void disconnect(row)}
+          testId="devices-list-disconnect"
+        />
       );
     }
     const text = cellText(row, key);

@@ -1,11 +1,9 @@
 import {
-  AlertDialog,
   Button,
   ButtonGroup,
   Content,
   DatePicker,
   type DateValue,
-  DialogTrigger,
   Flex,
   Heading,
   InlineAlert,
@@ -19,6 +17,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, queryString } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { FormError } from '../components/FormError.tsx';
 import { type ItemsColumn, TextCell } from '../components/ItemsTable.tsx';
 import { instantFromUrl, toInstant } from '../components/instants.ts';
@@ -170,20 +169,13 @@ export function OutboxPage() {
                       </Button>
                     )}
                     {can('outbox.discard') && (
-                      <DialogTrigger>
-                        <Button variant="negative" data-testid="outbox-discard-all">
-                          {t('outbox.backlog.discardAll')}
-                        </Button>
-                        <AlertDialog
-                          title={t('outbox.discard.title')}
-                          variant="destructive"
-                          primaryActionLabel={t('outbox.backlog.discardAll')}
-                          cancelLabel={t('common.cancel')}
-                          onPrimaryAction={() => void discard({})}
-                        >
-                          {t('outbox.discard.allConfirm')}
-                        </AlertDialog>
-                      </DialogTrigger>
+                      <ConfirmButton
+                        label={t('outbox.backlog.discardAll')}
+                        title={t('outbox.discard.title')}
+                        text={t('outbox.discard.allConfirm')}
+                        onConfirm={() => void discard({})}
+                        testId="outbox-discard-all"
+                      />
                     )}
                   </ButtonGroup>
                 </Flex>
@@ -240,26 +232,21 @@ export function OutboxPage() {
       }
       actions={
         canDiscardShown && (
-          <DialogTrigger>
-            <Button variant="negative" isDisabled={items.length === 0} data-testid="outbox-discard-shown">
-              {t('outbox.discard.matching')}
-            </Button>
-            <AlertDialog
-              title={t('outbox.discard.title')}
-              variant="destructive"
-              primaryActionLabel={t('outbox.discard.action')}
-              cancelLabel={t('common.cancel')}
-              onPrimaryAction={() =>
-                void discard({
-                  ...(kind === 'any' ? {} : { kind }),
-                  ...(search ? { q: search } : {}),
-                  ...(createdBefore ? { createdBefore } : {}),
-                })
-              }
-            >
-              {t('outbox.discard.confirm')}
-            </AlertDialog>
-          </DialogTrigger>
+          <ConfirmButton
+            label={t('outbox.discard.matching')}
+            confirmLabel={t('outbox.discard.action')}
+            title={t('outbox.discard.title')}
+            text={t('outbox.discard.confirm')}
+            isDisabled={items.length === 0}
+            onConfirm={() =>
+              void discard({
+                ...(kind === 'any' ? {} : { kind }),
+                ...(search ? { q: search } : {}),
+                ...(createdBefore ? { createdBefore } : {}),
+              })
+            }
+            testId="outbox-discard-shown"
+          />
         )
       }
       notice={notice}

@@ -1,10 +1,7 @@
 import {
-  ActionButton,
-  AlertDialog,
   Cell,
   Column,
   Content,
-  DialogTrigger,
   Flex,
   Heading,
   IllustratedMessage,
@@ -19,6 +16,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Device } from '../../../shared/api/devices.ts';
 import { api } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { tableHeight } from '../components/ItemsTable.tsx';
 import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
@@ -105,24 +103,15 @@ export function DevicesSection(props: { userId: string }) {
                   default:
                     return (
                       <Cell key={`${device.id}:actions`}>
-                        <DialogTrigger>
-                          <ActionButton
-                            isQuiet
-                            aria-label={t('devices.disconnectOf', { name: device.name })}
-                            data-testid={`device-disconnect-${device.deviceId}`}
-                          >
-                            {t('devices.disconnect')}
-                          </ActionButton>
-                          <AlertDialog
-                            title={t('devices.disconnectTitle')}
-                            variant="destructive"
-                            primaryActionLabel={t('devices.disconnect')}
-                            cancelLabel={t('common.cancel')}
-                            onPrimaryAction={() => void disconnect(device)}
-                          >
-                            {t('devices.disconnectConfirm', { name: device.name })}
-                          </AlertDialog>
-                        </DialogTrigger>
+                        <ConfirmButton
+                          isQuiet
+                          label={t('devices.disconnect')}
+                          ariaLabel={t('devices.disconnectOf', { name: device.name })}
+                          title={t('devices.disconnectTitle')}
+                          text={t('devices.disconnectConfirm', { name: device.name })}
+                          onConfirm={() => void disconnect(device)}
+                          testId={`device-disconnect-${device.deviceId}`}
+                        />
                       </Cell>
                     );
                 }
