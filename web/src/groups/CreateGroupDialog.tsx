@@ -2,7 +2,6 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
-import { FormError } from '../components/FormError.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
 import type { Group } from '../types.ts';
 import { GroupFields } from './GroupFields.tsx';
@@ -34,16 +33,12 @@ export function CreateGroupDialog({ onCreated }: { onCreated: (group: Group) => 
       formId={FORM_ID}
       testId="create-group-dialog"
       title={t('groups.create.title')}
-      error={
-        errors.error !== null && (
-          <FormError
-            title={t('groups.create.failed')}
-            error={errors.error}
-            rest={errors.rest(['name', 'description'])}
-            testId="create-group-error"
-          />
-        )
-      }
+      serverErrors={{
+        errors,
+        title: t('groups.create.failed'),
+        testId: 'create-group-error',
+        shown: ['name', 'description'],
+      }}
       formLabel={t('groups.create.title')}
       onSubmit={save}
       submitLabel={t('groups.create.submit')}
@@ -53,14 +48,8 @@ export function CreateGroupDialog({ onCreated }: { onCreated: (group: Group) => 
       <GroupFields
         name={name}
         description={description}
-        onNameChange={(value) => {
-          setName(value);
-          errors.edited('name');
-        }}
-        onDescriptionChange={(value) => {
-          setDescription(value);
-          errors.edited('description');
-        }}
+        onNameChange={errors.onEdit('name', setName)}
+        onDescriptionChange={errors.onEdit('description', setDescription)}
         nameError={errors.problem('name')}
         descriptionError={errors.problem('description')}
         autoFocus

@@ -71,14 +71,8 @@ export function SettingsTab({ group, onSaved, onConflict, onDeleted }: SettingsT
         <GroupFields
           name={name}
           description={description}
-          onNameChange={(value) => {
-            setName(value);
-            errors.edited('name');
-          }}
-          onDescriptionChange={(value) => {
-            setDescription(value);
-            errors.edited('description');
-          }}
+          onNameChange={errors.onEdit('name', setName)}
+          onDescriptionChange={errors.onEdit('description', setDescription)}
           nameError={errors.problem('name')}
           descriptionError={errors.problem('description')}
           isDisabled={!canManage}

@@ -3,7 +3,6 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
-import { FormError } from '../components/FormError.tsx';
 import type { PickerOption } from '../components/SearchPicker.tsx';
 import { UserSearchPicker, userLabel } from '../components/UserSearchPicker.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
@@ -65,16 +64,7 @@ export function RemoveUsersDialog({ userIds, matching, email, people = [], onRem
             ? t('users.remove.titleOne', { email })
             : t('users.remove.title', { count: userIds.length })
       }
-      error={
-        errors.error !== null && (
-          <FormError
-            title={t('users.remove.failed')}
-            error={errors.error}
-            rest={errors.rest(['transferTo'])}
-            testId="remove-users-error"
-          />
-        )
-      }
+      serverErrors={{ errors, title: t('users.remove.failed'), testId: 'remove-users-error', shown: ['transferTo'] }}
       formLabel={t('users.remove.action')}
       onSubmit={save}
       submitLabel={t('users.remove.action')}

@@ -2,7 +2,6 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { FormDialog, useDialogSubmit } from '../components/FormDialog.tsx';
-import { FormError } from '../components/FormError.tsx';
 import type { PickerOption } from '../components/SearchPicker.tsx';
 import { UserSearchPicker, userLabel } from '../components/UserSearchPicker.tsx';
 import { useServerErrors } from '../components/useServerErrors.ts';
@@ -36,16 +35,7 @@ export function TransferContentDialog({ user, onSaved }: { user: UserDetail; onS
       size="S"
       testId="transfer-content-dialog"
       title={t('users.content.transferTitle')}
-      error={
-        errors.error !== null && (
-          <FormError
-            title={t('users.content.failed')}
-            error={errors.error}
-            rest={errors.rest(['to'])}
-            testId="transfer-content-error"
-          />
-        )
-      }
+      serverErrors={{ errors, title: t('users.content.failed'), testId: 'transfer-content-error', shown: ['to'] }}
       formLabel={t('users.content.transferTitle')}
       onSubmit={save}
       submitLabel={t('users.content.transfer')}
