@@ -971,30 +971,7 @@ export interface UndoneBy {
  * @returns operation id → its undo (operations not undone are absent)
  */
 export async function undoneBy(ctx: AppContext, organizationId: string, ids: string[]): Promise<Map<string, UndoneBy>> {
-  const found = new Map<string, UndoneBy>();
-  if (ids.length === 0) {
-    return found;
-  }
-  const rows = await ctx.db
-    .selectFrom('bulk_operations')
-    .select(['id', 'source_operation_id', 'initiator_label', 'finished_at'])
-    .where('organization_id', '=', organizationId)
-    .where('source_operation_id', 'in', ids)
-    .where('undo', '=', true)
-    .where('dry_run', '=', false)
-    .where('status', 'in', ['completed', 'completed_with_errors'])
-    .orderBy('finished_at', 'asc')
-    .execute();
-  for (const row of rows) {
-    if (row.source_operation_id && row.finished_at) {
-      found.set(row.source_operation_id, {
-        operationId: row.id,
-        label: row.initiator_label,
-        at: row.finished_at.toISOString(),
-      });
-    }
-  }
-  return found;
+  return latestUndoOf(ctx.db, organizationId, 'source_operation_id', ids);
 }
 
 /**
@@ -1006,27 +983,33 @@ export async function syncRunsUndoneBy(
   organizationId: string,
   runIds: string[],
 ): Promise<Map<string, UndoneBy>> {
+  return latestUndoOf(db, organizationId, 'source_sync_run_id', runIds);
+}
+
+/** The latest finished undo that ran for real of each source (an operation or a sync run). */
+async function latestUndoOf(
+  db: Executor,
+  organizationId: string,
+  source: 'source_operation_id' | 'source_sync_run_id',
+  ids: string[],
+): Promise<Map<string, UndoneBy>> {
   const found = new Map<string, UndoneBy>();
-  if (runIds.length === 0) {
+  if (ids.length === 0) {
     return found;
   }
   const rows = await db
     .selectFrom('bulk_operations')
-    .select(['id', 'source_sync_run_id', 'initiator_label', 'finished_at'])
+    .select(['id', `${source} as source`, 'initiator_label', 'finished_at'])
     .where('organization_id', '=', organizationId)
-    .where('source_sync_run_id', 'in', runIds)
+    .where(source, 'in', ids)
     .where('undo', '=', true)
     .where('dry_run', '=', false)
     .where('status', 'in', ['completed', 'completed_with_errors'])
     .orderBy('finished_at', 'asc')
     .execute();
   for (const row of rows) {
-    if (row.source_sync_run_id && row.finished_at) {
-      found.set(row.source_sync_run_id, {
-        operationId: row.id,
-        label: row.initiator_label,
-        at: row.finished_at.toISOString(),
-      });
+    if (row.source && row.finished_at) {
+      found.set(row.source, { operationId: row.id, label: row.initiator_label, at: row.finished_at.toISOString() });
     }
   }
   return found;
