@@ -10,7 +10,7 @@ import {
   deleteGroups,
   unassignProfile,
 } from '../../src/groups/groups.service.ts';
-import { queueWelcomeForLicensesGrantedAt } from '../../src/outbox/welcome.ts';
+import { queueWelcomeForGroupGrant } from '../../src/outbox/welcome.ts';
 import type { Actor } from '../../src/roles/policy.ts';
 import { Client } from '../../test/support/client.ts';
 import { openBenchDatabase, timed } from './support.ts';
@@ -160,11 +160,23 @@ export async function runGroupsBench(options: { users: number }): Promise<void> 
       .select('licenses_used')
       .where('id', '=', product.id)
       .executeTakeFirstOrThrow();
-    // The welcome job of a later, small grant looks its licenses up by grant time among 1,000,000.
+    // The welcome job of a later, small grant (members added to the big group) looks its members up
+    // by the time they joined among 1,000,000.
     const lookup = await timed(() =>
-      queueWelcomeForLicensesGrantedAt(db, org, [product.id], new Date(Date.now() + 1000).toISOString()),
+      queueWelcomeForGroupGrant(
+        db,
+        {
+          organizationId: org,
+          groupId: big.id,
+          productIds: [product.id],
+          grantedAt: new Date(Date.now() + 1000).toISOString(),
+          joinedOnly: true,
+        },
+        null,
+        null,
+      ),
     );
-    line('welcome job of a small grant (lookup by grant time)', lookup);
+    line('welcome job of a small grant (members who joined at grant time)', lookup);
     const unassign = await timed(() => unassignProfile(app.ctx, actor, big.id, profile.id));
     line('unassign it', unassign);
     await assignProfiles(app.ctx, actor, big.id, [profile.id]);

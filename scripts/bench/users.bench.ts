@@ -83,14 +83,19 @@ export async function runUsersBench(options: {
       select ${org}, u.id, p.id from (select id, row_number() over (order by id) as n from users where organization_id = ${org} and status = 'active') u
       join (select id, row_number() over (order by name) - 1 as n from product_profiles where organization_id = ${org}) p on p.n = u.n % 200
       where u.n % 2 = 0`.execute(db);
+    // Licenses as the services keep them: a row per direct license; those through groups are implied.
     await sql`insert into product_licenses (organization_id, product_id, user_id)
-      select distinct ${org}::uuid, pp.product_id, held.user_id from (
-        select user_id, profile_id from user_profiles where organization_id = ${org}
-        union
-        select gm.user_id, gp.profile_id from group_members gm join group_profiles gp on gp.organization_id = gm.organization_id and gp.group_id = gm.group_id
-        where gm.organization_id = ${org}
-      ) held join product_profiles pp on pp.organization_id = ${org} and pp.id = held.profile_id`.execute(db);
-    await sql`update products p set licenses_used = (select count(*) from product_licenses l where l.organization_id = p.organization_id and l.product_id = p.id)
+      select distinct ${org}::uuid, pp.product_id, up.user_id from user_profiles up
+      join product_profiles pp on pp.organization_id = ${org} and pp.id = up.profile_id
+      where up.organization_id = ${org}`.execute(db);
+    await sql`update products p set licenses_used = (
+        select count(*) from (
+          select l.user_id from product_licenses l where l.organization_id = p.organization_id and l.product_id = p.id
+          union
+          select gm.user_id from product_profiles pp
+          join group_profiles gp on gp.organization_id = pp.organization_id and gp.profile_id = pp.id
+          join group_members gm on gm.organization_id = gp.organization_id and gm.group_id = gp.group_id
+          where pp.organization_id = p.organization_id and pp.product_id = p.id) held)
       where p.organization_id = ${org}`.execute(db);
     await sql`analyze`.execute(db);
     console.log(`  seeded memberships, profiles and licenses in ${since(started)}`);

@@ -6,7 +6,7 @@ import { AppError, type FieldProblem } from '../core/errors.ts';
 import type { Executor } from '../db/database.ts';
 import { insertMany } from '../db/insert-many.ts';
 import type { DB } from '../db/schema.ts';
-import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
+import { type Membership, settleLicenses } from '../licenses/licenses.ts';
 import { type Actor, can, PolicyErrorCodes } from '../roles/policy.ts';
 import { GroupErrorCodes } from './groups.errors.ts';
 
@@ -21,7 +21,8 @@ import { GroupErrorCodes } from './groups.errors.ts';
  *   (a group admin of that group; system admins hold both). A product admin adding users to a
  *   group that carries another product's profile is refused, naming the product — never a silent
  *   spend of seats they do not manage;
- * - licenses follow in the same transaction (additive on join, recount on leave);
+ * - licenses follow in the same transaction: the memberships inserted or deleted are counted
+ *   (`settleLicenses`), a user counting once however many sources give a product;
  * - each membership records who manages it (`sourceOf(actor)`: the console, a bulk operation, a
  *   SCIM connection, a sync), so a synchronizing source removes only its own.
  */
@@ -131,7 +132,7 @@ export async function lockActiveUsers(
 
 /**
  * Puts existing users into one group: checks the rules above, inserts the memberships set-based
- * (in key order) and grants the group's licenses additively.
+ * (in key order) and counts the licenses the group gives them.
  * @returns how many users joined and which (members already are not counted), and the products the group gives
  * @throws AppError 403; 422 unknown or removed users; `licenses.insufficient`
  */
@@ -153,15 +154,18 @@ export async function joinGroup(
     order by t.id
     on conflict do nothing
     returning user_id`.execute(trx);
-  await grantLicenses(trx, actor.organizationId, userIds, productIds);
   const joined = inserted.rows.map((row) => row.user_id);
+  // The group's products are read again after the insert (which locked the group's row): a
+  // profile given to it meanwhile is counted here or by that change, never by neither.
+  await settleLicenses(trx, actor.organizationId, { joined: joined.map((userId) => ({ userId, groupId })) });
   return { added: joined.length, userIds: joined, productIds };
 }
 
 /**
  * Puts existing users into groups (edits of users' groups), set-based, under the same rules; the
- * licenses of the groups' products are recounted for these users.
- * @param pairs the memberships to add
+ * caller counts the licenses (`settleLicenses` with these pairs as `joined`) with the rest of
+ * its change.
+ * @param pairs the memberships to add (none of them a membership already: each is inserted)
  * @param field the field path of a pair's user, for the removed-user refusal
  * @throws AppError 403; 422 removed users; `licenses.insufficient`
  */
@@ -174,7 +178,7 @@ export async function joinGroups(
   if (pairs.length === 0) {
     return;
   }
-  const products = await assertMayGiveGroupProfiles(trx, actor, [...new Set(pairs.map((pair) => pair.groupId))]);
+  await assertMayGiveGroupProfiles(trx, actor, [...new Set(pairs.map((pair) => pair.groupId))]);
   const userIds = [...new Set(pairs.map((pair) => pair.userId))];
   await lockActiveUsers(trx, actor.organizationId, userIds, field);
   // In key order (group, user), as joinGroup inserts.
@@ -191,7 +195,6 @@ export async function joinGroups(
       ...sourceColumns(actor),
     })),
   );
-  await syncLicenses(trx, actor.organizationId, userIds, [...new Set([...products.values()].flat())]);
 }
 
 /**
@@ -237,30 +240,34 @@ export async function leaveGroup(
     .where('user_id', 'in', userIds)
     .returning('user_id')
     .execute();
-  const products = await groupProducts(trx, organizationId, [groupId]);
-  await syncLicenses(trx, organizationId, userIds, products);
-  return deleted.map((row) => row.user_id);
+  const left = deleted.map((row) => row.user_id);
+  await settleLicenses(trx, organizationId, { left: left.map((userId) => ({ userId, groupId })) });
+  return left;
 }
 
 /**
- * Takes users out of groups (edits of users' groups), set-based; licenses are recounted by the
- * caller with the rest of the edit.
+ * Takes users out of groups (edits of users' groups), set-based; the caller counts the licenses
+ * (`settleLicenses` with the memberships returned as `left`) with the rest of the edit.
+ * @returns the memberships deleted (those that were not there are not among them)
  */
 export async function leaveGroups(
   trx: Transaction<DB>,
   organizationId: string,
   pairs: { userId: string; groupId: string }[],
-): Promise<void> {
+): Promise<Membership[]> {
   if (pairs.length === 0) {
-    return;
+    return [];
   }
-  await sql`
+  const deleted = await sql<{ user_id: string; group_id: string }>`
     delete from group_members m using unnest(${pairs.map((pair) => pair.groupId)}::uuid[], ${pairs.map((pair) => pair.userId)}::uuid[]) as t(group_id, user_id)
-    where m.organization_id = ${organizationId} and m.group_id = t.group_id and m.user_id = t.user_id`.execute(trx);
+    where m.organization_id = ${organizationId} and m.group_id = t.group_id and m.user_id = t.user_id
+    returning m.user_id, m.group_id`.execute(trx);
+  return deleted.rows.map((row) => ({ userId: row.user_id, groupId: row.group_id }));
 }
 
 /**
- * Takes removed users out of every group (removal recounts their licenses itself).
+ * Takes removed users out of every group (removal counts their licenses itself, with these
+ * memberships as `left`).
  * @returns the memberships taken, with the groups' names, for the audit
  */
 export async function leaveAllGroups(
@@ -286,19 +293,6 @@ export async function leaveAllGroups(
     join user_groups g on g.organization_id = ${organizationId} and g.id = gone.group_id
     order by g.name`.execute(trx);
   return deleted.rows;
-}
-
-/** The products the profiles of these groups give. */
-export async function groupProducts(
-  trx: Transaction<DB>,
-  organizationId: string,
-  groupIds: string[],
-): Promise<string[]> {
-  const rows = await sql<{ product_id: string }>`
-    select distinct pp.product_id from group_profiles gp
-    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
-    where gp.organization_id = ${organizationId} and gp.group_id = any(${groupIds}::uuid[])`.execute(trx);
-  return rows.rows.map((row) => row.product_id);
 }
 
 /**

@@ -9,7 +9,7 @@ import { AppError, notFound } from '../core/errors.ts';
 import { keysetPage, namePosition, Positions, sortedPosition } from '../core/paging.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
-import { grantLicenses, syncLicenses } from '../licenses/licenses.ts';
+import { countSoleHolders } from '../licenses/licenses.ts';
 import { scheduleWelcomeForGrant } from '../outbox/welcome-fanout.job.ts';
 import { findAdminRolesByUserIds, type HeldAdminRole } from '../roles/grants.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
@@ -80,6 +80,21 @@ async function requireGroup(
     throw notFound('User group');
   }
   return row;
+}
+
+/**
+ * Locks a group's row for a change of its profiles (in the one lock order, changes/locks.ts:
+ * joins and leaves of its members, whose triggers lock it too, wait for this change or it for
+ * them) and reads the products its profiles give.
+ * @returns the products, in no particular order
+ */
+async function lockGroupProducts(trx: Transaction<DB>, organizationId: string, groupId: string): Promise<string[]> {
+  await lockInOrder(trx, organizationId, { groups: { ids: [groupId], mode: 'update' } });
+  const { rows } = await sql<{ product_id: string }>`
+    select distinct pp.product_id from group_profiles gp
+    join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+    where gp.organization_id = ${organizationId} and gp.group_id = ${groupId}`.execute(trx);
+  return rows.map((row) => row.product_id);
 }
 
 /**
@@ -297,18 +312,12 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
     if (groups.length !== ids.length) {
       throw notFound('User group');
     }
-    const products = await trx
-      .selectFrom('group_profiles')
-      .innerJoin('product_profiles', (join) =>
-        join
-          .onRef('product_profiles.id', '=', 'group_profiles.profile_id')
-          .onRef('product_profiles.organization_id', '=', 'group_profiles.organization_id'),
-      )
-      .select('product_profiles.product_id')
-      .distinct()
-      .where('group_profiles.organization_id', '=', actor.organizationId)
-      .where('group_profiles.group_id', 'in', ids)
-      .execute();
+    // What each group gives, read before the groups (and their profiles) go: their members who
+    // hold a product from no other source free its seat.
+    const given = await sql<{ group_id: string; product_id: string }>`
+      select distinct gp.group_id, pp.product_id from group_profiles gp
+      join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+      where gp.organization_id = ${actor.organizationId} and gp.group_id = any(${ids}::uuid[])`.execute(trx);
     // Enough to give each group back: its details, profiles and admins in the deletion's event,
     // and its members kept once, in one `group_deletions` row per group (an array of ids written by
     // one statement: a million members never pass through here, and no row is written per member).
@@ -341,12 +350,20 @@ export async function deleteGroups(ctx: AppContext, actor: Actor, groupIds: stri
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', ids)
       .execute();
-    await syncLicenses(
-      trx,
-      actor.organizationId,
-      deletedMembersOf(actor.organizationId, ids),
-      products.map((row) => row.product_id),
-    );
+    // Per product, in id order (the order products are locked in): the former members of the
+    // groups that gave it, who hold it now from no other source.
+    for (const productId of [...new Set(given.rows.map((row) => row.product_id))].sort()) {
+      const givers = given.rows.filter((row) => row.product_id === productId).map((row) => row.group_id);
+      await countSoleHolders(trx, actor.organizationId, {
+        members:
+          givers.length === 1
+            ? deletedMembersOf(actor.organizationId, givers)
+            : sql`select distinct user_id from (${deletedMembersOf(actor.organizationId, givers)}) m`,
+        through: [],
+        productIds: [productId],
+        sign: -1,
+      });
+    }
     return groups.length;
   });
 }
@@ -381,7 +398,11 @@ export async function addMembers(
       added = joined.added;
       joinedIds = joined.userIds;
       // Scheduled before any new user is created: new users get their own welcome from insertUsers.
-      await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, joined.productIds);
+      await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, {
+        groupId,
+        productIds: joined.productIds,
+        joinedOnly: true,
+      });
     }
     let created = 0;
     let createdUsers: { id: string; email: string }[] = [];
@@ -490,13 +511,25 @@ export async function assignProfiles(
       warnMembers > 0 && group.members > warnMembers
         ? `The group has ${group.members} members (more than ${warnMembers}): every member gets the profiles and uses a license.`
         : null;
+    // The group's row is locked before its products are read (and before the products' rows):
+    // members joining meanwhile (whose memberships lock it too) are counted here or by their join.
+    const givenBefore = await lockGroupProducts(trx, actor.organizationId, groupId);
     const inserted = await sql`
       insert into group_profiles (organization_id, group_id, profile_id)
       select ${actor.organizationId}, ${groupId}, unnest(${ids}::uuid[])
       on conflict do nothing`.execute(trx);
-    const productIds = [...new Set(profiles.map((profile) => profile.product_id))];
-    await grantLicenses(trx, actor.organizationId, membersOf(actor.organizationId, [groupId]), productIds);
-    await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, productIds);
+    // Members get a license of the products the group did not give yet: one read of the members
+    // who hold them from no other source, nothing written per member.
+    const productIds = [...new Set(profiles.map((profile) => profile.product_id))].filter(
+      (id) => !givenBefore.includes(id),
+    );
+    await countSoleHolders(trx, actor.organizationId, {
+      members: membersOf(actor.organizationId, [groupId]),
+      through: [groupId],
+      productIds,
+      sign: 1,
+    });
+    await scheduleWelcomeForGrant(ctx, trx, actor.organizationId, { groupId, productIds, joinedOnly: false });
     await recordAudit(trx, actor, {
       action: 'group.profiles_assign',
       target: { type: 'group', id: groupId, label: group.name },
@@ -531,6 +564,7 @@ export async function unassignProfile(
       throw notFound('Product profile');
     }
     authorize(actor, 'profile.assign', { productId: profile.product_id, profileId });
+    await lockGroupProducts(trx, actor.organizationId, groupId);
     const deleted = await trx
       .deleteFrom('group_profiles')
       .where('organization_id', '=', actor.organizationId)
@@ -540,7 +574,17 @@ export async function unassignProfile(
     if (Number(deleted.numDeletedRows) === 0) {
       throw notFound('Assignment of this profile to the group');
     }
-    await syncLicenses(trx, actor.organizationId, membersOf(actor.organizationId, [groupId]), [profile.product_id]);
+    // Members lose the product only when the group no longer gives it (another of its profiles
+    // may) and nothing else does.
+    const givenAfter = await lockGroupProducts(trx, actor.organizationId, groupId);
+    if (!givenAfter.includes(profile.product_id)) {
+      await countSoleHolders(trx, actor.organizationId, {
+        members: membersOf(actor.organizationId, [groupId]),
+        through: [],
+        productIds: [profile.product_id],
+        sign: -1,
+      });
+    }
     await recordAudit(trx, actor, {
       action: 'group.profiles_unassign',
       target: { type: 'group', id: groupId, label: group.name },

@@ -1,81 +1,81 @@
 import { sql, type Transaction } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
+import { productsHeldBy } from '../licenses/licenses.ts';
 
-/**
- * Writes one welcome e-mail per user who gained a license of these products at `grantedAt` (the
- * `now()` of the transaction that granted them), set-based in the database. Each message carries a
- * dedupe key, so running this again (a retried job) queues nothing twice.
- * @param db database or transaction
- * @param grantedAt the granting transaction's `now()`, as PostgreSQL text (microseconds kept)
- * @returns how many e-mails were queued
- */
-export async function queueWelcomeForLicensesGrantedAt(
-  db: Executor,
-  organizationId: string,
-  productIds: string[],
-  grantedAt: string,
-): Promise<number> {
-  if (productIds.length === 0) {
-    return 0;
-  }
-  const result = await sql`
-    insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data, dedupe_key)
-    select ${organizationId}, 'welcome', u.id, u.email, coalesce(u.locale, o.default_locale),
-      jsonb_build_object('products', jsonb_agg(p.name order by p.name)), 'welcome:' || ${grantedAt} || ':' || u.id
-    from product_licenses pl
-    join users u on u.organization_id = pl.organization_id and u.id = pl.user_id
-    join products p on p.organization_id = pl.organization_id and p.id = pl.product_id
-    join organizations o on o.id = pl.organization_id
-    where pl.organization_id = ${organizationId} and pl.product_id = any(${productIds}::uuid[])
-      and pl.created_at = ${grantedAt}::timestamptz
-    group by u.id, u.email, u.locale, o.default_locale
-    on conflict (organization_id, dedupe_key) where dedupe_key is not null do nothing`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+/** A grant through a group whose welcome e-mails are written after it committed. */
+export interface GroupGrant {
+  organizationId: string;
+  /** The group that gives the products. */
+  groupId: string;
+  /** The products the grant gave (those the group did not give before, or the group's when members joined). */
+  productIds: string[];
+  /** The granting transaction's `now()`, as PostgreSQL text (microseconds kept). */
+  grantedAt: string;
+  /** Only the members who joined in that transaction (members added), not every member (a profile given). */
+  joinedOnly: boolean;
 }
 
 /**
- * `queueWelcomeForLicensesGrantedAt` for the next `limit` users after `after` (in id order): one
- * bounded statement, so on the embedded database (one session) a 100,000-member grant's e-mails
- * are written in short steps with requests served between them.
+ * Writes one welcome e-mail per member of the group who gained a license of these products by the
+ * grant: an active member (one who joined at `grantedAt` when `joinedOnly`) holding the product
+ * from no other source (no direct license, no other group giving it), naming those products.
+ * Set-based in the database, for the next `limit` members after `after` in id order (every member
+ * when `limit` is null). Each message carries a dedupe key, so running this again (a retried job)
+ * queues nothing twice.
  * @param after the last user id of the previous chunk, or null for the first
- * @returns the last user id of this chunk, or null when no user was left
+ * @returns the last member id of this chunk, or null when no member was left
  */
-export async function queueWelcomeChunk(
+export async function queueWelcomeForGroupGrant(
   db: Executor,
-  organizationId: string,
-  productIds: string[],
-  grantedAt: string,
+  grant: GroupGrant,
   after: string | null,
-  limit: number,
+  limit: number | null,
 ): Promise<string | null> {
+  const { organizationId, groupId, productIds, grantedAt } = grant;
   if (productIds.length === 0) {
     return null;
   }
+  const joined = grant.joinedOnly ? sql`and gm.created_at = ${grantedAt}::timestamptz` : sql``;
+  const bounded = limit === null ? sql`` : sql`limit ${limit}`;
   const { rows } = await sql<{ last: string | null }>`
-    with chunk as (
-      select distinct pl.user_id from product_licenses pl
-      where pl.organization_id = ${organizationId} and pl.user_id > ${after ?? '00000000-0000-0000-0000-000000000000'}::uuid
-        and pl.product_id = any(${productIds}::uuid[]) and pl.created_at = ${grantedAt}::timestamptz
-      order by pl.user_id
-      limit ${limit}
-    ), queued as (
+    with chunk as materialized (
+      select gm.user_id from group_members gm
+      where gm.organization_id = ${organizationId} and gm.group_id = ${groupId}
+        and gm.user_id > ${after ?? '00000000-0000-0000-0000-000000000000'}::uuid ${joined}
+      order by gm.user_id
+      ${bounded}
+    ),
+    elsewhere as (
+      select pl.user_id, pl.product_id from product_licenses pl
+      where pl.organization_id = ${organizationId} and pl.product_id = any(${productIds}::uuid[])
+      union
+      select om.user_id, pp.product_id from group_profiles gp
+      join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+      join group_members om on om.organization_id = gp.organization_id and om.group_id = gp.group_id
+      where gp.organization_id = ${organizationId} and pp.product_id = any(${productIds}::uuid[])
+        and gp.group_id <> ${groupId}
+    ),
+    gained as (
+      select c.user_id, x.product_id from chunk c
+      cross join unnest(${productIds}::uuid[]) as x(product_id)
+      where not exists (select 1 from elsewhere e where e.user_id = c.user_id and e.product_id = x.product_id)
+    ),
+    queued as (
       insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data, dedupe_key)
       select ${organizationId}, 'welcome', u.id, u.email, coalesce(u.locale, o.default_locale),
         jsonb_build_object('products', jsonb_agg(p.name order by p.name)), 'welcome:' || ${grantedAt} || ':' || u.id
-      from chunk c
-      join product_licenses pl on pl.organization_id = ${organizationId} and pl.user_id = c.user_id
-        and pl.product_id = any(${productIds}::uuid[]) and pl.created_at = ${grantedAt}::timestamptz
-      join users u on u.organization_id = pl.organization_id and u.id = pl.user_id
-      join products p on p.organization_id = pl.organization_id and p.id = pl.product_id
-      join organizations o on o.id = pl.organization_id
+      from gained g
+      join users u on u.organization_id = ${organizationId} and u.id = g.user_id and u.status <> 'removed'
+      join products p on p.organization_id = ${organizationId} and p.id = g.product_id
+      join organizations o on o.id = u.organization_id
       group by u.id, u.email, u.locale, o.default_locale
       on conflict (organization_id, dedupe_key) where dedupe_key is not null do nothing
       returning 1
     )
     select (select user_id from chunk order by user_id desc limit 1)::text as last,
       (select count(*) from queued) as queued`.execute(db);
-  return rows[0]?.last ?? null;
+  return limit === null ? null : (rows[0]?.last ?? null);
 }
 
 /**
@@ -98,12 +98,11 @@ export async function queueWelcomeMessages(
     insert into outbox_messages (organization_id, kind, user_id, to_address, locale, data)
     select u.organization_id, 'welcome', u.id, u.email, coalesce(u.locale, o.default_locale),
       jsonb_build_object('products', jsonb_agg(p.name order by p.name))
-    from product_licenses pl
-    join products p on p.organization_id = pl.organization_id and p.id = pl.product_id
-    join users u on u.organization_id = pl.organization_id and u.id = pl.user_id
+    from (${productsHeldBy(organizationId, userIds)}) held
+    join products p on p.organization_id = ${organizationId} and p.id = held.product_id
+    join users u on u.organization_id = ${organizationId} and u.id = held.user_id and u.status <> 'removed'
     join organizations o on o.id = u.organization_id
-    where pl.organization_id = ${organizationId} and pl.user_id = any(${userIds}::uuid[])
-      and not coalesce(${held}::jsonb -> u.id::text, '[]'::jsonb) ? p.name
+    where not coalesce(${held}::jsonb -> u.id::text, '[]'::jsonb) ? p.name
     group by u.organization_id, u.id, u.email, u.locale, o.default_locale`.execute(trx);
 }
 

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../core/errors.ts';
 import { keysetPage, namePosition, Positions } from '../core/paging.ts';
 import { type Executor, transaction } from '../db/database.ts';
 import { noteSeatLevels } from '../licenses/alerts.ts';
-import { dropProductLicenses, syncLicenses } from '../licenses/licenses.ts';
+import { countSoleHolders, dropProductLicenses, releaseDirectLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize, reachable } from '../roles/policy.ts';
 import { ProductErrorCodes } from './products.errors.ts';
 import {
@@ -389,7 +389,16 @@ export async function deleteProfile(ctx: AppContext, actor: Actor, profileId: st
       .where('organization_id', '=', actor.organizationId)
       .where('id', '=', profileId)
       .execute();
-    await syncLicenses(trx, actor.organizationId, sql`select user_id from deleted_profile_holders`, [row.product_id]);
+    // Those who held it directly keep the product's direct license only through another profile
+    // of it; then every holder left with no source of the product frees its seat.
+    const holders = sql`select user_id from deleted_profile_holders`;
+    await releaseDirectLicenses(trx, actor.organizationId, holders, row.product_id);
+    await countSoleHolders(trx, actor.organizationId, {
+      members: holders,
+      through: [],
+      productIds: [row.product_id],
+      sign: -1,
+    });
     await recordAudit(trx, actor, {
       action: 'product_profile.delete',
       target: { type: 'product_profile', id: profileId, label: row.name },

@@ -10,7 +10,7 @@ import { UserErrorCodes } from './users.errors.ts';
  * user's profile comes through here, so the rules hold on all of them: each profile given or
  * taken is authorized (`profile.assign` on the profile and its product: a product admin changes
  * only their products' licenses); a removed user gets no profile. Licenses and welcome e-mails
- * follow in the caller's change (`syncLicenses`, `queueWelcomeMessages`), which may combine them
+ * follow in the caller's change (`settleLicenses`, `queueWelcomeMessages`), which may combine them
  * with group changes of the same user.
  */
 

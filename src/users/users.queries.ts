@@ -5,6 +5,7 @@ import { type CriteriaCatalog, type CriteriaPage, criteriaField as field, findPa
 import type { Executor } from '../db/database.ts';
 import { likeContains } from '../db/like.ts';
 import type { DB, UserRow } from '../db/schema.ts';
+import { productsHeldBy } from '../licenses/licenses.ts';
 
 export { USER_SORTS, type UserSort } from '../../shared/contracts.ts';
 
@@ -154,16 +155,36 @@ export function applyUserFilter<O>(
     );
   }
   if (filter.productId) {
+    // A direct license, or a membership of a group giving the product (a license through a group
+    // is not stored per member). The groups giving it are read once (a few ids); each user is then
+    // one probe of the memberships' (organization, user) index prefix, its few groups filtered
+    // against them (not one index descent per giving group), so a page walking the sort order
+    // stops as soon as it is full instead of reading every member of those groups first.
     const productId = filter.productId;
     q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('product_licenses')
-          .select('product_licenses.user_id')
-          .where('product_licenses.organization_id', '=', organizationId)
-          .where('product_licenses.product_id', '=', productId)
-          .whereRef('product_licenses.user_id', '=', 'users.id'),
-      ),
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('product_licenses')
+            .select('product_licenses.user_id')
+            .where('product_licenses.organization_id', '=', organizationId)
+            .where('product_licenses.product_id', '=', productId)
+            .whereRef('product_licenses.user_id', '=', 'users.id'),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('group_members')
+            .select('group_members.user_id')
+            .where('group_members.organization_id', '=', organizationId)
+            .whereRef('group_members.user_id', '=', 'users.id')
+            .where(
+              sql<boolean>`array_position(array(
+                select gp.group_id from group_profiles gp
+                join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+                where gp.organization_id = ${organizationId} and pp.product_id = ${productId}), group_members.group_id) is not null`,
+            ),
+        ),
+      ]),
     );
   }
   if (filter.adminRole) {
@@ -388,18 +409,10 @@ export async function findProductNamesByUserIds(
   if (userIds.length === 0) {
     return result;
   }
-  const rows = await db
-    .selectFrom('product_licenses')
-    .innerJoin('products', (join) =>
-      join
-        .onRef('products.id', '=', 'product_licenses.product_id')
-        .onRef('products.organization_id', '=', 'product_licenses.organization_id'),
-    )
-    .select(['product_licenses.user_id', 'products.name'])
-    .where('product_licenses.organization_id', '=', organizationId)
-    .where('product_licenses.user_id', 'in', userIds)
-    .orderBy('products.name')
-    .execute();
+  const { rows } = await sql<{ user_id: string; name: string }>`
+    select h.user_id, p.name from (${productsHeldBy(organizationId, userIds)}) h
+    join products p on p.organization_id = ${organizationId} and p.id = h.product_id
+    order by p.name`.execute(db);
   for (const row of rows) {
     result.get(row.user_id)?.push(row.name);
   }

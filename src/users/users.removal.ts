@@ -5,7 +5,7 @@ import { AppError, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB, UsersTable } from '../db/schema.ts';
 import { leaveAllGroups } from '../groups/groups.members.ts';
-import { dropUserLicenses, releaseLicenses, syncLicenses } from '../licenses/licenses.ts';
+import { dropUserLicenses, settleLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { revokeAllAdminRoles } from './users.admin-roles.ts';
 import { UserErrorCodes } from './users.errors.ts';
@@ -189,8 +189,6 @@ export async function removeUsers(
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', ids)
       .execute();
-    // A removed user holds no license: what they had is released (no recount needed).
-    await releaseLicenses(trx, actor.organizationId, ids);
     if (input.contentAction === 'delete') {
       await trx
         .deleteFrom('user_content')
@@ -201,6 +199,13 @@ export async function removeUsers(
     // The groups last: leaving them locks the groups' rows (their members' version) until the
     // caller commits, and every change of those groups' members waits for it meanwhile.
     const groups = await leaveAllGroups(trx, actor.organizationId, ids);
+    // A removed user holds no license: every product they held, directly or through the groups
+    // just left, is freed (counted after the groups' locks, as every change counts).
+    await settleLicenses(trx, actor.organizationId, {
+      users: ids,
+      left: groups.map((row) => ({ userId: row.user_id, groupId: row.group_id })),
+      removed: ids,
+    });
     const audits: AuditEntry[] = [];
     for (const user of users) {
       let content: Record<string, unknown> = { action: input.contentAction };
@@ -259,9 +264,9 @@ export async function restoreUsers(ctx: AppContext, actor: Actor, userIds: strin
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', ids)
       .execute();
-    // Removal took every profile and group, and nothing gives a removed user one; recounting makes
+    // Removal took every profile and group, and nothing gives a removed user one; counting makes
     // restored users' licenses match what they hold, whatever older data says.
-    await syncLicenses(trx, actor.organizationId, ids);
+    await settleLicenses(trx, actor.organizationId, { users: ids, restored: ids });
     await recordAudits(
       trx,
       actor,

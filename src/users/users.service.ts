@@ -320,9 +320,11 @@ export async function insertUsers(
   ]);
   const entitled = typed.map((row) => {
     const products = new Map<string, string>();
+    const direct = new Set<string>();
     for (const name of row.profiles) {
       for (const product of given.get(profiles.get(name.trim().toLowerCase())?.id ?? '') ?? []) {
         products.set(product.id, product.name);
+        direct.add(product.id);
       }
     }
     for (const name of row.groups) {
@@ -330,12 +332,18 @@ export async function insertUsers(
         products.set(product.id, product.name);
       }
     }
-    return { row, userId: userIdOf(row), products };
+    return { row, userId: userIdOf(row), products, direct };
   });
   await grantNewUserLicenses(
     trx,
     actor.organizationId,
-    entitled.flatMap((user) => [...user.products.keys()].map((productId) => ({ userId: user.userId, productId }))),
+    entitled.flatMap((user) =>
+      [...user.products.keys()].map((productId) => ({
+        userId: user.userId,
+        productId,
+        direct: user.direct.has(productId),
+      })),
+    ),
   );
 
   await recordAudits(

@@ -9,7 +9,7 @@ import { transaction } from '../db/database.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import { emailDomain, resolveDomainStandings } from '../domains/identity.ts';
 import { joinGroups, leaveGroups } from '../groups/groups.members.ts';
-import { syncLicenses } from '../licenses/licenses.ts';
+import { type Membership, settleLicenses } from '../licenses/licenses.ts';
 import { queueMessages } from '../outbox/outbox.ts';
 import { queueWelcomeMessages } from '../outbox/welcome.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
@@ -312,6 +312,9 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
     await changeUserProfiles(trx, actor, changes);
   }
   const grouped = entitled.filter((edit) => edit.patch.groups !== undefined);
+  // The memberships this edit inserts and deletes: counted with its direct profiles at the end.
+  const joining: Membership[] = [];
+  let left: Membership[] = [];
   if (grouped.length > 0) {
     const wanted = await findGroupsByNames(
       trx,
@@ -324,7 +327,6 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
       where m.organization_id = ${organizationId} and m.user_id = any(${grouped.map((edit) => edit.user.id)}::uuid[])`.execute(
       trx,
     );
-    const joining: { userId: string; groupId: string }[] = [];
     const leaving: { userId: string; groupId: string }[] = [];
     const joinField = new Map<string, string>();
     for (const { user, patch, field } of grouped) {
@@ -365,7 +367,7 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
       // order (changes/locks.ts): edits in flight at once wait in turn, never in a cycle.
       await lockInOrder(trx, organizationId, { groups: { ids: touched, mode: 'no key update' } });
     }
-    await leaveGroups(trx, organizationId, leaving);
+    left = await leaveGroups(trx, organizationId, leaving);
     const joiners = [...new Set(joining.map((pair) => pair.userId))];
     await joinGroups(trx, actor, joining, (index) => joinField.get(joiners[index] ?? '') ?? 'groups');
   }
@@ -391,7 +393,7 @@ export async function editUsers(trx: Transaction<DB>, actor: Actor, edits: UserE
   }
   if (moved.size > 0) {
     const ids = [...moved];
-    await syncLicenses(trx, organizationId, ids);
+    await settleLicenses(trx, organizationId, { users: ids, joined: joining, left });
     await queueWelcomeMessages(trx, organizationId, ids, productsBefore);
   }
   await recordAudits(

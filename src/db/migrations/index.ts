@@ -41,6 +41,7 @@ import * as m20261208000300 from './20261208000300-add-directory-sync-run-entrie
 import * as m20261208000400 from './20261208000400-add-undo-deleting-created-users.ts';
 import * as m20261208000500 from './20261208000500-unlogged-rate-limits.ts';
 import * as m20261208000600 from './20261208000600-add-sync-run-undo.ts';
+import * as m20261208000700 from './20261208000700-count-group-licenses.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -89,4 +90,5 @@ export const migrations: Record<string, Migration> = {
   '20261208000400-add-undo-deleting-created-users': m20261208000400,
   '20261208000500-unlogged-rate-limits': m20261208000500,
   '20261208000600-add-sync-run-undo': m20261208000600,
+  '20261208000700-count-group-licenses': m20261208000700,
 };
