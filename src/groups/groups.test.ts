@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
 import { createProductWithProfiles } from '../../test/support/catalog.ts';
 import { type Client, expectProblem } from '../../test/support/client.ts';
 import { createAdmin, createOrganization, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { queueWelcomeForGroupGrant } from '../outbox/welcome.ts';
 import { USER_CSV_HEADERS } from '../users/users.csv.ts';
 import { findDeletedGroupMemberIds } from './groups.deletions.ts';
 
@@ -180,6 +182,39 @@ describe('user groups', () => {
         ['Photoshop Team', 'Photo'],
       ],
     );
+
+    // The grant's welcome job may run after a later join: it welcomes those who were members at
+    // the grant only (darek joined later and has his own welcome, from his join).
+    const darekWelcomes = async () =>
+      (
+        await instance.app.ctx.db
+          .selectFrom('outbox_messages')
+          .select('id')
+          .where('kind', '=', 'welcome')
+          .where('to_address', '=', 'darek@groups.example')
+          .execute()
+      ).length;
+    for (let attempt = 0; attempt < 100 && (await darekWelcomes()) === 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const grant = await instance.app.ctx.db
+      .selectFrom('group_profiles')
+      .select(sql<string>`max(created_at)::text`.as('at'))
+      .where('group_id', '=', id)
+      .executeTakeFirstOrThrow();
+    await queueWelcomeForGroupGrant(
+      instance.app.ctx.db,
+      {
+        organizationId: instance.organizationId,
+        groupId: id,
+        productIds: [catalog.productId],
+        grantedAt: grant.at,
+        joinedOnly: false,
+      },
+      null,
+      null,
+    );
+    assert.equal(await darekWelcomes(), 1, 'one welcome for darek: his join, not the earlier grant');
 
     assert.equal((await admin.delete(`/api/v1/groups/${id}/members/${user.ala?.id}`)).status, 204);
     assert.equal(await used(), 3);

@@ -18,7 +18,7 @@ export interface GroupGrant {
 
 /**
  * Writes one welcome e-mail per member of the group who gained a license of these products by the
- * grant: an active member (one who joined at `grantedAt` when `joinedOnly`) holding the product
+ * grant: an active member by `grantedAt` (one who joined at `grantedAt` when `joinedOnly`) holding the product
  * from no other source (no direct license, no other group giving it), naming those products.
  * Set-based in the database, for the next `limit` members after `after` in id order (every member
  * when `limit` is null). Each message carries a dedupe key, so running this again (a retried job)
@@ -36,7 +36,11 @@ export async function queueWelcomeForGroupGrant(
   if (productIds.length === 0) {
     return null;
   }
-  const joined = grant.joinedOnly ? sql`and gm.created_at = ${grantedAt}::timestamptz` : sql``;
+  // Who joined later gained the products by their own join (and its own welcome), not by this
+  // grant, though the job may run after they joined.
+  const joined = grant.joinedOnly
+    ? sql`and gm.created_at = ${grantedAt}::timestamptz`
+    : sql`and gm.created_at <= ${grantedAt}::timestamptz`;
   const bounded = limit === null ? sql`` : sql`limit ${limit}`;
   const { rows } = await sql<{ last: string | null }>`
     with chunk as materialized (
