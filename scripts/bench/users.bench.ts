@@ -97,6 +97,33 @@ export async function runUsersBench(options: {
           join group_members gm on gm.organization_id = gp.organization_id and gm.group_id = gp.group_id
           where pp.organization_id = p.organization_id and pp.product_id = p.id) held)
       where p.organization_id = ${org}`.execute(db);
+    // A product few users hold (issue 22): 40 direct licenses and a 40-member group giving it, so
+    // the product and profile filters are also measured where walking the list finds few matches.
+    const rare = await sql<{ product: string; profile: string; group: string }>`
+      with product as (
+        insert into products (organization_id, name, license_quantity) values (${org}, 'Rare product', 1000) returning id),
+      profile as (
+        insert into product_profiles (organization_id, product_id, name) select ${org}, id, 'Rare profile' from product returning id),
+      grp as (insert into user_groups (organization_id, name) values (${org}, 'Rare group') returning id)
+      select (select id from product) as product, (select id from profile) as profile, (select id from grp) as group`.execute(
+      db,
+    );
+    const rareIds = rare.rows[0];
+    if (!rareIds) {
+      throw new Error('bench: no rare product');
+    }
+    await sql`insert into group_profiles (organization_id, group_id, profile_id) values (${org}, ${rareIds.group}, ${rareIds.profile})`.execute(
+      db,
+    );
+    const holders = (offset: number) => sql`select id from users where organization_id = ${org} and status = 'active'
+      order by id offset ${offset} limit 40`;
+    await sql`insert into user_profiles (organization_id, user_id, profile_id)
+      select ${org}, h.id, ${rareIds.profile} from (${holders(Math.floor(options.users / 3))}) h`.execute(db);
+    await sql`insert into product_licenses (organization_id, product_id, user_id)
+      select ${org}, ${rareIds.product}, h.id from (${holders(Math.floor(options.users / 3))}) h`.execute(db);
+    await sql`insert into group_members (organization_id, group_id, user_id)
+      select ${org}, ${rareIds.group}, h.id from (${holders(Math.floor((options.users * 2) / 3))}) h`.execute(db);
+    await sql`update products set licenses_used = 80 where id = ${rareIds.product}`.execute(db);
     await sql`analyze`.execute(db);
     console.log(`  seeded memberships, profiles and licenses in ${since(started)}`);
 
@@ -222,6 +249,9 @@ export async function runUsersBench(options: {
       ['filter: group', () => `/api/v1/users?limit=50&group=${group.id}`],
       ['filter: profile', () => `/api/v1/users?limit=50&profile=${profile.id}`],
       ['filter: product', () => `/api/v1/users?limit=50&product=${product.id}`],
+      ['filter: group, 40 members', () => `/api/v1/users?limit=50&group=${rareIds.group}`],
+      ['filter: profile, 80 holders', () => `/api/v1/users?limit=50&profile=${rareIds.profile}`],
+      ['filter: product, 80 holders', () => `/api/v1/users?limit=50&product=${rareIds.product}`],
       ['filter: admin role', () => '/api/v1/users?limit=50&adminRole=system-admin'],
       ['user details', (i) => `/api/v1/users/${pick(i).id}`],
       ['license usage (all products)', () => '/api/v1/products?limit=50'],

@@ -19,6 +19,91 @@ export interface UserFilter {
   productId?: string | undefined;
   adminRole?: AdminRole | undefined;
   contentPending?: boolean | undefined;
+  /**
+   * Set by `narrowUserFilter` when the group, profile or product filter is held by few users: the
+   * list then reads those users and sorts them instead of walking every user in order.
+   */
+  fewHolders?: HolderFilter | undefined;
+}
+
+/** A filter by what users hold: a group's members, a profile's or a product's holders. */
+export interface HolderFilter {
+  kind: 'group' | 'profile' | 'product';
+  id: string;
+}
+
+/**
+ * The most holders for which a filter reads its holders instead of walking the list: a page then
+ * reads at most this many users by primary key and sorts them (a few milliseconds), where walking
+ * the list in order to find 50 of them could read every user of the organization.
+ */
+export const FEW_HOLDERS = 10_000;
+
+/**
+ * The users holding a group, profile or product (a user may come twice: directly and through a
+ * group, or through two groups), each branch one range of a key index: a group's members by
+ * (organization, group); a profile's direct holders by (organization, profile), then the members
+ * of the groups giving it; a product's direct licenses (licenses through groups are not stored
+ * per member), then the members of the groups giving one of its profiles.
+ */
+function holdersOf(organizationId: string, holder: HolderFilter) {
+  const members = (groups: ReturnType<typeof sql>) => sql`
+    select gm.user_id from group_members gm
+    where gm.organization_id = ${organizationId} and gm.group_id = any(array(${groups}))`;
+  switch (holder.kind) {
+    case 'group':
+      return sql<{ user_id: string }>`select gm.user_id from group_members gm
+        where gm.organization_id = ${organizationId} and gm.group_id = ${holder.id}`;
+    case 'profile':
+      return sql<{ user_id: string }>`
+        select up.user_id from user_profiles up where up.organization_id = ${organizationId} and up.profile_id = ${holder.id}
+        union all
+        ${members(sql`select gp.group_id from group_profiles gp
+          where gp.organization_id = ${organizationId} and gp.profile_id = ${holder.id}`)}`;
+    case 'product':
+      return sql<{ user_id: string }>`
+        select pl.user_id from product_licenses pl where pl.organization_id = ${organizationId} and pl.product_id = ${holder.id}
+        union all
+        ${members(sql`select gp.group_id from group_profiles gp
+          join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+          where gp.organization_id = ${organizationId} and pp.product_id = ${holder.id}`)}`;
+  }
+}
+
+/**
+ * Picks the plan of a filtered list by what the data holds, never by table statistics: the
+ * holders of the group, profile or product filter are counted up to `FEW_HOLDERS` + 1 (index
+ * entries only, so the count costs the same for a group of a million), and a filter held by few
+ * is marked so the list reads its holders (`users.id in (holders)`) instead of walking every user
+ * in order and probing each (which fills a page fast when many users match, and reads the whole
+ * organization when few do).
+ * @param few the most holders read instead of walking (`FEW_HOLDERS`; smaller in tests)
+ * @returns the filter, with `fewHolders` set when one of its holder filters has few holders
+ */
+export async function narrowUserFilter(
+  db: Executor,
+  organizationId: string,
+  filter: UserFilter,
+  few = FEW_HOLDERS,
+): Promise<UserFilter> {
+  const holders: HolderFilter[] = [];
+  if (filter.groupId) {
+    holders.push({ kind: 'group', id: filter.groupId });
+  }
+  if (filter.profileId) {
+    holders.push({ kind: 'profile', id: filter.profileId });
+  }
+  if (filter.productId) {
+    holders.push({ kind: 'product', id: filter.productId });
+  }
+  for (const holder of holders) {
+    const result = await sql<{ n: number }>`
+      select count(*)::int as n from (${holdersOf(organizationId, holder)} limit ${few + 1}) as h`.execute(db);
+    if (Number(result.rows[0]?.n ?? 0) <= few) {
+      return { ...filter, fewHolders: holder };
+    }
+  }
+  return filter;
 }
 
 /** A keyset position: the sort key values of the last row and its id. */
@@ -113,7 +198,15 @@ export function applyUserFilter<O>(
   if (filter.contentPending) {
     q = q.where('users.content_status', '=', 'pending');
   }
-  if (filter.groupId) {
+  if (filter.fewHolders) {
+    q = q.where(
+      'users.id',
+      'in',
+      sql<string>`(select h.user_id from (${holdersOf(organizationId, filter.fewHolders)}) as h)`,
+    );
+  }
+  const few = filter.fewHolders?.kind;
+  if (filter.groupId && few !== 'group') {
     const groupId = filter.groupId;
     q = q.where((eb) =>
       eb.exists(
@@ -126,7 +219,7 @@ export function applyUserFilter<O>(
       ),
     );
   }
-  if (filter.profileId) {
+  if (filter.profileId && few !== 'profile') {
     const profileId = filter.profileId;
     q = q.where((eb) =>
       eb.or([
@@ -154,7 +247,7 @@ export function applyUserFilter<O>(
       ]),
     );
   }
-  if (filter.productId) {
+  if (filter.productId && few !== 'product') {
     // A direct license, or a membership of a group giving the product (a license through a group
     // is not stored per member). The groups giving it are read once (a few ids); each user is then
     // one probe of the memberships' (organization, user) index prefix, its few groups filtered

@@ -32,6 +32,7 @@ import {
   findProductNamesByUserIds,
   findUserById,
   findUsersByOrganizationId,
+  narrowUserFilter,
   searchUsersByOrganizationId,
   sortColumn,
   sortKeyOf,
@@ -511,7 +512,8 @@ async function idOrName(
 }
 
 /**
- * The list's filter with groups, profiles and products named by id or name resolved to ids.
+ * The list's filter with groups, profiles and products named by id or name resolved to ids, and
+ * its plan picked by how many users hold them (`narrowUserFilter`).
  * @returns the filter the queries take
  */
 export async function resolveUserFilter(
@@ -519,7 +521,7 @@ export async function resolveUserFilter(
   organizationId: string,
   query: UserListFilter,
 ): Promise<UserFilter> {
-  return {
+  return narrowUserFilter(ctx.db, organizationId, {
     search: query.search,
     identityType: query.identityType,
     status: query.status,
@@ -528,7 +530,7 @@ export async function resolveUserFilter(
     groupId: await idOrName(ctx, organizationId, 'user_groups', query.group),
     profileId: await idOrName(ctx, organizationId, 'product_profiles', query.profile),
     productId: await idOrName(ctx, organizationId, 'products', query.product),
-  };
+  });
 }
 
 /** The values a cursor of each sort order holds (then the id). */

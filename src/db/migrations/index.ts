@@ -42,6 +42,7 @@ import * as m20261208000400 from './20261208000400-add-undo-deleting-created-use
 import * as m20261208000500 from './20261208000500-unlogged-rate-limits.ts';
 import * as m20261208000600 from './20261208000600-add-sync-run-undo.ts';
 import * as m20261208000700 from './20261208000700-count-group-licenses.ts';
+import * as m20261208001000 from './20261208001000-index-direct-licenses-by-product.ts';
 
 /**
  * Every migration, by name, in order. Listed explicitly (not read from the folder) so that the
@@ -91,4 +92,5 @@ export const migrations: Record<string, Migration> = {
   '20261208000500-unlogged-rate-limits': m20261208000500,
   '20261208000600-add-sync-run-undo': m20261208000600,
   '20261208000700-count-group-licenses': m20261208000700,
+  '20261208001000-index-direct-licenses-by-product': m20261208001000,
 };
