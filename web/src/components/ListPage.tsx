@@ -1,4 +1,4 @@
-import { Flex, Heading, IllustratedMessage } from '@adobe/react-spectrum';
+import { Button, Content, Flex, Heading, IllustratedMessage, Text } from '@adobe/react-spectrum';
 import type { ReactNode } from 'react';
 import type { ItemsColumn, ItemsTableProps } from './ItemsTable.tsx';
 import { PagedTable } from './PagedTable.tsx';
@@ -20,12 +20,22 @@ interface ListPageProps<T, K extends string> {
   toolbar?: ReactNode;
   /** The page's actions, at the end of the toolbar's row. */
   actions?: ReactNode;
+  /** How the toolbar's row lines up its contents: at their bottom (a labelled field) or their middle (a text). */
+  toolbarAlign?: 'end' | 'center';
+  /** Under the toolbar: what the selection means (a {@link SelectMatchingBar}, a hint). */
+  selectionBar?: ReactNode;
+  /** Under the toolbar and the selection: the list's filters. */
+  filters?: ReactNode;
+  /** Failures of the page's own actions, shown above the table's load error. */
+  alerts?: ReactNode;
   /** A success message of the last action, shown as a toast. */
   notice?: string | null;
   /** Clears the success message (its toast was dismissed or hid). */
   onNoticeDismiss?: () => void;
   loadFailedText: string;
   emptyText: string;
+  /** Under `emptyText`: what to do (upload the first file). */
+  emptyHint?: string;
   shownText: string;
   loadMoreText: string;
   list: PagedList<T>;
@@ -37,11 +47,12 @@ interface ListPageProps<T, K extends string> {
 }
 
 /**
- * The console's one list page: title, search and filters with the page's actions, a success
- * message, a load error, the table of items and the "Load more" footer.
+ * The console's one list page: title, search with the page's actions, what a selection means,
+ * filters, a success message, the failures of actions and of the load, the table of items (with
+ * selection and sortable headers through `table`) and the "Load more" footer with the number shown.
  */
 export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
-  const { list } = props;
+  const { list, toolbarAlign = 'end' } = props;
   return (
     <Flex direction="column" gap="size-200">
       <Flex justifyContent="space-between" alignItems="center" wrap gap="size-200">
@@ -50,8 +61,8 @@ export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
       </Flex>
       {props.intro}
       {(props.toolbar || props.actions) && (
-        <Flex gap="size-150" wrap alignItems="end" justifyContent="space-between">
-          <Flex gap="size-150" wrap alignItems="end">
+        <Flex gap="size-150" wrap alignItems={toolbarAlign} justifyContent="space-between">
+          <Flex gap="size-150" wrap alignItems={toolbarAlign}>
             {props.toolbar}
           </Flex>
           {props.actions && (
@@ -61,12 +72,16 @@ export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
           )}
         </Flex>
       )}
+      {props.selectionBar}
+      {props.filters}
       <Toast message={props.notice} onDismiss={() => props.onNoticeDismiss?.()} testId={`${props.testId}-notice`} />
+      {props.alerts}
       <PagedTable
         overflowMode="truncate"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{props.emptyText}</Heading>
+            {props.emptyHint && <Content>{props.emptyHint}</Content>}
           </IllustratedMessage>
         )}
         {...props.table}
@@ -80,6 +95,54 @@ export function ListPage<T, K extends string>(props: ListPageProps<T, K>) {
         loadMoreText={props.loadMoreText}
       />
       {props.children}
+    </Flex>
+  );
+}
+
+/**
+ * "Select all N matching" under a list whose header checkbox selected every row loaded while more
+ * rows match: offers the whole match (the actions then take the list's search and filters instead
+ * of ids), or says it is too many to act on, and once taken says so with a way back.
+ * Test ids: `<testId>-select-matching-bar`, `-select-matching`, `-matching-selected`, `-matching-clear`,
+ * `-matching-too-many`.
+ */
+export function SelectMatchingBar(props: {
+  testId: string;
+  /** The whole match is selected. */
+  allSelected: boolean;
+  /** The rows shown are selected (before taking the whole match). */
+  pageSelectedText: string;
+  /** Offers the whole match; null where it cannot be taken (the count is a lower bound). */
+  selectAllText: string | null;
+  /** Why the whole match cannot be taken (`selectAllText` null). */
+  tooManyText: string;
+  allSelectedText: string;
+  clearText: string;
+  onSelectAll: () => void;
+  onClear: () => void;
+}) {
+  const { testId } = props;
+  return (
+    <Flex gap="size-150" alignItems="center" wrap data-testid={`${testId}-select-matching-bar`}>
+      {props.allSelected ? (
+        <>
+          <Text data-testid={`${testId}-matching-selected`}>{props.allSelectedText}</Text>
+          <Button variant="secondary" onPress={props.onClear} data-testid={`${testId}-matching-clear`}>
+            {props.clearText}
+          </Button>
+        </>
+      ) : (
+        <>
+          <Text>{props.pageSelectedText}</Text>
+          {props.selectAllText !== null ? (
+            <Button variant="secondary" onPress={props.onSelectAll} data-testid={`${testId}-select-matching`}>
+              {props.selectAllText}
+            </Button>
+          ) : (
+            <Text data-testid={`${testId}-matching-too-many`}>{props.tooManyText}</Text>
+          )}
+        </>
+      )}
     </Flex>
   );
 }

@@ -2,9 +2,7 @@ import {
   Button,
   Content,
   DialogContainer,
-  Flex,
   Heading,
-  IllustratedMessage,
   InlineAlert,
   Link,
   SearchField,
@@ -18,11 +16,10 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
-import { ItemsTable, TextCell } from '../components/ItemsTable.tsx';
-import { LoadMoreFooter } from '../components/LoadMoreFooter.tsx';
+import { type ItemsColumn, TextCell } from '../components/ItemsTable.tsx';
+import { ListPage, SelectMatchingBar } from '../components/ListPage.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
-import { Toast } from '../components/Toast.tsx';
 import { userLabel } from '../components/UserSearchPicker.tsx';
 import { useAddressState } from '../components/useAddressState.ts';
 import { usePagedList } from '../components/usePagedList.ts';
@@ -100,7 +97,7 @@ export function UsersPage() {
       setMatchingAll(false);
     },
   });
-  const { items, loading, error } = list;
+  const { items } = list;
 
   /** The list's search and filters without its sort: what "all matching" and the total are about. */
   const matchingFilter = useMemo(() => {
@@ -168,7 +165,7 @@ export function UsersPage() {
   };
   const [restoreError, setRestoreError] = useState<string | null>(null);
 
-  const columns: { key: ColumnKey; name: string; width: number | `${number}fr`; sortable?: boolean }[] = [
+  const columns: ItemsColumn<ColumnKey>[] = [
     { key: 'name', name: t('users.column.name'), width: '1.5fr', sortable: true },
     { key: 'email', name: t('users.column.email'), width: '2fr', sortable: true },
     { key: 'identityType', name: t('users.column.identityType'), width: 170, sortable: true },
@@ -211,9 +208,10 @@ export function UsersPage() {
   };
 
   return (
-    <Flex direction="column" gap="size-200">
-      <PageTitle>{t('nav.users')}</PageTitle>
-      <Flex gap="size-150" wrap alignItems="end" justifyContent="space-between">
+    <ListPage
+      title={t('nav.users')}
+      testId="users"
+      toolbar={
         <SearchField
           label={t('users.search')}
           description={t('users.searchHint')}
@@ -223,7 +221,9 @@ export function UsersPage() {
           width="size-4600"
           data-testid="users-search"
         />
-        <Flex gap="size-100" wrap>
+      }
+      actions={
+        <>
           {can('user.create') && (
             <>
               <Button variant="accent" onPress={() => setDialog('add')} data-testid="users-add">
@@ -288,96 +288,71 @@ export function UsersPage() {
           >
             {t('users.export')}
           </Link>
-        </Flex>
-      </Flex>
-      {selected === 'all' && (canRemove || canSend) && moreThanLoaded && total && (
-        <Flex gap="size-150" alignItems="center" wrap data-testid="users-select-matching-bar">
-          {matching ? (
-            <>
-              <Text data-testid="users-matching-selected">
-                {t('users.matching.allSelected', { n: countText(total) })}
-              </Text>
-              <Button variant="secondary" onPress={() => setSelected(new Set())} data-testid="users-matching-clear">
-                {t('users.matching.clear')}
-              </Button>
-            </>
-          ) : (
-            <>
-              <Text>{t('users.matching.pageSelected', { n: items.length })}</Text>
-              {total.exact ? (
-                <Button variant="secondary" onPress={() => setMatchingAll(true)} data-testid="users-select-matching">
-                  {t('users.matching.selectAll', { n: countText(total) })}
-                </Button>
-              ) : (
-                <Text data-testid="users-matching-too-many">
-                  {t('users.matching.tooMany', { n: countText(total) })}
-                </Text>
-              )}
-            </>
+        </>
+      }
+      selectionBar={
+        <>
+          {selected === 'all' && (canRemove || canSend) && moreThanLoaded && total && (
+            <SelectMatchingBar
+              testId="users"
+              allSelected={matching !== undefined}
+              pageSelectedText={t('users.matching.pageSelected', { n: items.length })}
+              selectAllText={total.exact ? t('users.matching.selectAll', { n: countText(total) }) : null}
+              tooManyText={t('users.matching.tooMany', { n: countText(total) })}
+              allSelectedText={t('users.matching.allSelected', { n: countText(total) })}
+              clearText={t('users.matching.clear')}
+              onSelectAll={() => setMatchingAll(true)}
+              onClear={() => setSelected(new Set())}
+            />
           )}
-        </Flex>
-      )}
-      {removedSelected.length > 0 && !onlyRemoved && !matching && (
-        <Text data-testid="users-removed-selected">{t('users.removedSelected')}</Text>
-      )}
-      <UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />
-      <Toast message={notice} onDismiss={() => setNotice(null)} testId="users-notice" />
-      {restoreError && (
-        <InlineAlert variant="negative" data-testid="users-restore-error">
-          <Heading>{t('users.restoreList.failed')}</Heading>
-          <Content>{restoreError}</Content>
-        </InlineAlert>
-      )}
-      {sendError && (
-        <InlineAlert variant="negative" data-testid="users-send-error">
-          <Heading>{t('instructions.failed')}</Heading>
-          <Content>{sendError}</Content>
-        </InlineAlert>
-      )}
-      {error !== null && (
-        <InlineAlert variant="negative" data-testid="users-error">
-          <Heading>{t('users.loadFailed')}</Heading>
-          <Content>{errorMessage(t, error)}</Content>
-        </InlineAlert>
-      )}
-      <ItemsTable
-        aria-label={t('nav.users')}
-        data-testid="users-table"
-        overflowMode="truncate"
-        selectionMode={canRemove || canSend ? 'multiple' : 'none'}
-        selectedKeys={selected}
-        onSelectionChange={(keys) => {
+          {removedSelected.length > 0 && !onlyRemoved && !matching && (
+            <Text data-testid="users-removed-selected">{t('users.removedSelected')}</Text>
+          )}
+        </>
+      }
+      filters={<UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />}
+      notice={notice}
+      onNoticeDismiss={() => setNotice(null)}
+      alerts={
+        <>
+          {restoreError && (
+            <InlineAlert variant="negative" data-testid="users-restore-error">
+              <Heading>{t('users.restoreList.failed')}</Heading>
+              <Content>{restoreError}</Content>
+            </InlineAlert>
+          )}
+          {sendError && (
+            <InlineAlert variant="negative" data-testid="users-send-error">
+              <Heading>{t('instructions.failed')}</Heading>
+              <Content>{sendError}</Content>
+            </InlineAlert>
+          )}
+        </>
+      }
+      loadFailedText={t('users.loadFailed')}
+      emptyText={t('users.empty')}
+      shownText={
+        total ? t('users.shownOf', { n: items.length, total: countText(total) }) : t('users.shown', { n: items.length })
+      }
+      loadMoreText={t('users.loadMore')}
+      list={list}
+      columns={columns}
+      table={{
+        selectionMode: canRemove || canSend ? 'multiple' : 'none',
+        selectedKeys: selected,
+        onSelectionChange: (keys) => {
           setSelected(keys);
           setMatchingAll(false);
-        }}
-        onAction={(key) => navigate(`/users/${encodeURIComponent(String(key))}`)}
-        sortDescriptor={fromSort(view.sort)}
-        onSortChange={(descriptor) => setView((current) => ({ ...current, sort: toSort(descriptor) }))}
-        renderEmptyState={() => (
-          <IllustratedMessage>
-            <Heading>{t('users.empty')}</Heading>
-          </IllustratedMessage>
-        )}
-        columns={columns}
-        items={items}
-        itemKey={(user) => user.id}
-        cell={cell}
-        cellText={cellText}
-        loading={loading === 'first'}
-        rowHeight={ROW_HEIGHT}
-      />
-      <LoadMoreFooter
-        testId="users"
-        shownText={
-          total
-            ? t('users.shownOf', { n: items.length, total: countText(total) })
-            : t('users.shown', { n: items.length })
-        }
-        loadMoreText={t('users.loadMore')}
-        hasMore={list.hasMore}
-        loading={loading === 'more'}
-        onLoadMore={list.loadMore}
-      />
+        },
+        onAction: (key) => navigate(`/users/${encodeURIComponent(String(key))}`),
+        sortDescriptor: fromSort(view.sort),
+        onSortChange: (descriptor) => setView((current) => ({ ...current, sort: toSort(descriptor) })),
+        itemKey: (user) => user.id,
+        cell,
+        cellText,
+        rowHeight: ROW_HEIGHT,
+      }}
+    >
       <DialogContainer onDismiss={() => setDialog(null)}>
         {dialog === 'add' && <AddUsersDialog onAdded={(added) => changed(t('users.add.added', { n: added.length }))} />}
         {dialog === 'paste' && (
@@ -404,6 +379,6 @@ export function UsersPage() {
           />
         )}
       </DialogContainer>
-    </Flex>
+    </ListPage>
   );
 }
