@@ -12,6 +12,8 @@ interface ConfirmButtonProps {
   onConfirm: () => void;
   testId: string;
   isQuiet?: boolean;
+  /** The page button's tone: negative (the default) or secondary beside a page's main action. */
+  buttonVariant?: 'negative' | 'secondary';
   isDisabled?: boolean;
   /** The alert's tone: destructive (the default) or warning for an action that can be redone. */
   variant?: 'destructive' | 'warning';
@@ -19,7 +21,7 @@ interface ConfirmButtonProps {
 
 /**
  * An action confirmed in an alert dialog first; the dialog's test id is `<testId>-dialog`.
- * The console's one confirm button: a negative Button among a page's buttons, or a quiet action
+ * The console's one confirm button: a Button among a page's buttons, or a quiet action
  * in a table row (`isQuiet`).
  */
 export function ConfirmButton({
@@ -31,6 +33,7 @@ export function ConfirmButton({
   confirmLabel,
   testId,
   isQuiet,
+  buttonVariant = 'negative',
   isDisabled,
   variant = 'destructive',
 }: ConfirmButtonProps) {
@@ -42,7 +45,7 @@ export function ConfirmButton({
           {label}
         </ActionButton>
       ) : (
-        <Button variant="negative" isDisabled={isDisabled} aria-label={ariaLabel} data-testid={testId}>
+        <Button variant={buttonVariant} isDisabled={isDisabled} aria-label={ariaLabel} data-testid={testId}>
           {label}
         </Button>
       )}

@@ -1,17 +1,4 @@
-import {
-  AlertDialog,
-  Button,
-  Content,
-  DialogContainer,
-  DialogTrigger,
-  Flex,
-  Heading,
-  IllustratedMessage,
-  Text,
-  useDateFormatter,
-  useNumberFormatter,
-  View,
-} from '@adobe/react-spectrum';
+import { Button, DialogContainer, Flex, Text, useDateFormatter, useNumberFormatter, View } from '@adobe/react-spectrum';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
@@ -22,11 +9,10 @@ import { type BulkOperation, bulkPath, isUnfinished } from '../bulk/types.ts';
 import { UploadDialog } from '../bulk/UploadDialog.tsx';
 import { usePoll } from '../bulk/usePoll.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
-import { TextCell } from '../components/ItemsTable.tsx';
+import { type ItemsColumn, TextCell } from '../components/ItemsTable.tsx';
+import { ListPage } from '../components/ListPage.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
-import { PagedTable } from '../components/PagedTable.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
-import { Toast } from '../components/Toast.tsx';
 import { usePagedList } from '../components/usePagedList.ts';
 import { useCan } from '../session.tsx';
 
@@ -96,7 +82,7 @@ export function BulkOperationsPage() {
       .catch((caught: unknown) => setActionError(caught));
   };
 
-  const columns: { key: ColumnKey; name: string; width: number | `${number}fr` }[] = [
+  const columns: ItemsColumn<ColumnKey>[] = [
     { key: 'operation', name: t('bulk.column.operation'), width: '1.3fr' },
     { key: 'fileName', name: t('bulk.column.fileName'), width: '1.3fr' },
     { key: 'initiatedBy', name: t('bulk.column.initiatedBy'), width: '1.5fr' },
@@ -186,60 +172,46 @@ export function BulkOperationsPage() {
   };
 
   return (
-    <Flex direction="column" gap="size-200">
-      <PageTitle>{t('nav.bulk')}</PageTitle>
-      <Flex gap="size-150" wrap alignItems="center" justifyContent="space-between">
-        <Text>{t('bulk.intro')}</Text>
-        <Flex gap="size-100" wrap>
+    <ListPage
+      title={t('nav.bulk')}
+      testId="bulk"
+      toolbarAlign="center"
+      toolbar={<Text>{t('bulk.intro')}</Text>}
+      actions={
+        <>
           <Button variant="accent" onPress={() => setUploading(true)} data-testid="bulk-upload">
             {t('bulk.upload.button')}
           </Button>
-          <DialogTrigger>
-            <Button variant="secondary" isDisabled={items.length === 0} data-testid="bulk-clear">
-              {t('bulk.clear.action')}
-            </Button>
-            <AlertDialog
-              variant="destructive"
-              title={t('bulk.clear.title')}
-              primaryActionLabel={t('bulk.clear.action')}
-              cancelLabel={t('common.cancel')}
-              onPrimaryAction={clearAll}
-              data-testid="bulk-clear-dialog"
-            >
-              {t('bulk.clear.text')}
-            </AlertDialog>
-          </DialogTrigger>
-        </Flex>
-      </Flex>
-      <Toast message={notice} onDismiss={() => setNotice(null)} testId="bulk-notice" />
-      <PagedTable
-        aria-label={t('nav.bulk')}
-        testId="bulk"
-        overflowMode="wrap"
-        selectionMode="none"
-        onAction={(key) => navigate(`/bulk/${encodeURIComponent(String(key))}`)}
-        renderEmptyState={() => (
-          <IllustratedMessage>
-            <Heading>{t('bulk.empty')}</Heading>
-            <Content>{t('bulk.emptyHint')}</Content>
-          </IllustratedMessage>
-        )}
-        columns={columns}
-        items={items}
-        itemKey={(operation) => operation.id}
-        cell={cell}
-        cellText={cellText}
-        paging={{
-          loading: list.loading,
-          hasMore: list.hasMore,
-          onLoadMore: list.loadMore,
-          error: list.error ?? actionError,
-        }}
-        rowHeight={ROW_HEIGHT}
-        loadFailedText={t('bulk.failed')}
-        shownText={t('bulk.shown', { n: items.length })}
-        loadMoreText={t('users.loadMore')}
-      />
+          <ConfirmButton
+            label={t('bulk.clear.action')}
+            title={t('bulk.clear.title')}
+            text={t('bulk.clear.text')}
+            onConfirm={clearAll}
+            buttonVariant="secondary"
+            isDisabled={items.length === 0}
+            testId="bulk-clear"
+          />
+        </>
+      }
+      notice={notice}
+      onNoticeDismiss={() => setNotice(null)}
+      loadFailedText={t('bulk.failed')}
+      emptyText={t('bulk.empty')}
+      emptyHint={t('bulk.emptyHint')}
+      shownText={t('bulk.shown', { n: items.length })}
+      loadMoreText={t('users.loadMore')}
+      list={{ ...list, error: list.error ?? actionError }}
+      columns={columns}
+      table={{
+        overflowMode: 'wrap',
+        selectionMode: 'none',
+        onAction: (key) => navigate(`/bulk/${encodeURIComponent(String(key))}`),
+        itemKey: (operation) => operation.id,
+        cell,
+        cellText,
+        rowHeight: ROW_HEIGHT,
+      }}
+    >
       <DialogContainer onDismiss={() => setUploading(false)}>
         {uploading && (
           <UploadDialog
@@ -247,6 +219,6 @@ export function BulkOperationsPage() {
           />
         )}
       </DialogContainer>
-    </Flex>
+    </ListPage>
   );
 }
