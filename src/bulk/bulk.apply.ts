@@ -108,13 +108,17 @@ export interface Handler {
   apply(scope: BatchScope, rows: WorkRow[]): Promise<BatchResult>;
 }
 
-/** Past tense of each change, for outcomes of applied rows (`bulk.added_user`). */
+/** Past tense of each change, for outcomes of applied and undone rows (`bulk.added_user`; the console translates the codes). */
 const DONE: Record<string, string> = {
   add_user: 'added_user',
   update_user: 'updated_user',
   remove_user: 'removed_user',
+  delete_user: 'deleted_user',
+  keep_user: 'kept_user',
+  restore_user: 'restored_user',
   add_group: 'added_group',
   update_group: 'updated_group',
+  delete_group: 'deleted_group',
   add_member: 'added_member',
   remove_member: 'removed_member',
   assign_profile: 'assigned_profile',
@@ -123,7 +127,8 @@ const DONE: Record<string, string> = {
   revoke_role: 'revoked_role',
 };
 
-const verb = (scope: BatchScope, change: string) =>
+/** A change's outcome code: what it would do in a dry run (`bulk.would_add_user`), else what it did (`bulk.added_user`). */
+export const verb = (scope: BatchScope, change: string) =>
   scope.operation.dryRun ? `bulk.would_${change}` : `bulk.${DONE[change] ?? change}`;
 
 /**
@@ -557,7 +562,7 @@ const addGroupMembers: Handler = { serial: false, apply: (scope, rows) => change
 const removeGroupMembers: Handler = { serial: false, apply: (scope, rows) => changeMembers(scope, rows, false) };
 
 /** Profiles or groups a change gave and took, as outcomes (`bulk.assigned_profile`, `bulk.added_member`…). */
-function namesMoved(scope: BatchScope, kind: 'profile' | 'group', before: string[], after: string[]): Outcome[] {
+export function namesMoved(scope: BatchScope, kind: 'profile' | 'group', before: string[], after: string[]): Outcome[] {
   const missingFrom = (names: string[], from: string[]) =>
     names.filter((name) => !from.some((other) => other.toLowerCase() === name.toLowerCase()));
   const [given, taken] = kind === 'profile' ? ['assign_profile', 'unassign_profile'] : ['add_member', 'remove_member'];
@@ -572,6 +577,14 @@ function userOutcomes(scope: BatchScope, before: UserState | null, after: UserSt
   if (!before || !after) {
     return [];
   }
+  return userChanges(scope, before, after);
+}
+
+/**
+ * A user's changes between two states, worded: their names or country, the profiles and groups
+ * given and taken, the admin roles granted and revoked. A bulk row's and an undo's outcomes.
+ */
+export function userChanges(scope: BatchScope, before: UserState, after: UserState): Outcome[] {
   const outcomes: Outcome[] = [];
   if (before.firstName !== after.firstName || before.lastName !== after.lastName || before.country !== after.country) {
     outcomes.push({ code: verb(scope, 'update_user'), params: { email: after.email } });

@@ -38,8 +38,11 @@ import {
   type Failure,
   failureOfOutcome,
   type Handler,
+  namesMoved,
   type Outcome,
   type RowChange,
+  userChanges,
+  verb,
   type WorkRow,
 } from './bulk.apply.ts';
 import { processBulkJob, REQUIRED_ACTION } from './bulk.job.ts';
@@ -91,27 +94,6 @@ interface UndoRecord {
   kind: 'undo';
   change: RowChange;
 }
-
-/** Past tense of the changes an undo words (the console translates the codes). */
-const DONE: Record<string, string> = {
-  remove_user: 'removed_user',
-  delete_user: 'deleted_user',
-  keep_user: 'kept_user',
-  restore_user: 'restored_user',
-  update_user: 'updated_user',
-  add_group: 'added_group',
-  delete_group: 'deleted_group',
-  update_group: 'updated_group',
-  add_member: 'added_member',
-  remove_member: 'removed_member',
-  assign_profile: 'assigned_profile',
-  unassign_profile: 'unassigned_profile',
-  grant_role: 'granted_role',
-  revoke_role: 'revoked_role',
-};
-
-const verb = (scope: BatchScope, change: string) =>
-  scope.operation.dryRun ? `bulk.would_${change}` : `bulk.${DONE[change] ?? change}`;
 
 const sorted = (values: (string | null)[]) => [...values.map((value) => value ?? '')].sort().join('\n');
 
@@ -259,22 +241,6 @@ async function applyReady<S>(
   );
 }
 
-/** Names moved between two lists, as given and taken outcomes. */
-function moved(scope: BatchScope, kind: 'profile' | 'group', from: string[], to: string[]): Outcome[] {
-  const lower = (names: string[]) => new Set(names.map((name) => name.toLowerCase()));
-  const had = lower(from);
-  const has = lower(to);
-  const [given, taken] = kind === 'profile' ? ['assign_profile', 'unassign_profile'] : ['add_member', 'remove_member'];
-  return [
-    ...to
-      .filter((name) => !had.has(name.toLowerCase()))
-      .map((name) => ({ code: verb(scope, given), params: { [kind]: name } })),
-    ...from
-      .filter((name) => !has.has(name.toLowerCase()))
-      .map((name) => ({ code: verb(scope, taken), params: { [kind]: name } })),
-  ];
-}
-
 function userWords(scope: BatchScope, from: UserState, to: UserState | null): Outcome[] {
   if (!to) {
     return [];
@@ -286,28 +252,7 @@ function userWords(scope: BatchScope, from: UserState, to: UserState | null): Ou
   if (from.status === 'removed' && to.status !== 'removed') {
     outcomes.push({ code: verb(scope, 'restore_user'), params: { email: to.email } });
   }
-  if (from.firstName !== to.firstName || from.lastName !== to.lastName || from.country !== to.country) {
-    outcomes.push({ code: verb(scope, 'update_user'), params: { email: to.email } });
-  }
-  outcomes.push(
-    ...moved(scope, 'profile', from.profiles, to.profiles),
-    ...moved(scope, 'group', from.groups, to.groups),
-  );
-  const roles = (state: UserState) =>
-    state.adminRoles.map((role, index) => ({
-      key: `${role.role}|${state.adminRoleScopeIds[index] ?? ''}`,
-      params: { role: role.role, ...(role.scope === null ? {} : { scope: role.scope }) },
-    }));
-  const held = roles(from);
-  const holds = roles(to);
-  outcomes.push(
-    ...holds
-      .filter((role) => !held.some((other) => other.key === role.key))
-      .map((role) => ({ code: verb(scope, 'grant_role'), params: role.params })),
-    ...held
-      .filter((role) => !holds.some((other) => other.key === role.key))
-      .map((role) => ({ code: verb(scope, 'revoke_role'), params: role.params })),
-  );
+  outcomes.push(...userChanges(scope, from, to));
   return outcomes;
 }
 
@@ -554,7 +499,7 @@ async function undoGroups(scope: BatchScope, rows: WorkRow[]): Promise<BatchResu
       ...(plan.touched.some((field) => field === 'description' || field === 'admins')
         ? [{ code: verb(scope, 'update_group'), params: { group: plan.label } }]
         : []),
-      ...moved(scope, 'profile', plan.expected.profiles, outcome.after.profiles),
+      ...namesMoved(scope, 'profile', plan.expected.profiles, outcome.after.profiles),
     ];
   });
 }
