@@ -1,4 +1,5 @@
 import { ActionButton, AlertDialog, Button, DialogTrigger } from '@adobe/react-spectrum';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
 interface ConfirmButtonProps {
@@ -6,17 +7,20 @@ interface ConfirmButtonProps {
   /** The accessible name of the button when the label alone is ambiguous (a row's action). */
   ariaLabel?: string;
   title: string;
-  text: string;
+  /** What the alert says: a sentence, or more (a choice, a warning). */
+  text: ReactNode;
   /** The alert's confirming button, where it says more than the label (default: the label). */
   confirmLabel?: string;
   onConfirm: () => void;
   testId: string;
   isQuiet?: boolean;
-  /** The page button's tone: negative (the default) or secondary beside a page's main action. */
-  buttonVariant?: 'negative' | 'secondary';
+  /** The page button's tone: negative (the default), secondary beside a page's main action, or accent (it is the main action). */
+  buttonVariant?: 'negative' | 'secondary' | 'accent';
   isDisabled?: boolean;
-  /** The alert's tone: destructive (the default) or warning for an action that can be redone. */
-  variant?: 'destructive' | 'warning';
+  /** The action runs: the page button shows it. */
+  isPending?: boolean;
+  /** The alert's tone: destructive (the default), warning for an action that can be redone, confirmation for one that undoes or applies. */
+  variant?: 'destructive' | 'warning' | 'confirmation';
 }
 
 /**
@@ -35,6 +39,7 @@ export function ConfirmButton({
   isQuiet,
   buttonVariant = 'negative',
   isDisabled,
+  isPending,
   variant = 'destructive',
 }: ConfirmButtonProps) {
   const { t } = useTranslation();
@@ -45,7 +50,13 @@ export function ConfirmButton({
           {label}
         </ActionButton>
       ) : (
-        <Button variant={buttonVariant} isDisabled={isDisabled} aria-label={ariaLabel} data-testid={testId}>
+        <Button
+          variant={buttonVariant}
+          isDisabled={isDisabled}
+          isPending={isPending}
+          aria-label={ariaLabel}
+          data-testid={testId}
+        >
           {label}
         </Button>
       )}

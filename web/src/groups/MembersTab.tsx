@@ -1,8 +1,6 @@
 import {
-  AlertDialog,
   Button,
   DialogContainer,
-  DialogTrigger,
   Flex,
   Heading,
   IllustratedMessage,
@@ -15,6 +13,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { LIMITS } from '../../../shared/contracts.ts';
 import { api, queryString } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import type { ItemsColumn } from '../components/ItemsTable.tsx';
 import { PagedTable } from '../components/PagedTable.tsx';
 import { usePagedList } from '../components/usePagedList.ts';
@@ -96,28 +95,20 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
             </Button>
           )}
           {canRemove && (
-            <DialogTrigger>
-              <Button
-                variant="negative"
-                isDisabled={selectedIds.length === 0}
-                isPending={removing}
-                data-testid="group-members-remove"
-              >
-                {selectedIds.length > 0
+            <ConfirmButton
+              label={
+                selectedIds.length > 0
                   ? t('groups.members.removeCount', { n: selectedIds.length })
-                  : t('groups.members.remove')}
-              </Button>
-              <AlertDialog
-                variant="destructive"
-                title={t('groups.members.removeTitle', { count: selectedIds.length })}
-                primaryActionLabel={t('groups.members.remove')}
-                cancelLabel={t('common.cancel')}
-                onPrimaryAction={remove}
-                data-testid="group-members-remove-dialog"
-              >
-                {t('groups.members.removeText', { name: group.name })}
-              </AlertDialog>
-            </DialogTrigger>
+                  : t('groups.members.remove')
+              }
+              confirmLabel={t('groups.members.remove')}
+              title={t('groups.members.removeTitle', { count: selectedIds.length })}
+              text={t('groups.members.removeText', { name: group.name })}
+              onConfirm={remove}
+              isDisabled={selectedIds.length === 0}
+              isPending={removing}
+              testId="group-members-remove"
+            />
           )}
           <Link href={`${path}.csv`} download data-testid="group-members-export">
             {t('groups.members.export')}

@@ -1,11 +1,9 @@
 import {
   ActionButton,
-  AlertDialog,
   Badge,
   Button,
   Checkbox,
   Content,
-  DialogTrigger,
   Flex,
   Heading,
   InlineAlert,
@@ -27,6 +25,7 @@ import { DryRunBadge, OperationProgress, StatusBadge } from '../bulk/ProgressCel
 import { RowsTable } from '../bulk/RowsTable.tsx';
 import { type BulkOperation, bulkPath, isUnfinished } from '../bulk/types.ts';
 import { usePoll } from '../bulk/usePoll.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -207,60 +206,40 @@ export function BulkOperationPage() {
           value={operation.totalRows === null ? '—' : formatNumber.format(operation.totalRows)}
           data-testid="bulk-count-total"
         />
-        <LabeledValue
-          label={t('bulk.count.processed')}
-          value={formatNumber.format(operation.processedRows)}
-          data-testid="bulk-count-processed"
-        />
-        <LabeledValue
-          label={t('bulk.count.succeeded')}
-          value={formatNumber.format(operation.succeededRows)}
-          data-testid="bulk-count-succeeded"
-        />
-        <LabeledValue
-          label={t('bulk.count.failed')}
-          value={formatNumber.format(operation.failedRows)}
-          data-testid="bulk-count-failed"
-        />
-        <LabeledValue
-          label={t('bulk.count.skipped')}
-          value={formatNumber.format(operation.skippedRows)}
-          data-testid="bulk-count-skipped"
-        />
+        {(['processed', 'succeeded', 'failed', 'skipped'] as const).map((count) => (
+          <LabeledValue
+            key={count}
+            label={t(`bulk.count.${count}`)}
+            value={formatNumber.format(operation[`${count}Rows`])}
+            data-testid={`bulk-count-${count}`}
+          />
+        ))}
       </Flex>
       <OperationProgress operation={operation} width="size-6000" />
 
       <Flex gap="size-100" wrap alignItems="center">
         {canRunForReal(operation) && (
-          <DialogTrigger>
-            <Button variant="accent" isPending={pending === 'run'} data-testid="bulk-run">
-              {t('bulk.run.action')}
-            </Button>
-            <AlertDialog
-              variant="confirmation"
-              title={t(operation.undo ? 'bulk.undo.runTitle' : 'bulk.run.title')}
-              primaryActionLabel={t('bulk.run.action')}
-              cancelLabel={t('common.cancel')}
-              onPrimaryAction={runForReal}
-              data-testid="bulk-run-dialog"
-            >
-              {operation.undo ? t('bulk.undo.runText') : t('bulk.run.text', { name: operation.fileName })}
-            </AlertDialog>
-          </DialogTrigger>
+          <ConfirmButton
+            label={t('bulk.run.action')}
+            title={t(operation.undo ? 'bulk.undo.runTitle' : 'bulk.run.title')}
+            text={operation.undo ? t('bulk.undo.runText') : t('bulk.run.text', { name: operation.fileName })}
+            onConfirm={runForReal}
+            buttonVariant="accent"
+            variant="confirmation"
+            isPending={pending === 'run'}
+            testId="bulk-run"
+          />
         )}
         {canRun && canUndo(operation) && (
-          <DialogTrigger>
-            <Button variant="secondary" isPending={pending === 'undo'} data-testid="bulk-undo">
-              {t('bulk.undo.action')}
-            </Button>
-            <AlertDialog
-              variant="confirmation"
-              title={t('bulk.undo.title')}
-              primaryActionLabel={t('bulk.undo.action')}
-              cancelLabel={t('common.cancel')}
-              onPrimaryAction={undo}
-              data-testid="bulk-undo-dialog"
-            >
+          <ConfirmButton
+            label={t('bulk.undo.action')}
+            title={t('bulk.undo.title')}
+            onConfirm={undo}
+            buttonVariant="secondary"
+            variant="confirmation"
+            isPending={pending === 'undo'}
+            testId="bulk-undo"
+            text={
               <Flex direction="column" gap="size-100">
                 <span>{t('bulk.undo.text', { name: operation.fileName })}</span>
                 {operation.type === 'add-users' && !operation.undo && can('user.delete') && (
@@ -281,8 +260,8 @@ export function BulkOperationPage() {
                   </>
                 )}
               </Flex>
-            </AlertDialog>
-          </DialogTrigger>
+            }
+          />
         )}
         {unfinished && (
           <Button variant="negative" onPress={cancel} isPending={pending === 'cancel'} data-testid="bulk-cancel">
@@ -295,21 +274,15 @@ export function BulkOperationPage() {
           </Link>
         )}
         {!unfinished && (
-          <DialogTrigger>
-            <Button variant="secondary" isDisabled={pending === 'remove'} data-testid="bulk-remove-one">
-              {t('bulk.remove.action')}
-            </Button>
-            <AlertDialog
-              variant="destructive"
-              title={t('bulk.remove.title')}
-              primaryActionLabel={t('bulk.remove.action')}
-              cancelLabel={t('common.cancel')}
-              onPrimaryAction={remove}
-              data-testid="bulk-remove-one-dialog"
-            >
-              {t('bulk.remove.text', { name: operation.fileName })}
-            </AlertDialog>
-          </DialogTrigger>
+          <ConfirmButton
+            label={t('bulk.remove.action')}
+            title={t('bulk.remove.title')}
+            text={t('bulk.remove.text', { name: operation.fileName })}
+            onConfirm={remove}
+            buttonVariant="secondary"
+            isDisabled={pending === 'remove'}
+            testId="bulk-remove-one"
+          />
         )}
       </Flex>
       {operation.sourceOperationId && (

@@ -1,8 +1,6 @@
 import {
-  AlertDialog,
   Button,
   Content,
-  DialogTrigger,
   Flex,
   Heading,
   InlineAlert,
@@ -16,6 +14,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useParams } from 'react-router';
 import { api } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
@@ -130,20 +129,13 @@ export function OutboxMessagePage() {
               </Button>
             )}
             {can('outbox.discard') && message.status === 'queued' && (
-              <DialogTrigger>
-                <Button variant="negative" data-testid="outbox-discard">
-                  {t('outbox.view.discard')}
-                </Button>
-                <AlertDialog
-                  title={t('outbox.discard.title')}
-                  variant="destructive"
-                  primaryActionLabel={t('outbox.view.discard')}
-                  cancelLabel={t('common.cancel')}
-                  onPrimaryAction={() => void discard()}
-                >
-                  {t('outbox.view.discardConfirm')}
-                </AlertDialog>
-              </DialogTrigger>
+              <ConfirmButton
+                label={t('outbox.view.discard')}
+                title={t('outbox.discard.title')}
+                text={t('outbox.view.discardConfirm')}
+                onConfirm={() => void discard()}
+                testId="outbox-discard"
+              />
             )}
           </Flex>
           <Heading level={3}>{t('outbox.view.text')}</Heading>

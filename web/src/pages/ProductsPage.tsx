@@ -1,12 +1,10 @@
 import {
   ActionButton,
-  AlertDialog,
   Button,
   Cell,
   Column,
   Content,
   DialogContainer,
-  DialogTrigger,
   Divider,
   Flex,
   Heading,
@@ -23,6 +21,7 @@ import {
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { tableHeight } from '../components/ItemsTable.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -141,24 +140,15 @@ export function ProductsPage() {
             >
               {t('products.edit')}
             </ActionButton>
-            <DialogTrigger>
-              <ActionButton
-                isQuiet
-                aria-label={t('products.profiles.deleteNamed', { name: profile.name })}
-                data-testid="profile-delete"
-              >
-                {t('products.profiles.delete')}
-              </ActionButton>
-              <AlertDialog
-                variant="destructive"
-                title={t('products.profiles.deleteTitle')}
-                primaryActionLabel={t('products.profiles.delete')}
-                cancelLabel={t('common.cancel')}
-                onPrimaryAction={() => deleteProfile(profile)}
-              >
-                {t('products.profiles.deleteText', { name: profile.name })}
-              </AlertDialog>
-            </DialogTrigger>
+            <ConfirmButton
+              isQuiet
+              label={t('products.profiles.delete')}
+              ariaLabel={t('products.profiles.deleteNamed', { name: profile.name })}
+              title={t('products.profiles.deleteTitle')}
+              text={t('products.profiles.deleteText', { name: profile.name })}
+              onConfirm={() => deleteProfile(profile)}
+              testId="profile-delete"
+            />
           </Flex>
         );
     }

@@ -1,12 +1,10 @@
 import {
   ActionButton,
-  AlertDialog,
   Badge,
   Button,
   Cell,
   Column,
   Content,
-  DialogTrigger,
   Flex,
   Heading,
   InlineAlert,
@@ -29,6 +27,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { usePoll } from '../bulk/usePoll.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -251,18 +250,15 @@ export function SyncRunPage() {
           </Button>
         )}
         {canUndo && (
-          <DialogTrigger>
-            <Button variant="secondary" isPending={pending === 'undo'} data-testid="sync-run-undo">
-              {t('sync.run.undo')}
-            </Button>
-            <AlertDialog
-              variant="confirmation"
-              title={t('sync.run.undoTitle')}
-              primaryActionLabel={t('sync.run.undo')}
-              cancelLabel={t('common.cancel')}
-              onPrimaryAction={undo}
-              data-testid="sync-run-undo-dialog"
-            >
+          <ConfirmButton
+            label={t('sync.run.undo')}
+            title={t('sync.run.undoTitle')}
+            onConfirm={undo}
+            buttonVariant="secondary"
+            variant="confirmation"
+            isPending={pending === 'undo'}
+            testId="sync-run-undo"
+            text={
               <Flex direction="column" gap="size-100">
                 <span>{t('sync.run.undoText')}</span>
                 <InlineAlert variant="notice" data-testid="sync-run-undo-schedule">
@@ -270,8 +266,8 @@ export function SyncRunPage() {
                   <Content>{t('sync.run.undoScheduleText')}</Content>
                 </InlineAlert>
               </Flex>
-            </AlertDialog>
-          </DialogTrigger>
+            }
+          />
         )}
         {!isUnfinished(run) && (
           <Link href={`${path}/results.csv`} download data-testid="sync-run-csv">
