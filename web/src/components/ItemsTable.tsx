@@ -5,7 +5,8 @@ import type { Key, ReactNode } from 'react';
 export interface ItemsColumn<K extends string> {
   key: K;
   name: string;
-  width: number | `${number}fr`;
+  /** Its width; none: the columns without one share what is left equally. */
+  width?: number | `${number}fr`;
   sortable?: boolean;
   /** A column whose header says nothing visible (row actions); its name stays for screen readers. */
   hideHeader?: boolean;

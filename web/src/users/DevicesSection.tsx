@@ -1,26 +1,15 @@
-import {
-  Cell,
-  Column,
-  Content,
-  Flex,
-  Heading,
-  IllustratedMessage,
-  InlineAlert,
-  Row,
-  TableBody,
-  TableHeader,
-  TableView,
-  useDateFormatter,
-} from '@adobe/react-spectrum';
-import { useCallback, useEffect, useState } from 'react';
+import { Content, Flex, Heading, IllustratedMessage, InlineAlert, useDateFormatter } from '@adobe/react-spectrum';
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Device } from '../../../shared/api/devices.ts';
 import { api } from '../api.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
-import { tableHeight } from '../components/ItemsTable.tsx';
+import { type ItemsColumn, ItemsTable } from '../components/ItemsTable.tsx';
 import { Toast } from '../components/Toast.tsx';
 import { errorMessage } from '../errors.ts';
 import { useCan } from '../session.tsx';
+
+type ColumnKey = 'platform' | 'name' | 'connectedAt' | 'via' | 'actions';
 
 /** The Devices section of a user's details: what they connected, through which e-mail; disconnect. */
 export function DevicesSection(props: { userId: string }) {
@@ -57,13 +46,41 @@ export function DevicesSection(props: { userId: string }) {
   };
 
   const canDisconnect = can('device.disconnect');
-  const columns = [
+  const columns: ItemsColumn<ColumnKey>[] = [
     { key: 'platform', name: t('devices.column.platform') },
     { key: 'name', name: t('devices.column.name') },
     { key: 'connectedAt', name: t('devices.column.connectedAt') },
     { key: 'via', name: t('devices.column.via') },
-    ...(canDisconnect ? [{ key: 'actions', name: t('devices.column.actions') }] : []),
+    ...(canDisconnect ? [{ key: 'actions' as const, name: t('devices.column.actions') }] : []),
   ];
+  const cellText = (device: Device, key: ColumnKey): string => {
+    switch (key) {
+      case 'platform':
+        return t(`devices.platform.${device.platform}`);
+      case 'name':
+        return device.name;
+      case 'connectedAt':
+        return formatDate.format(new Date(device.connectedAt));
+      case 'via':
+        return formatDate.format(new Date(device.link.sentAt));
+      case 'actions':
+        return t('devices.disconnect');
+    }
+  };
+  const cell = (device: Device, key: ColumnKey): ReactNode =>
+    key === 'actions' ? (
+      <ConfirmButton
+        isQuiet
+        label={t('devices.disconnect')}
+        ariaLabel={t('devices.disconnectOf', { name: device.name })}
+        title={t('devices.disconnectTitle')}
+        text={t('devices.disconnectConfirm', { name: device.name })}
+        onConfirm={() => void disconnect(device)}
+        testId={`device-disconnect-${device.deviceId}`}
+      />
+    ) : (
+      cellText(device, key)
+    );
   return (
     <Flex direction="column" gap="size-100">
       <Toast message={notice} onDismiss={() => setNotice(null)} testId="devices-notice" />
@@ -73,53 +90,25 @@ export function DevicesSection(props: { userId: string }) {
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}
-      <TableView
+      <ItemsTable
         aria-label={t('devices.title')}
         density="compact"
         data-testid="devices-table"
-        height={tableHeight(devices?.length ?? 0, 40)}
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('devices.empty')}</Heading>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={columns}>{(column) => <Column key={column.key}>{column.name}</Column>}</TableHeader>
-        <TableBody loadingState={devices === null && error === null ? 'loading' : 'idle'}>
-          {(devices ?? []).map((device) => (
-            <Row key={device.id}>
-              {columns.map((column) => {
-                switch (column.key) {
-                  case 'platform':
-                    return <Cell key={`${device.id}:platform`}>{t(`devices.platform.${device.platform}`)}</Cell>;
-                  case 'name':
-                    return <Cell key={`${device.id}:name`}>{device.name}</Cell>;
-                  case 'connectedAt':
-                    return (
-                      <Cell key={`${device.id}:connectedAt`}>{formatDate.format(new Date(device.connectedAt))}</Cell>
-                    );
-                  case 'via':
-                    return <Cell key={`${device.id}:via`}>{formatDate.format(new Date(device.link.sentAt))}</Cell>;
-                  default:
-                    return (
-                      <Cell key={`${device.id}:actions`}>
-                        <ConfirmButton
-                          isQuiet
-                          label={t('devices.disconnect')}
-                          ariaLabel={t('devices.disconnectOf', { name: device.name })}
-                          title={t('devices.disconnectTitle')}
-                          text={t('devices.disconnectConfirm', { name: device.name })}
-                          onConfirm={() => void disconnect(device)}
-                          testId={`device-disconnect-${device.deviceId}`}
-                        />
-                      </Cell>
-                    );
-                }
-              })}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+        columns={columns}
+        items={devices ?? []}
+        itemKey={(device) => device.id}
+        cell={cell}
+        cellText={cellText}
+        loading={devices === null && error === null}
+        rowHeight={40}
+        minRows={2}
+        maxHeight={null}
+      />
     </Flex>
   );
 }
