@@ -47,19 +47,37 @@ export function GroupsField({
         isDisabled={isDisabled}
         testId={testId}
       />
-      {value.length > 0 && (
-        <TagGroup
-          aria-label={label}
-          items={value.map((name) => ({ id: name, name }))}
-          onRemove={(keys) => {
-            const removed = new Set([...keys].map(String));
-            onChange(value.filter((name) => !removed.has(name)));
-          }}
-          data-testid={`${testId}-chosen`}
-        >
-          {(item) => <Item key={item.id}>{item.name}</Item>}
-        </TagGroup>
-      )}
+      <ChosenNames label={label} value={value} onChange={onChange} testId={testId} />
     </Flex>
+  );
+}
+
+/**
+ * The names chosen in a field, as removable tags under it (nothing while none is chosen); the
+ * tags' test id is `<testId>-chosen`. Groups chosen by search and names picked from a list show
+ * their choice so.
+ */
+export function ChosenNames(props: {
+  label: string;
+  value: string[];
+  onChange: (names: string[]) => void;
+  testId: string;
+}) {
+  const { label, value, onChange, testId } = props;
+  if (value.length === 0) {
+    return null;
+  }
+  return (
+    <TagGroup
+      aria-label={label}
+      items={value.map((name) => ({ id: name, name }))}
+      onRemove={(keys) => {
+        const removed = new Set([...keys].map(String));
+        onChange(value.filter((name) => !removed.has(name)));
+      }}
+      data-testid={`${testId}-chosen`}
+    >
+      {(item) => <Item key={item.id}>{item.name}</Item>}
+    </TagGroup>
   );
 }

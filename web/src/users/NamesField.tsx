@@ -1,6 +1,7 @@
-import { ComboBox, Flex, Item, TagGroup, TextField } from '@adobe/react-spectrum';
+import { ComboBox, Flex, Item, TextField } from '@adobe/react-spectrum';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ChosenNames } from '../components/GroupsField.tsx';
 import { splitNames } from './labels.ts';
 
 interface NamesFieldProps {
@@ -80,19 +81,7 @@ export function NamesField({
       >
         {(item) => <Item key={item.id}>{item.name}</Item>}
       </ComboBox>
-      {value.length > 0 && (
-        <TagGroup
-          aria-label={label}
-          items={value.map((name) => ({ id: name, name }))}
-          onRemove={(keys) => {
-            const removed = new Set([...keys].map(String));
-            onChange(value.filter((name) => !removed.has(name)));
-          }}
-          data-testid={`${testId}-chosen`}
-        >
-          {(item) => <Item key={item.id}>{item.name}</Item>}
-        </TagGroup>
-      )}
+      <ChosenNames label={label} value={value} onChange={onChange} testId={testId} />
     </Flex>
   );
 }
