@@ -115,6 +115,16 @@ export function bodyOf(form: SyncFormState) {
   };
 }
 
+/** The attribute mapping's fields, in the form's order: the user's attribute, whether a sync needs it, its test id. */
+const ATTRIBUTES = [
+  { key: 'email', required: true, testId: 'email' },
+  { key: 'firstName', required: true, testId: 'first-name' },
+  { key: 'lastName', required: true, testId: 'last-name' },
+  { key: 'country', required: false, testId: 'country' },
+  { key: 'username', required: false, testId: 'username' },
+  { key: 'externalId', required: false, testId: 'external-id' },
+] as const;
+
 /**
  * The sync connection form: server and TLS, bind account (write-only password), where users and
  * groups are, attribute mapping with Active Directory and OpenLDAP presets, group mapping, what
@@ -241,47 +251,17 @@ export function SyncForm(props: {
         data-testid="sync-group-filter"
       />
       <Flex gap="size-200" wrap>
-        <TextField
-          label={t('sync.form.attribute.email')}
-          value={form.email}
-          onChange={set('email')}
-          isRequired
-          width="size-2000"
-          data-testid="sync-attr-email"
-        />
-        <TextField
-          label={t('sync.form.attribute.firstName')}
-          value={form.firstName}
-          onChange={set('firstName')}
-          isRequired
-          width="size-2000"
-        />
-        <TextField
-          label={t('sync.form.attribute.lastName')}
-          value={form.lastName}
-          onChange={set('lastName')}
-          isRequired
-          width="size-2000"
-        />
-        <TextField
-          label={t('sync.form.attribute.country')}
-          value={form.country}
-          onChange={set('country')}
-          width="size-2000"
-        />
-        <TextField
-          label={t('sync.form.attribute.username')}
-          value={form.username}
-          onChange={set('username')}
-          width="size-2000"
-        />
-        <TextField
-          label={t('sync.form.attribute.externalId')}
-          value={form.externalId}
-          onChange={set('externalId')}
-          width="size-2000"
-          data-testid="sync-attr-external-id"
-        />
+        {ATTRIBUTES.map(({ key, required, testId }) => (
+          <TextField
+            key={key}
+            label={t(`sync.form.attribute.${key}`)}
+            value={form[key]}
+            onChange={set(key)}
+            isRequired={required}
+            width="size-2000"
+            data-testid={`sync-attr-${testId}`}
+          />
+        ))}
       </Flex>
 
       <Heading level={3} marginBottom={0}>
