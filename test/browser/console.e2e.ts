@@ -4,75 +4,29 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { closeBrowser, openBrowser, pick } from '../support/browser.ts';
+import type { Browser, Page } from 'playwright-core';
+import {
+  closeBrowser,
+  launch,
+  newPage,
+  openBrowser,
+  openConsole,
+  pick,
+  RESULTS,
+  screenshot as save,
+  waitForText,
+} from '../support/browser.ts';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
-const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const NAV_ITEMS = ['nav-users', 'nav-groups', 'nav-products', 'nav-bulk', 'nav-audit', 'nav-settings'];
 
-async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
-
-async function newPage(browser: Browser, baseURL: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    baseURL,
-    locale: 'en-US',
-    timezoneId: 'Europe/Warsaw',
-    viewport: { width: 1400, height: 1000 },
-    acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  return { context, page };
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(RESULTS, `console-${name}.png`), fullPage: true, animations: 'disabled' });
-}
-
-/** Waits until the locator's text is exactly `text`. */
-async function waitForText(locator: Locator, text: string): Promise<void> {
-  await locator.filter({ hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor();
-}
+const screenshot = (page: Page, name: string) => save(page, 'console', name);
 
 /** The language the page declares (`<html lang>`). */
 async function htmlLang(page: Page): Promise<string | null> {
   return page.locator('html').getAttribute('lang');
-}
-
-async function signIn(page: Page, instance: TestInstance): Promise<void> {
-  await page.getByTestId('login-email').fill(instance.admin.email);
-  await page.getByTestId('login-password').fill(instance.admin.password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL('**/overview');
-}
-
-/** Opens the console afresh (no dialog left over from a failed test), signing in when needed. */
-async function openConsole(page: Page, instance: TestInstance): Promise<void> {
-  await page.goto('/users');
-  const shell = page.getByTestId('sign-out');
-  const signInForm = page.getByTestId('login-email');
-  await shell.or(signInForm).first().waitFor();
-  if (await signInForm.isVisible()) {
-    await signIn(page, instance);
-    await page.goto('/users');
-  }
-  await shell.waitFor();
 }
 
 async function sessionWithToken(baseUrl: string, token: string): Promise<{ status: number; body: unknown }> {

@@ -4,26 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launch, newPage, RESULTS, screenshot as save } from '../support/browser.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
-const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(RESULTS, `scim-${name}.png`), fullPage: true, animations: 'disabled' });
-}
+const screenshot = (page: Page, name: string) => save(page, 'scim', name);
 
 async function scimGet(baseUrl: string, token: string, pathname: string): Promise<number> {
   const response = await fetch(`${baseUrl}/scim/v2${pathname}`, { headers: { authorization: `Bearer ${token}` } });
@@ -39,17 +25,8 @@ describe('console: Settings → SCIM', () => {
   before(async () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     instance = await startTestInstance();
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-    });
-    const context = await browser.newContext({
-      baseURL: instance.baseUrl,
-      locale: 'en-US',
-      viewport: { width: 1400, height: 1000 },
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    browser = await launch();
+    ({ page } = await newPage(browser, instance.baseUrl));
   });
   after(async () => {
     await browser?.close();
