@@ -48,6 +48,13 @@ export function OrganizationSection() {
     canRead ? null : { ...session.organization, requireMfa: false, ssoOnly: false, breakGlassUserId: null },
   );
   const [status, setStatus] = useState<{ kind: 'saved' } | { kind: 'error'; error: unknown } | null>(null);
+  /** A field's change handler that also clears the last save's message (it spoke of other values). */
+  const edited =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setStatus(null);
+    };
   const [pending, setPending] = useState(false);
 
   useEffect(() => {
@@ -149,10 +156,7 @@ export function OrganizationSection() {
             <TextField
               label={t('settings.organization.name')}
               value={name}
-              onChange={(value) => {
-                setName(value);
-                setStatus(null);
-              }}
+              onChange={edited(setName)}
               isRequired
               maxLength={LIMITS.organizationNameMax}
               width="100%"
@@ -163,19 +167,13 @@ export function OrganizationSection() {
               label={t('settings.organization.defaultLocale')}
               isDisabled={!editable}
               testId="organization-locale"
-              onChange={(locale) => {
-                setDefaultLocale(locale);
-                setStatus(null);
-              }}
+              onChange={edited(setDefaultLocale)}
             />
             {canRead && (
               <Checkbox
                 isSelected={requireMfa}
                 isDisabled={!editable}
-                onChange={(value) => {
-                  setRequireMfa(value);
-                  setStatus(null);
-                }}
+                onChange={edited(setRequireMfa)}
                 data-testid="organization-require-mfa"
               >
                 {t('settings.organization.requireMfa')}
@@ -185,10 +183,7 @@ export function OrganizationSection() {
               <Checkbox
                 isSelected={ssoOnly}
                 isDisabled={!editable}
-                onChange={(value) => {
-                  setSsoOnly(value);
-                  setStatus(null);
-                }}
+                onChange={edited(setSsoOnly)}
                 data-testid="organization-sso-only"
               >
                 {t('settings.organization.ssoOnly')}
