@@ -19,6 +19,7 @@ describe('configuration from the environment', () => {
       concurrentBatches: 2,
     });
     assert.deepEqual(config.groups, { warnMembers: 75_000, maxMembers: 200_000 });
+    assert.deepEqual(config.sync, { chunkUsers: 1000 });
     assert.equal(config.bootstrapAdmin, undefined);
   });
 

@@ -94,6 +94,7 @@ const environmentSchema = z.object({
   USHER_BULK_RESULTS_DAYS: integer(90, 1),
   USHER_BULK_BATCH_ROWS: integer(1000, 1),
   USHER_BULK_CONCURRENT_BATCHES: integer(2, 1),
+  USHER_SYNC_CHUNK_USERS: integer(1000, 1),
   USHER_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024),
   USHER_SESSION_IDLE_MINUTES: integer(30, 1),
   USHER_SESSION_MAX_HOURS: integer(12, 1),
@@ -147,6 +148,8 @@ export interface Config {
   mailFrom: string;
   dnsServers: string[];
   bulk: { maxRows: number; maxBytes: number; resultsDays: number; batchRows: number; concurrentBatches: number };
+  /** Directory sync: users compared and changed per transaction of a run (entries, and users gone). */
+  sync: { chunkUsers: number };
   groups: { warnMembers: number; maxMembers: number };
   bodyLimitBytes: number;
   session: { idleMinutes: number; maxHours: number };
@@ -246,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchRows: e.USHER_BULK_BATCH_ROWS,
       concurrentBatches: e.USHER_BULK_CONCURRENT_BATCHES,
     },
+    sync: { chunkUsers: e.USHER_SYNC_CHUNK_USERS },
     groups: { warnMembers: e.USHER_GROUP_WARN_MEMBERS, maxMembers: e.USHER_GROUP_MAX_MEMBERS },
     bodyLimitBytes: e.USHER_BODY_LIMIT_BYTES,
     session: { idleMinutes: e.USHER_SESSION_IDLE_MINUTES, maxHours: e.USHER_SESSION_MAX_HOURS },

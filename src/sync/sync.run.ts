@@ -52,8 +52,11 @@ import {
 } from './sync.queries.ts';
 import { type GroupMapping, settingsOf } from './sync.service.ts';
 
-/** Entries compared and applied per step (progress and outcome writes follow it). */
-const CHUNK = 1000;
+/**
+ * Entries compared and applied, and users gone from the directory handled, per step and
+ * transaction (`USHER_SYNC_CHUNK_USERS`, 1,000; progress and outcome writes follow it).
+ */
+const chunkOf = (ctx: AppContext) => ctx.config.sync.chunkUsers;
 
 /** The connection acting: audit events name it, and `operationId` ties them to the run. */
 function syncActor(sync: SyncRow, runId: string): Actor {
@@ -311,7 +314,14 @@ async function execute(
   await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'applying' });
   let afterSeq = 0;
   for (;;) {
-    const rows = await findSyncRunEntriesAfter(ctx.db, organizationId, run.id, sync.directory_id, afterSeq, CHUNK);
+    const rows = await findSyncRunEntriesAfter(
+      ctx.db,
+      organizationId,
+      run.id,
+      sync.directory_id,
+      afterSeq,
+      chunkOf(ctx),
+    );
     const last = rows.at(-1);
     if (!last) {
       break;
@@ -361,13 +371,8 @@ async function execute(
 
   if (missing > 0) {
     await updateSyncRun(ctx.db, organizationId, run.id, { phase: dryRun ? 'previewing' : 'removing' });
-    await forEachMissing(ctx, sync, run.id, async (rows) => {
-      const held = await state.of(rows.map((row) => row.id));
-      await handleMissing(ctx, actor, sync, dryRun, rows, held.memberships, held.directProfiles, counts, outcomes, {
-        groupName,
-        profileName,
-      });
-    });
+    const scope: MissingScope = { actor, sync, dryRun, state, counts, outcomes, groupName, profileName };
+    await forEachMissing(ctx, sync, run.id, (rows) => handleMissing(ctx, scope, rows));
   }
   return counts.failed > 0 ? 'completed-with-errors' : 'completed';
 }
@@ -499,7 +504,7 @@ async function forEachMissing(
       sync.directory_id,
       runId,
       after,
-      CHUNK,
+      chunkOf(ctx),
     );
     const last = page.at(-1);
     if (!last) {
@@ -564,19 +569,22 @@ class ManagedState {
     this.#profileIds = new Set(mapped.flatMap((mapping) => mapping.profileIds));
   }
 
+  /** In `db` (a transaction, to read under its locks) if given. */
   async of(
     userIds: string[],
+    db: Executor = this.#ctx.db,
   ): Promise<{ memberships: Map<string, Set<string>>; directProfiles: Map<string, Set<string>> }> {
     const memberships = groupSets(
-      (await findMembersByGroupIdsAndUserIds(this.#ctx.db, this.#organizationId, this.#groupIds, userIds)).map(
-        (row) => [row.user_id, row.group_id],
-      ),
+      (await findMembersByGroupIdsAndUserIds(db, this.#organizationId, this.#groupIds, userIds)).map((row) => [
+        row.user_id,
+        row.group_id,
+      ]),
     );
     const directProfiles =
       this.#profileIds.size === 0
         ? new Map<string, Set<string>>()
         : groupSets(
-            (await findDirectProfilesByUserIds(this.#ctx.db, this.#organizationId, userIds))
+            (await findDirectProfilesByUserIds(db, this.#organizationId, userIds))
               .filter((row) => this.#profileIds.has(row.profile_id))
               .map((row) => [row.user_id, row.profile_id]),
           );
@@ -988,78 +996,70 @@ async function applyPlans(
   return { failures, createdIds };
 }
 
+/** What the handling of the users gone from the directory shares across its chunks. */
+interface MissingScope {
+  actor: Actor;
+  sync: SyncRow;
+  dryRun: boolean;
+  state: ManagedState;
+  counts: Counts;
+  outcomes: OutcomeLog;
+  groupName: Map<string, string>;
+  profileName: Map<string, string>;
+}
+
 /**
- * Users the connection manages that the directory no longer has: removed, stripped of the mapped
- * groups and profiles, or left as they are; in every case the connection stops managing them.
- * A real run changes them and writes their outcomes in one transaction, the users removed or
- * stripped with their states before and after (for undo).
+ * One chunk (at most `USHER_SYNC_CHUNK_USERS`, see forEachMissing) of the users the connection
+ * manages that the directory no longer has: removed, stripped of the mapped groups and profiles,
+ * or left as they are; in every case the connection stops managing them. A real run handles each
+ * chunk in its own transaction: its users locked, their mapped groups and profiles read, the users
+ * removed or stripped with their states before and after (for undo) and the outcomes written with
+ * them, so a run past the safety limit never holds the locks of more than one chunk.
  */
-async function handleMissing(
-  ctx: AppContext,
-  actor: Actor,
-  sync: SyncRow,
-  dryRun: boolean,
-  missing: MissingUser[],
-  memberships: Map<string, Set<string>>,
-  directProfiles: Map<string, Set<string>>,
-  counts: Counts,
-  outcomes: OutcomeLog,
-  names: { groupName: Map<string, string>; profileName: Map<string, string> },
-): Promise<void> {
-  const handle = (db: AppContext) =>
-    handleMissingIn(db, actor, sync, dryRun, missing, memberships, directProfiles, counts, outcomes, names);
-  if (dryRun) {
-    await handle(ctx);
-    await outcomes.flush();
+async function handleMissing(ctx: AppContext, scope: MissingScope, missing: MissingUser[]): Promise<void> {
+  if (scope.dryRun) {
+    await handleMissingChunk(ctx, scope, missing);
+    await scope.outcomes.flush();
     return;
   }
   await transaction(ctx.db, async (trx) => {
-    await handle({ ...ctx, db: trx });
-    await outcomes.flush(trx);
+    await handleMissingChunk({ ...ctx, db: trx }, scope, missing);
+    await scope.outcomes.flush(trx);
   });
 }
 
-async function handleMissingIn(
-  ctx: AppContext,
-  actor: Actor,
-  sync: SyncRow,
-  dryRun: boolean,
-  missing: MissingUser[],
-  memberships: Map<string, Set<string>>,
-  directProfiles: Map<string, Set<string>>,
-  counts: Counts,
-  outcomes: OutcomeLog,
-  names: { groupName: Map<string, string>; profileName: Map<string, string> },
-): Promise<void> {
+/** The changes and outcomes of one chunk of missing users, in `ctx.db` (the chunk's transaction). */
+async function handleMissingChunk(ctx: AppContext, scope: MissingScope, missing: MissingUser[]): Promise<void> {
+  const { actor, sync, dryRun, counts, outcomes } = scope;
   const organizationId = sync.organization_id;
   const policy = sync.missing_users;
   const failed = new Map<string, string>();
   const active = missing.filter((row) => row.status !== 'removed');
   /** Records the failed items of a command run on these users (item i is ids[i]). */
-  const failedOf = <S>(ids: string[], outcomes: ItemOutcome<S>[]) => {
-    for (const outcome of outcomes) {
+  const failedOf = <S>(ids: string[], results: ItemOutcome<S>[]) => {
+    for (const outcome of results) {
       const id = ids[outcome.index];
       if (outcome.status === 'failed' && id && !failed.has(id)) {
         failed.set(id, outcomeText(outcome));
       }
     }
   };
-  /** Runs a command on these users a chunk at a time, recording its failed items. */
-  const inChunks = async (rows: MissingUser[], run: (ids: string[]) => Promise<ItemOutcome<unknown>[]>) => {
-    for (let start = 0; start < rows.length; start += CHUNK) {
-      const ids = rows.slice(start, start + CHUNK).map((row) => row.id);
-      failedOf(ids, await run(ids));
-    }
-  };
   // The users whose entitlements or membership of the organization the run takes, locked and
-  // read before (released users change only who manages them, which an undo does not give back).
+  // read before (released users change only who manages them, which an undo does not give back);
+  // what they hold of the mapping is read under the lock.
   const changing = policy === 'preserve' || dryRun ? [] : active.map((row) => row.id);
   await lockUsersById(ctx.db, organizationId, changing);
   const before = await snapshotUsers(ctx.db, organizationId, changing);
+  const { memberships, directProfiles } = await scope.state.of(
+    missing.map((row) => row.id),
+    ctx.db,
+  );
   if (!dryRun && active.length > 0) {
     if (policy === 'remove') {
-      await inChunks(active, (ids) =>
-        removeUsersCommand(
+      const ids = active.map((row) => row.id);
+      failedOf(
+        ids,
+        await removeUsersCommand(
           ctx,
           actor,
           ids.map((id) => ({ user: { id }, contentAction: 'transfer-later' })),
@@ -1101,9 +1101,11 @@ async function handleMissingIn(
   // Users left as they are (the `preserve` policy, or removed already) are released: hand-managed
   // from now on, so the console no longer says a sync will change them back.
   const released = missing.filter((row) => (row.status === 'removed' || policy === 'preserve') && !failed.has(row.id));
-  if (!dryRun) {
-    await inChunks(released, (ids) =>
-      setUsersCommand(
+  if (!dryRun && released.length > 0) {
+    const ids = released.map((row) => row.id);
+    failedOf(
+      ids,
+      await setUsersCommand(
         ctx,
         actor,
         ids.map((id) => ({ user: { id }, release: true })),
@@ -1123,8 +1125,8 @@ async function handleMissingIn(
     const taken =
       policy === 'remove-entitlements'
         ? {
-            groupsRemoved: [...(memberships.get(row.id) ?? [])].map((id) => names.groupName.get(id) ?? id),
-            profilesRemoved: [...(directProfiles.get(row.id) ?? [])].map((id) => names.profileName.get(id) ?? id),
+            groupsRemoved: [...(memberships.get(row.id) ?? [])].map((id) => scope.groupName.get(id) ?? id),
+            profilesRemoved: [...(directProfiles.get(row.id) ?? [])].map((id) => scope.profileName.get(id) ?? id),
           }
         : null;
     outcomes.add({
