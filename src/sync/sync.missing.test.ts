@@ -83,7 +83,10 @@ describe('users gone from the directory, more than one chunk of them', () => {
     });
   }
 
-  async function configure(missingUsers: 'remove' | 'remove-entitlements'): Promise<void> {
+  async function configure(
+    missingUsers: 'remove' | 'remove-entitlements',
+    limit = { maxRemovals: 20, maxRemovalPercent: 100 },
+  ): Promise<void> {
     const saved = await admin.request('PUT', `/api/v1/directories/${directoryId}/sync`, {
       body: {
         url: slapd.url,
@@ -95,8 +98,7 @@ describe('users gone from the directory, more than one chunk of them', () => {
         attributes: { email: 'mail', firstName: 'givenName', lastName: 'sn', externalId: 'entryUUID' },
         groups: [{ directoryGroup: 'staff', userGroups: ['Staff'], profiles: ['Acrobat Pro'] }],
         missingUsers,
-        maxRemovals: 20,
-        maxRemovalPercent: 100,
+        ...limit,
         intervalMinutes: 0,
       },
     });
@@ -116,6 +118,20 @@ describe('users gone from the directory, more than one chunk of them', () => {
       tally[key] = (tally[key] ?? 0) + 1;
     }
     return tally;
+  }
+
+  /** The removals and limit the e-mail about a run stopped at the safety limit gives. */
+  async function attentionOf(runId: string) {
+    const messages = await instance.app.ctx.db
+      .selectFrom('outbox_messages')
+      .select('data')
+      .where('kind', '=', 'sync_attention')
+      .execute();
+    const data = messages
+      .map((message) => message.data as { runId: string; removals: number; limit: number })
+      .filter((message) => message.runId === runId);
+    assert.equal(data.length, 1);
+    return { removals: data[0]?.removals, limit: data[0]?.limit };
   }
 
   /** How many transactions wrote a run's outcomes (each chunk writes its own with its changes). */
@@ -194,11 +210,22 @@ describe('users gone from the directory, more than one chunk of them', () => {
     await slapd.modify(
       Array.from({ length: LEAVING }, (_, index) => `dn: ${personDn(leaver(index))}\nchangetype: delete\n\n`).join(''),
     );
-    // Counted before anything changes: the run stops, every user still as they were.
+    // Counted before anything changes, over every chunk: the run stops at the share of the users
+    // the connection manages (60 of 65, over 50%), then at the number, every user as they were.
+    await configure('remove', { maxRemovals: 1000, maxRemovalPercent: 50 });
+    const byShare = await runSync();
+    assert.deepEqual([byShare.status, byShare.error?.code], ['stopped', 'sync.safety_limit']);
+    const managed = LEAVING + STAYING;
+    assert.match(
+      byShare.error?.message ?? '',
+      new RegExp(`remove ${LEAVING} users .* \\(1000 users or 50% of the ${managed} it manages\\)`),
+    );
+    assert.deepEqual(await attentionOf(byShare.id), { removals: LEAVING, limit: Math.floor(managed / 2) });
+    await configure('remove');
     const stopped = await runSync();
-    assert.equal(stopped.status, 'stopped');
-    assert.equal(stopped.error?.code, 'sync.safety_limit');
+    assert.deepEqual([stopped.status, stopped.error?.code], ['stopped', 'sync.safety_limit']);
     assert.match(stopped.error?.message ?? '', new RegExp(`remove ${LEAVING} users`));
+    assert.deepEqual(await attentionOf(stopped.id), { removals: LEAVING, limit: 20 });
     assert.deepEqual(await organization(), synced);
     assert.deepEqual(await outcomesOf(stopped.id), { 'remove/skipped': LEAVING });
 

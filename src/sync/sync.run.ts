@@ -1189,7 +1189,8 @@ class OutcomeLog {
 
 /**
  * Ends a run: its status, counts and error, and (for a failure or a stop at the safety limit)
- * an e-mail to whoever started it, or to the system admins for a scheduled run.
+ * an e-mail to the admin who started it, or to the system admins for a run started by the
+ * schedule or an API token.
  */
 async function finish(
   ctx: AppContext,
@@ -1212,18 +1213,16 @@ async function finish(
       finished_at: new Date(),
     });
     if ((status === 'failed' || status === 'stopped') && sync) {
-      const recipients =
+      // The admin who started it; for a run no person started (the schedule, an API token) or
+      // whose initiator is no longer an active user, the system admins.
+      const initiator =
         run.initiator_type === 'user' && run.initiator_id
-          ? (await findUsersByEmailsOrIds(trx, run.organization_id, 'personal', [], [run.initiator_id])).map(
-              (user) => ({
-                id: user.id,
-                email: user.email,
-                locale: null as string | null,
-              }),
-            )
-          : run.initiator_type === 'system'
-            ? await findSystemAdminEmailsByOrganizationId(trx, run.organization_id)
-            : [];
+          ? (await findUsersByEmailsOrIds(trx, run.organization_id, 'personal', [], [run.initiator_id]))
+              .filter((user) => user.status === 'active')
+              .map((user) => ({ id: user.id, email: user.email, locale: null as string | null }))
+          : [];
+      const recipients =
+        initiator.length > 0 ? initiator : await findSystemAdminEmailsByOrganizationId(trx, run.organization_id);
       const defaultLocale = await organizationLocale(trx, run.organization_id);
       const extra = error instanceof AppError ? (error.extra ?? {}) : {};
       await queueMessages(

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createProductWithProfiles } from '../../test/support/catalog.ts';
 import { type Client, expectProblem, type TestResponse } from '../../test/support/client.ts';
-import { createAdmin, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
+import { ADMIN_PASSWORD, createAdmin, startTestInstance, type TestInstance } from '../../test/support/instance.ts';
 import {
   groupDn,
   LDAP_ROOT_DN,
@@ -101,8 +101,8 @@ describe('directory sync against a real OpenLDAP server', () => {
     intervalMinutes: 0,
   });
 
-  async function runSync(body: { dryRun?: boolean; ignoreSafetyLimit?: boolean } = {}): Promise<Run> {
-    const started = await admin.post<{ id: string }>(`/api/v1/directories/${directoryId}/sync/runs`, body);
+  async function runSync(body: { dryRun?: boolean; ignoreSafetyLimit?: boolean } = {}, by?: Client): Promise<Run> {
+    const started = await (by ?? admin).post<{ id: string }>(`/api/v1/directories/${directoryId}/sync/runs`, body);
     assert.equal(started.status, 202, started.text);
     for (let attempt = 0; attempt < 600; attempt += 1) {
       const run = await admin.get<Run>(`/api/v1/directories/${directoryId}/sync/runs/${started.body.id}`);
@@ -264,6 +264,26 @@ describe('directory sync against a real OpenLDAP server', () => {
     });
     assert.equal(unreachable.status, 200);
     assert.equal((await runSync()).error?.code, 'sync.unreachable');
+    // A run an API token started has no person to tell: the system admins are e-mailed.
+    const token = await admin.post<{ token: string }>('/api/v1/api-tokens', {
+      name: 'Sync automation',
+      role: 'system-admin',
+      password: ADMIN_PASSWORD,
+    });
+    assert.equal(token.status, 201, token.text);
+    const byToken = await runSync({}, instance.anonymous().withToken(token.body.token));
+    assert.equal(byToken.error?.code, 'sync.unreachable');
+    const tokenMail = await instance.app.ctx.db
+      .selectFrom('outbox_messages')
+      .select(['to_address', 'data'])
+      .where('kind', '=', 'sync_attention')
+      .execute();
+    assert.deepEqual(
+      tokenMail
+        .filter((message) => (message.data as { runId: string }).runId === byToken.id)
+        .map((message) => message.to_address),
+      [instance.admin.email],
+    );
     // Back to a working connection, over StartTLS from here on.
     const good = await admin.request('PUT', sync, {
       body: { ...base(), startTls: true, caCertificate: slapd.caPem, bindPassword: LDAP_ROOT_PASSWORD },
