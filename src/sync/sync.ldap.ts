@@ -309,19 +309,21 @@ export class DirectoryReader {
       let batch: string[] = [];
       while (stack.length > 0) {
         const group = stack.pop() as string;
-        for (const member of await this.#membersOf(groupDns.get(group) ?? group)) {
-          const memberKey = normalizeDn(member);
-          if (groupDns.has(memberKey)) {
-            if (!seen.has(memberKey)) {
-              seen.add(memberKey);
-              stack.push(memberKey);
+        for await (const values of this.#membersOf(groupDns.get(group) ?? group)) {
+          for (const member of values) {
+            const memberKey = normalizeDn(member);
+            if (groupDns.has(memberKey)) {
+              if (!seen.has(memberKey)) {
+                seen.add(memberKey);
+                stack.push(memberKey);
+              }
+              continue;
             }
-            continue;
-          }
-          batch.push(memberKey);
-          if (batch.length >= 1000) {
-            await onMembers(index, batch);
-            batch = [];
+            batch.push(memberKey);
+            if (batch.length >= 1000) {
+              await onMembers(index, batch);
+              batch = [];
+            }
           }
         }
       }
@@ -332,46 +334,49 @@ export class DirectoryReader {
     return found;
   }
 
-  /** One group's member values (`member`, `uniqueMember`, AD's ranged `member;range=`). */
-  async #membersOf(dn: string): Promise<string[]> {
+  /**
+   * One group's member values (`member`, `uniqueMember`), then AD's ranged `member;range=` values
+   * one range (1,500 on AD) at a time as the server sends them, so a large AD group is never held
+   * whole.
+   */
+  async *#membersOf(dn: string): AsyncGenerator<string[]> {
+    let entry: Entry | undefined;
     try {
       const result = await this.#client.search(dn, {
         scope: 'base',
         filter: '(objectClass=*)',
         attributes: ['member', 'uniqueMember'],
       });
-      const entry = result.searchEntries[0];
-      if (!entry) {
-        return [];
-      }
-      const members = [...valuesOf(entry, 'member'), ...valuesOf(entry, 'uniqueMember')].map(String);
-      members.push(...(await this.#rangedMembers(entry)));
-      return members;
+      entry = result.searchEntries[0];
     } catch (error) {
       throw directoryError(error, this.#settings, 'reading groups');
     }
-  }
-
-  /** The rest of an AD group's `member;range=0-1499` values, one range request after another. */
-  async #rangedMembers(entry: Entry): Promise<string[]> {
-    const found: string[] = [];
+    if (!entry) {
+      return;
+    }
+    yield [...valuesOf(entry, 'member'), ...valuesOf(entry, 'uniqueMember')].map(String);
     let ranged = Object.entries(entry).find(([key]) => /^member;range=/i.test(key));
     while (ranged) {
       const [key, value] = ranged;
-      found.push(...(Array.isArray(value) ? value : [value]).map(String));
+      yield (Array.isArray(value) ? value : [value]).map(String);
       const end = /range=\d+-(\d+|\*)$/i.exec(key)?.[1];
       if (!end || end === '*') {
         break;
       }
-      const next = await this.#client.search(entry.dn, {
-        scope: 'base',
-        filter: '(objectClass=*)',
-        attributes: [`member;range=${Number(end) + 1}-*`],
-      });
-      const nextEntry = next.searchEntries[0];
-      ranged = nextEntry ? Object.entries(nextEntry).find(([name]) => /^member;range=/i.test(name)) : undefined;
+      let next: Entry | undefined;
+      try {
+        next = (
+          await this.#client.search(entry.dn, {
+            scope: 'base',
+            filter: '(objectClass=*)',
+            attributes: [`member;range=${Number(end) + 1}-*`],
+          })
+        ).searchEntries[0];
+      } catch (error) {
+        throw directoryError(error, this.#settings, 'reading groups');
+      }
+      ranged = next ? Object.entries(next).find(([name]) => /^member;range=/i.test(name)) : undefined;
     }
-    return found;
   }
 }
 
