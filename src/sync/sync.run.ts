@@ -1016,145 +1016,139 @@ interface MissingScope {
  * removed or stripped with their states before and after (for undo) and the outcomes written with
  * them, so a run past the safety limit never holds the locks of more than one chunk.
  */
-async function handleMissing(ctx: AppContext, scope: MissingScope, missing: MissingUser[]): Promise<void> {
-  if (scope.dryRun) {
-    await handleMissingChunk(ctx, scope, missing);
-    await scope.outcomes.flush();
-    return;
-  }
-  await transaction(ctx.db, async (trx) => {
-    await handleMissingChunk({ ...ctx, db: trx }, scope, missing);
-    await scope.outcomes.flush(trx);
-  });
-}
-
-/** The changes and outcomes of one chunk of missing users, in `ctx.db` (the chunk's transaction). */
-async function handleMissingChunk(ctx: AppContext, scope: MissingScope, missing: MissingUser[]): Promise<void> {
-  const { actor, sync, dryRun, counts, outcomes } = scope;
-  const organizationId = sync.organization_id;
-  const policy = sync.missing_users;
-  const failed = new Map<string, string>();
-  const active = missing.filter((row) => row.status !== 'removed');
-  /** Records the failed items of a command run on these users (item i is ids[i]). */
-  const failedOf = <S>(ids: string[], results: ItemOutcome<S>[]) => {
-    for (const outcome of results) {
-      const id = ids[outcome.index];
-      if (outcome.status === 'failed' && id && !failed.has(id)) {
-        failed.set(id, outcomeText(outcome));
+async function handleMissing(outer: AppContext, scope: MissingScope, missing: MissingUser[]): Promise<void> {
+  const inChunkTransaction = (work: (ctx: AppContext) => Promise<void>) =>
+    scope.dryRun ? work(outer) : transaction(outer.db, (trx) => work({ ...outer, db: trx }));
+  await inChunkTransaction(async (ctx) => {
+    const { actor, sync, dryRun, counts, outcomes } = scope;
+    const organizationId = sync.organization_id;
+    const policy = sync.missing_users;
+    const failed = new Map<string, string>();
+    const active = missing.filter((row) => row.status !== 'removed');
+    /** Records the failed items of a command run on these users (item i is ids[i]). */
+    const failedOf = <S>(ids: string[], results: ItemOutcome<S>[]) => {
+      for (const outcome of results) {
+        const id = ids[outcome.index];
+        if (outcome.status === 'failed' && id && !failed.has(id)) {
+          failed.set(id, outcomeText(outcome));
+        }
+      }
+    };
+    // The users whose entitlements or membership of the organization the run takes, locked and
+    // read before (released users change only who manages them, which an undo does not give back);
+    // what they hold of the mapping is read under the lock.
+    const changing = policy === 'preserve' || dryRun ? [] : active.map((row) => row.id);
+    await lockUsersById(ctx.db, organizationId, changing);
+    const before = await snapshotUsers(ctx.db, organizationId, changing);
+    const { memberships, directProfiles } = await scope.state.of(
+      missing.map((row) => row.id),
+      ctx.db,
+    );
+    if (!dryRun && active.length > 0) {
+      if (policy === 'remove') {
+        const ids = active.map((row) => row.id);
+        failedOf(
+          ids,
+          await removeUsersCommand(
+            ctx,
+            actor,
+            ids.map((id) => ({ user: { id }, contentAction: 'transfer-later' })),
+          ),
+        );
+      } else if (policy === 'remove-entitlements') {
+        const leaving = active.flatMap((row) =>
+          [...(memberships.get(row.id) ?? [])].map((groupId) => ({
+            group: { id: groupId },
+            userId: row.id,
+            member: false,
+          })),
+        );
+        if (leaving.length > 0) {
+          failedOf(
+            leaving.map((item) => item.userId),
+            await setMembershipsCommand(ctx, actor, leaving),
+          );
+        }
+        const withProfiles = active.filter((row) => (directProfiles.get(row.id)?.size ?? 0) > 0 && !failed.has(row.id));
+        const current = await findDirectProfilesByUserIds(
+          ctx.db,
+          organizationId,
+          withProfiles.map((row) => row.id),
+        );
+        const items = withProfiles.map((row): UserStateItem => {
+          const mappedHeld = directProfiles.get(row.id) ?? new Set<string>();
+          const keep = current.filter((held) => held.user_id === row.id && !mappedHeld.has(held.profile_id));
+          return { user: { id: row.id }, profiles: keep.map((held) => held.name) };
+        });
+        if (items.length > 0) {
+          failedOf(
+            withProfiles.map((row) => row.id),
+            await setUsersCommand(ctx, actor, items),
+          );
+        }
       }
     }
-  };
-  // The users whose entitlements or membership of the organization the run takes, locked and
-  // read before (released users change only who manages them, which an undo does not give back);
-  // what they hold of the mapping is read under the lock.
-  const changing = policy === 'preserve' || dryRun ? [] : active.map((row) => row.id);
-  await lockUsersById(ctx.db, organizationId, changing);
-  const before = await snapshotUsers(ctx.db, organizationId, changing);
-  const { memberships, directProfiles } = await scope.state.of(
-    missing.map((row) => row.id),
-    ctx.db,
-  );
-  if (!dryRun && active.length > 0) {
-    if (policy === 'remove') {
-      const ids = active.map((row) => row.id);
+    // Users left as they are (the `preserve` policy, or removed already) are released: hand-managed
+    // from now on, so the console no longer says a sync will change them back.
+    const released = missing.filter(
+      (row) => (row.status === 'removed' || policy === 'preserve') && !failed.has(row.id),
+    );
+    if (!dryRun && released.length > 0) {
+      const ids = released.map((row) => row.id);
       failedOf(
         ids,
-        await removeUsersCommand(
+        await setUsersCommand(
           ctx,
           actor,
-          ids.map((id) => ({ user: { id }, contentAction: 'transfer-later' })),
+          ids.map((id) => ({ user: { id }, release: true })),
         ),
       );
-    } else if (policy === 'remove-entitlements') {
-      const leaving = active.flatMap((row) =>
-        [...(memberships.get(row.id) ?? [])].map((groupId) => ({
-          group: { id: groupId },
-          userId: row.id,
-          member: false,
-        })),
-      );
-      if (leaving.length > 0) {
-        failedOf(
-          leaving.map((item) => item.userId),
-          await setMembershipsCommand(ctx, actor, leaving),
-        );
+    }
+    const after = await snapshotUsers(ctx.db, organizationId, changing);
+    for (const row of missing) {
+      const removedAlready = row.status === 'removed';
+      const failure = failed.get(row.id);
+      const action = removedAlready || policy === 'preserve' ? 'release' : policy;
+      if (failure) {
+        counts.failed += 1;
+      } else if (action !== 'release') {
+        counts.removed += 1;
       }
-      const withProfiles = active.filter((row) => (directProfiles.get(row.id)?.size ?? 0) > 0 && !failed.has(row.id));
-      const current = await findDirectProfilesByUserIds(
+      const taken =
+        policy === 'remove-entitlements'
+          ? {
+              groupsRemoved: [...(memberships.get(row.id) ?? [])].map((id) => scope.groupName.get(id) ?? id),
+              profilesRemoved: [...(directProfiles.get(row.id) ?? [])].map((id) => scope.profileName.get(id) ?? id),
+            }
+          : null;
+      outcomes.add({
+        email: row.email,
+        dn: row.dn,
+        userId: row.id,
+        action,
+        status: dryRun ? 'planned' : failure ? 'failed' : 'succeeded',
+        message:
+          failure ??
+          (action === 'release'
+            ? 'No longer in the directory: left as the user is, and no longer managed by the sync.'
+            : 'No longer in the directory.'),
+        changes: action === 'remove-entitlements' ? taken : null,
+        states:
+          failure || !before.has(row.id)
+            ? null
+            : { before: before.get(row.id) ?? null, after: after.get(row.id) ?? null },
+      });
+    }
+    if (!dryRun) {
+      await deleteSyncedUsers(
         ctx.db,
         organizationId,
-        withProfiles.map((row) => row.id),
+        sync.directory_id,
+        missing.filter((row) => !failed.has(row.id)).map((row) => row.id),
       );
-      const items = withProfiles.map((row): UserStateItem => {
-        const mappedHeld = directProfiles.get(row.id) ?? new Set<string>();
-        const keep = current.filter((held) => held.user_id === row.id && !mappedHeld.has(held.profile_id));
-        return { user: { id: row.id }, profiles: keep.map((held) => held.name) };
-      });
-      if (items.length > 0) {
-        failedOf(
-          withProfiles.map((row) => row.id),
-          await setUsersCommand(ctx, actor, items),
-        );
-      }
     }
-  }
-  // Users left as they are (the `preserve` policy, or removed already) are released: hand-managed
-  // from now on, so the console no longer says a sync will change them back.
-  const released = missing.filter((row) => (row.status === 'removed' || policy === 'preserve') && !failed.has(row.id));
-  if (!dryRun && released.length > 0) {
-    const ids = released.map((row) => row.id);
-    failedOf(
-      ids,
-      await setUsersCommand(
-        ctx,
-        actor,
-        ids.map((id) => ({ user: { id }, release: true })),
-      ),
-    );
-  }
-  const after = await snapshotUsers(ctx.db, organizationId, changing);
-  for (const row of missing) {
-    const removedAlready = row.status === 'removed';
-    const failure = failed.get(row.id);
-    const action = removedAlready || policy === 'preserve' ? 'release' : policy;
-    if (failure) {
-      counts.failed += 1;
-    } else if (action !== 'release') {
-      counts.removed += 1;
-    }
-    const taken =
-      policy === 'remove-entitlements'
-        ? {
-            groupsRemoved: [...(memberships.get(row.id) ?? [])].map((id) => scope.groupName.get(id) ?? id),
-            profilesRemoved: [...(directProfiles.get(row.id) ?? [])].map((id) => scope.profileName.get(id) ?? id),
-          }
-        : null;
-    outcomes.add({
-      email: row.email,
-      dn: row.dn,
-      userId: row.id,
-      action,
-      status: dryRun ? 'planned' : failure ? 'failed' : 'succeeded',
-      message:
-        failure ??
-        (action === 'release'
-          ? 'No longer in the directory: left as the user is, and no longer managed by the sync.'
-          : 'No longer in the directory.'),
-      changes: action === 'remove-entitlements' ? taken : null,
-      states:
-        failure || !before.has(row.id)
-          ? null
-          : { before: before.get(row.id) ?? null, after: after.get(row.id) ?? null },
-    });
-  }
-  if (!dryRun) {
-    await deleteSyncedUsers(
-      ctx.db,
-      organizationId,
-      sync.directory_id,
-      missing.filter((row) => !failed.has(row.id)).map((row) => row.id),
-    );
-  }
+    await scope.outcomes.flush(ctx.db);
+  });
 }
 
 /** Buffers a run's per-user outcomes and writes them in order. */
