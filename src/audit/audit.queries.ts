@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { type CappedCount, countCapped } from '../db/count-capped.ts';
 import type { Executor } from '../db/database.ts';
 import { likeContains } from '../db/like.ts';
 import type { AuditEventRow } from '../db/schema.ts';
@@ -37,13 +38,30 @@ export async function findAuditEventsByOrganizationId(
     oldestFirst?: boolean | undefined;
   },
 ): Promise<AuditEventRow[]> {
-  let query = db.selectFrom('audit_events').selectAll().where('organization_id', '=', organizationId);
+  let query = selectAuditEvents(db, organizationId, filter);
   if (page.beforeId !== undefined) {
     query = query.where('id', '<', page.beforeId);
   }
   if (page.afterId !== undefined) {
     query = query.where('id', '>', page.afterId);
   }
+  return query
+    .orderBy('id', page.oldestFirst ? 'asc' : 'desc')
+    .limit(page.limit)
+    .execute();
+}
+
+/**
+ * Counts the organization's audit events matching a filter (capped at 10,000: "more than").
+ * @returns the count
+ */
+export function countAuditEvents(db: Executor, organizationId: string, filter: AuditFilter): Promise<CappedCount> {
+  return countCapped(db, selectAuditEvents(db, organizationId, filter).clearSelect().select('id'));
+}
+
+/** The organization's audit events matching a filter, unordered (the list's and its count's query). */
+function selectAuditEvents(db: Executor, organizationId: string, filter: AuditFilter) {
+  let query = db.selectFrom('audit_events').selectAll().where('organization_id', '=', organizationId);
   if (filter.action) {
     const prefix = filter.action.replace(/\*$/, '');
     query = prefix.endsWith('.')
@@ -67,8 +85,5 @@ export async function findAuditEventsByOrganizationId(
   if (filter.until) {
     query = query.where('at', '<', filter.until);
   }
-  return query
-    .orderBy('id', page.oldestFirst ? 'asc' : 'desc')
-    .limit(page.limit)
-    .execute();
+  return query;
 }

@@ -4,7 +4,7 @@ import { AuditEventSchema } from '../../shared/api/audit.ts';
 import { AUDIT_SORTS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
-import { PageQuery, pageOf, problems } from '../core/schemas.ts';
+import { countedPageOf, PageQuery, problems } from '../core/schemas.ts';
 import { AUDIT_CSV_HEADER, auditCsvRows, listAuditEvents } from './audit.view.ts';
 
 export const AuditFilterQuery = z.object({
@@ -36,7 +36,7 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsyncZod {
                 'Sort order: `-at` (newest first) or `at` (oldest first). A `cursor` is valid only with the sort it was made for (400 otherwise).',
             }),
           }),
-          response: { 200: pageOf(AuditEventSchema), ...problems(401, 403) },
+          response: { 200: countedPageOf(AuditEventSchema), ...problems(401, 403) },
         },
       },
       async (request) => listAuditEvents(ctx, request.actor!, request.query),

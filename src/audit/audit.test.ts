@@ -20,6 +20,7 @@ interface Event {
 interface Page {
   items: Event[];
   nextCursor: string | null;
+  total: { total: number; exact: boolean } | null;
 }
 
 describe('audit log', () => {
@@ -152,6 +153,12 @@ describe('audit log', () => {
     } while (cursor);
     assert.equal(seen.length, 7);
     assert.equal(new Set(seen).size, 7);
+    // The first page counts the events of the filter; the next ones do not count again.
+    const firstPage = await admin.get<Page>('/api/v1/audit-events?action=user.preferences_update&limit=3');
+    assert.deepEqual(firstPage.body.total, { total: 7, exact: true });
+    const nextPage = await admin.get<Page>(`/api/v1/audit-events?cursor=${firstPage.body.nextCursor}`);
+    assert.equal(nextPage.status, 200, nextPage.text);
+    assert.equal(nextPage.body.total, null);
     assert.deepEqual(
       seen,
       [...seen].sort((a, b) => Number(b) - Number(a)),

@@ -2,9 +2,10 @@ import type { AuditEvent } from '../../shared/api/audit.ts';
 import type { AuditSort } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { keysetPage, Positions, sortedPosition } from '../core/paging.ts';
+import type { CappedCount } from '../db/count-capped.ts';
 import type { AuditEventRow } from '../db/schema.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
-import { type AuditFilter, findAuditEventsByOrganizationId } from './audit.queries.ts';
+import { type AuditFilter, countAuditEvents, findAuditEventsByOrganizationId } from './audit.queries.ts';
 
 /** Query of the audit list and export, as the HTTP layer validated it. */
 export interface AuditQuery {
@@ -41,7 +42,7 @@ function presentAuditEvent(row: AuditEventRow): AuditEvent {
 }
 
 /**
- * One page of the audit log.
+ * One page of the audit log; the first page also counts the events matching (capped at 10,000).
  * @throws AppError 403 without `audit.read`; 400 for a cursor that is not ours
  */
 export async function listAuditEvents(
@@ -52,7 +53,7 @@ export async function listAuditEvents(
   authorize(actor, 'audit.read');
   const sort = query.sort ?? '-at';
   const oldestFirst = sort === 'at';
-  return keysetPage(query, {
+  const page = await keysetPage(query, {
     position: sortedPosition(Positions.id, sort),
     read: (position, limit) =>
       findAuditEventsByOrganizationId(ctx.db, actor.organizationId, toFilter(query), {
@@ -63,6 +64,10 @@ export async function listAuditEvents(
     positionOf: (row) => ({ id: row.id, s: sort }),
     present: (page) => page.map(presentAuditEvent),
   });
+  const total: CappedCount | null = query.cursor
+    ? null
+    : await countAuditEvents(ctx.db, actor.organizationId, toFilter(query));
+  return { ...page, total };
 }
 
 export const AUDIT_CSV_HEADER = [

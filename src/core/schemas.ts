@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../../shared/contracts.ts';
 
-export { pageOf } from '../../shared/api/page.ts';
+export { countedPageOf, pageOf } from '../../shared/api/page.ts';
 
 /** RFC 9457 problem details, with Usher's stable `code` and field-level `errors`. */
 export const ProblemSchema = z

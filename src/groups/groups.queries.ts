@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { IdentityType } from '../../shared/contracts.ts';
+import { type CappedCount, countCapped } from '../db/count-capped.ts';
 import {
   type Criteria,
   type CriteriaCatalog,
@@ -70,14 +71,7 @@ export async function findGroupsByOrganizationId(
     descending?: boolean | undefined;
   },
 ): Promise<GroupRow[]> {
-  let query = db.selectFrom('user_groups').select(GROUP_COLUMNS).where('organization_id', '=', organizationId);
-  if (reach !== 'all') {
-    query = query.where('id', 'in', reach.groupIds.length ? reach.groupIds : ['00000000-0000-0000-0000-000000000000']);
-  }
-  if (page.search) {
-    const pattern = `%${page.search.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-    query = query.where(sql<string>`lower(name || ' ' || coalesce(description, ''))`, 'like', pattern);
-  }
+  let query = selectGroups(db, organizationId, reach, page.search);
   if (page.after) {
     query = query.where(
       page.descending
@@ -88,6 +82,32 @@ export async function findGroupsByOrganizationId(
   const direction = page.descending ? 'desc' : 'asc';
   const rows = await query.orderBy(sql`lower(name)`, direction).orderBy('id', direction).limit(page.limit).execute();
   return withCounts(db, organizationId, rows);
+}
+
+/**
+ * Counts the groups within reach matching a search (capped at 10,000: "more than").
+ * @returns the count
+ */
+export function countGroups(
+  db: Executor,
+  organizationId: string,
+  reach: Reachable,
+  search: string | undefined,
+): Promise<CappedCount> {
+  return countCapped(db, selectGroups(db, organizationId, reach, search).clearSelect().select('id'));
+}
+
+/** The groups within reach matching a search, unordered (the list's and its count's query). */
+function selectGroups(db: Executor, organizationId: string, reach: Reachable, search: string | undefined) {
+  let query = db.selectFrom('user_groups').select(GROUP_COLUMNS).where('organization_id', '=', organizationId);
+  if (reach !== 'all') {
+    query = query.where('id', 'in', reach.groupIds.length ? reach.groupIds : ['00000000-0000-0000-0000-000000000000']);
+  }
+  if (search) {
+    const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    query = query.where(sql<string>`lower(name || ' ' || coalesce(description, ''))`, 'like', pattern);
+  }
+  return query;
 }
 
 /** One group with counts, or undefined. */

@@ -10,7 +10,7 @@ import { UserSchema } from '../../shared/api/users.ts';
 import { GROUP_SORTS, LIMITS } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
 import { csvStream } from '../core/csv.ts';
-import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
+import { countedPageOf, IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { USER_CSV_HEADERS, userCsvRows } from '../users/users.csv.ts';
 import { listUsers } from '../users/users.service.ts';
@@ -74,7 +74,7 @@ export function groupsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
                 'Sort order: `name` (A to Z) or `-name` (Z to A). A `cursor` is valid only with the sort it was made for (400 otherwise).',
             }),
           }),
-          response: { 200: pageOf(GroupSchema), ...problems(401, 403) },
+          response: { 200: countedPageOf(GroupSchema), ...problems(401, 403) },
         },
       },
       async (request) => listGroups(ctx, request.actor!, request.query),

@@ -7,6 +7,7 @@ import { presentSource, sourceColumns } from '../changes/source.ts';
 import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { keysetPage, namePosition, Positions, sortedPosition } from '../core/paging.ts';
+import type { CappedCount } from '../db/count-capped.ts';
 import { transaction } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { countSoleHolders } from '../licenses/licenses.ts';
@@ -19,6 +20,7 @@ import { deletedMembersOf, recordGroupDeletions } from './groups.deletions.ts';
 import { GroupErrorCodes } from './groups.errors.ts';
 import { joinGroup, leaveGroup } from './groups.members.ts';
 import {
+  countGroups,
   findAdminsByGroupId,
   findGroupById,
   findGroupsByOrganizationId,
@@ -98,7 +100,8 @@ async function lockGroupProducts(trx: Transaction<DB>, organizationId: string, g
 }
 
 /**
- * Lists groups (group admins: theirs), by name, cursor-paged.
+ * Lists groups (group admins: theirs), by name, cursor-paged; the first page also counts the groups
+ * matching (capped at 10,000).
  * @throws AppError 403 without `group.read`
  */
 export async function listGroups(
@@ -108,7 +111,7 @@ export async function listGroups(
 ) {
   authorize(actor, 'group.read');
   const sort = query.sort ?? 'name';
-  return keysetPage(query, {
+  const page = await keysetPage(query, {
     position: sortedPosition(Positions.nameId, sort),
     read: (after, limit) =>
       findGroupsByOrganizationId(ctx.db, actor.organizationId, reachable(actor, 'group.read'), {
@@ -120,6 +123,10 @@ export async function listGroups(
     positionOf: (row) => ({ ...namePosition(row), s: sort }),
     present: (page) => page.map(presentGroup),
   });
+  const total: CappedCount | null = query.cursor
+    ? null
+    : await countGroups(ctx.db, actor.organizationId, reachable(actor, 'group.read'), query.search);
+  return { ...page, total };
 }
 
 /**

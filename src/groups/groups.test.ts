@@ -112,6 +112,13 @@ describe('user groups', () => {
     assert.deepEqual(ascending.names, ['Sort a', 'Sort b', 'sort C']);
     const descending = await pages('-name');
     assert.deepEqual(descending.names, ['sort C', 'Sort b', 'Sort a']);
+    // The first page counts the groups of the search; the next pages do not count again.
+    const first = await admin.get<{ nextCursor: string; total: unknown }>('/api/v1/groups?search=sort&limit=1');
+    assert.deepEqual(first.body.total, { total: 3, exact: true });
+    const next = await admin.get<{ total: unknown }>(
+      `/api/v1/groups?search=sort&limit=1&cursor=${first.body.nextCursor}`,
+    );
+    assert.equal(next.body.total, null);
     expectProblem(
       await admin.get(`/api/v1/groups?sort=-name&cursor=${ascending.cursors[0]}`),
       400,

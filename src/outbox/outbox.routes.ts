@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { OutboxBacklogSchema, OutboxMessageDetailSchema, OutboxMessageSchema } from '../../shared/api/outbox.ts';
 import { OUTBOX_KINDS, OUTBOX_STATUSES } from '../../shared/contracts.ts';
 import type { AppContext } from '../context.ts';
-import { IdParams, PageQuery, pageOf, problems } from '../core/schemas.ts';
+import { countedPageOf, IdParams, PageQuery, problems } from '../core/schemas.ts';
 import {
   discardOutboxMessages,
   getOutboxBacklog,
@@ -60,7 +60,7 @@ export function outboxRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             status: z.enum(OUTBOX_STATUSES).optional(),
             ...FilterFields,
           }),
-          response: { 200: pageOf(OutboxMessageSchema), ...problems(401, 403) },
+          response: { 200: countedPageOf(OutboxMessageSchema), ...problems(401, 403) },
         },
       },
       async (request) => listOutbox(ctx, request.actor!, request.query),

@@ -5,6 +5,7 @@ import { recordAudit, recordAuditWithIds } from '../audit/audit.service.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { keysetPage, Positions } from '../core/paging.ts';
+import { type CappedCount, countCapped } from '../db/count-capped.ts';
 import { transaction } from '../db/database.ts';
 import { renderMail } from '../mail/render.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
@@ -117,8 +118,25 @@ function filterConditions(filter: OutboxFilter) {
   return conditions;
 }
 
+/** The organization's messages of a status and filter (the list's and its count's query). */
+function selectFiltered(
+  ctx: AppContext,
+  organizationId: string,
+  query: OutboxFilter & { status?: OutboxStatus | undefined },
+) {
+  let select = selectMessages(ctx, organizationId);
+  if (query.status) {
+    select = select.where('m.status', '=', query.status);
+  }
+  for (const condition of filterConditions(query)) {
+    select = select.where(condition);
+  }
+  return select;
+}
+
 /**
- * One page of the organization's outbox, newest first, each message with its rendered subject.
+ * One page of the organization's outbox, newest first, each message with its rendered subject; the
+ * first page also counts the messages matching (capped at 10,000).
  * @throws AppError 403 without `outbox.read`; 400 for a foreign cursor
  */
 export async function listOutbox(
@@ -127,16 +145,10 @@ export async function listOutbox(
   query: OutboxFilter & { status?: OutboxStatus | undefined; limit: number; cursor?: string | undefined },
 ) {
   authorize(actor, 'outbox.read');
-  return keysetPage(query, {
+  const page = await keysetPage(query, {
     position: Positions.atId,
     read: async (position, limit) => {
-      let select = selectMessages(ctx, actor.organizationId);
-      if (query.status) {
-        select = select.where('m.status', '=', query.status);
-      }
-      for (const condition of filterConditions(query)) {
-        select = select.where(condition);
-      }
+      let select = selectFiltered(ctx, actor.organizationId, query);
       if (position) {
         select = select.where(sql<boolean>`(m.created_at, m.id) < (${position.at}::timestamptz, ${position.id}::uuid)`);
       }
@@ -149,6 +161,10 @@ export async function listOutbox(
     positionOf: (row) => ({ at: row.created_key, id: row.id }),
     present: (page) => page.map((row) => present(ctx, row)),
   });
+  const total: CappedCount | null = query.cursor
+    ? null
+    : await countCapped(ctx.db, selectFiltered(ctx, actor.organizationId, query).clearSelect().select('m.id'));
+  return { ...page, total };
 }
 
 /**

@@ -278,7 +278,11 @@ describe('e-mail outbox and delivery over SMTP', () => {
   });
 
   test('the outbox pages by cursor, filters by status, and is for system admins of the organization only', async () => {
-    const first = await admin.get<{ items: OutboxItem[]; nextCursor: string | null }>('/api/v1/outbox?limit=3');
+    const first = await admin.get<{
+      items: OutboxItem[];
+      nextCursor: string | null;
+      total: { total: number; exact: boolean } | null;
+    }>('/api/v1/outbox?limit=3');
     assert.equal(first.status, 200, first.text);
     assert.equal(first.body.items.length, 3);
     assert.ok(first.body.nextCursor);
@@ -301,6 +305,12 @@ describe('e-mail outbox and delivery over SMTP', () => {
       .where('organization_id', '=', instance.organizationId)
       .executeTakeFirstOrThrow();
     assert.equal(seen.size, Number(total.n));
+    // The first page counts every message of the list; the next pages do not count again.
+    assert.deepEqual(first.body.total, { total: Number(total.n), exact: true });
+    const next = await admin.get<{ total: unknown }>(
+      `/api/v1/outbox?limit=3&cursor=${encodeURIComponent(first.body.nextCursor ?? '')}`,
+    );
+    assert.equal(next.body.total, null);
     expectProblem(await admin.get('/api/v1/outbox?cursor=bogus'), 400, 'request.validation_failed');
     const someone = first.body.items[0]?.id ?? '';
 
@@ -334,8 +344,11 @@ describe('e-mail outbox and delivery over SMTP', () => {
     assert.equal((await admin.get<OutboxItem>(`/api/v1/outbox/${kept}`)).body.status, 'sent');
 
     const query = 'q=DISCARD.EXAMPLE&kind=email_changed';
-    const matching = await admin.get<{ items: OutboxItem[] }>(`/api/v1/outbox?status=queued&${query}`);
+    const matching = await admin.get<{ items: OutboxItem[]; total: { total: number; exact: boolean } }>(
+      `/api/v1/outbox?status=queued&${query}`,
+    );
     assert.deepEqual(matching.body.items.map((item) => item.id).sort(), [...byFilter].sort());
+    assert.deepEqual(matching.body.total, { total: byFilter.length, exact: true }, 'the total is of the filtered list');
     const none = await admin.post<{ discarded: number }>('/api/v1/outbox/discard', {
       filter: { q: 'discard.example', createdBefore: '2000-01-01T00:00:00Z' },
     });

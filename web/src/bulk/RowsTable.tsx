@@ -1,4 +1,12 @@
-import { Flex, Heading, IllustratedMessage, Item, Picker, StatusLight } from '@adobe/react-spectrum';
+import {
+  Flex,
+  Heading,
+  IllustratedMessage,
+  Item,
+  Picker,
+  StatusLight,
+  useNumberFormatter,
+} from '@adobe/react-spectrum';
 import { type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { queryString } from '../api.ts';
@@ -30,11 +38,14 @@ interface RowsTableProps {
   operationId: string;
   /** Changes whenever the operation made progress, so the first page is fetched again. */
   refreshKey: string;
+  /** How many rows the operation has in all and of each outcome (its counters): the list's totals. */
+  counts: Record<Filter, number>;
 }
 
 /** The rows of an operation: row number, status, key and message, filtered by outcome, cursor-paged. */
-export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
+export function RowsTable({ operationId, refreshKey, counts }: RowsTableProps) {
   const { t } = useTranslation();
+  const number = useNumberFormatter();
   const [filter, setFilter] = useState<Filter>('all');
   const list = usePagedList<BulkRow>(
     `${bulkPath(operationId)}/rows${queryString({ status: filter === 'all' ? undefined : filter })}`,
@@ -116,7 +127,7 @@ export function RowsTable({ operationId, refreshKey }: RowsTableProps) {
         rowHeight={ROW_HEIGHT}
         maxHeight="60vh"
         loadFailedText={t('bulk.rows.loadFailed')}
-        shownText={t('bulk.rows.shown', { n: items.length })}
+        shownText={t('bulk.rows.shownOf', { n: items.length, total: number.format(counts[filter]) })}
         loadMoreText={t('users.loadMore')}
       />
     </Flex>

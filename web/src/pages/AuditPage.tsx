@@ -11,6 +11,7 @@ import type { ItemsColumn } from '../components/ItemsTable.tsx';
 import { ListPage } from '../components/ListPage.tsx';
 import { useAddressState } from '../components/useAddressState.ts';
 import { usePagedList } from '../components/usePagedList.ts';
+import { useCountText } from '../overview/useCountText.ts';
 import type { AuditEvent } from '../types.ts';
 
 /** Row height of the compact table, to size it to its rows. */
@@ -24,6 +25,7 @@ type ColumnKey = 'at' | 'actor' | 'action' | 'target' | 'ip' | 'change';
  */
 export function AuditPage() {
   const { t } = useTranslation();
+  const countText = useCountText();
   const formatter = useDateFormatter({ dateStyle: 'short', timeStyle: 'medium' });
   const formatDate = (date: Date) => formatter.format(date);
   const actionName = useActionName();
@@ -77,7 +79,11 @@ export function AuditPage() {
       }
       loadFailedText={t('audit.loadFailed')}
       emptyText={t('audit.empty')}
-      shownText={t('audit.shown', { n: list.items.length })}
+      shownText={
+        list.total
+          ? t('audit.shownOf', { n: list.items.length, total: countText(list.total) })
+          : t('audit.shown', { n: list.items.length })
+      }
       loadMoreText={t('audit.loadMore')}
       list={list}
       columns={columns}

@@ -328,6 +328,12 @@ export function BulkOperationPage() {
         key={operation.id}
         operationId={operation.id}
         refreshKey={`${operation.status}:${operation.processedRows}:${operation.failedRows}:${operation.skippedRows}`}
+        counts={{
+          all: operation.totalRows,
+          failed: operation.failedRows,
+          succeeded: operation.succeededRows,
+          skipped: operation.skippedRows,
+        }}
       />
     </Flex>
   );

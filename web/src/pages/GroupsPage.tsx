@@ -12,6 +12,7 @@ import { useAddressState } from '../components/useAddressState.ts';
 import { usePagedList } from '../components/usePagedList.ts';
 import { CreateGroupDialog } from '../groups/CreateGroupDialog.tsx';
 import { DeleteGroupsDialog } from '../groups/DeleteGroupsDialog.tsx';
+import { useCountText } from '../overview/useCountText.ts';
 import { useCan } from '../session.tsx';
 import type { Group } from '../types.ts';
 import { useDebounced } from '../users/useDebounced.ts';
@@ -39,6 +40,7 @@ const writeView = (view: GroupsView) =>
 /** The organization's user groups: search (kept in the address), paged table, create, delete one or many. */
 export function GroupsPage() {
   const { t } = useTranslation();
+  const countText = useCountText();
   const can = useCan();
   const navigate = useNavigate();
   const location = useLocation();
@@ -143,7 +145,11 @@ export function GroupsPage() {
       onNoticeDismiss={() => setNotice(null)}
       loadFailedText={t('groups.loadFailed')}
       emptyText={search ? t('groups.noMatch') : t('groups.empty')}
-      shownText={t('groups.shown', { n: list.items.length })}
+      shownText={
+        list.total
+          ? t('groups.shownOf', { n: list.items.length, total: countText(list.total) })
+          : t('groups.shown', { n: list.items.length })
+      }
       loadMoreText={t('users.loadMore')}
       list={list}
       columns={columns}

@@ -31,6 +31,7 @@ import {
   type OutboxMessage,
   useStatusText,
 } from '../outbox/types.ts';
+import { useCountText } from '../overview/useCountText.ts';
 import { useCan } from '../session.tsx';
 import { useDebounced } from '../users/useDebounced.ts';
 
@@ -70,6 +71,7 @@ type ColumnKey = 'created' | 'to' | 'kind' | 'subject' | 'status';
  */
 export function OutboxPage() {
   const { t } = useTranslation();
+  const countText = useCountText();
   const navigate = useNavigate();
   const formatDate = useDateFormatter({ dateStyle: 'short', timeStyle: 'medium' });
   const statusText = useStatusText();
@@ -253,7 +255,11 @@ export function OutboxPage() {
       onNoticeDismiss={() => setNotice(null)}
       loadFailedText={t('outbox.loadFailed')}
       emptyText={t('outbox.empty')}
-      shownText={t('outbox.shown', { n: items.length })}
+      shownText={
+        list.total
+          ? t('outbox.shownOf', { n: items.length, total: countText(list.total) })
+          : t('outbox.shown', { n: items.length })
+      }
       loadMoreText={t('users.loadMore')}
       list={list}
       columns={columns}
