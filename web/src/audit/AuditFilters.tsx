@@ -1,4 +1,4 @@
-import { Button, ComboBox, DatePicker, Flex, Form, Item, TextField } from '@adobe/react-spectrum';
+import { Button, ComboBox, DatePicker, Flex, Form, Item, TextField, useFilter } from '@adobe/react-spectrum';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AUDIT_ACTIONS, useActionName } from './actions.ts';
@@ -30,6 +30,14 @@ export function AuditFilters({ initial, onApply }: AuditFiltersProps) {
   );
   const known = actions.find((action) => action.id === form.action);
   const [actionText, setActionText] = useState(known?.name ?? form.action);
+  // The picker offers the actions whose name holds the typed text (or whose code starts with it);
+  // all of them while it shows the chosen action's name.
+  const { contains } = useFilter({ sensitivity: 'base' });
+  const typed = actionText.trim();
+  const offered =
+    known && actionText === known.name
+      ? actions
+      : actions.filter((action) => contains(action.name, typed) || action.id.startsWith(typed));
   useEffect(() => {
     setActionText(
       AUDIT_ACTIONS.some((action) => action === initial.action) ? actionName(initial.action) : initial.action,
@@ -47,7 +55,7 @@ export function AuditFilters({ initial, onApply }: AuditFiltersProps) {
         <ComboBox
           label={t('audit.filter.action')}
           description={t('audit.filter.actionHint')}
-          items={actions}
+          items={offered}
           allowsCustomValue
           menuTrigger="focus"
           inputValue={actionText}
