@@ -11,7 +11,22 @@ interface Violation {
   nodes: { target: unknown[]; failureSummary?: string }[];
 }
 
-/** The serious and critical WCAG 2.1 A/AA violations axe finds on the page as it is now. */
+/**
+ * The rules behind issue 15's item 15, which fail at any impact: axe rates a skipped heading level
+ * or a page without `<main>` "moderate" (best practices, not WCAG rules).
+ */
+const ALWAYS_FAILING = new Set([
+  'heading-order',
+  'landmark-one-main',
+  'label-content-name-mismatch',
+  'aria-progressbar-name',
+  'aria-meter-name',
+]);
+
+/**
+ * What axe finds on the page as it is now: every serious and critical violation of WCAG 2.1 A/AA
+ * and of axe's best practices, and any violation of the rules of {@link ALWAYS_FAILING}.
+ */
 export async function violations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in globalThis))) {
     // Evaluated through the browser's debugging protocol, which the console's CSP does not govern.
@@ -20,11 +35,40 @@ export async function violations(page: Page): Promise<string[]> {
   const found = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run: (options: unknown) => Promise<{ violations: unknown[] }> } })
       .axe;
-    const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return JSON.parse(JSON.stringify(result.violations)) as unknown[];
+    const result = await axe.run({
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    const { document } = globalThis as unknown as {
+      document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
+    };
+    const found = (JSON.parse(JSON.stringify(result.violations)) as Violation[])
+      .map((violation) =>
+        violation.id === 'label-content-name-mismatch'
+          ? // A table cell is named by its content: its action buttons, each named by its text and
+            // the row's item ("Edit" → "Edit Standard"), which this rule checks on the buttons
+            // themselves; the names of two buttons joined hold "Edit" and "Delete" but not "EditDelete".
+            {
+              ...violation,
+              nodes: violation.nodes.filter(
+                (node) => document.querySelector(String(node.target[0]))?.getAttribute('role') !== 'gridcell',
+              ),
+            }
+          : violation,
+      )
+      .filter((violation) => violation.nodes.length > 0);
+    return {
+      violations: found,
+      modal: document.querySelector('[role="dialog"], [role="alertdialog"]') !== null,
+    };
   });
-  return (found as Violation[])
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+  return (found.violations as Violation[])
+    .filter(
+      (violation) =>
+        violation.impact === 'serious' ||
+        violation.impact === 'critical' ||
+        // A modal dialog hides the page behind it, its <main> too: that one is not missing.
+        (ALWAYS_FAILING.has(violation.id) && !(found.modal && violation.id === 'landmark-one-main')),
+    )
     .map(
       (violation) =>
         `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes

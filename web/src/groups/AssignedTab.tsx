@@ -95,7 +95,7 @@ export function AssignedTab<T extends { id: string }, K extends string>({
         maxHeight={null}
         renderEmptyState={() => (
           <IllustratedMessage>
-            <Heading>{empty}</Heading>
+            <Heading level={2}>{empty}</Heading>
           </IllustratedMessage>
         )}
       />

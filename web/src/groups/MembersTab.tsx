@@ -125,7 +125,7 @@ export function MembersTab({ group, onChanged, onError }: MembersTabProps) {
         onAction={can('user.read') ? (key) => navigate(`/users/${encodeURIComponent(String(key))}`) : undefined}
         renderEmptyState={() => (
           <IllustratedMessage>
-            <Heading>{search ? t('groups.members.noMatch') : t('groups.members.empty')}</Heading>
+            <Heading level={2}>{search ? t('groups.members.noMatch') : t('groups.members.empty')}</Heading>
           </IllustratedMessage>
         )}
         columns={columns}

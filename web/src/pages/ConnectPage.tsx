@@ -123,11 +123,11 @@ export function ConnectPage() {
     info !== null && info !== 'invalid' && !info.mobileAvailable && (platform === 'android' || platform === 'ios');
 
   return (
-    <AuthCard title={t('connect.title')} width="size-6000" landmark="div">
+    <AuthCard title={t('connect.title')} width="size-6000">
       {info === null && error === null && <ProgressCircle aria-label={t('common.loading')} isIndeterminate />}
       {info === 'invalid' && (
         <InlineAlert variant="notice" width="100%" data-testid="connect-invalid">
-          <Heading>{t('connect.invalidTitle')}</Heading>
+          <Heading level={2}>{t('connect.invalidTitle')}</Heading>
           <Content>{t('errors.devices.link_invalid')}</Content>
         </InlineAlert>
       )}
@@ -154,7 +154,7 @@ export function ConnectPage() {
             <TabPanels>
               {PLATFORMS.map((value) => (
                 <Item key={value}>
-                  <Heading level={3}>{t('connect.stepsTitle')}</Heading>
+                  <Heading level={2}>{t('connect.stepsTitle')}</Heading>
                   <ol data-testid={`connect-steps-${value}`}>
                     {[1, 2, 3].map((step) => (
                       <li key={step}>{t(`connect.steps.${value}.${step}`)}</li>
@@ -187,7 +187,7 @@ export function ConnectPage() {
           )}
           {error !== null && (
             <InlineAlert variant="negative" width="100%" data-testid="connect-error">
-              <Heading>{t('connect.failed')}</Heading>
+              <Heading level={2}>{t('connect.failed')}</Heading>
               <Content>{errorMessage(t, error)}</Content>
             </InlineAlert>
           )}
@@ -202,7 +202,7 @@ export function ConnectPage() {
               aria-label={t('connect.formTitle')}
               data-testid="connect-form"
             >
-              <Heading level={3}>{t('connect.formTitle')}</Heading>
+              <Heading level={2}>{t('connect.formTitle')}</Heading>
               <TextField
                 label={t('connect.name')}
                 value={name}
@@ -227,7 +227,7 @@ export function ConnectPage() {
       )}
       {info === null && error !== null && (
         <InlineAlert variant="negative" width="100%">
-          <Heading>{t('connect.failed')}</Heading>
+          <Heading level={2}>{t('connect.failed')}</Heading>
           <Content>{errorMessage(t, error)}</Content>
         </InlineAlert>
       )}

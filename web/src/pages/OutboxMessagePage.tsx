@@ -116,7 +116,7 @@ export function OutboxMessagePage() {
           </Flex>
           {message.lastError && (
             <InlineAlert variant="notice">
-              <Heading>{t('outbox.view.lastError')}</Heading>
+              <Heading level={2}>{t('outbox.view.lastError')}</Heading>
               <Content>
                 <span data-testid="outbox-view-error">{message.lastError}</span>
               </Content>
@@ -138,13 +138,13 @@ export function OutboxMessagePage() {
               />
             )}
           </Flex>
-          <Heading level={3}>{t('outbox.view.text')}</Heading>
+          <Heading level={2}>{t('outbox.view.text')}</Heading>
           <View backgroundColor="gray-75" padding="size-200" borderRadius="medium">
             <pre style={{ whiteSpace: 'pre-wrap', margin: 0, fontFamily: 'inherit' }} data-testid="outbox-view-text">
               {message.text}
             </pre>
           </View>
-          <Heading level={3}>{t('outbox.view.html')}</Heading>
+          <Heading level={2}>{t('outbox.view.html')}</Heading>
           <iframe
             title={t('outbox.view.html')}
             sandbox=""

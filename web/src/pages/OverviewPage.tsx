@@ -239,7 +239,7 @@ export function OverviewPage() {
               <ul className="usher-plain-list">
                 {overview.awaitingDevice.users.map((user) => (
                   <li key={user.id}>
-                    <Link isQuiet>
+                    <Link>
                       <RouterLink to={`/users/${encodeURIComponent(user.id)}`}>{user.email}</RouterLink>
                     </Link>{' '}
                     <Text>{t('overview.awaiting.sent', { at: formatDate.format(new Date(user.sentAt)) })}</Text>

@@ -90,7 +90,7 @@ export function SetupPage() {
       {link === 'checking' && <ProgressCircle aria-label={t('common.loading')} isIndeterminate />}
       {link === 'invalid' && (
         <InlineAlert variant="notice" width="100%" data-testid="setup-invalid">
-          <Heading>{t('setup.invalidTitle')}</Heading>
+          <Heading level={2}>{t('setup.invalidTitle')}</Heading>
           <Content>
             <Flex direction="column" gap="size-100">
               <Text>{t('setup.invalid')}</Text>
@@ -104,7 +104,7 @@ export function SetupPage() {
           <Text>{t('setup.intro')}</Text>
           {error && (
             <InlineAlert variant="negative" width="100%">
-              <Heading>{t('setup.failed')}</Heading>
+              <Heading level={2}>{t('setup.failed')}</Heading>
               <Content>
                 {error.message}
                 {error.fields.length > 0 && (

@@ -163,7 +163,7 @@ export function SyncForm(props: {
 
   return (
     <Flex direction="column" gap="size-200" maxWidth="size-6000" data-testid="sync-form">
-      <Heading level={3} margin={0}>
+      <Heading level={2} margin={0}>
         {t('sync.form.server')}
       </Heading>
       <TextField
@@ -206,7 +206,7 @@ export function SyncForm(props: {
         data-testid="sync-bind-password"
       />
 
-      <Heading level={3} marginBottom={0}>
+      <Heading level={2} marginBottom={0}>
         {t('sync.form.users')}
       </Heading>
       <Flex gap="size-100" alignItems="center" wrap>
@@ -264,7 +264,7 @@ export function SyncForm(props: {
         ))}
       </Flex>
 
-      <Heading level={3} marginBottom={0}>
+      <Heading level={2} marginBottom={0}>
         {t('sync.form.groups')}
       </Heading>
       <Text>{t('sync.form.groupsHelp')}</Text>
@@ -324,7 +324,7 @@ export function SyncForm(props: {
         </Button>
       </View>
 
-      <Heading level={3} marginBottom={0}>
+      <Heading level={2} marginBottom={0}>
         {t('sync.form.missingUsers')}
       </Heading>
       <RadioGroup
