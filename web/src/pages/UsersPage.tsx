@@ -211,16 +211,15 @@ export function UsersPage() {
     <ListPage
       title={t('nav.users')}
       testId="users"
-      toolbar={
-        <SearchField
-          label={t('users.search')}
-          description={t('users.searchHint')}
-          value={form.search}
-          onChange={(value) => setForm((current) => ({ ...current, search: value }))}
-          maxLength={LIMITS.emailMax}
-          width="size-4600"
-          data-testid="users-search"
-        />
+      headerEnd={
+        // The users the list shows (same search and filters) in the user CSV format, ready to edit and upload as "Edit users".
+        <Link
+          href={`/api/v1/users.csv${queryString({ ...query, sort: undefined })}`}
+          download
+          data-testid="users-export"
+        >
+          {t('users.export')}
+        </Link>
       }
       actions={
         <>
@@ -280,14 +279,6 @@ export function UsersPage() {
               {t('instructions.sendAll')}
             </Button>
           )}
-          {/* The users the list shows (same search and filters) in the user CSV format, ready to edit and upload as "Edit users". */}
-          <Link
-            href={`/api/v1/users.csv${queryString({ ...query, sort: undefined })}`}
-            download
-            data-testid="users-export"
-          >
-            {t('users.export')}
-          </Link>
         </>
       }
       selectionBar={
@@ -310,7 +301,25 @@ export function UsersPage() {
           )}
         </>
       }
-      filters={<UserFilters value={form} onChange={setForm} products={products.items} profiles={profiles.items} />}
+      filters={
+        <UserFilters
+          value={form}
+          onChange={setForm}
+          products={products.items}
+          profiles={profiles.items}
+          search={
+            <SearchField
+              label={t('users.search')}
+              description={t('users.searchHint')}
+              value={form.search}
+              onChange={(value) => setForm((current) => ({ ...current, search: value }))}
+              maxLength={LIMITS.emailMax}
+              width="size-3600"
+              data-testid="users-search"
+            />
+          }
+        />
+      }
       notice={notice}
       onNoticeDismiss={() => setNotice(null)}
       alerts={

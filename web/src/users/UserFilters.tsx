@@ -1,5 +1,5 @@
 import { Flex, Item, Picker, TextField } from '@adobe/react-spectrum';
-import type { Key } from 'react';
+import type { Key, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { IDENTITY_TYPES, LIMITS } from '../../../shared/contracts.ts';
 import { ADMIN_ROLES } from '../../../shared/roles.ts';
@@ -16,10 +16,12 @@ interface UserFiltersProps {
   onChange: (filters: UserFilterForm) => void;
   products: Product[] | null;
   profiles: ProductProfile[] | null;
+  /** The list's search field, first in the row of filters (so search and filters share the rows above the table). */
+  search?: ReactNode;
 }
 
 /** The filter pickers of the users list; each change applies at once. */
-export function UserFilters({ value, onChange, products, profiles }: UserFiltersProps) {
+export function UserFilters({ value, onChange, products, profiles, search }: UserFiltersProps) {
   const { t } = useTranslation();
   /** A picker's change: its key, or null for "Any". */
   const set =
@@ -35,6 +37,7 @@ export function UserFilters({ value, onChange, products, profiles }: UserFilters
 
   return (
     <Flex gap="size-200" wrap alignItems="end" data-testid="user-filters">
+      {search}
       <Picker
         label={t('users.filter.identityType')}
         items={[any, ...IDENTITY_TYPES.map((type) => ({ id: type, name: t(identityTypeKey(type)) }))]}
