@@ -1,26 +1,18 @@
-import {
-  Cell,
-  Column,
-  Content,
-  Flex,
-  Heading,
-  InlineAlert,
-  Row,
-  TableBody,
-  TableHeader,
-  TableView,
-  useNumberFormatter,
-} from '@adobe/react-spectrum';
+import { Content, Flex, Heading, InlineAlert, useNumberFormatter } from '@adobe/react-spectrum';
 import { useTranslation } from 'react-i18next';
+import { type ItemsColumn, ItemsTable, TextCell } from '../components/ItemsTable.tsx';
 import type { BulkDeficit } from './types.ts';
 
 type ColumnKey = 'product' | 'seats' | 'used' | 'needed';
+
+/** A Spectrum table's row height at regular density. */
+const ROW_HEIGHT = 40;
 
 /** The license deficit report: per product, its seats, how many are used, and how many more are needed. */
 export function DeficitTable({ deficits, dryRun }: { deficits: BulkDeficit[]; dryRun: boolean }) {
   const { t } = useTranslation();
   const formatNumber = useNumberFormatter();
-  const columns: { key: ColumnKey; name: string }[] = [
+  const columns: ItemsColumn<ColumnKey>[] = [
     { key: 'product', name: t('bulk.deficits.column.product') },
     { key: 'seats', name: t('bulk.deficits.column.seats') },
     { key: 'used', name: t('bulk.deficits.column.used') },
@@ -34,20 +26,20 @@ export function DeficitTable({ deficits, dryRun }: { deficits: BulkDeficit[]; dr
         <Heading>{t('bulk.deficits.title')}</Heading>
         <Content>{dryRun ? t('bulk.deficits.textDryRun') : t('bulk.deficits.text')}</Content>
       </InlineAlert>
-      <TableView aria-label={t('bulk.deficits.title')} data-testid="bulk-deficits-table" selectionMode="none">
-        <TableHeader columns={columns}>{(column) => <Column key={column.key}>{column.name}</Column>}</TableHeader>
-        <TableBody items={deficits.map((deficit) => ({ ...deficit, key: deficit.productId }))}>
-          {(deficit) => (
-            <Row key={deficit.productId}>
-              {(key) => (
-                <Cell textValue={text(deficit, key as ColumnKey)}>
-                  <span data-column={String(key)}>{text(deficit, key as ColumnKey)}</span>
-                </Cell>
-              )}
-            </Row>
-          )}
-        </TableBody>
-      </TableView>
+      <ItemsTable
+        aria-label={t('bulk.deficits.title')}
+        data-testid="bulk-deficits-table"
+        selectionMode="none"
+        columns={columns}
+        items={deficits}
+        itemKey={(deficit) => deficit.productId}
+        cell={(deficit, key) => <TextCell text={text(deficit, key)} column={key} />}
+        cellText={text}
+        loading={false}
+        rowHeight={ROW_HEIGHT}
+        minRows={1}
+        maxHeight="size-3600"
+      />
     </Flex>
   );
 }
