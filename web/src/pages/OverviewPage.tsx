@@ -1,17 +1,11 @@
 import {
-  Cell,
-  Column,
   Content,
   Flex,
   Heading,
   InlineAlert,
   Link,
   ProgressCircle,
-  Row,
   StatusLight,
-  TableBody,
-  TableHeader,
-  TableView,
   Text,
   useDateFormatter,
   useNumberFormatter,
@@ -22,11 +16,18 @@ import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useNavigate } from 'react-router';
 import { api } from '../api.ts';
 import { statusKey, statusVariant, typeKey } from '../bulk/labels.ts';
+import { type ItemsColumn, ItemsTable } from '../components/ItemsTable.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
 import { LicenseChart } from '../overview/LicenseChart.tsx';
 import type { Overview } from '../overview/types.ts';
 import { useCountText } from '../overview/useCountText.ts';
+
+type BulkColumn = 'file' | 'type' | 'status' | 'started';
+type BulkRun = NonNullable<Overview['bulk']>[number];
+
+/** A Spectrum table's row height at regular density. */
+const ROW_HEIGHT = 40;
 
 function Tile(props: { label: string; value: string; to: string; testId: string }) {
   return (
@@ -74,6 +75,24 @@ export function OverviewPage() {
   const formatDate = useDateFormatter({ dateStyle: 'medium', timeStyle: 'short' });
   const [overview, setOverview] = useState<Overview | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const bulkColumns: ItemsColumn<BulkColumn>[] = [
+    { key: 'file', name: t('overview.bulk.file'), width: '2fr' },
+    { key: 'type', name: t('overview.bulk.type') },
+    { key: 'status', name: t('overview.bulk.status') },
+    { key: 'started', name: t('overview.bulk.started') },
+  ];
+  const bulkText = (operation: BulkRun, key: BulkColumn): string => {
+    switch (key) {
+      case 'file':
+        return operation.dryRun ? `${operation.fileName} (${t('overview.bulk.dryRun')})` : operation.fileName;
+      case 'type':
+        return t(typeKey(operation.type));
+      case 'status':
+        return t(statusKey(operation.status));
+      case 'started':
+        return formatDate.format(new Date(operation.createdAt));
+    }
+  };
 
   useEffect(() => {
     const controller = new AbortController();
@@ -193,37 +212,26 @@ export function OverviewPage() {
           {overview.bulk.length === 0 ? (
             <Text>{t('overview.bulk.none')}</Text>
           ) : (
-            <TableView
+            <ItemsTable
               aria-label={t('overview.bulk.title')}
               onAction={(key) => navigate(`/bulk/${encodeURIComponent(String(key))}`)}
-              maxHeight="size-3600"
               data-testid="overview-bulk-table"
-            >
-              <TableHeader>
-                <Column key="file" width="2fr">
-                  {t('overview.bulk.file')}
-                </Column>
-                <Column key="type">{t('overview.bulk.type')}</Column>
-                <Column key="status">{t('overview.bulk.status')}</Column>
-                <Column key="started">{t('overview.bulk.started')}</Column>
-              </TableHeader>
-              <TableBody>
-                {overview.bulk.map((operation) => (
-                  <Row key={operation.id}>
-                    <Cell>
-                      {operation.dryRun ? `${operation.fileName} (${t('overview.bulk.dryRun')})` : operation.fileName}
-                    </Cell>
-                    <Cell>{t(typeKey(operation.type))}</Cell>
-                    <Cell textValue={t(statusKey(operation.status))}>
-                      <StatusLight variant={statusVariant(operation.status)}>
-                        {t(statusKey(operation.status))}
-                      </StatusLight>
-                    </Cell>
-                    <Cell>{formatDate.format(new Date(operation.createdAt))}</Cell>
-                  </Row>
-                ))}
-              </TableBody>
-            </TableView>
+              columns={bulkColumns}
+              items={overview.bulk}
+              itemKey={(operation) => operation.id}
+              cell={(operation, key) =>
+                key === 'status' ? (
+                  <StatusLight variant={statusVariant(operation.status)}>{bulkText(operation, key)}</StatusLight>
+                ) : (
+                  bulkText(operation, key)
+                )
+              }
+              cellText={bulkText}
+              loading={false}
+              rowHeight={ROW_HEIGHT}
+              minRows={1}
+              maxHeight="size-3600"
+            />
           )}
         </Section>
       )}
