@@ -3,19 +3,13 @@ import {
   Badge,
   Button,
   ButtonGroup,
-  Cell,
-  Column,
   Content,
   Flex,
   Heading,
   InlineAlert,
   Item,
   ProgressCircle,
-  Row,
   TabList,
-  TableBody,
-  TableHeader,
-  TableView,
   TabPanels,
   Tabs,
   Text,
@@ -27,6 +21,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { ApiError, api, request } from '../api.ts';
 import { usePoll } from '../bulk/usePoll.ts';
+import { type ItemsColumn, ItemsTable } from '../components/ItemsTable.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { Toast } from '../components/Toast.tsx';
@@ -69,35 +64,56 @@ function Problem({ title, error }: { title: string; error: unknown }) {
   );
 }
 
+type UserColumn = 'email' | 'name' | 'scope' | 'groups' | 'profiles';
+type TestUser = SyncTestResult['users'][number];
+type RunColumn = 'created' | 'kind' | 'status' | 'counts';
+
+/** A Spectrum table's row height at regular density. */
+const ROW_HEIGHT = 40;
+
 /** "Test connection" results: the first users and how they map, the mapped groups found. */
 function TestResult({ result }: { result: SyncTestResult }) {
   const { t } = useTranslation();
+  const userColumns: ItemsColumn<UserColumn>[] = [
+    { key: 'email', name: t('sync.column.email') },
+    { key: 'name', name: t('sync.column.name') },
+    { key: 'scope', name: t('sync.column.inScope') },
+    { key: 'groups', name: t('sync.column.userGroups') },
+    { key: 'profiles', name: t('sync.column.profiles') },
+  ];
+  const userText = (user: TestUser, key: UserColumn): string => {
+    switch (key) {
+      case 'email':
+        return user.email ?? '—';
+      case 'name':
+        return [user.firstName, user.lastName].filter(Boolean).join(' ') || '—';
+      case 'scope':
+        return user.inScope ? t('sync.test.inScope') : t('sync.test.outOfScope');
+      case 'groups':
+        return user.userGroups.join(', ') || '—';
+      case 'profiles':
+        return user.profiles.join(', ') || '—';
+    }
+  };
   return (
     <Flex direction="column" gap="size-150" data-testid="sync-test-result">
       <InlineAlert variant="positive">
         <Heading>{t('sync.test.ok')}</Heading>
         <Content>{t('sync.test.summary', { number: result.users.length })}</Content>
       </InlineAlert>
-      <TableView aria-label={t('sync.test.users')} data-testid="sync-test-users" maxHeight="size-3600">
-        <TableHeader>
-          <Column key="email">{t('sync.column.email')}</Column>
-          <Column key="name">{t('sync.column.name')}</Column>
-          <Column key="scope">{t('sync.column.inScope')}</Column>
-          <Column key="groups">{t('sync.column.userGroups')}</Column>
-          <Column key="profiles">{t('sync.column.profiles')}</Column>
-        </TableHeader>
-        <TableBody>
-          {result.users.map((user) => (
-            <Row key={user.dn}>
-              <Cell>{user.email ?? '—'}</Cell>
-              <Cell>{[user.firstName, user.lastName].filter(Boolean).join(' ') || '—'}</Cell>
-              <Cell>{user.inScope ? t('sync.test.inScope') : t('sync.test.outOfScope')}</Cell>
-              <Cell>{user.userGroups.join(', ') || '—'}</Cell>
-              <Cell>{user.profiles.join(', ') || '—'}</Cell>
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+      <ItemsTable
+        aria-label={t('sync.test.users')}
+        data-testid="sync-test-users"
+        columns={userColumns}
+        items={result.users}
+        itemKey={(user) => user.dn}
+        cell={userText}
+        cellText={userText}
+        loading={false}
+        rowHeight={ROW_HEIGHT}
+        minRows={1}
+        maxHeight="size-3600"
+      />
       <View>
         <Heading level={4} margin={0}>
           {t('sync.test.groups')}
@@ -121,48 +137,53 @@ function RunsTable({ directoryId, runs }: { directoryId: string; runs: SyncRun[]
   const { t } = useTranslation();
   const navigate = useNavigate();
   const formatDate = useDateFormatter({ dateStyle: 'medium', timeStyle: 'medium' });
+  const runColumns: ItemsColumn<RunColumn>[] = [
+    { key: 'created', name: t('sync.column.started') },
+    { key: 'kind', name: t('sync.column.kind') },
+    { key: 'status', name: t('sync.column.status') },
+    { key: 'counts', name: t('sync.column.counts') },
+  ];
+  const runText = (run: SyncRun, key: RunColumn): string => {
+    switch (key) {
+      case 'created':
+        return formatDate.format(new Date(run.createdAt));
+      case 'kind':
+        return run.dryRun
+          ? t('sync.runs.preview')
+          : run.trigger === 'schedule'
+            ? t('sync.runs.scheduled')
+            : t('sync.runs.run');
+      case 'status':
+        return t(`sync.status.${run.status}`);
+      case 'counts':
+        return t('sync.runs.counts', {
+          created: run.created,
+          updated: run.updated,
+          removed: run.removed,
+          failed: run.failed,
+        });
+    }
+  };
   if (runs.length === 0) {
     return <Text data-testid="sync-runs-empty">{t('sync.runs.empty')}</Text>;
   }
   return (
-    <TableView
+    <ItemsTable
       aria-label={t('sync.runs.title')}
       data-testid="sync-runs"
-      maxHeight="size-4600"
       onAction={(key) => navigate(`/settings/directories/${directoryId}/sync/runs/${encodeURIComponent(String(key))}`)}
-    >
-      <TableHeader>
-        <Column key="created">{t('sync.column.started')}</Column>
-        <Column key="kind">{t('sync.column.kind')}</Column>
-        <Column key="status">{t('sync.column.status')}</Column>
-        <Column key="counts">{t('sync.column.counts')}</Column>
-      </TableHeader>
-      <TableBody>
-        {runs.map((run) => (
-          <Row key={run.id}>
-            <Cell>{formatDate.format(new Date(run.createdAt))}</Cell>
-            <Cell>
-              {run.dryRun
-                ? t('sync.runs.preview')
-                : run.trigger === 'schedule'
-                  ? t('sync.runs.scheduled')
-                  : t('sync.runs.run')}
-            </Cell>
-            <Cell textValue={run.status}>
-              <Badge variant={runStatusVariant(run.status)}>{t(`sync.status.${run.status}`)}</Badge>
-            </Cell>
-            <Cell>
-              {t('sync.runs.counts', {
-                created: run.created,
-                updated: run.updated,
-                removed: run.removed,
-                failed: run.failed,
-              })}
-            </Cell>
-          </Row>
-        ))}
-      </TableBody>
-    </TableView>
+      columns={runColumns}
+      items={runs}
+      itemKey={(run) => run.id}
+      cell={(run, key) =>
+        key === 'status' ? <Badge variant={runStatusVariant(run.status)}>{runText(run, key)}</Badge> : runText(run, key)
+      }
+      cellText={(run, key) => (key === 'status' ? run.status : runText(run, key))}
+      loading={false}
+      rowHeight={ROW_HEIGHT}
+      minRows={1}
+      maxHeight="size-4600"
+    />
   );
 }
 
