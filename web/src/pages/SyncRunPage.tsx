@@ -2,8 +2,6 @@ import {
   ActionButton,
   Badge,
   Button,
-  Cell,
-  Column,
   Content,
   Flex,
   Heading,
@@ -12,10 +10,6 @@ import {
   Link,
   ProgressBar,
   ProgressCircle,
-  Row,
-  TableBody,
-  TableHeader,
-  TableView,
   Text,
   useDateFormatter,
   useNumberFormatter,
@@ -28,6 +22,7 @@ import { useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { usePoll } from '../bulk/usePoll.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
+import { type ItemsColumn, ItemsTable } from '../components/ItemsTable.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { errorMessage } from '../errors.ts';
@@ -42,6 +37,11 @@ import {
 } from '../sync/types.ts';
 
 type RunDetail = SyncRun & { outcomes: SyncRunUser[]; nextCursor: string | null };
+
+type OutcomeColumn = 'email' | 'action' | 'status' | 'details';
+
+/** A Spectrum table's row height at regular density. */
+const ROW_HEIGHT = 40;
 
 const COUNTS = [
   'found',
@@ -161,6 +161,24 @@ export function SyncRunPage() {
   const canUndo = !run.dryRun && !isUnfinished(run) && run.undoneBy === null && run.status !== 'stopped';
   const date = (value: string | null) => (value ? formatDate.format(new Date(value)) : '—');
   const outcomes = [...run.outcomes, ...more];
+  const outcomeColumns: ItemsColumn<OutcomeColumn>[] = [
+    { key: 'email', name: t('sync.column.email'), width: '2fr' },
+    { key: 'action', name: t('sync.column.action'), width: '1fr' },
+    { key: 'status', name: t('sync.column.status'), width: '1fr' },
+    { key: 'details', name: t('sync.column.details'), width: '4fr' },
+  ];
+  const outcomeText = (outcome: SyncRunUser, key: OutcomeColumn): string => {
+    switch (key) {
+      case 'email':
+        return outcome.email ?? outcome.dn ?? '—';
+      case 'action':
+        return t(`sync.action.${outcome.action}`, { defaultValue: outcome.action });
+      case 'status':
+        return t(`sync.outcome.${outcome.status}`);
+      case 'details':
+        return [outcome.message, describeChanges(outcome.changes)].filter(Boolean).join(' ');
+    }
+  };
   const errorKey = run.error ? `errors.${run.error.code}` : '';
 
   return (
@@ -275,37 +293,20 @@ export function SyncRunPage() {
           </Link>
         )}
       </Flex>
-      <TableView
+      <ItemsTable
         aria-label={t('sync.run.outcomes')}
         data-testid="sync-run-outcomes"
-        maxHeight="size-6000"
+        columns={outcomeColumns}
+        items={outcomes}
+        itemKey={(outcome) => outcome.seq}
+        cell={outcomeText}
+        cellText={outcomeText}
+        loading={false}
+        rowHeight={ROW_HEIGHT}
+        minRows={3}
         minHeight="size-2000"
-      >
-        <TableHeader>
-          <Column key="email" width="2fr">
-            {t('sync.column.email')}
-          </Column>
-          <Column key="action" width="1fr">
-            {t('sync.column.action')}
-          </Column>
-          <Column key="status" width="1fr">
-            {t('sync.column.status')}
-          </Column>
-          <Column key="details" width="4fr">
-            {t('sync.column.details')}
-          </Column>
-        </TableHeader>
-        <TableBody>
-          {outcomes.map((outcome) => (
-            <Row key={outcome.seq}>
-              <Cell>{outcome.email ?? outcome.dn ?? '—'}</Cell>
-              <Cell>{t(`sync.action.${outcome.action}`, { defaultValue: outcome.action })}</Cell>
-              <Cell>{t(`sync.outcome.${outcome.status}`)}</Cell>
-              <Cell>{[outcome.message, describeChanges(outcome.changes)].filter(Boolean).join(' ')}</Cell>
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+        maxHeight="size-6000"
+      />
       {cursor && (
         <View>
           <Button variant="secondary" onPress={loadMore} data-testid="sync-run-more">
