@@ -1,8 +1,6 @@
 import {
   ActionButton,
   Button,
-  Cell,
-  Column,
   Content,
   DialogContainer,
   Divider,
@@ -10,11 +8,7 @@ import {
   Heading,
   IllustratedMessage,
   InlineAlert,
-  Row,
   type Selection,
-  TableBody,
-  TableHeader,
-  TableView,
   Text,
   useNumberFormatter,
 } from '@adobe/react-spectrum';
@@ -22,7 +16,7 @@ import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
-import { tableHeight } from '../components/ItemsTable.tsx';
+import { ItemsTable } from '../components/ItemsTable.tsx';
 import { NoAccess } from '../components/NoAccess.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { UsageBar } from '../components/UsageBar.tsx';
@@ -183,43 +177,29 @@ export function ProductsPage() {
           <Content>{errorMessage(t, loadError ?? error)}</Content>
         </InlineAlert>
       )}
-      <TableView
+      <ItemsTable
         aria-label={t('nav.products')}
         data-testid="products-table"
         selectionMode="single"
         selectionStyle="highlight"
         selectedKeys={selected}
         onSelectionChange={setSelected}
-        height={tableHeight(productRows.length, ROW_HEIGHT, 3, '50vh')}
+        columns={productColumns}
+        items={productRows}
+        itemKey={(item) => item.id}
+        cell={productCell}
+        cellText={(item, key) => (key === 'licenses' ? licenses(item) : key === 'name' ? item.name : '')}
+        loading={products.items === null && products.error === null}
+        rowHeight={ROW_HEIGHT}
+        minRows={3}
         minHeight="size-2000"
+        maxHeight="50vh"
         renderEmptyState={() => (
           <IllustratedMessage>
             <Heading>{t('products.empty')}</Heading>
           </IllustratedMessage>
         )}
-      >
-        <TableHeader columns={productColumns}>
-          {(column) => (
-            <Column key={column.key} width={column.width} hideHeader={column.hideHeader}>
-              {column.name}
-            </Column>
-          )}
-        </TableHeader>
-        <TableBody loadingState={products.items === null && products.error === null ? 'loading' : 'idle'}>
-          {productRows.map((item) => (
-            <Row key={item.id}>
-              {productColumns.map((column) => (
-                <Cell
-                  key={`${item.id}:${column.key}`}
-                  textValue={column.key === 'licenses' ? licenses(item) : column.key === 'name' ? item.name : ''}
-                >
-                  {productCell(item, column.key)}
-                </Cell>
-              ))}
-            </Row>
-          ))}
-        </TableBody>
-      </TableView>
+      />
 
       <Divider size="S" />
       <section aria-labelledby="product-profiles" data-testid="product-profiles">
@@ -240,42 +220,27 @@ export function ProductsPage() {
         {!product ? (
           <Text>{t('products.profiles.choose')}</Text>
         ) : (
-          <TableView
+          <ItemsTable
             aria-label={t('products.profiles.titleOf', { product: product.name })}
             data-testid="profiles-table"
-            height={tableHeight(profileRows.length, ROW_HEIGHT, 3)}
+            columns={profileColumns}
+            items={profileRows}
+            itemKey={(profile) => profile.id}
+            cell={profileCell}
+            cellText={(profile, key) => {
+              const content = profileCell(profile, key);
+              return typeof content === 'string' ? content : key === 'name' ? profile.name : '';
+            }}
+            loading={profiles.items === null && profiles.error === null}
+            rowHeight={ROW_HEIGHT}
+            minRows={3}
             maxHeight="size-6000"
             renderEmptyState={() => (
               <IllustratedMessage>
                 <Heading>{t('products.profiles.empty')}</Heading>
               </IllustratedMessage>
             )}
-          >
-            <TableHeader columns={profileColumns}>
-              {(column) => (
-                <Column key={column.key} width={column.width} hideHeader={column.hideHeader}>
-                  {column.name}
-                </Column>
-              )}
-            </TableHeader>
-            <TableBody loadingState={profiles.items === null && profiles.error === null ? 'loading' : 'idle'}>
-              {profileRows.map((profile) => (
-                <Row key={profile.id}>
-                  {profileColumns.map((column) => {
-                    const content = profileCell(profile, column.key);
-                    return (
-                      <Cell
-                        key={`${profile.id}:${column.key}`}
-                        textValue={typeof content === 'string' ? content : column.key === 'name' ? profile.name : ''}
-                      >
-                        {content}
-                      </Cell>
-                    );
-                  })}
-                </Row>
-              ))}
-            </TableBody>
-          </TableView>
+          />
         )}
       </section>
 
