@@ -1,8 +1,6 @@
 import {
   ActionButton,
   Button,
-  Cell,
-  Column,
   Content,
   DialogContainer,
   Divider,
@@ -14,11 +12,7 @@ import {
   LabeledValue,
   Link,
   ProgressCircle,
-  Row,
   StatusLight,
-  TableBody,
-  TableHeader,
-  TableView,
   Text,
   useDateFormatter,
   View,
@@ -28,7 +22,7 @@ import { useTranslation } from 'react-i18next';
 import { Link as RouterLink, useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
-import { tableHeight } from '../components/ItemsTable.tsx';
+import { type ItemsColumn, ItemsTable } from '../components/ItemsTable.tsx';
 import { ManagedByLine } from '../components/ManagedBy.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { Toast } from '../components/Toast.tsx';
@@ -48,6 +42,8 @@ import { TransferContentDialog } from '../users/TransferContentDialog.tsx';
 type DialogState = 'edit' | 'remove' | 'adminRole' | 'transfer' | null;
 
 const ROW_HEIGHT = 41;
+
+type ProfileColumn = 'product' | 'profile' | 'via';
 
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
   return (
@@ -128,6 +124,23 @@ export function UserDetailsPage() {
 
   const removed = user.status === 'removed';
   const locale = currentLocale();
+  const profileColumns: ItemsColumn<ProfileColumn>[] = [
+    { key: 'product', name: t('users.details.column.product') },
+    { key: 'profile', name: t('users.details.column.profile') },
+    { key: 'via', name: t('users.details.column.via') },
+  ];
+  const profileText = (profile: UserDetail['profiles'][number], key: ProfileColumn): string => {
+    switch (key) {
+      case 'product':
+        return profile.productName;
+      case 'profile':
+        return profile.name;
+      case 'via':
+        return profile.via === 'direct'
+          ? t('users.details.viaDirect')
+          : t('users.details.viaGroup', { group: profile.via });
+    }
+  };
   const name = fullName(user);
   const saved = (message: string) => (answer: UserDetail) => {
     setUser(answer);
@@ -226,40 +239,27 @@ export function UserDetailsPage() {
 
       <Divider size="S" />
       <Section id="user-profiles" title={t('users.details.profiles')}>
-        <TableView
+        <ItemsTable
           aria-label={t('users.details.profiles')}
           density="compact"
           data-testid="user-profiles-table"
-          height={tableHeight(user.profiles.length, ROW_HEIGHT, 2)}
+          columns={profileColumns}
+          items={user.profiles}
+          itemKey={(profile) => `${profile.id}:${profile.via}`}
+          cell={(profile, key) =>
+            key === 'via' ? <span data-column="via">{profileText(profile, key)}</span> : profileText(profile, key)
+          }
+          cellText={profileText}
+          loading={false}
+          rowHeight={ROW_HEIGHT}
+          minRows={2}
+          maxHeight={null}
           renderEmptyState={() => (
             <IllustratedMessage>
               <Heading>{t('users.details.noProfiles')}</Heading>
             </IllustratedMessage>
           )}
-        >
-          <TableHeader>
-            <Column key="product">{t('users.details.column.product')}</Column>
-            <Column key="profile">{t('users.details.column.profile')}</Column>
-            <Column key="via">{t('users.details.column.via')}</Column>
-          </TableHeader>
-          <TableBody>
-            {user.profiles.map((profile) => {
-              const via =
-                profile.via === 'direct'
-                  ? t('users.details.viaDirect')
-                  : t('users.details.viaGroup', { group: profile.via });
-              return (
-                <Row key={`${profile.id}:${profile.via}`}>
-                  <Cell>{profile.productName}</Cell>
-                  <Cell>{profile.name}</Cell>
-                  <Cell textValue={via}>
-                    <span data-column="via">{via}</span>
-                  </Cell>
-                </Row>
-              );
-            })}
-          </TableBody>
-        </TableView>
+        />
       </Section>
 
       <Section id="user-groups" title={t('users.details.groups')}>
