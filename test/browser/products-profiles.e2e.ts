@@ -60,4 +60,40 @@ describe('product profiles: delete with confirmation (browser)', () => {
     assert.deepEqual(await profileNames(), ['Photoshop Pro']);
     assert.deepEqual(problems, []);
   });
+
+  it('tables fit their rows, and a long one stops at its Spectrum-size cap and scrolls', async () => {
+    const names = Array.from({ length: 14 }, (_, index) => `Illustrator ${String(index + 1).padStart(2, '0')}`);
+    await createProductWithProfiles(admin, 'Illustrator', 5, names);
+    await openConsole(page, instance, '/products');
+    await page.getByTestId('products-table').getByRole('row').filter({ hasText: 'Illustrator' }).click();
+    const profiles = page.getByTestId('profiles-table');
+    await profiles.getByRole('row').filter({ hasText: 'Illustrator 01' }).waitFor();
+    // The fitted height is set inline; an invalid CSS value (a bare `size-6000` inside min()) would be dropped.
+    // The fitted height is set inline: an invalid CSS value (a bare `size-6000` inside min()) would be dropped.
+    const measure = (target: unknown) => {
+      type Box = {
+        style: { height: string };
+        getBoundingClientRect(): { height: number };
+        parentElement: { append(child: Box): void } | null;
+        remove(): void;
+        ownerDocument: { createElement(tag: string): Box };
+      };
+      const element = target as Box;
+      const probe = element.ownerDocument.createElement('div');
+      probe.style.height = 'var(--spectrum-global-dimension-size-6000)';
+      element.parentElement?.append(probe);
+      const cap = probe.getBoundingClientRect().height;
+      probe.remove();
+      return { cap, style: element.style.height, height: element.getBoundingClientRect().height };
+    };
+    const profilesBox = await profiles.evaluate(measure);
+    const productsBox = await page.getByTestId('products-table').evaluate(measure);
+    assert.ok(profilesBox.cap > 0, 'the Spectrum size resolves');
+    assert.match(profilesBox.style, /^min\(/, 'the capped height is valid CSS');
+    assert.equal(Math.round(profilesBox.height), Math.round(profilesBox.cap), '14 profiles stop at the size-6000 cap');
+    // Two products fit in the three rows a short table keeps room for: header 34 + 3 × 49 + 8.
+    assert.notEqual(productsBox.style, '', 'the fitted height is valid CSS');
+    assert.equal(Math.round(productsBox.height), 34 + 3 * 49 + 8, 'the products table fits its rows');
+    assert.deepEqual(problems, []);
+  });
 });
