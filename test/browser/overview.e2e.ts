@@ -85,6 +85,9 @@ describe('overview (browser)', () => {
     // A recent bulk run opens its page.
     await page.getByTestId('overview-bulk-table').getByRole('row').filter({ hasText: 'upload.csv' }).click();
     await page.waitForURL(/\/bulk\/[0-9a-f-]{36}$/);
+    // Its page lists the run's license deficit per product.
+    const deficit = page.getByTestId('bulk-deficits-table').getByRole('row').filter({ hasText: 'Photoshop' });
+    await waitForText(deficit.locator('[data-column="needed"]'), '2');
     await page.getByTestId('nav-overview').click();
     await waitForText(page.getByTestId('page-title'), 'Overview');
   });
