@@ -18,6 +18,9 @@ const HEADER_HEIGHT = 34;
 /**
  * The height of a table that fits its rows (at least `minRows`, so an empty one shows its empty
  * state) and, given `max`, stops growing there and scrolls: every table of the console is sized so.
+ * `max` may be a Spectrum size (`size-6000`): TableView's `height` goes through Spectrum's
+ * dimension helper, which turns the sizes inside a CSS function such as `min()` into their
+ * `var(--spectrum-global-dimension-…)` values (test/browser/products-profiles.e2e.ts checks it).
  */
 export function tableHeight(rows: number, rowHeight: number, minRows = 2, max?: string): string {
   const fitted = `${HEADER_HEIGHT + Math.max(rows, minRows) * rowHeight + 8}px`;
