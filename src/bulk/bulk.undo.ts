@@ -23,7 +23,6 @@ import { findMemberIdsByGroupIdAndUserIds } from '../groups/groups.members.ts';
 import { type Actor, authorize, can } from '../roles/policy.ts';
 import {
   deleteUsersCommand,
-  lockUsersById,
   removeUsersCommand,
   restoreUsersCommand,
   setUsersCommand,
@@ -263,11 +262,11 @@ async function undoUsers(scope: BatchScope, rows: WorkRow[]): Promise<BatchResul
     const change = recordOf(row);
     return ((change.after ?? change.before) as UserState).id;
   });
-  // The check and the write see the same state: the users are locked before they are read, in id
-  // order as every set-based change locks them, so an edit in flight is either committed before
-  // the check (and is a conflict) or waits until the undo's batch has committed.
-  await lockUsersById(trx, operation.organizationId, ids);
-  const current = await snapshotUsers(trx, operation.organizationId, ids);
+  // The check and the write see the same state: the users are locked by the read of their rows, in
+  // id order as every set-based change locks them, before their profiles, groups and roles are
+  // read, so an edit in flight is either committed before the check (and is a conflict) or waits
+  // until the undo's batch has committed.
+  const current = await snapshotUsers(trx, operation.organizationId, ids, { lock: true });
   const plans = await planRows<UserState, UserField>(
     scope,
     rows,

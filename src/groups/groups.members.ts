@@ -265,33 +265,53 @@ export async function leaveGroups(
   return deleted.rows.map((row) => ({ userId: row.user_id, groupId: row.group_id }));
 }
 
+/** A user's membership of a group, with the group's name (what a removal's audit event keeps). */
+export type NamedMembership = { user_id: string; group_id: string; group_name: string };
+
+/**
+ * The groups these users are members of, with the groups' names (one query, no lock). A caller
+ * holding the users' locks sees no one join meanwhile (joining locks the user); a member's
+ * removal locks only the group, so what `leaveAllGroups` then takes is what counts.
+ * @returns the memberships, by group name
+ */
+export async function findNamedMembershipsByUserIds(
+  db: Executor,
+  organizationId: string,
+  userIds: string[],
+): Promise<NamedMembership[]> {
+  if (userIds.length === 0) {
+    return [];
+  }
+  const rows = await sql<NamedMembership>`
+    select m.user_id, m.group_id, g.name as group_name from group_members m
+    join user_groups g on g.organization_id = m.organization_id and g.id = m.group_id
+    where m.organization_id = ${organizationId} and m.user_id = any(${userIds}::uuid[])
+    order by g.name`.execute(db);
+  return rows.rows;
+}
+
 /**
  * Takes removed users out of every group (removal counts their licenses itself, with these
- * memberships as `left`).
- * @returns the memberships taken, with the groups' names, for the audit
+ * memberships as `left`). The groups' rows are locked here, so a caller does whatever does not
+ * need them (its audit events) before.
+ * @param groupIds the groups they are known to be in (read under the users' locks): the groups
+ *   locked; a membership of another group (none, as no one joins without the user's lock) is
+ *   taken too
+ * @returns the memberships taken
  */
 export async function leaveAllGroups(
   trx: Transaction<DB>,
   organizationId: string,
   userIds: string[],
-): Promise<{ user_id: string; group_id: string; group_name: string }[]> {
+  groupIds: string[],
+): Promise<{ user_id: string; group_id: string }[]> {
   // The groups' rows (their members' version, moved by the membership triggers) are locked first,
   // after the users the caller holds, in the one order (changes/locks.ts): removals in flight at
   // once wait in turn, never in a cycle. No one joins a group meanwhile: that needs the users.
-  const joined = await sql<{ group_id: string }>`
-    select distinct group_id from group_members where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])`.execute(
-    trx,
-  );
-  await lockInOrder(trx, organizationId, {
-    groups: { ids: joined.rows.map((row) => row.group_id), mode: 'no key update' },
-  });
-  const deleted = await sql<{ user_id: string; group_id: string; group_name: string }>`
-    with gone as (
-      delete from group_members where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])
-      returning user_id, group_id)
-    select gone.user_id, gone.group_id, g.name as group_name from gone
-    join user_groups g on g.organization_id = ${organizationId} and g.id = gone.group_id
-    order by g.name`.execute(trx);
+  await lockInOrder(trx, organizationId, { groups: { ids: groupIds, mode: 'no key update' } });
+  const deleted = await sql<{ user_id: string; group_id: string }>`
+    delete from group_members where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])
+    returning user_id, group_id`.execute(trx);
   return deleted.rows;
 }
 

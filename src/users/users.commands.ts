@@ -69,23 +69,26 @@ export type UserRef = { id: string } | { login: string };
 
 /**
  * The states of users, set-based (four queries for any number of users).
+ * @param options.lock lock the users (`FOR UPDATE`, in id order, first in the one lock order of
+ *   changes/locks.ts) by the read itself, for a caller that checks their states before changing
+ *   them in the same transaction (an undo): one statement instead of a lock and a read
  * @returns id → state (users not found are absent)
  */
 export async function snapshotUsers(
   db: Executor,
   organizationId: string,
   ids: string[],
+  options: { lock?: boolean } = {},
 ): Promise<Map<string, UserState>> {
   const states = new Map<string, UserState>();
   if (ids.length === 0) {
     return states;
   }
-  const users = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('id', 'in', ids)
-    .execute();
+  let query = db.selectFrom('users').selectAll().where('organization_id', '=', organizationId).where('id', 'in', ids);
+  if (options.lock) {
+    query = query.orderBy('id').forUpdate();
+  }
+  const users = await query.execute();
   for (const user of users) {
     states.set(user.id, {
       id: user.id,
@@ -716,7 +719,7 @@ export async function removeUsersCommand(
   options: RunOptions & {
     /**
      * The users' states, read by the caller in this transaction after locking them
-     * (`lockUsersById`): then they are not read again, and the state after a removal is derived
+     * (`lockUsersById`, or `snapshotUsers` with `lock`): then they are not read again, and the state after a removal is derived
      * from them (the same user with no profiles, groups or admin roles, removed).
      */
     states?: Map<string, UserState>;
@@ -759,15 +762,26 @@ export async function removeUsersCommand(
       decision.userIds.push(ids[index] ?? '');
       decisions.set(key, decision);
     }
+    // The versions after the removal, from its own update (read again only without known states).
+    const versions = new Map<string, number>();
     for (const decision of decisions.values()) {
-      // resolveUsers locked the users' rows: the removal does not read them again.
+      // resolveUsers locked the users' rows: the removal does not read them again, nor (from
+      // the states read under those locks) their groups.
       const chosen = new Set(decision.userIds);
       const locked = users.filter((user) => chosen.has(user.id));
-      await removeUsers(scope.ctx, actor, { ...decision, locked });
+      const memberships = known
+        ? locked.flatMap((user) => {
+            const state = before.get(user.id);
+            return (state?.groupIds ?? []).map((groupId, index) => ({
+              user_id: user.id,
+              group_id: groupId,
+              group_name: state?.groups[index] ?? '',
+            }));
+          })
+        : undefined;
+      await removeUsers(scope.ctx, actor, { ...decision, locked, versions, ...(memberships ? { memberships } : {}) });
     }
-    const after = known
-      ? await removedStates(scope, actor, before)
-      : await snapshotUsers(scope.trx, actor.organizationId, ids);
+    const after = known ? removedStates(before, versions) : await snapshotUsers(scope.trx, actor.organizationId, ids);
     return users.map((user) => ({
       status: 'applied',
       code: 'users.removed',
@@ -781,21 +795,9 @@ export async function removeUsersCommand(
 
 /**
  * The states of users just removed, derived from their states before: a removal takes every
- * direct profile, group and admin role, so only the version is read (one query).
+ * direct profile, group and admin role; the versions are the removal's update's (nothing read).
  */
-async function removedStates(
-  scope: RunScope,
-  actor: Actor,
-  before: Map<string, UserState>,
-): Promise<Map<string, UserState>> {
-  const ids = [...before.keys()];
-  const versions = await scope.trx
-    .selectFrom('users')
-    .select(['id', 'version'])
-    .where('organization_id', '=', actor.organizationId)
-    .where('id', 'in', ids.length > 0 ? ids : ['00000000-0000-0000-0000-000000000000'])
-    .execute();
-  const versionOf = new Map(versions.map((row) => [row.id, row.version]));
+function removedStates(before: Map<string, UserState>, versionOf: Map<string, number>): Map<string, UserState> {
   return new Map(
     [...before].map(([id, state]) => [
       id,

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.ts';
 import { AppError, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB, UsersTable } from '../db/schema.ts';
-import { leaveAllGroups } from '../groups/groups.members.ts';
+import { findNamedMembershipsByUserIds, leaveAllGroups, type NamedMembership } from '../groups/groups.members.ts';
 import { dropUserLicenses, settleLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { revokeAllAdminRoles } from './users.admin-roles.ts';
@@ -138,6 +138,10 @@ export async function removeUsers(
     transferTo?: string | undefined;
     /** The users, already locked (`for update`) and read in the caller's transaction: not read again. */
     locked?: LockedUser[];
+    /** Their memberships, read in the caller's transaction after locking them: not read again. */
+    memberships?: NamedMembership[];
+    /** Filled with the users' versions after the removal (the caller then need not read them). */
+    versions?: Map<string, number>;
   },
 ): Promise<number> {
   authorize(actor, 'user.remove');
@@ -178,7 +182,7 @@ export async function removeUsers(
       .where('organization_id', '=', actor.organizationId)
       .where('user_id', 'in', ids)
       .execute();
-    await trx
+    const updated = await trx
       .updateTable('users')
       .set({
         status: 'removed',
@@ -188,7 +192,11 @@ export async function removeUsers(
       })
       .where('organization_id', '=', actor.organizationId)
       .where('id', 'in', ids)
+      .returning(['id', 'version'])
       .execute();
+    for (const row of updated) {
+      input.versions?.set(row.id, row.version);
+    }
     if (input.contentAction === 'delete') {
       await trx
         .deleteFrom('user_content')
@@ -196,16 +204,23 @@ export async function removeUsers(
         .where('user_id', 'in', ids)
         .execute();
     }
-    // The groups last: leaving them locks the groups' rows (their members' version) until the
-    // caller commits, and every change of those groups' members waits for it meanwhile.
-    const groups = await leaveAllGroups(trx, actor.organizationId, ids);
-    // A removed user holds no license: every product they held, directly or through the groups
-    // just left, is freed (counted after the groups' locks, as every change counts).
-    await settleLicenses(trx, actor.organizationId, {
-      users: ids,
-      left: groups.map((row) => ({ userId: row.user_id, groupId: row.group_id })),
-      removed: ids,
-    });
+    // The groups they leave, read now (no one joins a group without the user's lock, held here),
+    // so the audit events are written before the groups' rows are locked.
+    const groups = input.memberships ?? (await findNamedMembershipsByUserIds(trx, actor.organizationId, ids));
+    const byUser = <R extends { user_id: string }>(rows: R[]) => {
+      const map = new Map<string, R[]>();
+      for (const row of rows) {
+        const list = map.get(row.user_id);
+        if (list) {
+          list.push(row);
+        } else {
+          map.set(row.user_id, [row]);
+        }
+      }
+      return map;
+    };
+    const profilesOf = byUser(profiles);
+    const groupsOf = byUser(groups);
     const audits: AuditEntry[] = [];
     for (const user of users) {
       let content: Record<string, unknown> = { action: input.contentAction };
@@ -222,19 +237,59 @@ export async function removeUsers(
         before: {
           status: user.status,
           adminRoles: (held.get(user.id) ?? []).map((role) => ({ role: role.role, scope: role.scope })),
-          profiles: profiles
-            .filter((row) => row.user_id === user.id)
-            .map((row) => ({ id: row.profile_id, name: row.profile_name, product: row.product_name })),
-          groups: groups
-            .filter((row) => row.user_id === user.id)
-            .map((row) => ({ id: row.group_id, name: row.group_name })),
+          profiles: (profilesOf.get(user.id) ?? []).map((row) => ({
+            id: row.profile_id,
+            name: row.profile_name,
+            product: row.product_name,
+          })),
+          groups: (groupsOf.get(user.id) ?? []).map((row) => ({ id: row.group_id, name: row.group_name })),
         },
         after: { status: 'removed', content },
       });
     }
     await recordAudits(trx, actor, audits);
+    // The groups last: leaving them locks the groups' rows (their members' version) until the
+    // caller commits, and every change of those groups' members (another batch's removal) waits
+    // for it meanwhile: only the memberships and the licenses are written under those locks.
+    const left = await leaveAllGroups(
+      trx,
+      actor.organizationId,
+      ids,
+      groups.map((row) => row.group_id),
+    );
+    await amendLeftGroups(trx, actor.organizationId, groups, left);
+    // A removed user holds no license: every product they held, directly or through the groups
+    // just left, is freed (counted after the groups' locks, as every change counts).
+    await settleLicenses(trx, actor.organizationId, {
+      users: ids,
+      left: left.map((row) => ({ userId: row.user_id, groupId: row.group_id })),
+      removed: ids,
+    });
     return users.length;
   });
+}
+
+/**
+ * Sets right the groups a removal's audit events say the users left, when a member's removal
+ * (which locks only the group) took one of those memberships between their read and the
+ * removal's own (rare: the events are written before the groups are locked).
+ */
+async function amendLeftGroups(
+  trx: Transaction<DB>,
+  organizationId: string,
+  read: NamedMembership[],
+  left: { user_id: string; group_id: string }[],
+): Promise<void> {
+  const taken = new Set(left.map((row) => `${row.user_id}|${row.group_id}`));
+  const gone = read.filter((row) => !taken.has(`${row.user_id}|${row.group_id}`));
+  for (const userId of new Set(gone.map((row) => row.user_id))) {
+    const groups = read
+      .filter((row) => row.user_id === userId && taken.has(`${row.user_id}|${row.group_id}`))
+      .map((row) => ({ id: row.group_id, name: row.group_name }));
+    await sql`update audit_events set before = jsonb_set(before, '{groups}', ${JSON.stringify(groups)}::jsonb)
+      where organization_id = ${organizationId} and action = 'user.remove' and target_id = ${userId}
+        and at = now() and before ? 'groups'`.execute(trx);
+  }
 }
 
 /**
