@@ -145,6 +145,62 @@ export async function settleLicenses(
   await applyLicenseDeltas(trx, organizationId, counted.rows);
 }
 
+/**
+ * Frees every license of users a removal has just taken everything from: their direct licenses
+ * are deleted here, and each product's counter goes down by the users who held it, directly or
+ * through one of the memberships the removal deleted (`left`). The same count as `settleLicenses`
+ * with the users `removed`, without its statement that counts what they hold now: a removed user
+ * holds nothing, and what they held is exactly what the removal deleted (the users locked by it,
+ * the groups left locked before their memberships were deleted, so no group's profiles changed
+ * meanwhile).
+ * @param trx the removal's transaction, after the users' status and memberships are written
+ */
+export async function releaseRemovedUsersLicenses(
+  trx: Transaction<DB>,
+  organizationId: string,
+  userIds: string[],
+  left: Membership[],
+): Promise<void> {
+  const direct = await sql<{ user_id: string; product_id: string }>`
+    delete from product_licenses where organization_id = ${organizationId} and user_id = any(${userIds}::uuid[])
+    returning user_id, product_id`.execute(trx);
+  const groups = [...new Set(left.map((row) => row.groupId))];
+  const gives = new Map<string, string[]>();
+  if (groups.length > 0) {
+    const rows = await sql<{ group_id: string; product_id: string }>`
+      select distinct gp.group_id, pp.product_id from group_profiles gp
+      join product_profiles pp on pp.organization_id = gp.organization_id and pp.id = gp.profile_id
+      where gp.organization_id = ${organizationId} and gp.group_id = any(${groups}::uuid[])`.execute(trx);
+    for (const row of rows.rows) {
+      gives.set(row.group_id, [...(gives.get(row.group_id) ?? []), row.product_id]);
+    }
+  }
+  // Product → the users who held it (a user holding it from several sources counts once).
+  const holders = new Map<string, Set<string>>();
+  const held = (productId: string, userId: string) => {
+    const users = holders.get(productId) ?? new Set<string>();
+    users.add(userId);
+    holders.set(productId, users);
+  };
+  for (const row of direct.rows) {
+    held(row.product_id, row.user_id);
+  }
+  for (const row of left) {
+    for (const productId of gives.get(row.groupId) ?? []) {
+      held(productId, row.userId);
+    }
+  }
+  if (holders.size === 0) {
+    return;
+  }
+  await lockProducts(trx, organizationId, [...holders.keys()]);
+  await applyLicenseDeltas(
+    trx,
+    organizationId,
+    [...holders].map(([productId, users]) => ({ product_id: productId, delta: -users.size })),
+  );
+}
+
 /** A direct license a change wrote (+1) or deleted (−1). */
 type DirectChange = { user_id: string; product_id: string; delta: number };
 

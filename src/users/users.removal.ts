@@ -5,7 +5,7 @@ import { AppError, notFound } from '../core/errors.ts';
 import { transaction } from '../db/database.ts';
 import type { DB, UsersTable } from '../db/schema.ts';
 import { findNamedMembershipsByUserIds, leaveAllGroups, type NamedMembership } from '../groups/groups.members.ts';
-import { dropUserLicenses, settleLicenses } from '../licenses/licenses.ts';
+import { dropUserLicenses, releaseRemovedUsersLicenses, settleLicenses } from '../licenses/licenses.ts';
 import { type Actor, authorize } from '../roles/policy.ts';
 import { revokeAllAdminRoles } from './users.admin-roles.ts';
 import { UserErrorCodes } from './users.errors.ts';
@@ -260,11 +260,12 @@ export async function removeUsers(
     await amendLeftGroups(trx, actor.organizationId, groups, left);
     // A removed user holds no license: every product they held, directly or through the groups
     // just left, is freed (counted after the groups' locks, as every change counts).
-    await settleLicenses(trx, actor.organizationId, {
-      users: ids,
-      left: left.map((row) => ({ userId: row.user_id, groupId: row.group_id })),
-      removed: ids,
-    });
+    await releaseRemovedUsersLicenses(
+      trx,
+      actor.organizationId,
+      ids,
+      left.map((row) => ({ userId: row.user_id, groupId: row.group_id })),
+    );
     return users.length;
   });
 }
