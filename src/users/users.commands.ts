@@ -719,8 +719,9 @@ export async function removeUsersCommand(
   options: RunOptions & {
     /**
      * The users' states, read by the caller in this transaction after locking them
-     * (`lockUsersById`, or `snapshotUsers` with `lock`): then they are not read again, and the state after a removal is derived
-     * from them (the same user with no profiles, groups or admin roles, removed).
+     * (`lockUsersById`, or `snapshotUsers` with `lock`): then they are not read again (nor their
+     * groups), and the state after a removal is derived from them (the same user with no
+     * profiles, groups or admin roles, removed).
      */
     states?: Map<string, UserState>;
   } = {},
