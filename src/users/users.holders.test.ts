@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openTestDatabase } from '../../test/support/instance.ts';
+import { inListOrder } from '../../test/support/users-order.ts';
 import {
   CREATED_KEY,
   findUsersByOrganizationId,
@@ -120,21 +121,10 @@ describe('users list filters by what users hold', () => {
   /** What a page sequence must give: the users holding `id` (and of `status`, if set), in order. */
   function expected(id: string, sort: UserSort, status?: string): string[] {
     const holders = held.get(id) ?? new Set();
-    const key = (user: ListedUser) => [...sortKeyOf(user, sort), user.id];
-    const compare = (a: ListedUser, b: ListedUser) => {
-      const [x, y] = [key(a), key(b)];
-      for (let index = 0; index < x.length; index++) {
-        const order = (x[index] ?? '') < (y[index] ?? '') ? -1 : (x[index] ?? '') > (y[index] ?? '') ? 1 : 0;
-        if (order !== 0) {
-          return sort.startsWith('-') ? -order : order;
-        }
-      }
-      return 0;
-    };
-    return everyone
-      .filter((user) => holders.has(user.id) && (status === undefined || user.status === status))
-      .sort(compare)
-      .map((user) => user.id);
+    return inListOrder(
+      everyone.filter((user) => holders.has(user.id) && (status === undefined || user.status === status)),
+      sort,
+    );
   }
 
   /** Every page of the list, followed to its end as a client does. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openTestDatabase } from '../../test/support/instance.ts';
+import { inListOrder } from '../../test/support/users-order.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import {
   CREATED_KEY,
@@ -70,21 +71,10 @@ describe('users search plans', () => {
   /** What a search must answer: the whole list filtered in the process, in the sort order. */
   function expected(term: string, sort: UserSort): string[] {
     const text = (user: ListedUser) => `${user.email} ${user.first_name ?? ''} ${user.last_name ?? ''}`.toLowerCase();
-    const key = (user: ListedUser) => [...sortKeyOf(user, sort), user.id];
-    const compare = (a: ListedUser, b: ListedUser) => {
-      const [x, y] = [key(a), key(b)];
-      for (let index = 0; index < x.length; index++) {
-        const order = (x[index] ?? '') < (y[index] ?? '') ? -1 : (x[index] ?? '') > (y[index] ?? '') ? 1 : 0;
-        if (order !== 0) {
-          return sort.startsWith('-') ? -order : order;
-        }
-      }
-      return 0;
-    };
-    return everyone
-      .filter((user) => text(user).includes(term.toLowerCase()))
-      .sort(compare)
-      .map((user) => user.id);
+    return inListOrder(
+      everyone.filter((user) => text(user).includes(term.toLowerCase())),
+      sort,
+    );
   }
 
   /** Every page of a search, followed to its end as a client does. */
