@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { violations } from '../support/axe.ts';
 import {
   closeBrowser,
   launch,
@@ -163,6 +164,7 @@ describe('console (browser)', () => {
     // A system-admin token asks for the password again.
     await page.getByTestId('token-password').fill(instance.admin.password);
     await screenshot(page, 'c1-create-dialog');
+    assert.deepEqual(await violations(page), [], 'axe on the API token dialog');
     await page.getByTestId('token-submit').click();
 
     const secretElement = page.getByTestId('token-secret');
@@ -171,6 +173,7 @@ describe('console (browser)', () => {
     assert.match(secret, /^usher_\S+$/);
     assert.match((await page.getByTestId('token-secret-dialog').textContent()) ?? '', /will not be shown again/);
     await screenshot(page, 'c2-secret');
+    assert.deepEqual(await violations(page), [], 'axe on the token secret shown once');
 
     const allowed = await sessionWithToken(instance.baseUrl, secret);
     assert.equal(allowed.status, 200);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { violations } from '../support/axe.ts';
 import { launch, newPage, openConsole, pick, RESULTS, screenshot } from '../support/browser.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 import { requestToken, UmapiConnection } from '../support/umapi.ts';
@@ -39,6 +40,7 @@ describe('console: Settings → Integrations', () => {
     await page.getByTestId('token-name').fill('User Sync Tool');
     await page.getByTestId('token-password').fill(instance.admin.password);
     await screenshot(page, 'integrations', '1-create');
+    assert.deepEqual(await violations(page), [], 'axe on the integration dialog');
     await page.getByTestId('token-submit').click();
     const secretElement = page.getByTestId('token-secret');
     await secretElement.waitFor();
@@ -48,6 +50,7 @@ describe('console: Settings → Integrations', () => {
     const clientId = /client ID ([0-9a-f]{32})/.exec(dialogText)?.[1] ?? '';
     assert.ok(clientId, `the dialog names the client id: ${dialogText}`);
     await screenshot(page, 'integrations', '2-secret');
+    assert.deepEqual(await violations(page), [], 'axe on the secret shown once');
     await page.getByTestId('token-secret-done').click();
     await secretElement.waitFor({ state: 'detached' });
 

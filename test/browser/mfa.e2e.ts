@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { violations } from '../support/axe.ts';
 import {
   closeBrowser,
   newPage,
@@ -70,6 +71,7 @@ describe('second factor (browser)', () => {
     secret = ((await page.getByTestId('mfa-secret').textContent()) ?? '').trim();
     assert.match(secret, /^[A-Z2-7]{32}$/);
     await screenshot(page, 'a1-scan');
+    assert.deepEqual(await violations(page), [], 'axe on the enrolment with its QR code');
     await page.getByTestId('mfa-confirm-code').fill(await freshCode(secret, usedSteps));
     await page.getByTestId('mfa-confirm').click();
     await showing(page.getByTestId('mfa-notice'), 'Authenticator app added.');
@@ -119,6 +121,7 @@ describe('second factor (browser)', () => {
     await passwordStep(other.page, email);
     await showing(other.page.getByTestId('mfa-enrolment-required'), 'Your organization requires a second factor');
     assert.equal(await other.page.getByTestId('nav-users').count(), 0);
+    assert.deepEqual(await violations(other.page), [], 'axe on the required enrolment page');
     await other.page.getByTestId('mfa-totp-start').click();
     const otherSecret = ((await other.page.getByTestId('mfa-secret').textContent()) ?? '').trim();
     await other.page.getByTestId('mfa-confirm-code').fill(await freshCode(otherSecret, new Set()));

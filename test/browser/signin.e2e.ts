@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { violations } from '../support/axe.ts';
 import { launch, newPage, openConsole, pick, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
 import { createCatalog, startTestInstance, type TestInstance } from '../support/instance.ts';
 
@@ -101,6 +102,7 @@ describe('admin sign-in (browser)', () => {
     await invitee.page.getByTestId('password-new').fill(FIRST_PASSWORD);
     await invitee.page.getByTestId('password-repeat').fill(FIRST_PASSWORD);
     await screenshot(invitee.page, 'b1-set-password');
+    assert.deepEqual(await violations(invitee.page), [], 'axe on the set-password page');
     await invitee.page.getByTestId('password-set-submit').click();
     await showing(invitee.page.getByTestId('password-set-done'), `Sign in as ${EMAIL} with your new password.`);
   });

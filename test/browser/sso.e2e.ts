@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { OIDC_CALLBACK_PATH } from '../../src/auth/sso.service.ts';
+import { violations } from '../support/axe.ts';
 import { launch, newPage, openConsole, RESULTS, screenshot as save } from '../support/browser.ts';
 import { ADMIN_PASSWORD, createAdmin, startTestInstance, type TestInstance } from '../support/instance.ts';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
@@ -123,6 +124,7 @@ describe('single sign-on (browser)', () => {
     await page.getByTestId('identity-provider-test-result').waitFor();
     assert.match((await page.getByTestId('identity-provider-test-result').textContent()) ?? '', /answered/);
     await screenshot(page, '0-identity-provider');
+    assert.deepEqual(await violations(page), [], 'axe on the identity provider dialog');
   });
 
   it('a federated admin signs in through the OpenID provider and lands in the console', async () => {
@@ -157,6 +159,7 @@ describe('single sign-on (browser)', () => {
     await page.getByTestId('identity-provider-metadata-url').fill(idp.metadataUrl);
     await page.getByTestId('identity-provider-save').click();
     await page.getByTestId('identity-provider-acs-url').waitFor();
+    assert.deepEqual(await violations(page), [], 'axe on the SAML identity provider dialog');
     const acs = (await page.getByTestId('identity-provider-acs-url').textContent()) ?? '';
     assert.match(acs, /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/auth\/saml\/[0-9a-f-]+\/acs$/);
     assert.match((await page.getByTestId('identity-provider-saml').textContent()) ?? '', /Usher test SAML IdP/);

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { violations } from '../support/axe.ts';
 import { openBrowser, openConsole, RESULTS, screenshot as save, waitForText } from '../support/browser.ts';
 import type { Client } from '../support/client.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
@@ -120,6 +121,7 @@ describe('directory sync (browser)', () => {
     await page.waitForURL('**/sync/runs/*');
     await page.locator('[data-testid="sync-run-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
     await page.getByTestId('sync-run-preview').waitFor();
+    assert.deepEqual(await violations(page), [], "axe on a run's page");
     assert.match((await page.getByTestId('sync-count-created').textContent()) ?? '', /2/);
     const outcomes = page.getByTestId('sync-run-outcomes');
     await outcomes.getByRole('row').filter({ hasText: 'anna@corp.test' }).filter({ hasText: 'Would happen' }).waitFor();

@@ -15,7 +15,7 @@ export function MfaEnrolmentPage() {
   return (
     <AuthCard title={t('mfa.enrolTitle')} width="size-6000">
       <InlineAlert variant="notice" data-testid="mfa-enrolment-required">
-        <Heading>{t('mfa.enrolRequiredTitle')}</Heading>
+        <Heading level={2}>{t('mfa.enrolRequiredTitle')}</Heading>
         <Content>{t('mfa.enrolRequired', { email: session.user?.email ?? session.actor.label })}</Content>
       </InlineAlert>
       <MfaSection onEnrolled={() => undefined} />
