@@ -97,8 +97,11 @@ describe('audit log in words (browser)', () => {
     await waitForText(firstName.locator('[data-side="before"]'), 'Ewa');
     await waitForText(firstName.locator('[data-side="after"]'), 'Ewelina');
     assert.equal(await firstName.getAttribute('data-changed'), 'true');
+    // The field by its name in the console's language, not its stored key.
+    await waitForText(firstName.locator('th'), 'Imię');
     const diffText = (await diff.textContent()) ?? '';
     assert.ok(diffText.includes('Księgowość'), diffText);
+    assert.ok(!diffText.includes('first_name'), `the details show a stored key: ${diffText}`);
     for (const raw of ['∅', '[]', '{"', 'null', 'undefined']) {
       assert.ok(!diffText.includes(raw), `the details show ${raw}: ${diffText}`);
     }

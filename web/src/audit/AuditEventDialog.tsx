@@ -14,7 +14,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import type { AuditEvent } from '../types.ts';
 import { useActionName } from './actions.ts';
-import { auditChanges } from './values.ts';
+import { auditChanges, auditFieldName } from './values.ts';
 
 /** Who did it, in words. */
 export function useActorName(): (event: AuditEvent) => string {
@@ -76,7 +76,7 @@ export function AuditEventDialog({ event, formatDate }: { event: AuditEvent; for
               <tbody>
                 {changes.map((change) => (
                   <tr key={change.field} data-field={change.field} data-changed={change.changed}>
-                    <th scope="row">{change.field}</th>
+                    <th scope="row">{auditFieldName(t, change.field)}</th>
                     <td data-side="before">{event.before === null ? '' : change.before}</td>
                     <td data-side="after">{event.after === null ? '' : change.after}</td>
                   </tr>

@@ -49,6 +49,28 @@ export function formatAuditValue(t: TFunction, value: unknown, formatDate: (date
   return show(value, 0);
 }
 
+/** The fields an audit value is known to carry, by their name in words (`first_name` as `firstName`). */
+const FIELD_NAMES = {
+  firstName: 'audit.field.firstName',
+  lastName: 'audit.field.lastName',
+  email: 'audit.field.email',
+  username: 'audit.field.username',
+  country: 'audit.field.country',
+  status: 'audit.field.status',
+  groups: 'audit.field.groups',
+  profiles: 'audit.field.profiles',
+  adminRoles: 'audit.field.adminRoles',
+  locale: 'audit.field.locale',
+  name: 'audit.field.name',
+  externalId: 'audit.field.externalId',
+} as const;
+
+/** A stored field's name in words (`first_name` → "First name"); the key itself when it is not a known one. */
+export function auditFieldName(t: TFunction, field: string): string {
+  const camel = field.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  return Object.hasOwn(FIELD_NAMES, camel) ? t(FIELD_NAMES[camel as keyof typeof FIELD_NAMES]) : field;
+}
+
 /** One field of an event's before/after comparison. */
 export interface AuditFieldChange {
   field: string;
