@@ -276,6 +276,12 @@ export async function runUsersBench(options: {
     if (options.only !== undefined) {
       const only = options.only;
       await run(scenarios.filter(([name]) => name.includes(only)));
+      // The same after what autovacuum does on a real server: the visibility map lets the index-only
+      // reads of memberships, profiles and licenses (the filters' holders) skip the tables.
+      started = performance.now();
+      await sql`vacuum analyze`.execute(db);
+      console.log(`\n  after VACUUM ANALYZE of every table (${since(started)}):`);
+      await run(scenarios.filter(([name]) => name.includes(only)));
       return;
     }
     await run(scenarios);
