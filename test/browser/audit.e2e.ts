@@ -64,6 +64,9 @@ describe('audit log in words (browser)', () => {
     for (const raw of RAW) {
       assert.ok(!text.includes(raw), `the table shows ${raw}: ${text}`);
     }
+    // A change's summary names its fields in the console's language, not by their stored keys.
+    assert.ok(text.includes('Imię: Ewa → Ewelina'), `the summary of the edit: ${text}`);
+    assert.ok(!text.includes('first_name'), `the table shows a stored key: ${text}`);
     await screenshot(page, 'a1-table-pl');
   });
 

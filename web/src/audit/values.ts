@@ -115,13 +115,14 @@ export function summarizeChange(
   return auditChanges(t, before, after, formatDate)
     .filter((change) => !both || change.changed)
     .map((change) => {
+      const field = auditFieldName(t, change.field);
       if (before === null) {
-        return `${change.field}: ${shorten(change.after)}`;
+        return `${field}: ${shorten(change.after)}`;
       }
       if (after === null) {
-        return `${change.field}: ${shorten(change.before)}`;
+        return `${field}: ${shorten(change.before)}`;
       }
-      return `${change.field}: ${shorten(change.before)} → ${shorten(change.after)}`;
+      return `${field}: ${shorten(change.before)} → ${shorten(change.after)}`;
     })
     .join('; ');
 }
