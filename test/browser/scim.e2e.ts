@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { violations } from '../support/axe.ts';
 import { launch, newPage, RESULTS, screenshot as save } from '../support/browser.ts';
 import { startTestInstance, type TestInstance } from '../support/instance.ts';
 
@@ -50,6 +51,7 @@ describe('console: Settings → SCIM', () => {
     await page.getByTestId('scim-token-name').fill('Entra ID');
     await page.getByTestId('scim-token-password').fill(instance.admin.password);
     await screenshot(page, '1-create-dialog');
+    assert.deepEqual(await violations(page), [], 'axe on the SCIM token dialog');
     await page.getByTestId('scim-token-submit').click();
     const secretElement = page.getByTestId('token-secret');
     await secretElement.waitFor();
@@ -58,6 +60,7 @@ describe('console: Settings → SCIM', () => {
     const dialogText = (await page.getByTestId('token-secret-dialog').textContent()) ?? '';
     assert.match(dialogText, /SCIM token created/);
     assert.match(dialogText, /will not be shown again/);
+    assert.deepEqual(await violations(page), [], 'axe on the SCIM token shown once');
     await screenshot(page, '2-secret');
     assert.equal(await scimGet(instance.baseUrl, secret, '/Users?count=1'), 200);
 
